@@ -1,0 +1,65 @@
+# The two quick-start commands are `make run` and `make test`; each sets up what it needs.
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+DEPS_STAMP := $(VENV)/.deps-installed
+CC ?= cc
+CWARN := -std=gnu99 -Wall -Wextra -Werror
+CLIBS := $(shell pkg-config --libs opus libsrtp2 spandsp speexdsp 2>/dev/null) -lm
+CINC := -Icsrc $(shell pkg-config --cflags opus libsrtp2 spandsp speexdsp 2>/dev/null)
+CSRC := $(wildcard csrc/*.c)
+CTESTS := $(patsubst csrc/tests/%.c,build/ctest/%,$(wildcard csrc/tests/test_*.c))
+CTESTS_ASAN := $(patsubst csrc/tests/%.c,build/ctest-asan/%,$(wildcard csrc/tests/test_*.c))
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+.PHONY: setup system-deps build run test test-c test-asan test-py fuzz-short bench clean
+
+system-deps:
+	@scripts/system-deps.sh
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+
+$(DEPS_STAMP): pyproject.toml | $(VPY)
+	$(VPY) -m pip install -q --upgrade pip 'setuptools>=77' wheel 'Cython>=3.0'
+	$(VPY) -m pip install -q -e '.[test]' --no-build-isolation
+	touch $@
+
+build: system-deps $(DEPS_STAMP)
+	$(VPY) setup.py -q build_ext --inplace
+
+setup: build
+
+run: setup
+	$(VENV)/bin/ucd
+
+test: setup test-c fuzz-short
+	$(VPY) -m pytest -q
+
+test-py: build
+	$(VPY) -m pytest -q
+
+# C-level tests of csrc/, compiled with the strict warning set.
+build/ctest/%: csrc/tests/%.c $(CSRC) csrc/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CWARN) -O1 -g $(CINC) -o $@ $< $(CSRC) $(CLIBS)
+
+build/ctest-asan/%: csrc/tests/%.c $(CSRC) csrc/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CWARN) -O1 -g $(SANITIZE) $(CINC) -o $@ $< $(CSRC) $(CLIBS)
+
+test-c: system-deps $(CTESTS)
+	@set -e; for t in $(CTESTS); do $$t; done
+
+test-asan: system-deps $(CTESTS_ASAN)
+	@set -e; for t in $(CTESTS_ASAN); do ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+# A short run of every fuzz harness (fuzz/*.py, atheris); long runs: see docs/fuzzing.md.
+fuzz-short: build
+	@mkdir -p build; set -e; for f in $(wildcard fuzz/fuzz_*.py); do $(VPY) $$f -atheris_runs=20000 >/dev/null 2>build/fuzz.log || { cat build/fuzz.log; exit 1; }; echo "fuzz: $$f ok"; done
+
+bench: build
+	@set -e; for b in benchmarks/media_kernels.py benchmarks/jitter_traces.py; do $(VPY) $$b --quick; done
+
+clean:
+	rm -rf build uc_media/_core.c uc_media/_core*.so

@@ -1,0 +1,10 @@
+"""Shared test settings."""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# CI gets more examples than a quick local run; neither has a deadline (2 shared cores).
+settings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")

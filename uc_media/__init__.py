@@ -1,0 +1,39 @@
+"""uc_media: the ucserver media engine (RTP/RTCP, jitter buffering, mixing, codecs, SRTP).
+
+Usable on its own, without any SIP. Everything public is re-exported here; the compiled
+module `uc_media._core` is private.
+"""
+
+from uc_media._core import (
+    BufferTooSmallError,
+    CodecError,
+    InvalidArgumentError,
+    MalformedPacketError,
+    MediaError,
+    PacketError,
+    SrtpAuthError,
+    SrtpError,
+    SrtpReplayError,
+    StateError,
+    TruncatedPacketError,
+    UnsupportedError,
+    library_versions,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BufferTooSmallError",
+    "CodecError",
+    "InvalidArgumentError",
+    "MalformedPacketError",
+    "MediaError",
+    "PacketError",
+    "SrtpAuthError",
+    "SrtpError",
+    "SrtpReplayError",
+    "StateError",
+    "TruncatedPacketError",
+    "UnsupportedError",
+    "library_versions",
+]

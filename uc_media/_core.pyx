@@ -1,0 +1,11 @@
+# cython: language_level=3
+"""uc_media._core: the compiled media engine. Import names from `uc_media`, not from here.
+
+One extension module; each concern lives in its own .pxi included below, with its C
+declarations in includes/<header>.pxd.
+"""
+
+from uc_media.includes cimport uc_errors
+
+include "_errors.pxi"
+include "_versions.pxi"
