@@ -437,7 +437,7 @@ int uc_mixer_tick(uc_mixer *m, const int16_t *frames, size_t stride, int n, cons
 {
     /* Checked before selecting, so a bad call leaves the selection as it was. */
     if (stride < (size_t)m->cfg.frame_samples || out_stride < (size_t)m->cfg.frame_samples
-        || out_shared == NULL || frames == NULL || out_n1 == NULL)
+        || out_shared == NULL || (n > 0 && (frames == NULL || out_n1 == NULL)))
         return UC_ERR_ARGUMENT;
     int rc = levels != NULL ? uc_mixer_select_levels(m, levels, n)
                             : uc_mixer_select_frames(m, frames, stride, n);

@@ -5,6 +5,8 @@ module `uc_media._core` is private.
 """
 
 from uc_media._core import (
+    LEVEL_SILENT,
+    AudioMixer,
     BufferTooSmallError,
     CodecError,
     InvalidArgumentError,
@@ -17,12 +19,15 @@ from uc_media._core import (
     StateError,
     TruncatedPacketError,
     UnsupportedError,
+    audio_level,
     library_versions,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "LEVEL_SILENT",
+    "AudioMixer",
     "BufferTooSmallError",
     "CodecError",
     "InvalidArgumentError",
@@ -35,5 +40,6 @@ __all__ = [
     "StateError",
     "TruncatedPacketError",
     "UnsupportedError",
+    "audio_level",
     "library_versions",
 ]
