@@ -25,19 +25,20 @@
 struct uc_mixer {
     uc_mixer_config cfg;
     int32_t *acc;         /* frame_samples: the int32 sum of the talkers' frames */
-    uint64_t *held_key;   /* per slot: loudness key when it last talked */
+    double *held_key;     /* per slot: loudness key when it last talked */
     int32_t *quiet_ticks; /* per slot: consecutive ticks below the threshold (0: talking) */
     uint8_t *selected;    /* per slot: 1 if selected at the last selection */
     uint8_t *levels;      /* per slot: RFC 6464 level at the last selection */
-    uint64_t *key;        /* per slot: loudness key ranked at the last selection */
+    double *key;          /* per slot: loudness (frame energy) ranked at the last selection */
     int *heap;            /* top_k slots: a min-heap of the best candidates so far */
     int *talkers;         /* ascending slots of the last selection */
     int talker_count;
     int selected_n;       /* n of the last selection; -1 before the first */
     /* energy_floor[L]: a frame's energy must exceed this to have a level of L or louder
-     * (L = 0..126); level_key[L]: the energy a frame of level L has at mid-band. */
+     * (L = 0..126); level_key[L]: the energy a frame of level L has at mid-band. Keys are
+     * doubles so that levels and energies rank on one scale without rounding together. */
     double energy_floor[UC_MIXER_LEVEL_SILENT];
-    uint64_t level_key[UC_MIXER_LEVEL_SILENT + 1];
+    double level_key[UC_MIXER_LEVEL_SILENT + 1];
 };
 
 /* ---- levels ------------------------------------------------------------------------- */
@@ -153,7 +154,7 @@ int uc_mixer_create(const uc_mixer_config *cfg, uc_mixer **out)
     }
     for (int l = 0; l < UC_MIXER_LEVEL_SILENT; l++) {
         m->energy_floor[l] = energy_floor_of(l, cfg->frame_samples);
-        m->level_key[l] = (uint64_t)((double)cfg->frame_samples * FULL_SCALE_SQUARED * pow(10.0, -l / 10.0));
+        m->level_key[l] = (double)cfg->frame_samples * FULL_SCALE_SQUARED * pow(10.0, -l / 10.0);
     }
     m->level_key[UC_MIXER_LEVEL_SILENT] = 0;
     m->selected_n = -1;
@@ -315,7 +316,7 @@ int uc_mixer_select_frames(uc_mixer *m, const int16_t *frames, size_t stride, in
         return UC_ERR_ARGUMENT;
     for (int i = 0; i < n; i++) {
         uint64_t e = frame_energy(frames + (size_t)i * stride, m->cfg.frame_samples);
-        m->key[i] = e;
+        m->key[i] = (double)e; /* exact: e < 2^47 */
         m->levels[i] = (uint8_t)level_of_energy(m, e);
     }
     return select_talkers(m, n);

@@ -32,7 +32,8 @@ cdef inline bint _is_native(const char *fmt, char code) noexcept:
 cdef Py_ssize_t _acquire_frames(object obj, Py_buffer *buf, int frame_samples, bint writable,
                                 str what) except -1:
     """Acquire `obj` as rows of `frame_samples` native int16 samples, C-contiguous: shape
-    (rows, frame_samples), or 1-D with a multiple of frame_samples. Returns the row count;
+    (rows, frame_samples), or 1-D with a multiple of frame_samples, or untyped bytes of a
+    multiple of 2 * frame_samples. Returns the row count;
     on success the caller releases buf."""
     cdef int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (PyBUF_WRITABLE if writable else 0)
     try:
@@ -40,9 +41,12 @@ cdef Py_ssize_t _acquire_frames(object obj, Py_buffer *buf, int frame_samples, b
     except (BufferError, TypeError, ValueError) as exc:
         kind = "a writable C-contiguous int16 buffer" if writable else "a C-contiguous int16 buffer"
         raise InvalidArgumentError(f"{what}: expected {kind}, got {type(obj).__name__} ({exc})") from None
-    cdef bint shaped = (buf.ndim == 2 and buf.shape[1] == frame_samples) \
-        or (buf.ndim == 1 and buf.shape[0] % frame_samples == 0)
-    if buf.itemsize != 2 or not _is_native(buf.format, b'h') or not shaped:
+    cdef bint typed = buf.itemsize == 2 and _is_native(buf.format, b'h') and (
+        (buf.ndim == 2 and buf.shape[1] == frame_samples) or (buf.ndim == 1 and buf.shape[0] % frame_samples == 0))
+    # Untyped bytes (bytes, bytearray, mmap) are taken as native-order int16 samples.
+    cdef bint raw = buf.itemsize == 1 and _is_native(buf.format, b'B') and buf.ndim <= 1 \
+        and buf.len % (2 * frame_samples) == 0
+    if not (typed or raw):
         fmt = (<bytes>buf.format).decode("ascii", "replace") if buf.format != NULL else "B"
         shape = tuple([buf.shape[d] for d in range(buf.ndim)]) if buf.shape != NULL else ()
         PyBuffer_Release(buf)
@@ -82,8 +86,9 @@ def audio_level(frame) -> int:
         raise InvalidArgumentError(f"frame: expected a contiguous int16 buffer, got {type(frame).__name__}") from None
     try:
         samples = buf.len // 2
-        if buf.itemsize != 2 or not _is_native(buf.format, b'h'):
-            raise InvalidArgumentError("frame: expected int16 samples")
+        if not ((buf.itemsize == 2 and _is_native(buf.format, b'h'))
+                or (buf.itemsize == 1 and _is_native(buf.format, b'B') and buf.len % 2 == 0)):
+            raise InvalidArgumentError("frame: expected int16 samples (or bytes of native int16)")
         if samples > cmixer.UC_MIXER_MAX_FRAME_SAMPLES:
             raise InvalidArgumentError(f"frame: {samples} samples, at most {cmixer.UC_MIXER_MAX_FRAME_SAMPLES}")
         with nogil:

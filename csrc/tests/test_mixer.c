@@ -241,6 +241,21 @@ static void test_top_k_from_levels(void)
         memcpy(before, taken, sizeof(before));
     }
     uc_mixer_free(m);
+
+    /* Adjacent quiet levels still rank apart, even with one-sample frames. */
+    uc_mixer_config cfg;
+    uc_mixer_config_default(&cfg, 1, 3);
+    cfg.top_k = 1;
+    cfg.level_threshold = 127;
+    CHECK(uc_mixer_create(&cfg, &m) == UC_OK);
+    for (int l = 0; l < 126; l++) {
+        levels[0] = (uint8_t)(l + 1);
+        levels[1] = 127;
+        levels[2] = (uint8_t)l;
+        CHECK(uc_mixer_select_levels(m, levels, 3) == 1 && uc_mixer_talkers(m)[0] == 2);
+        CHECK(uc_mixer_forget(m, 2) == UC_OK);
+    }
+    uc_mixer_free(m);
 }
 
 /* A talker that falls quiet stays selected for exactly hangover ticks, then leaves. */
