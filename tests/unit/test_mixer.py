@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,7 +25,9 @@ INT16 = st.integers(-32768, 32767)
 LEVELS = st.integers(0, 127)
 
 
-def frames_strategy(max_n: int = 12, max_fs: int = 48, elements: st.SearchStrategy[int] = INT16):
+def frames_strategy(
+    max_n: int = 12, max_fs: int = 48, elements: st.SearchStrategy[int] = INT16
+) -> st.SearchStrategy[np.ndarray]:
     shape = st.tuples(st.integers(1, max_n), st.integers(1, max_fs))
     return shape.flatmap(lambda s: hnp.arrays(np.int16, s, elements=elements))
 
@@ -298,7 +301,7 @@ def test_any_int16_buffer_is_accepted_without_numpy() -> None:
         (np.zeros((3, 8), np.int16), np.zeros((4, 8), np.int16), np.zeros(3, np.int64), InvalidArgumentError),
     ],
 )
-def test_bad_buffers_raise_specific_errors(frames: object, out: object, levels: object, error: type) -> None:
+def test_bad_buffers_raise_specific_errors(frames: Any, out: Any, levels: Any, error: type[Exception]) -> None:
     mixer = AudioMixer(8, 4)
     with pytest.raises(error):
         mixer.tick(frames, out, levels=levels)
@@ -338,7 +341,7 @@ def test_mix_needs_a_selection_for_the_same_participants() -> None:
 )
 def test_bad_configuration_is_rejected(kwargs: dict[str, object]) -> None:
     with pytest.raises(InvalidArgumentError):
-        AudioMixer(**kwargs)  # type: ignore[arg-type]
+        AudioMixer(**kwargs)  # type: ignore[arg-type]  # deliberately out of range
 
 
 def test_configuration_is_readable() -> None:
