@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -348,3 +349,35 @@ def test_configuration_is_readable() -> None:
     mixer = AudioMixer(960, 100, top_k=4, hangover_ticks=9, level_threshold=60, limiter="soft", knee=20000)
     assert (mixer.frame_samples, mixer.max_participants, mixer.top_k) == (960, 100, 4)
     assert (mixer.hangover_ticks, mixer.level_threshold, mixer.limiter, mixer.knee) == (9, 60, "soft", 20000)
+
+
+def test_threads_sharing_a_mixer_get_results_or_state_errors() -> None:
+    # The GIL is released during the C call; a second thread entering the same mixer
+    # meanwhile must be refused, not allowed to race the C state.
+    n, fs = 64, 960
+    frames = np.random.default_rng(7).integers(-3000, 3000, (n, fs), dtype=np.int16)
+    levels = np.random.default_rng(8).integers(0, 128, n, dtype=np.uint8)
+    mixer = AudioMixer(fs, n, top_k=n, level_threshold=LEVEL_SILENT)
+    unexpected: list[BaseException] = []
+
+    def work() -> None:
+        out = np.empty((n + 1, fs), np.int16)
+        for _ in range(300):
+            try:
+                mixer.tick(frames, out, levels)
+            except StateError:
+                pass
+            except BaseException as exc:  # noqa: BLE001 - any other error is the failure
+                unexpected.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not unexpected
+    out = np.empty((n + 1, fs), np.int16)
+    talkers = mixer.tick(frames, out, levels)
+    shared, n1 = reference_mix(frames, talkers)
+    np.testing.assert_array_equal(out[0], shared)
+    np.testing.assert_array_equal(out[1:], n1)
