@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import math
+import sys
 import threading
 from typing import Any
 
@@ -354,7 +355,7 @@ def test_configuration_is_readable() -> None:
 def test_threads_sharing_a_mixer_get_results_or_state_errors() -> None:
     # The GIL is released during the C call; a second thread entering the same mixer
     # meanwhile must be refused, not allowed to race the C state.
-    n, fs = 64, 960
+    n, fs = 512, 960  # a long enough C call for the threads to overlap
     frames = np.random.default_rng(7).integers(-3000, 3000, (n, fs), dtype=np.int16)
     levels = np.random.default_rng(8).integers(0, 128, n, dtype=np.uint8)
     mixer = AudioMixer(fs, n, top_k=n, level_threshold=LEVEL_SILENT)
@@ -362,7 +363,7 @@ def test_threads_sharing_a_mixer_get_results_or_state_errors() -> None:
 
     def work() -> None:
         out = np.empty((n + 1, fs), np.int16)
-        for _ in range(300):
+        for _ in range(100):
             try:
                 mixer.tick(frames, out, levels)
             except StateError:
@@ -371,10 +372,15 @@ def test_threads_sharing_a_mixer_get_results_or_state_errors() -> None:
                 unexpected.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, so entries collide
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        sys.setswitchinterval(interval)
     assert not unexpected
     out = np.empty((n + 1, fs), np.int16)
     talkers = mixer.tick(frames, out, levels)
