@@ -177,7 +177,6 @@ void uc_mixer_free(uc_mixer *m)
     free(m);
 }
 
-const uc_mixer_config *uc_mixer_config_of(const uc_mixer *m) { return &m->cfg; }
 const int *uc_mixer_talkers(const uc_mixer *m) { return m->talkers; }
 int uc_mixer_talker_count(const uc_mixer *m) { return m->talker_count; }
 const uint8_t *uc_mixer_levels(const uc_mixer *m) { return m->levels; }

@@ -52,7 +52,6 @@ void uc_mixer_config_default(uc_mixer_config *cfg, int frame_samples, int max_pa
  * UC_ERR_NOMEM if allocation fails. */
 int uc_mixer_create(const uc_mixer_config *cfg, uc_mixer **out);
 void uc_mixer_free(uc_mixer *m);
-const uc_mixer_config *uc_mixer_config_of(const uc_mixer *m);
 
 /* Selects the talkers of this tick from RFC 6464 levels (one per slot 0..n-1, each 0..127),
  * before any frame is decoded. Returns the talker count, or UC_ERR_ARGUMENT (n out of

@@ -286,4 +286,9 @@ cdef class AudioMixer:
 
     def forget(self, int slot) -> None:
         """Forget a slot's selection and hangover (a participant left; another may take it)."""
-        _check(cmixer.uc_mixer_forget(self._m, slot), f"AudioMixer.forget({slot})")
+        self._enter()
+        try:
+            rc = cmixer.uc_mixer_forget(self._m, slot)
+        finally:
+            self._busy = False
+        _check(rc, f"AudioMixer.forget({slot}): slot out of range")
