@@ -14,6 +14,8 @@ figure is the best wall time of one tick divided by N x F. Measured for N = 4, 1
   tick), then mix only those (`AudioMixer.tick(frames, out, levels)`), against numpy doing
   the same (threshold, argsort for the 3 loudest, the same mix of 3). Still divided by
   N x F, so it shows what a whole conference tick costs per participant-sample.
+- top_k_energy: the same without levels: the energy of every frame picks the 3 talkers
+  (`AudioMixer.tick(frames, out)`), against numpy (einsum energies, argsort, the same mix).
 
 The C kernel alone (benchmarks/cref/mixer_kernel.c: csrc/mixer.c called from C, and a
 plain -O2 C loop doing the same all_n computation) is measured in the same run, to show
@@ -56,6 +58,15 @@ def numpy_all_n(frames: np.ndarray, out: np.ndarray, wide: np.ndarray) -> None:
 def numpy_top_k(frames: np.ndarray, levels: np.ndarray, out: np.ndarray) -> None:
     talking = np.flatnonzero(levels <= THRESHOLD)
     talkers = np.sort(talking[np.argsort(levels[talking], kind="stable")[:TOP_K]])
+    chosen = frames[talkers].astype(np.int32)
+    total = chosen.sum(axis=0)
+    out[0] = np.clip(total, -32768, 32767)
+    out[1 : 1 + len(talkers)] = np.clip(total - chosen, -32768, 32767)
+
+
+def numpy_top_k_energy(frames: np.ndarray, out: np.ndarray) -> None:
+    energy = np.einsum("ij,ij->i", frames, frames, dtype=np.int64)
+    talkers = np.sort(np.argsort(-energy, kind="stable")[:TOP_K])
     chosen = frames[talkers].astype(np.int32)
     total = chosen.sum(axis=0)
     out[0] = np.clip(total, -32768, 32767)
@@ -109,6 +120,20 @@ def measure(n: int, quick: bool, cref: Path) -> dict[str, float]:
         for t in range(ticks):
             numpy_top_k(frames, level_sets[t & 15], k_ref)
 
+    # top_k_energy: no levels from the clients, so every frame is decoded and measured.
+    by_energy = AudioMixer(FRAME_SAMPLES, n, top_k=TOP_K, hangover_ticks=0, level_threshold=LEVEL_SILENT)
+    talkers = by_energy.tick(frames, k_out)
+    numpy_top_k_energy(frames, k_ref)
+    assert np.array_equal(k_out[: 1 + len(talkers)], k_ref[: 1 + len(talkers)]), "energy top_k disagrees"
+
+    def uc_energy() -> None:
+        for _ in range(ticks):
+            by_energy.tick(frames, k_out)
+
+    def np_energy() -> None:
+        for _ in range(ticks):
+            numpy_top_k_energy(frames, k_ref)
+
     c = run_c(cref, str(n), str(FRAME_SAMPLES), str(ticks), str(repeat))
     return {
         "all_n_uc_media": per_sample(best_of(uc_all, repeat)),
@@ -118,6 +143,8 @@ def measure(n: int, quick: bool, cref: Path) -> dict[str, float]:
         "top_k_uc_media": per_sample(best_of(uc_top, repeat)),
         "top_k_numpy": per_sample(best_of(np_top, repeat)),
         "top_k_c_kernel": c["top_k_ns_per_tick"] / samples,
+        "top_k_energy_uc_media": per_sample(best_of(uc_energy, repeat)),
+        "top_k_energy_numpy": per_sample(best_of(np_energy, repeat)),
     }
 
 
@@ -133,6 +160,8 @@ def run(quick: bool) -> tuple[dict, dict]:
         figures[f"mixer_all_n_n{n}_uc_media_vs_numpy"] = round(m["all_n_uc_media"] / m["all_n_numpy"], 4)
         figures[f"mixer_all_n_n{n}_c_kernel_vs_plain_c"] = round(m["all_n_c_kernel"] / m["all_n_plain_c"], 4)
         figures[f"mixer_top_k_n{n}_uc_media_vs_numpy"] = round(m["top_k_uc_media"] / m["top_k_numpy"], 4)
+        figures[f"mixer_top_k_energy_n{n}_uc_media_vs_numpy"] = round(
+            m["top_k_energy_uc_media"] / m["top_k_energy_numpy"], 4)
         text = f"<= {TARGET_NS} ns per participant-sample"
         targets[f"mixer_n1_all_n_n{n}_ns_per_participant_sample"] = target(m["all_n_uc_media"], TARGET_NS, text)
         targets[f"mixer_n1_top_k_n{n}_ns_per_participant_sample"] = target(m["top_k_uc_media"], TARGET_NS, text)
