@@ -34,10 +34,10 @@ cdef int _acquire_pcm(object pcm, Py_buffer *view, int channels, str context) ex
         raise InvalidArgumentError(f"{context}: PCM must be a contiguous int16 buffer ({exc})") from None
     fmt = view.format.decode("ascii") if view.format != NULL else "B"
     if not ((view.itemsize == 2 and fmt in ("h", "=h", "@h", "<h"))
-            or (view.itemsize == 1 and fmt in ("B", "b", "c"))):
+            or (view.itemsize == 1 and fmt in ("B", "c"))):
         PyBuffer_Release(view)
         raise InvalidArgumentError(f"{context}: PCM must be int16 samples, not buffer format {fmt!r}")
-    if view.len % (2 * channels) != 0:
+    if view.len % (2 * channels) != 0 or view.len // (2 * channels) > 0x7FFFFFFF:
         PyBuffer_Release(view)
         raise InvalidArgumentError(
             f"{context}: {view.len} bytes is not a whole number of {channels}-channel int16 frames")
@@ -198,8 +198,8 @@ cdef class OpusDecoder:
     whatever the sender's rate. decode(payload) decodes a packet; decode(None) conceals a
     lost one (PLC); decode(next_payload, fec=True) recovers the lost packet before
     next_payload from its in-band FEC data (then decode next_payload itself as usual).
-    For PLC and FEC, frame_size (samples per channel) is the lost packet's duration; by
-    default the duration of the last packet decoded, or 20 ms before any."""
+    For PLC and FEC (only), frame_size (samples per channel) is the lost packet's duration;
+    by default the duration of the last packet decoded, or 20 ms before any."""
     cdef codec_opus.uc_opus_decoder *_dec
     cdef _Busy _busy
     cdef readonly int sample_rate
@@ -235,8 +235,12 @@ cdef class OpusDecoder:
                 lost_samples = codec_opus.uc_opus_decoder_last_duration(self._dec)
                 if lost_samples <= 0:
                     lost_samples = self.sample_rate // 50
-            else:
+            elif 0 < frame_size <= codec_opus.UC_OPUS_MAX_FRAME_SAMPLES:
                 lost_samples = frame_size
+            else:
+                lost_samples = -1  # refused by the C call, reported with frame_size below
+        elif frame_size is not None:
+            raise InvalidArgumentError("Opus decode: frame_size applies only to PLC (None) and FEC")
         if payload is not None:
             length = _acquire_payload(payload, &view, "Opus decode")
         try:
@@ -255,19 +259,19 @@ cdef class OpusDecoder:
             if payload is not None:
                 PyBuffer_Release(&view)
         if n < 0:
-            self._fail(n, payload is None, fec, lost_samples if (payload is None or fec) else 0)
+            self._fail(n, payload is None, fec, frame_size if frame_size is not None else lost_samples)
         cdef array out = clone(_INT16_ARRAY, n * self.channels, False)
         memcpy(out.data.as_voidptr, self._pcm, n * self.channels * sizeof(int16_t))
         return out
 
-    cdef int _fail(self, int rc, bint conceal, bint fec, int lost_samples) except -1:
+    cdef int _fail(self, int rc, bint conceal, bint fec, object frame_size) except -1:
         what = "Opus PLC" if conceal else ("Opus FEC decode" if fec else "Opus decode")
         if rc == uc_errors.UC_ERR_CODEC:
             what = f"{what} ({codec_opus.uc_opus_strerror(codec_opus.uc_opus_decoder_last_error(self._dec)).decode()})"
         elif rc == uc_errors.UC_ERR_TRUNCATED:
             what = f"{what}: empty payload (pass None for a lost packet)"
         elif rc == uc_errors.UC_ERR_ARGUMENT:
-            what = (f"{what}: frame_size {lost_samples} is not a multiple of 2.5 ms up to 120 ms "
+            what = (f"{what}: frame_size {frame_size} is not a multiple of 2.5 ms up to 120 ms "
                     f"at {self.sample_rate} Hz")
         return _check(rc, what)
 

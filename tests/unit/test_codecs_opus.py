@@ -203,6 +203,10 @@ def test_bad_plc_and_fec_requests_raise() -> None:
         decoder.decode(None, frame_size=100)
     with pytest.raises(uc_media.InvalidArgumentError, match="packet after the lost one"):
         decoder.decode(None, fec=True)
+    with pytest.raises(uc_media.InvalidArgumentError, match="frame_size 10000000000 is not"):
+        decoder.decode(None, frame_size=10**10)
+    with pytest.raises(uc_media.InvalidArgumentError, match="only to PLC"):
+        decoder.decode(b"\xf8\xff\xfe", frame_size=960)
 
 
 @pytest.mark.parametrize(
