@@ -26,15 +26,25 @@ _OPUS_APPLICATIONS = {
 _G711_LAWS = {"ulaw": codec_g711.UC_G711_ULAW, "alaw": codec_g711.UC_G711_ALAW}
 
 
+cdef inline bint _is_pcm_format(const char *fmt, Py_ssize_t itemsize) noexcept:
+    """int16 in native order ("h", "=h", "@h", "<h" on little-endian), or raw bytes ("B", "c")."""
+    if fmt == NULL:
+        return itemsize == 1
+    if itemsize == 2:
+        if fmt[0] == b"=" or fmt[0] == b"@" or fmt[0] == b"<":
+            fmt += 1
+        return fmt[0] == b"h" and fmt[1] == 0
+    return itemsize == 1 and (fmt[0] == b"B" or fmt[0] == b"c") and fmt[1] == 0
+
+
 cdef int _acquire_pcm(object pcm, Py_buffer *view, int channels, str context) except -1:
     """Fill view with pcm's samples; return the sample count per channel."""
     try:
         PyObject_GetBuffer(pcm, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
     except (BufferError, TypeError, ValueError) as exc:
         raise InvalidArgumentError(f"{context}: PCM must be a contiguous int16 buffer ({exc})") from None
-    fmt = view.format.decode("ascii") if view.format != NULL else "B"
-    if not ((view.itemsize == 2 and fmt in ("h", "=h", "@h", "<h"))
-            or (view.itemsize == 1 and fmt in ("B", "c"))):
+    if not _is_pcm_format(view.format, view.itemsize):
+        fmt = view.format.decode("ascii", "replace")
         PyBuffer_Release(view)
         raise InvalidArgumentError(f"{context}: PCM must be int16 samples, not buffer format {fmt!r}")
     if view.len % (2 * channels) != 0 or view.len // (2 * channels) > 0x7FFFFFFF:
