@@ -137,6 +137,15 @@ int uc_opus_encoder_set_complexity(uc_opus_encoder *enc, int complexity)
     return encoder_ctl_result(enc, opus_encoder_ctl(enc->opus, OPUS_SET_COMPLEXITY(complexity)));
 }
 
+int uc_opus_encoder_get_complexity(const uc_opus_encoder *enc)
+{
+    opus_int32 value = 0;
+    if (opus_encoder_ctl(enc->opus, OPUS_GET_COMPLEXITY(&value)) != OPUS_OK) {
+        return UC_ERR_CODEC;
+    }
+    return (int)value;
+}
+
 int uc_opus_encoder_set_fec(uc_opus_encoder *enc, int enabled)
 {
     return encoder_ctl_result(enc, opus_encoder_ctl(enc->opus, OPUS_SET_INBAND_FEC(enabled ? 1 : 0)));

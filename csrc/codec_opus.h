@@ -35,6 +35,7 @@ int uc_opus_encoder_set_bitrate(uc_opus_encoder *enc, int bits_per_second);
 int uc_opus_encoder_get_bitrate(const uc_opus_encoder *enc);
 /* 0 (cheapest) .. 10 (best). */
 int uc_opus_encoder_set_complexity(uc_opus_encoder *enc, int complexity);
+int uc_opus_encoder_get_complexity(const uc_opus_encoder *enc);
 /* In-band FEC (RFC 6716 section 2.1.7): the SILK layer re-sends a coarse copy of the
  * previous frame, which the receiver recovers with uc_opus_decode_fec(). libopus only adds
  * it when the expected loss (set_packet_loss, 0..100 %) is above zero. */

@@ -81,7 +81,7 @@ cdef class OpusEncoder:
 
     application: "voip" (speech, the default), "audio" or "restricted_lowdelay".
     bitrate: bits per second, or None for libopus's automatic choice.
-    complexity: 0..10, or None for libopus's default.
+    complexity: 0..10, or None for libopus's default (9 in libopus 1.3).
     fec and packet_loss: in-band FEC, added only when packet_loss (the expected loss,
     percent) is above zero; receivers recover a lost frame with OpusDecoder.decode(next,
     fec=True). dtx: in silence, emit packets of at most 2 bytes, which need not be sent.
@@ -90,7 +90,6 @@ cdef class OpusEncoder:
     cdef _Busy _busy
     cdef readonly int sample_rate
     cdef readonly int channels
-    cdef int _complexity
     cdef bint _fec
     cdef int _packet_loss
     cdef bint _dtx
@@ -108,7 +107,6 @@ cdef class OpusEncoder:
                    "(rates 8000/12000/16000/24000/48000, 1 or 2 channels)")
         self.sample_rate = sample_rate
         self.channels = channels
-        self._complexity = -1
         self.bitrate = bitrate
         if complexity is not None:
             self.complexity = complexity
@@ -139,14 +137,13 @@ cdef class OpusEncoder:
 
     @property
     def complexity(self):
-        """0..10; None until set (libopus's default applies)."""
-        return None if self._complexity < 0 else self._complexity
+        """0 (cheapest) .. 10 (best): libopus's current setting."""
+        return _check(codec_opus.uc_opus_encoder_get_complexity(self._enc), "Opus complexity")
 
     @complexity.setter
     def complexity(self, int value):
         self._ctl(codec_opus.uc_opus_encoder_set_complexity(self._enc, value),
                   f"Opus complexity {value} (0..10)")
-        self._complexity = value
 
     @property
     def fec(self):

@@ -38,8 +38,11 @@ class OpusEncoder:
     def sample_rate(self) -> int: ...
     @property
     def channels(self) -> int: ...
-    bitrate: int
-    complexity: int | None
+    @property
+    def bitrate(self) -> int: ...
+    @bitrate.setter
+    def bitrate(self, value: int | None) -> None: ...  # None: libopus chooses
+    complexity: int
     fec: bool
     packet_loss: int
     dtx: bool

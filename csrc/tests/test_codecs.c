@@ -77,6 +77,7 @@ static void test_opus_round_trip(void)
     CHECK(uc_opus_encoder_set_bitrate(enc, 32000) == UC_OK);
     CHECK(uc_opus_encoder_get_bitrate(enc) == 32000);
     CHECK(uc_opus_encoder_set_complexity(enc, 5) == UC_OK);
+    CHECK(uc_opus_encoder_get_complexity(enc) == 5);
 
     enum { FRAME = 960, FRAMES = 50 };
     static int16_t pcm[FRAME * FRAMES];

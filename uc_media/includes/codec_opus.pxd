@@ -20,6 +20,7 @@ cdef extern from "codec_opus.h" nogil:
     int uc_opus_encoder_set_bitrate(uc_opus_encoder *enc, int bits_per_second)
     int uc_opus_encoder_get_bitrate(const uc_opus_encoder *enc)
     int uc_opus_encoder_set_complexity(uc_opus_encoder *enc, int complexity)
+    int uc_opus_encoder_get_complexity(const uc_opus_encoder *enc)
     int uc_opus_encoder_set_fec(uc_opus_encoder *enc, int enabled)
     int uc_opus_encoder_set_packet_loss(uc_opus_encoder *enc, int percent)
     int uc_opus_encoder_set_dtx(uc_opus_encoder *enc, int enabled)
