@@ -19,18 +19,102 @@ class StateError(MediaError): ...
 
 def library_versions() -> dict[str, str]: ...
 
-# ---- audio mixer (_mixer.pxi) ----
-from collections.abc import Iterable
-from typing import Any, Literal, Protocol, TypeAlias
+# --- codecs (_codecs.pxi) ---
+from array import array
+from typing import Any, ClassVar, Literal, Protocol
 
 from typing_extensions import Buffer
 
 class _ArrayInterface(Protocol):
-    # numpy arrays: their stubs declare __buffer__ only for Python >= 3.12.
+    # numpy arrays: they support the buffer protocol, but numpy's stubs only say so for
+    # Python >= 3.12; __array_interface__ lets type checkers accept them on 3.11 too.
     @property
     def __array_interface__(self) -> dict[str, Any]: ...
 
-_SampleBuffer: TypeAlias = Buffer | _ArrayInterface
+_Pcm = Buffer | _ArrayInterface  # int16 samples, or raw bytes of native-order int16
+
+class OpusEncoder:
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def bitrate(self) -> int: ...
+    @bitrate.setter
+    def bitrate(self, value: int | None) -> None: ...  # None: libopus chooses
+    complexity: int
+    fec: bool
+    packet_loss: int
+    dtx: bool
+    def __init__(
+        self,
+        sample_rate: int = 48000,
+        channels: int = 1,
+        application: Literal["voip", "audio", "restricted_lowdelay"] = "voip",
+        bitrate: int | None = None,
+        complexity: int | None = None,
+        fec: bool = False,
+        packet_loss: int = 0,
+        dtx: bool = False,
+    ) -> None: ...
+    @property
+    def in_dtx(self) -> bool: ...
+    def encode(self, pcm: _Pcm) -> bytes: ...
+
+class OpusDecoder:
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    def __init__(self, sample_rate: int = 48000, channels: int = 1) -> None: ...
+    @property
+    def last_duration(self) -> int: ...
+    def decode(self, payload: Buffer | None, fec: bool = False, frame_size: int | None = None) -> array[int]: ...
+
+class G711Encoder:
+    @property
+    def law(self) -> Literal["ulaw", "alaw"]: ...
+    def __init__(self, law: Literal["ulaw", "alaw"] = "ulaw") -> None: ...
+    def encode(self, pcm: _Pcm) -> bytes: ...
+
+class G711Decoder:
+    @property
+    def law(self) -> Literal["ulaw", "alaw"]: ...
+    def __init__(self, law: Literal["ulaw", "alaw"] = "ulaw") -> None: ...
+    def decode(self, payload: Buffer) -> array[int]: ...
+
+class G722Encoder:
+    SAMPLE_RATE: ClassVar[int]
+    RTP_CLOCK_RATE: ClassVar[int]
+    def __init__(self) -> None: ...
+    def encode(self, pcm: _Pcm) -> bytes: ...
+
+class G722Decoder:
+    SAMPLE_RATE: ClassVar[int]
+    RTP_CLOCK_RATE: ClassVar[int]
+    def __init__(self) -> None: ...
+    def decode(self, payload: Buffer) -> array[int]: ...
+
+class Resampler:
+    @property
+    def in_rate(self) -> int: ...
+    @property
+    def out_rate(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def quality(self) -> int: ...
+    @property
+    def latency(self) -> int: ...
+    def __init__(self, in_rate: int, out_rate: int, channels: int = 1, quality: int = 3) -> None: ...
+    def process(self, pcm: _Pcm) -> array[int]: ...
+    def reset(self) -> None: ...
+
+# ---- audio mixer (_mixer.pxi) ----
+from collections.abc import Iterable
+
+# Buffer, _ArrayInterface and Literal come from the codecs section above.
+_SampleBuffer = Buffer | _ArrayInterface  # int16 frames, uint8 levels, or raw bytes
 
 LEVEL_SILENT: int
 

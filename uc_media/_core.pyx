@@ -9,4 +9,5 @@ from uc_media.includes cimport uc_errors
 
 include "_errors.pxi"
 include "_versions.pxi"
+include "_codecs.pxi"
 include "_mixer.pxi"
