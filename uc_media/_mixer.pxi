@@ -1,6 +1,7 @@
 # AudioMixer: top-K talker selection and N-1 mixing over csrc/mixer.c.
 # (included by _core.pyx)
 
+import operator
 import sys
 
 from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBUF_WRITABLE, PyBuffer_Release,
@@ -33,8 +34,8 @@ cdef Py_ssize_t _acquire_frames(object obj, Py_buffer *buf, int frame_samples, b
                                 str what) except -1:
     """Acquire `obj` as rows of `frame_samples` native int16 samples, C-contiguous: shape
     (rows, frame_samples), or 1-D with a multiple of frame_samples, or untyped bytes of a
-    multiple of 2 * frame_samples. Returns the row count;
-    on success the caller releases buf."""
+    multiple of 2 * frame_samples. Returns the row count; on success the caller releases
+    buf."""
     cdef int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (PyBUF_WRITABLE if writable else 0)
     try:
         PyObject_GetBuffer(obj, buf, flags)
@@ -98,6 +99,17 @@ def audio_level(frame) -> int:
     return rc
 
 
+cdef int _c_int(object value, str name) except? -1:
+    """An integer parameter as a C int. Ranges are the C side's to check, so a value beyond
+    int is clamped to -1 or INT_MAX, which it rejects (or, for hangover_ticks, keeps a
+    quiet talker for good)."""
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise InvalidArgumentError(f"{name} must be an integer, not {type(value).__name__}") from None
+    return <int>max(-1, min(v, 0x7FFFFFFF))
+
+
 cdef class AudioMixer:
     """Top-K talker selection and N-1 mixing for one audio conference.
 
@@ -118,16 +130,17 @@ cdef class AudioMixer:
     cdef bint _busy
     cdef int _n
 
-    def __cinit__(self, int frame_samples, int max_participants, int top_k=3, int hangover_ticks=15,
-                  int level_threshold=50, str limiter="saturate", int knee=24576):
+    def __cinit__(self, frame_samples, max_participants, top_k=3, hangover_ticks=15,
+                  level_threshold=50, limiter="saturate", knee=24576):
         if limiter not in _LIMITERS:
             raise InvalidArgumentError(f"limiter must be one of {sorted(_LIMITERS)}, not {limiter!r}")
-        cmixer.uc_mixer_config_default(&self._cfg, frame_samples, max_participants)
-        self._cfg.top_k = top_k
-        self._cfg.hangover_ticks = hangover_ticks
-        self._cfg.level_threshold = level_threshold
+        cmixer.uc_mixer_config_default(&self._cfg, _c_int(frame_samples, "frame_samples"),
+                                       _c_int(max_participants, "max_participants"))
+        self._cfg.top_k = _c_int(top_k, "top_k")
+        self._cfg.hangover_ticks = _c_int(hangover_ticks, "hangover_ticks")
+        self._cfg.level_threshold = _c_int(level_threshold, "level_threshold")
         self._cfg.limiter = _LIMITERS[limiter]
-        self._cfg.knee = knee
+        self._cfg.knee = _c_int(knee, "knee")
         _check(cmixer.uc_mixer_create(&self._cfg, &self._m),
                f"AudioMixer(frame_samples={frame_samples}, max_participants={max_participants}, "
                f"top_k={top_k}, hangover_ticks={hangover_ticks}, level_threshold={level_threshold}, knee={knee}) "
@@ -284,11 +297,12 @@ cdef class AudioMixer:
             PyBuffer_Release(&fb)
         return self._talkers()
 
-    def forget(self, int slot) -> None:
+    def forget(self, slot) -> None:
         """Forget a slot's selection and hangover (a participant left; another may take it)."""
+        cdef int c_slot = _c_int(slot, "slot")
         self._enter()
         try:
-            rc = cmixer.uc_mixer_forget(self._m, slot)
+            rc = cmixer.uc_mixer_forget(self._m, c_slot)
         finally:
             self._busy = False
         _check(rc, f"AudioMixer.forget({slot}): slot out of range")

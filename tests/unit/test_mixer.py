@@ -248,6 +248,8 @@ def test_forget_and_shrinking_n_drop_a_slots_hangover() -> None:
     assert mixer.select([127, 127, 127, 127]) == ()
     with pytest.raises(InvalidArgumentError):
         mixer.forget(4)
+    with pytest.raises(InvalidArgumentError):
+        mixer.forget(2**64)
 
 
 # ---- levels ------------------------------------------------------------------------------
@@ -339,6 +341,9 @@ def test_mix_needs_a_selection_for_the_same_participants() -> None:
         {"frame_samples": 960, "max_participants": 3, "limiter": "clip"},
         {"frame_samples": 960, "max_participants": 3, "limiter": "soft", "knee": 32767},
         {"frame_samples": 960, "max_participants": 70000},
+        {"frame_samples": 2**70, "max_participants": 3},
+        {"frame_samples": 960, "max_participants": 3, "knee": -(2**70)},
+        {"frame_samples": 960.0, "max_participants": 3},
     ],
 )
 def test_bad_configuration_is_rejected(kwargs: dict[str, object]) -> None:
