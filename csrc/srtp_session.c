@@ -298,15 +298,40 @@ int uc_srtp_unprotect_rtcp(uc_srtp_session *session, uint8_t *packet, size_t len
     return status == srtp_err_status_ok ? n : map_status(status);
 }
 
-int uc_srtp_protect_rtp_batch(uc_srtp_session *session, uint8_t *const *packets,
-                              size_t *lengths, const size_t *capacities, int *status,
-                              int *srtp_status, size_t count)
+/* One call of the batch: the same checks and results as the single calls. */
+typedef int (*packet_op)(uc_srtp_session *, uint8_t *, size_t, size_t);
+
+static int protect_rtp_op(uc_srtp_session *s, uint8_t *p, size_t len, size_t cap)
 {
-    if (count > 0 && (packets == NULL || lengths == NULL || capacities == NULL || status == NULL))
+    return uc_srtp_protect_rtp(s, p, len, cap);
+}
+
+static int unprotect_rtp_op(uc_srtp_session *s, uint8_t *p, size_t len, size_t cap)
+{
+    (void)cap;
+    return uc_srtp_unprotect_rtp(s, p, len);
+}
+
+static int protect_rtcp_op(uc_srtp_session *s, uint8_t *p, size_t len, size_t cap)
+{
+    return uc_srtp_protect_rtcp(s, p, len, cap);
+}
+
+static int unprotect_rtcp_op(uc_srtp_session *s, uint8_t *p, size_t len, size_t cap)
+{
+    (void)cap;
+    return uc_srtp_unprotect_rtcp(s, p, len);
+}
+
+static int run_batch(packet_op op, uc_srtp_session *session, uint8_t *const *packets,
+                     size_t *lengths, const size_t *capacities, int *status, int *srtp_status,
+                     size_t count)
+{
+    if (count > 0 && (packets == NULL || lengths == NULL || status == NULL))
         return UC_ERR_ARGUMENT;
     int ok = 0;
     for (size_t i = 0; i < count; i++) {
-        int rc = uc_srtp_protect_rtp(session, packets[i], lengths[i], capacities[i]);
+        int rc = op(session, packets[i], lengths[i], capacities != NULL ? capacities[i] : 0);
         if (rc >= 0) {
             lengths[i] = (size_t)rc;
             ok++;
@@ -318,23 +343,38 @@ int uc_srtp_protect_rtp_batch(uc_srtp_session *session, uint8_t *const *packets,
     return ok;
 }
 
+int uc_srtp_protect_rtp_batch(uc_srtp_session *session, uint8_t *const *packets,
+                              size_t *lengths, const size_t *capacities, int *status,
+                              int *srtp_status, size_t count)
+{
+    if (count > 0 && capacities == NULL)
+        return UC_ERR_ARGUMENT;
+    return run_batch(protect_rtp_op, session, packets, lengths, capacities, status, srtp_status,
+                     count);
+}
+
 int uc_srtp_unprotect_rtp_batch(uc_srtp_session *session, uint8_t *const *packets,
                                 size_t *lengths, int *status, int *srtp_status, size_t count)
 {
-    if (count > 0 && (packets == NULL || lengths == NULL || status == NULL))
+    return run_batch(unprotect_rtp_op, session, packets, lengths, NULL, status, srtp_status,
+                     count);
+}
+
+int uc_srtp_protect_rtcp_batch(uc_srtp_session *session, uint8_t *const *packets,
+                               size_t *lengths, const size_t *capacities, int *status,
+                               int *srtp_status, size_t count)
+{
+    if (count > 0 && capacities == NULL)
         return UC_ERR_ARGUMENT;
-    int ok = 0;
-    for (size_t i = 0; i < count; i++) {
-        int rc = uc_srtp_unprotect_rtp(session, packets[i], lengths[i]);
-        if (rc >= 0) {
-            lengths[i] = (size_t)rc;
-            ok++;
-        }
-        status[i] = rc < 0 ? rc : UC_OK;
-        if (srtp_status != NULL)
-            srtp_status[i] = session != NULL ? session->last_status : 0;
-    }
-    return ok;
+    return run_batch(protect_rtcp_op, session, packets, lengths, capacities, status,
+                     srtp_status, count);
+}
+
+int uc_srtp_unprotect_rtcp_batch(uc_srtp_session *session, uint8_t *const *packets,
+                                 size_t *lengths, int *status, int *srtp_status, size_t count)
+{
+    return run_batch(unprotect_rtcp_op, session, packets, lengths, NULL, status, srtp_status,
+                     count);
 }
 
 /* Names and texts in srtp_err_status_t order (srtp2/srtp.h). libsrtp 2.5 has no

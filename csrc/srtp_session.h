@@ -91,8 +91,8 @@ int uc_srtp_unprotect_rtp(uc_srtp_session *session, uint8_t *packet, size_t len)
 int uc_srtp_protect_rtcp(uc_srtp_session *session, uint8_t *packet, size_t len, size_t capacity);
 int uc_srtp_unprotect_rtcp(uc_srtp_session *session, uint8_t *packet, size_t len);
 
-/* Batches: packet i is packets[i], lengths[i] bytes (updated in place on success),
- * capacities[i] bytes of room (protect only; unprotect ignores it and takes NULL).
+/* Batches (RTP and RTCP alike): packet i is packets[i], lengths[i] bytes (updated in
+ * place on success), capacities[i] bytes of room (protect only; unprotect takes none).
  * status[i] receives UC_OK or the code the single call would return; srtp_status[i]
  * (when srtp_status is not NULL) the raw srtp_err_status_t, 0 when libsrtp was not
  * reached. A failing packet does not stop the batch. Returns how many packets
@@ -102,6 +102,11 @@ int uc_srtp_protect_rtp_batch(uc_srtp_session *session, uint8_t *const *packets,
                               int *srtp_status, size_t count);
 int uc_srtp_unprotect_rtp_batch(uc_srtp_session *session, uint8_t *const *packets,
                                 size_t *lengths, int *status, int *srtp_status, size_t count);
+int uc_srtp_protect_rtcp_batch(uc_srtp_session *session, uint8_t *const *packets,
+                               size_t *lengths, const size_t *capacities, int *status,
+                               int *srtp_status, size_t count);
+int uc_srtp_unprotect_rtcp_batch(uc_srtp_session *session, uint8_t *const *packets,
+                                 size_t *lengths, int *status, int *srtp_status, size_t count);
 
 /* The srtp_err_status_t of the session's last call (0 = srtp_err_status_ok, also after
  * a failure detected before libsrtp was called). */

@@ -274,6 +274,16 @@ static void test_batch(int k)
         if (i != 3 && i != 5)
             CHECK(status[i] == UC_OK && lengths[i] == plain_len[i] &&
                   memcmp(storage[i], plain[i], plain_len[i]) == 0);
+
+    /* SRTCP batch: every packet round-trips. */
+    for (int i = 0; i < COUNT; i++) {
+        lengths[i] = plain_len[i] = make_rtcp(storage[i], (uint32_t)i);
+        caps[i] = lengths[i] + RTCP_TRAILER[k];
+    }
+    CHECK(uc_srtp_protect_rtcp_batch(tx, packets, lengths, caps, status, NULL, COUNT) == COUNT);
+    CHECK(uc_srtp_unprotect_rtcp_batch(rx, packets, lengths, status, NULL, COUNT) == COUNT);
+    for (int i = 0; i < COUNT; i++)
+        CHECK(status[i] == UC_OK && lengths[i] == plain_len[i] && storage[i][7] == i);
     uc_srtp_session_destroy(tx);
     uc_srtp_session_destroy(rx);
 }
