@@ -59,8 +59,8 @@ int uc_srtp_suite_key_salt_len(int suite)
 /* Fill the RTP and RTCP crypto policies for a suite. libsrtp's profile setters return
  * bad_param for a profile the build left out (AES-GCM needs OpenSSL, NSS or mbedTLS),
  * which is how "not in this build" is told apart from "unknown". For
- * AES_CM_128_HMAC_SHA1_32 the RTCP policy keeps the 80-bit tag (RFC 4568 section 6.2.2;
- * libsrtp, ffmpeg and pjsip agree). */
+ * AES_CM_128_HMAC_SHA1_32 the RTCP policy keeps the 80-bit tag unless
+ * UC_SRTP_FLAG_SRTCP_TAG_32 says otherwise (see srtp_session.h). */
 static int set_crypto_policies(int suite, srtp_policy_t *policy)
 {
     srtp_profile_t profile;
@@ -97,7 +97,8 @@ int uc_srtp_suite_available(int suite)
 
 int uc_srtp_session_create(uc_srtp_session **out, int suite, int direction,
                            const uint8_t *key_salt, size_t key_salt_len, int64_t ssrc,
-                           unsigned window_size, const uint8_t *mki, size_t mki_len)
+                           unsigned window_size, const uint8_t *mki, size_t mki_len,
+                           unsigned flags)
 {
     if (out == NULL || key_salt == NULL)
         return UC_ERR_ARGUMENT;
@@ -114,6 +115,9 @@ int uc_srtp_session_create(uc_srtp_session **out, int suite, int direction,
         return UC_ERR_ARGUMENT;
     if (mki_len > UC_SRTP_MAX_MKI_LEN || (mki_len > 0 && mki == NULL))
         return UC_ERR_ARGUMENT;
+    if ((flags & ~UC_SRTP_FLAG_SRTCP_TAG_32) != 0 ||
+        ((flags & UC_SRTP_FLAG_SRTCP_TAG_32) && suite != UC_SRTP_AES_CM_128_HMAC_SHA1_32))
+        return UC_ERR_ARGUMENT;
     if (uc_srtp_library_init() < 0)
         return UC_ERR_SRTP;
 
@@ -122,6 +126,8 @@ int uc_srtp_session_create(uc_srtp_session **out, int suite, int direction,
     int rc = set_crypto_policies(suite, &policy);
     if (rc < 0)
         return rc;
+    if (flags & UC_SRTP_FLAG_SRTCP_TAG_32)
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&policy.rtcp);
     /* libsrtp copies the key material into its own contexts during srtp_create, so
      * these stack copies are wiped before returning. */
     uint8_t key[UC_SRTP_MAX_KEY_SALT_LEN];

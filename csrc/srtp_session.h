@@ -41,6 +41,12 @@ enum uc_srtp_direction {
     UC_SRTP_INBOUND = 1,  /* unprotect: packets we receive */
 };
 
+/* Creation flags. With AES_CM_128_HMAC_SHA1_32 the SRTCP tag is 80 bits by default, as
+ * in libsrtp, RFC 5764 section 4.1.2 and the SIP stacks built on libsrtp (Asterisk,
+ * FreeSWITCH, pjsip); peers that read RFC 4568 section 6.2.2 literally (ffmpeg) put the
+ * 32-bit tag on SRTCP too, which this flag selects. Other suites reject it. */
+#define UC_SRTP_FLAG_SRTCP_TAG_32 0x1u
+
 /* Largest master key || master salt (AES-128: 16 + 14 bytes). */
 #define UC_SRTP_MAX_KEY_SALT_LEN 30
 /* Longest MKI libsrtp accepts (RFC 4568 allows 1..128 bytes). */
@@ -69,12 +75,13 @@ int uc_srtp_suite_key_salt_len(int suite);
  * uc_srtp_suite_key_salt_len(suite) bytes; libsrtp keeps its own copy. ssrc >= 0 binds
  * the session to that one SSRC; ssrc < 0 accepts any. window_size is the replay window
  * in packets (0: libsrtp's default of 128; otherwise 64..32767). mki (may be NULL when
- * mki_len is 0) is the RFC 3711 master key identifier carried in every packet.
- * Returns UC_OK, UC_ERR_ARGUMENT, UC_ERR_UNSUPPORTED (suite not in this build),
+ * mki_len is 0) is the RFC 3711 master key identifier carried in every packet. flags
+ * is 0 or UC_SRTP_FLAG_SRTCP_TAG_32. Returns UC_OK, UC_ERR_ARGUMENT, UC_ERR_UNSUPPORTED (suite not in this build),
  * UC_ERR_NOMEM or UC_ERR_SRTP. */
 int uc_srtp_session_create(uc_srtp_session **out, int suite, int direction,
                            const uint8_t *key_salt, size_t key_salt_len, int64_t ssrc,
-                           unsigned window_size, const uint8_t *mki, size_t mki_len);
+                           unsigned window_size, const uint8_t *mki, size_t mki_len,
+                           unsigned flags);
 
 void uc_srtp_session_destroy(uc_srtp_session *session);
 

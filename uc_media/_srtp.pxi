@@ -59,6 +59,10 @@ cdef class SrtpSession:
     `window_size` is the replay window in packets (0: libsrtp's 128); `mki` is the RFC
     3711 master key identifier carried in each packet, if the SDES key has one.
 
+    With AES_CM_128_HMAC_SHA1_32, SRTCP carries the 80-bit tag (libsrtp, RFC 5764, and the
+    libsrtp-based SIP stacks); `srtcp_tag_32=True` selects the 32-bit SRTCP tag of peers
+    that read RFC 4568 section 6.2.2 literally, such as ffmpeg.
+
     Replay protection is always on: an outbound session refuses to protect a sequence
     number twice, an inbound one rejects replays with SrtpReplayError. Not thread-safe;
     a batch call releases the GIL, and a concurrent call on the same session raises
@@ -83,7 +87,7 @@ cdef class SrtpSession:
     cdef int *_srtp_status
 
     def __cinit__(self, str suite, key_salt, str direction="outbound", *, ssrc=None,
-                  unsigned int window_size=0, mki=b""):
+                  unsigned int window_size=0, mki=b"", bint srtcp_tag_32=False):
         cdef int suite_code = _srtp_suite_code(suite)
         if direction not in _SRTP_DIRECTIONS:
             raise InvalidArgumentError(f"SRTP direction must be 'outbound' or 'inbound', not {direction!r}")
@@ -102,11 +106,14 @@ cdef class SrtpSession:
             ssrc_value = ssrc
         if window_size != 0 and not 64 <= window_size <= 0x7FFF:
             raise InvalidArgumentError(f"replay window {window_size} outside 64..32767")
+        if srtcp_tag_32 and suite != "AES_CM_128_HMAC_SHA1_32":
+            raise InvalidArgumentError("srtcp_tag_32 applies to AES_CM_128_HMAC_SHA1_32 only")
         cdef const uint8_t *key_ptr = &key_view[0] if key_view.shape[0] else NULL
         cdef const uint8_t *mki_ptr = &mki_view[0] if mki_view.shape[0] else NULL
         rc = _srtp.uc_srtp_session_create(
             &self._session, suite_code, _SRTP_DIRECTIONS[direction], key_ptr,
-            <size_t>key_view.shape[0], ssrc_value, window_size, mki_ptr, <size_t>mki_view.shape[0])
+            <size_t>key_view.shape[0], ssrc_value, window_size, mki_ptr, <size_t>mki_view.shape[0],
+            _srtp.UC_SRTP_FLAG_SRTCP_TAG_32 if srtcp_tag_32 else 0)
         if rc == uc_errors.UC_ERR_UNSUPPORTED:
             raise UnsupportedError(f"SRTP suite {suite} is not implemented by this libsrtp2 build")
         _check(rc, "SRTP session")

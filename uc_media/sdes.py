@@ -224,14 +224,27 @@ class CryptoAttribute:
         return self.keys[0].key_salt
 
     def srtp_session(
-        self, direction: Literal["outbound", "inbound"], *, ssrc: int | None = None, window_size: int = 0
+        self,
+        direction: Literal["outbound", "inbound"],
+        *,
+        ssrc: int | None = None,
+        window_size: int = 0,
+        srtcp_tag_32: bool = False,
     ) -> SrtpSession:
         """An SrtpSession keyed by this attribute: 'outbound' for a line we sent,
-        'inbound' for the peer's line."""
+        'inbound' for the peer's line. `srtcp_tag_32`: see SrtpSession."""
         if len(self.keys) > 1:
             raise UnsupportedError("SRTP sessions take one master key; this a=crypto line has several")
         key = self.keys[0]
-        return SrtpSession(self.suite, key.key_salt, direction, ssrc=ssrc, window_size=window_size, mki=key.mki_bytes)
+        return SrtpSession(
+            self.suite,
+            key.key_salt,
+            direction,
+            ssrc=ssrc,
+            window_size=window_size,
+            mki=key.mki_bytes,
+            srtcp_tag_32=srtcp_tag_32,
+        )
 
 
 def generate_crypto_attribute(

@@ -73,7 +73,7 @@ static uc_srtp_session *create(int suite, int direction, uint8_t seed)
     int klen = uc_srtp_suite_key_salt_len(suite);
     key_for(key, (size_t)klen, seed);
     uc_srtp_session *s = NULL;
-    int rc = uc_srtp_session_create(&s, suite, direction, key, (size_t)klen, -1, 0, NULL, 0);
+    int rc = uc_srtp_session_create(&s, suite, direction, key, (size_t)klen, -1, 0, NULL, 0, 0);
     CHECK(rc == UC_OK);
     return s;
 }
@@ -92,7 +92,7 @@ static void test_known_answer(void)
     memset(buf + 12, 0xab, 16);
     uc_srtp_session *tx = NULL;
     CHECK(uc_srtp_session_create(&tx, UC_SRTP_AES_CM_128_HMAC_SHA1_80, UC_SRTP_OUTBOUND, key,
-                                 sizeof key, -1, 0, NULL, 0) == UC_OK);
+                                 sizeof key, -1, 0, NULL, 0, 0) == UC_OK);
     CHECK(uc_srtp_protect_rtp(tx, buf, 28, sizeof buf) == 38);
     CHECK(memcmp(buf, expected, sizeof expected) == 0);
     uc_srtp_session_destroy(tx);
@@ -296,11 +296,11 @@ static void test_mki(void)
     key_for(key, sizeof key, 5);
     uc_srtp_session *tx = NULL, *rx = NULL, *rx_wrong = NULL;
     CHECK(uc_srtp_session_create(&tx, UC_SRTP_AES_CM_128_HMAC_SHA1_80, UC_SRTP_OUTBOUND, key, 30,
-                                 -1, 0, mki, 4) == UC_OK);
+                                 -1, 0, mki, 4, 0) == UC_OK);
     CHECK(uc_srtp_session_create(&rx, UC_SRTP_AES_CM_128_HMAC_SHA1_80, UC_SRTP_INBOUND, key, 30,
-                                 -1, 0, mki, 4) == UC_OK);
+                                 -1, 0, mki, 4, 0) == UC_OK);
     CHECK(uc_srtp_session_create(&rx_wrong, UC_SRTP_AES_CM_128_HMAC_SHA1_80, UC_SRTP_INBOUND, key,
-                                 30, -1, 0, wrong_mki, 4) == UC_OK);
+                                 30, -1, 0, wrong_mki, 4, 0) == UC_OK);
     if (tx == NULL || rx == NULL || rx_wrong == NULL)
         return;
     CHECK(uc_srtp_overhead(tx, 0) == 14);
@@ -325,7 +325,7 @@ static void test_fixed_ssrc(void)
     key_for(key, sizeof key, 6);
     uc_srtp_session *tx = NULL;
     CHECK(uc_srtp_session_create(&tx, UC_SRTP_AES_CM_128_HMAC_SHA1_80, UC_SRTP_OUTBOUND, key, 30,
-                                 0x1234, 0, NULL, 0) == UC_OK);
+                                 0x1234, 0, NULL, 0, 0) == UC_OK);
     if (tx == NULL)
         return;
     uint8_t buf[100];
@@ -337,21 +337,54 @@ static void test_fixed_ssrc(void)
     uc_srtp_session_destroy(tx);
 }
 
+/* The literal RFC 4568 reading of AES_CM_128_HMAC_SHA1_32 (ffmpeg's): 32-bit SRTCP tag. */
+static void test_srtcp_tag_32(void)
+{
+    uint8_t key[30];
+    key_for(key, sizeof key, 8);
+    uc_srtp_session *tx = NULL, *rx = NULL, *rx80 = NULL;
+    CHECK(uc_srtp_session_create(&tx, UC_SRTP_AES_CM_128_HMAC_SHA1_32, UC_SRTP_OUTBOUND, key, 30,
+                                 -1, 0, NULL, 0, UC_SRTP_FLAG_SRTCP_TAG_32) == UC_OK);
+    CHECK(uc_srtp_session_create(&rx, UC_SRTP_AES_CM_128_HMAC_SHA1_32, UC_SRTP_INBOUND, key, 30,
+                                 -1, 0, NULL, 0, UC_SRTP_FLAG_SRTCP_TAG_32) == UC_OK);
+    CHECK(uc_srtp_session_create(&rx80, UC_SRTP_AES_CM_128_HMAC_SHA1_32, UC_SRTP_INBOUND, key, 30,
+                                 -1, 0, NULL, 0, 0) == UC_OK);
+    if (tx == NULL || rx == NULL || rx80 == NULL)
+        return;
+    CHECK(uc_srtp_overhead(tx, 0) == 4 && uc_srtp_overhead(tx, 1) == 8);
+    uint8_t buf[64], copy[64];
+    size_t len = make_rtcp(buf, 77);
+    int n = uc_srtp_protect_rtcp(tx, buf, len, sizeof buf);
+    CHECK(n == (int)len + 8);
+    memcpy(copy, buf, (size_t)n);
+    CHECK(uc_srtp_unprotect_rtcp(rx80, buf, (size_t)n) < 0);
+    memcpy(buf, copy, (size_t)n);
+    CHECK(uc_srtp_unprotect_rtcp(rx, buf, (size_t)n) == (int)len);
+    uc_srtp_session *bad = NULL;
+    CHECK(uc_srtp_session_create(&bad, UC_SRTP_AES_CM_128_HMAC_SHA1_80, UC_SRTP_OUTBOUND, key, 30,
+                                 -1, 0, NULL, 0, UC_SRTP_FLAG_SRTCP_TAG_32) == UC_ERR_ARGUMENT);
+    CHECK(uc_srtp_session_create(&bad, UC_SRTP_AES_CM_128_HMAC_SHA1_32, UC_SRTP_OUTBOUND, key, 30,
+                                 -1, 0, NULL, 0, 0x80) == UC_ERR_ARGUMENT);
+    uc_srtp_session_destroy(tx);
+    uc_srtp_session_destroy(rx);
+    uc_srtp_session_destroy(rx80);
+}
+
 static void test_arguments(void)
 {
     uint8_t key[30] = {0};
     uc_srtp_session *s = NULL;
-    CHECK(uc_srtp_session_create(&s, 99, UC_SRTP_OUTBOUND, key, 30, -1, 0, NULL, 0) == UC_ERR_ARGUMENT);
-    CHECK(uc_srtp_session_create(&s, UC_SRTP_AES_CM_128_HMAC_SHA1_80, 7, key, 30, -1, 0, NULL, 0) ==
+    CHECK(uc_srtp_session_create(&s, 99, UC_SRTP_OUTBOUND, key, 30, -1, 0, NULL, 0, 0) == UC_ERR_ARGUMENT);
+    CHECK(uc_srtp_session_create(&s, UC_SRTP_AES_CM_128_HMAC_SHA1_80, 7, key, 30, -1, 0, NULL, 0, 0) ==
           UC_ERR_ARGUMENT);
     CHECK(uc_srtp_session_create(&s, UC_SRTP_AES_CM_128_HMAC_SHA1_80, UC_SRTP_OUTBOUND, key, 29, -1,
-                                 0, NULL, 0) == UC_ERR_ARGUMENT);
+                                 0, NULL, 0, 0) == UC_ERR_ARGUMENT);
     CHECK(uc_srtp_session_create(&s, UC_SRTP_AEAD_AES_128_GCM, UC_SRTP_OUTBOUND, key, 30, -1, 0,
-                                 NULL, 0) == UC_ERR_ARGUMENT);
+                                 NULL, 0, 0) == UC_ERR_ARGUMENT);
     CHECK(uc_srtp_session_create(&s, UC_SRTP_AES_CM_128_HMAC_SHA1_80, UC_SRTP_OUTBOUND, key, 30, -1,
-                                 32, NULL, 0) == UC_ERR_ARGUMENT);
+                                 32, NULL, 0, 0) == UC_ERR_ARGUMENT);
     CHECK(uc_srtp_session_create(&s, UC_SRTP_AES_CM_128_HMAC_SHA1_80, UC_SRTP_OUTBOUND, key, 30,
-                                 (int64_t)1 << 32, 0, NULL, 0) == UC_ERR_ARGUMENT);
+                                 (int64_t)1 << 32, 0, NULL, 0, 0) == UC_ERR_ARGUMENT);
     CHECK(s == NULL);
     CHECK(uc_srtp_suite_key_salt_len(UC_SRTP_AES_CM_128_HMAC_SHA1_32) == 30);
     CHECK(uc_srtp_suite_key_salt_len(UC_SRTP_AEAD_AES_128_GCM) == 28);
@@ -375,7 +408,7 @@ int main(void)
             uc_srtp_session *s = NULL;
             uint8_t key[28] = {0};
             CHECK(uc_srtp_session_create(&s, SUITES[k], UC_SRTP_OUTBOUND, key, 28, -1, 0, NULL,
-                                         0) == UC_ERR_UNSUPPORTED);
+                                         0, 0) == UC_ERR_UNSUPPORTED);
             continue;
         }
         test_round_trips(k);
@@ -384,6 +417,7 @@ int main(void)
     }
     test_mki();
     test_fixed_ssrc();
+    test_srtcp_tag_32();
     test_arguments();
     if (failures) {
         fprintf(stderr, "test_srtp: %d checks failed\n", failures);

@@ -185,7 +185,7 @@ def test_bad_arguments() -> None:
     with pytest.raises(UnsupportedError):
         SrtpSession("F8_128_HMAC_SHA1_80", key)
     with pytest.raises(InvalidArgumentError):
-        SrtpSession("AES_CM_128_HMAC_SHA1_80", key, "sideways")
+        SrtpSession("AES_CM_128_HMAC_SHA1_80", key, "sideways")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError):
         SrtpSession("AES_CM_128_HMAC_SHA1_80", key, window_size=10)
     with pytest.raises(InvalidArgumentError):
@@ -334,3 +334,18 @@ def test_property_random_bytes_raise_media_errors_only(suite: str, data: bytes, 
     _, rx = pair(suite)
     with pytest.raises(MediaError):
         rx.unprotect_rtcp(data) if rtcp else rx.unprotect(data)
+
+
+def test_srtcp_tag_32_option() -> None:
+    key = key_for("AES_CM_128_HMAC_SHA1_32")
+    tx = SrtpSession("AES_CM_128_HMAC_SHA1_32", key, srtcp_tag_32=True)
+    short = SrtpSession("AES_CM_128_HMAC_SHA1_32", key, "inbound", srtcp_tag_32=True)
+    default = SrtpSession("AES_CM_128_HMAC_SHA1_32", key, "inbound")
+    assert (tx.rtcp_overhead, default.rtcp_overhead) == (8, 14)
+    report = struct.pack("!BBHI", 0x81, 201, 7, 0x1234) + bytes(24)  # RR with one block
+    protected = tx.protect_rtcp(report)
+    with pytest.raises(SrtpAuthError):
+        default.unprotect_rtcp(protected)
+    assert short.unprotect_rtcp(protected) == report
+    with pytest.raises(InvalidArgumentError):
+        SrtpSession("AES_CM_128_HMAC_SHA1_80", key, srtcp_tag_32=True)

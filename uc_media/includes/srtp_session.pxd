@@ -16,6 +16,7 @@ cdef extern from "srtp_session.h" nogil:
         UC_SRTP_MAX_MKI_LEN
         UC_SRTP_MAX_OVERHEAD
         UC_SRTP_DEFAULT_WINDOW
+        UC_SRTP_FLAG_SRTCP_TAG_32
 
     ctypedef struct uc_srtp_session:
         pass
@@ -25,7 +26,8 @@ cdef extern from "srtp_session.h" nogil:
     int uc_srtp_suite_key_salt_len(int suite)
     int uc_srtp_session_create(uc_srtp_session **out, int suite, int direction,
                                const uint8_t *key_salt, size_t key_salt_len, int64_t ssrc,
-                               unsigned window_size, const uint8_t *mki, size_t mki_len)
+                               unsigned window_size, const uint8_t *mki, size_t mki_len,
+                               unsigned flags)
     void uc_srtp_session_destroy(uc_srtp_session *session)
     size_t uc_srtp_overhead(const uc_srtp_session *session, int is_rtcp)
 
