@@ -42,9 +42,9 @@ enum uc_srtp_direction {
 };
 
 /* Creation flags. With AES_CM_128_HMAC_SHA1_32 the SRTCP tag is 80 bits by default, as
- * in libsrtp, RFC 5764 section 4.1.2 and the SIP stacks built on libsrtp (Asterisk,
- * FreeSWITCH, pjsip); peers that read RFC 4568 section 6.2.2 literally (ffmpeg) put the
- * 32-bit tag on SRTCP too, which this flag selects. Other suites reject it. */
+ * in libsrtp's profiles, RFC 5764 section 4.1.2 and pjsip's SDES table. Asterisk and
+ * ffmpeg read RFC 4568 section 6.2.2 literally and put the 32-bit tag on SRTCP too; this
+ * flag selects that. Other suites reject it. */
 #define UC_SRTP_FLAG_SRTCP_TAG_32 0x1u
 
 /* Largest master key || master salt (AES-128: 16 + 14 bytes). */

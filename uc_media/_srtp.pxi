@@ -59,9 +59,9 @@ cdef class SrtpSession:
     `window_size` is the replay window in packets (0: libsrtp's 128); `mki` is the RFC
     3711 master key identifier carried in each packet, if the SDES key has one.
 
-    With AES_CM_128_HMAC_SHA1_32, SRTCP carries the 80-bit tag (libsrtp, RFC 5764, and the
-    libsrtp-based SIP stacks); `srtcp_tag_32=True` selects the 32-bit SRTCP tag of peers
-    that read RFC 4568 section 6.2.2 literally, such as ffmpeg.
+    With AES_CM_128_HMAC_SHA1_32, SRTCP carries the 80-bit tag (libsrtp's profiles, RFC
+    5764, pjsip); `srtcp_tag_32=True` selects the 32-bit SRTCP tag of peers that read RFC
+    4568 section 6.2.2 literally, such as Asterisk and ffmpeg.
 
     Replay protection is always on: an outbound session refuses to protect a sequence
     number twice, an inbound one rejects replays with SrtpReplayError. Not thread-safe;
