@@ -240,6 +240,13 @@ cdef class SrtpSession:
         buffer (a pinned bytearray cannot be resized or freed by another thread), run the
         C loop without the GIL, unpin, and cut each bytearray to its new length."""
         self._enter(outbound, what)
+        self._busy = True
+        try:
+            return self._run_batch(packets, outbound, rtcp, what)
+        finally:
+            self._busy = False
+
+    cdef list _run_batch(self, list packets, bint outbound, bint rtcp, str what):
         # A tuple holds our own references, whatever happens to the list meanwhile.
         cdef tuple items = tuple(packets)
         cdef Py_ssize_t count = len(items)
@@ -249,7 +256,6 @@ cdef class SrtpSession:
         cdef object packet
         cdef list results
         cdef int ok = 0
-        self._busy = True
         try:
             for i in range(count):
                 packet = items[i]
@@ -281,11 +287,11 @@ cdef class SrtpSession:
                                                           self._lengths, self._status,
                                                           self._srtp_status, count)
         finally:
-            self._busy = False
             for i in range(pinned):
                 PyBuffer_Release(&self._views[i])
-            # Failed or never-processed packets keep their original length.
-            for i in range(prepared):
+            # Failed or never-processed packets keep their original length. Backwards, so
+            # a bytearray listed twice (refused: it is pinned) ends at its first entry's length.
+            for i in range(prepared - 1, -1, -1):
                 PyByteArray_Resize(items[i], <Py_ssize_t>self._lengths[i])
         _check(ok, f"SRTP {what}")
         results = [None] * count

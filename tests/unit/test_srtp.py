@@ -275,6 +275,14 @@ def test_batch_rejects_non_bytearray_and_restores_lengths() -> None:
     assert tx.protect_batch([]) == []
 
 
+def test_batch_refuses_a_bytearray_listed_twice() -> None:
+    tx, _ = pair("AES_CM_128_HMAC_SHA1_80")
+    packet = bytearray(rtp(1))
+    with pytest.raises(BufferError):
+        tx.protect_batch([packet, packet])
+    assert packet == bytearray(rtp(1))
+
+
 def test_batch_pins_buffers_while_running() -> None:
     """Other threads may run while a batch holds no GIL; the packets stay pinned and the
     session refuses concurrent use instead of racing."""
