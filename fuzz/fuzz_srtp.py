@@ -8,7 +8,7 @@ import base64
 import struct
 import sys
 
-import atheris
+import atheris  # type: ignore[import-untyped]
 
 with atheris.instrument_imports(include=["uc_media"]):
     import uc_media.sdes  # noqa: F401  (instrumented: the pure-Python SDES parser)
