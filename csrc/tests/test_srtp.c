@@ -78,7 +78,8 @@ static uc_srtp_session *create(int suite, int direction, uint8_t seed)
     return s;
 }
 
-/* RFC 3711 AES_CM_128_HMAC_SHA1_80 known answer (the vector of libsrtp's srtp_driver). */
+/* AES_CM_128_HMAC_SHA1_80 known answer: the vector of libsrtp's srtp_driver (pylibsrtp
+ * produces the same bytes). */
 static void test_known_answer(void)
 {
     static const uint8_t key[30] = {0xe1, 0xf9, 0x7a, 0x0d, 0x3e, 0x01, 0x8b, 0xe0, 0xd6, 0x4f,

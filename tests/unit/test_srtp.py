@@ -59,8 +59,8 @@ def test_suites_listed_and_available() -> None:
 
 
 def test_known_answer_fixture() -> None:
-    plain = (FIXTURES / "rfc3711_aes_cm_80_plain.bin").read_bytes()
-    protected = (FIXTURES / "rfc3711_aes_cm_80.bin").read_bytes()
+    plain = (FIXTURES / "libsrtp_aes_cm_80_plain.bin").read_bytes()
+    protected = (FIXTURES / "libsrtp_aes_cm_80.bin").read_bytes()
     tx = SrtpSession("AES_CM_128_HMAC_SHA1_80", KNOWN_KEY)
     assert tx.protect(plain) == protected
     rx = SrtpSession("AES_CM_128_HMAC_SHA1_80", KNOWN_KEY, "inbound")
@@ -70,9 +70,9 @@ def test_known_answer_fixture() -> None:
 def test_fixture_variants_raise() -> None:
     rx = SrtpSession("AES_CM_128_HMAC_SHA1_80", KNOWN_KEY, "inbound")
     with pytest.raises(TruncatedPacketError):
-        rx.unprotect((FIXTURES / "rfc3711_aes_cm_80_truncated.bin").read_bytes())
+        rx.unprotect((FIXTURES / "libsrtp_aes_cm_80_truncated.bin").read_bytes())
     with pytest.raises(SrtpAuthError) as info:
-        rx.unprotect((FIXTURES / "rfc3711_aes_cm_80_invalid.bin").read_bytes())
+        rx.unprotect((FIXTURES / "libsrtp_aes_cm_80_invalid.bin").read_bytes())
     assert info.value.reason == "srtp_err_status_auth_fail"
 
 
