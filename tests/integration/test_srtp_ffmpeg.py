@@ -25,7 +25,7 @@ import numpy as np
 import opuslib  # type: ignore[import-untyped]
 import pytest
 
-from uc_media import CryptoAttribute, SrtpSession, generate_crypto_attribute
+from uc_media import CryptoAttribute, SrtpAuthError, SrtpSession, generate_crypto_attribute
 
 pytestmark = pytest.mark.peer
 
@@ -97,28 +97,33 @@ def rtp_header(packet: bytes) -> tuple[int, int, int, int, int]:
     return first >> 6, second & 0x7F, seq, ts, ssrc
 
 
-@pytest.mark.parametrize("suite", FFMPEG_SUITES)
-def test_ffmpeg_sends_srtp_we_unprotect(suite: str, tmp_path: Path) -> None:
-    ours = generate_crypto_attribute(1, suite)
+def ffmpeg_sends(suite: str, key_salt: bytes, sdp_file: Path) -> tuple[list[bytes], list[bytes]]:
+    """Run ffmpeg sending 2 s of a 440 Hz tone as Opus over SRTP to our two sockets;
+    return what arrived on the RTP and the RTCP port."""
     rtp_sock, rtcp_sock = udp_pair()
     port = rtp_sock.getsockname()[1]
-    sdp_file = tmp_path / "ffmpeg-out.sdp"
     try:
         proc = subprocess.run(
             [ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error",
              "-f", "lavfi", "-i", f"sine=frequency={TONE_HZ:g}:sample_rate=48000:duration=2",
              "-c:a", "libopus", "-b:a", "32k", "-ac", "1",
              "-f", "rtp", "-sdp_file", str(sdp_file),
-             "-srtp_out_suite", suite, "-srtp_out_params", base64.b64encode(ours.key_salt).decode(),
+             "-srtp_out_suite", suite, "-srtp_out_params", base64.b64encode(key_salt).decode(),
              f"srtp://127.0.0.1:{port}"],
             capture_output=True, text=True, timeout=60,
         )
         assert proc.returncode == 0, proc.stderr
-        rtp_packets = drain(rtp_sock)
-        rtcp_packets = drain(rtcp_sock, quiet=0.1)
+        return drain(rtp_sock), drain(rtcp_sock, quiet=0.1)
     finally:
         rtp_sock.close()
         rtcp_sock.close()
+
+
+@pytest.mark.parametrize("suite", FFMPEG_SUITES)
+def test_ffmpeg_sends_srtp_we_unprotect(suite: str, tmp_path: Path) -> None:
+    ours = generate_crypto_attribute(1, suite)
+    sdp_file = tmp_path / "ffmpeg-out.sdp"
+    rtp_packets, rtcp_packets = ffmpeg_sends(suite, ours.key_salt, sdp_file)
 
     # ffmpeg announces the key in its own SDP; our parser reads it back unchanged.
     crypto_lines = [line for line in sdp_file.read_text().splitlines() if line.startswith("a=crypto:")]
@@ -155,6 +160,19 @@ def test_ffmpeg_sends_srtp_we_unprotect(suite: str, tmp_path: Path) -> None:
         report = inbound.unprotect_rtcp(packet)
         assert report[0] >> 6 == 2 and report[1] == 200  # SR first in the compound
         assert struct.unpack("!I", report[4:8])[0] in ssrcs
+
+
+def test_ffmpeg_srtp_under_another_key_fails_authentication(tmp_path: Path) -> None:
+    suite = "AES_CM_128_HMAC_SHA1_80"
+    rtp_packets, rtcp_packets = ffmpeg_sends(suite, generate_crypto_attribute(1, suite).key_salt, tmp_path / "o.sdp")
+    wrong = generate_crypto_attribute(1, suite).srtp_session("inbound")
+    assert rtp_packets and rtcp_packets
+    for packet in rtp_packets[:20]:
+        with pytest.raises(SrtpAuthError) as info:
+            wrong.unprotect(packet)
+        assert info.value.reason == "srtp_err_status_auth_fail"
+    with pytest.raises(SrtpAuthError):
+        wrong.unprotect_rtcp(rtcp_packets[0])
 
 
 def opus_rtp_stream(outbound: SrtpSession, seconds: float, ssrc: int = 0x5EC0DE) -> list[bytes]:
