@@ -29,6 +29,8 @@ from uc_media._core import (
     audio_level,
     library_versions,
 )
+from uc_media._core import SRTP_MAX_OVERHEAD, SRTP_SUITES, SrtpSession, srtp_key_salt_length, srtp_suite_available
+from uc_media.sdes import CryptoAttribute, SdesError, SdesKey, UnsupportedSuiteError, generate_crypto_attribute
 
 __version__ = "0.1.0"
 
@@ -56,4 +58,17 @@ __all__ = [
     "UnsupportedError",
     "audio_level",
     "library_versions",
+]
+# SRTP and SDES
+__all__ += [
+    "CryptoAttribute",
+    "SRTP_MAX_OVERHEAD",
+    "SRTP_SUITES",
+    "SdesError",
+    "SdesKey",
+    "SrtpSession",
+    "UnsupportedSuiteError",
+    "generate_crypto_attribute",
+    "srtp_key_salt_length",
+    "srtp_suite_available",
 ]
