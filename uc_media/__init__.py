@@ -72,3 +72,65 @@ __all__ += [
     "srtp_key_salt_length",
     "srtp_suite_available",
 ]
+# SDP and offer/answer
+from uc_media.audio_session import (
+    DEFAULT_CODECS,
+    G722,
+    OPUS,
+    PCMA,
+    PCMU,
+    Codec,
+    IceCredentials,
+    LocalCapabilities,
+    NegotiatedAudio,
+    RemoteIce,
+    SrtpKeys,
+)
+from uc_media.offer_answer import (
+    Answer,
+    DtlsUnsupportedError,
+    NegotiationError,
+    Offer,
+    build_offer,
+    negotiate_answer,
+    process_answer,
+)
+from uc_media.sdp import Attribute, Connection, MediaDescription, Origin, SessionDescription, parse_sdp
+from uc_media.sdp_attributes import AUDIO_LEVEL_URI, Direction, ExtMap, FormatParameters, OpusParameters, RtpMap
+from uc_media.sdp_errors import SdpError
+from uc_media.sdp_ice import IceCandidate
+
+__all__ += [
+    "AUDIO_LEVEL_URI",
+    "Answer",
+    "Attribute",
+    "Codec",
+    "Connection",
+    "DEFAULT_CODECS",
+    "Direction",
+    "DtlsUnsupportedError",
+    "ExtMap",
+    "FormatParameters",
+    "G722",
+    "IceCandidate",
+    "IceCredentials",
+    "LocalCapabilities",
+    "MediaDescription",
+    "NegotiatedAudio",
+    "NegotiationError",
+    "OPUS",
+    "Offer",
+    "OpusParameters",
+    "Origin",
+    "PCMA",
+    "PCMU",
+    "RemoteIce",
+    "RtpMap",
+    "SdpError",
+    "SessionDescription",
+    "SrtpKeys",
+    "build_offer",
+    "negotiate_answer",
+    "parse_sdp",
+    "process_answer",
+]

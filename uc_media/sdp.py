@@ -1,0 +1,755 @@
+"""SDP session descriptions (RFC 8866, which obsoletes RFC 4566): parse and serialize.
+
+    desc = SessionDescription.parse(text_or_bytes)      # SdpError("line 7: ...") if malformed
+    str(desc) / bytes(desc)                               # canonical text, CRLF line ends
+    audio = desc.media[0]                                 # MediaDescription
+    audio.rtpmaps, audio.fmtp(111), audio.ptime, audio.crypto, audio.candidates, ...
+    desc.direction_of(audio), desc.connection_of(audio), desc.ice_credentials_of(audio)
+
+Everything is a frozen dataclass. Attributes are kept as `Attribute(name, value)` in the
+order they came, known or not, so `str(parse(x))` is a fixed point and equals `x` for
+canonical input (CRLF, single spaces, lines in RFC 8866 section 5's order). Typed views
+(`uc_media.sdp_attributes`, `uc_media.sdp_ice`, `uc_media.sdes`) read that text; `parse`
+runs each known attribute's grammar once so malformed ones fail with their line number
+instead of half-building a description.
+
+Tolerated on input, normalised on output: LF-only line ends, a missing final line end,
+trailing blank lines, runs of spaces between fields, session- or media-level lines out of
+RFC order (except v, o, s first). Refused: anything else RFC 8866 calls invalid, unknown
+line types (section 5: a parser "MUST completely ignore" such a description, so we refuse
+it whole), text that is not UTF-8, NUL/CR inside a line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+from uc_media.sdes import CryptoAttribute, SdesError
+from uc_media.sdp_attributes import (
+    DIRECTION_NAMES,
+    TOKEN,
+    Direction,
+    ExtMap,
+    Fingerprint,
+    FormatParameters,
+    OpusParameters,
+    RtcpAddress,
+    RtpMap,
+    SsrcAttribute,
+    check_attribute,
+    parse_int,
+    parse_ptime,
+    parse_telephone_events,
+)
+from uc_media.sdp_errors import SdpError
+from uc_media.sdp_ice import IceCandidate
+
+# RFC 3551 table 4: audio payload types with a static meaning (no rtpmap needed).
+STATIC_PAYLOAD_TYPES: dict[int, RtpMap] = {
+    pt: RtpMap(pt, name, rate, channels)
+    for pt, name, rate, channels in [
+        (0, "PCMU", 8000, 1), (3, "GSM", 8000, 1), (4, "G723", 8000, 1), (5, "DVI4", 8000, 1),
+        (6, "DVI4", 16000, 1), (7, "LPC", 8000, 1), (8, "PCMA", 8000, 1), (9, "G722", 8000, 1),
+        (10, "L16", 44100, 2), (11, "L16", 44100, 1), (12, "QCELP", 8000, 1), (13, "CN", 8000, 1),
+        (14, "MPA", 90000, None), (15, "G728", 8000, 1), (16, "DVI4", 11025, 1),
+        (17, "DVI4", 22050, 1), (18, "G729", 8000, 1),
+    ]
+}
+
+_TEXT_FORBIDDEN = re.compile(r"[\x00\r\n]")
+_TIME = re.compile(r"-?[0-9]{1,20}[dhms]?\Z")
+_FQDN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_]*\Z")
+_WS = re.compile(r"[ \t]+")
+
+
+def _text(value: str, what: str) -> str:
+    if _TEXT_FORBIDDEN.search(value):
+        raise SdpError(f"{what} contains NUL, CR or LF")
+    return value
+
+
+def _check_address(addrtype: str, address: str) -> None:
+    """IP4/IP6 literals must be valid; anything else must look like a host name (RFC 8866
+    section 9 allows FQDNs and extension address types)."""
+    if addrtype == "IP4" and re.fullmatch(r"[0-9.]+", address):
+        try:
+            ipaddress.IPv4Address(address)
+        except ValueError:
+            raise SdpError(f"{address!r} is not an IPv4 address") from None
+    elif addrtype == "IP6" and ":" in address:
+        try:
+            ipaddress.IPv6Address(address)
+        except ValueError:
+            raise SdpError(f"{address!r} is not an IPv6 address") from None
+    elif not _FQDN.match(address):
+        raise SdpError(f"{address!r} is not an address or host name")
+
+
+def address_type(address: str) -> str:
+    """'IP4' or 'IP6' for an IP literal (used when building descriptions)."""
+    return "IP6" if ipaddress.ip_address(address).version == 6 else "IP4"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """`o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>`."""
+
+    username: str
+    session_id: int
+    session_version: int
+    address: str
+    addrtype: str = "IP4"
+    nettype: str = "IN"
+
+    def __post_init__(self) -> None:
+        if not self.username or any(c.isspace() for c in self.username) or _TEXT_FORBIDDEN.search(self.username):
+            raise SdpError(f"origin username {self.username!r} is empty or has white space")
+        for what, n in (("session id", self.session_id), ("session version", self.session_version)):
+            if not 0 <= n < 10**20:
+                raise SdpError(f"origin {what} {n} is not a number of up to 20 digits")
+        for what, tok in (("nettype", self.nettype), ("addrtype", self.addrtype)):
+            if not TOKEN.match(tok):
+                raise SdpError(f"origin {what} {tok!r} is not a token")
+        _check_address(self.addrtype, self.address)
+
+    @classmethod
+    def parse(cls, value: str) -> Origin:
+        fields = _WS.split(value.strip())
+        if len(fields) != 6:
+            raise SdpError(f"o= needs 6 fields (username, id, version, nettype, addrtype, address), has {len(fields)}")
+        user, sess_id, version, nettype, addrtype, address = fields
+        return cls(user, parse_int(sess_id, "origin session id", 0, 10**20 - 1),
+                   parse_int(version, "origin session version", 0, 10**20 - 1), address, addrtype, nettype)
+
+    def __str__(self) -> str:
+        return (f"{self.username} {self.session_id} {self.session_version} "
+                f"{self.nettype} {self.addrtype} {self.address}")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """`c=<nettype> <addrtype> <address>[/<ttl>][/<count>]` (TTL for IPv4 multicast only)."""
+
+    address: str
+    addrtype: str = "IP4"
+    nettype: str = "IN"
+    ttl: int | None = None
+    count: int | None = None
+
+    def __post_init__(self) -> None:
+        for what, tok in (("nettype", self.nettype), ("addrtype", self.addrtype)):
+            if not TOKEN.match(tok):
+                raise SdpError(f"connection {what} {tok!r} is not a token")
+        _check_address(self.addrtype, self.address)
+        if self.ttl is not None and not 0 <= self.ttl <= 255:
+            raise SdpError(f"connection TTL {self.ttl} outside 0..255")
+        if self.count is not None and self.count < 1:
+            raise SdpError("connection address count must be at least 1")
+
+    @classmethod
+    def for_address(cls, address: str) -> Connection:
+        return cls(address, address_type(address))
+
+    @classmethod
+    def parse(cls, value: str) -> Connection:
+        fields = _WS.split(value.strip())
+        if len(fields) != 3:
+            raise SdpError(f"c= needs '<nettype> <addrtype> <address>', got {value!r}")
+        nettype, addrtype, spec = fields
+        address, *suffixes = spec.split("/")
+        if len(suffixes) > 2:
+            raise SdpError(f"connection address {spec!r} has too many '/' parts")
+        numbers = [parse_int(s, "connection TTL/count", 0, 2**31) for s in suffixes]
+        ttl: int | None = None
+        count: int | None = None
+        # IPv4 multicast carries a TTL first (RFC 8866 5.7); IPv6 has only the count.
+        if addrtype == "IP4" and numbers:
+            ttl = numbers[0]
+            count = numbers[1] if len(numbers) == 2 else None
+        elif numbers:
+            if len(numbers) == 2:
+                raise SdpError(f"{addrtype} connection address {spec!r} cannot carry a TTL")
+            count = numbers[0]
+        return cls(address, addrtype, nettype, ttl, count)
+
+    def __str__(self) -> str:
+        text = f"{self.nettype} {self.addrtype} {self.address}"
+        if self.ttl is not None:
+            text += f"/{self.ttl}"
+        if self.count is not None:
+            text += f"/{self.count}"
+        return text
+
+    @property
+    def is_hold_address(self) -> bool:
+        """0.0.0.0: RFC 2543-style hold, still sent by old phones (RFC 3264 section 8.4)."""
+        return self.address in ("0.0.0.0", "::")
+
+
+@dataclass(frozen=True)
+class Bandwidth:
+    """`b=<bwtype>:<bandwidth>` (AS and CT in kbit/s, TIAS in bit/s, RR/RS RFC 3556)."""
+
+    type: str
+    value: int
+
+    def __post_init__(self) -> None:
+        if not TOKEN.match(self.type):
+            raise SdpError(f"bandwidth type {self.type!r} is not a token")
+        if not 0 <= self.value < 10**20:
+            raise SdpError(f"bandwidth {self.value} out of range")
+
+    @classmethod
+    def parse(cls, value: str) -> Bandwidth:
+        bwtype, sep, number = value.partition(":")
+        if not sep:
+            raise SdpError(f"b= {value!r} is not '<bwtype>:<bandwidth>'")
+        return cls(bwtype, parse_int(number, "bandwidth", 0, 10**20 - 1))
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.value}"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """`t=<start> <stop>` (NTP seconds; 0 0 = unbounded) with its `r=` repeat lines."""
+
+    start: int = 0
+    stop: int = 0
+    repeats: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for n in (self.start, self.stop):
+            if not 0 <= n < 10**20:
+                raise SdpError(f"time {n} out of range")
+        for r in self.repeats:
+            if not r or not all(_TIME.match(t) for t in r.split(" ")):
+                raise SdpError(f"r= {r!r} is not a list of typed times")
+
+    @classmethod
+    def parse(cls, value: str) -> Timing:
+        fields = _WS.split(value.strip())
+        if len(fields) != 2:
+            raise SdpError(f"t= needs '<start> <stop>', got {value!r}")
+        return cls(parse_int(fields[0], "start time", 0, 10**20 - 1), parse_int(fields[1], "stop time", 0, 10**20 - 1))
+
+    def __str__(self) -> str:
+        return f"{self.start} {self.stop}"
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """`a=<name>` (a property attribute, value None) or `a=<name>:<value>`; the value is
+    kept verbatim so unknown attributes round-trip."""
+
+    name: str
+    value: str | None = None
+
+    def __post_init__(self) -> None:
+        if not TOKEN.match(self.name):
+            raise SdpError(f"attribute name {self.name!r} is not a token")
+        if self.value is not None:
+            _text(self.value, f"a={self.name} value")
+
+    @classmethod
+    def parse(cls, text: str) -> Attribute:
+        name, sep, value = text.partition(":")
+        attr = cls(name, value if sep else None)
+        check_attribute(attr.name, attr.value)
+        return attr
+
+    def __str__(self) -> str:
+        return self.name if self.value is None else f"{self.name}:{self.value}"
+
+
+def _values(attributes: tuple[Attribute, ...], name: str) -> list[str | None]:
+    return [a.value for a in attributes if a.name == name]
+
+
+def _first(attributes: tuple[Attribute, ...], name: str) -> str | None:
+    for a in attributes:
+        if a.name == name:
+            return a.value
+    return None
+
+
+def _direction(attributes: tuple[Attribute, ...]) -> Direction | None:
+    for a in attributes:
+        if a.name in DIRECTION_NAMES:
+            return Direction(a.name)
+    return None
+
+
+def is_rtp_profile(proto: str) -> bool:
+    """RTP/AVP, RTP/SAVP, RTP/AVPF, RTP/SAVPF, UDP/TLS/RTP/SAVPF...: formats are payload types."""
+    return proto.startswith("RTP/") or "/RTP/" in proto
+
+
+@dataclass(frozen=True)
+class MediaDescription:
+    """One `m=<media> <port>[/<count>] <proto> <fmt> ...` section and its i/c/b/k/a lines."""
+
+    media: str
+    port: int
+    proto: str
+    formats: tuple[str, ...]
+    port_count: int | None = None
+    title: str | None = None
+    connections: tuple[Connection, ...] = ()
+    bandwidths: tuple[Bandwidth, ...] = ()
+    key: str | None = None
+    attributes: tuple[Attribute, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not TOKEN.match(self.media):
+            raise SdpError(f"media type {self.media!r} is not a token")
+        if not 0 <= self.port <= 65535:
+            raise SdpError(f"media port {self.port} outside 0..65535")
+        if self.port_count is not None and self.port_count < 1:
+            raise SdpError("media port count must be at least 1")
+        if not all(TOKEN.match(p) for p in self.proto.split("/")):
+            raise SdpError(f"media proto {self.proto!r} is not tokens joined by '/'")
+        if not self.formats:
+            raise SdpError("m= line lists no formats")
+        for fmt in self.formats:
+            if not TOKEN.match(fmt):
+                raise SdpError(f"media format {fmt!r} is not a token")
+            if is_rtp_profile(self.proto):
+                parse_int(fmt, "payload type", 0, 127)
+        if self.title is not None:
+            _text(self.title, "i=")
+        if self.key is not None:
+            _text(self.key, "k=")
+
+    @classmethod
+    def parse_m_line(cls, value: str) -> MediaDescription:
+        fields = _WS.split(value.strip())
+        if len(fields) < 4:
+            raise SdpError(f"m= needs '<media> <port> <proto> <fmt> ...', got {value!r}")
+        media, port_spec, proto, *formats = fields
+        port_text, slash, count_text = port_spec.partition("/")
+        port = parse_int(port_text, "media port", 0, 65535)
+        count = parse_int(count_text, "media port count", 1, 65535) if slash else None
+        return cls(media, port, proto, tuple(formats), count)
+
+    def m_line(self) -> str:
+        port = f"{self.port}/{self.port_count}" if self.port_count is not None else str(self.port)
+        return f"{self.media} {port} {self.proto} {' '.join(self.formats)}"
+
+    def lines(self) -> list[str]:
+        out = [f"m={self.m_line()}"]
+        if self.title is not None:
+            out.append(f"i={self.title}")
+        out += [f"c={c}" for c in self.connections]
+        out += [f"b={b}" for b in self.bandwidths]
+        if self.key is not None:
+            out.append(f"k={self.key}")
+        out += [f"a={a}" for a in self.attributes]
+        return out
+
+    # ---- generic attribute access -------------------------------------------------
+    def values(self, name: str) -> list[str | None]:
+        """Values of every `a=<name>` in this section, in order."""
+        return _values(self.attributes, name)
+
+    def first(self, name: str) -> str | None:
+        return _first(self.attributes, name)
+
+    def has(self, name: str) -> bool:
+        return any(a.name == name for a in self.attributes)
+
+    # ---- typed views --------------------------------------------------------------
+    @property
+    def rejected(self) -> bool:
+        """Port 0 marks a stream the answerer rejected or the offerer disabled (RFC 3264 6)."""
+        return self.port == 0
+
+    @property
+    def payload_types(self) -> tuple[int, ...]:
+        if not is_rtp_profile(self.proto):
+            return ()
+        return tuple(int(f) for f in self.formats)
+
+    @property
+    def rtpmaps(self) -> dict[int, RtpMap]:
+        maps: dict[int, RtpMap] = {}
+        for value in self.values("rtpmap"):
+            rtpmap = RtpMap.parse(value or "")
+            maps.setdefault(rtpmap.payload_type, rtpmap)
+        return maps
+
+    def codec(self, payload_type: int) -> RtpMap | None:
+        """The rtpmap of a payload type, or its RFC 3551 static meaning."""
+        return self.rtpmaps.get(payload_type) or STATIC_PAYLOAD_TYPES.get(payload_type)
+
+    def fmtp(self, fmt: int | str) -> FormatParameters | None:
+        for value in self.values("fmtp"):
+            params = FormatParameters.parse(value or "")
+            if params.format == str(fmt):
+                return params
+        return None
+
+    @property
+    def ptime(self) -> int | None:
+        value = self.first("ptime")
+        return parse_ptime(value) if value is not None else None
+
+    @property
+    def maxptime(self) -> int | None:
+        value = self.first("maxptime")
+        return parse_ptime(value, "maxptime") if value is not None else None
+
+    @property
+    def direction(self) -> Direction | None:
+        """This section's own direction attribute (see SessionDescription.direction_of)."""
+        return _direction(self.attributes)
+
+    @property
+    def rtcp_mux(self) -> bool:
+        return self.has("rtcp-mux")
+
+    @property
+    def rtcp(self) -> RtcpAddress | None:
+        value = self.first("rtcp")
+        return RtcpAddress.parse(value) if value is not None else None
+
+    @property
+    def crypto(self) -> tuple[CryptoAttribute, ...]:
+        """The `a=crypto` lines whose suite uc_media implements, in offer order."""
+        out = []
+        for value in self.values("crypto"):
+            try:
+                out.append(CryptoAttribute.parse(value or ""))
+            except SdesError:
+                continue  # unsupported suite (malformed lines were refused by parse)
+        return tuple(out)
+
+    @property
+    def crypto_suites(self) -> tuple[str, ...]:
+        """The suite named by every `a=crypto` line, supported or not."""
+        return tuple((v or "").split()[1] for v in self.values("crypto"))
+
+    @property
+    def candidates(self) -> tuple[IceCandidate, ...]:
+        return tuple(IceCandidate.parse(v or "") for v in self.values("candidate"))
+
+    @property
+    def end_of_candidates(self) -> bool:
+        return self.has("end-of-candidates")
+
+    @property
+    def extmaps(self) -> tuple[ExtMap, ...]:
+        return tuple(ExtMap.parse(v or "") for v in self.values("extmap"))
+
+    @property
+    def ssrcs(self) -> tuple[SsrcAttribute, ...]:
+        return tuple(SsrcAttribute.parse(v or "") for v in self.values("ssrc"))
+
+    @property
+    def mid(self) -> str | None:
+        return self.first("mid")
+
+    @property
+    def setup(self) -> str | None:
+        return self.first("setup")
+
+    @property
+    def fingerprints(self) -> tuple[Fingerprint, ...]:
+        return tuple(Fingerprint.parse(v or "") for v in self.values("fingerprint"))
+
+
+@dataclass(frozen=True)
+class SessionDescription:
+    """A whole SDP body. `version` is always 0 (RFC 8866 5.1)."""
+
+    origin: Origin
+    session_name: str = "-"
+    information: str | None = None
+    uri: str | None = None
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    connection: Connection | None = None
+    bandwidths: tuple[Bandwidth, ...] = ()
+    timings: tuple[Timing, ...] = (Timing(),)
+    time_zones: str | None = None
+    key: str | None = None
+    attributes: tuple[Attribute, ...] = ()
+    media: tuple[MediaDescription, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        _text(self.session_name, "s=")
+        for what, text in (("i=", self.information), ("u=", self.uri), ("k=", self.key)):
+            if text is not None:
+                _text(text, what)
+        for text in (*self.emails, *self.phones):
+            _text(text, "e=/p=")
+        if self.time_zones is not None and not all(_TIME.match(t) for t in self.time_zones.split(" ")):
+            raise SdpError(f"z= {self.time_zones!r} is not '<adjustment time> <offset> ...'")
+        if not self.timings:
+            raise SdpError("a session description needs at least one t= line")
+        # RFC 8866 5.7: c= at session level or in every media section. A disabled stream
+        # (port 0) carries no media, so one without c= is tolerated.
+        if self.connection is None:
+            for index, m in enumerate(self.media):
+                if not m.connections and not m.rejected:
+                    raise SdpError(f"media section {index + 1} ({m.media}) has no c= line and the session has none")
+
+    @classmethod
+    def parse(cls, data: str | bytes) -> SessionDescription:
+        """Parse SDP text (or UTF-8 bytes); SdpError names the first bad line."""
+        return parse_sdp(data)
+
+    def lines(self) -> list[str]:
+        out = ["v=0", f"o={self.origin}", f"s={self.session_name}"]
+        if self.information is not None:
+            out.append(f"i={self.information}")
+        if self.uri is not None:
+            out.append(f"u={self.uri}")
+        out += [f"e={e}" for e in self.emails]
+        out += [f"p={p}" for p in self.phones]
+        if self.connection is not None:
+            out.append(f"c={self.connection}")
+        out += [f"b={b}" for b in self.bandwidths]
+        for timing in self.timings:
+            out.append(f"t={timing}")
+            out += [f"r={r}" for r in timing.repeats]
+        if self.time_zones is not None:
+            out.append(f"z={self.time_zones}")
+        if self.key is not None:
+            out.append(f"k={self.key}")
+        out += [f"a={a}" for a in self.attributes]
+        for m in self.media:
+            out += m.lines()
+        return out
+
+    def __str__(self) -> str:
+        return "".join(line + "\r\n" for line in self.lines())
+
+    def __bytes__(self) -> bytes:
+        return str(self).encode("utf-8")
+
+    # ---- session-level fallbacks ----------------------------------------------------
+    def values(self, name: str) -> list[str | None]:
+        return _values(self.attributes, name)
+
+    def first(self, name: str) -> str | None:
+        return _first(self.attributes, name)
+
+    def has(self, name: str) -> bool:
+        return any(a.name == name for a in self.attributes)
+
+    def connection_of(self, media: MediaDescription) -> Connection | None:
+        """The media section's first c= line, else the session's."""
+        return media.connections[0] if media.connections else self.connection
+
+    def direction_of(self, media: MediaDescription) -> Direction:
+        """Media-level direction, else session-level, else sendrecv (RFC 8866 6.7)."""
+        return media.direction or _direction(self.attributes) or Direction.SENDRECV
+
+    def ice_credentials_of(self, media: MediaDescription) -> tuple[str, str] | None:
+        """(ufrag, pwd) at media level, else session level (RFC 8839 5.4); None if absent."""
+        ufrag = media.first("ice-ufrag") or self.first("ice-ufrag")
+        pwd = media.first("ice-pwd") or self.first("ice-pwd")
+        if ufrag is None or pwd is None:
+            return None
+        return ufrag, pwd
+
+    def ice_options_of(self, media: MediaDescription) -> tuple[str, ...]:
+        value = media.first("ice-options") or self.first("ice-options")
+        return tuple(value.split()) if value else ()
+
+    @property
+    def ice_lite(self) -> bool:
+        return self.has("ice-lite")
+
+    def fingerprints_of(self, media: MediaDescription) -> tuple[Fingerprint, ...]:
+        return media.fingerprints or tuple(Fingerprint.parse(v or "") for v in self.values("fingerprint"))
+
+    def setup_of(self, media: MediaDescription) -> str | None:
+        return media.setup or self.first("setup")
+
+    def extmaps_of(self, media: MediaDescription) -> tuple[ExtMap, ...]:
+        """Media-level extmaps, then session-level ones (RFC 8285 section 8)."""
+        return media.extmaps + tuple(ExtMap.parse(v or "") for v in self.values("extmap"))
+
+
+def check_media_formats(media: MediaDescription, lines: dict[int, int]) -> None:
+    """Cross-attribute checks for one parsed section: fmtp values of Opus and
+    telephone-event payload types follow RFC 7587 / RFC 4733. `lines` maps attribute
+    index -> line number for error messages."""
+    rtpmaps = media.rtpmaps
+    for index, attr in enumerate(media.attributes):
+        if attr.name != "fmtp":
+            continue
+        fmtp = FormatParameters.parse(attr.value or "")
+        rtpmap = rtpmaps.get(int(fmtp.format)) if fmtp.format.isdigit() else None
+        if rtpmap is None:
+            continue
+        try:
+            name = rtpmap.encoding.lower()
+            if name == "opus":
+                OpusParameters.from_fmtp(fmtp)
+            elif name == "telephone-event":
+                parse_telephone_events(fmtp)
+        except SdpError as exc:
+            raise exc.at_line(lines[index]) from None
+
+
+# ---- parsing ------------------------------------------------------------------------
+# Session-level lines that may appear at most once, and the media-level ones.
+_SESSION_ONCE = {"i": "information", "u": "uri", "c": "connection", "z": "time_zones", "k": "key"}
+_MEDIA_ONCE = {"i": "title", "k": "key"}
+
+
+class _MediaBuilder:
+    def __init__(self, m_line: MediaDescription, line: int) -> None:
+        self.m = m_line
+        self.line = line
+        self.once: dict[str, str] = {}
+        self.connections: list[Connection] = []
+        self.bandwidths: list[Bandwidth] = []
+        self.attributes: list[Attribute] = []
+        self.attribute_lines: dict[int, int] = {}
+
+    def add(self, kind: str, value: str, line: int) -> None:
+        if kind in _MEDIA_ONCE:
+            if kind in self.once:
+                raise SdpError(f"second {kind}= line in one media section")
+            self.once[kind] = _text(value, f"{kind}=")
+        elif kind == "c":
+            self.connections.append(Connection.parse(value))
+        elif kind == "b":
+            self.bandwidths.append(Bandwidth.parse(value))
+        elif kind == "a":
+            self.attribute_lines[len(self.attributes)] = line
+            self.attributes.append(Attribute.parse(value))
+        else:
+            raise SdpError(f"{kind}= is not allowed in a media section")
+
+    def build(self) -> MediaDescription:
+        m = self.m
+        try:
+            media = MediaDescription(m.media, m.port, m.proto, m.formats, m.port_count, self.once.get("i"),
+                                     tuple(self.connections), tuple(self.bandwidths), self.once.get("k"),
+                                     tuple(self.attributes))
+        except SdpError as exc:
+            raise exc.at_line(self.line) from None
+        check_media_formats(media, self.attribute_lines)
+        return media
+
+
+def _decode(data: str | bytes) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return bytes(data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SdpError("text is not UTF-8", line) from None
+
+
+def parse_sdp(data: str | bytes) -> SessionDescription:
+    """Parse a whole session description; see SessionDescription.parse."""
+    lines = _decode(data).split("\n")
+    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    while lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        raise SdpError("empty session description", 1)
+    once: dict[str, str] = {}
+    emails: list[str] = []
+    phones: list[str] = []
+    bandwidths: list[Bandwidth] = []
+    timings: list[Timing] = []
+    attributes: list[Attribute] = []
+    media: list[_MediaBuilder] = []
+    origin: Origin | None = None
+    name: str | None = None
+    last_line = 0
+    for number, line in enumerate(lines, start=1):
+        last_line = number
+        try:
+            if len(line) < 2 or line[1] != "=" or not ("a" <= line[0] <= "z"):
+                raise SdpError(f"{line[:20]!r} is not '<type>=<value>'" if line else "empty line")
+            kind, value = line[0], line[2:]
+            _text(value, f"{kind}= line")
+            # v, o and s open every description, in this order (RFC 8866 section 5).
+            if number == 1:
+                if kind != "v" or value != "0":
+                    raise SdpError("a session description starts with v=0")
+                continue
+            if number == 2:
+                if kind != "o":
+                    raise SdpError("o= must follow v=")
+                origin = Origin.parse(value)
+                continue
+            if number == 3:
+                if kind != "s":
+                    raise SdpError("s= must follow o=")
+                name = value
+                continue
+            if kind == "m":
+                media.append(_MediaBuilder(MediaDescription.parse_m_line(value), number))
+            elif kind in "vos":
+                raise SdpError(f"second {kind}= line")
+            elif media:
+                media[-1].add(kind, value, number)
+            elif kind in _SESSION_ONCE:
+                if kind in once:
+                    raise SdpError(f"second session-level {kind}= line")
+                once[kind] = value
+                if kind == "c":
+                    Connection.parse(value)
+            elif kind == "e":
+                emails.append(value)
+            elif kind == "p":
+                phones.append(value)
+            elif kind == "b":
+                bandwidths.append(Bandwidth.parse(value))
+            elif kind == "t":
+                timings.append(Timing.parse(value))
+            elif kind == "r":
+                if not timings:
+                    raise SdpError("r= before any t= line")
+                last = timings[-1]
+                timings[-1] = Timing(last.start, last.stop, (*last.repeats, value))
+            elif kind == "a":
+                attributes.append(Attribute.parse(value))
+            else:
+                raise SdpError(f"unknown line type {kind}= (RFC 8866 section 5: refuse the description)")
+        except SdpError as exc:
+            raise exc if exc.line is not None else exc.at_line(number) from None
+    if origin is None or name is None:
+        raise SdpError("a session description needs v=, o= and s= lines", last_line)
+    built = [m.build() for m in media]
+    if "c" not in once:
+        for builder, m in zip(media, built):
+            if not m.connections and not m.rejected:
+                raise SdpError(f"{m.media} section has no c= line and the session has none", builder.line)
+    try:
+        return SessionDescription(
+            origin, name, once.get("i"), once.get("u"), tuple(emails), tuple(phones),
+            Connection.parse(once["c"]) if "c" in once else None, tuple(bandwidths), tuple(timings),
+            once.get("z"), once.get("k"), tuple(attributes), tuple(built))
+    except SdpError as exc:
+        # The remaining checks span lines (t= presence, c= coverage): point at the end.
+        raise exc.at_line(last_line) from None
+
+
+__all__ = [
+    "STATIC_PAYLOAD_TYPES",
+    "Attribute",
+    "Bandwidth",
+    "Connection",
+    "MediaDescription",
+    "Origin",
+    "SdpError",
+    "SessionDescription",
+    "Timing",
+    "address_type",
+    "check_media_formats",
+    "is_rtp_profile",
+    "parse_sdp",
+]
