@@ -14,7 +14,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Literal
 
-from uc_media._core import SrtpSession
+from uc_media._core import InvalidArgumentError, SrtpSession
 from uc_media.sdes import SUITE_KEY_SALT_LENGTHS, CryptoAttribute
 from uc_media.sdp_attributes import Direction, OpusParameters, RtpMap
 from uc_media.sdp_errors import SdpError
@@ -63,7 +63,8 @@ _ICE_ALPHABET = string.ascii_letters + string.digits + "+/"
 
 @dataclass(frozen=True)
 class IceCredentials:
-    """Short-term ICE credentials (RFC 8839 5.4): ufrag 4..256, pwd 22..256 ice-chars."""
+    """Short-term ICE credentials (RFC 8839 5.4): ufrag 4..256, pwd 22..256 ice-chars
+    (InvalidArgumentError otherwise)."""
 
     ufrag: str
     pwd: str
@@ -73,7 +74,7 @@ class IceCredentials:
             check_ice_attribute("ice-ufrag", self.ufrag)
             check_ice_attribute("ice-pwd", self.pwd)
         except SdpError as exc:
-            raise SdpError(f"ICE credentials: {exc.problem}") from None
+            raise InvalidArgumentError(f"ICE credentials: {exc.problem}") from None
 
     @classmethod
     def generate(cls) -> IceCredentials:
@@ -95,6 +96,8 @@ class LocalCapabilities:
     ptime         packet time we send and ask for, unless the peer asks otherwise
     opus          our Opus receive preferences (the fmtp we send)
     direction     what we want: sendrecv normally, sendonly to put the peer on hold
+
+    Inconsistent values raise InvalidArgumentError.
     """
 
     address: str
@@ -116,20 +119,20 @@ class LocalCapabilities:
 
     def __post_init__(self) -> None:
         if not self.codecs:
-            raise SdpError("local capabilities list no codec")
+            raise InvalidArgumentError("local capabilities list no codec")
         if not 1 <= self.port <= 65535:
-            raise SdpError(f"local RTP port {self.port} outside 1..65535")
+            raise InvalidArgumentError(f"local RTP port {self.port} outside 1..65535")
         if self.rtcp_port is not None and not 1 <= self.rtcp_port <= 65535:
-            raise SdpError(f"local RTCP port {self.rtcp_port} outside 1..65535")
+            raise InvalidArgumentError(f"local RTCP port {self.rtcp_port} outside 1..65535")
         for suite in self.srtp_suites:
             if suite not in SUITE_KEY_SALT_LENGTHS:
-                raise SdpError(f"SRTP suite {suite!r} is not supported")
+                raise InvalidArgumentError(f"SRTP suite {suite!r} is not supported")
         if self.require_srtp and not self.srtp_suites:
-            raise SdpError("require_srtp needs at least one SRTP suite")
+            raise InvalidArgumentError("require_srtp needs at least one SRTP suite")
         if not 1 <= self.audio_level_id <= 14:
-            raise SdpError(f"audio-level extmap id {self.audio_level_id} outside 1..14")
+            raise InvalidArgumentError(f"audio-level extmap id {self.audio_level_id} outside 1..14")
         if self.ptime not in (10, 20, 30, 40, 60):
-            raise SdpError(f"ptime {self.ptime} is not 10, 20, 30, 40 or 60 ms")
+            raise InvalidArgumentError(f"ptime {self.ptime} is not 10, 20, 30, 40 or 60 ms")
 
     @property
     def local_rtcp_port(self) -> int:

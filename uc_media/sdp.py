@@ -26,7 +26,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
-from uc_media.sdes import CryptoAttribute, SdesError
+from uc_media.sdes import CryptoAttribute, UnsupportedSuiteError
 from uc_media.sdp_attributes import (
     DIRECTION_NAMES,
     TOKEN,
@@ -34,14 +34,13 @@ from uc_media.sdp_attributes import (
     ExtMap,
     Fingerprint,
     FormatParameters,
-    OpusParameters,
     RtcpAddress,
     RtpMap,
     SsrcAttribute,
     check_attribute,
+    check_section,
     parse_int,
     parse_ptime,
-    parse_telephone_events,
 )
 from uc_media.sdp_errors import SdpError
 from uc_media.sdp_ice import IceCandidate
@@ -242,7 +241,8 @@ class Timing:
 @dataclass(frozen=True)
 class Attribute:
     """`a=<name>` (a property attribute, value None) or `a=<name>:<value>`; the value is
-    kept verbatim so unknown attributes round-trip."""
+    kept verbatim so unknown attributes round-trip. A known attribute's value is checked
+    against its grammar (uc_media.sdp_attributes) when the Attribute is made."""
 
     name: str
     value: str | None = None
@@ -252,13 +252,12 @@ class Attribute:
             raise SdpError(f"attribute name {self.name!r} is not a token")
         if self.value is not None:
             _text(self.value, f"a={self.name} value")
+        check_attribute(self.name, self.value)
 
     @classmethod
     def parse(cls, text: str) -> Attribute:
         name, sep, value = text.partition(":")
-        attr = cls(name, value if sep else None)
-        check_attribute(attr.name, attr.value)
-        return attr
+        return cls(name, value if sep else None)
 
     def __str__(self) -> str:
         return self.name if self.value is None else f"{self.name}:{self.value}"
@@ -322,6 +321,7 @@ class MediaDescription:
             _text(self.title, "i=")
         if self.key is not None:
             _text(self.key, "k=")
+        check_section([(a.name, a.value) for a in self.attributes], [None] * len(self.attributes))
 
     @classmethod
     def parse_m_line(cls, value: str) -> MediaDescription:
@@ -422,8 +422,8 @@ class MediaDescription:
         for value in self.values("crypto"):
             try:
                 out.append(CryptoAttribute.parse(value or ""))
-            except SdesError:
-                continue  # unsupported suite (malformed lines were refused by parse)
+            except UnsupportedSuiteError:
+                continue  # well-formed, with a suite we do not implement
         return tuple(out)
 
     @property
@@ -489,6 +489,7 @@ class SessionDescription:
             raise SdpError(f"z= {self.time_zones!r} is not '<adjustment time> <offset> ...'")
         if not self.timings:
             raise SdpError("a session description needs at least one t= line")
+        check_section([(a.name, a.value) for a in self.attributes], [None] * len(self.attributes))
         # RFC 8866 5.7: c= at session level or in every media section. A disabled stream
         # (port 0) carries no media, so one without c= is tolerated.
         if self.connection is None:
@@ -575,28 +576,6 @@ class SessionDescription:
         return media.extmaps + tuple(ExtMap.parse(v or "") for v in self.values("extmap"))
 
 
-def check_media_formats(media: MediaDescription, lines: dict[int, int]) -> None:
-    """Cross-attribute checks for one parsed section: fmtp values of Opus and
-    telephone-event payload types follow RFC 7587 / RFC 4733. `lines` maps attribute
-    index -> line number for error messages."""
-    rtpmaps = media.rtpmaps
-    for index, attr in enumerate(media.attributes):
-        if attr.name != "fmtp":
-            continue
-        fmtp = FormatParameters.parse(attr.value or "")
-        rtpmap = rtpmaps.get(int(fmtp.format)) if fmtp.format.isdigit() else None
-        if rtpmap is None:
-            continue
-        try:
-            name = rtpmap.encoding.lower()
-            if name == "opus":
-                OpusParameters.from_fmtp(fmtp)
-            elif name == "telephone-event":
-                parse_telephone_events(fmtp)
-        except SdpError as exc:
-            raise exc.at_line(lines[index]) from None
-
-
 # ---- parsing ------------------------------------------------------------------------
 # Session-level lines that may appear at most once, and the media-level ones.
 _SESSION_ONCE = {"i": "information", "u": "uri", "c": "connection", "z": "time_zones", "k": "key"}
@@ -611,7 +590,7 @@ class _MediaBuilder:
         self.connections: list[Connection] = []
         self.bandwidths: list[Bandwidth] = []
         self.attributes: list[Attribute] = []
-        self.attribute_lines: dict[int, int] = {}
+        self.attribute_lines: list[int | None] = []
 
     def add(self, kind: str, value: str, line: int) -> None:
         if kind in _MEDIA_ONCE:
@@ -623,20 +602,20 @@ class _MediaBuilder:
         elif kind == "b":
             self.bandwidths.append(Bandwidth.parse(value))
         elif kind == "a":
-            self.attribute_lines[len(self.attributes)] = line
             self.attributes.append(Attribute.parse(value))
+            self.attribute_lines.append(line)
         else:
             raise SdpError(f"{kind}= is not allowed in a media section")
 
     def build(self) -> MediaDescription:
         m = self.m
+        check_section([(a.name, a.value) for a in self.attributes], self.attribute_lines)
         try:
             media = MediaDescription(m.media, m.port, m.proto, m.formats, m.port_count, self.once.get("i"),
                                      tuple(self.connections), tuple(self.bandwidths), self.once.get("k"),
                                      tuple(self.attributes))
         except SdpError as exc:
             raise exc.at_line(self.line) from None
-        check_media_formats(media, self.attribute_lines)
         return media
 
 
@@ -664,6 +643,7 @@ def parse_sdp(data: str | bytes) -> SessionDescription:
     bandwidths: list[Bandwidth] = []
     timings: list[Timing] = []
     attributes: list[Attribute] = []
+    attribute_lines: list[int | None] = []
     media: list[_MediaBuilder] = []
     origin: Origin | None = None
     name: str | None = None
@@ -717,12 +697,14 @@ def parse_sdp(data: str | bytes) -> SessionDescription:
                 timings[-1] = Timing(last.start, last.stop, (*last.repeats, value))
             elif kind == "a":
                 attributes.append(Attribute.parse(value))
+                attribute_lines.append(number)
             else:
                 raise SdpError(f"unknown line type {kind}= (RFC 8866 section 5: refuse the description)")
         except SdpError as exc:
             raise exc if exc.line is not None else exc.at_line(number) from None
     if origin is None or name is None:
         raise SdpError("a session description needs v=, o= and s= lines", last_line)
+    check_section([(a.name, a.value) for a in attributes], attribute_lines)
     built = [m.build() for m in media]
     if "c" not in once:
         for builder, m in zip(media, built):
@@ -749,7 +731,6 @@ __all__ = [
     "SessionDescription",
     "Timing",
     "address_type",
-    "check_media_formats",
     "is_rtp_profile",
     "parse_sdp",
 ]

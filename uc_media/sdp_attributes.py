@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from uc_media.sdes import CryptoAttribute, SdesError, UnsupportedSuiteError
@@ -427,6 +427,49 @@ def check_attribute(name: str, value: str | None) -> None:
         check_ice_attribute(name, value)
 
 
+# Attributes that mean one thing per section (RFC 8866 6.4/6.5/6.7, RFC 3605, RFC 5888,
+# RFC 8839 5.4, RFC 4145): a second copy is contradictory, not a preference list.
+_ONCE = {"ptime", "maxptime", "rtcp", "mid", "ice-ufrag", "ice-pwd", "ice-options", "setup"}
+
+
+def check_section(attributes: Sequence[tuple[str, str | None]], lines: Sequence[int | None]) -> None:
+    """Checks across the attributes of one section (or of the session level), each
+    already valid on its own: single-valued attributes appear once, at most one direction,
+    one rtpmap per payload type and one fmtp per format, and the fmtp of an Opus or
+    telephone-event payload type follows RFC 7587 / RFC 4733. `lines` gives each
+    attribute's line number (None for descriptions built in code)."""
+    seen: set[str] = set()
+    rtpmaps: dict[int, RtpMap] = {}
+    fmtps: dict[str, tuple[FormatParameters, int | None]] = {}
+    for (name, value), line in zip(attributes, lines):
+        key = "direction" if name in DIRECTION_NAMES else name
+        if key in _ONCE or key == "direction":
+            if key in seen:
+                raise SdpError(f"a second {'direction attribute' if key == 'direction' else 'a=' + name} "
+                               "in one section", line)
+            seen.add(key)
+        elif name == "rtpmap":
+            rtpmap = RtpMap.parse(value or "")
+            if rtpmap.payload_type in rtpmaps:
+                raise SdpError(f"a second rtpmap for payload type {rtpmap.payload_type}", line)
+            rtpmaps[rtpmap.payload_type] = rtpmap
+        elif name == "fmtp":
+            fmtp = FormatParameters.parse(value or "")
+            if fmtp.format in fmtps:
+                raise SdpError(f"a second fmtp for format {fmtp.format}", line)
+            fmtps[fmtp.format] = (fmtp, line)
+    for fmt, (fmtp, line) in fmtps.items():
+        rtpmap_of = rtpmaps.get(int(fmt)) if fmt.isdigit() and len(fmt) <= 3 else None
+        encoding = rtpmap_of.encoding.lower() if rtpmap_of is not None else ""
+        try:
+            if encoding == "opus":
+                OpusParameters.from_fmtp(fmtp)
+            elif encoding == "telephone-event":
+                parse_telephone_events(fmtp)
+        except SdpError as exc:
+            raise exc.at_line(line) if line is not None else exc from None
+
+
 __all__ = [
     "AUDIO_LEVEL_URI",
     "Direction",
@@ -438,6 +481,7 @@ __all__ = [
     "RtpMap",
     "SsrcAttribute",
     "check_attribute",
+    "check_section",
     "format_telephone_events",
     "parse_telephone_events",
     "parse_ptime",

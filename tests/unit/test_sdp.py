@@ -199,6 +199,13 @@ HEAD = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\
          "no c= line"),
         ("v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\n"
          "m=video 5002 RTP/AVP 96\r\n", 7, "video section has no c= line"),
+        (HEAD + "m=audio 5000 RTP/AVP 0\r\na=sendrecv\r\na=recvonly\r\n", 8, "second direction attribute"),
+        (HEAD + "a=sendonly\r\na=inactive\r\n", 7, "second direction attribute"),
+        (HEAD + "m=audio 5000 RTP/AVP 0\r\na=ptime:20\r\na=ptime:30\r\n", 8, "second a=ptime"),
+        (HEAD + "m=audio 5000 RTP/AVP 0\r\na=mid:a\r\na=mid:b\r\n", 8, "second a=mid"),
+        (HEAD + "m=audio 5000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:96 PCMU/8000\r\n", 8,
+         "second rtpmap for payload type 96"),
+        (HEAD + "m=audio 5000 RTP/AVP 96\r\na=fmtp:96 a=1\r\na=fmtp:96 b=2\r\n", 8, "second fmtp for format 96"),
         (HEAD + "a=tool:x\x00y\r\n", 6, "NUL, CR or LF"),
         (HEAD + "a=tool:x\ry\r\n", 6, "NUL, CR or LF"),
     ],
@@ -224,6 +231,10 @@ def test_values_built_in_code_are_checked_too() -> None:
         Attribute("two words")
     with pytest.raises(SdpError, match="NUL, CR or LF"):
         Attribute("tool", "a\r\nm=evil 0 RTP/AVP 0")
+    with pytest.raises(SdpError, match="a=crypto"):
+        Attribute("crypto", "1 AES_CM_128_HMAC_SHA1_80 inline:short")
+    with pytest.raises(SdpError, match="second direction"):
+        MediaDescription("audio", 4000, "RTP/AVP", ("0",), attributes=(Attribute("sendonly"), Attribute("recvonly")))
     with pytest.raises(SdpError, match="has no c= line"):
         SessionDescription(Origin("-", 1, 1, "192.0.2.1"), media=(MediaDescription("audio", 4000, "RTP/AVP", ("0",)),))
     with pytest.raises(SdpError) as info:

@@ -58,7 +58,8 @@ def known_attributes() -> st.SearchStrategy[Attribute]:
         st.builds(lambda p, n, r, c: Attribute("rtpmap", str(RtpMap(p, n, r, c))), pt,
                   st.sampled_from(["opus", "PCMU", "G722", "telephone-event", "x-codec"]),
                   st.integers(1, 96000), st.none() | st.integers(1, 8)),
-        st.builds(lambda p, v: Attribute("fmtp", f"{p} {v}"), pt, st.from_regex(r"[a-z0-9\-]{1,8}=[0-9]{1,4}", fullmatch=True)),
+        # Event lists: valid for telephone-event, an ignored bare name for Opus.
+        st.builds(lambda p, v: Attribute("fmtp", f"{p} {v}"), pt, st.sampled_from(["0-15", "0-11,16", "1"])),
         st.builds(lambda v: Attribute("ptime", str(v)), st.integers(1, 10000)),
         st.sampled_from([Attribute(n) for n in ("sendrecv", "sendonly", "recvonly", "inactive", "rtcp-mux",
                                                 "ice-lite", "end-of-candidates")]),
@@ -75,6 +76,26 @@ def known_attributes() -> st.SearchStrategy[Attribute]:
 
 
 attributes = known_attributes() | st.builds(Attribute, tokens.map(lambda t: "x-" + t), st.none() | texts)
+_SINGLE = {"ptime", "mid", "ice-ufrag", "sendrecv", "sendonly", "recvonly", "inactive"}
+
+
+def well_formed(attrs: list[Attribute]) -> tuple[Attribute, ...]:
+    """Drop what RFC 8866 forbids across attributes: a second direction, ptime, mid or
+    ufrag, a second rtpmap/fmtp for one payload type."""
+    seen: set[str] = set()
+    out = []
+    for attr in attrs:
+        if attr.name in _SINGLE:
+            key = "direction" if attr.name in ("sendrecv", "sendonly", "recvonly", "inactive") else attr.name
+        elif attr.name in ("rtpmap", "fmtp"):
+            key = f"{attr.name} {(attr.value or '').split()[0]}"
+        else:
+            key = ""
+        if key and key in seen:
+            continue
+        seen.add(key)
+        out.append(attr)
+    return tuple(out)
 
 
 @st.composite
@@ -87,7 +108,7 @@ def media_sections(draw: st.DrawFn, connected: bool) -> MediaDescription:
         draw(st.none() | st.integers(1, 4)), draw(st.none() | texts),
         tuple(draw(st.lists(connections(), min_size=0 if connected else 1, max_size=2))),
         tuple(draw(st.lists(st.builds(Bandwidth, st.sampled_from(["AS", "TIAS", "CT"]), st.integers(0, 10**6)), max_size=2))),
-        draw(st.none() | texts), tuple(draw(st.lists(attributes, max_size=8))))
+        draw(st.none() | texts), well_formed(draw(st.lists(attributes, max_size=8))))
 
 
 @st.composite
@@ -100,7 +121,7 @@ def descriptions(draw: st.DrawFn) -> SessionDescription:
         origin, draw(texts), draw(st.none() | texts), draw(st.none() | texts), tuple(draw(st.lists(texts, max_size=2))),
         tuple(draw(st.lists(texts, max_size=2))), connection,
         tuple(draw(st.lists(st.builds(Bandwidth, st.sampled_from(["AS", "CT"]), st.integers(0, 10**6)), max_size=2))),
-        tuple(timings), draw(st.none() | typed_times), draw(st.none() | texts), tuple(draw(st.lists(attributes, max_size=5))),
+        tuple(timings), draw(st.none() | typed_times), draw(st.none() | texts), well_formed(draw(st.lists(attributes, max_size=5))),
         tuple(draw(st.lists(media_sections(connected=connection is not None), max_size=3))))
 
 
