@@ -24,9 +24,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import TypeVar
 
-from uc_media.sdes import CryptoAttribute, UnsupportedSuiteError
+from uc_media.sdes import CryptoAttribute
 from uc_media.sdp_attributes import (
     DIRECTION_NAMES,
     TOKEN,
@@ -38,6 +42,7 @@ from uc_media.sdp_attributes import (
     RtpMap,
     SsrcAttribute,
     check_attribute,
+    SectionError,
     check_section,
     parse_int,
     parse_ptime,
@@ -57,14 +62,18 @@ STATIC_PAYLOAD_TYPES: dict[int, RtpMap] = {
     ]
 }
 
+_T = TypeVar("_T")
 _TEXT_FORBIDDEN = re.compile(r"[\x00\r\n]")
 _TIME = re.compile(r"-?[0-9]{1,20}[dhms]?\Z")
 _FQDN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_]*\Z")
 _WS = re.compile(r"[ \t]+")
+_DOTTED = re.compile(r"[0-9.]+\Z")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}\Z")
 
 
 def _text(value: str, what: str) -> str:
-    if _TEXT_FORBIDDEN.search(value):
+    if "\x00" in value or "\r" in value or "\n" in value:
         raise SdpError(f"{what} contains NUL, CR or LF")
     return value
 
@@ -72,11 +81,9 @@ def _text(value: str, what: str) -> str:
 def _check_address(addrtype: str, address: str) -> None:
     """IP4/IP6 literals must be valid; anything else must look like a host name (RFC 8866
     section 9 allows FQDNs and extension address types)."""
-    if addrtype == "IP4" and re.fullmatch(r"[0-9.]+", address):
-        try:
-            ipaddress.IPv4Address(address)
-        except ValueError:
-            raise SdpError(f"{address!r} is not an IPv4 address") from None
+    if addrtype == "IP4" and _DOTTED.match(address):
+        if not _IPV4.match(address):
+            raise SdpError(f"{address!r} is not an IPv4 address")
     elif addrtype == "IP6" and ":" in address:
         try:
             ipaddress.IPv6Address(address)
@@ -246,13 +253,17 @@ class Attribute:
 
     name: str
     value: str | None = None
+    # The typed value of a known attribute (RtpMap, ExtMap, CryptoAttribute...), parsed
+    # once here; None for flags and unknown attributes.
+    parsed: object = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not TOKEN.match(self.name):
             raise SdpError(f"attribute name {self.name!r} is not a token")
-        if self.value is not None:
-            _text(self.value, f"a={self.name} value")
-        check_attribute(self.name, self.value)
+        value = self.value
+        if value is not None and ("\r" in value or "\n" in value or "\x00" in value):
+            raise SdpError(f"a={self.name} value contains NUL, CR or LF")
+        object.__setattr__(self, "parsed", check_attribute(self.name, self.value))
 
     @classmethod
     def parse(cls, text: str) -> Attribute:
@@ -274,6 +285,11 @@ def _first(attributes: tuple[Attribute, ...], name: str) -> str | None:
     return None
 
 
+def _parsed(attributes: tuple[Attribute, ...], kind: type[_T]) -> tuple[_T, ...]:
+    """The typed values of the attributes that parsed to `kind`, in order."""
+    return tuple(a.parsed for a in attributes if isinstance(a.parsed, kind))
+
+
 def _direction(attributes: tuple[Attribute, ...]) -> Direction | None:
     for a in attributes:
         if a.name in DIRECTION_NAMES:
@@ -288,7 +304,8 @@ def is_rtp_profile(proto: str) -> bool:
 
 @dataclass(frozen=True)
 class MediaDescription:
-    """One `m=<media> <port>[/<count>] <proto> <fmt> ...` section and its i/c/b/k/a lines."""
+    """One `m=<media> <port>[/<count>] <proto> <fmt> ...` section and its i/c/b/k/a lines.
+    Typed views are computed from the attribute text once, on first use."""
 
     media: str
     port: int
@@ -312,27 +329,17 @@ class MediaDescription:
             raise SdpError(f"media proto {self.proto!r} is not tokens joined by '/'")
         if not self.formats:
             raise SdpError("m= line lists no formats")
-        for fmt in self.formats:
-            if not TOKEN.match(fmt):
-                raise SdpError(f"media format {fmt!r} is not a token")
-            if is_rtp_profile(self.proto):
-                parse_int(fmt, "payload type", 0, 127)
+        if is_rtp_profile(self.proto):
+            if not all(f.isascii() and f.isdigit() and len(f) <= 3 and int(f) <= 127 for f in self.formats):
+                for fmt in self.formats:
+                    parse_int(fmt, "payload type", 0, 127)  # raises, naming the bad one
+        elif not all(TOKEN.match(f) for f in self.formats):
+            raise SdpError(f"media formats {' '.join(self.formats)!r} are not all tokens")
         if self.title is not None:
             _text(self.title, "i=")
         if self.key is not None:
             _text(self.key, "k=")
-        check_section([(a.name, a.value) for a in self.attributes], [None] * len(self.attributes))
-
-    @classmethod
-    def parse_m_line(cls, value: str) -> MediaDescription:
-        fields = _WS.split(value.strip())
-        if len(fields) < 4:
-            raise SdpError(f"m= needs '<media> <port> <proto> <fmt> ...', got {value!r}")
-        media, port_spec, proto, *formats = fields
-        port_text, slash, count_text = port_spec.partition("/")
-        port = parse_int(port_text, "media port", 0, 65535)
-        count = parse_int(count_text, "media port count", 1, 65535) if slash else None
-        return cls(media, port, proto, tuple(formats), count)
+        check_section([(a.name, a.parsed) for a in self.attributes])
 
     def m_line(self) -> str:
         port = f"{self.port}/{self.port_count}" if self.port_count is not None else str(self.port)
@@ -366,30 +373,26 @@ class MediaDescription:
         """Port 0 marks a stream the answerer rejected or the offerer disabled (RFC 3264 6)."""
         return self.port == 0
 
-    @property
+    @cached_property
     def payload_types(self) -> tuple[int, ...]:
         if not is_rtp_profile(self.proto):
             return ()
         return tuple(int(f) for f in self.formats)
 
-    @property
-    def rtpmaps(self) -> dict[int, RtpMap]:
-        maps: dict[int, RtpMap] = {}
-        for value in self.values("rtpmap"):
-            rtpmap = RtpMap.parse(value or "")
-            maps.setdefault(rtpmap.payload_type, rtpmap)
-        return maps
+    @cached_property
+    def rtpmaps(self) -> Mapping[int, RtpMap]:
+        return MappingProxyType({m.payload_type: m for m in _parsed(self.attributes, RtpMap)})
 
     def codec(self, payload_type: int) -> RtpMap | None:
         """The rtpmap of a payload type, or its RFC 3551 static meaning."""
         return self.rtpmaps.get(payload_type) or STATIC_PAYLOAD_TYPES.get(payload_type)
 
     def fmtp(self, fmt: int | str) -> FormatParameters | None:
-        for value in self.values("fmtp"):
-            params = FormatParameters.parse(value or "")
-            if params.format == str(fmt):
-                return params
-        return None
+        return self._fmtps.get(str(fmt))
+
+    @cached_property
+    def _fmtps(self) -> dict[str, FormatParameters]:
+        return {p.format: p for p in _parsed(self.attributes, FormatParameters)}
 
     @property
     def ptime(self) -> int | None:
@@ -415,37 +418,31 @@ class MediaDescription:
         value = self.first("rtcp")
         return RtcpAddress.parse(value) if value is not None else None
 
-    @property
+    @cached_property
     def crypto(self) -> tuple[CryptoAttribute, ...]:
         """The `a=crypto` lines whose suite uc_media implements, in offer order."""
-        out = []
-        for value in self.values("crypto"):
-            try:
-                out.append(CryptoAttribute.parse(value or ""))
-            except UnsupportedSuiteError:
-                continue  # well-formed, with a suite we do not implement
-        return tuple(out)
+        return _parsed(self.attributes, CryptoAttribute)
 
-    @property
+    @cached_property
     def crypto_suites(self) -> tuple[str, ...]:
         """The suite named by every `a=crypto` line, supported or not."""
         return tuple((v or "").split()[1] for v in self.values("crypto"))
 
-    @property
+    @cached_property
     def candidates(self) -> tuple[IceCandidate, ...]:
-        return tuple(IceCandidate.parse(v or "") for v in self.values("candidate"))
+        return _parsed(self.attributes, IceCandidate)
 
     @property
     def end_of_candidates(self) -> bool:
         return self.has("end-of-candidates")
 
-    @property
+    @cached_property
     def extmaps(self) -> tuple[ExtMap, ...]:
-        return tuple(ExtMap.parse(v or "") for v in self.values("extmap"))
+        return _parsed(self.attributes, ExtMap)
 
-    @property
+    @cached_property
     def ssrcs(self) -> tuple[SsrcAttribute, ...]:
-        return tuple(SsrcAttribute.parse(v or "") for v in self.values("ssrc"))
+        return _parsed(self.attributes, SsrcAttribute)
 
     @property
     def mid(self) -> str | None:
@@ -455,9 +452,9 @@ class MediaDescription:
     def setup(self) -> str | None:
         return self.first("setup")
 
-    @property
+    @cached_property
     def fingerprints(self) -> tuple[Fingerprint, ...]:
-        return tuple(Fingerprint.parse(v or "") for v in self.values("fingerprint"))
+        return _parsed(self.attributes, Fingerprint)
 
 
 @dataclass(frozen=True)
@@ -489,7 +486,7 @@ class SessionDescription:
             raise SdpError(f"z= {self.time_zones!r} is not '<adjustment time> <offset> ...'")
         if not self.timings:
             raise SdpError("a session description needs at least one t= line")
-        check_section([(a.name, a.value) for a in self.attributes], [None] * len(self.attributes))
+        check_section([(a.name, a.parsed) for a in self.attributes])
         # RFC 8866 5.7: c= at session level or in every media section. A disabled stream
         # (port 0) carries no media, so one without c= is tolerated.
         if self.connection is None:
@@ -526,7 +523,7 @@ class SessionDescription:
         return out
 
     def __str__(self) -> str:
-        return "".join(line + "\r\n" for line in self.lines())
+        return "\r\n".join(self.lines()) + "\r\n"
 
     def __bytes__(self) -> bytes:
         return str(self).encode("utf-8")
@@ -566,14 +563,14 @@ class SessionDescription:
         return self.has("ice-lite")
 
     def fingerprints_of(self, media: MediaDescription) -> tuple[Fingerprint, ...]:
-        return media.fingerprints or tuple(Fingerprint.parse(v or "") for v in self.values("fingerprint"))
+        return media.fingerprints or _parsed(self.attributes, Fingerprint)
 
     def setup_of(self, media: MediaDescription) -> str | None:
         return media.setup or self.first("setup")
 
     def extmaps_of(self, media: MediaDescription) -> tuple[ExtMap, ...]:
         """Media-level extmaps, then session-level ones (RFC 8285 section 8)."""
-        return media.extmaps + tuple(ExtMap.parse(v or "") for v in self.values("extmap"))
+        return media.extmaps + _parsed(self.attributes, ExtMap)
 
 
 # ---- parsing ------------------------------------------------------------------------
@@ -582,15 +579,28 @@ _SESSION_ONCE = {"i": "information", "u": "uri", "c": "connection", "z": "time_z
 _MEDIA_ONCE = {"i": "title", "k": "key"}
 
 
+def _parse_m_line(value: str) -> tuple[str, int, str, tuple[str, ...], int | None]:
+    """`<media> <port>[/<count>] <proto> <fmt> ...`; the fields are checked in full when
+    the section's MediaDescription is made."""
+    fields = _WS.split(value.strip())
+    if len(fields) < 4:
+        raise SdpError(f"m= needs '<media> <port> <proto> <fmt> ...', got {value!r}")
+    media, port_spec, proto, *formats = fields
+    port_text, slash, count_text = port_spec.partition("/")
+    port = parse_int(port_text, "media port", 0, 65535)
+    count = parse_int(count_text, "media port count", 1, 65535) if slash else None
+    return media, port, proto, tuple(formats), count
+
+
 class _MediaBuilder:
-    def __init__(self, m_line: MediaDescription, line: int) -> None:
+    def __init__(self, m_line: tuple[str, int, str, tuple[str, ...], int | None], line: int) -> None:
         self.m = m_line
         self.line = line
         self.once: dict[str, str] = {}
         self.connections: list[Connection] = []
         self.bandwidths: list[Bandwidth] = []
         self.attributes: list[Attribute] = []
-        self.attribute_lines: list[int | None] = []
+        self.attribute_lines: list[int] = []
 
     def add(self, kind: str, value: str, line: int) -> None:
         if kind in _MEDIA_ONCE:
@@ -608,12 +618,13 @@ class _MediaBuilder:
             raise SdpError(f"{kind}= is not allowed in a media section")
 
     def build(self) -> MediaDescription:
-        m = self.m
-        check_section([(a.name, a.value) for a in self.attributes], self.attribute_lines)
+        kind, port, proto, formats, count = self.m
         try:
-            media = MediaDescription(m.media, m.port, m.proto, m.formats, m.port_count, self.once.get("i"),
+            media = MediaDescription(kind, port, proto, formats, count, self.once.get("i"),
                                      tuple(self.connections), tuple(self.bandwidths), self.once.get("k"),
                                      tuple(self.attributes))
+        except SectionError as exc:
+            raise exc.at_line(self.attribute_lines[exc.index]) from None
         except SdpError as exc:
             raise exc.at_line(self.line) from None
         return media
@@ -643,7 +654,7 @@ def parse_sdp(data: str | bytes) -> SessionDescription:
     bandwidths: list[Bandwidth] = []
     timings: list[Timing] = []
     attributes: list[Attribute] = []
-    attribute_lines: list[int | None] = []
+    attribute_lines: list[int] = []
     media: list[_MediaBuilder] = []
     origin: Origin | None = None
     name: str | None = None
@@ -653,8 +664,9 @@ def parse_sdp(data: str | bytes) -> SessionDescription:
         try:
             if len(line) < 2 or line[1] != "=" or not ("a" <= line[0] <= "z"):
                 raise SdpError(f"{line[:20]!r} is not '<type>=<value>'" if line else "empty line")
+            if "\r" in line or "\x00" in line:
+                raise SdpError(f"{line[0]}= line contains NUL, CR or LF")
             kind, value = line[0], line[2:]
-            _text(value, f"{kind}= line")
             # v, o and s open every description, in this order (RFC 8866 section 5).
             if number == 1:
                 if kind != "v" or value != "0":
@@ -671,7 +683,7 @@ def parse_sdp(data: str | bytes) -> SessionDescription:
                 name = value
                 continue
             if kind == "m":
-                media.append(_MediaBuilder(MediaDescription.parse_m_line(value), number))
+                media.append(_MediaBuilder(_parse_m_line(value), number))
             elif kind in "vos":
                 raise SdpError(f"second {kind}= line")
             elif media:
@@ -704,7 +716,6 @@ def parse_sdp(data: str | bytes) -> SessionDescription:
             raise exc if exc.line is not None else exc.at_line(number) from None
     if origin is None or name is None:
         raise SdpError("a session description needs v=, o= and s= lines", last_line)
-    check_section([(a.name, a.value) for a in attributes], attribute_lines)
     built = [m.build() for m in media]
     if "c" not in once:
         for builder, m in zip(media, built):
@@ -715,6 +726,8 @@ def parse_sdp(data: str | bytes) -> SessionDescription:
             origin, name, once.get("i"), once.get("u"), tuple(emails), tuple(phones),
             Connection.parse(once["c"]) if "c" in once else None, tuple(bandwidths), tuple(timings),
             once.get("z"), once.get("k"), tuple(attributes), tuple(built))
+    except SectionError as exc:
+        raise exc.at_line(attribute_lines[exc.index]) from None
     except SdpError as exc:
         # The remaining checks span lines (t= presence, c= coverage): point at the end.
         raise exc.at_line(last_line) from None

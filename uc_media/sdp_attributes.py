@@ -35,7 +35,8 @@ from uc_media.sdp_ice import IceCandidate, check_ice_attribute
 
 # RFC 8866 section 9: token-char = %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 / %x41-5A / %x5E-7E
 TOKEN = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+\Z")
-_DIGITS = re.compile(r"[0-9]{1,20}\Z")
+_RTPMAP = re.compile(r"(1[01][0-9]|12[0-7]|[1-9]?[0-9]) +([!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+)/([1-9][0-9]{0,6})"
+                     r"(?:/([1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))? *\Z")
 _DECIMAL_MS = re.compile(r"([0-9]{1,6})(?:\.([0-9]{1,6}))?\Z")
 _WS = re.compile(r"[ \t]+")
 
@@ -45,7 +46,9 @@ AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
 def parse_int(text: str, what: str, low: int, high: int) -> int:
     """A decimal integer in [low, high], or SdpError naming `what`."""
-    if not _DIGITS.match(text):
+    # isascii() + isdigit() is the regex [0-9]+ without the regex cost (isdigit alone
+    # accepts other scripts' digits, which int() would then take).
+    if not (text.isascii() and text.isdigit() and len(text) <= 20):
         raise SdpError(f"{what} {text!r} is not a decimal number")
     value = int(text)
     if not low <= value <= high:
@@ -69,7 +72,8 @@ class RtpMap:
     channels: int | None = None
 
     def __post_init__(self) -> None:
-        parse_int(str(self.payload_type), "payload type", 0, 127)
+        if not 0 <= self.payload_type <= 127:
+            raise SdpError(f"payload type {self.payload_type} outside 0..127")
         if "/" in self.encoding:
             raise SdpError(f"encoding name {self.encoding!r} contains '/'")
         check_token(self.encoding, "encoding name")
@@ -80,6 +84,10 @@ class RtpMap:
 
     @classmethod
     def parse(cls, value: str) -> RtpMap:
+        m = _RTPMAP.match(value)
+        if m is not None:  # the usual shape, in one match
+            pt, name, rate, channels = m.groups()
+            return cls(int(pt), name, int(rate), int(channels) if channels else None)
         pt_text, sep, rest = value.partition(" ")
         if not sep:
             raise SdpError(f"rtpmap {value!r} needs '<payload type> <encoding>/<clock rate>'")
@@ -370,36 +378,37 @@ class Fingerprint:
         return f"{self.hash_function} {self.fingerprint}"
 
 
-def _flag(name: str) -> Callable[[str | None], None]:
+def _flag(name: str) -> Callable[[str | None], object]:
     def check(value: str | None) -> None:
         if value is not None:
             raise SdpError(f"a={name} takes no value")
     return check
 
 
-def _valued(name: str, parse: Callable[[str], object]) -> Callable[[str | None], None]:
-    def check(value: str | None) -> None:
+def _valued(name: str, parse: Callable[[str], object]) -> Callable[[str | None], object]:
+    def check(value: str | None) -> object:
         if value is None:
             raise SdpError(f"a={name} needs a value")
-        parse(value)
+        return parse(value)
     return check
 
 
-def _check_crypto(value: str) -> None:
+def _parse_crypto(value: str) -> CryptoAttribute | None:
     try:
-        CryptoAttribute.parse(value)
+        return CryptoAttribute.parse(value)
     except UnsupportedSuiteError:
-        pass  # a well-formed line with a suite we do not implement: kept, skipped by the answerer
+        return None  # a well-formed line with a suite we do not implement: kept, skipped by the answerer
     except SdesError as exc:
         raise SdpError(f"a=crypto: {exc}") from None
 
 
-def _check_setup(value: str) -> None:
+def _check_setup(value: str) -> str:
     if value not in SETUP_ROLES:
         raise SdpError(f"setup {value!r} is not active/passive/actpass/holdconn")
+    return value
 
 
-_CHECKS: dict[str, Callable[[str | None], None]] = {
+_CHECKS: dict[str, Callable[[str | None], object]] = {
     "rtpmap": _valued("rtpmap", RtpMap.parse),
     "fmtp": _valued("fmtp", FormatParameters.parse),
     "ptime": _valued("ptime", parse_ptime),
@@ -410,21 +419,22 @@ _CHECKS: dict[str, Callable[[str | None], None]] = {
     "mid": _valued("mid", lambda v: check_token(v, "mid")),
     "setup": _valued("setup", _check_setup),
     "fingerprint": _valued("fingerprint", Fingerprint.parse),
-    "crypto": _valued("crypto", _check_crypto),
+    "crypto": _valued("crypto", _parse_crypto),
     "candidate": _valued("candidate", IceCandidate.parse),
     "rtcp-mux": _flag("rtcp-mux"),
     **{name: _flag(name) for name in DIRECTION_NAMES},
 }
 
 
-def check_attribute(name: str, value: str | None) -> None:
-    """Raise SdpError if `name` is an attribute this package understands and `value` does
-    not follow its grammar; unknown attributes are accepted as they are."""
+def check_attribute(name: str, value: str | None) -> object:
+    """Parse the value of an attribute this package understands (RtpMap, FormatParameters,
+    ExtMap, IceCandidate, CryptoAttribute, ptime int...; None for flags, unknown
+    attributes and unsupported crypto suites), or raise SdpError if it breaks its grammar."""
     check = _CHECKS.get(name)
     if check is not None:
-        check(value)
-    else:
-        check_ice_attribute(name, value)
+        return check(value)
+    check_ice_attribute(name, value)
+    return None
 
 
 # Attributes that mean one thing per section (RFC 8866 6.4/6.5/6.7, RFC 3605, RFC 5888,
@@ -432,31 +442,40 @@ def check_attribute(name: str, value: str | None) -> None:
 _ONCE = {"ptime", "maxptime", "rtcp", "mid", "ice-ufrag", "ice-pwd", "ice-options", "setup"}
 
 
-def check_section(attributes: Sequence[tuple[str, str | None]], lines: Sequence[int | None]) -> None:
-    """Checks across the attributes of one section (or of the session level), each
-    already valid on its own: single-valued attributes appear once, at most one direction,
-    one rtpmap per payload type and one fmtp per format, and the fmtp of an Opus or
-    telephone-event payload type follows RFC 7587 / RFC 4733. `lines` gives each
-    attribute's line number (None for descriptions built in code)."""
+class SectionError(SdpError):
+    """An SdpError about one attribute of a section: `index` says which, so the parser
+    can name its line."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+def check_section(attributes: Sequence[tuple[str, object]]) -> None:
+    """Checks across the attributes of one section (or of the session level), each given
+    as (name, value parsed by check_attribute) and valid on its own: single-valued
+    attributes appear once, at most one direction, one rtpmap per payload type and one
+    fmtp per format, and the fmtp of an Opus or telephone-event payload type follows
+    RFC 7587 / RFC 4733. Raises SectionError."""
     seen: set[str] = set()
     rtpmaps: dict[int, RtpMap] = {}
-    fmtps: dict[str, tuple[FormatParameters, int | None]] = {}
-    for (name, value), line in zip(attributes, lines):
+    fmtps: dict[str, tuple[FormatParameters, int]] = {}
+    for line, (name, parsed) in enumerate(attributes):
         key = "direction" if name in DIRECTION_NAMES else name
         if key in _ONCE or key == "direction":
             if key in seen:
-                raise SdpError(f"a second {'direction attribute' if key == 'direction' else 'a=' + name} "
-                               "in one section", line)
+                raise SectionError(f"a second {'direction attribute' if key == 'direction' else 'a=' + name} "
+                                   "in one section", line)
             seen.add(key)
-        elif name == "rtpmap":
-            rtpmap = RtpMap.parse(value or "")
+        elif isinstance(parsed, RtpMap):
+            rtpmap = parsed
             if rtpmap.payload_type in rtpmaps:
-                raise SdpError(f"a second rtpmap for payload type {rtpmap.payload_type}", line)
+                raise SectionError(f"a second rtpmap for payload type {rtpmap.payload_type}", line)
             rtpmaps[rtpmap.payload_type] = rtpmap
-        elif name == "fmtp":
-            fmtp = FormatParameters.parse(value or "")
+        elif isinstance(parsed, FormatParameters):
+            fmtp = parsed
             if fmtp.format in fmtps:
-                raise SdpError(f"a second fmtp for format {fmtp.format}", line)
+                raise SectionError(f"a second fmtp for format {fmtp.format}", line)
             fmtps[fmtp.format] = (fmtp, line)
     for fmt, (fmtp, line) in fmtps.items():
         rtpmap_of = rtpmaps.get(int(fmt)) if fmt.isdigit() and len(fmt) <= 3 else None
@@ -467,7 +486,7 @@ def check_section(attributes: Sequence[tuple[str, str | None]], lines: Sequence[
             elif encoding == "telephone-event":
                 parse_telephone_events(fmtp)
         except SdpError as exc:
-            raise exc.at_line(line) if line is not None else exc from None
+            raise SectionError(exc.problem, line) from None
 
 
 __all__ = [
