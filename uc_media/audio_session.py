@@ -9,6 +9,7 @@ direction this side may use.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import string
 from dataclasses import dataclass, field
@@ -120,6 +121,12 @@ class LocalCapabilities:
     def __post_init__(self) -> None:
         if not self.codecs:
             raise InvalidArgumentError("local capabilities list no codec")
+        if len({c.payload_type for c in self.codecs}) != len(self.codecs):
+            raise InvalidArgumentError("two local codecs share a payload type")
+        try:
+            ipaddress.ip_address(self.address)
+        except ValueError:
+            raise InvalidArgumentError(f"local address {self.address!r} is not an IP address") from None
         if not 1 <= self.port <= 65535:
             raise InvalidArgumentError(f"local RTP port {self.port} outside 1..65535")
         if self.rtcp_port is not None and not 1 <= self.rtcp_port <= 65535:

@@ -632,6 +632,11 @@ class _MediaBuilder:
 
 def _decode(data: str | bytes) -> str:
     if isinstance(data, str):
+        if not data.isascii():
+            try:  # a lone surrogate cannot be sent as UTF-8: refuse it now, not at bytes()
+                data.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise SdpError("text holds a lone surrogate (not UTF-8)", data[: exc.start].count("\n") + 1) from None
         return data
     try:
         return bytes(data).decode("utf-8")

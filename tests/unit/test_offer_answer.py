@@ -3,9 +3,11 @@ and processing real answers to them."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,7 @@ from uc_media import (
     Direction,
     DtlsUnsupportedError,
     IceCredentials,
+    InvalidArgumentError,
     LocalCapabilities,
     NegotiationError,
     Offer,
@@ -385,3 +388,24 @@ def test_process_answer_errors() -> None:
     for text, problem in cases:
         with pytest.raises(NegotiationError, match=problem):
             process_answer(offer, text)
+
+
+def test_inconsistent_capabilities_are_refused() -> None:
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"codecs": ()}, "no codec"),
+        ({"codecs": (PCMU, dataclasses.replace(PCMA, payload_type=0))}, "share a payload type"),
+        ({"address": "media.example.com"}, "not an IP address"),
+        ({"port": 0}, "port 0"),
+        ({"srtp_suites": ("F8_128_HMAC_SHA1_80",)}, "not supported"),
+        ({"require_srtp": True, "srtp_suites": ()}, "needs at least one"),
+        ({"audio_level_id": 15}, "outside 1..14"),
+        ({"ptime": 25}, "ptime 25"),
+    ]
+    for kwargs, problem in cases:
+        args: dict[str, Any] = {"address": "192.0.2.10", "port": 40000, **kwargs}
+        with pytest.raises(InvalidArgumentError, match=problem):
+            LocalCapabilities(**args)
+    with pytest.raises(InvalidArgumentError, match="ICE credentials"):
+        IceCredentials("ab", "x" * 22)
+    generated = IceCredentials.generate()
+    assert len(generated.ufrag) == 8 and len(generated.pwd) == 24 and generated != IceCredentials.generate()

@@ -135,6 +135,8 @@ def test_bytes_and_str_inputs_agree_and_non_utf8_is_refused() -> None:
     assert parse_sdp(text.encode()) == parse_sdp(text)
     with pytest.raises(SdpError, match="line 3: text is not UTF-8"):
         parse_sdp(b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=\xff\r\n")
+    with pytest.raises(SdpError, match="line 3: text holds a lone surrogate"):
+        parse_sdp("v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=\ud800\r\n")
 
 
 def test_building_a_description_in_code() -> None:
