@@ -79,7 +79,8 @@ class IceCredentials:
 
     @classmethod
     def generate(cls) -> IceCredentials:
-        """Fresh random credentials: 8-char ufrag, 24-char pwd (>= 128 bits, RFC 8445 5.3)."""
+        """Fresh random credentials: 8-char ufrag, 24-char pwd (>= 128 bits of randomness,
+        RFC 8839 section 5.4)."""
         pick = secrets.choice
         return cls("".join(pick(_ICE_ALPHABET) for _ in range(8)), "".join(pick(_ICE_ALPHABET) for _ in range(24)))
 

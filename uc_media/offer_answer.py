@@ -37,7 +37,9 @@ Answer rules, each from RFC 3264 section 6.1 unless noted:
   10..60 in 10 ms steps), never above a=maxptime; else ours.
 - ICE: when the offer carries ice-ufrag/ice-pwd and we have credentials, we answer as an
   ICE-lite agent (RFC 8445 section 2.5): a=ice-lite, our ufrag/pwd, host candidates for
-  our socket (component 2 only without rtcp-mux), a=end-of-candidates.
+  our socket (component 2 only without rtcp-mux), a=end-of-candidates; if the offer's
+  default destination is none of its candidates we answer a=ice-mismatch instead
+  (RFC 8839 sections 4.2.5 and 5.3) and send to the default destination.
 - rtcp-mux (RFC 5761 5.1.1) when offered and allowed; extmap audio-level (RFC 8285 6)
   echoed with the offered id; a=mid echoed (RFC 5888).
 """
@@ -156,9 +158,24 @@ def _remote_addresses(desc: SessionDescription, media: MediaDescription, mux: bo
     return rtp, (connection.address, media.port + 1)
 
 
+def ice_mismatch(desc: SessionDescription, media: MediaDescription) -> bool:
+    """RFC 8839 section 4.2.5 (verifying ICE support): the offer's default destination
+    (c= and m= port) is none of its component-1 candidates, so something on the path
+    rewrote the SDP: the answer says a=ice-mismatch (section 5.3) and ICE is not used.
+    Trickle ICE's placeholder 0.0.0.0 port 9 (RFC 8840) and an offer without candidates
+    are not mismatches."""
+    connection = desc.connection_of(media)
+    if desc.ice_credentials_of(media) is None or connection is None or not media.candidates:
+        return False
+    if connection.is_hold_address or media.port == 9:
+        return False
+    return not any(c.component == 1 and c.address == connection.address and c.port == media.port
+                   for c in media.candidates)
+
+
 def _remote_ice(desc: SessionDescription, media: MediaDescription) -> RemoteIce | None:
     creds = desc.ice_credentials_of(media)
-    if creds is None:
+    if creds is None or ice_mismatch(desc, media):
         return None
     return RemoteIce(creds[0], creds[1], desc.ice_lite, desc.ice_options_of(media), media.candidates,
                      media.end_of_candidates)
@@ -330,6 +347,8 @@ def _answer_media(local: LocalCapabilities, accepted: _Accepted, offer: SessionD
         attrs.append(Attribute("extmap", str(ExtMap(extmap.id, AUDIO_LEVEL_URI, direction))))
     if audio.local_ice is not None:
         attrs += _ice_attributes(local, audio.local_ice, audio.rtcp_mux)
+    elif local.ice is not None and ice_mismatch(offer, offered):
+        attrs.append(Attribute("ice-mismatch"))
     return MediaDescription("audio", local.port, offered.proto, tuple(formats), attributes=tuple(attrs))
 
 

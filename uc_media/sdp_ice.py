@@ -6,7 +6,7 @@
     a=ice-options:trickle ice2              space-separated tokens
     a=candidate:1 1 UDP 2130706431 10.0.1.1 8998 typ host
     a=candidate:2 1 UDP 1694498815 192.0.2.3 45664 typ srflx raddr 10.0.1.1 rport 8998 generation 0
-    a=end-of-candidates                     RFC 8840 section 8.2
+    a=end-of-candidates                     RFC 8840 (trickle ICE)
 """
 
 from __future__ import annotations

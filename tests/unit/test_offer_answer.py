@@ -281,6 +281,19 @@ def test_ice_only_when_both_sides_do_it() -> None:
     assert remote is not None and [c.component for c in remote.candidates] == [1, 2] and not remote.lite
 
 
+def test_ice_mismatch_when_the_default_destination_is_no_candidate() -> None:
+    rewritten = fixture("baresip_ice").decode().replace("c=IN IP4 192.0.2.2", "c=IN IP4 198.51.100.7")
+    answer = negotiate_answer(rewritten, CAPS)
+    media = answer.sdp.media[0]
+    assert answer.audio.remote_ice is None and answer.audio.local_ice is None
+    assert media.has("ice-mismatch") and not media.has("ice-ufrag") and not answer.sdp.ice_lite
+    assert answer.audio.remote_rtp[0] == "198.51.100.7"
+    # Trickle's placeholder 0.0.0.0:9 is not a mismatch.
+    trickle = offer_text("m=audio 9 RTP/AVP 0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+                         "a=candidate:1 1 UDP 1 192.0.2.1 5000 typ host\r\n", connection="c=IN IP4 0.0.0.0\r\n")
+    assert negotiate_answer(trickle, CAPS).audio.remote_ice is not None
+
+
 def test_remote_rtcp_address() -> None:
     desc = SessionDescription.parse(fixture("baresip_ice"))
     audio = negotiate_answer(desc, CAPS).audio
