@@ -51,8 +51,8 @@ PCMU = Codec("PCMU", 8000, 1, 0)
 PCMA = Codec("PCMA", 8000, 1, 8)
 DEFAULT_CODECS = (OPUS, G722, PCMU, PCMA)
 
-# telephone-event payload types in our offers, per clock rate (RFC 4733 section 7.1.1:
-# one per audio clock rate in use).
+# telephone-event payload types in our offers, one per audio clock rate in use: events
+# share the RTP timestamp clock of the audio they accompany (RFC 4733).
 TELEPHONE_EVENT_PAYLOAD_TYPES = {48000: 101, 8000: 100, 16000: 102}
 # DTMF 0-9, *, #, A-D (0-15) and flash (16): what the engine sends and receives.
 SUPPORTED_TELEPHONE_EVENTS = frozenset(range(17))

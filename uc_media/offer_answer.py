@@ -22,11 +22,12 @@ Answer rules, each from RFC 3264 section 6.1 unless noted:
   rejected with port 0 and its offered formats.
 - Codec: the first offered payload type (offerer's preference) that is one of our codecs;
   its payload type number is kept. telephone-event is the offered one whose clock rate
-  equals the codec's (RFC 4733 section 2.1), with the events both sides support.
+  equals the codec's (the events share the audio's RTP timestamp clock, RFC 4733), with the
+  events both sides support.
 - Direction: sendonly -> recvonly, recvonly -> sendonly, inactive -> inactive, further
   limited by our own `direction`; c=0.0.0.0 (RFC 2543 hold) means the peer receives
   nothing (RFC 3264 section 8.4).
-- Profile: RTP/SAVP(F) needs an acceptable a=crypto line (RFC 4568 section 7.1.1: the
+- Profile: RTP/SAVP(F) needs an acceptable a=crypto line (RFC 4568 section 7.1.2: the
   first offered one whose suite we support, with no session parameters we would have to
   honour); we answer with the same tag and suite and a fresh key of ours. RTP/AVP(F) with
   a=crypto is best-effort SRTP (as baresip, Asterisk and FreeSWITCH do): accepted when we
