@@ -84,7 +84,7 @@ from uc_media.audio_session import (
     LocalCapabilities,
     NegotiatedAudio,
     RemoteIce,
-    SrtpKeys,
+    SdesKeys,
 )
 from uc_media.offer_answer import (
     Answer,
@@ -128,7 +128,7 @@ __all__ += [
     "RtpMap",
     "SdpError",
     "SessionDescription",
-    "SrtpKeys",
+    "SdesKeys",
     "build_offer",
     "negotiate_answer",
     "parse_sdp",

@@ -148,13 +148,24 @@ class LocalCapabilities:
 
 
 @dataclass(frozen=True)
-class SrtpKeys:
+class SdesKeys:
     """The SDES outcome: `local` keys what we send (our a=crypto line), `remote` what we
-    receive (the peer's), both with the same suite and tag (RFC 4568 section 7)."""
+    receive (the peer's), both with the same suite and tag (RFC 4568 section 7). Named
+    apart from the engine's per-leg key value: this one keeps the whole a=crypto lines."""
 
     suite: str
     local: CryptoAttribute
     remote: CryptoAttribute
+
+    @property
+    def local_key(self) -> bytes:
+        """Master key || salt we protect with (what an engine Leg takes as its local key)."""
+        return self.local.key_salt
+
+    @property
+    def remote_key(self) -> bytes:
+        """Master key || salt the peer protects with (we unprotect with it)."""
+        return self.remote.key_salt
 
     def session(self, direction: Literal["outbound", "inbound"], *, srtcp_tag_32: bool = False) -> SrtpSession:
         """An SrtpSession for sending ('outbound', our key) or receiving ('inbound')."""
@@ -204,7 +215,7 @@ class NegotiatedAudio:
     telephone_event_payload_type: int | None
     telephone_events: frozenset[int]
     remote_opus: OpusParameters | None
-    srtp: SrtpKeys | None
+    srtp: SdesKeys | None
     remote_rtp: tuple[str, int]
     remote_rtcp: tuple[str, int]
     rtcp_mux: bool
@@ -230,5 +241,5 @@ __all__ = [
     "LocalCapabilities",
     "NegotiatedAudio",
     "RemoteIce",
-    "SrtpKeys",
+    "SdesKeys",
 ]

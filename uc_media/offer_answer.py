@@ -59,7 +59,7 @@ from uc_media.audio_session import (
     LocalCapabilities,
     NegotiatedAudio,
     RemoteIce,
-    SrtpKeys,
+    SdesKeys,
 )
 from uc_media.sdes import CryptoAttribute, generate_crypto_attribute
 from uc_media.sdp import Attribute, Connection, MediaDescription, Origin, SessionDescription, address_type
@@ -221,7 +221,7 @@ class _Accepted:
 
 
 def _agreement(desc: SessionDescription, index: int, local: LocalCapabilities, pt: int, codec: Codec,
-               srtp: SrtpKeys | None) -> NegotiatedAudio:
+               srtp: SdesKeys | None) -> NegotiatedAudio:
     """Everything else both sides agreed, read from the peer's side of the exchange
     (`desc`: the offer when we answer, the answer when we offered)."""
     media = desc.media[index]
@@ -272,12 +272,12 @@ def _negotiate_stream(offer: SessionDescription, index: int, local: LocalCapabil
         raise NegotiationError(f"{where}: no common codec (offered {offered}; we support {ours})")
     pt, rtpmap, codec = chosen
 
-    srtp: SrtpKeys | None = None
+    srtp: SdesKeys | None = None
     remote_crypto = _acceptable_crypto(media, local.srtp_suites)
     secure = media.proto in SECURE_PROFILES
     if remote_crypto is not None and (secure or local.srtp_suites):
         local_crypto = generate_crypto_attribute(remote_crypto.tag, remote_crypto.suite)
-        srtp = SrtpKeys(remote_crypto.suite, local_crypto, remote_crypto)
+        srtp = SdesKeys(remote_crypto.suite, local_crypto, remote_crypto)
     elif secure and offer.fingerprints_of(media) and not media.crypto_suites:
         raise DtlsUnsupportedError(f"{where}: only DTLS-SRTP (a=fingerprint) secures this stream; "
                                    "DTLS-SRTP is not supported")
@@ -457,14 +457,14 @@ def process_answer(offer: Offer, answer: SessionDescription | str | bytes) -> Ne
         raise NegotiationError(f"{where}: no codec we offered ({' '.join(media.formats)})")
     pt, _, codec = chosen
 
-    srtp: SrtpKeys | None = None
+    srtp: SdesKeys | None = None
     if offer.crypto:
         theirs = _acceptable_crypto(media, local.srtp_suites)
         if theirs is not None:
             mine = next((c for c in offer.crypto if c.tag == theirs.tag and c.suite == theirs.suite), None)
             if mine is None:
                 raise NegotiationError(f"{where}: a=crypto tag {theirs.tag} {theirs.suite} was not offered")
-            srtp = SrtpKeys(theirs.suite, mine, theirs)
+            srtp = SdesKeys(theirs.suite, mine, theirs)
         elif media.proto in SECURE_PROFILES or media.crypto_suites:
             raise NegotiationError(f"{where}: no acceptable a=crypto in the answer")
     return _agreement(desc, 0, local, pt, codec, srtp)

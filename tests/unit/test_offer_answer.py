@@ -265,6 +265,7 @@ def test_negotiated_keys_protect_both_directions() -> None:
     # ...and what the peer sends under its offered key, we can read.
     theirs = SessionDescription.parse(fixture("baresip_srtp_mandatory")).media[0].crypto[0]
     assert srtp.session("inbound").unprotect(theirs.srtp_session("outbound").protect(packet)) == packet
+    assert (srtp.local_key, srtp.remote_key) == (srtp.local.key_salt, theirs.key_salt)
 
 
 def test_ice_only_when_both_sides_do_it() -> None:
