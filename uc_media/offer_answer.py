@@ -62,7 +62,7 @@ from uc_media.audio_session import (
     SdesKeys,
 )
 from uc_media.sdes import CryptoAttribute, generate_crypto_attribute
-from uc_media.sdp import Attribute, Connection, MediaDescription, Origin, SessionDescription, address_type
+from uc_media.sdp import Attribute, MediaDescription, SessionDescription
 from uc_media.sdp_attributes import (
     AUDIO_LEVEL_URI,
     Direction,
@@ -73,6 +73,7 @@ from uc_media.sdp_attributes import (
     format_telephone_events,
     parse_telephone_events,
 )
+from uc_media.sdp_fields import Connection, Origin, address_type
 from uc_media.sdp_ice import IceCandidate, host_candidate_priority
 
 PLAIN_PROFILES = ("RTP/AVP", "RTP/AVPF")
