@@ -66,7 +66,7 @@ _T = TypeVar("_T")
 _WS = re.compile(r"[ \t]+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attribute:
     """`a=<name>` (a property attribute, value None) or `a=<name>:<value>`; the value is
     kept verbatim so unknown attributes round-trip. A known attribute's value is checked

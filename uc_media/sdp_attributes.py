@@ -62,7 +62,7 @@ def check_token(text: str, what: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RtpMap:
     """`a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>]`."""
 
@@ -103,7 +103,7 @@ class RtpMap:
         return f"{self.payload_type} {self.encoding}/{self.clock_rate}{tail}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FormatParameters:
     """`a=fmtp:<format> <parameters>`: `;`-separated `name=value` pairs (a bare item such as
     telephone-event's `0-16` has value None). Names compare case-insensitively (RFC 8866
@@ -140,7 +140,7 @@ class FormatParameters:
         return f"{self.format} {';'.join(items)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpusParameters:
     """RFC 7587 section 7 fmtp parameters of an Opus payload type. They state what the
     side that sent them prefers to *receive* (maxplaybackrate, stereo, useinbandfec, usedtx,
@@ -260,7 +260,7 @@ class Direction(enum.Enum):
 DIRECTION_NAMES = frozenset(d.value for d in Direction)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RtcpAddress:
     """RFC 3605 `a=rtcp:<port> [<nettype> <addrtype> <address>]`."""
 
@@ -286,7 +286,7 @@ class RtcpAddress:
         return f"{self.port} {self.nettype} {self.addrtype} {self.address}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExtMap:
     """RFC 8285 section 8: `a=extmap:<id>[/<direction>] <URI> [<extension attributes>]`."""
 
@@ -332,7 +332,7 @@ class ExtMap:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SsrcAttribute:
     """RFC 5576 section 4.1: `a=ssrc:<ssrc-id> <attribute>[:<value>]`."""
 
@@ -357,7 +357,7 @@ _FINGERPRINT = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})+\Z")
 SETUP_ROLES = frozenset({"active", "passive", "actpass", "holdconn"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fingerprint:
     """RFC 8122 section 5: `a=fingerprint:<hash function> <hex pairs joined by ':'>` (DTLS
     certificate fingerprint; parsed so a DTLS-SRTP offer can be recognised and refused)."""

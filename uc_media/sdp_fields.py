@@ -48,7 +48,7 @@ def address_type(address: str) -> str:
     return "IP6" if ipaddress.ip_address(address).version == 6 else "IP4"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """`o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>`."""
 
@@ -84,7 +84,7 @@ class Origin:
                 f"{self.nettype} {self.addrtype} {self.address}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Connection:
     """`c=<nettype> <addrtype> <address>[/<ttl>][/<count>]` (TTL for IPv4 multicast only)."""
 
@@ -144,7 +144,7 @@ class Connection:
         return self.address in ("0.0.0.0", "::")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bandwidth:
     """`b=<bwtype>:<bandwidth>` (AS and CT in kbit/s, TIAS in bit/s, RR/RS RFC 3556)."""
 
@@ -168,7 +168,7 @@ class Bandwidth:
         return f"{self.type}:{self.value}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Timing:
     """`t=<start> <stop>` (NTP seconds; 0 0 = unbounded) with its `r=` repeat lines."""
 

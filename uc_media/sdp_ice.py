@@ -37,7 +37,7 @@ def _address(text: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IceCandidate:
     """One `a=candidate` line. `extensions` keeps the trailing name/value pairs
     (generation, network-id, tcptype, ufrag...) in order so the line round-trips."""
