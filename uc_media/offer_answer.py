@@ -8,6 +8,9 @@ Stable API (what the engine calls):
     # Answering (inbound leg): SdpError if the offer is malformed, NegotiationError
     # (DtlsUnsupportedError for DTLS-SRTP-only offers) if nothing in it is acceptable:
     answer = negotiate_answer(offer_sdp, caps)        # offer_sdp: str | bytes | SessionDescription
+    # A re-offer (hold/resume) in the same session keeps the origin and our SRTP key:
+    again = negotiate_answer(reoffer_sdp, caps, session_id=answer.sdp.origin.session_id,
+                             session_version=2, previous=answer.audio)
     bytes(answer)          # the answer SDP to send (answer.sdp is the SessionDescription)
     answer.audio           # NegotiatedAudio: configure the Leg from it
 
@@ -249,7 +252,17 @@ def _agreement(desc: SessionDescription, index: int, local: LocalCapabilities, p
         remote_ssrcs=_remote_ssrcs(media))
 
 
-def _negotiate_stream(offer: SessionDescription, index: int, local: LocalCapabilities) -> _Accepted:
+def _our_crypto(remote: CryptoAttribute, previous: NegotiatedAudio | None) -> CryptoAttribute:
+    """A fresh key under the offer's tag, or, in a re-offer answered with the same suite,
+    the key we already send with, so a hold or resume does not rekey the stream (RFC 4568
+    section 7.1.4, modifying the session, leaves keeping or changing keys to each side)."""
+    if previous is not None and previous.srtp is not None and previous.srtp.suite == remote.suite:
+        return CryptoAttribute(remote.tag, remote.suite, previous.srtp.local.keys)
+    return generate_crypto_attribute(remote.tag, remote.suite)
+
+
+def _negotiate_stream(offer: SessionDescription, index: int, local: LocalCapabilities,
+                      previous: NegotiatedAudio | None) -> _Accepted:
     media = offer.media[index]
     where = f"m-line {index + 1} ({media.media} {media.proto})"
     if media.media != "audio":
@@ -277,7 +290,7 @@ def _negotiate_stream(offer: SessionDescription, index: int, local: LocalCapabil
     remote_crypto = _acceptable_crypto(media, local.srtp_suites)
     secure = media.proto in SECURE_PROFILES
     if remote_crypto is not None and (secure or local.srtp_suites):
-        local_crypto = generate_crypto_attribute(remote_crypto.tag, remote_crypto.suite)
+        local_crypto = _our_crypto(remote_crypto, previous)
         srtp = SdesKeys(remote_crypto.suite, local_crypto, remote_crypto)
     elif secure and offer.fingerprints_of(media) and not media.crypto_suites:
         raise DtlsUnsupportedError(f"{where}: only DTLS-SRTP (a=fingerprint) secures this stream; "
@@ -360,15 +373,20 @@ def _rejected(media: MediaDescription) -> MediaDescription:
 
 
 def negotiate_answer(offer: SessionDescription | str | bytes, local: LocalCapabilities, *,
-                     session_id: int | None = None, session_version: int = 1) -> Answer:
+                     session_id: int | None = None, session_version: int = 1,
+                     previous: NegotiatedAudio | None = None) -> Answer:
     """Answer an offer (RFC 3264 section 6); see the module docstring for the rules.
-    Raises SdpError (malformed offer) or NegotiationError; never returns a partial answer."""
+    Raises SdpError (malformed offer) or NegotiationError; never returns a partial answer.
+
+    For a re-offer in an established session (hold, resume, RFC 3264 section 8) pass the
+    session's `session_id`, the next `session_version` and the `previous` agreement: our
+    SRTP key is then kept when the suite is unchanged."""
     desc = offer if isinstance(offer, SessionDescription) else SessionDescription.parse(offer)
     accepted: _Accepted | None = None
     reasons: list[NegotiationError] = []
     for index in range(len(desc.media)):
         try:
-            accepted = _negotiate_stream(desc, index, local)
+            accepted = _negotiate_stream(desc, index, local, previous)
             break
         except NegotiationError as exc:
             reasons.append(exc)
