@@ -44,7 +44,7 @@ Answer rules, each from RFC 3264 section 6.1 unless noted:
   our socket (component 2 only without rtcp-mux), a=end-of-candidates; if the offer's
   default destination is none of its candidates we answer a=ice-mismatch instead
   (RFC 8839 sections 4.2.5 and 5.3) and send to the default destination.
-- rtcp-mux (RFC 5761 5.1.1) when offered and allowed; extmap audio-level (RFC 8285 6)
+- rtcp-mux (RFC 5761 5.1.1) when offered and allowed; extmap audio-level (RFC 8285)
   echoed with the offered id; a=mid echoed (RFC 5888).
 """
 
@@ -123,7 +123,7 @@ class Offer:
 
 
 def _ptime_choices(codec: Codec) -> tuple[int, ...]:
-    # Opus frames are 2.5..60 ms; 10/20/40/60 are the ones RTP peers use (RFC 7587 4.2).
+    # Opus frames are 2.5..60 ms; 10/20/40/60 are the ones RTP peers use (RFC 6716).
     return (10, 20, 40, 60) if codec.is_opus else (10, 20, 30, 40, 50, 60)
 
 
@@ -357,7 +357,7 @@ def _answer_media(local: LocalCapabilities, accepted: _Accepted, offer: SessionD
     if audio.srtp is not None:
         attrs.append(Attribute("crypto", str(audio.srtp.local)))
     if extmap is not None:
-        # The answerer's direction on an extmap is the reverse of the offerer's (RFC 8285 6).
+        # The answerer's direction on an extmap is the reverse of the offerer's (RFC 8285 offer/answer).
         direction = extmap.direction.reversed() if extmap.direction is not None else None
         attrs.append(Attribute("extmap", str(ExtMap(extmap.id, AUDIO_LEVEL_URI, direction))))
     if audio.local_ice is not None:

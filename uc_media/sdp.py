@@ -390,7 +390,7 @@ class SessionDescription:
         return media.setup or self.first("setup")
 
     def extmaps_of(self, media: MediaDescription) -> tuple[ExtMap, ...]:
-        """Media-level extmaps, then session-level ones (RFC 8285 section 8)."""
+        """Media-level extmaps, then session-level ones (RFC 8285 allows both levels)."""
         return media.extmaps + _parsed(self.attributes, ExtMap)
 
 
