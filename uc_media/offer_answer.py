@@ -136,6 +136,19 @@ def _choose_ptime(codec: Codec, wanted: int | None, maxptime: int | None, defaul
     return ptime
 
 
+def _first_common_codec(media: MediaDescription, codecs: tuple[Codec, ...],
+                        fallback: MediaDescription | None = None) -> tuple[int, RtpMap, Codec] | None:
+    """The first payload type of `media` (in its order) that maps to one of `codecs`."""
+    for pt in media.payload_types:
+        rtpmap = media.codec(pt) or (fallback.codec(pt) if fallback is not None else None)
+        if rtpmap is None:
+            continue  # a dynamic payload type without rtpmap means nothing
+        for codec in codecs:
+            if codec.matches(rtpmap):
+                return pt, rtpmap, codec
+    return None
+
+
 def _telephone_event(media: MediaDescription, clock_rate: int) -> tuple[int | None, frozenset[int]]:
     """The first telephone-event PT at `clock_rate` and the events both sides support."""
     for pt in media.payload_types:
@@ -273,13 +286,7 @@ def _negotiate_stream(offer: SessionDescription, index: int, local: LocalCapabil
         raise DtlsUnsupportedError(f"{where}: DTLS-SRTP is not supported (offer SDES a=crypto with RTP/SAVP)")
     if media.proto not in PLAIN_PROFILES + SECURE_PROFILES:
         raise NegotiationError(f"{where}: transport profile {media.proto} is not supported")
-    chosen: tuple[int, RtpMap, Codec] | None = None
-    for pt in media.payload_types:
-        rtpmap = media.codec(pt)
-        codec = next((c for c in local.codecs if rtpmap is not None and c.matches(rtpmap)), None)
-        if rtpmap is not None and codec is not None:
-            chosen = (pt, rtpmap, codec)
-            break
+    chosen = _first_common_codec(media, local.codecs)
     if chosen is None:
         offered = ", ".join(str(media.codec(pt) or pt) for pt in media.payload_types)
         ours = ", ".join(f"{c.name}/{c.clock_rate}" for c in local.codecs)
@@ -289,7 +296,7 @@ def _negotiate_stream(offer: SessionDescription, index: int, local: LocalCapabil
     srtp: SdesKeys | None = None
     remote_crypto = _acceptable_crypto(media, local.srtp_suites)
     secure = media.proto in SECURE_PROFILES
-    if remote_crypto is not None and (secure or local.srtp_suites):
+    if remote_crypto is not None:
         local_crypto = _our_crypto(remote_crypto, previous)
         srtp = SdesKeys(remote_crypto.suite, local_crypto, remote_crypto)
     elif secure and offer.fingerprints_of(media) and not media.crypto_suites:
@@ -465,13 +472,8 @@ def process_answer(offer: Offer, answer: SessionDescription | str | bytes) -> Ne
         raise NegotiationError(f"{where}: the peer rejected the audio stream (port 0)")
     if media.proto != ours.proto:
         raise NegotiationError(f"{where}: profile differs from the offered {ours.proto}")
-    chosen: tuple[int, RtpMap, Codec] | None = None
-    for pt in media.payload_types:
-        rtpmap = media.codec(pt) or ours.codec(pt)
-        codec = next((c for c in local.codecs if rtpmap is not None and c.matches(rtpmap)), None)
-        if rtpmap is not None and codec is not None:
-            chosen = (pt, rtpmap, codec)
-            break
+    # A static payload type may come back without its rtpmap; the offer's then applies.
+    chosen = _first_common_codec(media, local.codecs, fallback=ours)
     if chosen is None:
         raise NegotiationError(f"{where}: no codec we offered ({' '.join(media.formats)})")
     pt, _, codec = chosen
