@@ -472,7 +472,8 @@ def process_answer(offer: Offer, answer: SessionDescription | str | bytes) -> Ne
         raise NegotiationError(f"{where}: the peer rejected the audio stream (port 0)")
     if media.proto != ours.proto:
         raise NegotiationError(f"{where}: profile differs from the offered {ours.proto}")
-    # A static payload type may come back without its rtpmap; the offer's then applies.
+    # Some answers list a dynamic payload type without repeating its rtpmap: the offer's
+    # mapping of that number applies.
     chosen = _first_common_codec(media, local.codecs, fallback=ours)
     if chosen is None:
         raise NegotiationError(f"{where}: no codec we offered ({' '.join(media.formats)})")
