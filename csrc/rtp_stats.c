@@ -136,6 +136,7 @@ void uc_rtp_stats_sr_received(uc_rtp_stats *s, uint64_t sr_ntp, uint64_t arrival
     /* RFC 3550 6.4.1 LSR: the middle 32 bits of the SR's NTP timestamp. */
     s->last_sr = (uint32_t)(sr_ntp >> 16);
     s->last_sr_arrival = arrival_ntp;
+    s->have_sr = 1;
 }
 
 void uc_rtp_stats_report(uc_rtp_stats *s, uint64_t now_ntp, uc_rtcp_report_block *block)
@@ -164,7 +165,7 @@ void uc_rtp_stats_report(uc_rtp_stats *s, uint64_t now_ntp, uc_rtcp_report_block
     block->cumulative_lost = (int32_t)lost;
     block->highest_sequence = uc_rtp_stats_extended_max(s);
     block->jitter = (uint32_t)s->jitter;
-    if (s->last_sr_arrival) {
+    if (s->have_sr) {
         block->lsr = s->last_sr;
         /* DLSR in units of 1/65536 s: the middle 32 bits of the NTP-format delay. */
         block->dlsr = now_ntp > s->last_sr_arrival

@@ -39,7 +39,8 @@ typedef struct uc_rtp_stats {
     uint32_t transit;        /* relative transit time of the previous packet */
     double jitter;           /* estimated jitter, timestamp units (A.8, unscaled) */
     uint32_t last_sr;        /* middle 32 bits of the last SR's NTP timestamp */
-    uint64_t last_sr_arrival;/* NTP-format arrival time of that SR; 0: none yet */
+    uint64_t last_sr_arrival;/* NTP-format arrival time of that SR */
+    uint8_t have_sr;         /* an SR was received: LSR and DLSR are meaningful */
 } uc_rtp_stats;
 
 /* Reset for the source `ssrc`; the first packet starts probation. */

@@ -11,6 +11,7 @@ from uc_media._core import (
     MalformedPacketError,
     MediaError,
     PacketError,
+    ReceiveStatistics,
     SrtpAuthError,
     SrtpError,
     SrtpReplayError,
@@ -20,9 +21,48 @@ from uc_media._core import (
     library_versions,
 )
 
+from uc_media.rtcp import (
+    App,
+    Bye,
+    FirEntry,
+    FullIntraRequest,
+    GenericNack,
+    PictureLossIndication,
+    ReceiverReport,
+    ReportBlock,
+    RtcpPacket,
+    Sdes,
+    SdesChunk,
+    SdesItem,
+    SenderReport,
+    UnknownRtcpPacket,
+    parse_rtcp,
+    serialize_rtcp,
+)
+from uc_media.rtp import AudioLevel, RtpPacket
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "App",
+    "AudioLevel",
+    "Bye",
+    "FirEntry",
+    "FullIntraRequest",
+    "GenericNack",
+    "PictureLossIndication",
+    "ReceiveStatistics",
+    "ReceiverReport",
+    "ReportBlock",
+    "RtcpPacket",
+    "RtpPacket",
+    "Sdes",
+    "SdesChunk",
+    "SdesItem",
+    "SenderReport",
+    "UnknownRtcpPacket",
+    "parse_rtcp",
+    "serialize_rtcp",
     "BufferTooSmallError",
     "CodecError",
     "InvalidArgumentError",

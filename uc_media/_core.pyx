@@ -9,3 +9,6 @@ from uc_media.includes cimport uc_errors
 
 include "_errors.pxi"
 include "_versions.pxi"
+include "_rtp.pxi"
+include "_rtcp.pxi"
+include "_rtp_stats.pxi"
