@@ -57,9 +57,10 @@ int uc_rtcp_next(uc_rtcp_iter *it, uc_rtcp_view *v)
     v->body_offset = it->pos + UC_RTCP_HEADER_SIZE;
     v->body_length = length - UC_RTCP_HEADER_SIZE;
     if (v->padding) {
-        /* The last octet counts the padding, itself included (RFC 3550 6.4.1). */
+        /* The last octet counts the padding, itself included; it is a multiple of four
+         * (RFC 3550 6.4.1), so every body stays 32-bit aligned. */
         size_t pad = p[length - 1];
-        if (pad == 0 || pad > v->body_length)
+        if (pad == 0 || pad % 4 || pad > v->body_length)
             return UC_ERR_MALFORMED;
         v->body_length -= pad;
     }

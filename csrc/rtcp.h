@@ -45,7 +45,7 @@ enum uc_rtcp_sdes_type {
 };
 
 /* Validation flags. */
-#define UC_RTCP_REDUCED_SIZE 1 /* RFC 5506: a single non-compound packet may stand alone */
+#define UC_RTCP_REDUCED_SIZE 1 /* RFC 5506: the first packet need not be an SR or RR */
 
 /* One packet inside a compound: its header fields and where it sits. */
 typedef struct uc_rtcp_view {
@@ -65,8 +65,9 @@ typedef struct uc_rtcp_iter {
 } uc_rtcp_iter;
 
 /* RFC 3550 appendix A.2 on a whole compound: version 2 everywhere, the first packet an SR
- * or RR (unless flags has UC_RTCP_REDUCED_SIZE and the compound is a single packet), P set
- * only on the last packet, padding counts that fit, and lengths that add up to len.
+ * or RR (unless flags has UC_RTCP_REDUCED_SIZE: RFC 5506 lets a reduced-size compound start
+ * with any packet), P set only on the last packet, padding counts that are a non-zero
+ * multiple of 4 and fit, and lengths that add up to len.
  * Returns the number of packets, UC_ERR_TRUNCATED or UC_ERR_MALFORMED. */
 int uc_rtcp_validate(const uint8_t *buf, size_t len, int flags);
 

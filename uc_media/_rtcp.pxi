@@ -17,10 +17,13 @@ cdef str _rtcp_where(const c_rtcp.uc_rtcp_view *v):
 
 
 cdef list _report_blocks(const c_rtcp.uc_rtcp_report *r):
-    return [
-        (b.ssrc, b.fraction_lost, b.cumulative_lost, b.highest_sequence, b.jitter, b.lsr, b.dlsr)
-        for b in r.blocks[:r.report_count]
-    ]
+    cdef const c_rtcp.uc_rtcp_report_block *b
+    blocks = []
+    for i in range(r.report_count):
+        b = &r.blocks[i]
+        blocks.append((b.ssrc, b.fraction_lost, b.cumulative_lost, b.highest_sequence, b.jitter,
+                       b.lsr, b.dlsr))
+    return blocks
 
 
 cdef tuple _parse_one(const uint8_t[::1] data, const uint8_t *buf, c_rtcp.uc_rtcp_view *v):

@@ -147,6 +147,8 @@ static void test_validation_rules(void)
     CHECK(uc_rtcp_validate(padded, 16, UC_RTCP_REDUCED_SIZE) == UC_ERR_MALFORMED);
     padded[15] = 13;
     CHECK(uc_rtcp_validate(padded, 16, UC_RTCP_REDUCED_SIZE) == UC_ERR_MALFORMED);
+    padded[15] = 3; /* not a multiple of 4 */
+    CHECK(uc_rtcp_validate(padded, 16, UC_RTCP_REDUCED_SIZE) == UC_ERR_MALFORMED);
 }
 
 static void test_feedback_and_app(void)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from aiortc.rtp import RtcpPacket as AiortcRtcpPacket
-from aiortc.rtp import RtcpPsfbPacket, RtcpRtpfbPacket, RtcpSrPacket
+from aiortc.rtp import RtcpByePacket, RtcpPsfbPacket, RtcpRtpfbPacket, RtcpSrPacket
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -62,6 +62,7 @@ def test_ffmpeg_sr_sdes() -> None:
 
 def test_ffmpeg_sr_sdes_repr() -> None:
     sr, sdes = parse_rtcp(load("rtcp_sr_sdes.bin"))
+    assert isinstance(sr, SenderReport)
     assert repr(sdes) == (
         f"Sdes(chunks=[SdesChunk(ssrc={SSRC}, items=[SdesItem(type=1, value=b'ucserver-fixture')])])"
     )
@@ -84,6 +85,7 @@ def test_fixtures_agree_with_aiortc() -> None:
     theirs = AiortcRtcpPacket.parse(data)
     ours = parse_rtcp(data)
     assert isinstance(theirs[0], RtcpSrPacket) and isinstance(ours[0], SenderReport)
+    assert isinstance(theirs[2], RtcpByePacket)
     assert theirs[0].sender_info.ntp_timestamp == ours[0].ntp_timestamp
     assert theirs[0].sender_info.octet_count == ours[0].octet_count
     assert theirs[2].sources == [SSRC]
