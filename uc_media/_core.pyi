@@ -37,7 +37,7 @@ def rtp_build(
     ssrc: int,
     csrc: list[int],
     extension_profile: int | None,
-    extensions: list[tuple[int, bytes]],
+    extensions: dict[int, bytes],
     extension_data: _Buffer,
     payload: _Buffer,
     padding_size: int,

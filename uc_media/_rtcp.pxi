@@ -39,22 +39,29 @@ cdef tuple _parse_one(const uint8_t[::1] data, const uint8_t *buf, c_rtcp.uc_rtc
     cdef int rc, k, j
     pt = v.packet_type
     if pt == c_rtcp.UC_RTCP_SR:
-        _check(c_rtcp.uc_rtcp_parse_sr(buf, v, &report), _rtcp_where(v))
+        rc = c_rtcp.uc_rtcp_parse_sr(buf, v, &report)
+        if rc < 0:
+            _check(rc, _rtcp_where(v))
         return ("sr", report.ssrc, report.ntp_timestamp, report.rtp_timestamp,
                 report.packet_count, report.octet_count, _report_blocks(&report),
                 bytes(data[report.ext_offset:report.ext_offset + report.ext_length]))
     if pt == c_rtcp.UC_RTCP_RR:
-        _check(c_rtcp.uc_rtcp_parse_rr(buf, v, &report), _rtcp_where(v))
+        rc = c_rtcp.uc_rtcp_parse_rr(buf, v, &report)
+        if rc < 0:
+            _check(rc, _rtcp_where(v))
         return ("rr", report.ssrc, _report_blocks(&report),
                 bytes(data[report.ext_offset:report.ext_offset + report.ext_length]))
     if pt == c_rtcp.UC_RTCP_SDES:
-        _check(c_rtcp.uc_rtcp_sdes_begin(&sit, buf, v), _rtcp_where(v))
+        rc = c_rtcp.uc_rtcp_sdes_begin(&sit, buf, v)
+        if rc < 0:
+            _check(rc, _rtcp_where(v))
         chunks = []
         while True:  # bounded by the SC field (at most 31 chunks)
             rc = c_rtcp.uc_rtcp_sdes_next_chunk(&sit, &chunk)
             if rc == 0:
                 break
-            _check(rc, f"{_rtcp_where(v)}, chunk {len(chunks)}")
+            if rc < 0:
+                _check(rc, f"{_rtcp_where(v)}, chunk {len(chunks)}")
             items = []
             pos = chunk.items_offset
             while c_rtcp.uc_rtcp_sdes_next_item(buf, &chunk, &pos, &item) == 1:
@@ -62,18 +69,24 @@ cdef tuple _parse_one(const uint8_t[::1] data, const uint8_t *buf, c_rtcp.uc_rtc
             chunks.append((chunk.ssrc, items))
         return ("sdes", chunks)
     if pt == c_rtcp.UC_RTCP_BYE:
-        _check(c_rtcp.uc_rtcp_parse_bye(buf, v, &bye), _rtcp_where(v))
+        rc = c_rtcp.uc_rtcp_parse_bye(buf, v, &bye)
+        if rc < 0:
+            _check(rc, _rtcp_where(v))
         sources = [int.from_bytes(data[bye.ssrc_offset + 4 * i:bye.ssrc_offset + 4 * i + 4], "big")
                    for i in range(bye.ssrc_count)]
         reason = (bytes(data[bye.reason_offset:bye.reason_offset + bye.reason_length])
                   if bye.has_reason else None)
         return ("bye", sources, reason)
     if pt == c_rtcp.UC_RTCP_APP:
-        _check(c_rtcp.uc_rtcp_parse_app(buf, v, &app), _rtcp_where(v))
+        rc = c_rtcp.uc_rtcp_parse_app(buf, v, &app)
+        if rc < 0:
+            _check(rc, _rtcp_where(v))
         return ("app", app.subtype, app.ssrc, bytes(app.name[:4]),
                 bytes(data[app.data_offset:app.data_offset + app.data_length]))
     if pt == c_rtcp.UC_RTCP_RTPFB or pt == c_rtcp.UC_RTCP_PSFB:
-        _check(c_rtcp.uc_rtcp_parse_feedback(buf, v, &fb), _rtcp_where(v))
+        rc = c_rtcp.uc_rtcp_parse_feedback(buf, v, &fb)
+        if rc < 0:
+            _check(rc, _rtcp_where(v))
         if pt == c_rtcp.UC_RTCP_RTPFB and fb.fmt == c_rtcp.UC_RTCP_RTPFB_NACK:
             lost = []
             for i in range(fb.entry_count):
@@ -140,11 +153,13 @@ cdef str _rtcp_diagnosis(const uint8_t[::1] data, bint reduced_size):
 
 cdef int _fill_report(c_rtcp.uc_rtcp_report *r, ssrc, blocks, const uint8_t[::1] ext) except -1:
     memset(r, 0, sizeof(r[0]))
-    _require(len(blocks) <= c_rtcp.UC_RTCP_MAX_COUNT, f"RTCP report with {len(blocks)} blocks (max 31)")
+    if not (len(blocks) <= c_rtcp.UC_RTCP_MAX_COUNT):
+        _invalid(f"RTCP report with {len(blocks)} blocks (max 31)")
     r.ssrc = ssrc
     r.report_count = len(blocks)
     for i, (b_ssrc, fraction, lost, highest, jitter, lsr, dlsr) in enumerate(blocks):
-        _require(-0x800000 <= lost <= 0x7FFFFF, f"RTCP cumulative lost {lost} (24-bit signed)")
+        if not (-0x800000 <= lost <= 0x7FFFFF):
+            _invalid(f"RTCP cumulative lost {lost} (24-bit signed)")
         r.blocks[i].ssrc = b_ssrc
         r.blocks[i].fraction_lost = fraction
         r.blocks[i].cumulative_lost = lost
@@ -186,29 +201,39 @@ cdef int _build_one(c_rtcp.uc_rtcp_builder *b, tuple packet) except -1:
             _check(c_rtcp.uc_rtcp_build_sdes_chunk(b, ssrc), "RTCP SDES chunk (at most 31)")
             for item_type, value in chunk_items:
                 text = value
-                _require(1 <= item_type <= 255, f"RTCP SDES item type {item_type} (1..255)")
-                _check(c_rtcp.uc_rtcp_build_sdes_item(b, item_type, _bytes_ptr(text), text.shape[0]),
-                       f"RTCP SDES item of {text.shape[0]} bytes (at most 255)")
+                if not (1 <= item_type <= 255):
+                    _invalid(f"RTCP SDES item type {item_type} (1..255)")
+                rc = c_rtcp.uc_rtcp_build_sdes_item(b, item_type, _bytes_ptr(text), text.shape[0])
+                if rc < 0:
+                    _check(rc, f"RTCP SDES item of {text.shape[0]} bytes (at most 255)")
         return _check(c_rtcp.uc_rtcp_build_sdes_end(b), "RTCP SDES")
     if tag == "bye":
         _, sources, reason = packet
-        _require(len(sources) <= 31, f"RTCP BYE with {len(sources)} sources (max 31)")
+        if not (len(sources) <= 31):
+            _invalid(f"RTCP BYE with {len(sources)} sources (max 31)")
         for i, s in enumerate(sources):
             ssrcs[i] = s
         text = reason if reason is not None else b""
-        return _check(c_rtcp.uc_rtcp_build_bye(b, ssrcs, len(sources), _bytes_ptr(text),
-                                               text.shape[0], reason is not None),
-                      f"RTCP BYE reason of {text.shape[0]} bytes (at most 255)")
+        rc = c_rtcp.uc_rtcp_build_bye(b, ssrcs, len(sources), _bytes_ptr(text), text.shape[0],
+                                      reason is not None)
+        if rc < 0:
+            _check(rc, f"RTCP BYE reason of {text.shape[0]} bytes (at most 255)")
+        return rc
     if tag == "app":
         _, subtype, ssrc, name, data = packet
-        _require(len(name) == 4, f"RTCP APP name {name!r} (4 bytes)")
-        _require(0 <= subtype <= 31, f"RTCP APP subtype {subtype} (0..31)")
+        if not (len(name) == 4):
+            _invalid(f"RTCP APP name {name!r} (4 bytes)")
+        if not (0 <= subtype <= 31):
+            _invalid(f"RTCP APP subtype {subtype} (0..31)")
         text = data
-        return _check(c_rtcp.uc_rtcp_build_app(b, subtype, ssrc, name, _bytes_ptr(text), text.shape[0]),
-                      f"RTCP APP data of {text.shape[0]} bytes (a multiple of 4)")
+        rc = c_rtcp.uc_rtcp_build_app(b, subtype, ssrc, name, _bytes_ptr(text), text.shape[0])
+        if rc < 0:
+            _check(rc, f"RTCP APP data of {text.shape[0]} bytes (a multiple of 4)")
+        return rc
     if tag == "nack":
         _, sender, media, lost = packet
-        _require(0 < len(lost) <= 1024, f"RTCP NACK of {len(lost)} sequence numbers (1..1024)")
+        if not (0 < len(lost) <= 1024):
+            _invalid(f"RTCP NACK of {len(lost)} sequence numbers (1..1024)")
         for i, seq in enumerate(lost):
             lost_seqs[i] = seq
         rc = _check(c_rtcp.uc_rtcp_nack_pack(lost_seqs, len(lost), items, 1024), "RTCP NACK")
@@ -218,20 +243,23 @@ cdef int _build_one(c_rtcp.uc_rtcp_builder *b, tuple packet) except -1:
         return _check(c_rtcp.uc_rtcp_build_pli(b, sender, media), "RTCP PLI")
     if tag == "fir":
         _, sender, entries = packet
-        _require(0 < len(entries) <= 1024, f"RTCP FIR with {len(entries)} entries (1..1024)")
+        if not (0 < len(entries) <= 1024):
+            _invalid(f"RTCP FIR with {len(entries)} entries (1..1024)")
         for i, (ssrc, seq) in enumerate(entries):
             firs[i].ssrc = ssrc
             firs[i].sequence_number = seq
         return _check(c_rtcp.uc_rtcp_build_fir(b, sender, firs, len(entries)), "RTCP FIR")
     if tag == "raw":
         _, pt, count, body = packet
-        _require(0 <= pt <= 255 and 0 <= count <= 31, f"RTCP packet type {pt} count {count}")
-        _require(len(body) % 4 == 0 and len(body) < 4 * 0xFFFF,
-                 f"RTCP body of {len(body)} bytes (a multiple of 4)")
+        if not (0 <= pt <= 255 and 0 <= count <= 31):
+            _invalid(f"RTCP packet type {pt} count {count}")
+        if not (len(body) % 4 == 0 and len(body) < 4 * 0xFFFF):
+            _invalid(f"RTCP body of {len(body)} bytes (a multiple of 4)")
         words = len(body) // 4
         text = bytes([0x80 | count, pt, words >> 8, words & 0xFF]) + body
         return _check(c_rtcp.uc_rtcp_build_raw(b, &text[0], text.shape[0]), "RTCP packet")
-    _require(False, f"RTCP packet tag {tag!r}")
+    if not (False):
+        _invalid(f"RTCP packet tag {tag!r}")
 
 
 def rtcp_build(packets):

@@ -76,19 +76,9 @@ class RtpPacket:
         extensions: dict[int, bytes] = {}
         for ext_id, value in elements:
             extensions.setdefault(ext_id, value)
-        return cls(
-            payload_type=payload_type,
-            marker=marker,
-            sequence_number=sequence_number,
-            timestamp=timestamp,
-            ssrc=ssrc,
-            csrc=csrc,
-            extensions=extensions,
-            extension_profile=profile,
-            extension_data=extension_data,
-            payload=payload,
-            padding_size=padding_size,
-        )
+        # positional, in field order: the cheapest dataclass construction
+        return cls(payload_type, marker, sequence_number, timestamp, ssrc, csrc, extensions,
+                   profile, extension_data, payload, padding_size)
 
     def _profile_for_serialisation(self) -> int | None:
         if self.extension_profile is not None:
@@ -110,7 +100,7 @@ class RtpPacket:
             self.ssrc,
             self.csrc,
             self._profile_for_serialisation(),
-            list(self.extensions.items()),
+            self.extensions,
             self.extension_data,
             self.payload,
             self.padding_size,
