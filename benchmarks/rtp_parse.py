@@ -15,6 +15,7 @@ import sys
 import tempfile
 import timeit
 from pathlib import Path
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -53,7 +54,7 @@ def aiortc_extensions_map() -> HeaderExtensionsMap:
     return extensions_map
 
 
-def per_call_us(fn, items: list, number: int) -> float:  # type: ignore[no-untyped-def]
+def per_call_us(fn: Callable[[Any], object], items: list[Any], number: int) -> float:
     def loop() -> None:
         for item in items:
             fn(item)
