@@ -62,6 +62,7 @@ def _nack_sets(packets: list) -> list:
     return [sorted(set(p.lost)) if isinstance(p, uc_media.GenericNack) else p for p in packets]
 
 
+@atheris.instrument_func
 def fuzz_rtp(data: bytes) -> None:
     try:
         packet = uc_media.RtpPacket.parse(data)
@@ -84,6 +85,7 @@ def fuzz_rtp(data: bytes) -> None:
     STATS.update(packet.sequence_number, packet.timestamp, (packet.ssrc % 100000) / 1000)
 
 
+@atheris.instrument_func
 def fuzz_rtcp(data: bytes, reduced_size: bool) -> None:
     try:
         packets = uc_media.parse_rtcp(data, reduced_size=reduced_size)
@@ -98,6 +100,7 @@ def fuzz_rtcp(data: bytes, reduced_size: bool) -> None:
     STATS.report_block(2.0)
 
 
+@atheris.instrument_func
 def test_one_input(data: bytes) -> None:
     fdp = atheris.FuzzedDataProvider(data)
     mode = fdp.ConsumeIntInRange(0, 3)

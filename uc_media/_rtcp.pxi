@@ -3,6 +3,7 @@
 # (included by _core.pyx)
 
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.string cimport memset
 
 from uc_media.includes cimport rtcp as c_rtcp
@@ -176,9 +177,9 @@ cdef int _build_one(c_rtcp.uc_rtcp_builder *b, tuple packet) except -1:
     cdef const uint8_t[::1] ext
     cdef const uint8_t[::1] text
     cdef uint32_t ssrcs[31]
-    cdef c_rtcp.uc_rtcp_nack_item items[1024]
-    cdef uint16_t lost_seqs[1024]
-    cdef c_rtcp.uc_rtcp_fir_entry firs[1024]
+    cdef c_rtcp.uc_rtcp_nack_item *items
+    cdef uint16_t *lost_seqs
+    cdef c_rtcp.uc_rtcp_fir_entry *firs
     cdef int rc
     tag = packet[0]
     if tag == "sr":
@@ -232,23 +233,42 @@ cdef int _build_one(c_rtcp.uc_rtcp_builder *b, tuple packet) except -1:
         return rc
     if tag == "nack":
         _, sender, media, lost = packet
-        if not (0 < len(lost) <= 1024):
-            _invalid(f"RTCP NACK of {len(lost)} sequence numbers (1..1024)")
-        for i, seq in enumerate(lost):
-            lost_seqs[i] = seq
-        rc = _check(c_rtcp.uc_rtcp_nack_pack(lost_seqs, len(lost), items, 1024), "RTCP NACK")
-        return _check(c_rtcp.uc_rtcp_build_nack(b, sender, media, items, rc), "RTCP NACK")
+        if not lost:
+            _invalid("RTCP NACK with no lost sequence numbers")
+        # Scratch arrays for the Python-level builder (the C packet path packs in place).
+        lost_seqs = <uint16_t *>PyMem_Malloc(len(lost) * sizeof(uint16_t))
+        items = <c_rtcp.uc_rtcp_nack_item *>PyMem_Malloc(len(lost) * sizeof(c_rtcp.uc_rtcp_nack_item))
+        try:
+            if lost_seqs == NULL or items == NULL:
+                raise MemoryError()
+            for i, seq in enumerate(lost):
+                if not (0 <= seq <= 0xFFFF):
+                    _invalid(f"RTCP NACK sequence number {seq} (0..65535)")
+                lost_seqs[i] = seq
+            rc = _check(c_rtcp.uc_rtcp_nack_pack(lost_seqs, len(lost), items, len(lost)), "RTCP NACK")
+            return _check(c_rtcp.uc_rtcp_build_nack(b, sender, media, items, rc),
+                          "RTCP NACK (at most 65532 PID/BLP pairs)")
+        finally:
+            PyMem_Free(lost_seqs)
+            PyMem_Free(items)
     if tag == "pli":
         _, sender, media = packet
         return _check(c_rtcp.uc_rtcp_build_pli(b, sender, media), "RTCP PLI")
     if tag == "fir":
         _, sender, entries = packet
-        if not (0 < len(entries) <= 1024):
-            _invalid(f"RTCP FIR with {len(entries)} entries (1..1024)")
-        for i, (ssrc, seq) in enumerate(entries):
-            firs[i].ssrc = ssrc
-            firs[i].sequence_number = seq
-        return _check(c_rtcp.uc_rtcp_build_fir(b, sender, firs, len(entries)), "RTCP FIR")
+        if not entries:
+            _invalid("RTCP FIR with no entries")
+        firs = <c_rtcp.uc_rtcp_fir_entry *>PyMem_Malloc(len(entries) * sizeof(c_rtcp.uc_rtcp_fir_entry))
+        try:
+            if firs == NULL:
+                raise MemoryError()
+            for i, (ssrc, seq) in enumerate(entries):
+                firs[i].ssrc = ssrc
+                firs[i].sequence_number = seq
+            return _check(c_rtcp.uc_rtcp_build_fir(b, sender, firs, len(entries)),
+                          "RTCP FIR (at most 32767 entries)")
+        finally:
+            PyMem_Free(firs)
     if tag == "raw":
         _, pt, count, body = packet
         if not (0 <= pt <= 255 and 0 <= count <= 31):

@@ -206,8 +206,19 @@ def test_build_rejects_bad_fields() -> None:
         bytes(ReceiverReport(ssrc=1, reports=[ReportBlock(ssrc=2)] * 32))
     with pytest.raises(InvalidArgumentError, match="SDES item of 256 bytes"):
         bytes(Sdes([SdesChunk(1, [SdesItem(1, b"x" * 256)])]))
-    with pytest.raises(InvalidArgumentError, match="NACK of 0"):
+    with pytest.raises(InvalidArgumentError, match="NACK with no lost"):
         bytes(GenericNack(1, 2, []))
+    with pytest.raises(InvalidArgumentError, match="FIR with no entries"):
+        bytes(FullIntraRequest(1, []))
+
+
+def test_large_nack_round_trips() -> None:
+    # 300 PID/BLP pairs with every BLP bit set: 5100 lost sequence numbers, wrapping
+    lost = [(60000 + k) % 65536 for k in range(300 * 17)]
+    nack = GenericNack(sender_ssrc=1, media_ssrc=2, lost=lost)
+    data = bytes(nack)
+    assert len(data) == 12 + 4 * 300
+    assert parse_rtcp(data, reduced_size=True) == [nack]
 
 
 # ---- properties ----
