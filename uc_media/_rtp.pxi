@@ -135,6 +135,9 @@ def rtp_build(bint marker, int payload_type, long long sequence_number, long lon
     if extension_profile is not None:
         if not (0 <= extension_profile <= 0xFFFF):
             _invalid(f"RTP header extension profile {extension_profile} (16 bits)")
+        if extension_data and c_rtp.uc_rtp_ext_is_rfc8285(extension_profile):
+            _invalid(f"RTP extension_data is the opaque body of a profile other than RFC 8285; "
+                     f"profile 0x{extension_profile:04X} carries elements")
         _check(c_rtp.uc_rtp_ext_begin(&w, buf, cap, n, extension_profile), "RTP header extension")
         for ext_id, ext_value in extensions.items():
             value = ext_value if type(ext_value) is bytes else bytes(ext_value)

@@ -223,6 +223,7 @@ def test_audio_level_element_must_be_one_byte() -> None:
         (RtpPacket(extensions={15: b"x"}, extension_profile=0xBEDE), "id 15"),
         (RtpPacket(extensions={1: b"x" * 17}, extension_profile=0xBEDE), "17 bytes"),
         (RtpPacket(extensions={1: b"x"}, extension_profile=0x1234), "profile 0x1234"),
+        (RtpPacket(extension_data=b"abcd"), "opaque body of a profile other than RFC 8285"),
     ],
 )
 def test_build_rejects_bad_fields(packet: RtpPacket, message: str) -> None:
