@@ -101,8 +101,14 @@ def test_bad_arguments() -> None:
     stats = ReceiveStatistics(1, CLOCK)
     with pytest.raises(InvalidArgumentError, match="sequence number 65536"):
         stats.update(65536, 0, 0.0)
+    with pytest.raises(InvalidArgumentError, match="timestamp 4294967296"):
+        stats.update(1, 2**32, 0.0)
+    with pytest.raises(InvalidArgumentError, match="SSRC -1"):
+        ReceiveStatistics(-1, CLOCK)
     with pytest.raises(InvalidArgumentError, match="time -1.0"):
         stats.report_block(now=-1.0)
+    with pytest.raises(InvalidArgumentError, match="time nan"):
+        stats.update(1, 0, float("nan"))
 
 
 @given(st.lists(st.integers(0, 0xFFFF), max_size=300))
