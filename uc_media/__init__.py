@@ -8,6 +8,7 @@ from uc_media._core import (
     BufferTooSmallError,
     CodecError,
     InvalidArgumentError,
+    JitterBuffer,
     MalformedPacketError,
     MediaError,
     PacketError,
@@ -19,6 +20,7 @@ from uc_media._core import (
     UnsupportedError,
     library_versions,
 )
+from uc_media.jitter import JitterAction, JitterOutput, JitterStats, PutOutcome
 
 __version__ = "0.1.0"
 
@@ -26,9 +28,14 @@ __all__ = [
     "BufferTooSmallError",
     "CodecError",
     "InvalidArgumentError",
+    "JitterAction",
+    "JitterBuffer",
+    "JitterOutput",
+    "JitterStats",
     "MalformedPacketError",
     "MediaError",
     "PacketError",
+    "PutOutcome",
     "SrtpAuthError",
     "SrtpError",
     "SrtpReplayError",

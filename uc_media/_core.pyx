@@ -9,3 +9,4 @@ from uc_media.includes cimport uc_errors
 
 include "_errors.pxi"
 include "_versions.pxi"
+include "_jitter.pxi"
