@@ -336,7 +336,9 @@ int uc_jb_put(uc_jitter *jb, const uint8_t *payload, size_t len, uint16_t seq, u
         jb->stats.packets_discarded++;
         return UC_JB_LATE;
     }
-    if (jb->window_len > 0 && seen_test(jb, ext_seq)) {
+    /* Only numbers at or below the highest can be repeats; a newer one's bit still
+     * belongs to the number SEEN_BITS before it until the window moves. */
+    if (jb->window_len > 0 && ext_seq <= jb->highest_seq && seen_test(jb, ext_seq)) {
         jb->stats.packets_duplicated++;
         return UC_JB_DUPLICATE;
     }
