@@ -517,7 +517,13 @@ int uc_jb_get(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out)
             jb->next_ts += jb->tick;
         return UC_OK;
     }
-    /* Later packets are here: wait for this one while it is not yet due, else give it up. */
+    /* Later packets are here. While the missing one is not yet due, wait for it. Once it
+     * is overdue, give it up: play the next packet at once if that one is due (the ticks
+     * spent waiting stood in for the gap, so the delay does not grow), else conceal. */
+    if (delay >= target && delay_of(jb, p->ts, now_ms) >= target) {
+        emit_play(jb, p, 0, now_ms, out);
+        return UC_OK;
+    }
     emit_conceal(jb, 0, out);
     if (delay >= target)
         jb->next_ts += jb->tick;

@@ -59,7 +59,7 @@ typedef struct uc_jb_config {
 
 #define UC_JB_MAX_DELAY_MS 2500u
 #define UC_JB_DEFAULT_QUANTILE 0.97
-#define UC_JB_DEFAULT_FORGET_FACTOR 0.983
+#define UC_JB_DEFAULT_FORGET_FACTOR 0.998
 #define UC_JB_STRETCH_COOLDOWN_TICKS 2u
 
 /* One tick's instruction. */
