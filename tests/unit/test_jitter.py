@@ -176,6 +176,59 @@ def test_a_burst_after_a_stall_is_worked_off_by_dropping() -> None:
     assert got == sorted(got)
 
 
+def test_long_stream_beyond_the_duplicate_window_plays_everything() -> None:
+    jb = JitterBuffer(min_delay_ms=20, max_delay_ms=200)
+    outs = steady_stream(jb, 3000, seq0=60000)
+    got = played(outs)
+    assert got == list(range(len(got))) and len(got) >= 2997
+    assert jb.stats.packetsDuplicated == 0 and jb.stats.packetsDiscarded == 0
+
+
+def test_a_lost_burst_is_concealed_without_growing_the_delay() -> None:
+    jb = JitterBuffer(min_delay_ms=40, max_delay_ms=300)
+    outs = steady_stream(jb, 100, skip=frozenset(range(50, 55)))
+    plays = [o for o in outs if o.action == JitterAction.PLAY]
+    assert [index_of(o) for o in plays] == [i for i in range(len(plays) + 5) if not 50 <= i < 55][: len(plays)]
+    # each tick of the gap is concealed once, nothing is dropped, and playout after the
+    # burst is exactly as far behind arrival as before it
+    conceals = [o for o in outs if o.action == JitterAction.CONCEAL]
+    assert len(conceals) == 5 and not any(o.inserted for o in conceals)
+    assert sum(o.dropped for o in outs) == 0
+    first_after = next(k for k, o in enumerate(outs) if o.action == JitterAction.PLAY and index_of(o) == 55)
+    last_before = next(k for k, o in enumerate(outs) if o.action == JitterAction.PLAY and index_of(o) == 49)
+    assert first_after - last_before == 6
+    assert jb.stats.concealmentEvents == 1 and jb.stats.concealedSamples == 5 * PKT
+
+
+def test_jitter_raises_the_target_and_the_playout_delay_follows() -> None:
+    jb = JitterBuffer(min_delay_ms=0, max_delay_ms=300)
+    steady_stream(jb, 50)
+    calm = jb.target_delay_ms
+    # every other packet now comes 60 ms late; packets go in by arrival time, a tick
+    # runs every 20 ms
+    events = sorted((i * TICK + (0.060 if i % 2 else 0.0), i) for i in range(50, 150))
+    outs = []
+    k = 0
+    for t in range(50, 160):
+        now = t * TICK + 0.010
+        while k < len(events) and events[k][0] <= now:
+            jb.put(payload_of(events[k][1]), events[k][1], events[k][1] * PKT, 1, False, events[k][0])
+            k += 1
+        outs.append(jb.get(now))
+        if t == 110:
+            mid = jb.stats
+    assert calm <= 10.0 and jb.target_delay_ms >= 60.0
+    end = jb.stats
+    # the playout delay followed: the on-time half now waits >= 60 ms and the late half
+    # >= 0 ms, so the mean wait is >= 30 ms; and the late half is played, not lost
+    recent = (end.jitterBufferDelay - mid.jitterBufferDelay) / (end.jitterBufferEmittedCount
+                                                                 - mid.jitterBufferEmittedCount)
+    assert recent >= 0.030
+    assert sum(1 for i in played(outs) if i >= 110 and i % 2) >= 18
+    assert end.packetsLate < 20
+    assert played(outs) == sorted(set(played(outs)))
+
+
 def test_bad_arguments_raise_specific_errors() -> None:
     with pytest.raises(InvalidArgumentError):
         JitterBuffer(min_delay_ms=600, max_delay_ms=500)
