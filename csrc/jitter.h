@@ -15,12 +15,26 @@
  * target one tick at a time:
  *   - grow: when the next packet would play earlier than the target, the tick is a
  *     CONCEAL with `inserted` set (the packet waits one tick: "hold to grow");
- *   - shrink: when it would play later than target + one packet + a margin, the next
+ *   - shrink: when it would play later than target + one packet + half a tick, the next
  *     packet is dropped and the one after it played in the same tick (`dropped` = 1:
- *     "drop one to shrink"). At most one drop per UC_JB_STRETCH_COOLDOWN_TICKS ticks,
- *     except above max_delay_ms.
- * Whole-frame skip/insert is this stage's time-stretching; a caller that keeps decoded
- * PCM may instead time-compress/expand it (WSOLA) around these decisions.
+ *     "drop one to shrink"). Two drops are more than UC_JB_STRETCH_COOLDOWN_TICKS ticks
+ *     apart (and not right after a hold), except while the delay is above max_delay_ms.
+ * A missing packet is waited for (CONCEAL ticks) while it is not yet due by the target;
+ * once it is overdue the next packet plays as soon as that one is due, so a lost burst
+ * costs its own length in concealment and leaves the delay where it was. With nothing
+ * buffered the buffer conceals for at most MAX_EMPTY_CONCEAL_MS (100 ms), then answers
+ * SILENCE until a packet comes; a packet that starts a talkspurt (marker bit, or a
+ * timestamp gap with no sequence gap: DTX) is scheduled afresh, its gap is not loss.
+ *
+ * What the caller does per action:
+ *   PLAY     decode the payload (it covers `samples`; with `dropped` > 0 the packet
+ *            before it was skipped: the decoder just sees a gap, as with loss);
+ *   CONCEAL  run the decoder's PLC for one tick (`inserted`: the same, the next packet is
+ *            waiting; a caller keeping decoded PCM may stretch it instead);
+ *   SILENCE  comfort noise / silence for one tick (reset PLC fading);
+ *   CONTINUE take the next tick's worth of samples from the last decoded packet.
+ * Whole-frame skip/insert is this stage's time-stretching; time-compressing/expanding
+ * decoded PCM (WSOLA, as NetEq does) around these decisions is left to a later stage.
  *
  * All memory (slots and payload copies) is allocated by uc_jb_create; put and get never
  * allocate, lock or block. */
