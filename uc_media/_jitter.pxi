@@ -23,9 +23,13 @@ cdef class JitterBuffer:
     `now` is float seconds on any monotonic clock (the same for both; milliseconds are
     what the buffer keeps). The target delay follows a quantile of relative arrival
     delays (WebRTC NetEq's DelayManager), within [min_delay_ms, max_delay_ms].
+
+    put and get run without the GIL; one buffer serves one thread at a time (a second
+    thread calling in meanwhile gets StateError instead of a data race).
     """
 
     cdef cjb.uc_jitter *_jb
+    cdef bint _in_use
     cdef readonly int clock_rate
     cdef readonly int frame_ms
     cdef readonly int min_delay_ms
@@ -55,6 +59,13 @@ cdef class JitterBuffer:
         self.capacity = capacity
         self.max_payload = max_payload
 
+    cdef int _enter(self, str what) except -1:
+        # Checked and set while holding the GIL, so two threads cannot both pass.
+        if self._in_use:
+            raise StateError(f"{what}: the buffer is in use by another thread")
+        self._in_use = True
+        return 0
+
     def __dealloc__(self):
         cjb.uc_jb_destroy(self._jb)
         self._jb = NULL
@@ -68,9 +79,13 @@ cdef class JitterBuffer:
         cdef size_t length = payload.shape[0]
         cdef int64_t now_ms = _now_ms(now)
         cdef int rc
-        with nogil:
-            rc = cjb.uc_jb_put(self._jb, data, length, <uint16_t>seq, <uint32_t>timestamp, <uint32_t>ssrc,
-                               marker, now_ms)
+        self._enter("JitterBuffer.put")
+        try:
+            with nogil:
+                rc = cjb.uc_jb_put(self._jb, data, length, <uint16_t>seq, <uint32_t>timestamp, <uint32_t>ssrc,
+                                   marker, now_ms)
+        finally:
+            self._in_use = False
         if rc == uc_errors.UC_ERR_NOSPACE:
             raise BufferTooSmallError(
                 f"JitterBuffer.put: payload of {length} bytes exceeds max_payload {self.max_payload}")
@@ -81,8 +96,12 @@ cdef class JitterBuffer:
         cdef cjb.uc_jb_frame f
         cdef int64_t now_ms = _now_ms(now)
         cdef int rc
-        with nogil:
-            rc = cjb.uc_jb_get(self._jb, now_ms, &f)
+        self._enter("JitterBuffer.get")
+        try:
+            with nogil:
+                rc = cjb.uc_jb_get(self._jb, now_ms, &f)
+        finally:
+            self._in_use = False
         _check(rc, "JitterBuffer.get")
         if f.action == cjb.UC_JB_PLAY:
             return JitterOutput(_JITTER_ACTIONS[f.action], f.payload[:f.len], f.seq, f.timestamp, f.samples,
@@ -91,7 +110,9 @@ cdef class JitterBuffer:
 
     def reset(self):
         """Forget the stream (packets, delay statistics, playout position); keep the counters."""
+        self._enter("JitterBuffer.reset")
         cjb.uc_jb_reset(self._jb)
+        self._in_use = False
 
     @property
     def target_delay_ms(self):
