@@ -245,6 +245,10 @@ def test_bad_arguments_raise_specific_errors() -> None:
         jb.put(b"x", 70000, 1, 1, False, 0.0)
     with pytest.raises(InvalidArgumentError):
         jb.put(b"x", 1, -1, 1, False, 0.0)
+    with pytest.raises(InvalidArgumentError):
+        jb.get(float("nan"))
+    with pytest.raises(InvalidArgumentError, match="quantile"):
+        JitterBuffer(quantile=1.5)
     assert jb.put(b"", 1, 1, 1, False, 0.0) == PutOutcome.STORED  # an empty payload is legal RTP
 
 
