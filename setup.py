@@ -48,6 +48,8 @@ def core_extension() -> Extension:
         "uc_media._core",
         sources=["uc_media/_core.pyx", *sorted(glob.glob("csrc/*.c"))],
         include_dirs=["csrc"],
+        # Rebuild when a header changes, not only a .c file.
+        depends=sorted(glob.glob("csrc/*.h")),
         extra_compile_args=cflags + ["-O2"],
         extra_link_args=libs,
     )
