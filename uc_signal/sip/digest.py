@@ -22,7 +22,11 @@ import os
 import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
+
+from .auth_headers import AuthHeader, Challenge, Credentials, parse_challenges, parse_credentials
+from .message import Request, Response, make_response
+from .parse_error import ParseError
 
 
 class DigestAlgorithm(enum.Enum):
@@ -57,79 +61,22 @@ class DigestParseError(ValueError):
     """A WWW-Authenticate / Authorization header value is not a well-formed Digest value."""
 
 
-# --- header values ------------------------------------------------------------------------
-
-_TOKEN_STOP = frozenset(' \t,="')
+# --- header values: read and written by the message layer's auth_headers ------------------
 
 
-def parse_digest_params(value: str) -> dict[str, str]:
-    """Parse `Digest k=v, k="quoted", ...` into a dict with lower-cased keys.
-
-    RFC 7235 auth-param syntax: values are tokens or quoted-strings with backslash escapes.
-    """
-    text = value.strip()
-    scheme, _, rest = text.partition(" ")
-    if scheme.lower() != "digest":
-        raise DigestParseError(f"scheme is {scheme!r}, not Digest")
-    params: dict[str, str] = {}
-    pos, end = 0, len(rest)
-    while pos < end:
-        while pos < end and rest[pos] in " \t,":
-            pos += 1
-        if pos >= end:
-            break
-        start = pos
-        while pos < end and rest[pos] not in _TOKEN_STOP:
-            pos += 1
-        name = rest[start:pos].lower()
-        while pos < end and rest[pos] in " \t":
-            pos += 1
-        if not name or pos >= end or rest[pos] != "=":
-            raise DigestParseError(f"expected name=value at offset {start}")
-        pos += 1
-        while pos < end and rest[pos] in " \t":
-            pos += 1
-        if pos < end and rest[pos] == '"':
-            pos += 1
-            chars: list[str] = []
-            while True:
-                if pos >= end:
-                    raise DigestParseError(f"unterminated quoted value for {name!r}")
-                char = rest[pos]
-                if char == "\\" and pos + 1 < end:
-                    chars.append(rest[pos + 1])
-                    pos += 2
-                    continue
-                pos += 1
-                if char == '"':
-                    break
-                chars.append(char)
-            param_value = "".join(chars)
-        else:
-            start = pos
-            while pos < end and rest[pos] not in _TOKEN_STOP:
-                pos += 1
-            param_value = rest[start:pos]
-            if not param_value:
-                raise DigestParseError(f"empty value for {name!r}")
-        if name in params:
-            raise DigestParseError(f"parameter {name!r} repeated")
-        params[name] = param_value
-        while pos < end and rest[pos] in " \t":
-            pos += 1
-        if pos < end and rest[pos] != ",":
-            raise DigestParseError(f"expected ',' at offset {pos}")
-    return params
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def format_digest_params(params: Iterable[tuple[str, str, bool]]) -> str:
-    """Build `Digest a="x", b=y` from (name, value, quoted) triples, in the given order."""
-    parts = [f"{name}={_quote(value) if quoted else value}" for name, value, quoted in params]
-    return "Digest " + ", ".join(parts)
+def _digest_params(value: str | AuthHeader, parse: Callable[[str], list[Any]]) -> dict[str, str]:
+    """The auth-params of the first Digest value in a header field (names lower-cased)."""
+    if isinstance(value, AuthHeader):
+        headers = [value]
+    else:
+        try:
+            headers = parse(value)
+        except ParseError as exc:
+            raise DigestParseError(str(exc)) from None
+    for header in headers:
+        if header.is_digest and header.token68 is None:
+            return dict(header.params)
+    raise DigestParseError(f"no Digest value in {str(value)[:80]!r}")
 
 
 @dataclass(frozen=True)
@@ -144,8 +91,8 @@ class DigestChallenge:
     stale: bool = False
 
     @classmethod
-    def parse(cls, value: str) -> DigestChallenge:
-        params = parse_digest_params(value)
+    def parse(cls, value: str | Challenge) -> DigestChallenge:
+        params = _digest_params(value, parse_challenges)
         try:
             realm, nonce = params["realm"], params["nonce"]
         except KeyError as exc:
@@ -165,15 +112,15 @@ class DigestChallenge:
         )
 
     def __str__(self) -> str:
-        params: list[tuple[str, str, bool]] = [("realm", self.realm, True)]
+        params = {"realm": self.realm}
         if self.qop:
-            params.append(("qop", ", ".join(self.qop), True))
-        params += [("nonce", self.nonce, True), ("algorithm", self.algorithm.value, False)]
+            params["qop"] = ", ".join(self.qop)
+        params.update(nonce=self.nonce, algorithm=self.algorithm.value)
         if self.opaque is not None:
-            params.append(("opaque", self.opaque, True))
+            params["opaque"] = self.opaque
         if self.stale:
-            params.append(("stale", "true", False))
-        return format_digest_params(params)
+            params["stale"] = "true"
+        return str(Challenge("Digest", params))
 
 
 @dataclass(frozen=True)
@@ -192,8 +139,8 @@ class DigestCredentials:
     opaque: str | None = None
 
     @classmethod
-    def parse(cls, value: str) -> DigestCredentials:
-        params = parse_digest_params(value)
+    def parse(cls, value: str | Credentials) -> DigestCredentials:
+        params = _digest_params(value, parse_credentials)
         try:
             fields = {name: params[name] for name in ("username", "realm", "nonce", "uri", "response")}
         except KeyError as exc:
@@ -212,19 +159,19 @@ class DigestCredentials:
         )
 
     def __str__(self) -> str:
-        params: list[tuple[str, str, bool]] = [
-            ("username", self.username, True),
-            ("realm", self.realm, True),
-            ("uri", self.uri, True),
-            ("algorithm", self.algorithm.value, False),
-            ("nonce", self.nonce, True),
-        ]
+        params = {
+            "username": self.username,
+            "realm": self.realm,
+            "uri": self.uri,
+            "algorithm": self.algorithm.value,
+            "nonce": self.nonce,
+        }
         if self.qop is not None and self.nc is not None and self.cnonce is not None:
-            params += [("nc", self.nc, False), ("cnonce", self.cnonce, True), ("qop", self.qop, False)]
-        params.append(("response", self.response, True))
+            params.update(nc=self.nc, cnonce=self.cnonce, qop=self.qop)
+        params["response"] = self.response
         if self.opaque is not None:
-            params.append(("opaque", self.opaque, True))
-        return format_digest_params(params)
+            params["opaque"] = self.opaque
+        return str(Credentials("Digest", params))
 
 
 # --- the digest computation (RFC 7616 section 3.4.1 - 3.4.3) --------------------------------
@@ -529,11 +476,25 @@ class DigestAuthenticator:
             headers = [(self.challenge_header, value) for value in self.challenges(now, stale=rejection.stale)]
         return status, reason, headers
 
+    def verify_request(self, request: Request, now: float) -> DigestVerdict:
+        """Check a request's Authorization (Proxy-Authorization for a proxy) fields."""
+        values = request.headers.get_all(self.credentials_header)
+        return self.verify(request.method, request.uri_text, values, now)
+
+    def rejection(self, request: Request, error: DigestError, now: float, *, to_tag: str) -> Response:
+        """The response refusing `request` for `error`, with fresh challenges if due."""
+        status, reason, headers = self.rejection_headers(error, now)
+        response = make_response(request, status, reason, to_tag=to_tag)
+        for name, value in headers:
+            response.headers.add(name, value)
+        response.headers.set("Content-Length", "0")
+        return response
+
     def verify(
         self,
         method: str,
         request_uri: str | None,
-        credential_values: Iterable[str],
+        credential_values: Iterable[str | Credentials],
         now: float,
     ) -> DigestVerdict:
         """Check the credentials for this realm among `credential_values`.
