@@ -287,3 +287,41 @@ def test_tracker_accepts_only_increasing_nc(ncs: list[int]) -> None:
 def test_authenticator_rejects_weak_secret(store: InMemoryCredentials) -> None:
     with pytest.raises(ValueError):
         DigestAuthenticator(REALM, b"short", store)
+
+
+# --- through the transaction layer: a challenged REGISTER ----------------------------------
+
+
+def test_register_challenge_round_trip_between_in_memory_peers(server: DigestAuthenticator) -> None:
+    from sip_network import ALICE, BOB, Network, request
+
+    from uc_signal.sip.message import Request, make_response
+    from uc_signal.sip.transaction_events import RequestReceived, ResponseReceived
+
+    net = Network()
+    alice, bob = net.add(ALICE), net.add(BOB)
+    client = DigestClient("alice", "secret-a", random_bytes=_counter_bytes())
+    outcomes = []
+    for attempt in range(2):
+        register = request("REGISTER", branch=f"z9hG4bKreg{attempt}", cseq=attempt + 1, uri="sip:example.com")
+        if attempt:
+            challenge = outcomes[-1].www_authenticate[0]
+            register.headers.add("Authorization", client.authorize(challenge, "REGISTER", "sip:example.com"))
+        alice.send_request(register, BOB, float(attempt))
+        net.deliver(float(attempt))
+        [incoming] = [e for e in net.events(BOB) if isinstance(e, RequestReceived)]
+        assert isinstance(incoming.request, Request)
+        verdict = server.verify_request(incoming.request, float(attempt))
+        if verdict.accepted:
+            reply = make_response(incoming.request, 200, to_tag="reg")
+            reply.headers.set("Content-Length", "0")
+        else:
+            assert verdict.error is DigestError.MISSING_CREDENTIALS
+            reply = server.rejection(incoming.request, verdict.error, float(attempt), to_tag="reg")
+        bob.send_response(reply, float(attempt))
+        net.deliver(float(attempt))
+        [got] = [e.response for e in net.events(ALICE) if isinstance(e, ResponseReceived)]
+        outcomes.append(got)
+    assert [r.status for r in outcomes] == [401, 200]
+    assert [c.params["algorithm"] for c in outcomes[0].www_authenticate] == ["SHA-256", "MD5"]
+    assert verdict.username == "alice"

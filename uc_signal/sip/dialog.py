@@ -323,17 +323,17 @@ class UacDialogSet:
         to = response.to
         tag = to.tag if to is not None else None
         if response.status >= 300:
-            for dialog in self.early:
-                dialog.state = DialogState.TERMINATED
+            for early in self.early:
+                early.state = DialogState.TERMINATED
             return None
         if tag is None or response.status == 100:
             return None  # no dialog without a To tag (12.1.2)
-        dialog = self.dialogs.get(tag)
-        if dialog is None:
-            dialog = Dialog.for_uac(self.invite, response)
-            self.dialogs[tag] = dialog
-        else:
-            dialog.receive_response(self.invite, response)
+        known = self.dialogs.get(tag)
+        if known is not None:
+            known.receive_response(self.invite, response)
+            return known
+        dialog = Dialog.for_uac(self.invite, response)
+        self.dialogs[tag] = dialog
         return dialog
 
     def transaction_ended(self) -> None:

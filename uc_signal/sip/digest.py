@@ -246,7 +246,7 @@ class DigestClient:
     random_bytes: Callable[[int], bytes] = os.urandom
     _nonce_counts: dict[str, int] = field(default_factory=dict, repr=False)
 
-    def authorize(self, challenge_value: str, method: str, uri: str) -> str:
+    def authorize(self, challenge_value: str | Challenge, method: str, uri: str) -> str:
         """Return the Authorization / Proxy-Authorization value answering `challenge_value`."""
         challenge = DigestChallenge.parse(challenge_value)
         nc = self._nonce_counts.get(challenge.nonce, 0) + 1
