@@ -10,6 +10,7 @@ from sip_network import ALICE, BOB, Network, request
 from uc_signal.sip.message import Request, Response, make_response, parse_message
 from uc_signal.sip.transaction import TransactionKey
 from uc_signal.sip.transaction_events import (
+    AckTimedOut,
     MalformedMessageReceived,
     RequestReceived,
     ResponseReceived,
@@ -412,3 +413,59 @@ def test_any_interleaving_of_retransmissions_gives_one_request_event(
                 if answer:
                     bob.send_response(respond(event.request, 486 if method == "INVITE" else 200), now)
     assert len(new_requests) == len(set(new_requests)) == len({(i, m) for i, m, _ in arrivals})
+
+
+# --- the UAS core's 2xx retransmission (13.3.1.4) ----------------------------------------------
+
+
+def _answered_invite(transport: str = "UDP", **kwargs: bool) -> tuple[TransactionLayer, Response]:
+    bob = TransactionLayer(**kwargs)
+    bob.receive(bytes(request(transport=transport)), ALICE, 0.0)
+    event = bob.next_event()
+    assert isinstance(event, RequestReceived)
+    ok = respond(event.request, 200)
+    bob.send_response(ok, 0.0)
+    bob.datagrams_to_send(0.0)
+    return bob, ok
+
+
+def _drive(layer: TransactionLayer, until: float) -> list[float]:
+    sent = []
+    for _ in range(100):
+        deadline = layer.get_timer()
+        if deadline is None or deadline > until:
+            break
+        layer.handle_timer(deadline)
+        sent += [deadline for data, _ in layer.datagrams_to_send(deadline) if data.startswith(b"SIP/2.0 200")]
+    return sent
+
+
+def test_2xx_retransmitted_until_64_t1_without_ack() -> None:
+    bob, ok = _answered_invite()
+    sent = _drive(bob, 100.0)
+    assert sent == [0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5]
+    events = list(iter(bob.next_event, None))
+    timed_out = [e for e in events if isinstance(e, AckTimedOut)]
+    assert len(timed_out) == 1 and timed_out[0].response is ok and timed_out[0].peer == ALICE
+
+
+def test_ack_stops_2xx_retransmission() -> None:
+    bob, _ = _answered_invite()
+    assert _drive(bob, 2.0) == [0.5, 1.5]
+    bob.receive(bytes(request("ACK", branch="z9hG4bKnew", to_tag="b-tag")), ALICE, 2.0)
+    ack = bob.next_event()
+    assert isinstance(ack, RequestReceived) and ack.transaction is None
+    assert _drive(bob, 100.0) == []
+    assert not any(isinstance(e, AckTimedOut) for e in iter(bob.next_event, None))
+
+
+def test_ack_for_another_dialog_does_not_stop_2xx() -> None:
+    bob, _ = _answered_invite()
+    bob.receive(bytes(request("ACK", branch="z9hG4bKnew", to_tag="other-tag")), ALICE, 0.2)
+    assert _drive(bob, 2.0) == [0.5, 1.5]
+
+
+@pytest.mark.parametrize(("transport", "enabled"), [("TCP", True), ("UDP", False)])
+def test_no_2xx_retransmission_on_reliable_transport_or_for_a_proxy(transport: str, enabled: bool) -> None:
+    bob, _ = _answered_invite(transport, retransmit_2xx=enabled)
+    assert _drive(bob, 100.0) == []

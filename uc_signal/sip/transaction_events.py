@@ -70,6 +70,15 @@ class TransportErrorOccurred:
 
 
 @dataclass(frozen=True)
+class AckTimedOut:
+    """A 2xx to INVITE was retransmitted for 64*T1 and no ACK came (RFC 3261 13.3.1.4):
+    the dialog is confirmed but the TU SHOULD end the session (send BYE)."""
+
+    response: Response
+    peer: Address
+
+
+@dataclass(frozen=True)
 class TransactionTerminated:
     """The transaction reached Terminated and was removed from the layer."""
 
@@ -92,6 +101,7 @@ TransactionEvent = (
     | ResponseReceived
     | TransactionTimedOut
     | TransportErrorOccurred
+    | AckTimedOut
     | TransactionTerminated
     | MalformedMessageReceived
 )

@@ -13,7 +13,7 @@ connection's peer as `addr`, and responses go back to that same `addr` (18.2.2).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from dataclasses import dataclass
 
 from .derived_requests import make_ack
 from .headers import header_key
@@ -21,6 +21,7 @@ from .message import Request, Response, make_response, parse_message
 from .parse_error import ParseError
 from .transaction import Address, Transaction, TransactionKey
 from .transaction_events import (
+    AckTimedOut,
     MalformedMessageReceived,
     RequestReceived,
     ResponseReceived,
@@ -93,11 +94,17 @@ def _response_address(via: Via, source: Address) -> Address:
 class TransactionLayer:
     """Client and server transactions of one SIP element."""
 
-    def __init__(self, config: TimerConfig | None = None, *, send_100_trying: bool = True) -> None:
+    def __init__(
+        self, config: TimerConfig | None = None, *, send_100_trying: bool = True, retransmit_2xx: bool = True
+    ) -> None:
         self.config = config or TimerConfig()
         # 17.2.1: the INVITE server transaction sends 100 Trying unless the TU answers
         # within 200 ms; a TU that always does can turn this off.
         self.send_100_trying = send_100_trying
+        # 13.3.1.4: a UAS core retransmits its 2xx to INVITE over unreliable transports
+        # until the ACK comes; done here for the TU. A proxy (16.7) turns it off.
+        self.retransmit_2xx = retransmit_2xx
+        self._answers: dict[tuple[str, int, str], _PendingAnswer] = {}
         self._transactions: dict[TransactionKey, Transaction] = {}
         # RFC 2543 server transactions, found from a response (which has no Request-URI).
         self._legacy_by_response: dict[tuple[str, ...], TransactionKey] = {}
@@ -122,14 +129,15 @@ class TransactionLayer:
         return datagrams
 
     def get_timer(self) -> float | None:
-        return min(
-            (d for tx in self._transactions.values() if (d := tx.next_deadline()) is not None),
-            default=None,
-        )
+        deadlines = [d for tx in self._transactions.values() if (d := tx.next_deadline()) is not None]
+        deadlines += [min(answer.deadline, answer.give_up) for answer in self._answers.values()]
+        return min(deadlines, default=None)
 
     def handle_timer(self, now: float) -> None:
         for tx in list(self._transactions.values()):
             self._run_timers(tx, now)
+        for key, answer in list(self._answers.items()):
+            self._run_answer(key, answer, now)
 
     def handle_transport_error(self, peer: Address, now: float) -> None:
         """Sending to `peer` failed: every transaction talking to it hears of it."""
@@ -177,6 +185,12 @@ class TransactionLayer:
             raise TransactionError("no server transaction for this response")
         if self._apply(tx, _response_input(response.status, sending=True), now, response) is None:
             raise TransactionError(f"cannot send a {response.status} in state {tx.state.name}")
+        if (self.retransmit_2xx and tx.kind is TransactionKind.INVITE_SERVER and not tx.reliable
+                and 200 <= response.status < 300):
+            key2xx = _answer_key(response)
+            if key2xx not in self._answers:
+                t1 = self.config.t1
+                self._answers[key2xx] = _PendingAnswer(response, tx.peer, now + t1, t1, now + 64 * t1)
 
     def send_stateless(self, message: Request | Response, addr: Address) -> None:
         """Put a message on the wire outside any transaction (ACK for 2xx, stateless proxy)."""
@@ -187,13 +201,14 @@ class TransactionLayer:
     def _receive_request(self, request: Request, source: Address, now: float) -> None:
         key = server_key(request)
         if request.method == "ACK":
+            self._answers.pop(_answer_key(request), None)  # 13.3.1.4: the ACK stops the 2xx
             tx = self._transactions.get(_with_method(key, "INVITE"))
             if tx is not None and key.legacy and not _acks_our_response(request, tx):
                 tx = None  # RFC 2543 ACK: the To tag must be that of our response (17.2.3)
             if tx is None:
                 self._events.append(RequestReceived(request, source, None))
             else:
-                self._apply(tx, Input.RECV_ACK, now, request)
+                self._apply(tx, Input.RECV_ACK, now, request, source)
             return
         tx = self._transactions.get(key)
         if tx is not None:
@@ -297,8 +312,38 @@ class TransactionLayer:
             elif action is Action.REPORT_TRANSPORT_ERROR:
                 self._events.append(TransportErrorOccurred(tx.key, tx.peer, tx.request))
 
+    def _run_answer(self, key: tuple[str, int, str], answer: _PendingAnswer, now: float) -> None:
+        for _ in range(64):  # bounded: each pass moves the deadline forward or ends it
+            if now >= answer.give_up:
+                del self._answers[key]
+                self._events.append(AckTimedOut(answer.response, answer.peer))
+                return
+            if now < answer.deadline:
+                return
+            self._transmit(answer.response, answer.peer)
+            answer.interval = min(2 * answer.interval, self.config.t2)
+            answer.deadline += answer.interval
+
     def _transmit(self, message: Request | Response, addr: Address) -> None:
         self._datagrams.append((bytes(message), addr))
+
+
+@dataclass
+class _PendingAnswer:
+    """A 2xx to INVITE the UAS core retransmits until ACKed (13.3.1.4): T1 doubling to T2,
+    for at most 64*T1."""
+
+    response: Response
+    peer: Address
+    deadline: float
+    interval: float
+    give_up: float
+
+
+def _answer_key(message: Request | Response) -> tuple[str, int, str]:
+    """What ties an ACK to the 2xx it acknowledges: Call-ID, CSeq number, To tag."""
+    cseq = message.cseq
+    return (message.call_id or "", cseq.seq if cseq else -1, _tag(message.to))
 
 
 def _with_method(key: TransactionKey, method: str) -> TransactionKey:
