@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sip_network import ALICE, BOB, Network, request
 
@@ -469,3 +469,46 @@ def test_ack_for_another_dialog_does_not_stop_2xx() -> None:
 def test_no_2xx_retransmission_on_reliable_transport_or_for_a_proxy(transport: str, enabled: bool) -> None:
     bob, _ = _answered_invite(transport, retransmit_2xx=enabled)
     assert _drive(bob, 100.0) == []
+
+
+@given(st.sets(st.integers(0, 40), max_size=30), st.sampled_from(["OPTIONS", "INVITE"]))
+@example(set(range(2, 41)), "INVITE")  # 100 Trying arrives, every 486 is lost
+@example({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, "OPTIONS")  # every request is lost: Timer F
+def test_lossy_network_gives_one_final_response_or_a_timeout(lost: set[int], method: str) -> None:
+    """Whatever datagrams a UDP network loses, the client sees at most one outcome (one
+    final response or a timeout) and the server's TU sees the request at most once. The
+    only way to see none is Figure 5's: an INVITE client in Proceeding has no timer (its
+    TU cancels), so a 1xx arrived and every final response was lost."""
+    net, alice, bob = pair()
+    key = alice.send_request(request(method), BOB, 0.0)
+    index = 0
+    alice_events: list[object] = []
+    bob_requests = 0
+    now = 0.0
+    for _ in range(200):
+        for src in (ALICE, BOB):
+            for data, dest in net.take(src, now):
+                if index not in lost:
+                    net.layers[dest].receive(data, src, now)
+                index += 1
+        for event in net.events(BOB):
+            if isinstance(event, RequestReceived) and event.transaction is not None:
+                bob_requests += 1
+                bob.send_response(respond(event.request, 486 if method == "INVITE" else 200), now)
+        alice_events += net.events(ALICE)
+        deadlines = [d for layer in net.layers.values() if (d := layer.get_timer()) is not None]
+        if not deadlines:
+            break
+        now = min(deadlines)
+        for layer in net.layers.values():
+            layer.handle_timer(now)
+    finals = [e for e in alice_events if isinstance(e, ResponseReceived) and e.response.status >= 200]
+    timeouts = [e for e in alice_events if isinstance(e, TransactionTimedOut)]
+    assert all(e.transaction == key for e in finals + timeouts)  # type: ignore[attr-defined]
+    assert bob_requests <= 1 and len(bob) == 0
+    if len(finals) + len(timeouts) == 1:
+        assert len(alice) == 0  # every transaction ends
+    else:
+        assert not finals and not timeouts and method == "INVITE"
+        tx = alice.transaction(key)  # type: ignore[arg-type]
+        assert tx is not None and tx.state is TransactionState.PROCEEDING
