@@ -512,3 +512,21 @@ def test_lossy_network_gives_one_final_response_or_a_timeout(lost: set[int], met
         assert not finals and not timeouts and method == "INVITE"
         tx = alice.transaction(key)  # type: ignore[arg-type]
         assert tx is not None and tx.state is TransactionState.PROCEEDING
+
+
+def test_get_timer_follows_deadlines_that_move_or_vanish() -> None:
+    net, alice, bob = pair()
+    alice.send_request(request(), BOB, 0.0)
+    assert alice.get_timer() == 0.5  # Timer A
+    alice.handle_timer(0.5)
+    assert alice.get_timer() == 1.5
+    net.deliver(0.6)
+    assert alice.get_timer() is None  # the 100 Trying moved it to Proceeding: no timers
+    for i in range(50):  # a flood of retransmissions does not grow the timer heap
+        bob.receive(bytes(request()), ALICE, 0.7)
+    assert len(bob._timer_heap) == 0
+    [received] = [e for e in net.events(BOB) if isinstance(e, RequestReceived)]
+    bob.send_response(respond(received.request, 486), 1.0)
+    for i in range(50):
+        bob.receive(bytes(request()), ALICE, 1.1)
+    assert len(bob._timer_heap) == 1 and bob.get_timer() == 1.5  # Timer G

@@ -12,6 +12,8 @@ connection's peer as `addr`, and responses go back to that same `addr` (18.2.2).
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import deque
 from dataclasses import dataclass
 
@@ -105,6 +107,10 @@ class TransactionLayer:
         # until the ACK comes; done here for the TU. A proxy (16.7) turns it off.
         self.retransmit_2xx = retransmit_2xx
         self._answers: dict[tuple[str, int, str], _PendingAnswer] = {}
+        # (deadline, tie-breaker, key), pushed whenever a transaction's next deadline may
+        # have changed; stale entries are skipped when they reach the top.
+        self._timer_heap: list[tuple[float, int, TransactionKey]] = []
+        self._timer_order = itertools.count()
         self._transactions: dict[TransactionKey, Transaction] = {}
         # RFC 2543 server transactions, found from a response (which has no Request-URI).
         self._legacy_by_response: dict[tuple[str, ...], TransactionKey] = {}
@@ -129,13 +135,25 @@ class TransactionLayer:
         return datagrams
 
     def get_timer(self) -> float | None:
-        deadlines = [d for tx in self._transactions.values() if (d := tx.next_deadline()) is not None]
+        heap = self._timer_heap
+        while heap:  # drop entries whose transaction ended or whose deadline moved
+            deadline, _, key = heap[0]
+            tx = self._transactions.get(key)
+            if tx is not None and tx.next_deadline() == deadline:
+                break
+            heapq.heappop(heap)
+        deadlines = [heap[0][0]] if heap else []
         deadlines += [min(answer.deadline, answer.give_up) for answer in self._answers.values()]
         return min(deadlines, default=None)
 
     def handle_timer(self, now: float) -> None:
-        for tx in list(self._transactions.values()):
-            self._run_timers(tx, now)
+        heap = self._timer_heap
+        while heap and heap[0][0] <= now:
+            _, _, key = heapq.heappop(heap)
+            tx = self._transactions.get(key)
+            deadline = tx.next_deadline() if tx is not None else None
+            if tx is not None and deadline is not None and deadline <= now:
+                self._run_timers(tx, now)
         for key, answer in list(self._answers.items()):
             self._run_answer(key, answer, now)
 
@@ -174,6 +192,7 @@ class TransactionLayer:
         tx = Transaction(kind, key, request, addr, via.is_reliable, self.config, now)
         self._transactions[key] = tx
         self._transmit(request, addr)
+        self._run_timers(tx, now)  # schedules Timers A/E and B/F
         return key
 
     def send_response(self, response: Response, now: float, transaction: TransactionKey | None = None) -> None:
@@ -274,7 +293,12 @@ class TransactionLayer:
             timer, actions = fired
             if actions:
                 self._perform(tx, actions, None, None, timer_event=timer)
-        if tx.terminated and self._transactions.get(tx.key) is tx:
+        if not tx.terminated:
+            deadline = tx.next_deadline()
+            if deadline is not None and deadline != tx.scheduled_at:
+                tx.scheduled_at = deadline  # one heap entry per deadline, however many inputs
+                heapq.heappush(self._timer_heap, (deadline, next(self._timer_order), tx.key))
+        elif self._transactions.get(tx.key) is tx:
             del self._transactions[tx.key]
             if tx.key.legacy:
                 self._legacy_by_response.pop(_legacy_response_key(tx.request), None)
