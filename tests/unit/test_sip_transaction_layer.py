@@ -530,3 +530,18 @@ def test_get_timer_follows_deadlines_that_move_or_vanish() -> None:
     for i in range(50):
         bob.receive(bytes(request()), ALICE, 1.1)
     assert len(bob._timer_heap) == 1 and bob.get_timer() == 1.5  # Timer G
+
+
+def test_rfc2543_responses_find_their_own_transaction_when_vias_are_equal() -> None:
+    """Two RFC 2543 requests with the same Via and CSeq but different Call-IDs."""
+    bob = TransactionLayer(send_100_trying=False)
+    first = request("OPTIONS", branch=None)
+    second = request("OPTIONS", branch=None)
+    second.headers.set("Call-ID", "call-2@192.0.2.10")
+    bob.receive(bytes(first), ALICE, 0.0)
+    bob.receive(bytes(second), ALICE, 0.0)
+    events = [e for e in iter(bob.next_event, None) if isinstance(e, RequestReceived)]
+    assert len(events) == 2 and events[0].transaction != events[1].transaction
+    bob.send_response(respond(events[1].request, 404), 0.1)
+    assert bob.transaction(events[1].transaction).state is TransactionState.COMPLETED  # type: ignore[arg-type]
+    assert bob.transaction(events[0].transaction).state is TransactionState.TRYING  # type: ignore[arg-type]

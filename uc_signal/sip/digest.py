@@ -41,19 +41,20 @@ class DigestAlgorithm(enum.Enum):
 
     @classmethod
     def from_token(cls, token: str) -> DigestAlgorithm:
-        for algorithm in cls:
-            if algorithm.value.lower() == token.lower():
-                return algorithm
-        raise ValueError(f"unsupported digest algorithm {token!r}")
+        try:
+            return _BY_TOKEN[token.lower()]
+        except KeyError:
+            raise ValueError(f"unsupported digest algorithm {token!r}") from None
 
     def hash_hex(self, data: str) -> str:
-        return hashlib.new(_HASHLIB_NAMES[self], data.encode("utf-8")).hexdigest()
+        return _HASHES[self](data.encode("utf-8")).hexdigest()
 
 
-_HASHLIB_NAMES = {
-    DigestAlgorithm.MD5: "md5",
-    DigestAlgorithm.SHA_256: "sha256",
-    DigestAlgorithm.SHA_512_256: "sha512_256",
+_BY_TOKEN = {algorithm.value.lower(): algorithm for algorithm in DigestAlgorithm}
+_HASHES: dict[DigestAlgorithm, Callable[[bytes], Any]] = {
+    DigestAlgorithm.MD5: hashlib.md5,
+    DigestAlgorithm.SHA_256: hashlib.sha256,
+    DigestAlgorithm.SHA_512_256: lambda data: hashlib.new("sha512_256", data),
 }
 
 

@@ -112,6 +112,9 @@ class TransactionLayer:
         self._timer_heap: list[tuple[float, int, TransactionKey]] = []
         self._timer_order = itertools.count()
         self._transactions: dict[TransactionKey, Transaction] = {}
+        # Server transactions by the raw Via and CSeq fields a response copies from the
+        # request (8.2.6.2): finds the transaction without parsing the response again.
+        self._by_raw_response_fields: dict[tuple[str | None, str | None], TransactionKey] = {}
         # RFC 2543 server transactions, found from a response (which has no Request-URI).
         self._legacy_by_response: dict[tuple[str, ...], TransactionKey] = {}
         self._events: deque[TransactionEvent] = deque()
@@ -243,6 +246,8 @@ class TransactionLayer:
         self._transactions[key] = tx
         if key.legacy:
             self._legacy_by_response[_legacy_response_key(request)] = key
+        else:  # a branch makes the raw Via unique; without one only the legacy key is
+            self._by_raw_response_fields[_raw_response_fields(request)] = key
         cancels = None
         if request.method == "CANCEL":
             target = _with_method(key, "INVITE")
@@ -262,6 +267,9 @@ class TransactionLayer:
         self._apply(tx, _response_input(response.status, sending=False), now, response, source)
 
     def _server_key_of_response(self, response: Response) -> TransactionKey | None:
+        key = self._by_raw_response_fields.get(_raw_response_fields(response))
+        if key is not None:
+            return key
         via, cseq = response.top_via, response.cseq
         if via is None or cseq is None:
             return None
@@ -300,6 +308,8 @@ class TransactionLayer:
                 heapq.heappush(self._timer_heap, (deadline, next(self._timer_order), tx.key))
         elif self._transactions.get(tx.key) is tx:
             del self._transactions[tx.key]
+            if not tx.kind.is_client:
+                self._by_raw_response_fields.pop(_raw_response_fields(tx.request), None)
             if tx.key.legacy:
                 self._legacy_by_response.pop(_legacy_response_key(tx.request), None)
             self._events.append(TransactionTerminated(tx.key))
@@ -372,6 +382,12 @@ def _answer_key(message: Request | Response) -> tuple[str, int, str]:
 
 def _with_method(key: TransactionKey, method: str) -> TransactionKey:
     return TransactionKey(key.is_client, method, key.branch, key.sent_by, key.legacy)
+
+
+def _raw_response_fields(message: Request | Response) -> tuple[str | None, str | None]:
+    """The first Via field line and the CSeq field as written (the CSeq method tells a
+    CANCEL's transaction from its INVITE's)."""
+    return (message.headers.get("Via"), message.headers.get("CSeq"))
 
 
 def _acks_our_response(ack: Request, tx: Transaction) -> bool:
