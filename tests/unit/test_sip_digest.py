@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -104,7 +105,7 @@ REALM = "example.com"
 SECRET = b"0123456789abcdef-server-secret"
 
 
-def _counter_bytes() -> object:
+def _counter_bytes() -> Callable[[int], bytes]:
     counter = itertools.count()
     return lambda n: next(counter).to_bytes(n, "big")
 
@@ -295,13 +296,13 @@ def test_authenticator_rejects_weak_secret(store: InMemoryCredentials) -> None:
 def test_register_challenge_round_trip_between_in_memory_peers(server: DigestAuthenticator) -> None:
     from sip_network import ALICE, BOB, Network, request
 
-    from uc_signal.sip.message import Request, make_response
+    from uc_signal.sip.message import Request, Response, make_response
     from uc_signal.sip.transaction_events import RequestReceived, ResponseReceived
 
     net = Network()
     alice, bob = net.add(ALICE), net.add(BOB)
     client = DigestClient("alice", "secret-a", random_bytes=_counter_bytes())
-    outcomes = []
+    outcomes: list[Response] = []
     for attempt in range(2):
         register = request("REGISTER", branch=f"z9hG4bKreg{attempt}", cseq=attempt + 1, uri="sip:example.com")
         if attempt:

@@ -17,7 +17,7 @@ import itertools
 from collections import deque
 from dataclasses import dataclass
 
-from .derived_requests import make_ack
+from .derived_requests import make_ack, make_cancel
 from .headers import header_key
 from .message import Request, Response, make_response, parse_message
 from .parse_error import ParseError
@@ -32,7 +32,7 @@ from .transaction_events import (
     TransactionTimedOut,
     TransportErrorOccurred,
 )
-from .transaction_table import Action, Input, Timer, TimerConfig, TransactionKind
+from .transaction_table import Action, Input, Timer, TimerConfig, TransactionKind, TransactionState
 from .via import Via
 
 
@@ -157,8 +157,8 @@ class TransactionLayer:
             deadline = tx.next_deadline() if tx is not None else None
             if tx is not None and deadline is not None and deadline <= now:
                 self._run_timers(tx, now)
-        for key, answer in list(self._answers.items()):
-            self._run_answer(key, answer, now)
+        for answer_key, answer in list(self._answers.items()):
+            self._run_answer(answer_key, answer, now)
 
     def handle_transport_error(self, peer: Address, now: float) -> None:
         """Sending to `peer` failed: every transaction talking to it hears of it."""
@@ -176,15 +176,14 @@ class TransactionLayer:
         except ParseError as error:
             self._events.append(MalformedMessageReceived(addr, error))
 
-    def send_request(self, request: Request, addr: Address, now: float) -> TransactionKey | None:
+    def send_request(self, request: Request, addr: Address, now: float) -> TransactionKey:
         """Start a client transaction for `request` and send it to `addr`.
 
-        An ACK is sent without a transaction (the ACK for a 2xx, 13.2.2.4; 17.1.1.3 ACKs
-        are made by the transaction itself) and None is returned.
+        Not for ACK: the ACK for a 2xx has no transaction (13.2.2.4; send it with
+        `send_stateless`), and the ACK for 300-699 is made by the transaction (17.1.1.3).
         """
         if request.method == "ACK":
-            self.send_stateless(request, addr)
-            return None
+            raise TransactionError("an ACK has no client transaction: use send_stateless (13.2.2.4)")
         via = request.top_via
         if via is None or not via.is_rfc3261_branch:
             raise TransactionError("a request must carry a top Via with a z9hG4bK branch (8.1.1.7)")
@@ -197,6 +196,17 @@ class TransactionLayer:
         self._transmit(request, addr)
         self._run_timers(tx, now)  # schedules Timers A/E and B/F
         return key
+
+    def send_cancel(self, invite: TransactionKey, now: float) -> TransactionKey:
+        """CANCEL a pending INVITE client transaction (9.1): same branch and peer, its own
+        non-INVITE transaction. Only once a provisional response has arrived (9.1: before
+        that the CANCEL could overtake the INVITE), and never after a final one."""
+        tx = self._transactions.get(invite)
+        if tx is None or tx.kind is not TransactionKind.INVITE_CLIENT:
+            raise TransactionError("no INVITE client transaction to cancel")
+        if tx.state is not TransactionState.PROCEEDING:
+            raise TransactionError(f"cannot CANCEL an INVITE in state {tx.state.name} (9.1)")
+        return self.send_request(make_cancel(tx.request), tx.peer, now)
 
     def send_response(self, response: Response, now: float, transaction: TransactionKey | None = None) -> None:
         """Send `response` through its server transaction (found from its Via and CSeq,
