@@ -571,3 +571,41 @@ def test_send_cancel_only_after_a_provisional() -> None:
     assert cancel_event.cancels == invite_event.transaction
     with pytest.raises(TransactionError):
         alice.send_cancel(cancel_key, 0.3)
+
+
+@pytest.mark.parametrize("peer", ["baresip", "linphone", "sipp"])
+def test_captured_invites_from_real_peers(peer: str) -> None:
+    """INVITEs captured from real UAs (tests/fixtures/sip) open a server transaction, get
+    100 Trying back at the right address, and their retransmission is absorbed."""
+    from pathlib import Path
+
+    raw = (Path(__file__).parent.parent / "fixtures" / "sip" / f"{peer}_invite.sip").read_bytes()
+    source = ("127.0.0.1", 40000)
+    bob = TransactionLayer()
+    bob.receive(raw, source, 0.0)
+    event = bob.next_event()
+    assert isinstance(event, RequestReceived) and event.request.method == "INVITE"
+    via = event.request.top_via
+    assert via is not None and via.is_rfc3261_branch
+    [(trying, dest)] = bob.datagrams_to_send(0.0)
+    assert trying.startswith(b"SIP/2.0 100 Trying\r\n")
+    expected = source if via.rport is not None else ("127.0.0.1", via.port or 5060)
+    assert dest == expected
+    bob.receive(raw, source, 0.3)
+    assert bob.next_event() is None
+    assert [d[0] for d in bob.datagrams_to_send(0.3)] == [trying]
+
+
+def test_forked_2xx_with_other_tag_passes_up_in_accepted() -> None:
+    """Two branches of a forking proxy answer 200 with different To tags: the INVITE client
+    transaction (in Accepted) passes both to the TU, which makes two dialogs (13.2.2.4)."""
+    alice = TransactionLayer()
+    invite = request()
+    key = alice.send_request(invite, BOB, 0.0)
+    for tag in ("x1", "x2", "x1"):
+        alice.receive(bytes(respond(invite, 200, to_tag=tag)), BOB, 0.1)
+    tags = [e.response.to.tag if e.response.to else None
+            for e in iter(alice.next_event, None) if isinstance(e, ResponseReceived)]
+    assert tags == ["x1", "x2", "x1"]
+    tx = alice.transaction(key)
+    assert tx is not None and tx.state is TransactionState.ACCEPTED
