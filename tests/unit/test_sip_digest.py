@@ -346,3 +346,10 @@ def test_real_peer_credentials_match_our_computation(peer: str) -> None:
     expected = compute_response(credentials.algorithm, ha1, credentials.nonce, "REGISTER", credentials.uri,
                                 qop="auth", nc=credentials.nc, cnonce=credentials.cnonce)
     assert expected == credentials.response
+
+
+def test_other_schemes_are_ignored_and_challenged(server: DigestAuthenticator) -> None:
+    verdict = server.verify("REGISTER", None, ["Basic YWxpY2U6c2VjcmV0", "NewAuth realm=\"x\", p=1"], 0.0)
+    assert verdict.error is DigestError.MISSING_CREDENTIALS
+    good = _answer(server, 0.0)
+    assert server.verify("REGISTER", None, ["Basic YWxpY2U6c2VjcmV0", good], 1.0).accepted

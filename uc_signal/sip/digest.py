@@ -62,6 +62,10 @@ class DigestParseError(ValueError):
     """A WWW-Authenticate / Authorization header value is not a well-formed Digest value."""
 
 
+class NotDigestError(DigestParseError):
+    """The header value is well formed but uses another scheme (Basic, Bearer...)."""
+
+
 # --- header values: read and written by the message layer's auth_headers ------------------
 
 
@@ -77,7 +81,7 @@ def _digest_params(value: str | AuthHeader, parse: Callable[[str], list[Any]]) -
     for header in headers:
         if header.is_digest and header.token68 is None:
             return dict(header.params)
-    raise DigestParseError(f"no Digest value in {str(value)[:80]!r}")
+    raise NotDigestError(f"no Digest value in {str(value)[:80]!r}")
 
 
 @dataclass(frozen=True)
@@ -507,6 +511,8 @@ class DigestAuthenticator:
         for value in credential_values:
             try:
                 credentials = DigestCredentials.parse(value)
+            except NotDigestError:
+                continue  # another scheme: ignored, so the request is challenged (RFC 4475 3.3.7)
             except DigestParseError:
                 return DigestVerdict(None, DigestError.MALFORMED_CREDENTIALS)
             if credentials.realm == self.realm:
