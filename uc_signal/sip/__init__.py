@@ -26,3 +26,29 @@ __all__ = [
     "format_date", "make_response", "parse_datagram", "parse_head", "parse_message",
     "parse_uri", "unescape",
 ]
+
+# Transactions, dialogs and digest authentication (RFC 3261 12, 17; RFC 6026; RFC 7616/8760).
+from .derived_requests import make_ack, make_cancel, new_branch
+from .dialog import (DIALOG_ERROR_STATUS, Dialog, DialogError, DialogId, DialogProtocolError,
+                     DialogState, DialogTable, UacDialogSet, copy_record_route)
+from .digest import (REJECTIONS, CredentialStore, DigestAlgorithm, DigestAuthenticator,
+                     DigestChallenge, DigestClient, DigestCredentials, DigestError,
+                     DigestParseError, DigestVerdict, InMemoryCredentials, NonceCountTracker)
+from .transaction import Transaction, TransactionKey
+from .transaction_events import (AckTimedOut, MalformedMessageReceived, RequestReceived,
+                                 ResponseReceived, TransactionEvent, TransactionTerminated,
+                                 TransactionTimedOut, TransportErrorOccurred)
+from .transaction_layer import TransactionError, TransactionLayer
+from .transaction_table import Timer, TimerConfig, TransactionKind, TransactionState
+
+__all__ += [
+    "AckTimedOut", "CredentialStore", "DIALOG_ERROR_STATUS", "Dialog", "DialogError", "DialogId",
+    "DialogProtocolError", "DialogState", "DialogTable", "DigestAlgorithm", "DigestAuthenticator",
+    "DigestChallenge", "DigestClient", "DigestCredentials", "DigestError", "DigestParseError",
+    "DigestVerdict", "InMemoryCredentials", "MalformedMessageReceived", "NonceCountTracker",
+    "REJECTIONS", "RequestReceived", "ResponseReceived", "Timer", "TimerConfig", "Transaction",
+    "TransactionError", "TransactionEvent", "TransactionKey", "TransactionKind",
+    "TransactionLayer", "TransactionState", "TransactionTerminated", "TransactionTimedOut",
+    "TransportErrorOccurred", "UacDialogSet", "copy_record_route", "make_ack", "make_cancel",
+    "new_branch",
+]
