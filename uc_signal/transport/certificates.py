@@ -93,4 +93,8 @@ def server_context(cert: Path, key: Path) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2  # RFC 8996: no TLS 1.0/1.1
     context.load_cert_chain(cert, key)
+    # No TLS 1.3 session tickets: SIP connections are long-lived, so resumption buys
+    # little, and clients built on older GnuTLS (sipsak 0.9.8) read the post-handshake
+    # ticket as an empty message and give up.
+    context.num_tickets = 0
     return context

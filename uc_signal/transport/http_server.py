@@ -34,7 +34,7 @@ class HttpServer:
                  keyfile: str | Path | None = None, max_message: int = 16 * 1024 * 1024) -> None:
         self.sockets = sockets
         self.config = uvicorn.Config(
-            app, lifespan="off", log_level="warning", access_log=False, ws="websockets",
+            app, lifespan="off", log_level="warning", access_log=False, ws="websockets-sansio",
             ws_max_size=max_message, ssl_certfile=certfile, ssl_keyfile=keyfile)
         self.server = uvicorn.Server(self.config)
         self._main: asyncio.Task[None] | None = None
