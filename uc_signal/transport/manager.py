@@ -268,7 +268,6 @@ class TransportManager:
     # --- sending --------------------------------------------------------------------------
 
     def _transmit(self, data: bytes, peer: Peer) -> None:
-        self.counters.messages_sent += 1
         if peer.transport == "UDP":
             endpoint = self._udp.get(peer.flow) or self._default_udp(peer.host)
             if endpoint is None:

@@ -40,7 +40,6 @@ class StreamConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.framer = StreamFramer(manager.config.max_head, manager.config.max_body)
         self.idle: IdleTimer | None = None
-        self.closed = asyncio.get_running_loop().create_future()
 
     # --- asyncio.Protocol ----------------------------------------------------------------
 
@@ -78,8 +77,6 @@ class StreamConnection(asyncio.Protocol):
             self.idle.cancel()
             self.idle = None
             self.manager.connection_lost(self)
-        if not self.closed.done():
-            self.closed.set_result(None)
 
     # --- what the manager calls -----------------------------------------------------------
 
@@ -89,6 +86,7 @@ class StreamConnection(asyncio.Protocol):
             self.manager.counters.send_failures += 1
             return
         transport.write(data)
+        self.manager.counters.messages_sent += 1
         if transport.get_write_buffer_size() > self.manager.config.max_write_buffer:
             self.manager.counters.connections_overflowed += 1
             transport.abort()
@@ -109,8 +107,8 @@ class StreamConnection(asyncio.Protocol):
             elif isinstance(event, MessageRejected):
                 self.manager.reject(event.error, self.peer)
             elif isinstance(event, KeepAliveReceived):
-                if event.ping:
-                    self.send(PONG)
+                if event.ping and self.transport is not None:
+                    self.transport.write(PONG)
                     self.manager.counters.keepalives_answered += 1
             elif isinstance(event, ConnectionClosed):
                 self.close()

@@ -71,6 +71,7 @@ class UdpEndpoint(asyncio.DatagramProtocol):
             self.manager.counters.send_failures += 1
             return
         self.transport.sendto(data, address)
+        self.manager.counters.messages_sent += 1
 
     def close(self) -> None:
         if self.transport is not None:

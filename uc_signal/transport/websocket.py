@@ -59,6 +59,7 @@ class WebSocketConnection:
             self.close()
             return
         self._outbox.put_nowait(data)
+        self.manager.counters.messages_sent += 1
 
     def close(self) -> None:
         if not self._closing:
