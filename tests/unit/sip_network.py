@@ -4,6 +4,7 @@ and datagrams moved between them through the real serializer and parser."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from uc_signal.sip.message import Request, parse_message
 from uc_signal.sip.transaction_layer import TransactionLayer
@@ -74,7 +75,7 @@ class Network:
                 moved += 1
         raise AssertionError("network did not settle")
 
-    def events(self, addr: Address) -> list[object]:
+    def events(self, addr: Address) -> list[Any]:  # heterogeneous events; tests narrow them
         layer = self.layers[addr]
         out = []
         while (event := layer.next_event()) is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -104,7 +105,7 @@ REALM = "example.com"
 SECRET = b"0123456789abcdef-server-secret"
 
 
-def _counter_bytes() -> object:
+def _counter_bytes() -> Callable[[int], bytes]:
     counter = itertools.count()
     return lambda n: next(counter).to_bytes(n, "big")
 
@@ -295,13 +296,13 @@ def test_authenticator_rejects_weak_secret(store: InMemoryCredentials) -> None:
 def test_register_challenge_round_trip_between_in_memory_peers(server: DigestAuthenticator) -> None:
     from sip_network import ALICE, BOB, Network, request
 
-    from uc_signal.sip.message import Request, make_response
+    from uc_signal.sip.message import Request, Response, make_response
     from uc_signal.sip.transaction_events import RequestReceived, ResponseReceived
 
     net = Network()
     alice, bob = net.add(ALICE), net.add(BOB)
     client = DigestClient("alice", "secret-a", random_bytes=_counter_bytes())
-    outcomes = []
+    outcomes: list[Response] = []
     for attempt in range(2):
         register = request("REGISTER", branch=f"z9hG4bKreg{attempt}", cseq=attempt + 1, uri="sip:example.com")
         if attempt:
@@ -325,3 +326,30 @@ def test_register_challenge_round_trip_between_in_memory_peers(server: DigestAut
     assert [r.status for r in outcomes] == [401, 200]
     assert [c.params["algorithm"] for c in outcomes[0].www_authenticate] == ["SHA-256", "MD5"]
     assert verdict.username == "alice"
+
+
+@pytest.mark.parametrize("peer", ["baresip", "linphone"])
+def test_real_peer_credentials_match_our_computation(peer: str) -> None:
+    """Credentials captured from real UAs (password "secret", see
+    scripts/capture_sip_fixtures.py) parse and recompute to the same response."""
+    from pathlib import Path
+
+    from uc_signal.sip.message import Request, parse_message
+
+    raw = (Path(__file__).parent.parent / "fixtures" / "sip" / f"{peer}_register_auth.sip").read_bytes()
+    message = parse_message(raw)
+    assert isinstance(message, Request)
+    [value] = message.headers.get_all("Authorization")
+    credentials = DigestCredentials.parse(value)
+    assert credentials.username == "alice" and credentials.qop == "auth"
+    ha1 = compute_ha1(credentials.algorithm, "alice", credentials.realm, "secret")
+    expected = compute_response(credentials.algorithm, ha1, credentials.nonce, "REGISTER", credentials.uri,
+                                qop="auth", nc=credentials.nc, cnonce=credentials.cnonce)
+    assert expected == credentials.response
+
+
+def test_other_schemes_are_ignored_and_challenged(server: DigestAuthenticator) -> None:
+    verdict = server.verify("REGISTER", None, ["Basic YWxpY2U6c2VjcmV0", "NewAuth realm=\"x\", p=1"], 0.0)
+    assert verdict.error is DigestError.MISSING_CREDENTIALS
+    good = _answer(server, 0.0)
+    assert server.verify("REGISTER", None, ["Basic YWxpY2U6c2VjcmV0", good], 1.0).accepted

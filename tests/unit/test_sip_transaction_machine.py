@@ -27,7 +27,7 @@ def make(kind: TransactionKind, reliable: bool = False, now: float = 0.0) -> Tra
 
 def run_until(tx: Transaction, end: float) -> list[tuple[float, Timer, tuple[Action, ...] | None]]:
     """Fire every timer due up to `end`, at its own deadline, as a timer loop would."""
-    fired = []
+    fired: list[tuple[float, Timer, tuple[Action, ...] | None]] = []
     for _ in range(1000):
         deadline = tx.next_deadline()
         if deadline is None or deadline > end:

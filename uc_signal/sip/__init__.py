@@ -33,7 +33,8 @@ from .dialog import (DIALOG_ERROR_STATUS, Dialog, DialogError, DialogId, DialogP
                      DialogState, DialogTable, UacDialogSet, copy_record_route)
 from .digest import (REJECTIONS, CredentialStore, DigestAlgorithm, DigestAuthenticator,
                      DigestChallenge, DigestClient, DigestCredentials, DigestError,
-                     DigestParseError, DigestVerdict, InMemoryCredentials, NonceCountTracker)
+                     DigestParseError, DigestVerdict, InMemoryCredentials, NonceCountTracker,
+                     NotDigestError)
 from .transaction import Transaction, TransactionKey
 from .transaction_events import (AckTimedOut, MalformedMessageReceived, RequestReceived,
                                  ResponseReceived, TransactionEvent, TransactionTerminated,
@@ -46,7 +47,7 @@ __all__ += [
     "DialogProtocolError", "DialogState", "DialogTable", "DigestAlgorithm", "DigestAuthenticator",
     "DigestChallenge", "DigestClient", "DigestCredentials", "DigestError", "DigestParseError",
     "DigestVerdict", "InMemoryCredentials", "MalformedMessageReceived", "NonceCountTracker",
-    "REJECTIONS", "RequestReceived", "ResponseReceived", "Timer", "TimerConfig", "Transaction",
+    "NotDigestError", "REJECTIONS", "RequestReceived", "ResponseReceived", "Timer", "TimerConfig", "Transaction",
     "TransactionError", "TransactionEvent", "TransactionKey", "TransactionKind",
     "TransactionLayer", "TransactionState", "TransactionTerminated", "TransactionTimedOut",
     "TransportErrorOccurred", "UacDialogSet", "copy_record_route", "make_ack", "make_cancel",

@@ -41,24 +41,29 @@ class DigestAlgorithm(enum.Enum):
 
     @classmethod
     def from_token(cls, token: str) -> DigestAlgorithm:
-        for algorithm in cls:
-            if algorithm.value.lower() == token.lower():
-                return algorithm
-        raise ValueError(f"unsupported digest algorithm {token!r}")
+        try:
+            return _BY_TOKEN[token.lower()]
+        except KeyError:
+            raise ValueError(f"unsupported digest algorithm {token!r}") from None
 
     def hash_hex(self, data: str) -> str:
-        return hashlib.new(_HASHLIB_NAMES[self], data.encode("utf-8")).hexdigest()
+        return _HASHES[self](data.encode("utf-8")).hexdigest()
 
 
-_HASHLIB_NAMES = {
-    DigestAlgorithm.MD5: "md5",
-    DigestAlgorithm.SHA_256: "sha256",
-    DigestAlgorithm.SHA_512_256: "sha512_256",
+_BY_TOKEN = {algorithm.value.lower(): algorithm for algorithm in DigestAlgorithm}
+_HASHES: dict[DigestAlgorithm, Callable[[bytes], Any]] = {
+    DigestAlgorithm.MD5: hashlib.md5,
+    DigestAlgorithm.SHA_256: hashlib.sha256,
+    DigestAlgorithm.SHA_512_256: lambda data: hashlib.new("sha512_256", data),
 }
 
 
 class DigestParseError(ValueError):
     """A WWW-Authenticate / Authorization header value is not a well-formed Digest value."""
+
+
+class NotDigestError(DigestParseError):
+    """The header value is well formed but uses another scheme (Basic, Bearer...)."""
 
 
 # --- header values: read and written by the message layer's auth_headers ------------------
@@ -76,7 +81,7 @@ def _digest_params(value: str | AuthHeader, parse: Callable[[str], list[Any]]) -
     for header in headers:
         if header.is_digest and header.token68 is None:
             return dict(header.params)
-    raise DigestParseError(f"no Digest value in {str(value)[:80]!r}")
+    raise NotDigestError(f"no Digest value in {str(value)[:80]!r}")
 
 
 @dataclass(frozen=True)
@@ -506,6 +511,8 @@ class DigestAuthenticator:
         for value in credential_values:
             try:
                 credentials = DigestCredentials.parse(value)
+            except NotDigestError:
+                continue  # another scheme: ignored, so the request is challenged (RFC 4475 3.3.7)
             except DigestParseError:
                 return DigestVerdict(None, DigestError.MALFORMED_CREDENTIALS)
             if credentials.realm == self.realm:

@@ -75,6 +75,7 @@ class Transaction:
         self.config = config
         self.last_response: Response | None = None
         self.ack: Request | None = None  # the ACK a client sent for a non-2xx final response
+        self.scheduled_at: float | None = None  # the deadline the layer's timer heap holds
         self._table = TABLES[kind]
         self.state, first_timers = INITIAL[kind]
         self._timers: dict[Timer, _RunningTimer] = {}

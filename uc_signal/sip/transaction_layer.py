@@ -12,10 +12,12 @@ connection's peer as `addr`, and responses go back to that same `addr` (18.2.2).
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import deque
 from dataclasses import dataclass
 
-from .derived_requests import make_ack
+from .derived_requests import make_ack, make_cancel
 from .headers import header_key
 from .message import Request, Response, make_response, parse_message
 from .parse_error import ParseError
@@ -30,7 +32,7 @@ from .transaction_events import (
     TransactionTimedOut,
     TransportErrorOccurred,
 )
-from .transaction_table import Action, Input, Timer, TimerConfig, TransactionKind
+from .transaction_table import Action, Input, Timer, TimerConfig, TransactionKind, TransactionState
 from .via import Via
 
 
@@ -105,7 +107,14 @@ class TransactionLayer:
         # until the ACK comes; done here for the TU. A proxy (16.7) turns it off.
         self.retransmit_2xx = retransmit_2xx
         self._answers: dict[tuple[str, int, str], _PendingAnswer] = {}
+        # (deadline, tie-breaker, key), pushed whenever a transaction's next deadline may
+        # have changed; stale entries are skipped when they reach the top.
+        self._timer_heap: list[tuple[float, int, TransactionKey]] = []
+        self._timer_order = itertools.count()
         self._transactions: dict[TransactionKey, Transaction] = {}
+        # Server transactions by the raw Via and CSeq fields a response copies from the
+        # request (8.2.6.2): finds the transaction without parsing the response again.
+        self._by_raw_response_fields: dict[tuple[str | None, str | None], TransactionKey] = {}
         # RFC 2543 server transactions, found from a response (which has no Request-URI).
         self._legacy_by_response: dict[tuple[str, ...], TransactionKey] = {}
         self._events: deque[TransactionEvent] = deque()
@@ -129,15 +138,27 @@ class TransactionLayer:
         return datagrams
 
     def get_timer(self) -> float | None:
-        deadlines = [d for tx in self._transactions.values() if (d := tx.next_deadline()) is not None]
+        heap = self._timer_heap
+        while heap:  # drop entries whose transaction ended or whose deadline moved
+            deadline, _, key = heap[0]
+            tx = self._transactions.get(key)
+            if tx is not None and tx.next_deadline() == deadline:
+                break
+            heapq.heappop(heap)
+        deadlines = [heap[0][0]] if heap else []
         deadlines += [min(answer.deadline, answer.give_up) for answer in self._answers.values()]
         return min(deadlines, default=None)
 
     def handle_timer(self, now: float) -> None:
-        for tx in list(self._transactions.values()):
-            self._run_timers(tx, now)
-        for key, answer in list(self._answers.items()):
-            self._run_answer(key, answer, now)
+        heap = self._timer_heap
+        while heap and heap[0][0] <= now:
+            _, _, key = heapq.heappop(heap)
+            tx = self._transactions.get(key)
+            deadline = tx.next_deadline() if tx is not None else None
+            if tx is not None and deadline is not None and deadline <= now:
+                self._run_timers(tx, now)
+        for answer_key, answer in list(self._answers.items()):
+            self._run_answer(answer_key, answer, now)
 
     def handle_transport_error(self, peer: Address, now: float) -> None:
         """Sending to `peer` failed: every transaction talking to it hears of it."""
@@ -155,15 +176,14 @@ class TransactionLayer:
         except ParseError as error:
             self._events.append(MalformedMessageReceived(addr, error))
 
-    def send_request(self, request: Request, addr: Address, now: float) -> TransactionKey | None:
+    def send_request(self, request: Request, addr: Address, now: float) -> TransactionKey:
         """Start a client transaction for `request` and send it to `addr`.
 
-        An ACK is sent without a transaction (the ACK for a 2xx, 13.2.2.4; 17.1.1.3 ACKs
-        are made by the transaction itself) and None is returned.
+        Not for ACK: the ACK for a 2xx has no transaction (13.2.2.4; send it with
+        `send_stateless`), and the ACK for 300-699 is made by the transaction (17.1.1.3).
         """
         if request.method == "ACK":
-            self.send_stateless(request, addr)
-            return None
+            raise TransactionError("an ACK has no client transaction: use send_stateless (13.2.2.4)")
         via = request.top_via
         if via is None or not via.is_rfc3261_branch:
             raise TransactionError("a request must carry a top Via with a z9hG4bK branch (8.1.1.7)")
@@ -174,7 +194,19 @@ class TransactionLayer:
         tx = Transaction(kind, key, request, addr, via.is_reliable, self.config, now)
         self._transactions[key] = tx
         self._transmit(request, addr)
+        self._run_timers(tx, now)  # schedules Timers A/E and B/F
         return key
+
+    def send_cancel(self, invite: TransactionKey, now: float) -> TransactionKey:
+        """CANCEL a pending INVITE client transaction (9.1): same branch and peer, its own
+        non-INVITE transaction. Only once a provisional response has arrived (9.1: before
+        that the CANCEL could overtake the INVITE), and never after a final one."""
+        tx = self._transactions.get(invite)
+        if tx is None or tx.kind is not TransactionKind.INVITE_CLIENT:
+            raise TransactionError("no INVITE client transaction to cancel")
+        if tx.state is not TransactionState.PROCEEDING:
+            raise TransactionError(f"cannot CANCEL an INVITE in state {tx.state.name} (9.1)")
+        return self.send_request(make_cancel(tx.request), tx.peer, now)
 
     def send_response(self, response: Response, now: float, transaction: TransactionKey | None = None) -> None:
         """Send `response` through its server transaction (found from its Via and CSeq,
@@ -224,6 +256,8 @@ class TransactionLayer:
         self._transactions[key] = tx
         if key.legacy:
             self._legacy_by_response[_legacy_response_key(request)] = key
+        else:  # a branch makes the raw Via unique; without one only the legacy key is
+            self._by_raw_response_fields[_raw_response_fields(request)] = key
         cancels = None
         if request.method == "CANCEL":
             target = _with_method(key, "INVITE")
@@ -243,6 +277,9 @@ class TransactionLayer:
         self._apply(tx, _response_input(response.status, sending=False), now, response, source)
 
     def _server_key_of_response(self, response: Response) -> TransactionKey | None:
+        key = self._by_raw_response_fields.get(_raw_response_fields(response))
+        if key is not None:
+            return key
         via, cseq = response.top_via, response.cseq
         if via is None or cseq is None:
             return None
@@ -274,8 +311,15 @@ class TransactionLayer:
             timer, actions = fired
             if actions:
                 self._perform(tx, actions, None, None, timer_event=timer)
-        if tx.terminated and self._transactions.get(tx.key) is tx:
+        if not tx.terminated:
+            deadline = tx.next_deadline()
+            if deadline is not None and deadline != tx.scheduled_at:
+                tx.scheduled_at = deadline  # one heap entry per deadline, however many inputs
+                heapq.heappush(self._timer_heap, (deadline, next(self._timer_order), tx.key))
+        elif self._transactions.get(tx.key) is tx:
             del self._transactions[tx.key]
+            if not tx.kind.is_client:
+                self._by_raw_response_fields.pop(_raw_response_fields(tx.request), None)
             if tx.key.legacy:
                 self._legacy_by_response.pop(_legacy_response_key(tx.request), None)
             self._events.append(TransactionTerminated(tx.key))
@@ -348,6 +392,12 @@ def _answer_key(message: Request | Response) -> tuple[str, int, str]:
 
 def _with_method(key: TransactionKey, method: str) -> TransactionKey:
     return TransactionKey(key.is_client, method, key.branch, key.sent_by, key.legacy)
+
+
+def _raw_response_fields(message: Request | Response) -> tuple[str | None, str | None]:
+    """The first Via field line and the CSeq field as written (the CSeq method tells a
+    CANCEL's transaction from its INVITE's)."""
+    return (message.headers.get("Via"), message.headers.get("CSeq"))
 
 
 def _acks_our_response(ack: Request, tx: Transaction) -> bool:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 
 class TransactionKind(enum.Enum):
+    __hash__ = object.__hash__  # members are singletons: identity hash, in C (tables hash these)
+
     INVITE_CLIENT = "INVITE client"
     NON_INVITE_CLIENT = "non-INVITE client"
     INVITE_SERVER = "INVITE server"
@@ -30,6 +32,8 @@ class TransactionKind(enum.Enum):
 
 
 class TransactionState(enum.Enum):
+    __hash__ = object.__hash__  # members are singletons: identity hash, in C (tables hash these)
+
     CALLING = "Calling"
     TRYING = "Trying"
     PROCEEDING = "Proceeding"
@@ -40,6 +44,8 @@ class TransactionState(enum.Enum):
 
 
 class Timer(enum.Enum):
+    __hash__ = object.__hash__  # members are singletons: identity hash, in C (tables hash these)
+
     A = "A"  # INVITE request retransmit (unreliable only)
     B = "B"  # INVITE transaction timeout
     D = "D"  # wait time for response retransmits (INVITE client)
@@ -56,6 +62,8 @@ class Timer(enum.Enum):
 
 class Input(enum.Enum):
     """What can happen to a transaction. TU_* are responses the TU hands down to send."""
+
+    __hash__ = object.__hash__  # members are singletons: identity hash, in C (tables hash these)
 
     RECV_1XX = "received 1xx"
     RECV_2XX = "received 2xx"
@@ -85,6 +93,8 @@ class Input(enum.Enum):
 
 
 class Action(enum.Enum):
+    __hash__ = object.__hash__  # members are singletons: identity hash, in C (tables hash these)
+
     PASS_TO_TU = "pass the message to the TU"
     SEND_RESPONSE = "send the TU's response"
     RESEND_RESPONSE = "resend the last response"
