@@ -101,6 +101,7 @@ def test_idle_connection_is_closed(tmp_path: Path) -> None:
             assert await client.closed_by_server()
             assert manager.counters.connections_idle_closed == 1
             assert len(manager.connections) == 0
+            await client.close()
     run(scenario())
 
 

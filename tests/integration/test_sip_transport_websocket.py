@@ -3,13 +3,14 @@ with the `websockets` client library as the peer."""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from pathlib import Path
 
 import pytest
 from sip_transport_harness import WAIT, make_config, options, peer_of, run, running
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from uc_signal.sip import CSeq, NameAddr, Request, Response, SipUri, Via, parse_message
 
@@ -70,4 +71,20 @@ def test_options_over_secure_websocket(tmp_path: Path) -> None:
                 response = parse_message(await ws.recv(decode=False))
                 assert isinstance(response, Response) and response.status == 200
             assert peer_of(uas.requests[0]).transport == "WSS"
+    run(scenario())
+
+
+def test_idle_websocket_is_closed_and_leaves_the_table(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(make_config(tmp_path, wss_port=None, idle_timeout=0.3, **WS_ONLY)) as (manager, _):
+            host, port = manager.address("WS")
+            async with connect(f"ws://{host}:{port}/", subprotocols=["sip"], open_timeout=WAIT) as ws:  # type: ignore[list-item]
+                with pytest.raises(ConnectionClosed):
+                    await asyncio.wait_for(ws.recv(), WAIT)
+            assert manager.counters.connections_idle_closed == 1
+            for _ in range(100):
+                if len(manager.connections) == 0:
+                    break
+                await asyncio.sleep(0.02)
+            assert len(manager.connections) == 0
     run(scenario())
