@@ -10,8 +10,8 @@ import ssl
 from pathlib import Path
 from typing import AsyncIterator
 
-from uc_signal.sip import (Request, RequestReceived, Response, TransactionEvent, make_response,
-                           parse_message)
+from uc_signal.sip import (Request, RequestReceived, Response, TransactionEvent, TransactionLayer,
+                           make_response, parse_message)
 from uc_signal.transport import Peer, TransportConfig, TransportManager
 
 WAIT = 10.0  # seconds any single read may take before the test fails
@@ -44,9 +44,10 @@ def make_config(tmp_path: Path, **changes: object) -> TransportConfig:
 
 
 @contextlib.asynccontextmanager
-async def running(config: TransportConfig) -> AsyncIterator[tuple[TransportManager, EchoUas]]:
+async def running(config: TransportConfig, layer: TransactionLayer | None = None
+                  ) -> AsyncIterator[tuple[TransportManager, EchoUas]]:
     uas = EchoUas()
-    manager = TransportManager(config, uas)
+    manager = TransportManager(config, uas, layer)
     uas.manager = manager
     await manager.start()
     try:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from sip_transport_harness import make_config, options, run, running, udp_client
 
-from uc_signal.sip import Response
+from uc_signal.sip import (CSeq, NameAddr, Request, Response, SipUri, Timer, TimerConfig,
+                           TransactionLayer, TransactionTerminated, TransactionTimedOut, Via)
+from uc_signal.transport import Peer
 
 
 def test_options_over_udp_gets_200_with_received_and_rport(tmp_path: Path) -> None:
@@ -84,4 +87,49 @@ def test_udp_socket_gets_a_large_receive_buffer(tmp_path: Path) -> None:
             # Linux doubles the asked size; without CAP_NET_ADMIN rmem_max caps it.
             rmem_max = int(Path("/proc/sys/net/core/rmem_max").read_text())
             assert granted[0] >= min(4 * 1024 * 1024, rmem_max)
+    run(scenario())
+
+
+UDP_ONLY = dict(tcp_port=None, tls_port=None, ws_port=None, wss_port=None)
+FAST = TimerConfig(t1=0.01, t2=0.04, t4=0.05)  # 64*T1 = 0.64 s
+
+
+def test_the_layer_timer_drives_server_transactions_to_their_end(tmp_path: Path) -> None:
+    """Timer J (64*T1 after the 200 over UDP) fires only through the manager's call_at."""
+    async def scenario() -> None:
+        async with running(make_config(tmp_path, **UDP_ONLY), TransactionLayer(FAST)) as (manager, uas):
+            client = await udp_client(manager.address("UDP"))
+            client.transport.sendto(options())  # type: ignore[union-attr]
+            assert isinstance(await client.receive(), Response)
+            assert len(manager.layer) == 1
+            key = uas.requests[0].transaction
+            for _ in range(500):
+                if any(isinstance(e, TransactionTerminated) and e.transaction == key for e in uas.events):
+                    break
+                await asyncio.sleep(0.01)
+            assert len(manager.layer) == 0
+            client.close()
+    run(scenario())
+
+
+def test_client_transaction_retransmits_over_udp_then_times_out(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(make_config(tmp_path, **UDP_ONLY), TransactionLayer(FAST)) as (manager, uas):
+            silent = await udp_client(manager.address("UDP"))
+            target = Peer("127.0.0.1", silent.port, "UDP")
+            request = Request("OPTIONS", SipUri("127.0.0.1", "silent", silent.port), [
+                ("Via", Via("UDP", "127.0.0.1", manager.address("UDP")[1], {"branch": "z9hG4bKretx", "rport": None})),
+                ("Max-Forwards", 70), ("From", NameAddr("sip:server@test").with_tag("s")),
+                ("To", NameAddr("sip:silent@test")), ("Call-ID", "retx@test"),
+                ("CSeq", CSeq(1, "OPTIONS")), ("Content-Length", 0)])
+            manager.send_request(request, target)
+            copies = [await silent.receive() for _ in range(3)]  # Timer E: T1, 2T1, 4T1...
+            assert all(isinstance(c, Request) and c.call_id == "retx@test" for c in copies)
+            for _ in range(500):
+                if any(isinstance(e, TransactionTimedOut) for e in uas.events):
+                    break
+                await asyncio.sleep(0.01)
+            timed_out = [e for e in uas.events if isinstance(e, TransactionTimedOut)]
+            assert timed_out and timed_out[0].timer is Timer.F
+            silent.close()
     run(scenario())

@@ -49,7 +49,7 @@ class TransportManager:
     def __init__(self, config: TransportConfig, on_event: EventHandler,
                  layer: TransactionLayer | None = None) -> None:
         self.config = config
-        self.layer = layer or TransactionLayer()
+        self.layer = layer if layer is not None else TransactionLayer()  # an empty layer is falsy (__len__)
         self.on_event = on_event
         self.counters = TransportCounters()
         self.connections = ConnectionTable()
