@@ -8,7 +8,7 @@ import contextlib
 import dataclasses
 import ssl
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from uc_signal.sip import (Request, RequestReceived, Response, TransactionEvent, TransactionLayer,
                            make_response, parse_message)
@@ -36,7 +36,7 @@ class EchoUas:
             self.received.set()
 
 
-def make_config(tmp_path: Path, **changes: object) -> TransportConfig:
+def make_config(tmp_path: Path, **changes: Any) -> TransportConfig:
     config = TransportConfig(hosts=("127.0.0.1",), udp_port=0, tcp_port=0, tls_port=0, ws_port=0,
                              wss_port=0, data_dir=tmp_path / "data", domain="sip.example.test",
                              udp_rcvbuf=4 * 1024 * 1024)
