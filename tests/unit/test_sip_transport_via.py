@@ -28,6 +28,12 @@ def test_nothing_added_when_sent_by_is_the_source_and_no_rport() -> None:
     assert headers.get_all("via") == ["SIP/2.0/UDP 203.0.113.7:40000;branch=z9hG4bK1"]
 
 
+def test_ipv6_sent_by_in_brackets_matches_the_bare_source_address() -> None:
+    headers = headers_with("SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1")
+    stamp_via(headers, Peer("2001:db8::1", 5060, "UDP"))
+    assert headers.get_all("via") == ["SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1"]
+
+
 def test_rport_filled_and_received_added_even_when_equal() -> None:
     # RFC 3581 4: with rport, received is added even if it equals the sent-by host.
     headers = headers_with("SIP/2.0/UDP 203.0.113.7:5060;rport;branch=z9hG4bK1")

@@ -28,7 +28,7 @@ def stamp_via(headers: Headers, source: Peer) -> Via | None:
     if via.rport is True:
         params["received"] = source.host
         params["rport"] = str(source.port)
-    elif via.host != source.host and via.received != source.host:
+    elif via.host.strip("[]") != source.host and via.received != source.host:  # [v6] in sent-by
         params["received"] = source.host
     if not params:
         return via
