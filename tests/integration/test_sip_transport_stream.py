@@ -10,7 +10,7 @@ from sip_transport_harness import (make_config, options, peer_of, run, running, 
                                    tls_client)
 
 from uc_signal.sip import CSeq, NameAddr, Request, Response, SipUri, Via
-from uc_signal.transport import Peer
+from uc_signal.transport import Peer, generate_self_signed
 from uc_signal.transport.certificates import SELF_SIGNED_CERT, SELF_SIGNED_KEY
 
 STREAMS_ONLY = dict(udp_port=None, ws_port=None, wss_port=None)
@@ -234,3 +234,20 @@ def test_options_over_tls_with_a_self_signed_certificate_made_once(tmp_path: Pat
     assert [str(ip) for ip in sans.get_values_for_type(x509.IPAddress)] == ["127.0.0.1", "::1"]
     second = run(scenario())
     assert first == second  # reused, not regenerated
+
+
+def test_tls_serves_the_configured_certificate(tmp_path: Path) -> None:
+    cert, key = tmp_path / "mine.crt", tmp_path / "mine.key"
+    generate_self_signed("configured.example", cert, key)
+
+    async def scenario() -> None:
+        config = make_config(tmp_path, tcp_port=None, tls_cert=cert, tls_key=key, **STREAMS_ONLY)
+        async with running(config) as (manager, _):
+            assert manager.tls_files == (str(cert), str(key))
+            client = await tls_client(manager.address("TLS"), str(cert), server_hostname="configured.example")
+            client.send(options("TLS"))
+            response = await client.receive()
+            assert isinstance(response, Response) and response.status == 200
+            await client.close()
+    run(scenario())
+    assert not (tmp_path / "data" / SELF_SIGNED_CERT).exists()
