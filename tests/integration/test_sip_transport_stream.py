@@ -117,7 +117,7 @@ def test_connections_over_the_limit_are_refused(tmp_path: Path) -> None:
             assert manager.counters.connections_refused == 1
             await first.close()
             fourth = None
-            for _ in range(100):  # the closed slot frees once the server sees the close
+            for _ in range(500):  # the closed slot frees once the server sees the close
                 await asyncio.sleep(0.02)
                 if len(manager.connections) < 2:
                     fourth = await tcp_client(manager.address("TCP"))
@@ -173,7 +173,7 @@ def test_request_over_a_closed_flow_fails_as_a_transport_error(tmp_path: Path) -
             assert isinstance(await client.receive(), Response)
             source = peer_of(uas.requests[0])
             await client.close()
-            for _ in range(100):
+            for _ in range(500):
                 if manager.flow(source.flow) is None:
                     break
                 await asyncio.sleep(0.02)

@@ -82,7 +82,7 @@ def test_idle_websocket_is_closed_and_leaves_the_table(tmp_path: Path) -> None:
                 with pytest.raises(ConnectionClosed):
                     await asyncio.wait_for(ws.recv(), WAIT)
             assert manager.counters.connections_idle_closed == 1
-            for _ in range(100):
+            for _ in range(500):
                 if len(manager.connections) == 0:
                     break
                 await asyncio.sleep(0.02)
