@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import re
 
-from .grammar import QUOTED, TOKEN, Params, format_params, parse_params, parse_uint, quote, unquote
+from .grammar import (QUOTED, SIMPLE_PARAMS, TOKEN, Params, format_params, parse_params, parse_uint, quote,
+                      split_simple_params, unquote)
 from .parse_error import ParseError
 from .uri import Uri, parse_uri
 
 _NAME_ADDR_RE = re.compile(
     rf"[ \t]*(?:({QUOTED})|({TOKEN}(?:[ \t]+{TOKEN})*))?[ \t]*<([A-Za-z][A-Za-z0-9+.\-]*:[^<>\s]*)>[ \t]*")
 _ADDR_SPEC_RE = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9+.\-]*:[^\s;,<>\"?]+)[ \t]*")
+# The usual shapes in one match: ["Name" ]<uri>;params  or  uri;params (no LWS in params).
+_FAST_RE = re.compile(
+    rf'(?:"([^"\\\r\n]*)" ?|({TOKEN}(?: {TOKEN})*) ?)?<([A-Za-z][A-Za-z0-9+.\-]*:[^<>\s]*)>({SIMPLE_PARAMS})'
+    rf'|([A-Za-z][A-Za-z0-9+.\-]*:[^\s;,<>\"?]+)({SIMPLE_PARAMS})')
 
 
 class NameAddr:
@@ -37,6 +42,23 @@ class NameAddr:
 
     @classmethod
     def parse(cls, text: str) -> NameAddr:
+        m = _FAST_RE.fullmatch(text)
+        if m is not None:
+            display, token_display, uri_text, param_text, spec_text, spec_params = m.groups()
+            addr = cls.__new__(cls)
+            addr._uri = None
+            if uri_text is not None:
+                addr._uri_text = uri_text
+                addr.display_name = display if token_display is None else token_display
+                addr.params = split_simple_params(param_text)
+            else:
+                addr._uri_text, addr.display_name = spec_text, None
+                addr.params = split_simple_params(spec_params)
+            return addr
+        return cls._parse_slow(text)
+
+    @classmethod
+    def _parse_slow(cls, text: str) -> NameAddr:
         m = _NAME_ADDR_RE.match(text)
         if m is not None:
             quoted, tokens, uri_text = m.groups()
@@ -109,12 +131,14 @@ class Contact(NameAddr):
         if text.strip() == "*":
             return cls.star()
         addr = super().parse(text)
-        assert isinstance(addr, Contact)
-        if "expires" in addr.params:
-            addr.expires  # validate now: RFC 4475 3.1.2.4
-        if "q" in addr.params:
-            addr.q
-        return addr
+        params = addr.params
+        if params:
+            assert isinstance(addr, Contact)
+            if "expires" in params:
+                addr.expires  # validate now: RFC 4475 3.1.2.4
+            if "q" in params:
+                addr.q
+        return addr  # type: ignore[return-value]
 
     @classmethod
     def star(cls) -> Contact:
@@ -149,11 +173,3 @@ class Contact(NameAddr):
 
     def __str__(self) -> str:
         return "*" if self.is_star else super().__str__()
-
-
-def parse_address(text: str) -> NameAddr:
-    return NameAddr.parse(text)
-
-
-def parse_contact(text: str) -> Contact:
-    return Contact.parse(text)

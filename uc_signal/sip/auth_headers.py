@@ -20,7 +20,14 @@ _COMMA_RE = re.compile(r"[ \t]*,[ \t]*")
 # After a comma: does a new challenge ("scheme param=") start here?
 _NEW_SCHEME_RE = re.compile(rf"[ \t]*{TOKEN}[ \t]+{TOKEN}[ \t]*=")
 _TOKEN68_RE = re.compile(r"[A-Za-z0-9\-._~+/]+=*[ \t]*")
-
+# The params after the scheme in one findall: each element is a param followed by a comma
+# or the end, or (group 3) a stray character that makes the list malformed.
+_SCHEME_FAST_RE = re.compile(rf"[ \t]*({TOKEN})[ \t]+")
+# The commonest spelling (", " between params, no LWS around "=", no quoted-pairs) in a
+# cheaper pattern: value in group 2 (quoted, quotes dropped) or 3 (token); 4 = stray.
+_SIMPLE_LIST_RE = re.compile(
+    rf' ?({TOKEN})=(?:"([^"\\\r\n]*)"|({TOKEN}))(?:,|$)|(.)', re.S)
+_PARAM_LIST_RE = re.compile(rf"[ \t]*({TOKEN})[ \t]*=[ \t]*({QUOTED}|{TOKEN})[ \t]*(?:,|$)|(.)", re.S)
 
 class AuthHeader:
     """A scheme and its auth-params (names lower-cased, values unquoted)."""
@@ -130,6 +137,26 @@ class Challenge(AuthHeader):
 
 def _parse_auth_list(text: str, cls: type[AuthHeader]) -> list[AuthHeader]:
     """Every `scheme params` in one field line (challenges may share a line, RFC 7235 4.1)."""
+    m = _SCHEME_FAST_RE.match(text)
+    if m is None or text.endswith(","):
+        return _parse_auth_list_slow(text, cls)
+    found = _SIMPLE_LIST_RE.findall(text, m.end())
+    params = {name.lower(): quoted_value or token for name, quoted_value, token, _ in found}
+    if params and "" not in params:  # "": a stray character, so not this simple form
+        header = cls.__new__(cls)
+        header.scheme, header.params, header.token68 = m.group(1), params, None
+        header._quoted = frozenset(name.lower() for name, _, token, _ in found if not token)
+        return [header]
+    params = {name.lower(): value for name, value, _ in _PARAM_LIST_RE.findall(text, m.end())}
+    if params and "" not in params:  # "": a stray character (token68, two challenges, junk)
+        quoted = frozenset(name for name, value in params.items() if value[0] == '"')
+        for name in quoted:
+            params[name] = unquote(params[name])
+        return [cls(m.group(1), params, quoted=quoted)]
+    return _parse_auth_list_slow(text, cls)
+
+
+def _parse_auth_list_slow(text: str, cls: type[AuthHeader]) -> list[AuthHeader]:
     what = cls.__name__.lower()
     out: list[AuthHeader] = []
     pos = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from .address import parse_address, parse_contact
+from .address import Contact, NameAddr
 from .auth_headers import parse_challenges, parse_credentials
 from .grammar import TOKEN, Params, format_params, is_token, parse_params, parse_uint, unquote
 from .headers import TYPED_PARSERS
@@ -275,19 +275,19 @@ def format_date(when: datetime) -> str:
 # comma-separated element of every line), "lines" (the parser splits a line itself).
 TYPED_PARSERS.update({
     "via": (Via.parse, "list"),
-    "from": (parse_address, "one"),
-    "to": (parse_address, "one"),
+    "from": (NameAddr.parse, "one"),
+    "to": (NameAddr.parse, "one"),
     "call-id": (parse_call_id, "one"),
     "cseq": (CSeq.parse, "one"),
-    "contact": (parse_contact, "list"),
-    "route": (parse_address, "list"),
-    "record-route": (parse_address, "list"),
-    "path": (parse_address, "list"),
-    "service-route": (parse_address, "list"),
-    "refer-to": (parse_address, "one"),
-    "referred-by": (parse_address, "one"),
-    "reply-to": (parse_address, "one"),
-    "p-asserted-identity": (parse_address, "list"),
+    "contact": (Contact.parse, "list"),
+    "route": (NameAddr.parse, "list"),
+    "record-route": (NameAddr.parse, "list"),
+    "path": (NameAddr.parse, "list"),
+    "service-route": (NameAddr.parse, "list"),
+    "refer-to": (NameAddr.parse, "one"),
+    "referred-by": (NameAddr.parse, "one"),
+    "reply-to": (NameAddr.parse, "one"),
+    "p-asserted-identity": (NameAddr.parse, "list"),
     "max-forwards": (parse_max_forwards, "one"),
     "content-length": (parse_content_length, "one"),
     "expires": (parse_delta_seconds, "one"),

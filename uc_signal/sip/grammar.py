@@ -16,7 +16,7 @@ from .parse_error import ParseError
 TOKEN_CHARS = r"A-Za-z0-9\-.!%*_+`'~"
 TOKEN = f"[{TOKEN_CHARS}]+"
 # quoted-string = DQUOTE *(qdtext / quoted-pair) DQUOTE; quoted-pair excludes CR and LF.
-QUOTED = r'"(?:[^"\\\r\n]|\\[^\r\n])*"'
+QUOTED = r'"[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*"'
 # gen-value = token / host / quoted-string (host adds ":" "[" "]" for IPv6 references).
 GEN_VALUE = f"[{TOKEN_CHARS}:\\[\\]]+|{QUOTED}"
 
@@ -26,6 +26,10 @@ _QUOTED_PAIR_RE = re.compile(r"\\(.)", re.S)
 _NEEDS_QUOTES_RE = re.compile(f"[^{TOKEN_CHARS}]")
 
 Params = dict[str, str | None]
+
+# `;name=value` parameters without LWS or quotes: the form nearly every peer sends.
+# Typed parsers match it inside one regex, then split_simple_params() extracts it.
+SIMPLE_PARAMS = f"(?:;[{TOKEN_CHARS}]+(?:=[{TOKEN_CHARS}:\\[\\]]+)?)*"
 
 
 def is_token(text: str) -> bool:
@@ -43,6 +47,17 @@ def parse_params(text: str, pos: int = 0, what: str = "parameter") -> Params:
             raise ParseError(f"malformed {what} in {text!r}")
         params[m.group(1).lower()] = m.group(2)
         pos = m.end()
+    return params
+
+
+def split_simple_params(text: str) -> Params:
+    """Extract params from text already matched by SIMPLE_PARAMS (starts with ';' or is
+    empty): split only, no validation left to do."""
+    params: Params = {}
+    if text:
+        for item in text[1:].split(";"):
+            name, eq, value = item.partition("=")
+            params[name.lower()] = value if eq else None
     return params
 
 
@@ -108,9 +123,10 @@ def split_commas(value: str) -> list[str]:
 
 def parse_uint(text: str, what: str, limit: int) -> int:
     """1*DIGIT no greater than `limit` (RFC 4475 3.1.2.4: overlarge scalars are errors)."""
-    text = text.strip()
-    if not text.isdigit() or not text.isascii():
-        raise ParseError(f"{what} is not a number: {text!r}")
+    if not (text.isdigit() and text.isascii()):
+        text = text.strip(" \t")
+        if not (text.isdigit() and text.isascii()):
+            raise ParseError(f"{what} is not a number: {text!r}")
     if len(text) > 20 or int(text) > limit:
         raise ParseError(f"{what} too large: {text!r}")
     return int(text)

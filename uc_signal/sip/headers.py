@@ -58,6 +58,14 @@ LIST_HEADERS = frozenset({
 })
 
 
+# Exact spellings seen on the wire (canonical and compact) -> key, to skip lower().
+EXACT_KEYS: dict[str, str] = {name: name.lower() for name in _KNOWN}
+EXACT_KEYS.update({short: long.lower() for short, long in COMPACT_FORMS.items()})
+EXACT_KEYS.update({"Call-Id": "call-id", "Cseq": "cseq", "Www-Authenticate": "www-authenticate",
+                   "Content-length": "content-length", "Content-type": "content-type"})
+_MISSING = object()
+
+
 def header_key(name: str) -> str:
     """The lookup key of a header name: its long form, lower-cased."""
     lower = name.lower()
@@ -141,11 +149,10 @@ class Headers:
 
         Raises ParseError (status hint 400) if the header is malformed.
         """
-        key = header_key(name)
-        try:
-            return self._typed[key]
-        except KeyError:
-            pass
+        key = _KEYS.get(name) or header_key(name)
+        value = self._typed.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
         parser, mode = TYPED_PARSERS[key]
         value: Any
         if mode == "one":
@@ -155,8 +162,13 @@ class Headers:
                     value = parser(raw)
                     break
         elif mode == "list":
-            value = [parser(element) for k, _, raw in self._fields if k == key
-                     for element in _split_checked(raw, key)]
+            value = []
+            for k, _, raw in self._fields:
+                if k == key:
+                    if "," in raw or not raw:
+                        value.extend(parser(element) for element in _split_checked(raw, key))
+                    else:
+                        value.append(parser(raw))
         else:
             value = [item for k, _, raw in self._fields if k == key for item in parser(raw)]
         self._typed[key] = value

@@ -21,7 +21,7 @@ from .address import Contact, NameAddr
 from .auth_headers import Challenge, Credentials
 from .fields import CSeq, ContentType, Event, Replaces, SubscriptionState, parse_content_length
 from .grammar import TOKEN
-from .headers import _KEYS, TYPED_PARSERS, Headers, header_key
+from .headers import _KEYS, EXACT_KEYS, TYPED_PARSERS, Headers, header_key
 from .parse_error import ParseError
 from .uri import SipUri, Uri, parse_uri
 from .via import Via
@@ -78,9 +78,14 @@ class Message:
         except ParseError as exc:
             raise self._annotate(exc)
 
+    # The accessors below inline header() for the hot ones (one call level less).
+
     @property
     def via(self) -> list[Via]:
-        return self.header("via")
+        try:
+            return self.headers.typed("via")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def top_via(self) -> Via | None:
@@ -89,23 +94,38 @@ class Message:
 
     @property
     def from_(self) -> NameAddr | None:
-        return self.header("from")
+        try:
+            return self.headers.typed("from")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def to(self) -> NameAddr | None:
-        return self.header("to")
+        try:
+            return self.headers.typed("to")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def call_id(self) -> str | None:
-        return self.header("call-id")
+        try:
+            return self.headers.typed("call-id")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def cseq(self) -> CSeq | None:
-        return self.header("cseq")
+        try:
+            return self.headers.typed("cseq")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def contact(self) -> list[Contact]:
-        return self.header("contact")
+        try:
+            return self.headers.typed("contact")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def route(self) -> list[NameAddr]:
@@ -137,7 +157,10 @@ class Message:
 
     @property
     def authorization(self) -> list[Credentials]:
-        return self.header("authorization")
+        try:
+            return self.headers.typed("authorization")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def proxy_authorization(self) -> list[Credentials]:
@@ -372,9 +395,10 @@ def parse_head(head: bytes) -> Request | Response:
     fields: list[tuple[str, str, str]] = []
     error: ParseError | None = None
     keys = _KEYS
+    exact = EXACT_KEYS
     for line in lines[1:]:
         name, colon, value = line.partition(":")
-        key = keys.get(name.lower())
+        key = exact.get(name) or keys.get(name.lower())
         if key is None or not colon:
             name = name.rstrip(" \t")
             if not colon or _NAME_RE.fullmatch(name) is None:
@@ -407,9 +431,9 @@ def parse_message(data: bytes) -> Request | Response:
     if not head:
         raise ParseError("empty message")
     msg = parse_head(head)
-    lengths = msg.headers.get_all("content-length")
+    lengths = [value for key, _, value in msg.headers._fields if key == "content-length"]
     if lengths:
-        if len(set(v.strip() for v in lengths)) == 1:
+        if len(lengths) == 1 or len(set(lengths)) == 1:
             try:
                 length = parse_content_length(lengths[0])
             except ParseError as exc:

@@ -25,7 +25,10 @@ from .transaction_table import (
 if TYPE_CHECKING:
     from .message import Request, Response
 
-Address = tuple[str, int]
+# (host, port), or a transport's longer tuple that also names the flow it came on
+# (uc_signal.transport.Peer: host, port, transport, flow). The layer reads only the host
+# and port and hands the same tuple back with whatever it sends there.
+Address = tuple[str, int] | tuple[str, int, str, str]
 
 
 @dataclass(frozen=True)
