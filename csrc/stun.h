@@ -91,7 +91,7 @@ enum uc_stun_attr_type {
 typedef struct uc_stun_attr {
     uint16_t type;
     uint16_t length; /* value length, without padding */
-    uint16_t offset; /* of the value, from the start of the message */
+    uint32_t offset; /* of the value, from the start of the message */
 } uc_stun_attr;
 
 /* A parsed message. Indexes of the special attributes are -1 when absent. */
@@ -187,7 +187,8 @@ typedef struct uc_stun_builder {
     uint8_t *buf;
     size_t capacity;
     size_t length;
-    int status; /* UC_OK, or the first failure */
+    int status;     /* UC_OK, or the first failure */
+    int sealed;     /* FINGERPRINT added: nothing may follow */
 } uc_stun_builder;
 
 /* Start a message of `type` (uc_stun_type()) with the 12-byte transaction ID. */
@@ -214,7 +215,7 @@ int uc_stun_build_finish(const uc_stun_builder *b);
 
 /* Socket address <-> uc_stun_addr. from_sockaddr: AF_INET / AF_INET6 (a v4-mapped IPv6
  * address stays IPv6), else UC_ERR_ARGUMENT. to_sockaddr fills a sockaddr_in/_in6 in
- * *out (capacity *out_len, set to the length used). */
+ * *out (capacity *out_len, set to the length used; UC_ERR_NOSPACE if too small). */
 int uc_stun_addr_from_sockaddr(uc_stun_addr *out, const struct sockaddr *sa, socklen_t sa_len);
 int uc_stun_addr_to_sockaddr(const uc_stun_addr *addr, struct sockaddr *out, socklen_t *out_len);
 /* 1 if the two addresses are equal (family, address, port), else 0. */
