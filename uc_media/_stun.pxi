@@ -160,7 +160,7 @@ def stun_build(int type, transaction_id, attributes, integrity_key=None,
         key1 = _StunKey(integrity_key)
     if integrity_sha256_key is not None:
         key256 = _StunKey(integrity_sha256_key)
-    cdef Py_ssize_t size = 20 + 8 + 36 + 8
+    cdef Py_ssize_t size = 20 + 24 + 36 + 8  # header, MESSAGE-INTEGRITY(-SHA256), FINGERPRINT
     encoded = []
     for attr_type, attr_value in attributes:
         if not (0 <= attr_type <= 0xFFFF):
