@@ -7,9 +7,11 @@ requests.
 C (benchmarks/cref/stun_loop.c): uc_ice_lite_handle against the straightforward code over
 OpenSSL's one-shot HMAC() and zlib's crc32() that checks FINGERPRINT and MESSAGE-INTEGRITY
 at known offsets and writes the response (no attribute walk, no USERNAME check, no pair
-state: a floor, not a responder). The two responses are compared byte for byte, and
-allocations per request are counted (HMAC() allocates an EVP context per call; the
-responder's precomputed keys allocate nothing).
+state: a floor, not a responder), once with HMAC() and once with an EVP_MAC context keyed
+once and re-initialised per message (OpenSSL 3's recommended API). The responses are
+compared byte for byte, and allocations per request are counted (HMAC() builds an EVP
+context per call; EVP_MAC re-init duplicates its digest contexts; the responder's
+precomputed keys allocate nothing).
 
 Python: IceLiteResponder.handle(bytes, addr, now) against what aioice does per check
 (stun.parse_message, check_message_integrity, a response Message with
@@ -108,10 +110,13 @@ def run(quick: bool) -> tuple[dict, dict]:
     figures = {
         "stun_requests": count,
         "stun_c_us_uc": c["us_uc"],
-        "stun_c_us_floor": c["us_ref"],
-        "stun_c_ratio_uc_vs_floor": round(c["us_uc"] / c["us_ref"], 3),
+        "stun_c_us_floor_hmac": c["us_ref"],
+        "stun_c_us_floor_evp_mac": c["us_evp"],
+        "stun_c_ratio_uc_vs_floor_hmac": round(c["us_uc"] / c["us_ref"], 3),
+        "stun_c_ratio_uc_vs_floor_evp_mac": round(c["us_uc"] / c["us_evp"], 3),
         "stun_c_allocs_per_request_uc": c["allocs_per_request_uc"],
-        "stun_c_allocs_per_request_floor": c["allocs_per_request_ref"],
+        "stun_c_allocs_per_request_floor_hmac": c["allocs_per_request_ref"],
+        "stun_c_allocs_per_request_floor_evp_mac": c["allocs_per_request_evp"],
         "stun_c_same_bytes": c["same_bytes"],
         "stun_py_us_uc": round(uc_us, 3),
         "stun_py_us_aioice": round(aioice_us, 3),
@@ -119,7 +124,8 @@ def run(quick: bool) -> tuple[dict, dict]:
         "stun_py_same_attributes": same_py and len(uc_out) == 64,
     }
     targets = {
-        "stun_c_uc_vs_floor": _common.target(c["us_uc"] / c["us_ref"], 1.2, "<= 1.2x plain C"),
+        "stun_c_uc_vs_floor": _common.target(c["us_uc"] / min(c["us_ref"], c["us_evp"]), 1.2,
+                                             "<= 1.2x plain C (faster OpenSSL floor)"),
         "stun_c_allocs_per_request": _common.target(c["allocs_per_request_uc"], 0.0, "0 allocations per check"),
         "stun_py_speedup_vs_aioice": _common.target(aioice_us / uc_us, 10.0, ">= 10x aioice",
                                                     higher_is_better=True),
