@@ -6,6 +6,9 @@
 
 #include "uc_errors.h"
 
+/* note_check() replaces an unselected pair when the table is full: needs two slots. */
+_Static_assert(UC_ICE_LITE_MAX_PAIRS >= 2, "the pair table needs a slot besides the selected one");
+
 typedef struct pair {
     uc_stun_addr remote;
     uint32_t priority;   /* PRIORITY of the last valid check on this pair */

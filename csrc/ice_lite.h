@@ -15,6 +15,9 @@
  *  - 487 Role Conflict to a request carrying ICE-CONTROLLED: a lite agent is always
  *    controlled (RFC 8445 section 6.1.1), so the peer must take the controlling role
  *    (section 7.3.1.1 with our tie-breaker treated as the largest value).
+ * Integrity is MESSAGE-INTEGRITY (HMAC-SHA1), which RFC 8445 section 7.2.2 prescribes for
+ * checks; a MESSAGE-INTEGRITY-SHA256 in a request is not checked and does not stand in
+ * for it (a request with only that one gets 400).
  * Silently dropped (no answer, a counter incremented): datagrams that do not parse,
  * a FINGERPRINT absent or wrong (RFC 8445 section 7.3: FINGERPRINT is mandatory in ICE),
  * Binding indications (keepalives, RFC 8445 section 11) and responses (a lite agent sends

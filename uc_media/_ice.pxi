@@ -71,7 +71,8 @@ cdef class IceLiteResponder:
     def handle(self, packet, src_addr, double now):
         """Handle one STUN datagram from src_addr (host, port); return the response bytes
         to send back to src_addr, or None (dropped: not STUN, bad FINGERPRINT, not a
-        request). Error responses (400/401/420/487) are returned like successes."""
+        request). Error responses (400/401/420/487) are returned like successes. An IPv6
+        scope ("fe80::1%eth0", or the 4-tuple's scope id) is not part of the pair."""
         cdef const uint8_t[::1] buf = _stun_bytes(packet, "STUN packet")
         cdef c_stun.uc_stun_addr addr
         cdef uint64_t sa[16]  # sockaddr_storage-sized and aligned
