@@ -135,12 +135,15 @@ def test_bad_requests_400_and_420() -> None:
     no_integrity = StunMessage().add(StunAttr.USERNAME, b"srvU:cliU").add_u32(StunAttr.PRIORITY, 1)
     resp = answer(r, no_integrity.encode(fingerprint=True), now=0.0)
     assert resp.error_code is not None and resp.error_code[0] == 400
+    sha256_only = StunMessage().add(StunAttr.USERNAME, b"srvU:cliU").add_u32(StunAttr.PRIORITY, 1)
+    resp = answer(r, sha256_only.encode(integrity_sha256_key=LOCAL.pwd.encode(), fingerprint=True), now=0.0)
+    assert resp.error_code is not None and resp.error_code[0] == 400  # ICE checks use HMAC-SHA1
     resp = answer(r, check(extra=[(0x0031, b"x"), (0x7ABC, b"")])[1], now=0.0)
     assert resp.error_code == (420, "Unknown Attribute")
     assert resp.unknown_attributes == (0x0031, 0x7ABC)
     # Unknown comprehension-optional attributes are fine.
     assert answer(r, check(extra=[(0xC001, b"x")])[1], now=0.0).message_class == StunClass.SUCCESS
-    assert r.counters["bad_request"] == 2 and r.counters["unknown_attribute"] == 1
+    assert r.counters["bad_request"] == 3 and r.counters["unknown_attribute"] == 1
 
 
 def test_dropped_silently() -> None:
