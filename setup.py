@@ -20,6 +20,8 @@ SYSTEM_LIBRARIES = {
     "libsrtp2": "libsrtp2-dev",
     "spandsp": "libspandsp-dev",
     "speexdsp": "libspeexdsp-dev",
+    "libcrypto": "libssl-dev",
+    "zlib": "zlib1g-dev",
 }
 
 # The C core must compile clean under these; see docs/architecture.md.
