@@ -14,12 +14,14 @@ from uc_media._core import (
     G722Decoder,
     G722Encoder,
     InvalidArgumentError,
+    JitterBuffer,
     MalformedPacketError,
     MediaError,
     OpusDecoder,
     OpusEncoder,
     PacketError,
     Resampler,
+    ReceiveStatistics,
     SrtpAuthError,
     SrtpError,
     SrtpReplayError,
@@ -32,11 +34,51 @@ from uc_media._core import (
 from uc_media._core import SRTP_MAX_OVERHEAD, SRTP_SUITES, SrtpSession, srtp_key_salt_length, srtp_suite_available
 from uc_media.sdes import CryptoAttribute, SdesError, SdesKey, UnsupportedSuiteError, generate_crypto_attribute
 
+from uc_media.rtcp import (
+    App,
+    Bye,
+    FirEntry,
+    FullIntraRequest,
+    GenericNack,
+    PictureLossIndication,
+    ReceiverReport,
+    ReportBlock,
+    RtcpPacket,
+    Sdes,
+    SdesChunk,
+    SdesItem,
+    SenderReport,
+    UnknownRtcpPacket,
+    parse_rtcp,
+    serialize_rtcp,
+)
+from uc_media.rtp import AudioLevel, RtpPacket
+from uc_media.jitter import JitterAction, JitterOutput, JitterStats, PutOutcome
+
 __version__ = "0.1.0"
 
 __all__ = [
     "LEVEL_SILENT",
     "AudioMixer",
+    "App",
+    "AudioLevel",
+    "Bye",
+    "FirEntry",
+    "FullIntraRequest",
+    "GenericNack",
+    "PictureLossIndication",
+    "ReceiveStatistics",
+    "ReceiverReport",
+    "ReportBlock",
+    "RtcpPacket",
+    "RtpPacket",
+    "Sdes",
+    "SdesChunk",
+    "SdesItem",
+    "SenderReport",
+    "UnknownRtcpPacket",
+    "parse_rtcp",
+    "serialize_rtcp",
     "BufferTooSmallError",
     "CodecError",
     "G711Decoder",
@@ -44,12 +86,17 @@ __all__ = [
     "G722Decoder",
     "G722Encoder",
     "InvalidArgumentError",
+    "JitterAction",
+    "JitterBuffer",
+    "JitterOutput",
+    "JitterStats",
     "MalformedPacketError",
     "MediaError",
     "OpusDecoder",
     "OpusEncoder",
     "PacketError",
     "Resampler",
+    "PutOutcome",
     "SrtpAuthError",
     "SrtpError",
     "SrtpReplayError",
@@ -72,6 +119,33 @@ __all__ += [
     "srtp_key_salt_length",
     "srtp_suite_available",
 ]
+# STUN and ICE
+from uc_media._core import StunFingerprintError, StunIntegrityError
+from uc_media.ice import (
+    ICE_CONSENT_TIMEOUT,
+    ControllingIceAgent,
+    IceCredentials,
+    IceLiteResponder,
+    generate_password,
+    generate_ufrag,
+)
+from uc_media.stun import StunAttr, StunClass, StunMessage, StunMethod, is_stun
+
+__all__ += [
+    "ICE_CONSENT_TIMEOUT",
+    "ControllingIceAgent",
+    "IceCredentials",
+    "IceLiteResponder",
+    "StunAttr",
+    "StunClass",
+    "StunFingerprintError",
+    "StunIntegrityError",
+    "StunMessage",
+    "StunMethod",
+    "generate_password",
+    "generate_ufrag",
+    "is_stun",
+]
 # SDP and offer/answer
 from uc_media.audio_session import (
     DEFAULT_CODECS,
@@ -80,7 +154,6 @@ from uc_media.audio_session import (
     PCMA,
     PCMU,
     Codec,
-    IceCredentials,
     LocalCapabilities,
     NegotiatedAudio,
     RemoteIce,
@@ -113,7 +186,6 @@ __all__ += [
     "FormatParameters",
     "G722",
     "IceCandidate",
-    "IceCredentials",
     "LocalCapabilities",
     "MediaDescription",
     "NegotiatedAudio",

@@ -435,7 +435,9 @@ def test_inconsistent_capabilities_are_refused() -> None:
         args: dict[str, Any] = {"address": "192.0.2.10", "port": 40000, **kwargs}
         with pytest.raises(InvalidArgumentError, match=problem):
             LocalCapabilities(**args)
-    with pytest.raises(InvalidArgumentError, match="ICE credentials"):
-        IceCredentials("ab", "x" * 22)
+    with pytest.raises(InvalidArgumentError, match="ICE credentials: ice-ufrag 'ab'"):
+        LocalCapabilities("192.0.2.10", 40000, ice=IceCredentials("ab", "x" * 22))
+    with pytest.raises(InvalidArgumentError, match="ICE credentials: ice-pwd"):
+        LocalCapabilities("192.0.2.10", 40000, ice=IceCredentials("abcd", "not-ice-chars-------------"))
     generated = IceCredentials.generate()
     assert len(generated.ufrag) == 8 and len(generated.pwd) == 24 and generated != IceCredentials.generate()
