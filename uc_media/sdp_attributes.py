@@ -28,6 +28,7 @@ import enum
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from uc_media.sdes import CryptoAttribute, SdesError, UnsupportedSuiteError
 from uc_media.sdp_errors import SdpError
@@ -158,12 +159,12 @@ class OpusParameters:
     useinbandfec: bool | None = None
     usedtx: bool | None = None
 
-    _RANGES = {  # name -> (low, high) for the integer ones
+    _RANGES: ClassVar[dict[str, tuple[int, int]]] = {  # the integer ones: name -> (low, high)
         "maxplaybackrate": (8000, 48000), "sprop-maxcapturerate": (8000, 48000),
         "maxptime": (3, 120), "ptime": (3, 120), "minptime": (3, 120),
         "maxaveragebitrate": (6000, 510000),
     }
-    _FLAGS = ("stereo", "sprop-stereo", "cbr", "useinbandfec", "usedtx")
+    _FLAGS: ClassVar[tuple[str, ...]] = ("stereo", "sprop-stereo", "cbr", "useinbandfec", "usedtx")
 
     @classmethod
     def from_fmtp(cls, fmtp: FormatParameters) -> OpusParameters:
