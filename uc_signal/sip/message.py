@@ -294,6 +294,7 @@ class Request(Message):
     """A request: method, Request-URI (typed `uri`, raw `uri_text`), headers, body."""
 
     __slots__ = ("method", "_uri_text", "_uri")
+    _uri: Uri | None
 
     def __init__(self, method: str, uri: Uri | str,
                  headers: Headers | list[tuple[str, object]] | None = None,
@@ -304,12 +305,13 @@ class Request(Message):
 
     @property
     def uri(self) -> Uri:
-        if self._uri is None:
+        uri = self._uri
+        if uri is None:
             try:
-                self._uri = parse_uri(self._uri_text)
+                uri = self._uri = parse_uri(self._uri_text)
             except ParseError as exc:
                 raise self._annotate(exc)
-        return self._uri
+        return uri
 
     @uri.setter
     def uri(self, value: Uri | str) -> None:
@@ -446,6 +448,31 @@ def parse_message(data: bytes) -> Request | Response:
         # check_required_headers() reports the conflict.
     msg.body = body
     return msg
+
+
+def check_request(request: Request, *, uri_schemes: tuple[str, ...] = ("sip", "sips", "tel"),
+                  supported: tuple[str, ...] = (), proxy: bool = False) -> None:
+    """What a server checks before processing a request (RFC 3261 8.2.2, 16.3), as a
+    ParseError with the status to answer: 400 (bad or missing headers), 416 (Request-URI
+    scheme not served, 8.2.2.1), 420 (Require, or Proxy-Require for a proxy, names an
+    option not in `supported`, 8.2.2.3 / 16.3 item 6: answer with Unsupported listing
+    `unsupported_options()`)."""
+    request.validate()
+    request.check_required_headers()
+    if request.uri.scheme not in uri_schemes:
+        raise request._annotate(ParseError(f"Request-URI scheme {request.uri.scheme!r} not served", 416))
+    if unsupported_options(request, supported, proxy=proxy):
+        raise request._annotate(ParseError("request requires unsupported extensions", 420))
+
+
+def unsupported_options(request: Request, supported: tuple[str, ...], *, proxy: bool = False) -> list[str]:
+    """Option tags in Require (and Proxy-Require when `proxy`) missing from `supported`;
+    Require does not apply to CANCEL or ACK (RFC 3261 8.2.2.3)."""
+    required = [] if request.method in ("CANCEL", "ACK") else list(request.require)
+    if proxy:
+        required += request.proxy_require
+    known = {option.lower() for option in supported}
+    return [option for option in required if option.lower() not in known]
 
 
 def make_response(request: Request | Headers, status: int, reason: str | None = None, *,
