@@ -222,31 +222,25 @@ class Message:
             self.headers.set("Content-Type", content_type)
 
     def validate(self) -> Message:
-        """Parse every known header (and for a request its URI and CSeq method); raise
-        the first ParseError. Returns self."""
+        """Parse every known header, the URIs in the address headers and, for a request,
+        the Request-URI and the CSeq method; raise the first ParseError. Returns self."""
+        headers = self.headers
         try:
-            for key, _, _ in list(self.headers._fields):
-                if key in TYPED_PARSERS:
-                    self.headers.typed(key)
-                    if key == "contact":
-                        contacts = self.headers.typed(key)
-                        if len(contacts) > 1 and any(c.is_star for c in contacts):
-                            raise ParseError("Contact '*' mixed with addresses (RFC 3261 10.2.2)")
-                    elif key in ("from", "to", "refer-to"):
-                        self.headers.typed(key).uri
-            for addr in self._uri_headers():
-                addr.uri
+            for key in dict.fromkeys(k for k, _, _ in headers._fields if k in TYPED_PARSERS):
+                value = headers.typed(key)
+                for addr in value if isinstance(value, list) else (value,):
+                    if isinstance(addr, NameAddr) and not (isinstance(addr, Contact) and addr.is_star):
+                        addr.uri  # noqa: B018 - parses and checks the URI
+            contacts = headers.typed("contact")
+            if len(contacts) > 1 and any(c.is_star for c in contacts):
+                raise ParseError("Contact '*' mixed with addresses (RFC 3261 10.2.2)")
             self._validate_start()
         except ParseError as exc:
             raise self._annotate(exc)
         return self
 
-    def _uri_headers(self) -> list[NameAddr]:
-        return [a for key in ("contact", "route", "record-route", "path")
-                for a in self.headers.typed(key) if not (isinstance(a, Contact) and a.is_star)]
-
     def _validate_start(self) -> None:
-        pass
+        """Checks of the start line beyond its syntax (requests override this)."""
 
     def check_required_headers(self) -> None:
         """Raise ParseError (400) if a mandatory header is missing or a single-valued one is
