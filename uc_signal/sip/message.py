@@ -373,6 +373,7 @@ def parse_head(head: bytes) -> Request | Response:
     lines = text.split("\r\n")
     start = lines[0]
     msg: Request | Response
+    error: ParseError | None = None
     m = _REQUEST_LINE_RE.fullmatch(start)
     if m is not None:
         msg = Request.__new__(Request)
@@ -380,16 +381,22 @@ def parse_head(head: bytes) -> Request | Response:
         msg._uri = None
     else:
         m = _STATUS_LINE_RE.fullmatch(start)
-        if m is None:
+        if m is not None:
+            msg = Response.__new__(Response)
+            msg.version, status, reason = m.groups()
+            msg.status, msg.reason = int(status), reason or ""
+        else:
+            # Still read the header fields: a request with a bad Request-Line gets a 400
+            # that needs its Via, From, To, Call-ID and CSeq (RFC 4475 3.1.2.7-3.1.2.10).
             is_request = not start[:4].upper().startswith("SIP/")
-            raise ParseError(f"malformed {'request' if is_request else 'status'} line: {start[:200]!r}",
-                             is_request=is_request)
-        msg = Response.__new__(Response)
-        msg.version, status, reason = m.groups()
-        msg.status, msg.reason = int(status), reason or ""
+            error = ParseError(f"malformed {'request' if is_request else 'status'} line: {start[:200]!r}",
+                               is_request=is_request)
+            method = start.split(" ", 1)[0]
+            error.method = method if is_request and _NAME_RE.fullmatch(method) else None
+            msg = Request.__new__(Request) if is_request else Response.__new__(Response)
+            msg.version = SIP_VERSION
     msg.body = b""
     fields: list[tuple[str, str, str]] = []
-    error: ParseError | None = None
     keys = _KEYS
     exact = EXACT_KEYS
     for line in lines[1:]:
@@ -406,7 +413,12 @@ def parse_head(head: bytes) -> Request | Response:
     if error is None and msg.version.upper() != SIP_VERSION:
         error = ParseError(f"unsupported version {msg.version!r}", 505)
     if error is not None:
-        raise msg._annotate(error)
+        if error.headers is None:
+            error.headers = msg.headers
+            if error.is_request is None:
+                error.is_request = isinstance(msg, Request)
+                error.method = msg.method if isinstance(msg, Request) else None
+        raise error
     return msg
 
 
