@@ -4,8 +4,8 @@ truncated variants, building, and hypothesis round trips."""
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import hmac
+import ipaddress
 import struct
 import zlib
 from pathlib import Path
