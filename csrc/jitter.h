@@ -71,11 +71,16 @@ typedef struct uc_jb_config {
     uint32_t max_payload;  /* bytes per slot (1..65535) */
     double quantile;       /* histogram quantile for the target; 0 = UC_JB_DEFAULT_QUANTILE */
     double forget_factor;  /* histogram forgetting factor per packet; 0 = default */
+    /* Added later; a config zero-initialised beyond the fields above gets the defaults. */
+    double ms_per_late_percent; /* delay worth one percent less late loss; 0 = default */
+    double late_forget_factor;  /* lateness histogram forgetting factor per packet; 0 = default */
 } uc_jb_config;
 
 #define UC_JB_MAX_DELAY_MS 2500u
 #define UC_JB_DEFAULT_QUANTILE 0.97
 #define UC_JB_DEFAULT_FORGET_FACTOR 0.998
+#define UC_JB_DEFAULT_MS_PER_LATE_PERCENT 1500.0
+#define UC_JB_DEFAULT_LATE_FORGET_FACTOR 0.9995
 #define UC_JB_STRETCH_COOLDOWN_TICKS 2u
 
 /* One tick's instruction. */

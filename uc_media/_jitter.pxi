@@ -21,7 +21,8 @@ cdef inline int64_t _now_ms(double now) except? -1:
 
 _CONFIG_RULES = ("clock_rate 8000..192000 Hz; frame_ms 5..120 and a whole number of samples; "
                  "min_delay_ms <= max_delay_ms <= 2500; capacity 1..4096; max_payload 1..65535; "
-                 "quantile and forget_factor 0 (default) or in (0.5, 1)")
+                 "quantile, forget_factor and late_forget_factor 0 (default) or in (0.5, 1); "
+                 "ms_per_late_percent 0 (default) to 1e6")
 
 
 cdef class JitterBuffer:
@@ -47,7 +48,8 @@ cdef class JitterBuffer:
     cdef readonly int max_payload
 
     def __cinit__(self, int clock_rate=48000, int frame_ms=20, int min_delay_ms=0, int max_delay_ms=500,
-                  int capacity=64, int max_payload=1500, double quantile=0.0, double forget_factor=0.0):
+                  int capacity=64, int max_payload=1500, double quantile=0.0, double forget_factor=0.0,
+                  double ms_per_late_percent=0.0, double late_forget_factor=0.0):
         cdef cjb.uc_jb_config cfg
         if (clock_rate <= 0 or frame_ms <= 0 or min_delay_ms < 0 or max_delay_ms < 0 or capacity <= 0
                 or max_payload <= 0 or max_payload > 65535 or capacity > 4096):
@@ -60,6 +62,8 @@ cdef class JitterBuffer:
         cfg.max_payload = max_payload
         cfg.quantile = quantile
         cfg.forget_factor = forget_factor
+        cfg.ms_per_late_percent = ms_per_late_percent
+        cfg.late_forget_factor = late_forget_factor
         _check(cjb.uc_jb_create(&cfg, &self._jb), f"JitterBuffer ({_CONFIG_RULES})")
         self.clock_rate = clock_rate
         self.frame_ms = frame_ms

@@ -24,7 +24,7 @@ static int failures;
 
 static uc_jitter *make(uint32_t min_ms, uint32_t max_ms, uint32_t capacity)
 {
-    uc_jb_config cfg = {RATE, 20, min_ms, max_ms, capacity, 64, 0.0, 0.0};
+    uc_jb_config cfg = {RATE, 20, min_ms, max_ms, capacity, 64, 0.0, 0.0, 0.0, 0.0};
     uc_jitter *jb = NULL;
     CHECK(uc_jb_create(&cfg, &jb) == UC_OK);
     return jb;
@@ -41,7 +41,7 @@ static unsigned index_of(const uc_jb_frame *f) { return (unsigned)(f->payload[0]
 
 static void test_arguments(void)
 {
-    uc_jb_config good = {RATE, 20, 0, 500, 32, 64, 0.0, 0.0};
+    uc_jb_config good = {RATE, 20, 0, 500, 32, 64, 0.0, 0.0, 0.0, 0.0};
     uc_jitter *jb = NULL;
     uc_jb_config bad = good;
     bad.clock_rate = 100;

@@ -23,6 +23,8 @@ cdef extern from "jitter.h" nogil:
         uint32_t max_payload
         double quantile
         double forget_factor
+        double ms_per_late_percent
+        double late_forget_factor
 
     ctypedef struct uc_jb_frame:
         int action
