@@ -15,6 +15,12 @@
 /* NetEq's DelayManager looks for the fastest packet within the last two seconds. */
 #define BASE_WINDOW_MS 2000
 #define BASE_WINDOW_LEN 128u
+/* Clock skew between the sender's timestamps and our clock: the slope of the fastest
+ * arrival per block of this length, smoothed with this gain, bounded by MAX_SKEW (1 %: far
+ * beyond real audio clocks, whose crystals are within about 100 ppm). */
+#define SKEW_BLOCK_MS 1000
+#define SKEW_GAIN 0.125
+#define MAX_SKEW 0.01
 /* Histogram resolution of relative delay. */
 #define BUCKET_MS 5.0
 #define MAX_BUCKETS (UC_JB_MAX_DELAY_MS / 5u + 2u)
@@ -63,6 +69,11 @@ struct uc_jitter {
     struct base_sample window[BASE_WINDOW_LEN];
     uint32_t window_next, window_len;
     double min_base_ms;
+    /* clock skew: d(arrival - timestamp)/d(arrival), from the minima of SKEW_BLOCK_MS blocks */
+    double skew;
+    int have_block, have_prev_block;
+    int64_t block_start_ms, prev_block_start_ms;
+    double block_min, prev_block_min;
     double hist[MAX_BUCKETS];
     uint32_t buckets;
     uint64_t hist_count;
@@ -183,6 +194,8 @@ static void restart_timeline(uc_jitter *jb, uint16_t seq, uint32_t ts)
     jb->window_len = 0;
     jb->window_next = 0;
     jb->have_offset = 0;
+    jb->have_block = 0; /* timestamps restart: block minima are not comparable (skew survives) */
+    jb->have_prev_block = 0;
     jb->anchored = 0;
     jb->playing = 0;
     jb->continue_ticks = 0;
@@ -203,6 +216,7 @@ void uc_jb_reset(uc_jitter *jb)
     jb->late_count = 0;
     jb->underrun_ms = 0.0;
     jb->late_ms = 0.0;
+    jb->skew = 0.0;
     jb->target_ms = (double)jb->cfg.min_delay_ms;
     jb->ticks_since_stretch = UC_JB_STRETCH_COOLDOWN_TICKS;
 }
@@ -271,6 +285,31 @@ static double late_optimum(const uc_jitter *jb)
     return best;
 }
 
+/* Estimate clock skew from the fastest arrival (lowest arrival - timestamp) of each block
+ * of SKEW_BLOCK_MS: its slope from one block to the next, smoothed. Block minima are
+ * insensitive to jitter, which only ever adds delay. */
+static void track_skew(uc_jitter *jb, int64_t now_ms, double base)
+{
+    if (jb->have_block && now_ms - jb->block_start_ms < SKEW_BLOCK_MS) {
+        if (base < jb->block_min)
+            jb->block_min = base;
+        return;
+    }
+    if (jb->have_block) {
+        if (jb->have_prev_block && jb->block_start_ms > jb->prev_block_start_ms) {
+            double slope = (jb->block_min - jb->prev_block_min) / (double)(jb->block_start_ms - jb->prev_block_start_ms);
+            slope = clampd(slope, -MAX_SKEW, MAX_SKEW);
+            jb->skew = clampd(jb->skew + SKEW_GAIN * (slope - jb->skew), -MAX_SKEW, MAX_SKEW);
+        }
+        jb->prev_block_min = jb->block_min;
+        jb->prev_block_start_ms = jb->block_start_ms;
+        jb->have_prev_block = 1;
+    }
+    jb->have_block = 1;
+    jb->block_start_ms = now_ms;
+    jb->block_min = base;
+}
+
 /* Feed one packet's arrival into the delay statistics (NetEq DelayManager).
  *
  * Two estimates, the target being the larger (clamped to [min, max]):
@@ -288,14 +327,20 @@ static double late_optimum(const uc_jitter *jb)
 static void observe_delay(uc_jitter *jb, int64_t ts, int64_t now_ms, int reordered)
 {
     double base = (double)now_ms - ts_ms(jb, ts);
+    track_skew(jb, now_ms, base);
     jb->window[jb->window_next] = (struct base_sample){now_ms, base};
     jb->window_next = (jb->window_next + 1) % BASE_WINDOW_LEN;
     if (jb->window_len < BASE_WINDOW_LEN)
         jb->window_len++;
+    /* The fastest recent packet, each projected to now along the clock skew, so a sender
+     * clock that runs slow (every packet a little later than the last) is not taken for
+     * jitter of up to 2 s x skew. */
     double min_base = base;
     for (uint32_t i = 0; i < jb->window_len; i++) {
-        if (jb->window[i].arrival_ms >= now_ms - BASE_WINDOW_MS && jb->window[i].base_ms < min_base)
-            min_base = jb->window[i].base_ms;
+        const struct base_sample *w = &jb->window[i];
+        double projected = w->base_ms + jb->skew * (double)(now_ms - w->arrival_ms);
+        if (w->arrival_ms >= now_ms - BASE_WINDOW_MS && projected < min_base)
+            min_base = projected;
     }
     jb->min_base_ms = min_base;
 
@@ -656,3 +701,5 @@ void uc_jb_get_stats(const uc_jitter *jb, uc_jb_stats *out)
 double uc_jb_target_delay_ms(const uc_jitter *jb) { return jb == NULL ? 0.0 : jb->target_ms; }
 
 uint32_t uc_jb_buffered(const uc_jitter *jb) { return jb == NULL ? 0 : jb->used; }
+
+double uc_jb_clock_skew_ppm(const uc_jitter *jb) { return jb == NULL ? 0.0 : jb->skew * 1e6; }

@@ -136,4 +136,9 @@ double uc_jb_target_delay_ms(const uc_jitter *jb);
 /* Packets held right now. */
 uint32_t uc_jb_buffered(const uc_jitter *jb);
 
+/* The estimated clock skew of the sender's timestamps against now_ms, in parts per million
+ * (positive: the sender's clock runs slow, each packet arrives a little later than the
+ * last; bounded by +-10000). Relative delay is measured net of it. */
+double uc_jb_clock_skew_ppm(const uc_jitter *jb);
+
 #endif

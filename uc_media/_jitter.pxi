@@ -133,6 +133,11 @@ cdef class JitterBuffer:
         return cjb.uc_jb_target_delay_ms(self._jb)
 
     @property
+    def clock_skew_ppm(self):
+        """The sender's clock skew against ours as estimated, in ppm (positive: sender slow)."""
+        return cjb.uc_jb_clock_skew_ppm(self._jb)
+
+    @property
     def buffered(self):
         """Packets held right now."""
         return cjb.uc_jb_buffered(self._jb)

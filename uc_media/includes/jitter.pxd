@@ -64,3 +64,4 @@ cdef extern from "jitter.h" nogil:
     void uc_jb_get_stats(const uc_jitter *jb, uc_jb_stats *out)
     double uc_jb_target_delay_ms(const uc_jitter *jb)
     uint32_t uc_jb_buffered(const uc_jitter *jb)
+    double uc_jb_clock_skew_ppm(const uc_jitter *jb)
