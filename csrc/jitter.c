@@ -297,8 +297,8 @@ static void track_skew(uc_jitter *jb, int64_t now_ms, double base)
     }
     if (jb->have_block) {
         if (jb->have_prev_block && jb->block_start_ms > jb->prev_block_start_ms) {
-            double slope = (jb->block_min - jb->prev_block_min) / (double)(jb->block_start_ms - jb->prev_block_start_ms);
-            slope = clampd(slope, -MAX_SKEW, MAX_SKEW);
+            double span = (double)(jb->block_start_ms - jb->prev_block_start_ms);
+            double slope = clampd((jb->block_min - jb->prev_block_min) / span, -MAX_SKEW, MAX_SKEW);
             jb->skew = clampd(jb->skew + SKEW_GAIN * (slope - jb->skew), -MAX_SKEW, MAX_SKEW);
         }
         jb->prev_block_min = jb->block_min;
@@ -314,16 +314,16 @@ static void track_skew(uc_jitter *jb, int64_t now_ms, double base)
  *
  * Two estimates, the target being the larger (clamped to [min, max]):
  *  - underrun: the `quantile` of relative delay (arrival - timestamp, relative to the
- *    fastest packet of the last two seconds) over every packet: how deep the buffer must
- *    be not to run dry;
+ *    fastest packet of the last two seconds, net of clock skew) over every packet: how
+ *    deep the buffer must be not to run dry;
  *  - lateness: a packet can only be late when a newer one overtook it (an in-order packet
  *    that is slow stalls playout instead: the timeline waits for it). Each reordered
  *    packet's lateness is measured against the playout timeline as it actually runs, so
  *    a stall the timeline already absorbed (a delay spike: everything late together) is
- *    not mistaken for reordering. In-order packets count as lateness 0. The delay is then chosen
- *    by cost: ms_per_late_percent ms of delay buys one percent less late loss. A late
- *    packet lands in the tail of this histogram at once, so lateness raises the target
- *    on the next packet, not after the quantile drifts. */
+ *    not mistaken for reordering. In-order packets count as lateness 0. The delay is
+ *    then chosen by cost: ms_per_late_percent ms of delay buys one percent less late
+ *    loss. A late packet lands in the tail of this histogram at once, so lateness raises
+ *    the target on that packet, not after the quantile drifts. */
 static void observe_delay(uc_jitter *jb, int64_t ts, int64_t now_ms, int reordered)
 {
     double base = (double)now_ms - ts_ms(jb, ts);
@@ -364,10 +364,14 @@ static void observe_delay(uc_jitter *jb, int64_t ts, int64_t now_ms, int reorder
     if (reordered) {
         double need = rel;
         if (jb->have_offset) {
-            /* The timeline runs this much deeper than the target (steering's slack, or a
-             * stall it waited through): that much of the packet's delay was absorbed. */
+            /* The timeline runs deeper than the target. Within steering's band (a packet
+             * and half a tick) that is slack the next hold or drop may take away, so the
+             * delay counts in full; beyond it the timeline waited through a stall, and
+             * the packet only needed the target plus its lateness on that timeline. */
+            double band = (double)jb->packet_samples * 1000.0 / (double)jb->cfg.clock_rate +
+                          (double)jb->cfg.frame_ms / 2.0;
             double excess = jb->offset_ms - min_base - jb->target_ms;
-            if (excess > 0.0)
+            if (excess >= band)
                 need -= excess;
         }
         if (need > 0.0)

@@ -30,9 +30,13 @@ cdef class JitterBuffer:
 
     Call `put` for every packet as it arrives and `get` once per tick of `frame_ms`.
     `now` is float seconds on any monotonic clock (the same for both; milliseconds are
-    what the buffer keeps). The target delay follows a quantile of relative arrival
-    delays (WebRTC NetEq's DelayManager), within [min_delay_ms, max_delay_ms];
-    `quantile` (default 0.97) and `forget_factor` (per packet, default 0.998) tune it.
+    what the buffer keeps). The target delay (WebRTC NetEq's DelayManager), within
+    [min_delay_ms, max_delay_ms], is the larger of a quantile of relative arrival delay
+    (`quantile`, default 0.97; `forget_factor` per packet, default 0.998) and the delay
+    that minimises delay + `ms_per_late_percent` (default 1500) x late loss in percent,
+    late loss read off reordered packets' lateness on the playout timeline
+    (`late_forget_factor` per packet, default 0.9995). `clock_skew_ppm` is the sender's
+    clock skew as estimated; relative delay is measured net of it.
 
     put and get run without the GIL; one buffer serves one thread at a time (a second
     thread calling in meanwhile gets StateError instead of a data race).
