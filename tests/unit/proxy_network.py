@@ -90,8 +90,10 @@ class UserAgent:
     def answer(self, event: RequestReceived, status: int, *, to_tag: str | None = None,
                headers: list[tuple[str, str]] | None = None) -> Response:
         response = make_response(event.request, status, to_tag=to_tag or f"{self.name}-totag")
-        if 200 <= status < 300 and event.request.method == "INVITE":
+        if status < 300 and event.request.method == "INVITE":
             response.headers.add("Contact", f"<{self.contact}>")
+            for value in event.request.headers.get_all("Record-Route"):  # 12.1.1
+                response.headers.add("Record-Route", value)
         for name, value in headers or ():
             response.headers.add(name, value)
         self.layer.send_response(response, self.net.now, event.transaction)

@@ -410,12 +410,12 @@ class ProxyRouter:
             return  # our CANCEL's 200, or a late response
         rc = branch.context
         if response.status < 200:
-            if response.status == 100:
-                return  # 16.7 item 3: 100 Trying is hop by hop
-            branch.provisional = True
+            branch.provisional = True  # any 1xx, 100 too, allows a CANCEL (9.1)
             if branch.cancel_pending:
                 self._send_cancel(branch, now)
-            elif rc.request.method == "INVITE" and not rc.cancelled:
+            if response.status == 100:
+                return  # 16.7 item 3: 100 Trying is hop by hop
+            if rc.request.method == "INVITE" and not branch.cancel_sent:
                 self._arm(branch, now + self.config.timer_c)  # 16.7 item 2: reset Timer C
             if not rc.answered:
                 self._send_upstream(rc, response)
