@@ -139,11 +139,12 @@ class ProxyRouter:
         return self.domains.is_this_server(request.uri)
 
     def _looped(self, request: Request) -> bool:
-        """16.3 item 4: one of our Vias below the top carries the branch we would compute
-        for this very request with the Via under it as top: a loop, not a spiral."""
+        """16.3 item 4: one of our Vias carries the branch we would compute for this very
+        request with the Via under it as top: a loop. A different branch is a spiral (the
+        request changed on the way, e.g. a new Request-URI) and goes on."""
         vias = request.via
         for i, via in enumerate(vias[:-1]):
-            if i == 0 or not self._is_our_via(via):
+            if not self._is_our_via(via):
                 continue
             branch = via.branch or ""
             if branch.startswith("z9hG4bK") and "." in branch:
