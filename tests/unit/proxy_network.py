@@ -10,6 +10,7 @@ the transaction layer, and its events to `ProxyCore.handle_event`.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,8 @@ class UserAgent:
         self.cseq = 0
         self.call_id = f"{name}-{secrets.token_hex(4)}"
         self.digest = DigestClient(name, "secret-" + name)
+        # Answers new requests as they arrive (status, headers), or leaves them to the test.
+        self.autoanswer: Callable[[RequestReceived], tuple[int, list[tuple[str, str]]] | None] | None = None
 
     @property
     def contact(self) -> str:
@@ -130,6 +133,7 @@ class Network:
     store: InMemoryBindingStore = field(default_factory=InMemoryBindingStore)
     proxy_out: list[tuple[bytes, Peer]] = field(default_factory=list)   # everything the proxy sent
     unanswered: list[bytes] = field(default_factory=list)               # datagrams to nowhere
+    sinks: dict[str, list[bytes]] = field(default_factory=dict)  # raw receivers, any port of a host
     registrar_config: RegistrarConfig = field(default_factory=RegistrarConfig)
 
     def __post_init__(self) -> None:
@@ -210,6 +214,11 @@ class Network:
                     moved = True
                 while (event := ua.layer.next_event()) is not None:
                     ua.events.append(event)
+                    if ua.autoanswer is not None and isinstance(event, RequestReceived) and event.transaction:
+                        answer = ua.autoanswer(event)
+                        if answer is not None:
+                            ua.answer(event, answer[0], headers=answer[1])
+                            moved = True
             if not moved:
                 return
         raise AssertionError("network did not settle")
@@ -217,6 +226,8 @@ class Network:
     def _deliver(self, source: Peer, data: bytes, dest: Peer) -> None:
         if (dest.host, dest.port) == (PROXY.host, PROXY.port):
             self.proxy_receive(data, Peer(source.host, source.port, "UDP", "udp0"))
+        elif dest.host in self.sinks:
+            self.sinks[dest.host].append(data)
         elif (dest.host, dest.port) in self.agents:
             ua = self.agents[(dest.host, dest.port)]
             ua.layer.receive(data, (source.host, source.port), self.now)

@@ -193,7 +193,12 @@ class ProxyRouter:
         request = context.request
         in_dialog = request.to is not None and request.to.tag is not None
         routes = request.route
-        if routes:  # a pre-loaded or dialog route: go where it says
+        if routes and not in_dialog:
+            # A pre-loaded Route to another host (16.4 allows it) would make this server
+            # a relay for anyone: refused, as Kamailio's default configuration does.
+            self._reject(context, ProxyError.PRELOADED_ROUTE)
+            return
+        if routes:  # the dialog's route set: go where it says
             peer = self._peer_for_route(routes[0])
             if peer is None:
                 self._reject(context, ProxyError.NO_ROUTE)
