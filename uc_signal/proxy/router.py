@@ -15,7 +15,7 @@ import hashlib
 import heapq
 import itertools
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..directory import Binding, UserDirectory
@@ -23,7 +23,7 @@ from ..local_domains import LocalDomains
 from ..registrar import LocationService, Registrar
 from ..sip import (DigestAuthenticator, NameAddr, ParseError, Request, Response, SipUri,
                    TransactionError, TransactionKey, Via, make_cancel, make_response)
-from ..transport.peer import Peer
+from ..transport.peer import STREAM_TRANSPORTS, Peer
 from ..application import RequestContext
 from .errors import REPLIES, ProxyError
 from .selection import best_response, prepare_upstream
@@ -86,7 +86,8 @@ class ProxyRouter:
     def __init__(self, sender: Sender, config: ProxyConfig, domains: LocalDomains,
                  location: LocationService, users: UserDirectory,
                  authenticators: Mapping[str, DigestAuthenticator],
-                 registrar: Registrar | None = None) -> None:
+                 registrar: Registrar | None = None,
+                 flow_alive: Callable[[str], bool] | None = None) -> None:
         self.sender = sender
         self.config = config
         self.domains = domains
@@ -94,6 +95,9 @@ class ProxyRouter:
         self.users = users
         self.authenticators = authenticators   # proxy mode (407), by realm
         self.registrar = registrar             # resolves GRUUs
+        # Whether a connection's flow token still has its connection (RFC 5626 5.3: a
+        # contact bound to a closed flow cannot be reached until the UA re-registers).
+        self.flow_alive = flow_alive
         self._contexts: dict[TransactionKey, ResponseContext] = {}
         self._branches: dict[TransactionKey, Branch] = {}
         self._cancels: set[TransactionKey] = set()
@@ -247,6 +251,9 @@ class ProxyRouter:
         groups: list[list[Destination]] = []
         last_q: float | None = None
         for binding in bindings:  # sorted by q, highest first
+            if binding.flow and binding.transport in STREAM_TRANSPORTS and self.flow_alive is not None \
+                    and not self.flow_alive(binding.flow):
+                continue
             destination = destination_for_binding(binding)
             if destination is None:
                 continue

@@ -57,7 +57,8 @@ class SipServer:
                                        secret=self._secret, listen=listen, now=self._clock(),
                                        registrar_config=self._registrar_config,
                                        applications=self._applications,
-                                       digest_algorithms=self._digest_algorithms)
+                                       digest_algorithms=self._digest_algorithms,
+                                       flow_alive=lambda token: self.manager.flow(token) is not None)
         log.info("SIP services for %s on %s: chain %s", self._domains, listen,
                  [app.name for app in self.services.core.chain])
         self._arm()
