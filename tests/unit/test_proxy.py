@@ -63,6 +63,8 @@ def test_fork_to_two_contacts_second_answers_and_first_is_cancelled() -> None:
     net.run()
     assert [r.status for r in alice.responses("INVITE") if r.status >= 200 and r.status != 407] == [200]
     assert bob2.requests("CANCEL") == []
+    net.advance(40, step=4)  # every transaction ends (Timers D, K, L, M...)
+    assert (net.core.router.pending, net.core.router.open_branches) == (0, 0)
 
 
 def test_q_groups_are_tried_highest_first() -> None:
@@ -229,6 +231,8 @@ def test_cancel_from_upstream_cancels_every_branch() -> None:
         bob.answer(incoming, 487)
     net.run()
     assert alice.final("INVITE").status == 487
+    net.advance(40, step=4)
+    assert (net.core.router.pending, net.core.router.open_branches) == (0, 0)
 
 
 def test_cancel_for_nothing_is_481() -> None:
@@ -258,6 +262,10 @@ def test_timer_c_cancels_ringing_branches_and_the_guard_ends_a_silent_one() -> N
     assert alice.responses("INVITE")[-1].status == 180  # bob2 has not answered its CANCEL
     net.advance(40, step=2)  # the CANCEL guard (64*T1) gives bob2's branch up as 408
     assert alice.final("INVITE").status == 487
+    # The router has let bob2's branch go; its INVITE client transaction stays in
+    # Proceeding in the layer, which has no way to abandon one (9.1's 64*T1).
+    assert (net.core.router.pending, net.core.router.open_branches) == (0, 0)
+    assert len(net.layer) >= 1
 
 
 def test_unreachable_contact_times_out_as_408() -> None:

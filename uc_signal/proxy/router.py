@@ -111,7 +111,7 @@ class ProxyRouter:
     def on_request(self, context: RequestContext) -> bool:
         request = context.request
         if request.method == "ACK":
-            self._forward_ack(request)
+            self._forward_ack(request, context.now)
             return True
         error = self._validate(request)
         if error is not None:
@@ -203,7 +203,7 @@ class ProxyRouter:
             self._reject(context, ProxyError.PRELOADED_ROUTE)
             return
         if routes:  # the dialog's route set: go where it says
-            peer = self._peer_for_route(routes[0])
+            peer = self._peer_for_route(routes[0], context.now)
             if peer is None:
                 self._reject(context, ProxyError.NO_ROUTE)
                 return
@@ -267,14 +267,14 @@ class ProxyRouter:
             return
         self._proxy(context, groups, record_route=not in_dialog and context.request.method in DIALOG_CREATING)
 
-    def _peer_for_route(self, route: NameAddr) -> Peer | None:
+    def _peer_for_route(self, route: NameAddr, now: float) -> Peer | None:
         try:
             uri = route.uri
         except ParseError:
             return None
         if not isinstance(uri, SipUri):
             return None
-        binding = self.location.find_contact(route.uri_text, 0.0) if uri.user else None
+        binding = self.location.find_contact(route.uri_text, now) if uri.user else None
         destination = destination_for_binding(binding) if binding else None
         return destination.peer if destination else peer_for_uri(uri)
 
@@ -383,7 +383,7 @@ class ProxyRouter:
         host = f"[{host}]" if ":" in host else host
         return f"sip:{host}:{port};transport={transport.lower()};lr"
 
-    def _forward_ack(self, ack: Request) -> None:
+    def _forward_ack(self, ack: Request, now: float) -> None:
         """An ACK to a 2xx is proxied statelessly along its Route (16.11 / 16.6)."""
         try:
             if ack.max_forwards == 0 or self._looped(ack):
@@ -392,9 +392,9 @@ class ProxyRouter:
             routes = ack.route
             uri = ack.uri
             if routes:
-                peer = self._peer_for_route(routes[0])
+                peer = self._peer_for_route(routes[0], now)
             elif isinstance(uri, SipUri) and not self.domains.is_domain(uri.host):
-                binding = self.location.find_contact(ack.uri_text, 0.0)
+                binding = self.location.find_contact(ack.uri_text, now)
                 destination = destination_for_binding(binding) if binding else None
                 peer = destination.peer if destination else peer_for_uri(uri)
             else:
@@ -449,7 +449,7 @@ class ProxyRouter:
 
     def on_branch_failed(self, transaction: TransactionKey, status: int, now: float) -> None:
         """Timer B/F (408) or a transport error (503) for a branch (16.7 item 4, 8.1.3.1)."""
-        branch = self._branches.get(transaction)
+        branch = self._branches.pop(transaction, None)  # over for the router
         if branch is None or branch.done:
             return
         branch.final = make_response(branch.request, status)
@@ -562,18 +562,17 @@ class ProxyRouter:
 
     # --- bookkeeping -------------------------------------------------------------------------------
 
-    def forget(self, transaction: TransactionKey) -> None:
-        """A transaction ended: drop what referred to it."""
+    def forget(self, transaction: TransactionKey, now: float) -> None:
+        """A transaction ended: drop what referred to it. A branch whose client
+        transaction ended without a final response counts as a 408 first."""
         self._cancels.discard(transaction)
-        branch = self._branches.get(transaction)
-        if branch is not None and branch.done:
-            del self._branches[transaction]
-        rc = self._contexts.get(transaction)
-        if rc is not None and rc.answered:
-            del self._contexts[transaction]
-            for b in rc.branches:
-                if b.key is not None and b.done:
-                    self._branches.pop(b.key, None)
+        branch = self._branches.pop(transaction, None)
+        if branch is not None and not branch.done:
+            branch.final = make_response(branch.request, 408)
+            branch.deadline = None
+            branch.context.finals.append(branch.final)
+            self._maybe_finish(branch.context, now)
+        self._contexts.pop(transaction, None)
 
     def _reject(self, context: RequestContext, error: ProxyError,
                 headers: list[tuple[str, str]] | None = None) -> None:
@@ -587,6 +586,11 @@ class ProxyRouter:
     def pending(self) -> int:
         """Requests being proxied (tests, metrics)."""
         return len(self._contexts)
+
+    @property
+    def open_branches(self) -> int:
+        """Client transactions the router still follows (tests, metrics)."""
+        return len(self._branches)
 
 
 def _loop_key(request: Request, top_via: Via) -> str:
