@@ -212,6 +212,35 @@ def test_in_dialog_bye_follows_record_route() -> None:
     assert alice.final("BYE").status == 200
 
 
+def test_the_callee_hangs_up_along_the_record_route() -> None:
+    net = Network()
+    alice = net.agent("alice", "192.0.2.10")
+    bob = net.agent("bob", "192.0.2.20")
+    bob.register()
+    authenticated_invite(net, alice, BOB)
+    [incoming] = bob.requests("INVITE")
+    bob.answer(incoming, 200)
+    net.run()
+    route = incoming.request.headers.get("Record-Route")
+    assert route is not None
+    # bob's BYE: Request-URI alice's Contact, Route = the record-route, tags swapped.
+    raw = (f"BYE {alice.contact} SIP/2.0\r\n"
+           f"Via: SIP/2.0/UDP {bob.address.host}:5060;branch={new_branch()};rport\r\n"
+           f"Route: {route}\r\nMax-Forwards: 70\r\n"
+           f"From: <sip:bob@{DOMAIN}>;tag=bob-totag\r\nTo: <sip:alice@{DOMAIN}>;tag=alice-tag\r\n"
+           f"Call-ID: {alice.call_id}\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n")
+    bye = parse_message(raw.encode())
+    assert isinstance(bye, Request)
+    bob.send(bye)
+    net.run()
+    [got] = alice.requests("BYE")  # not challenged although From is local: in a dialog
+    assert got.request.uri_text == alice.contact
+    assert got.request.headers.get("Route") is None
+    alice.answer(got, 200)
+    net.run()
+    assert bob.final("BYE").status == 200
+
+
 def test_cancel_from_upstream_cancels_every_branch() -> None:
     net = Network()
     alice = net.agent("alice", "192.0.2.10")
