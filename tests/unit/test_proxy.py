@@ -359,3 +359,23 @@ def _client_key(ua: UserAgent, invite: Request):  # type: ignore[no-untyped-def]
     from uc_signal.sip.transaction_layer import client_key
     return client_key(invite)
 
+
+
+def test_no_relay_for_preloaded_routes_or_dialogs_not_through_us() -> None:
+    net = Network()
+    carol = net.agent("carol", "192.0.2.30", user=False)
+    net.agent("dave", "192.0.2.40", user=False)  # a foreign host the requests aim at
+    cases = [
+        # out of a dialog, a Route to another host
+        ("OPTIONS", BOB, "Route: <sip:192.0.2.40;lr>\r\n", None, 403),
+        # in a dialog (To tag) but without our Route: not a dialog we Record-Routed
+        ("BYE", "sip:dave@192.0.2.40", "", "x", 403),
+        ("BYE", "sip:dave@192.0.2.40", "Route: <sip:192.0.2.40;lr>\r\n", "x", 403),
+    ]
+    for method, uri, extra, to_tag, status in cases:
+        request = carol.request(method, uri, extra=extra, to_tag=to_tag, to=BOB)
+        request.headers.set("From", "<sip:carol@example.net>;tag=c1")
+        carol.send(request)
+        net.run()
+        assert carol.final(method).status == status, (method, extra)
+    assert net.agents[("192.0.2.40", 5060)].events == []

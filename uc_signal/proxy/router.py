@@ -104,7 +104,7 @@ class ProxyRouter:
         self._timers: list[tuple[float, int, Branch]] = []
         self._order = itertools.count()
         self._branch_salt = secrets.token_hex(4)
-        self._ours = {(h.lower(), p) for h, p in config.listen.values()}
+        self._ours = {(h.lower().strip("[]"), p) for h, p in config.listen.values()}
 
     # --- the chain ------------------------------------------------------------------------------
 
@@ -117,8 +117,7 @@ class ProxyRouter:
         if error is not None:
             self._reject(context, error)
             return True
-        self._process_routes(request)
-        self._route(context)
+        self._route(context, through_us=self._process_routes(request))
         return True
 
     # --- 16.3 validation ------------------------------------------------------------------------
@@ -158,9 +157,11 @@ class ProxyRouter:
 
     # --- 16.4 Route processing ------------------------------------------------------------------
 
-    def _process_routes(self, request: Request) -> None:
+    def _process_routes(self, request: Request) -> bool:
         """Take our own Route entries off the top (loose routing); undo a strict router's
-        rewrite when the Request-URI is one we Record-Routed (16.4)."""
+        rewrite when the Request-URI is one we Record-Routed (16.4). True when the request
+        was routed through us: one of our own Route entries was in it."""
+        through_us = False
         uri = request.uri
         if isinstance(uri, SipUri) and uri.lr and self._is_our_uri(uri):
             routes = request.route
@@ -168,11 +169,14 @@ class ProxyRouter:
                 last = request.headers.values("Route")[-1]
                 request.uri = routes[-1].uri_text
                 _drop_last_route(request, last)
+                through_us = True
         for _ in range(8):
             routes = request.route
             if not routes or not self._is_ours(routes[0]):
                 break
             request.headers.pop_first("Route")
+            through_us = True
+        return through_us
 
     def _is_ours(self, route: NameAddr) -> bool:
         try:
@@ -184,22 +188,21 @@ class ProxyRouter:
     def _is_our_uri(self, uri: object) -> bool:
         if not isinstance(uri, SipUri) or uri.user is not None:
             return False
-        host = uri.host.lower().strip("[]")
-        return (any(host == h.strip("[]") and (uri.port or 5060) == p for h, p in self._ours)
-                or self.domains.is_this_server(uri))
+        return (uri.host.lower().strip("[]"), uri.port or 5060) in self._ours or self.domains.is_this_server(uri)
 
     def _is_our_via(self, via: Via) -> bool:
-        return (via.host.lower().strip("[]"), via.port or 5060) in {(h.strip("[]"), p) for h, p in self._ours}
+        return (via.host.lower().strip("[]"), via.port or 5060) in self._ours
 
     # --- 16.5 targets ------------------------------------------------------------------------------
 
-    def _route(self, context: RequestContext) -> None:
+    def _route(self, context: RequestContext, *, through_us: bool) -> None:
         request = context.request
         in_dialog = request.to is not None and request.to.tag is not None
         routes = request.route
-        if routes and not in_dialog:
-            # A pre-loaded Route to another host (16.4 allows it) would make this server
-            # a relay for anyone: refused, as Kamailio's default configuration does.
+        if routes and not (in_dialog and through_us):
+            # A Route to another host that does not come from a dialog we Record-Routed
+            # (16.4 allows pre-loaded routes) would make this server a relay for anyone:
+            # refused, as Kamailio's default configuration does.
             self._reject(context, ProxyError.PRELOADED_ROUTE)
             return
         if routes:  # the dialog's route set: go where it says
@@ -225,7 +228,9 @@ class ProxyRouter:
             self._proxy(context, [[Destination(request.uri_text, destination.routes, destination.peer)]],
                         record_route=False)
             return
-        if not in_dialog and not self._from_local(request):
+        if not (self._from_local(request) if not in_dialog else through_us):
+            # Out of a dialog only a local caller may reach a foreign target; in a dialog
+            # only along our own Record-Route (an in-dialog request is not challenged).
             self._reject(context, ProxyError.RELAYING_FORBIDDEN)
             return
         peer = peer_for_uri(uri)
@@ -388,17 +393,19 @@ class ProxyRouter:
         try:
             if ack.max_forwards == 0 or self._looped(ack):
                 return
-            self._process_routes(ack)
+            through_us = self._process_routes(ack)
             routes = ack.route
             uri = ack.uri
+            peer: Peer | None = None
             if routes:
-                peer = self._peer_for_route(routes[0], now)
+                peer = self._peer_for_route(routes[0], now) if through_us else None
             elif isinstance(uri, SipUri) and not self.domains.is_domain(uri.host):
                 binding = self.location.find_contact(ack.uri_text, now)
                 destination = destination_for_binding(binding) if binding else None
-                peer = destination.peer if destination else peer_for_uri(uri)
-            else:
-                peer = None
+                if destination is not None:
+                    peer = destination.peer
+                elif through_us:
+                    peer = peer_for_uri(uri)
             top = ack.top_via
             if peer is None or top is None:
                 return
