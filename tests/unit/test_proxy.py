@@ -58,6 +58,7 @@ def test_fork_to_two_contacts_second_answers_and_first_is_cancelled() -> None:
     assert len(alice.final("INVITE").via) == 1  # the proxy's own Via came off
     [cancel] = bob1.requests("CANCEL")
     assert cancel.cancels == in1.transaction
+    assert cancel.request.headers.get("Reason") == 'SIP;cause=200;text="Call completed elsewhere"'
     bob1.answer(cancel, 200)
     bob1.answer(in1, 487)
     net.run()

@@ -55,6 +55,7 @@ class Branch:
     final: Response | None = None
     cancel_pending: bool = False
     cancel_sent: bool = False
+    cancel_reason: str | None = None   # RFC 3326 Reason for the CANCEL
     deadline: float | None = None   # Timer C, or the CANCEL guard
 
     @property
@@ -446,12 +447,13 @@ class ProxyRouter:
             rc.got_2xx = True
             self._send_upstream(rc, response)  # 16.7 item 5: every 2xx goes up
             if rc.request.method == "INVITE":
-                self._cancel_branches(rc, now)  # 16.7 item 10
+                # 16.7 item 10; RFC 3326 so the other phones do not show a missed call
+                self._cancel_branches(rc, now, 'SIP;cause=200;text="Call completed elsewhere"')
             rc.answered = True
             return
         rc.finals.append(response)
         if response.status >= 600 and rc.request.method == "INVITE":
-            self._cancel_branches(rc, now)
+            self._cancel_branches(rc, now, f'SIP;cause={response.status};text="{_quotable(response.reason)}"')
         self._maybe_finish(rc, now)
 
     def on_branch_failed(self, transaction: TransactionKey, status: int, now: float) -> None:
@@ -508,20 +510,22 @@ class ProxyRouter:
 
     # --- CANCEL (9.2, 16.10) -------------------------------------------------------------------------
 
-    def cancel(self, invite: TransactionKey, now: float) -> None:
-        """CANCEL from upstream: cancel every pending branch; no new branches."""
+    def cancel(self, invite: TransactionKey, now: float, reason: str | None = None) -> None:
+        """CANCEL from upstream: cancel every pending branch (passing its Reason on, RFC
+        3326); no new branches."""
         rc = self._contexts.get(invite)
         if rc is None:
             return
         rc.waiting.clear()
-        self._cancel_branches(rc, now)
+        self._cancel_branches(rc, now, reason)
 
-    def _cancel_branches(self, rc: ResponseContext, now: float) -> None:
+    def _cancel_branches(self, rc: ResponseContext, now: float, reason: str | None = None) -> None:
         rc.cancelled = True
         rc.waiting.clear()
         for branch in rc.branches:
             if branch.done or branch.key is None:
                 continue
+            branch.cancel_reason = reason
             if branch.provisional:
                 self._send_cancel(branch, now)
             else:
@@ -531,8 +535,11 @@ class ProxyRouter:
     def _send_cancel(self, branch: Branch, now: float) -> None:
         branch.cancel_pending = False
         branch.cancel_sent = True
+        cancel = make_cancel(branch.request)
+        if branch.cancel_reason:
+            cancel.headers.add("Reason", branch.cancel_reason)
         try:
-            key = self.sender.send_request(make_cancel(branch.request), branch.peer)
+            key = self.sender.send_request(cancel, branch.peer)
         except TransactionError:
             return
         if key is not None:
@@ -607,6 +614,10 @@ def _loop_key(request: Request, top_via: Via) -> str:
     text = "|".join((request.uri_text, (to.tag or "") if to else "", (sender.tag or "") if sender else "",
                      request.call_id or "", str(cseq.seq if cseq else ""), str(top_via)))
     return hashlib.blake2s(text.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
+
+
+def _quotable(text: str) -> str:
+    return text.replace("\\", "").replace('"', "")
 
 
 def _drop_last_route(request: Request, last: str) -> None:
