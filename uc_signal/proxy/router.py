@@ -427,9 +427,16 @@ class ProxyRouter:
             self._forward_stray(response)
             return
         branch = self._branches.get(transaction)
-        if branch is None or branch.done:
-            return  # our CANCEL's 200, or a late response
+        if branch is None:
+            return  # our CANCEL's 200, or a branch already given up
         rc = branch.context
+        if branch.done:
+            if 200 <= response.status < 300 and branch.final is not None and branch.final.status < 300:
+                # The UAS retransmits its 2xx until the ACK comes (13.3.1.4); the client
+                # transaction passes each one up (RFC 6026 7.2) and each goes on upstream,
+                # the proxy being stateless for them.
+                self._send_upstream(rc, response)
+            return  # any other late response
         if response.status < 200:
             branch.provisional = True  # any 1xx, 100 too, allows a CANCEL (9.1)
             if branch.cancel_pending:
