@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator
 
+from .. import _sipscan
 from .grammar import split_commas
 from .parse_error import ParseError
 
@@ -58,11 +59,8 @@ LIST_HEADERS = frozenset({
 })
 
 
-# Exact spellings seen on the wire (canonical and compact) -> key, to skip lower().
-EXACT_KEYS: dict[str, str] = {name: name.lower() for name in _KNOWN}
-EXACT_KEYS.update({short: long.lower() for short, long in COMPACT_FORMS.items()})
-EXACT_KEYS.update({"Call-Id": "call-id", "Cseq": "cseq", "Www-Authenticate": "www-authenticate",
-                   "Content-length": "content-length", "Content-type": "content-type"})
+# The scanner keys the commonest headers itself (enum sip_header_id); the rest by this table.
+_sipscan.configure(_KEYS, ParseError)
 _MISSING = object()
 
 
