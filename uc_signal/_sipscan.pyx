@@ -399,6 +399,19 @@ cdef list _build_auth(cls, View *v, sip_auth_item_t *items, int n):
     return out
 
 
+def field_values(list fields, str key):
+    """The raw values of the (key, name, value) fields with this key, in order: the loop
+    under Headers.typed()."""
+    cdef list out = []
+    cdef tuple field
+    cdef object k
+    for field in fields:
+        k = field[0]
+        if k is key or k == key:
+            out.append(field[2])
+    return out
+
+
 def is_token(str text):
     """token (RFC 3261 25.1): one or more of alphanum - . ! % * _ + ` ' ~."""
     cdef View v

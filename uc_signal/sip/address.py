@@ -92,17 +92,16 @@ class Contact(NameAddr):
 
     @classmethod
     def parse(cls, text: str) -> Contact:
-        if text.strip() == "*":
+        if "*" in text and text.strip() == "*":
             return cls.star()
-        addr = super().parse(text)
+        addr = _sipscan.parse_name_addr(cls, text)
         params = addr.params
         if params:
-            assert isinstance(addr, Contact)
             if "expires" in params:
                 addr.expires  # validate now: RFC 4475 3.1.2.4
             if "q" in params:
                 addr.q
-        return addr  # type: ignore[return-value]
+        return addr
 
     @classmethod
     def star(cls) -> Contact:

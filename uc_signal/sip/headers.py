@@ -152,22 +152,18 @@ class Headers:
         if value is not _MISSING:
             return value
         parser, mode = TYPED_PARSERS[key]
+        raws = _sipscan.field_values(self._fields, key)
         if mode == "one":
-            value = None
-            for k, _, raw in self._fields:
-                if k == key:
-                    value = parser(raw)
-                    break
+            value = parser(raws[0]) if raws else None
         elif mode == "list":
             value = []
-            for k, _, raw in self._fields:
-                if k == key:
-                    if "," in raw or not raw:
-                        value.extend(parser(element) for element in _split_checked(raw, key))
-                    else:
-                        value.append(parser(raw))
+            for raw in raws:
+                if "," in raw or not raw:
+                    value.extend(parser(element) for element in _split_checked(raw, key))
+                else:
+                    value.append(parser(raw))
         else:
-            value = [item for k, _, raw in self._fields if k == key for item in parser(raw)]
+            value = [item for raw in raws for item in parser(raw)]
         self._typed[key] = value
         return value
 
