@@ -9,7 +9,7 @@ otherwise, so spans cut at ASCII delimiters decode back to the same characters.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from libc.stdint cimport int64_t, uint32_t
+from libc.stdint cimport uint32_t
 from libc.string cimport memcmp
 
 from uc_signal.includes.sip_scan cimport *
@@ -50,9 +50,11 @@ cdef tuple _SPELLING_BYTES = tuple(name.encode() if name else b"" for _, name in
 cdef dict _OTHER_KEYS = {}  # lower-case name -> key, for names outside the C enum
 ParseError = ValueError
 
-DEF FIELDS_ON_STACK = 48
-DEF PARAMS_ON_STACK = 24
-DEF AUTH_ON_STACK = 32
+cdef enum:
+    # Array sizes on the C stack; bigger messages and values take one heap array.
+    FIELDS_ON_STACK = 48
+    PARAMS_ON_STACK = 24
+    AUTH_ON_STACK = 32
 
 
 def configure(dict keys, error_class):
