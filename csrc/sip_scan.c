@@ -16,44 +16,20 @@
 #define C_HEX6 64u   /* hex digits : . (IPv6 reference) */
 #define C_T68 128u   /* token68: alphanum - . _ ~ + / */
 
-static uint8_t cls[256];
-static int cls_ready;
-
-static void init_classes(void)
-{
-    const char *token_extra = "-.!%*_+`'~";
-    for (int c = 0; c < 256; c++) {
-        uint8_t k = 0;
-        int alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-        int digit = c >= '0' && c <= '9';
-        if (alpha || digit || (c && strchr(token_extra, c)))
-            k |= C_TOKEN;
-        if (c == ' ' || c == '\t')
-            k |= C_WSP;
-        if (digit)
-            k |= C_DIGIT;
-        if (alpha)
-            k |= C_ALPHA;
-        if (alpha || digit || c == '+' || c == '.' || c == '-')
-            k |= C_SCHEME;
-        if (alpha || digit || c == '-' || c == '_' || c == '.')
-            k |= C_HOST;
-        if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.')
-            k |= C_HEX6;
-        if (alpha || digit || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/')
-            k |= C_T68;
-        cls[c] = k;
-    }
-    cls_ready = 1;
-}
+/* cls[c]: the classes of octet c (generated from the definitions above; octets >= 0x80
+ * are in none). */
+static const uint8_t cls[256] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0x00 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0x10 */
+    0x02, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x91, 0x00, 0xb1, 0xf1, 0x80, /* 0x20 */
+    0xf5, 0xf5, 0xf5, 0xf5, 0xf5, 0xf5, 0xf5, 0xf5, 0xf5, 0xf5, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0x30 */
+    0x00, 0xf9, 0xf9, 0xf9, 0xf9, 0xf9, 0xf9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, /* 0x40 */
+    0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0x00, 0x00, 0x00, 0x00, 0xa1, /* 0x50 */
+    0x01, 0xf9, 0xf9, 0xf9, 0xf9, 0xf9, 0xf9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, /* 0x60 */
+    0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0xb9, 0x00, 0x00, 0x00, 0x81, 0x00, /* 0x70 */
+};
 
 #define IS(c, k) (cls[(uint8_t)(c)] & (k))
-
-static inline void ready(void)
-{
-    if (!cls_ready)
-        init_classes();
-}
 
 static inline size_t skip_wsp(const char *b, size_t len, size_t p)
 {
@@ -136,7 +112,6 @@ static size_t skip_quoted(const char *b, size_t len, size_t p, int *escaped)
 
 int sip_is_token(const char *buf, size_t len)
 {
-    ready();
     return len > 0 && skip_token(buf, len, 0) == len;
 }
 
@@ -194,7 +169,6 @@ static size_t scan_version(const char *b, size_t len, size_t p)
 
 int sip_scan_start_line(const char *buf, size_t len, sip_start_line_t *out)
 {
-    ready();
     /* Request-Line */
     size_t p = skip_token(buf, len, 0);
     if (p > 0 && p < len && buf[p] == ' ') {
@@ -382,7 +356,6 @@ static int64_t plain_length(const char *b, size_t a, size_t e)
 int sip_scan_head(const char *buf, size_t len, sip_head_t *out, sip_field_t *fields,
                   size_t cap, int *reason)
 {
-    ready();
     if (len > SIP_SCAN_MAX_LEN)
         return fail(reason, SIP_ERR_TOO_LONG, UC_ERR_MALFORMED);
     int folded;
@@ -446,7 +419,6 @@ int sip_scan_head(const char *buf, size_t len, sip_head_t *out, sip_field_t *fie
 int sip_scan_params(const char *buf, size_t len, size_t pos, sip_param_t *params, size_t cap,
                     uint32_t *needed, int *reason)
 {
-    ready();
     size_t p = pos;
     uint32_t n = 0;
     while (p < len) {
@@ -499,7 +471,6 @@ int sip_scan_params(const char *buf, size_t len, size_t pos, sip_param_t *params
 int sip_scan_via(const char *buf, size_t len, sip_via_t *out, sip_param_t *params, size_t cap,
                  int *reason)
 {
-    ready();
     if (len > SIP_SCAN_MAX_LEN)
         return fail(reason, SIP_ERR_TOO_LONG, UC_ERR_MALFORMED);
     size_t p = skip_wsp(buf, len, 0), a;
@@ -624,7 +595,6 @@ static size_t scan_name_addr_head(const char *b, size_t len, sip_name_addr_t *ou
 int sip_scan_name_addr(const char *buf, size_t len, sip_name_addr_t *out, sip_param_t *params,
                        size_t cap, int *reason)
 {
-    ready();
     out->n_params = 0;
     if (len > SIP_SCAN_MAX_LEN)
         return fail(reason, SIP_ERR_TOO_LONG, UC_ERR_MALFORMED);
@@ -657,7 +627,6 @@ int sip_scan_name_addr(const char *buf, size_t len, sip_name_addr_t *out, sip_pa
 int sip_scan_cseq(const char *buf, size_t len, uint32_t *seq, sip_span_t *digits,
                   sip_span_t *method, int *reason)
 {
-    ready();
     size_t p = skip_wsp(buf, len, 0), d = p;
     uint64_t v = 0;
     while (p < len && IS(buf[p], C_DIGIT)) {
@@ -754,7 +723,6 @@ static inline int ascii_space(char c)
 int sip_scan_auth(const char *buf, size_t len, sip_auth_item_t *items, size_t cap,
                   uint32_t *needed, int *reason)
 {
-    ready();
     if (len > SIP_SCAN_MAX_LEN)
         return fail(reason, SIP_ERR_TOO_LONG, UC_ERR_MALFORMED);
     size_t end = len;
