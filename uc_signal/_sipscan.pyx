@@ -198,24 +198,29 @@ cdef tuple _build_head(const char *buf, sip_head_t *head, sip_field_t *fields, i
     return (start, out, bad_line, head.content_length)
 
 
-def scan_head(bytes head):
+def scan_head(head):
     """The header block (no final CRLFCRLF): ((kind, a, b, c), fields, bad_line,
     content_length). kind 1: (method, uri, version); 2: (version, status, reason); 0: the
     start line is malformed and `a` is it (unfolded). fields: (key, name, value) per
     well-formed line; bad_line: the first malformed one or None; content_length: the
     value, -1 absent, -2 not one plain value (decide from the fields)."""
+    if type(head) is not bytes:
+        head = bytes(head)  # bytearray, memoryview
     return _scan_head(head, len(head))
 
 
-def scan_message(bytes data):
+def scan_message(data):
     """One whole message: scan_head()'s tuple and the body (RFC 3261 7.5: leading CRLFs
     skipped; the head ends at the first CRLFCRLF, or at the end less one CRLF)."""
     cdef sip_message_span_t sp
-    cdef const char *buf = data
+    if type(data) is not bytes:
+        data = bytes(data)  # bytearray, memoryview
+    cdef bytes octets = data
+    cdef const char *buf = octets
     sip_split_message(buf, len(data), &sp)
     if sp.head_len == 0:
         raise ParseError("empty message")
-    return _scan_head(buf + sp.head_off, sp.head_len) + (data[sp.body_off:],)
+    return _scan_head(buf + sp.head_off, sp.head_len) + (octets[sp.body_off:],)
 
 
 # ---- typed values ----

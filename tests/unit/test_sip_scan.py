@@ -306,3 +306,10 @@ def test_typed_errors(parse, value: str, reason: str) -> None:  # type: ignore[n
     with pytest.raises(ParseError) as info:
         parse(value)
     assert info.value.status_hint == 400 and info.value.reason.startswith(reason)
+
+
+def test_bytes_like_input_parses_like_bytes() -> None:
+    data = (b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+            b"Content-Length: 2\r\n\r\nhi")
+    assert parse_message(bytearray(data)) == parse_message(memoryview(data)) == parse_message(data)
+    assert parse_head(bytearray(data[:data.index(b"\r\n\r\n")])).headers == parse_message(data).headers

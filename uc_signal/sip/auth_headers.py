@@ -1,8 +1,9 @@
 """Authorization, Proxy-Authorization (credentials) and WWW-Authenticate,
 Proxy-Authenticate (challenges): RFC 3261 20.7, 20.27, 20.28, 20.44, 22.4; RFC 7616 params.
 
-This file only reads and writes the header syntax: `scheme auth-param, auth-param...`.
-Parameter values are stored unquoted; which ones were quoted is remembered so the header
+This file only reads and writes the header syntax: `scheme auth-param, auth-param...`
+(or `scheme token68`; several challenges may share a line, RFC 7235 4.1), scanned by
+csrc/sip_scan.c (`sip_scan_auth`). Parameter values are stored unquoted; which ones were quoted is remembered so the header
 serialises as it came. Computing and checking digests belongs to the layer above.
 An unknown scheme still parses (RFC 4475 3.3.7: the server ignores it and challenges).
 """
