@@ -48,6 +48,9 @@ cdef tuple _SPELLING_BYTES = tuple(name.encode() if name else b"" for _, name in
 # Set by configure() when uc_signal.sip.headers loads (this module imports nothing of
 # uc_signal.sip, which imports it).
 cdef dict _OTHER_KEYS = {}  # lower-case name -> key, for names outside the C enum
+cdef dict _TYPED_PARSERS = {}  # key -> (parser, mode): headers.TYPED_PARSERS
+cdef object _split_checked = None  # headers._split_checked
+cdef object _MISSING = object()
 ParseError = ValueError
 
 cdef enum:
@@ -57,11 +60,14 @@ cdef enum:
     AUTH_ON_STACK = 32
 
 
-def configure(dict keys, error_class):
-    """Give the scanner headers.py's name -> key table and the ParseError class."""
-    global _OTHER_KEYS, ParseError
+def configure(dict keys, error_class, dict typed_parsers, split_checked):
+    """Give the scanner headers.py's name -> key table, typed-parser table and list
+    splitter, and the ParseError class."""
+    global _OTHER_KEYS, ParseError, _TYPED_PARSERS, _split_checked
     _OTHER_KEYS = keys
     ParseError = error_class
+    _TYPED_PARSERS = typed_parsers
+    _split_checked = split_checked
 
 
 cdef inline str _head_str(const char *buf, sip_span_t s):
@@ -406,17 +412,50 @@ cdef list _build_auth(cls, View *v, sip_auth_item_t *items, int n):
     return out
 
 
-def field_values(list fields, str key):
-    """The raw values of the (key, name, value) fields with this key, in order: the loop
-    under Headers.typed()."""
-    cdef list out = []
+# ---- Headers.typed() ----
+
+def headers_typed(self, str name):
+    """Parsed value: a list for list headers, else the first field's value or None.
+
+    Raises ParseError (status hint 400) if the header is malformed. (Headers.typed: the
+    lookup every typed accessor makes, here because it runs once per header read.)
+    """
+    cdef dict cache = self._typed
+    key = _OTHER_KEYS.get(name)
+    if key is None:
+        lower = name.lower()
+        key = _OTHER_KEYS.get(lower, lower)
+    value = cache.get(key, _MISSING)
+    if value is not _MISSING:
+        return value
+    parser, mode = _TYPED_PARSERS[key]
+    cdef list fields = self._fields
     cdef tuple field
-    cdef object k
-    for field in fields:
-        k = field[0]
-        if k is key or k == key:
-            out.append(field[2])
-    return out
+    cdef list items
+    if mode == "one":
+        value = None
+        for field in fields:
+            if field[0] == key:
+                value = parser(field[2])
+                break
+    elif mode == "list":
+        items = []
+        for field in fields:
+            if field[0] == key:
+                raw = field[2]
+                if "," in raw or not raw:
+                    items.extend([parser(element) for element in _split_checked(raw, key)])
+                else:
+                    items.append(parser(raw))
+        value = items
+    else:
+        items = []
+        for field in fields:
+            if field[0] == key:
+                items.extend(parser(field[2]))
+        value = items
+    cache[key] = value
+    return value
 
 
 def is_token(str text):
