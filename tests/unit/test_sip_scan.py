@@ -313,3 +313,13 @@ def test_bytes_like_input_parses_like_bytes() -> None:
             b"Content-Length: 2\r\n\r\nhi")
     assert parse_message(bytearray(data)) == parse_message(memoryview(data)) == parse_message(data)
     assert parse_head(bytearray(data[:data.index(b"\r\n\r\n")])).headers == parse_message(data).headers
+
+
+def test_scanner_keys_agree_with_header_key_for_every_known_name() -> None:
+    # The C enum of names and _sipscan's table of keys must stay in step with headers.py.
+    from uc_signal.sip.headers import CANONICAL, COMPACT_FORMS, header_key
+    names = list(CANONICAL.values()) + list(COMPACT_FORMS) + [n.upper() for n in COMPACT_FORMS]
+    names += [n.upper() for n in CANONICAL.values()] + [n.lower() for n in CANONICAL.values()]
+    head = b"OPTIONS sip:a@b SIP/2.0\r\n" + b"".join(f"{n}: x\r\n".encode() for n in names)
+    msg = parse_head(head[:-2])
+    assert [(k, n) for k, n, _ in msg.headers._fields] == [(header_key(n), n) for n in names]
