@@ -73,4 +73,4 @@ bench: build
 	@set -e; for b in benchmarks/media_kernels.py benchmarks/jitter_traces.py; do $(VPY) $$b --quick; done
 
 clean:
-	rm -rf build uc_media/_core.c uc_media/_core*.so
+	rm -rf build uc_media/_core.c uc_media/_core*.so uc_signal/_sipscan.c uc_signal/_sipscan*.so

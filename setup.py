@@ -1,4 +1,6 @@
-"""Build the one compiled extension, uc_media._core, from Cython over csrc/*.c.
+"""Build the two compiled extensions from Cython over csrc/*.c: uc_media._core (the media
+engine: every csrc/*.c but the SIP scanner) and uc_signal._sipscan (signaling's SIP
+scanner, csrc/sip_scan.c; no system libraries).
 
 System libraries are found with pkg-config; a missing one stops the build with one line
 naming the Debian/Ubuntu package that provides it. libsrtp2 is the exception: it is linked
@@ -29,6 +31,9 @@ SYSTEM_LIBRARIES = {
 # libsrtp2 over OpenSSL, static, built by scripts/build-libsrtp2-openssl.sh.
 LIBSRTP2_OPENSSL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "build", "libsrtp2-openssl")
 LIBSRTP2_ARCHIVE = os.path.join(LIBSRTP2_OPENSSL, "lib", "libsrtp2.a")
+
+# csrc/ files that belong to uc_signal._sipscan, not to the media engine.
+SIP_SCAN_SOURCES = ["csrc/sip_scan.c"]
 
 # The C core must compile clean under these; see docs/architecture.md.
 STRICT_CFLAGS = ["-std=gnu99", "-O2", "-Wall", "-Wextra", "-Werror"]
@@ -67,12 +72,23 @@ def core_extension() -> Extension:
     cflags, libs = srtp_cflags + cflags, srtp_libs + libs
     return Extension(
         "uc_media._core",
-        sources=["uc_media/_core.pyx", *sorted(glob.glob("csrc/*.c"))],
+        sources=["uc_media/_core.pyx",
+                 *sorted(set(glob.glob("csrc/*.c")) - set(SIP_SCAN_SOURCES))],
         include_dirs=["csrc"],
         # Rebuild when a header or the libsrtp2 archive changes, not only a .c file.
         depends=[*sorted(glob.glob("csrc/*.h")), LIBSRTP2_ARCHIVE],
         extra_compile_args=cflags + ["-O2"],
         extra_link_args=libs,
+    )
+
+
+def sip_scan_extension() -> Extension:
+    return Extension(
+        "uc_signal._sipscan",
+        sources=["uc_signal/_sipscan.pyx", *SIP_SCAN_SOURCES],
+        include_dirs=["csrc"],
+        depends=["csrc/sip_scan.h", "csrc/uc_errors.h"],
+        extra_compile_args=["-O2"],
     )
 
 
@@ -98,7 +114,7 @@ class build_ext_strict(build_ext):
 
 setup(
     ext_modules=cythonize(
-        [core_extension()],
+        [core_extension(), sip_scan_extension()],
         compiler_directives={"language_level": "3", "embedsignature": True},
         include_path=["uc_media"],
     ),

@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import re
 
-from .grammar import (QUOTED, SIMPLE_PARAMS, TOKEN, Params, format_params, parse_params, parse_uint, quote,
-                      split_simple_params, unquote)
+from .. import _sipscan
+from .grammar import Params, format_params, parse_uint, quote, unquote
 from .parse_error import ParseError
 from .uri import Uri, parse_uri
 
-_NAME_ADDR_RE = re.compile(
-    rf"[ \t]*(?:({QUOTED})|({TOKEN}(?:[ \t]+{TOKEN})*))?[ \t]*<([A-Za-z][A-Za-z0-9+.\-]*:[^<>\s]*)>[ \t]*")
-_ADDR_SPEC_RE = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9+.\-]*:[^\s;,<>\"?]+)[ \t]*")
-# The usual shapes in one match: ["Name" ]<uri>;params  or  uri;params (no LWS in params).
-_FAST_RE = re.compile(
-    rf'(?:"([^"\\\r\n]*)" ?|({TOKEN}(?: {TOKEN})*) ?)?<([A-Za-z][A-Za-z0-9+.\-]*:[^<>\s]*)>({SIMPLE_PARAMS})'
-    rf'|([A-Za-z][A-Za-z0-9+.\-]*:[^\s;,<>\"?]+)({SIMPLE_PARAMS})')
+_QVALUE_RE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 
 
 class NameAddr:
@@ -42,38 +36,8 @@ class NameAddr:
 
     @classmethod
     def parse(cls, text: str) -> NameAddr:
-        m = _FAST_RE.fullmatch(text)
-        if m is not None:
-            display, token_display, uri_text, param_text, spec_text, spec_params = m.groups()
-            addr = cls.__new__(cls)
-            addr._uri = None
-            if uri_text is not None:
-                addr._uri_text = uri_text
-                addr.display_name = display if token_display is None else token_display
-                addr.params = split_simple_params(param_text)
-            else:
-                addr._uri_text, addr.display_name = spec_text, None
-                addr.params = split_simple_params(spec_params)
-            return addr
-        return cls._parse_slow(text)
-
-    @classmethod
-    def _parse_slow(cls, text: str) -> NameAddr:
-        m = _NAME_ADDR_RE.match(text)
-        if m is not None:
-            quoted, tokens, uri_text = m.groups()
-            display = unquote(quoted) if quoted is not None else tokens
-        else:
-            m = _ADDR_SPEC_RE.match(text)
-            if m is None:
-                raise ParseError(f"malformed address: {text!r}")
-            display, uri_text = None, m.group(1)
-        addr = cls.__new__(cls)
-        addr._uri_text = uri_text
-        addr._uri = None
-        addr.display_name = display
-        addr.params = parse_params(text, m.end(), "header parameter") if m.end() < len(text) else {}
-        return addr
+        """name-addr or addr-spec with header parameters (csrc/sip_scan.c)."""
+        return _sipscan.parse_name_addr(cls, text)
 
     @property
     def uri(self) -> Uri:
@@ -128,17 +92,16 @@ class Contact(NameAddr):
 
     @classmethod
     def parse(cls, text: str) -> Contact:
-        if text.strip() == "*":
+        if "*" in text and text.strip() == "*":
             return cls.star()
-        addr = super().parse(text)
+        addr = _sipscan.parse_name_addr(cls, text)
         params = addr.params
         if params:
-            assert isinstance(addr, Contact)
             if "expires" in params:
                 addr.expires  # validate now: RFC 4475 3.1.2.4
             if "q" in params:
                 addr.q
-        return addr  # type: ignore[return-value]
+        return addr
 
     @classmethod
     def star(cls) -> Contact:
@@ -167,7 +130,7 @@ class Contact(NameAddr):
         value = self.params.get("q")
         if value is None:
             return None
-        if re.fullmatch(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?", value) is None:
+        if _QVALUE_RE.fullmatch(value) is None:
             raise ParseError(f"malformed q value: {value!r}")
         return float(value)
 

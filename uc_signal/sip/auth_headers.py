@@ -1,33 +1,18 @@
 """Authorization, Proxy-Authorization (credentials) and WWW-Authenticate,
 Proxy-Authenticate (challenges): RFC 3261 20.7, 20.27, 20.28, 20.44, 22.4; RFC 7616 params.
 
-This file only reads and writes the header syntax: `scheme auth-param, auth-param...`.
-Parameter values are stored unquoted; which ones were quoted is remembered so the header
+This file only reads and writes the header syntax: `scheme auth-param, auth-param...`
+(or `scheme token68`; several challenges may share a line, RFC 7235 4.1), scanned by
+csrc/sip_scan.c (`sip_scan_auth`). Parameter values are stored unquoted; which ones were quoted is remembered so the header
 serialises as it came. Computing and checking digests belongs to the layer above.
 An unknown scheme still parses (RFC 4475 3.3.7: the server ignores it and challenges).
 """
 
 from __future__ import annotations
 
-import re
+from .. import _sipscan
+from .grammar import quote
 
-from .grammar import QUOTED, TOKEN, quote, unquote
-from .parse_error import ParseError
-
-_SCHEME_RE = re.compile(rf"[ \t]*({TOKEN})(?:[ \t]+|$)")
-_PARAM_RE = re.compile(rf"[ \t]*({TOKEN})[ \t]*=[ \t]*({QUOTED}|{TOKEN})[ \t]*")
-_COMMA_RE = re.compile(r"[ \t]*,[ \t]*")
-# After a comma: does a new challenge ("scheme param=") start here?
-_NEW_SCHEME_RE = re.compile(rf"[ \t]*{TOKEN}[ \t]+{TOKEN}[ \t]*=")
-_TOKEN68_RE = re.compile(r"[A-Za-z0-9\-._~+/]+=*[ \t]*")
-# The params after the scheme in one findall: each element is a param followed by a comma
-# or the end, or (group 3) a stray character that makes the list malformed.
-_SCHEME_FAST_RE = re.compile(rf"[ \t]*({TOKEN})[ \t]+")
-# The commonest spelling (", " between params, no LWS around "=", no quoted-pairs) in a
-# cheaper pattern: value in group 2 (quoted, quotes dropped) or 3 (token); 4 = stray.
-_SIMPLE_LIST_RE = re.compile(
-    rf' ?({TOKEN})=(?:"([^"\\\r\n]*)"|({TOKEN}))(?:,|$)|(.)', re.S)
-_PARAM_LIST_RE = re.compile(rf"[ \t]*({TOKEN})[ \t]*=[ \t]*({QUOTED}|{TOKEN})[ \t]*(?:,|$)|(.)", re.S)
 
 class AuthHeader:
     """A scheme and its auth-params (names lower-cased, values unquoted)."""
@@ -135,80 +120,9 @@ class Challenge(AuthHeader):
         return (self.params.get("stale") or "").lower() == "true"
 
 
-def _parse_auth_list(text: str, cls: type[AuthHeader]) -> list[AuthHeader]:
-    """Every `scheme params` in one field line (challenges may share a line, RFC 7235 4.1)."""
-    m = _SCHEME_FAST_RE.match(text)
-    if m is None or text.endswith(","):
-        return _parse_auth_list_slow(text, cls)
-    found = _SIMPLE_LIST_RE.findall(text, m.end())
-    params = {name.lower(): quoted_value or token for name, quoted_value, token, _ in found}
-    if params and "" not in params:  # "": a stray character, so not this simple form
-        header = cls.__new__(cls)
-        header.scheme, header.params, header.token68 = m.group(1), params, None
-        header._quoted = frozenset(name.lower() for name, _, token, _ in found if not token)
-        return [header]
-    params = {name.lower(): value for name, value, _ in _PARAM_LIST_RE.findall(text, m.end())}
-    if params and "" not in params:  # "": a stray character (token68, two challenges, junk)
-        quoted = frozenset(name for name, value in params.items() if value[0] == '"')
-        for name in quoted:
-            params[name] = unquote(params[name])
-        return [cls(m.group(1), params, quoted=quoted)]
-    return _parse_auth_list_slow(text, cls)
-
-
-def _parse_auth_list_slow(text: str, cls: type[AuthHeader]) -> list[AuthHeader]:
-    what = cls.__name__.lower()
-    out: list[AuthHeader] = []
-    pos = 0
-    end = len(text.rstrip())
-    while pos < end:
-        m = _SCHEME_RE.match(text, pos)
-        if m is None:
-            raise ParseError(f"malformed {what}: {text!r}")
-        scheme = m.group(1)
-        pos = m.end()
-        params: dict[str, str] = {}
-        quoted: set[str] = set()
-        token68 = None
-        next_scheme = False
-        while pos < end:
-            pm = _PARAM_RE.match(text, pos)
-            if pm is None:
-                if params:
-                    raise ParseError(f"malformed auth-param in {text!r}")
-                tm = _TOKEN68_RE.match(text, pos)
-                if tm is None:
-                    raise ParseError(f"malformed {what}: {text!r}")
-                token68 = tm.group().strip()
-                pos = tm.end()
-                cm = _COMMA_RE.match(text, pos)
-                if cm is not None and _NEW_SCHEME_RE.match(text, cm.end()):
-                    pos, next_scheme = cm.end(), True
-                break
-            name, value = pm.group(1).lower(), pm.group(2)
-            if value[0] == '"':
-                quoted.add(name)
-                value = unquote(value)
-            params[name] = value
-            pos = pm.end()
-            cm = _COMMA_RE.match(text, pos)
-            if cm is None:
-                break
-            pos = cm.end()
-            if _NEW_SCHEME_RE.match(text, pos):
-                next_scheme = True
-                break
-        out.append(cls(scheme, params, token68=token68, quoted=frozenset(quoted)))
-        if pos < end and not next_scheme:
-            raise ParseError(f"trailing characters in {what}: {text!r}")
-    if not out:
-        raise ParseError(f"empty {what}")
-    return out
-
-
 def parse_credentials(text: str) -> list[Credentials]:
-    return _parse_auth_list(text, Credentials)  # type: ignore[return-value]
+    return _sipscan.parse_auth(Credentials, text)
 
 
 def parse_challenges(text: str) -> list[Challenge]:
-    return _parse_auth_list(text, Challenge)  # type: ignore[return-value]
+    return _sipscan.parse_auth(Challenge, text)

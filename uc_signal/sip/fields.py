@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from .. import _sipscan
 from .address import Contact, NameAddr
 from .auth_headers import parse_challenges, parse_credentials
 from .grammar import TOKEN, Params, format_params, is_token, parse_params, parse_uint, unquote
@@ -18,11 +19,9 @@ from .headers import TYPED_PARSERS
 from .parse_error import ParseError
 from .via import Via
 
-MAX_CSEQ = 2**31 - 1  # RFC 3261 8.1.1.5: the sequence number MUST be less than 2**31
 MAX_DELTA_SECONDS = 2**32 - 1
 MAX_CONTENT_LENGTH = 2**31 - 1
 
-_CSEQ_RE = re.compile(rf"[ \t]*([0-9]+)[ \t]+({TOKEN})[ \t]*")
 # word = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" /
 #           "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}")
 _WORD = r"[A-Za-z0-9\-.!%*_+`'~()<>:\\\"/\[\]?{}]+"
@@ -45,10 +44,8 @@ class CSeq:
 
     @classmethod
     def parse(cls, text: str) -> CSeq:
-        m = _CSEQ_RE.fullmatch(text)
-        if m is None:
-            raise ParseError(f"malformed CSeq: {text!r}")
-        return cls(parse_uint(m.group(1), "CSeq number", MAX_CSEQ), m.group(2))
+        """`1*DIGIT LWS method`, the number below 2**31 (csrc/sip_scan.c)."""
+        return _sipscan.parse_cseq(cls, text)
 
     def __str__(self) -> str:
         return f"{self.seq} {self.method}"

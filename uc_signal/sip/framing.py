@@ -19,16 +19,15 @@ CRLF), a lone CRLF is a pong.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from .. import _sipscan
 from .message import Request, Response, parse_head, parse_message
 from .parse_error import FramingError, ParseError
 from .fields import parse_content_length
 
 DEFAULT_MAX_HEAD = 64 * 1024
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
-_CONTENT_LENGTH_RE = re.compile(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*([0-9]{1,10})[ \t]*\r?$")
 
 
 @dataclass(frozen=True)
@@ -174,12 +173,13 @@ class StreamFramer:
         return MessageReceived(msg)
 
     def _skip_malformed(self, head: bytes, body_start: int, exc: ParseError) -> StreamEvent | _NeedData:
-        lengths = set(_CONTENT_LENGTH_RE.findall(head))
-        if len(lengths) != 1:
+        # The scanner still splits a head whose start line or some header line is bad; its
+        # Content-Length is the one plain value every Content-Length field agrees on.
+        length = _sipscan.scan_head(head)[3]
+        if length < 0:
             raise FramingError(f"malformed message without a usable Content-Length: {exc.reason}",
                                exc.status_hint, is_request=exc.is_request, method=exc.method,
                                headers=exc.headers)
-        length = int(lengths.pop())
         if length > self.max_body:
             raise FramingError(f"body of {length} octets over the limit {self.max_body}", 413)
         body_end = body_start + length

@@ -10,55 +10,27 @@ from __future__ import annotations
 
 import re
 
+from .. import _sipscan
 from .parse_error import ParseError
 
 # token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
 TOKEN_CHARS = r"A-Za-z0-9\-.!%*_+`'~"
 TOKEN = f"[{TOKEN_CHARS}]+"
-# quoted-string = DQUOTE *(qdtext / quoted-pair) DQUOTE; quoted-pair excludes CR and LF.
-QUOTED = r'"[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*"'
-# gen-value = token / host / quoted-string (host adds ":" "[" "]" for IPv6 references).
-GEN_VALUE = f"[{TOKEN_CHARS}:\\[\\]]+|{QUOTED}"
-
-TOKEN_RE = re.compile(TOKEN)
-_PARAM_RE = re.compile(f"[ \\t]*;[ \\t]*({TOKEN})(?:[ \\t]*=[ \\t]*({GEN_VALUE}))?[ \\t]*")
 _QUOTED_PAIR_RE = re.compile(r"\\(.)", re.S)
 _NEEDS_QUOTES_RE = re.compile(f"[^{TOKEN_CHARS}]")
 
 Params = dict[str, str | None]
 
-# `;name=value` parameters without LWS or quotes: the form nearly every peer sends.
-# Typed parsers match it inside one regex, then split_simple_params() extracts it.
-SIMPLE_PARAMS = f"(?:;[{TOKEN_CHARS}]+(?:=[{TOKEN_CHARS}:\\[\\]]+)?)*"
-
 
 def is_token(text: str) -> bool:
-    return TOKEN_RE.fullmatch(text) is not None
+    return _sipscan.is_token(text)
 
 
 def parse_params(text: str, pos: int = 0, what: str = "parameter") -> Params:
-    """`*( SEMI generic-param )` from `pos` to the end of `text`; anything else is an error."""
-    params: Params = {}
-    end = len(text)
-    match = _PARAM_RE.match
-    while pos < end:
-        m = match(text, pos)
-        if m is None:
-            raise ParseError(f"malformed {what} in {text!r}")
-        params[m.group(1).lower()] = m.group(2)
-        pos = m.end()
-    return params
-
-
-def split_simple_params(text: str) -> Params:
-    """Extract params from text already matched by SIMPLE_PARAMS (starts with ';' or is
-    empty): split only, no validation left to do."""
-    params: Params = {}
-    if text:
-        for item in text[1:].split(";"):
-            name, eq, value = item.partition("=")
-            params[name.lower()] = value if eq else None
-    return params
+    """`*( SEMI generic-param )` from `pos` to the end of `text`; anything else is an error.
+    gen-value = token / host / quoted-string (LWS allowed around ";" and "=", RFC 4475
+    3.1.1.1); scanned by csrc/sip_scan.c."""
+    return _sipscan.parse_params(text, pos, what)
 
 
 def format_params(params: Params) -> str:

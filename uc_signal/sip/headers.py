@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator
 
+from .. import _sipscan
 from .grammar import split_commas
 from .parse_error import ParseError
 
@@ -58,12 +59,6 @@ LIST_HEADERS = frozenset({
 })
 
 
-# Exact spellings seen on the wire (canonical and compact) -> key, to skip lower().
-EXACT_KEYS: dict[str, str] = {name: name.lower() for name in _KNOWN}
-EXACT_KEYS.update({short: long.lower() for short, long in COMPACT_FORMS.items()})
-EXACT_KEYS.update({"Call-Id": "call-id", "Cseq": "cseq", "Www-Authenticate": "www-authenticate",
-                   "Content-length": "content-length", "Content-type": "content-type"})
-_MISSING = object()
 
 
 def header_key(name: str) -> str:
@@ -143,35 +138,11 @@ class Headers:
     def __len__(self) -> int:
         return len(self._fields)
 
-    # Typed values
-    def typed(self, name: str) -> Any:
-        """Parsed value: a list for list headers, else the first field's value or None.
-
-        Raises ParseError (status hint 400) if the header is malformed.
-        """
-        key = _KEYS.get(name) or header_key(name)
-        value: Any = self._typed.get(key, _MISSING)
-        if value is not _MISSING:
-            return value
-        parser, mode = TYPED_PARSERS[key]
-        if mode == "one":
-            value = None
-            for k, _, raw in self._fields:
-                if k == key:
-                    value = parser(raw)
-                    break
-        elif mode == "list":
-            value = []
-            for k, _, raw in self._fields:
-                if k == key:
-                    if "," in raw or not raw:
-                        value.extend(parser(element) for element in _split_checked(raw, key))
-                    else:
-                        value.append(parser(raw))
-        else:
-            value = [item for k, _, raw in self._fields if k == key for item in parser(raw)]
-        self._typed[key] = value
-        return value
+    # Typed values: typed(name) -> the parsed value, a list for list headers, else the
+    # first field's value or None; ParseError (status hint 400) if malformed. Parsed on
+    # first access with TYPED_PARSERS and cached until that header changes. In
+    # uc_signal/_sipscan.pyx: every typed accessor runs it.
+    typed = _sipscan.headers_typed
 
     # Changing fields (each change drops that header's cached typed value)
     def add(self, name: str, value: object) -> None:
@@ -260,3 +231,8 @@ def _split_checked(raw: str, key: str) -> list[str]:
         if not element:
             raise ParseError(f"empty element in {canonical_name(key)}: {raw!r}")
     return elements
+
+
+# The scanner keys the commonest headers itself (enum sip_header_id), the rest by _KEYS;
+# Headers.typed() (in the scanner's module) uses the parser table and splitter above.
+_sipscan.configure(_KEYS, ParseError, TYPED_PARSERS, _split_checked)

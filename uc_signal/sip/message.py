@@ -1,8 +1,9 @@
 """SIP requests and responses: parse, typed access, build, serialize (RFC 3261 7, 8.2.6).
 
-Parsing is two-speed. `parse_message()` does one pass over the header block: it checks the
-start line, unfolds continuation lines, splits every field into name and value, and applies
-the Content-Length rules; nothing else. Typed values (`msg.via`, `msg.cseq`, ...) are
+Parsing is two-speed. `parse_message()` does one pass over the header block in C
+(csrc/sip_scan.c through uc_signal._sipscan): it checks the start line, unfolds
+continuation lines, splits every field into name and value, and applies the Content-Length
+rules; nothing else. Typed values (`msg.via`, `msg.cseq`, ...) are
 parsed on first access and cached. `validate()` parses every header this package knows,
 the Request-URI and the CSeq method: what a server runs before acting on a request.
 
@@ -13,24 +14,19 @@ the first parse, and serialising again gives the same bytes.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from . import fields as _fields  # registers the typed parsers  # noqa: F401
 from .address import Contact, NameAddr
 from .auth_headers import Challenge, Credentials
 from .fields import CSeq, ContentType, Event, Replaces, SubscriptionState, parse_content_length
-from .grammar import TOKEN
-from .headers import _KEYS, EXACT_KEYS, TYPED_PARSERS, Headers, header_key
+from .. import _sipscan
+from .headers import TYPED_PARSERS, Headers
 from .parse_error import ParseError
 from .uri import SipUri, Uri, parse_uri
 from .via import Via
 
 SIP_VERSION = "SIP/2.0"
-_REQUEST_LINE_RE = re.compile(rf"({TOKEN}) ([A-Za-z][A-Za-z0-9+.\-]*:[^ \t\r\n]*) ([Ss][Ii][Pp]/[0-9]+\.[0-9]+)")
-_STATUS_LINE_RE = re.compile(r"([Ss][Ii][Pp]/[0-9]+\.[0-9]+) ([1-6][0-9]{2})(?: ([^\r\n]*))?")
-_FOLD_RE = re.compile(r"[ \t]*\r\n[ \t]+")
-_NAME_RE = re.compile(TOKEN)
 
 # RFC 3261 21 reason phrases, for responses built without one.
 REASON_PHRASES = {
@@ -365,51 +361,65 @@ class Response(Message):
 
 def parse_head(head: bytes) -> Request | Response:
     """Start line and header fields (no body): the block before the empty line, without
-    its final CRLF. One pass; header values stay raw until typed access."""
-    text = head.decode("utf-8", "surrogateescape")
-    if "\r\n " in text or "\r\n\t" in text:
-        # RFC 3261 7.3.1: a continuation line is folded into the previous one as one SP.
-        text = _FOLD_RE.sub(" ", text)
-    lines = text.split("\r\n")
-    start = lines[0]
+    its final CRLFCRLF. One pass (csrc/sip_scan.c); header values stay raw until typed
+    access."""
+    return _build(*_sipscan.scan_head(head))
+
+
+def parse_message(data: bytes) -> Request | Response:
+    """One whole message (a datagram, a file). RFC 3261 18.3: octets beyond Content-Length
+    are discarded; fewer octets than it announces are an error. Leading CRLFs are skipped
+    (RFC 3261 7.5). Without Content-Length the body is everything after the empty line."""
+    start, fields, bad_line, content_length, body = _sipscan.scan_message(data)
+    msg = _build(start, fields, bad_line, content_length)
+    if content_length == -2:  # not one plain value: the field text decides
+        lengths = [value for key, _, value in fields if key == "content-length"]
+        if len(set(lengths)) > 1:
+            # Conflicting Content-Lengths (RFC 4475 3.3.9): keep every octet;
+            # check_required_headers() reports the conflict.
+            msg.body = body
+            return msg
+        try:
+            content_length = parse_content_length(lengths[0])
+        except ParseError as exc:
+            raise msg._annotate(exc)
+    if content_length >= 0:
+        if content_length > len(body):
+            raise msg._annotate(ParseError(
+                f"Content-Length {content_length} larger than the {len(body)} octets received"))
+        body = body[:content_length]
+    msg.body = body
+    return msg
+
+
+def _build(start: tuple, fields: list[tuple[str, str, str]], bad_line: str | None,
+           content_length: int) -> Request | Response:
+    """A Request or Response from the scanner's output; ParseError (with the headers, so
+    a 400 can be answered) if the start line or a header line is malformed."""
+    kind, a, b, c = start
     msg: Request | Response
     error: ParseError | None = None
-    m = _REQUEST_LINE_RE.fullmatch(start)
-    if m is not None:
+    if kind == 1:
         msg = Request.__new__(Request)
-        msg.method, msg._uri_text, msg.version = m.groups()
+        msg.method, msg._uri_text, msg.version = a, b, c
         msg._uri = None
+    elif kind == 2:
+        msg = Response.__new__(Response)
+        msg.version, msg.status, msg.reason = a, b, c
     else:
-        m = _STATUS_LINE_RE.fullmatch(start)
-        if m is not None:
-            msg = Response.__new__(Response)
-            msg.version, status, reason = m.groups()
-            msg.status, msg.reason = int(status), reason or ""
-        else:
-            # Still read the header fields: a request with a bad Request-Line gets a 400
-            # that needs its Via, From, To, Call-ID and CSeq (RFC 4475 3.1.2.7-3.1.2.10).
-            is_request = not start[:4].upper().startswith("SIP/")
-            error = ParseError(f"malformed {'request' if is_request else 'status'} line: {start[:200]!r}",
-                               is_request=is_request)
-            method = start.split(" ", 1)[0]
-            error.method = method if is_request and _NAME_RE.fullmatch(method) else None
-            msg = Request.__new__(Request) if is_request else Response.__new__(Response)
-            msg.version = SIP_VERSION
+        # Still read the header fields: a request with a bad Request-Line gets a 400
+        # that needs its Via, From, To, Call-ID and CSeq (RFC 4475 3.1.2.7-3.1.2.10).
+        is_request = not a[:4].upper().startswith("SIP/")
+        error = ParseError(f"malformed {'request' if is_request else 'status'} line: {a[:200]!r}",
+                           is_request=is_request)
+        method = a.split(" ", 1)[0]
+        error.method = method if is_request and _sipscan.is_token(method) else None
+        msg = Request.__new__(Request) if is_request else Response.__new__(Response)
+        msg.version = SIP_VERSION
     msg.body = b""
-    fields: list[tuple[str, str, str]] = []
-    keys = _KEYS
-    exact = EXACT_KEYS
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        key = exact.get(name) or keys.get(name.lower())
-        if key is None or not colon:
-            name = name.rstrip(" \t")
-            if not colon or _NAME_RE.fullmatch(name) is None:
-                error = error or ParseError(f"malformed header line: {line[:200]!r}")
-                continue
-            key = header_key(name)
-        fields.append((key, name, value.strip(" \t")))
     msg.headers = Headers._from_parsed(fields)
+    if error is None and bad_line is not None:
+        error = ParseError(f"malformed header line: {bad_line[:200]!r}")
     if error is None and msg.version.upper() != SIP_VERSION:
         error = ParseError(f"unsupported version {msg.version!r}", 505)
     if error is not None:
@@ -419,40 +429,6 @@ def parse_head(head: bytes) -> Request | Response:
                 error.is_request = isinstance(msg, Request)
                 error.method = msg.method if isinstance(msg, Request) else None
         raise error
-    return msg
-
-
-def parse_message(data: bytes) -> Request | Response:
-    """One whole message (a datagram, a file). RFC 3261 18.3: octets beyond Content-Length
-    are discarded; fewer octets than it announces are an error. Leading CRLFs are skipped
-    (RFC 3261 7.5). Without Content-Length the body is everything after the empty line."""
-    start = 0
-    while data.startswith(b"\r\n", start):
-        start += 2
-    end = data.find(b"\r\n\r\n", start)
-    if end < 0:
-        head, body = data[start:], b""
-        if head.endswith(b"\r\n"):
-            head = head[:-2]
-    else:
-        head, body = data[start:end], data[end + 4:]
-    if not head:
-        raise ParseError("empty message")
-    msg = parse_head(head)
-    lengths = [value for key, _, value in msg.headers._fields if key == "content-length"]
-    if lengths:
-        if len(lengths) == 1 or len(set(lengths)) == 1:
-            try:
-                length = parse_content_length(lengths[0])
-            except ParseError as exc:
-                raise msg._annotate(exc)
-            if length > len(body):
-                raise msg._annotate(ParseError(
-                    f"Content-Length {length} larger than the {len(body)} octets received"))
-            body = body[:length]
-        # Conflicting Content-Lengths (RFC 4475 3.3.9): keep every octet;
-        # check_required_headers() reports the conflict.
-    msg.body = body
     return msg
 
 

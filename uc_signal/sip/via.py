@@ -6,21 +6,12 @@ parameters. LWS may surround the slashes, the colon and the semicolons (RFC 4475
 
 from __future__ import annotations
 
-import re
-
-from .grammar import SIMPLE_PARAMS, TOKEN, Params, format_params, parse_params, parse_uint, split_simple_params
+from .. import _sipscan
+from .grammar import Params, format_params, parse_uint
 from .parse_error import ParseError
 
 # RFC 3261 8.1.1.7: a branch starting with this cookie is unique per transaction.
 MAGIC_COOKIE = "z9hG4bK"
-
-_VIA_RE = re.compile(
-    rf"[ \t]*({TOKEN})[ \t]*/[ \t]*({TOKEN})[ \t]*/[ \t]*({TOKEN})[ \t]+"
-    r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-_.]+)(?:[ \t]*:[ \t]*([0-9]{1,5}))?[ \t]*")
-
-# The usual shape, no LWS: "SIP/2.0/UDP host:port;params".
-_VIA_FAST_RE = re.compile(
-    rf"SIP/2\.0/([A-Za-z]+) ([A-Za-z0-9\-_.]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{{1,5}}))?({SIMPLE_PARAMS})")
 
 
 class Via:
@@ -38,19 +29,9 @@ class Via:
 
     @classmethod
     def parse(cls, text: str) -> Via:
-        m = _VIA_FAST_RE.fullmatch(text)
-        if m is not None:
-            transport, host, port, param_text = m.groups()
-            via = cls.__new__(cls)
-            via.transport = transport.upper()
-            via.host = host
-            via.port = int(port) if port else None
-            via.params = params = split_simple_params(param_text)
-            via.protocol = "SIP/2.0"
-            if (port and via.port > 65535) or "ttl" in params or params.get("rport"):  # type: ignore[operator]
-                cls._check(via, text)
-            return via
-        return cls._parse_slow(text)
+        """One via-parm; the scanner (csrc/sip_scan.c) calls _check() when the port is
+        over 65535 or ttl / a valued rport is present."""
+        return _sipscan.parse_via(cls, text)
 
     @staticmethod
     def _check(via: Via, text: str) -> None:
@@ -58,21 +39,6 @@ class Via:
             raise ParseError(f"port out of range in Via: {text!r}")
         via.ttl  # 0..255
         via.rport  # a port number when it has a value
-
-    @classmethod
-    def _parse_slow(cls, text: str) -> Via:
-        m = _VIA_RE.match(text)
-        if m is None:
-            raise ParseError(f"malformed Via: {text!r}")
-        name, version, transport, host, port = m.groups()
-        if name.upper() != "SIP":
-            raise ParseError(f"unknown protocol in Via: {text!r}")
-        if version != "2.0":
-            raise ParseError(f"unsupported SIP version in Via: {text!r}", 505)
-        params = parse_params(text, m.end(), "Via parameter") if m.end() < len(text) else {}
-        via = cls(transport, host, int(port) if port else None, params, f"SIP/{version}")
-        cls._check(via, text)
-        return via
 
     # Parameters with a meaning (RFC 3261 20.42, RFC 3581 4)
     @property

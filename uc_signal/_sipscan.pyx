@@ -1,0 +1,465 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""The SIP scanner (csrc/sip_scan.c) under the message layer: header block split, Via,
+name-addr, CSeq, auth-params and generic `;params`, turned into str values and the typed
+objects of uc_signal.sip. Internal: uc_signal.sip is the API.
+
+Header blocks are decoded as UTF-8 with surrogateescape (any octet survives a round trip);
+typed values, which are str, are scanned in place when ASCII and as UTF-8 (surrogatepass)
+otherwise, so spans cut at ASCII delimiters decode back to the same characters.
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.stdint cimport uint32_t
+from libc.string cimport memcmp
+
+from uc_signal.includes.sip_scan cimport *
+
+import re
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_COMPACT_ASCII(object o)
+    void *PyUnicode_DATA(object o)
+    str PyUnicode_DecodeASCII(const char *s, Py_ssize_t size, const char *errors)
+    str PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors)
+
+_FOLD_RE = re.compile(r"[ \t]*\r\n[ \t]+")
+_QUOTED_PAIR_RE = re.compile(r"\\(.)", re.S)
+
+# enum sip_header_id -> the lookup key (lower-case long name) and the usual spelling.
+_IDS = (
+    (None, None), ("via", "Via"), ("from", "From"), ("to", "To"), ("call-id", "Call-ID"),
+    ("cseq", "CSeq"), ("contact", "Contact"), ("max-forwards", "Max-Forwards"),
+    ("content-length", "Content-Length"), ("content-type", "Content-Type"),
+    ("expires", "Expires"), ("authorization", "Authorization"),
+    ("proxy-authorization", "Proxy-Authorization"), ("www-authenticate", "WWW-Authenticate"),
+    ("proxy-authenticate", "Proxy-Authenticate"), ("route", "Route"),
+    ("record-route", "Record-Route"), ("user-agent", "User-Agent"), ("allow", "Allow"),
+    ("supported", "Supported"), ("require", "Require"), ("event", "Event"),
+    ("subscription-state", "Subscription-State"), ("allow-events", "Allow-Events"),
+    ("accept-contact", "Accept-Contact"), ("referred-by", "Referred-By"),
+    ("request-disposition", "Request-Disposition"), ("content-encoding", "Content-Encoding"),
+    ("reject-contact", "Reject-Contact"), ("identity-info", "Identity-Info"),
+    ("refer-to", "Refer-To"), ("subject", "Subject"), ("session-expires", "Session-Expires"),
+    ("identity", "Identity"),
+)
+cdef tuple _KEY = tuple(key for key, _ in _IDS)
+cdef tuple _SPELLING = tuple(name for _, name in _IDS)
+cdef tuple _SPELLING_BYTES = tuple(name.encode() if name else b"" for _, name in _IDS)
+# Set by configure() when uc_signal.sip.headers loads (this module imports nothing of
+# uc_signal.sip, which imports it).
+cdef dict _OTHER_KEYS = {}  # lower-case name -> key, for names outside the C enum
+cdef dict _TYPED_PARSERS = {}  # key -> (parser, mode): headers.TYPED_PARSERS
+cdef object _split_checked = None  # headers._split_checked
+cdef object _MISSING = object()
+ParseError = ValueError
+
+cdef enum:
+    # Array sizes on the C stack; bigger messages and values take one heap array.
+    FIELDS_ON_STACK = 48
+    PARAMS_ON_STACK = 24
+    AUTH_ON_STACK = 32
+
+
+def configure(dict keys, error_class, dict typed_parsers, split_checked):
+    """Give the scanner headers.py's name -> key table, typed-parser table and list
+    splitter, and the ParseError class."""
+    global _OTHER_KEYS, ParseError, _TYPED_PARSERS, _split_checked
+    _OTHER_KEYS = keys
+    ParseError = error_class
+    _TYPED_PARSERS = typed_parsers
+    _split_checked = split_checked
+
+
+cdef inline str _head_str(const char *buf, sip_span_t s):
+    return PyUnicode_DecodeUTF8(buf + s.off, s.len, "surrogateescape")
+
+
+# ---- str views ----
+
+cdef struct View:
+    # The octets of a str: its own buffer when ASCII, else its UTF-8 (surrogatepass) in
+    # a bytes object the caller keeps alive.
+    const char *ptr
+    Py_ssize_t n
+    bint ascii
+
+
+cdef inline bytes _view(str text, View *v):
+    cdef bytes holder
+    if PyUnicode_IS_COMPACT_ASCII(text):
+        v.ptr = <const char *>PyUnicode_DATA(text)
+        v.n = len(text)
+        v.ascii = True
+        return None
+    holder = text.encode("utf-8", "surrogatepass")
+    v.ptr = holder
+    v.n = len(holder)
+    v.ascii = False
+    return holder
+
+
+cdef inline str _s(View *v, sip_span_t sp):
+    if v.ascii:
+        return PyUnicode_DecodeASCII(v.ptr + sp.off, sp.len, NULL)
+    return PyUnicode_DecodeUTF8(v.ptr + sp.off, sp.len, "surrogatepass")
+
+
+cdef str _lower_token(View *v, sip_span_t sp):
+    """A token (ASCII) lower-cased, without a second str when it already is."""
+    cdef uint32_t i
+    cdef char c
+    for i in range(sp.len):
+        c = v.ptr[sp.off + i]
+        if b'A' <= c <= b'Z':
+            return _s(v, sp).lower()
+    return _s(v, sp)
+
+
+cdef dict _params_dict(View *v, sip_param_t *params, uint32_t n):
+    cdef dict out = {}
+    cdef uint32_t i
+    for i in range(n):
+        out[_lower_token(v, params[i].name)] = (
+            None if params[i].value.off == SIP_NO_SPAN else _s(v, params[i].value))
+    return out
+
+
+# ---- header block ----
+
+cdef tuple _scan_head(const char *buf, Py_ssize_t length):
+    cdef sip_head_t head
+    cdef sip_field_t stack_fields[FIELDS_ON_STACK]
+    cdef sip_field_t *fields = stack_fields
+    cdef int reason = 0
+    cdef int n = sip_scan_head(buf, length, &head, fields, FIELDS_ON_STACK, &reason)
+    if n < 0:
+        raise ParseError("header block too long", 413)
+    if n > FIELDS_ON_STACK:
+        fields = <sip_field_t *>PyMem_Malloc(n * sizeof(sip_field_t))
+        if fields == NULL:
+            raise MemoryError()
+        n = sip_scan_head(buf, length, &head, fields, n, &reason)
+    try:
+        return _build_head(buf, &head, fields, n)
+    finally:
+        if fields != stack_fields:
+            PyMem_Free(fields)
+
+
+cdef tuple _start_parts(const char *buf, int kind, sip_start_line_t *st):
+    if kind == SIP_START_REQUEST:
+        return (kind, _head_str(buf, st.a), _head_str(buf, st.b), _head_str(buf, st.c))
+    return (kind, _head_str(buf, st.a), st.status, _head_str(buf, st.c))
+
+
+cdef tuple _build_head(const char *buf, sip_head_t *head, sip_field_t *fields, int n):
+    cdef tuple start
+    cdef int kind
+    cdef sip_start_line_t st
+    cdef bytes unfolded
+    cdef str line
+    if head.start_kind:
+        start = _start_parts(buf, head.start_kind, &head.start)
+    else:
+        line = _head_str(buf, head.start_line)
+        if head.start_flags & SIP_FIELD_FOLDED:
+            line = _FOLD_RE.sub(" ", line)
+            unfolded = line.encode("utf-8", "surrogateescape")
+            kind = sip_scan_start_line(unfolded, len(unfolded), &st)
+            if kind > 0:
+                start = _start_parts(unfolded, kind, &st)
+            else:
+                start = (0, line, None, None)
+        else:
+            start = (0, line, None, None)
+    cdef list out = []
+    cdef object bad_line = None
+    cdef int i
+    cdef sip_field_t *f
+    cdef str name, value, key
+    cdef bytes spelled
+    for i in range(n):
+        f = &fields[i]
+        if f.flags & SIP_FIELD_MALFORMED:
+            if bad_line is None:
+                bad_line = _head_str(buf, f.value)
+                if f.flags & SIP_FIELD_FOLDED:
+                    bad_line = _FOLD_RE.sub(" ", bad_line)
+            continue
+        if f.id:
+            key = _KEY[f.id]
+            spelled = _SPELLING_BYTES[f.id]
+            if <Py_ssize_t>f.name.len == len(spelled) and memcmp(buf + f.name.off, <const char *>spelled, f.name.len) == 0:
+                name = _SPELLING[f.id]
+            else:
+                name = _head_str(buf, f.name)
+        else:
+            name = _head_str(buf, f.name)
+            lower = name.lower()
+            key = _OTHER_KEYS.get(lower, lower)
+        value = _head_str(buf, f.value)
+        if f.flags & SIP_FIELD_FOLDED:
+            value = _FOLD_RE.sub(" ", value).strip(" \t")
+        out.append((key, name, value))
+    return (start, out, bad_line, head.content_length)
+
+
+def scan_head(head):
+    """The header block (no final CRLFCRLF): ((kind, a, b, c), fields, bad_line,
+    content_length). kind 1: (method, uri, version); 2: (version, status, reason); 0: the
+    start line is malformed and `a` is it (unfolded). fields: (key, name, value) per
+    well-formed line; bad_line: the first malformed one or None; content_length: the
+    value, -1 absent, -2 not one plain value (decide from the fields)."""
+    if type(head) is not bytes:
+        head = bytes(head)  # bytearray, memoryview
+    return _scan_head(head, len(head))
+
+
+def scan_message(data):
+    """One whole message: scan_head()'s tuple and the body (RFC 3261 7.5: leading CRLFs
+    skipped; the head ends at the first CRLFCRLF, or at the end less one CRLF)."""
+    cdef sip_message_span_t sp
+    if type(data) is not bytes:
+        data = bytes(data)  # bytearray, memoryview
+    cdef bytes octets = data
+    cdef const char *buf = octets
+    sip_split_message(buf, len(data), &sp)
+    if sp.head_len == 0:
+        raise ParseError("empty message")
+    return _scan_head(buf + sp.head_off, sp.head_len) + (octets[sp.body_off:],)
+
+
+# ---- typed values ----
+# Each scanner gets a parameter array on the stack; a value with more parameters than it
+# holds is scanned again into one of the size the first pass reported.
+
+def parse_params(str text, Py_ssize_t pos=0, str what="parameter"):
+    """`*( SEMI generic-param )` from `pos` (a character index) to the end of `text`:
+    {lower-case name: raw value or None}; ParseError for anything else."""
+    cdef View v
+    cdef bytes keep = _view(text, &v)
+    cdef sip_param_t stack[PARAMS_ON_STACK]
+    cdef sip_param_t *params = stack
+    cdef uint32_t needed = 0
+    cdef int reason = 0
+    cdef Py_ssize_t start = pos if v.ascii else len(text[:pos].encode("utf-8", "surrogatepass"))
+    cdef int n = sip_scan_params(v.ptr, v.n, start, params, PARAMS_ON_STACK, &needed, &reason)
+    if reason == SIP_ERR_NOSPACE:
+        params = _alloc_params(needed)
+        n = sip_scan_params(v.ptr, v.n, start, params, needed, &needed, &reason)
+    try:
+        if n < 0:
+            raise ParseError(f"malformed {what} in {text!r}")
+        return _params_dict(&v, params, n)
+    finally:
+        if params != stack:
+            PyMem_Free(params)
+
+
+cdef sip_param_t *_alloc_params(size_t n) except NULL:
+    cdef sip_param_t *p = <sip_param_t *>PyMem_Malloc(n * sizeof(sip_param_t))
+    if p == NULL:
+        raise MemoryError()
+    return p
+
+
+def parse_via(cls, str text):
+    """One Via element as a `cls` (uc_signal.sip.via.Via)."""
+    cdef View v
+    cdef bytes keep = _view(text, &v)
+    cdef sip_param_t stack[PARAMS_ON_STACK]
+    cdef sip_param_t *params = stack
+    cdef sip_via_t via
+    cdef int reason = 0
+    cdef int n = sip_scan_via(v.ptr, v.n, &via, params, PARAMS_ON_STACK, &reason)
+    if reason == SIP_ERR_NOSPACE:
+        params = _alloc_params(via.n_params)
+        n = sip_scan_via(v.ptr, v.n, &via, params, via.n_params, &reason)
+    try:
+        if n < 0:
+            if reason == SIP_ERR_VIA_PROTOCOL:
+                raise ParseError(f"unknown protocol in Via: {text!r}")
+            if reason == SIP_ERR_VIA_VERSION:
+                raise ParseError(f"unsupported SIP version in Via: {text!r}", 505)
+            if reason == SIP_ERR_PARAMS:
+                raise ParseError(f"malformed Via parameter in {text!r}")
+            raise ParseError(f"malformed Via: {text!r}")
+        obj = cls.__new__(cls)
+        obj.transport = _s(&v, via.transport).upper()
+        obj.host = _s(&v, via.host)
+        obj.port = None if via.port < 0 else via.port
+        obj.params = found = _params_dict(&v, params, n)
+    finally:
+        if params != stack:
+            PyMem_Free(params)
+    obj.protocol = "SIP/2.0"
+    if via.port > 65535 or "ttl" in found or found.get("rport"):
+        cls._check(obj, text)
+    return obj
+
+
+def parse_name_addr(cls, str text):
+    """`[display] <uri> ;params` or `uri ;params` as a `cls` (NameAddr, Contact)."""
+    cdef View v
+    cdef bytes keep = _view(text, &v)
+    cdef sip_param_t stack[PARAMS_ON_STACK]
+    cdef sip_param_t *params = stack
+    cdef sip_name_addr_t na
+    cdef int reason = 0
+    cdef int n = sip_scan_name_addr(v.ptr, v.n, &na, params, PARAMS_ON_STACK, &reason)
+    if reason == SIP_ERR_NOSPACE:
+        params = _alloc_params(na.n_params)
+        n = sip_scan_name_addr(v.ptr, v.n, &na, params, na.n_params, &reason)
+    try:
+        if n < 0:
+            if reason == SIP_ERR_PARAMS:
+                raise ParseError(f"malformed header parameter in {text!r}")
+            raise ParseError(f"malformed address: {text!r}")
+        obj = cls.__new__(cls)
+        obj._uri = None
+        obj._uri_text = _s(&v, na.uri)
+        if na.display.off == SIP_NO_SPAN:
+            obj.display_name = None
+        elif na.display_quoted == 2:
+            obj.display_name = _QUOTED_PAIR_RE.sub(r"\1", _s(&v, na.display))
+        else:
+            obj.display_name = _s(&v, na.display)
+        obj.params = _params_dict(&v, params, n)
+        return obj
+    finally:
+        if params != stack:
+            PyMem_Free(params)
+
+
+def parse_cseq(cls, str text):
+    """CSeq as a `cls` with `seq` and `method`."""
+    cdef View v
+    cdef bytes keep = _view(text, &v)
+    cdef uint32_t seq = 0
+    cdef sip_span_t digits, method
+    cdef int reason = 0
+    if sip_scan_cseq(v.ptr, v.n, &seq, &digits, &method, &reason) < 0:
+        if reason == SIP_ERR_CSEQ_TOO_LARGE:
+            raise ParseError(f"CSeq number too large: {_s(&v, digits)!r}")
+        raise ParseError(f"malformed CSeq: {text!r}")
+    obj = cls.__new__(cls)
+    obj.seq = seq
+    obj.method = _s(&v, method)
+    return obj
+
+
+def parse_auth(cls, str text):
+    """Every `scheme params` / `scheme token68` in one Authorization or WWW-Authenticate
+    line (and the proxy ones) as `cls` objects (Credentials, Challenge)."""
+    cdef View v
+    cdef bytes keep = _view(text, &v)
+    cdef sip_auth_item_t stack[AUTH_ON_STACK]
+    cdef sip_auth_item_t *items = stack
+    cdef uint32_t needed = 0
+    cdef int reason = 0
+    cdef int n = sip_scan_auth(v.ptr, v.n, items, AUTH_ON_STACK, &needed, &reason)
+    if reason == SIP_ERR_NOSPACE:
+        items = <sip_auth_item_t *>PyMem_Malloc(needed * sizeof(sip_auth_item_t))
+        if items == NULL:
+            raise MemoryError()
+        n = sip_scan_auth(v.ptr, v.n, items, needed, &needed, &reason)
+    try:
+        if n < 0:
+            what = cls.__name__.lower()
+            if reason == SIP_ERR_AUTH_PARAM:
+                raise ParseError(f"malformed auth-param in {text!r}")
+            if reason == SIP_ERR_AUTH_TRAILING:
+                raise ParseError(f"trailing characters in {what}: {text!r}")
+            if reason == SIP_ERR_AUTH_EMPTY:
+                raise ParseError(f"empty {what}")
+            raise ParseError(f"malformed {what}: {text!r}")
+        return _build_auth(cls, &v, items, n)
+    finally:
+        if items != stack:
+            PyMem_Free(items)
+
+
+cdef list _build_auth(cls, View *v, sip_auth_item_t *items, int n):
+    cdef list out = []
+    cdef int i = 0
+    cdef sip_auth_item_t *it
+    cdef dict params
+    cdef list quoted
+    cdef str name, value
+    while i < n:
+        header = cls.__new__(cls)
+        header.scheme = _s(v, items[i].name)
+        header.token68 = None
+        params = {}
+        quoted = []
+        i += 1
+        while i < n and items[i].kind != SIP_AUTH_SCHEME:
+            it = &items[i]
+            if it.kind == SIP_AUTH_TOKEN68:
+                header.token68 = _s(v, it.value)
+            else:
+                name = _lower_token(v, it.name)
+                value = _s(v, it.value)
+                if it.quoted:
+                    quoted.append(name)
+                    if it.quoted == 2:
+                        value = _QUOTED_PAIR_RE.sub(r"\1", value)
+                params[name] = value
+            i += 1
+        header.params = params
+        header._quoted = frozenset(quoted)
+        out.append(header)
+    return out
+
+
+# ---- Headers.typed() ----
+
+def headers_typed(self, str name):
+    """Parsed value: a list for list headers, else the first field's value or None.
+
+    Raises ParseError (status hint 400) if the header is malformed. (Headers.typed: the
+    lookup every typed accessor makes, here because it runs once per header read.)
+    """
+    cdef dict cache = self._typed
+    key = _OTHER_KEYS.get(name)
+    if key is None:
+        lower = name.lower()
+        key = _OTHER_KEYS.get(lower, lower)
+    value = cache.get(key, _MISSING)
+    if value is not _MISSING:
+        return value
+    parser, mode = _TYPED_PARSERS[key]
+    cdef list fields = self._fields
+    cdef tuple field
+    cdef list items
+    if mode == "one":
+        value = None
+        for field in fields:
+            if field[0] == key:
+                value = parser(field[2])
+                break
+    elif mode == "list":
+        items = []
+        for field in fields:
+            if field[0] == key:
+                raw = field[2]
+                if "," in raw or not raw:
+                    items.extend([parser(element) for element in _split_checked(raw, key)])
+                else:
+                    items.append(parser(raw))
+        value = items
+    else:
+        items = []
+        for field in fields:
+            if field[0] == key:
+                items.extend(parser(field[2]))
+        value = items
+    cache[key] = value
+    return value
+
+
+def is_token(str text):
+    """token (RFC 3261 25.1): one or more of alphanum - . ! % * _ + ` ' ~."""
+    cdef View v
+    cdef bytes keep = _view(text, &v)
+    return bool(sip_is_token(v.ptr, v.n))
