@@ -20,6 +20,7 @@ from uc_media._core import (
     OpusEncoder,
     PacketError,
     Resampler,
+    ReceiveStatistics,
     SrtpAuthError,
     SrtpError,
     SrtpReplayError,
@@ -32,11 +33,50 @@ from uc_media._core import (
 from uc_media._core import SRTP_MAX_OVERHEAD, SRTP_SUITES, SrtpSession, srtp_key_salt_length, srtp_suite_available
 from uc_media.sdes import CryptoAttribute, SdesError, SdesKey, UnsupportedSuiteError, generate_crypto_attribute
 
+from uc_media.rtcp import (
+    App,
+    Bye,
+    FirEntry,
+    FullIntraRequest,
+    GenericNack,
+    PictureLossIndication,
+    ReceiverReport,
+    ReportBlock,
+    RtcpPacket,
+    Sdes,
+    SdesChunk,
+    SdesItem,
+    SenderReport,
+    UnknownRtcpPacket,
+    parse_rtcp,
+    serialize_rtcp,
+)
+from uc_media.rtp import AudioLevel, RtpPacket
+
 __version__ = "0.1.0"
 
 __all__ = [
     "LEVEL_SILENT",
     "AudioMixer",
+    "App",
+    "AudioLevel",
+    "Bye",
+    "FirEntry",
+    "FullIntraRequest",
+    "GenericNack",
+    "PictureLossIndication",
+    "ReceiveStatistics",
+    "ReceiverReport",
+    "ReportBlock",
+    "RtcpPacket",
+    "RtpPacket",
+    "Sdes",
+    "SdesChunk",
+    "SdesItem",
+    "SenderReport",
+    "UnknownRtcpPacket",
+    "parse_rtcp",
+    "serialize_rtcp",
     "BufferTooSmallError",
     "CodecError",
     "G711Decoder",
