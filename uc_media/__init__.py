@@ -14,6 +14,7 @@ from uc_media._core import (
     G722Decoder,
     G722Encoder,
     InvalidArgumentError,
+    JitterBuffer,
     MalformedPacketError,
     MediaError,
     OpusDecoder,
@@ -52,6 +53,7 @@ from uc_media.rtcp import (
     serialize_rtcp,
 )
 from uc_media.rtp import AudioLevel, RtpPacket
+from uc_media.jitter import JitterAction, JitterOutput, JitterStats, PutOutcome
 
 __version__ = "0.1.0"
 
@@ -84,12 +86,17 @@ __all__ = [
     "G722Decoder",
     "G722Encoder",
     "InvalidArgumentError",
+    "JitterAction",
+    "JitterBuffer",
+    "JitterOutput",
+    "JitterStats",
     "MalformedPacketError",
     "MediaError",
     "OpusDecoder",
     "OpusEncoder",
     "PacketError",
     "Resampler",
+    "PutOutcome",
     "SrtpAuthError",
     "SrtpError",
     "SrtpReplayError",

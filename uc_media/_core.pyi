@@ -245,3 +245,33 @@ class ReceiveStatistics:
     def reordered(self) -> int: ...
     @property
     def duplicates(self) -> int: ...
+# --- jitter buffer (_jitter.pxi, csrc/jitter.h) ---
+from uc_media.jitter import JitterOutput, JitterStats, PutOutcome
+
+class JitterBuffer:
+    clock_rate: int
+    frame_ms: int
+    min_delay_ms: int
+    max_delay_ms: int
+    capacity: int
+    max_payload: int
+    def __init__(
+        self,
+        clock_rate: int = ...,
+        frame_ms: int = ...,
+        min_delay_ms: int = ...,
+        max_delay_ms: int = ...,
+        capacity: int = ...,
+        max_payload: int = ...,
+        quantile: float = ...,
+        forget_factor: float = ...,
+    ) -> None: ...
+    def put(self, payload: bytes, seq: int, timestamp: int, ssrc: int, marker: bool, now: float) -> PutOutcome: ...
+    def get(self, now: float) -> JitterOutput: ...
+    def reset(self) -> None: ...
+    @property
+    def target_delay_ms(self) -> float: ...
+    @property
+    def buffered(self) -> int: ...
+    @property
+    def stats(self) -> JitterStats: ...

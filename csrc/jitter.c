@@ -1,0 +1,542 @@
+/* Adaptive audio jitter buffer: see jitter.h for the model and the caller's contract. */
+#include "jitter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "uc_errors.h"
+
+/* RFC 3550 A.1: a jump of more than MAX_DROPOUT sequence numbers is believed only when
+ * the next packet follows it (probation of one packet). */
+#define MAX_DROPOUT 3000
+/* Duplicates are recognised within this many sequence numbers of the highest one. */
+#define SEEN_BITS 1024u
+#define SEEN_WORDS (SEEN_BITS / 64u)
+/* NetEq's DelayManager looks for the fastest packet within the last two seconds. */
+#define BASE_WINDOW_MS 2000
+#define BASE_WINDOW_LEN 128u
+/* Histogram resolution of relative delay. */
+#define BUCKET_MS 5.0
+#define MAX_BUCKETS (UC_JB_MAX_DELAY_MS / 5u + 2u)
+/* A packet whose arrival contradicts its timestamp by more than this restarts the stream. */
+#define RESYNC_MS 5000.0
+/* The longest packet whose duration we infer from timestamp deltas (RFC 7587: Opus <= 120 ms). */
+#define MAX_PACKET_MS 120u
+/* With nothing buffered, conceal at most this long, then fall silent (DTX or stream gone). */
+#define MAX_EMPTY_CONCEAL_MS 100u
+
+struct slot {
+    int used;
+    int talkspurt; /* first packet after silence: marker bit, or a timestamp gap without loss */
+    int64_t seq;   /* extended */
+    int64_t ts;    /* extended */
+    int64_t arrival_ms;
+    uint32_t len;
+};
+
+struct base_sample {
+    int64_t arrival_ms;
+    double base_ms;
+};
+
+struct uc_jitter {
+    uc_jb_config cfg;
+    uint32_t tick;       /* samples per tick */
+    uint32_t max_packet; /* samples */
+    struct slot *slots;
+    uint8_t *arena;
+    uint32_t used;
+
+    /* the stream */
+    int have_stream;
+    uint32_t ssrc;
+    int64_t highest_seq, highest_ts, ts_origin;
+    uint64_t seen[SEEN_WORDS];
+    int bad_seq_valid;
+    uint16_t bad_seq;
+    uint32_t packet_samples;
+
+    /* delay estimation */
+    struct base_sample window[BASE_WINDOW_LEN];
+    uint32_t window_next, window_len;
+    double min_base_ms;
+    double hist[MAX_BUCKETS];
+    uint32_t buckets;
+    uint64_t hist_count;
+    double target_ms;
+
+    /* playout */
+    int anchored, playing;
+    int64_t next_ts;
+    uint32_t continue_ticks;
+    uint32_t conceal_run;  /* consecutive ticks concealed for missing packets */
+    int concealing;
+    uint32_t ticks_since_stretch;
+
+    uc_jb_stats stats;
+};
+
+static double clampd(double v, double lo, double hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+static double ts_ms(const uc_jitter *jb, int64_t ts)
+{
+    return (double)(ts - jb->ts_origin) * 1000.0 / (double)jb->cfg.clock_rate;
+}
+
+/* When the packet with timestamp ts would play if it is to wait `delay` ms beyond the
+ * fastest recent packet: the current delay of ts is now - this. */
+static double delay_of(const uc_jitter *jb, int64_t ts, int64_t now_ms)
+{
+    return (double)now_ms - (jb->min_base_ms + ts_ms(jb, ts));
+}
+
+int uc_jb_create(const uc_jb_config *config, uc_jitter **out)
+{
+    if (out == NULL)
+        return UC_ERR_ARGUMENT;
+    *out = NULL;
+    if (config == NULL)
+        return UC_ERR_ARGUMENT;
+    const uc_jb_config *c = config;
+    if (c->clock_rate < 8000 || c->clock_rate > 192000 || c->frame_ms < 5 || c->frame_ms > 120 ||
+        ((uint64_t)c->clock_rate * c->frame_ms) % 1000 != 0 || c->max_delay_ms > UC_JB_MAX_DELAY_MS ||
+        c->min_delay_ms > c->max_delay_ms || c->capacity < 1 || c->capacity > 4096 || c->max_payload < 1 ||
+        c->max_payload > 65535)
+        return UC_ERR_ARGUMENT;
+    if (c->quantile != 0.0 && !(c->quantile > 0.5 && c->quantile < 1.0))
+        return UC_ERR_ARGUMENT;
+    if (c->forget_factor != 0.0 && !(c->forget_factor > 0.5 && c->forget_factor < 1.0))
+        return UC_ERR_ARGUMENT;
+
+    uc_jitter *jb = calloc(1, sizeof *jb);
+    if (jb == NULL)
+        return UC_ERR_NOMEM;
+    jb->slots = calloc(c->capacity, sizeof *jb->slots);
+    jb->arena = malloc((size_t)c->capacity * c->max_payload);
+    if (jb->slots == NULL || jb->arena == NULL) {
+        uc_jb_destroy(jb);
+        return UC_ERR_NOMEM;
+    }
+    jb->cfg = *c;
+    if (jb->cfg.quantile == 0.0)
+        jb->cfg.quantile = UC_JB_DEFAULT_QUANTILE;
+    if (jb->cfg.forget_factor == 0.0)
+        jb->cfg.forget_factor = UC_JB_DEFAULT_FORGET_FACTOR;
+    jb->tick = (uint32_t)((uint64_t)c->clock_rate * c->frame_ms / 1000);
+    jb->max_packet = c->clock_rate / 1000 * MAX_PACKET_MS;
+    jb->buckets = c->max_delay_ms / 5u + 2u;
+    uc_jb_reset(jb);
+    *out = jb;
+    return UC_OK;
+}
+
+void uc_jb_destroy(uc_jitter *jb)
+{
+    if (jb == NULL)
+        return;
+    free(jb->slots);
+    free(jb->arena);
+    free(jb);
+}
+
+/* Throw away every buffered packet, counting them discarded. */
+static void flush(uc_jitter *jb)
+{
+    for (uint32_t i = 0; i < jb->cfg.capacity; i++) {
+        if (jb->slots[i].used) {
+            jb->slots[i].used = 0;
+            jb->stats.packets_discarded++;
+        }
+    }
+    jb->used = 0;
+}
+
+/* Restart the stream's timeline at this packet (after a jump); the histogram survives,
+ * since the network path is the same. */
+static void restart_timeline(uc_jitter *jb, uint16_t seq, uint32_t ts)
+{
+    flush(jb);
+    jb->highest_seq = seq;
+    jb->highest_ts = ts;
+    jb->ts_origin = ts;
+    memset(jb->seen, 0, sizeof jb->seen);
+    jb->bad_seq_valid = 0;
+    jb->window_len = 0;
+    jb->window_next = 0;
+    jb->anchored = 0;
+    jb->playing = 0;
+    jb->continue_ticks = 0;
+    jb->conceal_run = 0;
+    jb->concealing = 0;
+}
+
+void uc_jb_reset(uc_jitter *jb)
+{
+    if (jb == NULL)
+        return;
+    restart_timeline(jb, 0, 0);
+    jb->have_stream = 0;
+    jb->packet_samples = jb->cfg.clock_rate / 50; /* 20 ms until timestamps say otherwise */
+    memset(jb->hist, 0, sizeof jb->hist);
+    jb->hist_count = 0;
+    jb->target_ms = (double)jb->cfg.min_delay_ms;
+    jb->ticks_since_stretch = UC_JB_STRETCH_COOLDOWN_TICKS;
+}
+
+static int seen_test(const uc_jitter *jb, int64_t seq)
+{
+    uint64_t bit = (uint64_t)seq % SEEN_BITS;
+    return (jb->seen[bit / 64] >> (bit % 64)) & 1u;
+}
+
+static void seen_set(uc_jitter *jb, int64_t seq)
+{
+    uint64_t bit = (uint64_t)seq % SEEN_BITS;
+    jb->seen[bit / 64] |= (uint64_t)1 << (bit % 64);
+}
+
+static void seen_clear(uc_jitter *jb, int64_t seq)
+{
+    uint64_t bit = (uint64_t)seq % SEEN_BITS;
+    jb->seen[bit / 64] &= ~((uint64_t)1 << (bit % 64));
+}
+
+/* Feed one packet's arrival into the relative-delay statistics (NetEq DelayManager). */
+static void observe_delay(uc_jitter *jb, int64_t ts, int64_t now_ms)
+{
+    double base = (double)now_ms - ts_ms(jb, ts);
+    jb->window[jb->window_next] = (struct base_sample){now_ms, base};
+    jb->window_next = (jb->window_next + 1) % BASE_WINDOW_LEN;
+    if (jb->window_len < BASE_WINDOW_LEN)
+        jb->window_len++;
+    double min_base = base;
+    for (uint32_t i = 0; i < jb->window_len; i++) {
+        if (jb->window[i].arrival_ms >= now_ms - BASE_WINDOW_MS && jb->window[i].base_ms < min_base)
+            min_base = jb->window[i].base_ms;
+    }
+    jb->min_base_ms = min_base;
+
+    double rel = base - min_base;
+    uint32_t idx = (uint32_t)clampd(rel / BUCKET_MS, 0.0, (double)(jb->buckets - 1));
+    /* Start-up: a plain average until the forgetting factor takes over. */
+    double ff = 1.0 - 1.0 / (double)(jb->hist_count + 1);
+    if (ff > jb->cfg.forget_factor)
+        ff = jb->cfg.forget_factor;
+    for (uint32_t i = 0; i < jb->buckets; i++)
+        jb->hist[i] *= ff;
+    jb->hist[idx] += 1.0 - ff;
+    jb->hist_count++;
+
+    double total = 0.0;
+    for (uint32_t i = 0; i < jb->buckets; i++)
+        total += jb->hist[i];
+    double want = jb->cfg.quantile * total, acc = 0.0;
+    uint32_t q = jb->buckets - 1;
+    for (uint32_t i = 0; i < jb->buckets; i++) {
+        acc += jb->hist[i];
+        if (acc >= want) {
+            q = i;
+            break;
+        }
+    }
+    jb->target_ms = clampd((double)(q + 1) * BUCKET_MS, (double)jb->cfg.min_delay_ms, (double)jb->cfg.max_delay_ms);
+}
+
+static struct slot *earliest(uc_jitter *jb, const struct slot *after)
+{
+    struct slot *best = NULL;
+    for (uint32_t i = 0; i < jb->cfg.capacity; i++) {
+        struct slot *s = &jb->slots[i];
+        if (!s->used || (after != NULL && s->ts <= after->ts))
+            continue;
+        if (best == NULL || s->ts < best->ts || (s->ts == best->ts && s->seq < best->seq))
+            best = s;
+    }
+    return best;
+}
+
+static uint8_t *payload_of(uc_jitter *jb, const struct slot *s)
+{
+    return jb->arena + (size_t)(s - jb->slots) * jb->cfg.max_payload;
+}
+
+static void release(uc_jitter *jb, struct slot *s)
+{
+    s->used = 0;
+    jb->used--;
+}
+
+static int store(uc_jitter *jb, const uint8_t *payload, size_t len, int64_t seq, int64_t ts, int talkspurt,
+                 int64_t now_ms)
+{
+    struct slot *s = NULL;
+    if (jb->used == jb->cfg.capacity) {
+        /* Full: the oldest packet goes (it is the one furthest behind), unless the new
+         * one is older still. */
+        struct slot *old = earliest(jb, NULL);
+        jb->stats.packets_discarded++;
+        if (ts <= old->ts)
+            return UC_JB_DISCARDED;
+        release(jb, old);
+        s = old;
+    } else {
+        for (uint32_t i = 0; i < jb->cfg.capacity; i++) {
+            if (!jb->slots[i].used) {
+                s = &jb->slots[i];
+                break;
+            }
+        }
+    }
+    *s = (struct slot){1, talkspurt, seq, ts, now_ms, (uint32_t)len};
+    if (len > 0)
+        memcpy(payload_of(jb, s), payload, len);
+    jb->used++;
+    return UC_JB_STORED;
+}
+
+int uc_jb_put(uc_jitter *jb, const uint8_t *payload, size_t len, uint16_t seq, uint32_t timestamp,
+              uint32_t ssrc, int marker, int64_t now_ms)
+{
+    if (jb == NULL || (payload == NULL && len > 0))
+        return UC_ERR_ARGUMENT;
+    if (len > jb->cfg.max_payload)
+        return UC_ERR_NOSPACE;
+    jb->stats.packets_received++;
+
+    if (!jb->have_stream || ssrc != jb->ssrc) {
+        /* A new source: nothing learnt about the old one applies (RFC 3550 8.2). */
+        if (jb->have_stream) {
+            uc_jb_reset(jb);
+            jb->stats.resyncs++;
+        }
+        jb->have_stream = 1;
+        jb->ssrc = ssrc;
+        restart_timeline(jb, seq, timestamp);
+    }
+
+    int16_t dseq = (int16_t)(uint16_t)(seq - (uint16_t)jb->highest_seq);
+    if (dseq > MAX_DROPOUT || dseq < -MAX_DROPOUT) {
+        if (!(jb->bad_seq_valid && seq == jb->bad_seq)) {
+            jb->bad_seq_valid = 1;
+            jb->bad_seq = (uint16_t)(seq + 1);
+            jb->stats.packets_discarded++;
+            return UC_JB_DISCARDED;
+        }
+        /* Two sequential packets after the jump: the sender restarted its numbering. */
+        restart_timeline(jb, seq, timestamp);
+        jb->stats.resyncs++;
+        dseq = 0;
+    }
+    int64_t ext_seq = jb->highest_seq + dseq;
+    int64_t ext_ts = jb->highest_ts + (int32_t)(uint32_t)(timestamp - (uint32_t)jb->highest_ts);
+
+    if (ext_seq <= jb->highest_seq - (int64_t)SEEN_BITS) {
+        /* Older than the duplicate window: far behind playout whatever it is. */
+        jb->stats.packets_late++;
+        jb->stats.packets_discarded++;
+        return UC_JB_LATE;
+    }
+    /* Only numbers at or below the highest can be repeats; a newer one's bit still
+     * belongs to the number SEEN_BITS before it until the window moves. */
+    if (jb->window_len > 0 && ext_seq <= jb->highest_seq && seen_test(jb, ext_seq)) {
+        jb->stats.packets_duplicated++;
+        return UC_JB_DUPLICATE;
+    }
+
+    if (jb->window_len > 0 && ext_seq > jb->highest_seq) {
+        /* A newer packet whose timestamp went backwards, or whose arrival contradicts its
+         * timestamp by seconds: the sender's timestamp base jumped. */
+        double base = (double)now_ms - ts_ms(jb, ext_ts);
+        if (ext_ts < jb->highest_ts || base > jb->min_base_ms + RESYNC_MS || base < jb->min_base_ms - RESYNC_MS) {
+            restart_timeline(jb, seq, timestamp);
+            jb->stats.resyncs++;
+            ext_seq = jb->highest_seq;
+            ext_ts = jb->highest_ts;
+        }
+    }
+
+    int talkspurt = marker != 0;
+    if (ext_seq > jb->highest_seq) {
+        int64_t dts = ext_ts - jb->highest_ts;
+        if (ext_seq == jb->highest_seq + 1) {
+            if (dts > (int64_t)jb->max_packet)
+                talkspurt = 1; /* a timestamp gap with no sequence gap: the sender paused (DTX) */
+            else if (!marker && dts > 0)
+                jb->packet_samples = (uint32_t)dts;
+        }
+        for (int64_t s = jb->highest_seq + 1; s < ext_seq && s > ext_seq - (int64_t)SEEN_BITS; s++)
+            seen_clear(jb, s);
+        seen_clear(jb, ext_seq);
+        jb->highest_seq = ext_seq;
+        jb->highest_ts = ext_ts;
+    }
+    seen_set(jb, ext_seq);
+    /* Late packets count too: they are the ones that must raise the target. */
+    observe_delay(jb, ext_ts, now_ms);
+
+    if (jb->anchored && ext_ts < jb->next_ts) {
+        jb->stats.packets_late++;
+        jb->stats.packets_discarded++;
+        return UC_JB_LATE;
+    }
+    return store(jb, payload, len, ext_seq, ext_ts, talkspurt, now_ms);
+}
+
+/* The packet's duration: from its successor's timestamp when that is the next sequence
+ * number of the same talkspurt, else the stream's last inferred packet duration. */
+static uint32_t duration_of(const uc_jitter *jb, const struct slot *p, const struct slot *q)
+{
+    if (q != NULL && q->seq == p->seq + 1 && !q->talkspurt && q->ts > p->ts && q->ts - p->ts <= (int64_t)jb->max_packet)
+        return (uint32_t)(q->ts - p->ts);
+    return jb->packet_samples;
+}
+
+static void emit_play(uc_jitter *jb, struct slot *p, uint32_t dropped, int64_t now_ms, uc_jb_frame *out)
+{
+    struct slot *q = earliest(jb, p);
+    uint32_t dur = duration_of(jb, p, q);
+    out->action = UC_JB_PLAY;
+    out->payload = payload_of(jb, p);
+    out->len = p->len;
+    out->seq = (uint16_t)p->seq;
+    out->timestamp = (uint32_t)p->ts;
+    out->samples = dur;
+    out->dropped = dropped;
+
+    jb->stats.jitter_buffer_emitted_count += dur;
+    jb->stats.jitter_buffer_delay += (double)(now_ms - p->arrival_ms) / 1000.0 * dur;
+    jb->stats.jitter_buffer_target_delay += jb->target_ms / 1000.0 * dur;
+
+    uint32_t ticks = (dur + jb->tick / 2) / jb->tick;
+    jb->continue_ticks = ticks > 1 ? ticks - 1 : 0;
+    jb->next_ts = p->ts + dur;
+    jb->conceal_run = 0;
+    jb->concealing = 0;
+    release(jb, p);
+}
+
+static void emit_conceal(uc_jitter *jb, int inserted, uc_jb_frame *out)
+{
+    out->action = UC_JB_CONCEAL;
+    out->timestamp = (uint32_t)jb->next_ts;
+    out->inserted = inserted;
+    if (inserted) {
+        jb->stats.inserted_samples_for_deceleration += jb->tick;
+        return;
+    }
+    jb->stats.concealed_samples += jb->tick;
+    if (!jb->concealing)
+        jb->stats.concealment_events++;
+    jb->concealing = 1;
+    jb->conceal_run++;
+}
+
+int uc_jb_get(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out)
+{
+    if (jb == NULL || out == NULL)
+        return UC_ERR_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    out->action = UC_JB_SILENCE;
+    out->samples = jb->tick;
+    if (jb->ticks_since_stretch < UINT32_MAX)
+        jb->ticks_since_stretch++;
+
+    if (jb->continue_ticks > 0) {
+        jb->continue_ticks--;
+        out->action = UC_JB_CONTINUE;
+        return UC_OK;
+    }
+    if (jb->anchored) {
+        /* Only packets whose timestamps overlap one already played can be behind playout. */
+        for (uint32_t i = 0; i < jb->cfg.capacity; i++) {
+            if (jb->slots[i].used && jb->slots[i].ts < jb->next_ts) {
+                release(jb, &jb->slots[i]);
+                jb->stats.packets_discarded++;
+            }
+        }
+    }
+    struct slot *p = earliest(jb, NULL);
+    double target = jb->target_ms, max_delay = (double)jb->cfg.max_delay_ms;
+    double frame_ms = (double)jb->cfg.frame_ms;
+
+    /* Start of the stream or of a talkspurt: the gap before it is silence, not loss. Play
+     * the first packet once it has waited the target delay beyond the fastest arrival. */
+    if (!jb->playing || (p != NULL && p->talkspurt && p->ts >= jb->next_ts + jb->tick)) {
+        if (p != NULL && delay_of(jb, p->ts, now_ms) >= target) {
+            jb->playing = 1;
+            jb->anchored = 1;
+            jb->ticks_since_stretch = 0;
+            emit_play(jb, p, 0, now_ms, out);
+            return UC_OK;
+        }
+        if (jb->playing && p != NULL)
+            jb->playing = 0;
+        jb->concealing = 0;
+        return UC_OK;
+    }
+
+    if (p != NULL && p->ts < jb->next_ts + jb->tick) {
+        /* The packet for this tick is here. */
+        jb->next_ts = p->ts;
+        double delay = delay_of(jb, p->ts, now_ms);
+        if (delay < target && delay + frame_ms <= max_delay) {
+            jb->ticks_since_stretch = 0;
+            emit_conceal(jb, 1, out);
+            return UC_OK;
+        }
+        uint32_t dropped = 0;
+        if (jb->ticks_since_stretch > UC_JB_STRETCH_COOLDOWN_TICKS || delay > max_delay) {
+            struct slot *q = earliest(jb, p);
+            uint32_t dur = duration_of(jb, p, q);
+            double dur_ms = (double)dur * 1000.0 / (double)jb->cfg.clock_rate;
+            if (q != NULL && q->ts <= p->ts + dur && delay - dur_ms >= target + frame_ms / 2) {
+                jb->stats.packets_discarded++;
+                jb->stats.removed_samples_for_acceleration += dur;
+                release(jb, p);
+                p = q;
+                dropped = 1;
+                jb->ticks_since_stretch = 0;
+            }
+        }
+        emit_play(jb, p, dropped, now_ms, out);
+        return UC_OK;
+    }
+
+    /* The packet for this tick is missing. */
+    double delay = delay_of(jb, jb->next_ts, now_ms);
+    if (p == NULL) {
+        /* Nothing buffered: late, lost, or the sender stopped (DTX without a marker).
+         * Wait for it with concealment for a while, then fall silent. */
+        if ((uint64_t)jb->conceal_run * jb->cfg.frame_ms >= MAX_EMPTY_CONCEAL_MS) {
+            jb->playing = 0;
+            jb->concealing = 0;
+            return UC_OK;
+        }
+        emit_conceal(jb, 0, out);
+        if (delay >= max_delay)
+            jb->next_ts += jb->tick;
+        return UC_OK;
+    }
+    /* Later packets are here. While the missing one is not yet due, wait for it. Once it
+     * is overdue, give it up: play the next packet at once if that one is due (the ticks
+     * spent waiting stood in for the gap, so the delay does not grow), else conceal. */
+    if (delay >= target && delay_of(jb, p->ts, now_ms) >= target) {
+        emit_play(jb, p, 0, now_ms, out);
+        return UC_OK;
+    }
+    emit_conceal(jb, 0, out);
+    if (delay >= target)
+        jb->next_ts += jb->tick;
+    return UC_OK;
+}
+
+void uc_jb_get_stats(const uc_jitter *jb, uc_jb_stats *out)
+{
+    if (jb == NULL || out == NULL)
+        return;
+    *out = jb->stats;
+}
+
+double uc_jb_target_delay_ms(const uc_jitter *jb) { return jb == NULL ? 0.0 : jb->target_ms; }
+
+uint32_t uc_jb_buffered(const uc_jitter *jb) { return jb == NULL ? 0 : jb->used; }

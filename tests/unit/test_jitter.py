@@ -1,0 +1,308 @@
+"""The jitter buffer through its Python API: each named network case, then hypothesis
+invariants over random arrival schedules (reordering, duplicates, loss, jitter, wrap).
+
+Time is advanced by hand; `now` is float seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from uc_media import (
+    BufferTooSmallError,
+    InvalidArgumentError,
+    JitterAction,
+    JitterBuffer,
+    JitterOutput,
+    JitterStats,
+    PutOutcome,
+)
+
+RATE = 48000
+PKT = 960  # 20 ms of RTP timestamp at 48 kHz
+TICK = 0.020
+
+
+def payload_of(index: int) -> bytes:
+    return struct.pack("!I", index) + b"opus"
+
+
+def index_of(out: JitterOutput) -> int:
+    assert out.payload is not None
+    return int(struct.unpack("!I", out.payload[:4])[0])
+
+
+def steady_stream(jb: JitterBuffer, count: int, *, seq0: int = 0, ts0: int = 0, ssrc: int = 1,
+                  t0: float = 0.0, skip: frozenset[int] = frozenset()) -> list[JitterOutput]:
+    """Packet i arrives at t0 + 20 i ms; a tick runs 10 ms after each arrival."""
+    outs = []
+    for i in range(count):
+        now = t0 + i * TICK
+        if i not in skip:
+            jb.put(payload_of(i), (seq0 + i) & 0xFFFF, (ts0 + i * PKT) & 0xFFFFFFFF, ssrc, i == 0, now)
+        outs.append(jb.get(now + 0.010))
+    return outs
+
+
+def played(outs: list[JitterOutput]) -> list[int]:
+    return [index_of(o) for o in outs if o.action == JitterAction.PLAY]
+
+
+def test_in_order_stream_plays_every_packet_once_in_order() -> None:
+    jb = JitterBuffer(min_delay_ms=40, max_delay_ms=300)
+    outs = steady_stream(jb, 100)
+    got = played(outs)
+    assert got == list(range(len(got)))
+    assert len(got) >= 97
+    assert all(o.action in (JitterAction.PLAY, JitterAction.SILENCE) for o in outs)
+    s = jb.stats
+    assert s.packetsReceived == 100 and s.concealedSamples == 0 and s.packetsLate == 0
+    assert s.jitterBufferEmittedCount == len(got) * PKT
+    assert 0.040 <= s.jitterBufferDelay / s.jitterBufferEmittedCount < 0.061
+    assert s.jitterBufferTargetDelay / s.jitterBufferEmittedCount == pytest.approx(0.040)
+
+
+def test_stats_are_a_dataclass_with_webrtc_stats_names() -> None:
+    names = {f.name for f in dataclasses.fields(JitterStats)}
+    assert {"jitterBufferDelay", "jitterBufferEmittedCount", "jitterBufferTargetDelay", "packetsDiscarded",
+            "concealedSamples", "concealmentEvents", "packetsReceived", "packetsLate",
+            "packetsDuplicated"} <= names
+    assert isinstance(JitterBuffer().stats, JitterStats)
+
+
+def test_reordered_packets_play_in_order_and_duplicates_are_counted() -> None:
+    jb = JitterBuffer(min_delay_ms=60, max_delay_ms=300)
+    order = [0, 2, 1, 3, 5, 4, 4, 6, 7, 7, 8, 9]
+    outcomes = [jb.put(payload_of(i), i, i * PKT, 9, i == 0, k * TICK) for k, i in enumerate(order)]
+    assert outcomes.count(PutOutcome.DUPLICATE) == 2
+    assert outcomes.count(PutOutcome.STORED) == 10
+    outs = [jb.get(0.240 + t * TICK) for t in range(20)]
+    got = played(outs)
+    assert got == sorted(set(got)) and got[-1] == 9
+    assert jb.stats.packetsDuplicated == 2
+
+
+def test_late_packet_is_discarded_and_counted() -> None:
+    jb = JitterBuffer(min_delay_ms=20, max_delay_ms=100)
+    outs = steady_stream(jb, 30, skip=frozenset({10}))
+    assert 10 not in played(outs)
+    assert any(o.action == JitterAction.CONCEAL and not o.inserted for o in outs)
+    assert jb.put(payload_of(10), 10, 10 * PKT, 1, False, 30 * TICK) == PutOutcome.LATE
+    s = jb.stats
+    assert s.packetsLate == 1 and s.packetsDiscarded >= 1
+    assert s.concealmentEvents >= 1 and s.concealedSamples >= PKT
+
+
+def test_sequence_and_timestamp_wrap_do_not_resync() -> None:
+    jb = JitterBuffer(min_delay_ms=20, max_delay_ms=200)
+    ts0 = 0xFFFFFFFF - 5 * PKT
+    outs = steady_stream(jb, 40, seq0=65530, ts0=ts0)
+    plays = [o for o in outs if o.action == JitterAction.PLAY]
+    assert [index_of(o) for o in plays] == list(range(len(plays)))
+    assert [o.seq for o in plays] == [(65530 + i) & 0xFFFF for i in range(len(plays))]
+    assert [o.timestamp for o in plays] == [(ts0 + i * PKT) & 0xFFFFFFFF for i in range(len(plays))]
+    assert jb.stats.resyncs == 0 and jb.stats.concealedSamples == 0
+
+
+def test_ssrc_change_resets_and_plays_the_new_stream_from_its_start() -> None:
+    jb = JitterBuffer(min_delay_ms=20, max_delay_ms=200)
+    steady_stream(jb, 10)
+    outs = steady_stream(jb, 10, seq0=50000, ts0=12345, ssrc=2, t0=0.2)
+    plays = [o for o in outs if o.action == JitterAction.PLAY]
+    assert plays[0].seq == 50000 and plays[0].timestamp == 12345
+    assert jb.stats.resyncs == 1 and jb.stats.packetsLate == 0
+
+
+def test_timestamp_jump_resyncs_instead_of_calling_everything_late() -> None:
+    jb = JitterBuffer(min_delay_ms=20, max_delay_ms=200)
+    plays_after = 0
+    for i in range(40):
+        ts = 900000 + i * PKT if i < 20 else 1000 + i * PKT  # the sender's timestamp base jumps back
+        assert jb.put(payload_of(i), 7 + i, ts, 5, False, i * TICK) == PutOutcome.STORED
+        out = jb.get(i * TICK + 0.010)
+        plays_after += out.action == JitterAction.PLAY and index_of(out) >= 20
+    assert plays_after >= 17
+    assert jb.stats.resyncs == 1 and jb.stats.packetsLate == 0
+
+
+@pytest.mark.parametrize("marker", [True, False])
+def test_dtx_gap_is_silence_not_endless_concealment(marker: bool) -> None:
+    jb = JitterBuffer(min_delay_ms=20, max_delay_ms=200)
+    steady_stream(jb, 10)
+    now = 10 * TICK
+    gap = [jb.get(now + t * TICK + 0.010) for t in range(50)]
+    assert sum(o.action == JitterAction.SILENCE for o in gap) >= 40  # concealment stops
+    concealed = jb.stats.concealedSamples
+    assert concealed <= 6 * PKT
+    now += 50 * TICK
+    # the sender resumes: sequence continues (nothing lost), timestamp 1 s on
+    outs = []
+    for i in range(10):
+        t = now + i * TICK
+        jb.put(payload_of(100 + i), 10 + i, 10 * PKT + RATE + i * PKT, 1, marker and i == 0, t)
+        outs.append(jb.get(t + 0.010))
+    assert played(outs)[0] == 100
+    assert all(o.action != JitterAction.CONCEAL for o in outs)
+    assert jb.stats.concealedSamples == concealed
+    assert jb.stats.packetsLate == 0
+
+
+def test_forty_ms_packets_play_then_continue() -> None:
+    jb = JitterBuffer(min_delay_ms=20, max_delay_ms=200)
+    actions = []
+    for t in range(40):
+        if t % 2 == 0:
+            jb.put(payload_of(t // 2), t // 2, t // 2 * 2 * PKT, 1, t == 0, t * TICK)
+        actions.append(jb.get(t * TICK + 0.010))
+    later = actions[6:]
+    assert all(o.samples == 2 * PKT for o in later if o.action == JitterAction.PLAY)
+    assert [o.action for o in later].count(JitterAction.CONTINUE) >= 15
+
+
+def test_a_burst_after_a_stall_is_worked_off_by_dropping() -> None:
+    jb = JitterBuffer(min_delay_ms=20, max_delay_ms=200)
+    steady_stream(jb, 50)
+    for i in range(50, 70):  # 400 ms stall, then all at once
+        jb.put(payload_of(i), i, i * PKT, 1, False, 50 * TICK + 0.400)
+    outs = [jb.get(50 * TICK + 0.400 + t * TICK) for t in range(30)]
+    assert sum(o.dropped for o in outs) >= 3
+    assert jb.stats.removedSamplesForAcceleration >= 3 * PKT
+    got = played(outs)
+    assert got == sorted(got)
+
+
+def test_long_stream_beyond_the_duplicate_window_plays_everything() -> None:
+    jb = JitterBuffer(min_delay_ms=20, max_delay_ms=200)
+    outs = steady_stream(jb, 3000, seq0=60000)
+    got = played(outs)
+    assert got == list(range(len(got))) and len(got) >= 2997
+    assert jb.stats.packetsDuplicated == 0 and jb.stats.packetsDiscarded == 0
+
+
+def test_a_lost_burst_is_concealed_without_growing_the_delay() -> None:
+    jb = JitterBuffer(min_delay_ms=40, max_delay_ms=300)
+    outs = steady_stream(jb, 100, skip=frozenset(range(50, 55)))
+    plays = [o for o in outs if o.action == JitterAction.PLAY]
+    assert [index_of(o) for o in plays] == [i for i in range(len(plays) + 5) if not 50 <= i < 55][: len(plays)]
+    # each tick of the gap is concealed once, nothing is dropped, and playout after the
+    # burst is exactly as far behind arrival as before it
+    conceals = [o for o in outs if o.action == JitterAction.CONCEAL]
+    assert len(conceals) == 5 and not any(o.inserted for o in conceals)
+    assert sum(o.dropped for o in outs) == 0
+    first_after = next(k for k, o in enumerate(outs) if o.action == JitterAction.PLAY and index_of(o) == 55)
+    last_before = next(k for k, o in enumerate(outs) if o.action == JitterAction.PLAY and index_of(o) == 49)
+    assert first_after - last_before == 6
+    assert jb.stats.concealmentEvents == 1 and jb.stats.concealedSamples == 5 * PKT
+
+
+def test_jitter_raises_the_target_and_the_playout_delay_follows() -> None:
+    jb = JitterBuffer(min_delay_ms=0, max_delay_ms=300)
+    steady_stream(jb, 50)
+    calm = jb.target_delay_ms
+    # every other packet now comes 60 ms late; packets go in by arrival time, a tick
+    # runs every 20 ms
+    events = sorted((i * TICK + (0.060 if i % 2 else 0.0), i) for i in range(50, 150))
+    outs = []
+    k = 0
+    for t in range(50, 160):
+        now = t * TICK + 0.010
+        while k < len(events) and events[k][0] <= now:
+            jb.put(payload_of(events[k][1]), events[k][1], events[k][1] * PKT, 1, False, events[k][0])
+            k += 1
+        outs.append(jb.get(now))
+        if t == 110:
+            mid = jb.stats
+    assert calm <= 10.0 and jb.target_delay_ms >= 60.0
+    end = jb.stats
+    # the playout delay followed: the on-time half now waits >= 60 ms and the late half
+    # >= 0 ms, so the mean wait is >= 30 ms; and the late half is played, not lost
+    recent = (end.jitterBufferDelay - mid.jitterBufferDelay) / (end.jitterBufferEmittedCount
+                                                                 - mid.jitterBufferEmittedCount)
+    assert recent >= 0.030
+    assert sum(1 for i in played(outs) if i >= 110 and i % 2) >= 18
+    assert end.packetsLate < 20
+    assert played(outs) == sorted(set(played(outs)))
+
+
+def test_bad_arguments_raise_specific_errors() -> None:
+    with pytest.raises(InvalidArgumentError):
+        JitterBuffer(min_delay_ms=600, max_delay_ms=500)
+    with pytest.raises(InvalidArgumentError):
+        JitterBuffer(clock_rate=100)
+    with pytest.raises(InvalidArgumentError):
+        JitterBuffer(capacity=0)
+    with pytest.raises(InvalidArgumentError):
+        JitterBuffer(max_delay_ms=100000)
+    jb = JitterBuffer(max_payload=100)
+    with pytest.raises(BufferTooSmallError):
+        jb.put(b"x" * 101, 1, 1, 1, False, 0.0)
+    with pytest.raises(InvalidArgumentError):
+        jb.put(b"x", 70000, 1, 1, False, 0.0)
+    with pytest.raises(InvalidArgumentError):
+        jb.put(b"x", 1, -1, 1, False, 0.0)
+    assert jb.put(b"", 1, 1, 1, False, 0.0) == PutOutcome.STORED  # an empty payload is legal RTP
+
+
+# --- invariants over random arrival schedules ---------------------------------------
+
+@st.composite
+def schedules(draw: st.DrawFn) -> tuple[int, int, list[tuple[float, int]], int, int]:
+    """(seq0, ts0, [(arrival seconds, packet index)], min_delay_ms, max_delay_ms)."""
+    count = draw(st.integers(5, 150))
+    seq0 = draw(st.one_of(st.integers(0, 0xFFFF), st.integers(0xFFFF - 20, 0xFFFF)))
+    ts0 = draw(st.one_of(st.integers(0, 0xFFFFFFFF), st.integers(0xFFFFFFFF - 30 * PKT, 0xFFFFFFFF)))
+    base_ms = draw(st.integers(0, 100))
+    events = []
+    for i in range(count):
+        if draw(st.floats(0, 1)) < draw(st.sampled_from([0.0, 0.05, 0.2])):
+            continue  # lost
+        jitter_ms = draw(st.one_of(st.integers(0, 10), st.integers(0, 300)))
+        events.append((i * 0.020 + (base_ms + jitter_ms) / 1000.0, i))
+        if draw(st.integers(0, 19)) == 0:  # duplicated, later
+            events.append((i * 0.020 + (base_ms + jitter_ms + draw(st.integers(0, 200))) / 1000.0, i))
+    min_delay = draw(st.integers(0, 100))
+    max_delay = draw(st.integers(min_delay, 500))
+    return seq0, ts0, sorted(events), min_delay, max_delay
+
+
+@given(schedules(), st.floats(0, 0.019))
+def test_invariants_over_random_arrival_schedules(
+    schedule: tuple[int, int, list[tuple[float, int]], int, int], phase: float
+) -> None:
+    seq0, ts0, events, min_delay, max_delay = schedule
+    jb = JitterBuffer(min_delay_ms=min_delay, max_delay_ms=max_delay, capacity=32)
+    last = events[-1][0] if events else 0.0
+    emitted: list[int] = []
+    samples = 0
+    k = 0
+    now = phase
+    while now < last + 1.0:
+        while k < len(events) and events[k][0] <= now:
+            arrival, i = events[k]
+            jb.put(payload_of(i), (seq0 + i) & 0xFFFF, (ts0 + i * PKT) & 0xFFFFFFFF, 77, False, arrival)
+            k += 1
+            assert min_delay <= jb.target_delay_ms <= max_delay
+        out = jb.get(now)
+        assert min_delay <= jb.target_delay_ms <= max_delay
+        if out.action == JitterAction.PLAY:
+            i = index_of(out)
+            # the payload is the one put for this sequence number and timestamp
+            assert out.seq == (seq0 + i) & 0xFFFF
+            assert out.timestamp == (ts0 + i * PKT) & 0xFFFFFFFF
+            emitted.append(i)
+            samples += out.samples
+        now += TICK
+    # never out of order, never a duplicate, never a frame after a later one
+    assert emitted == sorted(set(emitted))
+    s = jb.stats
+    assert s.resyncs == 0
+    assert s.packetsReceived == len(events)
+    assert s.jitterBufferEmittedCount == samples
+    # every packet put is accounted for exactly once
+    assert len(emitted) + s.packetsDuplicated + s.packetsDiscarded + jb.buffered == s.packetsReceived
+    assert s.packetsLate <= s.packetsDiscarded
