@@ -65,6 +65,7 @@ _ERROR_BY_CODE = {
     uc_errors.UC_ERR_SRTP_AUTH: (SrtpAuthError, "SRTP authentication failed"),
     uc_errors.UC_ERR_SRTP_REPLAY: (SrtpReplayError, "SRTP replay"),
     uc_errors.UC_ERR_STATE: (StateError, "invalid state"),
+    uc_errors.UC_ERR_IO: (OSError, "system call failed"),
 }
 
 
