@@ -46,6 +46,25 @@ int uc_udp_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_st
     return 0;
 }
 
+int uc_udp_addr_format(const struct sockaddr_storage *a, char *ip, size_t cap, int *port)
+{
+    if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)a;
+        if (!inet_ntop(AF_INET, &v4->sin_addr, ip, (socklen_t)cap))
+            return UC_ERR_NOSPACE;
+        *port = ntohs(v4->sin_port);
+        return UC_OK;
+    }
+    if (a->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)a;
+        if (!inet_ntop(AF_INET6, &v6->sin6_addr, ip, (socklen_t)cap))
+            return UC_ERR_NOSPACE;
+        *port = ntohs(v6->sin6_port);
+        return UC_OK;
+    }
+    return UC_ERR_ARGUMENT;
+}
+
 int uc_udp_bind_range(const char *bind_ip, int lo, int hi, int *cursor, int *port_out)
 {
     struct sockaddr_storage addr;

@@ -27,6 +27,8 @@ int uc_udp_bind_range(const char *bind_ip, int lo, int hi, int *cursor, int *por
 int uc_udp_make_addr(const char *ip, int port, struct sockaddr_storage *out);
 /* 1 when two socket addresses have the same family, address and port. */
 int uc_udp_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+/* The address as text (ip needs 46 bytes) and its port. UC_ERR_ARGUMENT for other families. */
+int uc_udp_addr_format(const struct sockaddr_storage *a, char *ip, size_t cap, int *port);
 
 typedef struct uc_rx_batch {
     struct mmsghdr msgs[UC_UDP_RX_BATCH];
