@@ -14,12 +14,11 @@ from array import array
 import numpy as np
 
 import uc_media
-from uc_media import OpusDecoder, OpusEncoder, SrtpSession
+from uc_media import G711Decoder, G711Encoder, OpusDecoder, OpusEncoder, SrtpSession
 from uc_media.engine import SrtpKeys
 
 SUITE = "AES_CM_128_HMAC_SHA1_80"
 RATE = 48000
-FRAME = 960  # 20 ms at 48 kHz
 LEVEL_ID = 1
 
 
@@ -33,7 +32,7 @@ def leg_keys() -> tuple[SrtpKeys, bytes, bytes]:
 
 class Participant:
     def __init__(self, leg: uc_media.Leg, freq: float, *, srtp: tuple[bytes, bytes] | None,
-                 levels: bool = False, amplitude: float = 8000.0) -> None:
+                 levels: bool = False, amplitude: float = 8000.0, codec: str = "opus") -> None:
         self.leg = leg
         self.freq = freq
         self.amplitude = amplitude
@@ -44,14 +43,19 @@ class Participant:
         self.address = self.sock.getsockname()
         self.tx = SrtpSession(SUITE, srtp[0], "outbound") if srtp else None
         self.rx = SrtpSession(SUITE, srtp[1], "inbound") if srtp else None
-        self.encoder = OpusEncoder(RATE, 1)
-        self.decoder = OpusDecoder(RATE, 1)
+        self.codec = codec
+        self.rate = RATE if codec == "opus" else 8000
+        self.frame = self.rate // 50
+        self.pt = 111 if codec == "opus" else 0
+        self.encoder = OpusEncoder(RATE, 1) if codec == "opus" else G711Encoder("ulaw")
+        self.decoder = OpusDecoder(RATE, 1) if codec == "opus" else G711Decoder("ulaw")
         self.ssrc = secrets.randbits(32)
         self.seq = secrets.randbits(16)
         self.ts = secrets.randbits(32)
         self.sample = 0
         self.sending = True
         self.received: list[tuple[int, bytes]] = []  # (sequence number, payload)
+        self.received_pt: list[int] = []
         self.received_other: list[bytes] = []        # RTCP and anything else
         self.errors = 0
 
@@ -60,12 +64,13 @@ class Participant:
         return ("127.0.0.1", self.leg.local_port)
 
     def tone_frame(self) -> array:
-        n = np.arange(self.sample, self.sample + FRAME)
-        self.sample += FRAME
-        pcm = (self.amplitude * np.sin(2 * math.pi * self.freq * n / RATE)).astype(np.int16)
+        n = np.arange(self.sample, self.sample + self.frame)
+        self.sample += self.frame
+        pcm = (self.amplitude * np.sin(2 * math.pi * self.freq * n / self.rate)).astype(np.int16)
         return array("h", pcm.tobytes())
 
-    def rtp(self, payload: bytes, level: int | None = None, pt: int = 111, marker: bool = False) -> bytes:
+    def rtp(self, payload: bytes, level: int | None = None, pt: int | None = None, marker: bool = False) -> bytes:
+        pt = self.pt if pt is None else pt
         ext = b""
         first = 0x80
         if level is not None:
@@ -82,7 +87,7 @@ class Participant:
         pcm = self.tone_frame()
         level = uc_media.audio_level(pcm) if self.levels else None
         packet = self.rtp(self.encoder.encode(pcm), level)
-        self.ts = (self.ts + FRAME) & 0xFFFFFFFF
+        self.ts = (self.ts + self.frame) & 0xFFFFFFFF
         self.send_raw(self.tx.protect(packet) if self.tx else packet)
 
     def send_raw(self, data: bytes) -> None:
@@ -108,9 +113,11 @@ class Participant:
             if plain[0] & 0x10:
                 offset += 4 + 4 * struct.unpack("!H", plain[offset + 2:offset + 4])[0]
             self.received.append((seq, bytes(plain[offset:])))
+            self.received_pt.append(plain[1] & 0x7F)
 
     def decoded(self, last_packets: int | None = None) -> np.ndarray:
-        packets = self.received[-last_packets:] if last_packets else self.received
+        audio = [(q, p) for (q, p), pt in zip(self.received, self.received_pt) if pt == self.pt]
+        packets = audio[-last_packets:] if last_packets else audio
         out = [np.frombuffer(self.decoder.decode(p), dtype=np.int16) for _, p in packets if p]
         return np.concatenate(out) if out else np.zeros(0, np.int16)
 
@@ -137,11 +144,11 @@ def run(participants: list[Participant], ticks: int, engine: uc_media.Engine | N
         p.drain()
 
 
-def tone_magnitudes(pcm: np.ndarray, freqs: list[float]) -> dict[float, float]:
+def tone_magnitudes(pcm: np.ndarray, freqs: list[float], rate: int = RATE) -> dict[float, float]:
     """Spectral magnitude (Hann window) around each frequency, per sample."""
-    if len(pcm) < RATE // 4:
+    if len(pcm) < rate // 4:
         return {f: 0.0 for f in freqs}
     x = pcm.astype(np.float64) * np.hanning(len(pcm))
     spectrum = np.abs(np.fft.rfft(x)) / len(pcm)
-    bins = np.fft.rfftfreq(len(pcm), 1 / RATE)
+    bins = np.fft.rfftfreq(len(pcm), 1 / rate)
     return {f: float(spectrum[(bins > f - 8) & (bins < f + 8)].max()) for f in freqs}
