@@ -371,6 +371,18 @@ static int count_srtp_failure(uc_leg *leg, int rc)
     return rc;
 }
 
+/* Plain RTP is accepted only from the remote address once it is known (RFC 4961
+ * symmetric RTP; anything else could inject media). With SRTP the key authenticates the
+ * sender, so packets from other addresses are accepted (not re-latched): peers that send
+ * from one port and receive on another (ffmpeg) work. */
+static int source_ok(uc_leg *leg, const struct sockaddr_storage *from)
+{
+    if (!leg->have_remote || leg->srtp_in || uc_udp_addr_equal(from, &leg->remote))
+        return 1;
+    leg->st.wrong_source++;
+    return 0;
+}
+
 static void latch(uc_leg *leg, const struct sockaddr_storage *from)
 {
     leg->remote = *from;
@@ -428,10 +440,8 @@ static void remember_level(uc_leg *leg, const uint8_t *buf, const uc_rtp_packet 
 
 static void on_rtp(uc_leg *leg, uint8_t *buf, size_t len, const struct sockaddr_storage *from)
 {
-    if (leg->have_remote && !uc_udp_addr_equal(from, &leg->remote)) {
-        leg->st.wrong_source++;
+    if (!source_ok(leg, from))
         return;
-    }
     if (leg->srtp_in) {
         int rc = uc_srtp_unprotect_rtp(leg->srtp_in, buf, len);
         if (rc < 0) {
@@ -482,10 +492,8 @@ static void on_rtp(uc_leg *leg, uint8_t *buf, size_t len, const struct sockaddr_
 
 static void on_rtcp(uc_leg *leg, uint8_t *buf, size_t len, const struct sockaddr_storage *from)
 {
-    if (leg->have_remote && !uc_udp_addr_equal(from, &leg->remote)) {
-        leg->st.wrong_source++;
+    if (!source_ok(leg, from))
         return;
-    }
     if (leg->srtp_in) {
         int rc = uc_srtp_unprotect_rtcp(leg->srtp_in, buf, len);
         if (rc < 0) {

@@ -1,7 +1,8 @@
 /* A leg: one endpoint's RTP session on one UDP socket (RTP, RTCP, STUN and DTLS muxed).
  *
- * Receive path (worker, per datagram): RFC 7983 demux; RTP and RTCP must come from the
- * remote address once it is known (else counted `wrong_source`); SRTP/SRTCP unprotect
+ * Receive path (worker, per datagram): RFC 7983 demux; plain RTP and RTCP must come from
+ * the remote address once it is known (else counted `wrong_source`; with SRTP the key
+ * authenticates the sender, so the address is not checked); SRTP/SRTCP unprotect
  * (failures counted `auth_failed` / `replayed` / `srtp_errors`); the first valid packet
  * latches the remote address when none was set (symmetric RTP, RFC 4961); telephone-event
  * payloads go to the RFC 4733 receiver; audio payloads into the jitter buffer, with the

@@ -80,10 +80,29 @@ def test_symmetric_rtp_latches_first_authenticated_packet(engine: uc_media.Engin
         assert a.received, "the latched remote receives the mix"
         assert not intruder.received
         run([intruder], 3)
-        assert a.leg.stats().wrong_source == 3
+        assert a.leg.stats().auth_failed == 8
+        assert a.leg.stats().remote_known
     finally:
         for p in (a, b, intruder):
             p.close()
+
+
+def test_plain_rtp_only_from_the_remote_address(engine: uc_media.Engine) -> None:
+    leg = engine.create_leg("pcmu")
+    conf = engine.create_conference()
+    conf.add_leg(leg)
+    peer = Participant(leg, 440.0, srtp=None, codec="pcmu")
+    other = Participant(leg, 660.0, srtp=None, codec="pcmu")
+    leg.set_remote(peer.address)
+    try:
+        run([peer, other], 10)
+        stats = leg.stats()
+        assert stats.wrong_source == 10
+        assert stats.rtp_received == 10
+        assert len(peer.received) >= 5 and not other.received
+    finally:
+        peer.close()
+        other.close()
 
 
 def test_hostile_packets_are_counted_and_dropped_while_mixing_goes_on(engine: uc_media.Engine) -> None:
