@@ -5,8 +5,8 @@ VPY := $(VENV)/bin/python
 DEPS_STAMP := $(VENV)/.deps-installed
 CC ?= cc
 CWARN := -std=gnu99 -Wall -Wextra -Werror
-CLIBS := $(shell pkg-config --libs opus libsrtp2 spandsp speexdsp 2>/dev/null) -lm
-CINC := -Icsrc $(shell pkg-config --cflags opus libsrtp2 spandsp speexdsp 2>/dev/null)
+CLIBS := $(shell pkg-config --libs opus libsrtp2 spandsp speexdsp libcrypto zlib 2>/dev/null) -lm
+CINC := -Icsrc $(shell pkg-config --cflags opus libsrtp2 spandsp speexdsp libcrypto zlib 2>/dev/null)
 CSRC := $(wildcard csrc/*.c)
 CTESTS := $(patsubst csrc/tests/%.c,build/ctest/%,$(wildcard csrc/tests/test_*.c))
 CTESTS_ASAN := $(patsubst csrc/tests/%.c,build/ctest-asan/%,$(wildcard csrc/tests/test_*.c))

@@ -20,6 +20,8 @@ SYSTEM_LIBRARIES = {
     "libsrtp2": "libsrtp2-dev",
     "spandsp": "libspandsp-dev",
     "speexdsp": "libspeexdsp-dev",
+    "libcrypto": "libssl-dev",
+    "zlib": "zlib1g-dev",
 }
 
 # The C core must compile clean under these; see docs/architecture.md.
@@ -48,6 +50,8 @@ def core_extension() -> Extension:
         "uc_media._core",
         sources=["uc_media/_core.pyx", *sorted(glob.glob("csrc/*.c"))],
         include_dirs=["csrc"],
+        # Rebuild when a header changes, not only a .c file.
+        depends=sorted(glob.glob("csrc/*.h")),
         extra_compile_args=cflags + ["-O2"],
         extra_link_args=libs,
     )

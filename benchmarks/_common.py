@@ -16,7 +16,7 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "bench"
-PKG_MODULES = ["opus", "libsrtp2", "spandsp", "speexdsp"]
+PKG_MODULES = ["opus", "libsrtp2", "spandsp", "speexdsp", "libcrypto", "zlib"]
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:

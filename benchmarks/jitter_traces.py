@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 import opuslib  # type: ignore[import-untyped]  # noqa: E402
+from aiortc.jitterbuffer import MAX_MISORDER as AIORTC_MAX_MISORDER  # noqa: E402
 from aiortc.jitterbuffer import JitterBuffer as AiortcJitterBuffer  # noqa: E402
 from aiortc.rtp import RtpPacket  # noqa: E402
 from aiortc.utils import uint16_add  # noqa: E402
@@ -140,8 +141,12 @@ def run_aiortc(packets: list[TracePacket], payloads: list[bytes], phase_ms: floa
         while k < len(order) and (order[k].arrival_ms or 0.0) <= now:
             p = order[k]
             origin = jb._origin
-            if origin is not None and uint16_add(origin, -p.seq) < uint16_add(p.seq, -origin):
-                out.late.add(p.index)  # behind aiortc's origin: add() will discard it
+            if origin is not None:
+                # aiortc's own test in add(): behind the origin by less than MAX_MISORDER
+                # means "too late, discard" (further behind resets the buffer instead)
+                misorder, delta = uint16_add(origin, -p.seq), uint16_add(p.seq, -origin)
+                if misorder < delta and misorder < AIORTC_MAX_MISORDER:
+                    out.late.add(p.index)
             packet = RtpPacket(payload_type=OPUS_PT, sequence_number=p.seq, timestamp=p.timestamp, ssrc=SSRC,
                                payload=payloads[p.index])
             packet._data = packet.payload  # type: ignore[attr-defined]  # Opus depayload is the identity

@@ -33,6 +33,8 @@
  *            waiting; a caller keeping decoded PCM may stretch it instead);
  *   SILENCE  comfort noise / silence for one tick (reset PLC fading);
  *   CONTINUE take the next tick's worth of samples from the last decoded packet.
+ * Packets must last at least one tick (use a 10 ms tick for 10 ms packets): a PLAY covers
+ * round(duration / tick) >= 1 ticks, so shorter packets would play slower than real time.
  * Whole-frame skip/insert is this stage's time-stretching; time-compressing/expanding
  * decoded PCM (WSOLA, as NetEq does) around these decisions is left to a later stage.
  *

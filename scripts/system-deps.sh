@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential pkg-config python3-venv python3-dev
-  libopus-dev libsrtp2-dev libspandsp-dev libspeexdsp-dev
+  libopus-dev libsrtp2-dev libspandsp-dev libspeexdsp-dev libssl-dev zlib1g-dev
   ffmpeg sip-tester kamailio coturn baresip linphone-cli sipsak
 )
 

@@ -146,3 +146,30 @@ __all__ += [
     "srtp_key_salt_length",
     "srtp_suite_available",
 ]
+# STUN and ICE
+from uc_media._core import StunFingerprintError, StunIntegrityError
+from uc_media.ice import (
+    ICE_CONSENT_TIMEOUT,
+    ControllingIceAgent,
+    IceCredentials,
+    IceLiteResponder,
+    generate_password,
+    generate_ufrag,
+)
+from uc_media.stun import StunAttr, StunClass, StunMessage, StunMethod, is_stun
+
+__all__ += [
+    "ICE_CONSENT_TIMEOUT",
+    "ControllingIceAgent",
+    "IceCredentials",
+    "IceLiteResponder",
+    "StunAttr",
+    "StunClass",
+    "StunFingerprintError",
+    "StunIntegrityError",
+    "StunMessage",
+    "StunMethod",
+    "generate_password",
+    "generate_ufrag",
+    "is_stun",
+]

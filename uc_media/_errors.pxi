@@ -53,6 +53,14 @@ class StateError(MediaError):
     """The object is not in a state that allows this call."""
 
 
+class StunIntegrityError(PacketError):
+    """A STUN MESSAGE-INTEGRITY attribute is absent or does not verify with the key."""
+
+
+class StunFingerprintError(PacketError):
+    """A STUN FINGERPRINT attribute is absent or does not match the message."""
+
+
 _ERROR_BY_CODE = {
     uc_errors.UC_ERR_TRUNCATED: (TruncatedPacketError, "packet truncated"),
     uc_errors.UC_ERR_MALFORMED: (MalformedPacketError, "malformed packet"),
@@ -66,6 +74,8 @@ _ERROR_BY_CODE = {
     uc_errors.UC_ERR_SRTP_REPLAY: (SrtpReplayError, "SRTP replay"),
     uc_errors.UC_ERR_STATE: (StateError, "invalid state"),
     uc_errors.UC_ERR_IO: (OSError, "system call failed"),
+    uc_errors.UC_ERR_STUN_INTEGRITY: (StunIntegrityError, "STUN MESSAGE-INTEGRITY does not verify"),
+    uc_errors.UC_ERR_STUN_FINGERPRINT: (StunFingerprintError, "STUN FINGERPRINT does not match"),
 }
 
 

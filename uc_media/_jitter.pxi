@@ -13,7 +13,15 @@ _PUT_OUTCOMES = tuple(PutOutcome)
 
 
 cdef inline int64_t _now_ms(double now) except? -1:
+    # NaN fails both comparisons; the bound keeps llround defined.
+    if not (-1e12 < now < 1e12):
+        raise InvalidArgumentError(f"JitterBuffer: now must be finite seconds, got {now!r}")
     return <int64_t>llround(now * 1000.0)
+
+
+_CONFIG_RULES = ("clock_rate 8000..192000 Hz; frame_ms 5..120 and a whole number of samples; "
+                 "min_delay_ms <= max_delay_ms <= 2500; capacity 1..4096; max_payload 1..65535; "
+                 "quantile and forget_factor 0 (default) or in (0.5, 1)")
 
 
 cdef class JitterBuffer:
@@ -22,7 +30,8 @@ cdef class JitterBuffer:
     Call `put` for every packet as it arrives and `get` once per tick of `frame_ms`.
     `now` is float seconds on any monotonic clock (the same for both; milliseconds are
     what the buffer keeps). The target delay follows a quantile of relative arrival
-    delays (WebRTC NetEq's DelayManager), within [min_delay_ms, max_delay_ms].
+    delays (WebRTC NetEq's DelayManager), within [min_delay_ms, max_delay_ms];
+    `quantile` (default 0.97) and `forget_factor` (per packet, default 0.998) tune it.
 
     put and get run without the GIL; one buffer serves one thread at a time (a second
     thread calling in meanwhile gets StateError instead of a data race).
@@ -42,7 +51,7 @@ cdef class JitterBuffer:
         cdef cjb.uc_jb_config cfg
         if (clock_rate <= 0 or frame_ms <= 0 or min_delay_ms < 0 or max_delay_ms < 0 or capacity <= 0
                 or max_payload <= 0 or max_payload > 65535 or capacity > 4096):
-            raise InvalidArgumentError("JitterBuffer: parameters must be positive and in range")
+            raise InvalidArgumentError(f"JitterBuffer: {_CONFIG_RULES}")
         cfg.clock_rate = clock_rate
         cfg.frame_ms = frame_ms
         cfg.min_delay_ms = min_delay_ms
@@ -51,7 +60,7 @@ cdef class JitterBuffer:
         cfg.max_payload = max_payload
         cfg.quantile = quantile
         cfg.forget_factor = forget_factor
-        _check(cjb.uc_jb_create(&cfg, &self._jb), "JitterBuffer")
+        _check(cjb.uc_jb_create(&cfg, &self._jb), f"JitterBuffer ({_CONFIG_RULES})")
         self.clock_rate = clock_rate
         self.frame_ms = frame_ms
         self.min_delay_ms = min_delay_ms

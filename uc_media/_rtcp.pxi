@@ -293,7 +293,11 @@ def rtcp_build(packets):
         c_rtcp.uc_rtcp_builder_init(&b, buf, cap)
         try:
             for packet in packets:
-                _build_one(&b, packet)
+                try:
+                    _build_one(&b, packet)
+                except OverflowError as e:
+                    # a field wider than its wire format (SSRCs, counts, NTP time...)
+                    _invalid(f"RTCP {packet[0]} packet: a field is out of range ({e})")
         except BufferTooSmallError:
             if cap >= 64 << 20:
                 raise

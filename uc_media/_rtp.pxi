@@ -84,9 +84,8 @@ def rtp_parse(data):
     )
 
 
-def rtp_build(bint marker, int payload_type, long long sequence_number, long long timestamp,
-              long long ssrc, csrc, extension_profile, dict extensions, extension_data, payload,
-              int padding_size):
+def rtp_build(bint marker, payload_type, sequence_number, timestamp, ssrc, csrc,
+              extension_profile, dict extensions, extension_data, payload, padding_size):
     """Serialise RTP fields (see uc_media.rtp.RtpPacket.__bytes__); `extensions` maps
     element ids to data."""
     cdef c_rtp.uc_rtp_packet pkt

@@ -10,30 +10,39 @@ from uc_media.includes.rtcp cimport uc_rtcp_report_block
 cdef class ReceiveStatistics:
     """Sequence, loss and jitter accounting for one RTP source, and its RR report block.
 
-    Time is always an argument: `now` in float seconds on any monotonic epoch. Jitter is
-    kept in timestamp units, so the clock rate converts arrival times (RFC 3550 A.8).
+    Time is always an argument: `now` in float seconds on any monotonic epoch
+    (0 <= now < 2**32). Jitter is kept in timestamp units, so the clock rate converts
+    arrival times (RFC 3550 A.8). Out-of-range arguments raise InvalidArgumentError.
     """
 
     cdef c_stats.uc_rtp_stats _s
     cdef readonly int clock_rate
 
-    def __init__(self, unsigned int ssrc, int clock_rate):
-        if clock_rate <= 0:
-            _check(uc_errors.UC_ERR_ARGUMENT, f"clock rate {clock_rate} (must be positive)")
+    def __init__(self, ssrc, clock_rate):
+        if not 0 <= ssrc <= 0xFFFFFFFF:
+            _invalid(f"SSRC {ssrc} (32 bits)")
+        if not 0 < clock_rate <= 0x7FFFFFFF:
+            _invalid(f"clock rate {clock_rate} (must be positive)")
         self.clock_rate = clock_rate
         c_stats.uc_rtp_stats_init(&self._s, ssrc)
 
-    def update(self, int sequence_number, unsigned int timestamp, double now):
+    def update(self, sequence_number, timestamp, double now):
         """Account a received packet; True if it counts for the source (RFC 3550 A.1),
         False while the source is on probation or after an unconfirmed large jump."""
         if not 0 <= sequence_number <= 0xFFFF:
-            _check(uc_errors.UC_ERR_ARGUMENT, f"RTP sequence number {sequence_number} (0..65535)")
-        cdef uint32_t arrival = <uint32_t>(<long long>round(now * self.clock_rate) & 0xFFFFFFFF)
+            _invalid(f"RTP sequence number {sequence_number} (0..65535)")
+        if not 0 <= timestamp <= 0xFFFFFFFF:
+            _invalid(f"RTP timestamp {timestamp} (32 bits)")
+        _check_now(now)
+        # arrival in timestamp units, modulo 2^32 like RTP timestamps
+        cdef uint32_t arrival = <uint32_t>((<unsigned long long>(now * self.clock_rate + 0.5)) & 0xFFFFFFFF)
         return bool(c_stats.uc_rtp_stats_update(&self._s, <uint16_t>sequence_number, timestamp,
                                                 arrival))
 
-    def sender_report_received(self, unsigned long long ntp_timestamp, double now):
+    def sender_report_received(self, ntp_timestamp, double now):
         """An SR from this source arrived at `now`: remembered for LSR and DLSR."""
+        if not 0 <= ntp_timestamp < 2**64:
+            _invalid(f"NTP timestamp {ntp_timestamp} (64 bits)")
         c_stats.uc_rtp_stats_sr_received(&self._s, ntp_timestamp, _ntp(now))
 
     def report_block(self, double now):
@@ -100,8 +109,14 @@ cdef class ReceiveStatistics:
                 f"reordered={self.reordered}, duplicates={self.duplicates})")
 
 
+cdef int _check_now(double now) except -1:
+    # NaN fails the comparison too; 2^32 s is the NTP-format range.
+    if not (0 <= now < 4294967296.0):
+        _invalid(f"time {now} (0 <= now < 2**32 seconds)")
+    return 0
+
+
 cdef uint64_t _ntp(double now) except? 0:
     """Seconds -> NTP-format 32.32 fixed point (only differences matter for DLSR)."""
-    if now < 0:
-        _check(uc_errors.UC_ERR_ARGUMENT, f"time {now} (must not be negative)")
+    _check_now(now)
     return <uint64_t>(now * 4294967296.0)

@@ -59,7 +59,10 @@ static void test_arguments(void)
     bad.quantile = 1.5;
     CHECK(uc_jb_create(&bad, &jb) == UC_ERR_ARGUMENT);
     bad = good;
-    bad.clock_rate = 44100; /* 44100 * 20 / 1000 is whole, but 44100 * 5 is not needed */
+    bad.forget_factor = 1.0;
+    CHECK(uc_jb_create(&bad, &jb) == UC_ERR_ARGUMENT);
+    bad = good;
+    bad.clock_rate = 44100; /* 7 ms at 44.1 kHz is not a whole number of samples */
     bad.frame_ms = 7;
     CHECK(uc_jb_create(&bad, &jb) == UC_ERR_ARGUMENT);
     CHECK(uc_jb_create(NULL, &jb) == UC_ERR_ARGUMENT);
@@ -73,6 +76,9 @@ static void test_arguments(void)
     CHECK(uc_jb_get(jb, 0, NULL) == UC_ERR_ARGUMENT);
     uc_jb_destroy(jb);
     uc_jb_destroy(NULL);
+    uc_jb_reset(NULL);
+    uc_jb_get_stats(NULL, NULL);
+    CHECK(uc_jb_target_delay_ms(NULL) == 0.0 && uc_jb_buffered(NULL) == 0);
 }
 
 /* A perfect network: after the start-up wait every tick plays the next packet. */
@@ -265,7 +271,7 @@ static void test_sequence_jump(void)
         put_i(jb, i, 0, 0, 1, (int64_t)i * 20);
         uc_jb_get(jb, (int64_t)i * 20 + 10, &f);
     }
-    CHECK(put_i(jb, 10, 30000, 10 * PKT - 10 * PKT, 1, 200) == UC_JB_DISCARDED);
+    CHECK(put_i(jb, 10, 30000, 0, 1, 200) == UC_JB_DISCARDED); /* 30010: a jump, on probation */
     CHECK(put_i(jb, 11, 30000, 0, 1, 220) == UC_JB_STORED);
     uc_jb_stats s;
     uc_jb_get_stats(jb, &s);
@@ -415,19 +421,99 @@ static void test_adaptation(void)
     uc_jb_destroy(jb);
 }
 
+/* A short pause: the next talkspurt's first packet (marker) is already buffered while
+ * the previous one ends; its gap is silence, never concealment, and it plays on time. */
+static void test_short_pause(void)
+{
+    uc_jitter *jb = make(100, 200, 32);
+    uc_jb_frame f;
+    int conceal = 0, silence = 0;
+    unsigned last = 0;
+    for (uint32_t t = 0; t < 30; t++) { /* the last packet plays on tick 29 */
+        /* packets 0..9, then a 100 ms pause (timestamps jump by 6 packets), then 10..19 */
+        if (t < 10 || (t >= 15 && t < 25)) {
+            uint32_t i = t < 10 ? t : t - 5;
+            uint32_t ts = t * PKT;
+            uint8_t payload[2] = {(uint8_t)i, 0};
+            CHECK(uc_jb_put(jb, payload, 2, (uint16_t)i, ts, 1, t == 0 || t == 15, (int64_t)t * 20) == UC_JB_STORED);
+        }
+        uc_jb_get(jb, (int64_t)t * 20 + 10, &f);
+        if (f.action == UC_JB_CONCEAL)
+            conceal++;
+        if (f.action == UC_JB_SILENCE)
+            silence++;
+        if (f.action == UC_JB_PLAY) {
+            CHECK(f.payload[0] == 0 || f.payload[0] == last + 1);
+            last = f.payload[0];
+        }
+    }
+    CHECK(last == 19);
+    CHECK(silence >= 5);
+    uc_jb_stats s;
+    uc_jb_get_stats(jb, &s);
+    CHECK(s.concealed_samples == (uint64_t)conceal * PKT);
+    CHECK(conceal == 0);
+    uc_jb_destroy(jb);
+}
+
+/* A packet whose timestamp falls inside one already played (a sender with inconsistent
+ * durations) is discarded instead of played out of order. */
+static void test_overlapping_timestamps(void)
+{
+    uc_jitter *jb = make(20, 200, 8);
+    uc_jb_frame f;
+    uint8_t a[1] = {1}, b[1] = {2}, c[1] = {3};
+    uc_jb_put(jb, a, 1, 0, 0, 1, 1, 0);
+    uc_jb_put(jb, b, 1, 2, PKT / 2, 1, 0, 0);  /* sequence gap, timestamp inside packet 0 */
+    uc_jb_put(jb, c, 1, 3, 2 * PKT, 1, 0, 0);
+    int order_ok = 1, plays = 0;
+    for (int t = 0; t < 6; t++) {
+        uc_jb_get(jb, 30 + t * 20, &f);
+        if (f.action == UC_JB_PLAY) {
+            order_ok &= f.payload[0] != 2;
+            plays++;
+        }
+    }
+    CHECK(order_ok && plays == 2);
+    uc_jb_stats s;
+    uc_jb_get_stats(jb, &s);
+    CHECK(s.packets_discarded == 1);
+    uc_jb_destroy(jb);
+}
+
 /* A full buffer drops its oldest packet. */
 static void test_overflow(void)
 {
     uc_jitter *jb = make(20, 200, 4);
-    for (uint32_t i = 0; i < 6; i++)
+    for (uint32_t i = 1; i < 7; i++)
         CHECK(put_i(jb, i, 0, 0, 1, 0) == UC_JB_STORED);
     CHECK(uc_jb_buffered(jb) == 4);
     uc_jb_stats s;
     uc_jb_get_stats(jb, &s);
     CHECK(s.packets_discarded == 2);
+    /* a packet older than everything in a full buffer is the one that goes */
+    CHECK(put_i(jb, 0, 0, 0, 1, 0) == UC_JB_DISCARDED);
+    uc_jb_get_stats(jb, &s);
+    CHECK(s.packets_discarded == 3 && uc_jb_buffered(jb) == 4);
     uc_jb_frame f;
     uc_jb_get(jb, 100, &f);
-    CHECK(f.action == UC_JB_PLAY && index_of(&f) >= 2);
+    CHECK(f.action == UC_JB_PLAY && index_of(&f) >= 3);
+    uc_jb_destroy(jb);
+}
+
+/* A packet from further back than the duplicate window is late, whatever it is. */
+static void test_ancient_packet(void)
+{
+    uc_jitter *jb = make(20, 200, 8);
+    uc_jb_frame f;
+    for (uint32_t i = 0; i < 1200; i++) {
+        put_i(jb, i, 0, 0, 1, (int64_t)i * 20);
+        uc_jb_get(jb, (int64_t)i * 20 + 10, &f);
+    }
+    CHECK(put_i(jb, 100, 0, 0, 1, 1200 * 20) == UC_JB_LATE);
+    uc_jb_stats s;
+    uc_jb_get_stats(jb, &s);
+    CHECK(s.packets_late == 1 && s.packets_duplicated == 0 && s.resyncs == 0);
     uc_jb_destroy(jb);
 }
 
@@ -444,7 +530,10 @@ int main(void)
     test_dtx_gap();
     test_multi_tick_packets();
     test_adaptation();
+    test_short_pause();
+    test_overlapping_timestamps();
     test_overflow();
+    test_ancient_packet();
     if (failures) {
         fprintf(stderr, "test_jitter: %d failure(s)\n", failures);
         return 1;

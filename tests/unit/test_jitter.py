@@ -164,6 +164,21 @@ def test_forty_ms_packets_play_then_continue() -> None:
     assert [o.action for o in later].count(JitterAction.CONTINUE) >= 15
 
 
+def test_ten_ms_tick_plays_each_twenty_ms_packet_over_two_ticks() -> None:
+    jb = JitterBuffer(frame_ms=10, min_delay_ms=20, max_delay_ms=200)
+    outs = []
+    for t in range(200):
+        now = t * 0.010
+        if t % 2 == 0:
+            i = t // 2
+            jb.put(payload_of(i), i, i * PKT, 1, i == 0, now)
+        outs.append(jb.get(now + 0.005))
+    steady = [o.action for o in outs[10:]]
+    assert all(o.samples == PKT for o in outs if o.action == JitterAction.PLAY)
+    assert all(b == JitterAction.CONTINUE for a, b in zip(steady, steady[1:]) if a == JitterAction.PLAY)
+    assert played(outs) == list(range(len(played(outs)))) and len(played(outs)) >= 95
+
+
 def test_a_burst_after_a_stall_is_worked_off_by_dropping() -> None:
     jb = JitterBuffer(min_delay_ms=20, max_delay_ms=200)
     steady_stream(jb, 50)
@@ -245,6 +260,10 @@ def test_bad_arguments_raise_specific_errors() -> None:
         jb.put(b"x", 70000, 1, 1, False, 0.0)
     with pytest.raises(InvalidArgumentError):
         jb.put(b"x", 1, -1, 1, False, 0.0)
+    with pytest.raises(InvalidArgumentError):
+        jb.get(float("nan"))
+    with pytest.raises(InvalidArgumentError, match="quantile"):
+        JitterBuffer(quantile=1.5)
     assert jb.put(b"", 1, 1, 1, False, 0.0) == PutOutcome.STORED  # an empty payload is legal RTP
 
 

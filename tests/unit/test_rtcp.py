@@ -206,6 +206,12 @@ def test_build_rejects_bad_fields() -> None:
         bytes(ReceiverReport(ssrc=1, reports=[ReportBlock(ssrc=2)] * 32))
     with pytest.raises(InvalidArgumentError, match="SDES item of 256 bytes"):
         bytes(Sdes([SdesChunk(1, [SdesItem(1, b"x" * 256)])]))
+    with pytest.raises(InvalidArgumentError, match="RTCP sr packet: a field is out of range"):
+        bytes(SenderReport(ssrc=2**32))
+    with pytest.raises(InvalidArgumentError, match="RTCP rr packet: a field is out of range"):
+        bytes(ReceiverReport(ssrc=1, reports=[ReportBlock(ssrc=1, fraction_lost=256)]))
+    with pytest.raises(InvalidArgumentError, match="NACK sequence number 65536"):
+        bytes(GenericNack(1, 2, [65536]))
     with pytest.raises(InvalidArgumentError, match="NACK with no lost"):
         bytes(GenericNack(1, 2, []))
     with pytest.raises(InvalidArgumentError, match="FIR with no entries"):

@@ -218,6 +218,7 @@ def test_audio_level_element_must_be_one_byte() -> None:
         (RtpPacket(payload_type=128), "payload type 128"),
         (RtpPacket(sequence_number=65536), "sequence number 65536"),
         (RtpPacket(timestamp=-1), "timestamp -1"),
+        (RtpPacket(ssrc=2**70), "SSRC 1180591620717411303424"),
         (RtpPacket(csrc=list(range(16))), "CSRC list of 16"),
         (RtpPacket(padding_size=256), "padding size 256"),
         (RtpPacket(extensions={15: b"x"}, extension_profile=0xBEDE), "id 15"),

@@ -101,8 +101,14 @@ def test_bad_arguments() -> None:
     stats = ReceiveStatistics(1, CLOCK)
     with pytest.raises(InvalidArgumentError, match="sequence number 65536"):
         stats.update(65536, 0, 0.0)
+    with pytest.raises(InvalidArgumentError, match="timestamp 4294967296"):
+        stats.update(1, 2**32, 0.0)
+    with pytest.raises(InvalidArgumentError, match="SSRC -1"):
+        ReceiveStatistics(-1, CLOCK)
     with pytest.raises(InvalidArgumentError, match="time -1.0"):
         stats.report_block(now=-1.0)
+    with pytest.raises(InvalidArgumentError, match="time nan"):
+        stats.update(1, 0, float("nan"))
 
 
 @given(st.lists(st.integers(0, 0xFFFF), max_size=300))
@@ -114,3 +120,91 @@ def test_counters_stay_consistent(seqs: list[int]) -> None:
     block = stats.report_block(now=0.0)
     assert -0x800000 <= block.packets_lost <= 0x7FFFFF
     assert 0 <= block.fraction_lost <= 255
+
+
+class Rfc3550Source:
+    """RFC 3550 appendix A.1 init_seq/update_seq and A.8 jitter, transcribed line by line as
+    an independent model (duplicates within 64 packets are not transit samples, as in
+    the engine)."""
+
+    RTP_SEQ_MOD = 1 << 16
+
+    def __init__(self) -> None:
+        self.started = False
+        self.max_seq = self.cycles = self.base_seq = self.bad_seq = 0
+        self.probation = self.received = 0
+        self.transit: int | None = None
+        self.jitter = 0.0
+
+    def init_seq(self, seq: int) -> None:
+        self.base_seq = seq
+        self.max_seq = seq
+        self.bad_seq = self.RTP_SEQ_MOD + 1
+        self.cycles = 0
+        self.received = 0
+
+    def update_seq(self, seq: int) -> int:
+        udelta = (seq - self.max_seq) % self.RTP_SEQ_MOD
+        if self.probation:
+            if seq == (self.max_seq + 1) % self.RTP_SEQ_MOD:
+                self.probation -= 1
+                self.max_seq = seq
+                if self.probation == 0:
+                    self.init_seq(seq)
+                    self.received += 1
+                    return 1
+            else:
+                self.probation = 1
+                self.max_seq = seq
+            return 0
+        elif udelta < 3000:
+            if seq < self.max_seq:
+                self.cycles += self.RTP_SEQ_MOD
+            self.max_seq = seq
+        elif udelta <= self.RTP_SEQ_MOD - 100:
+            if seq == self.bad_seq:
+                self.init_seq(seq)
+            else:
+                self.bad_seq = (seq + 1) & (self.RTP_SEQ_MOD - 1)
+                return 0
+        self.received += 1
+        return 1
+
+    def update(self, seq: int, timestamp: int, arrival: int, duplicate: bool) -> bool:
+        if not self.started:
+            self.init_seq(seq)
+            self.max_seq = (seq - 1) % self.RTP_SEQ_MOD
+            self.probation = 2
+            self.started = True
+        valid = self.update_seq(seq)
+        if valid and not duplicate:
+            transit = (arrival - timestamp) % 2**32
+            if self.transit is not None:
+                d = (transit - self.transit + 2**31) % 2**32 - 2**31
+                self.jitter += (abs(d) - self.jitter) / 16
+            self.transit = transit
+        return bool(valid)
+
+
+@given(st.lists(st.tuples(st.integers(-3, 12), st.integers(0, 400)), min_size=1, max_size=200),
+       st.integers(0, 0xFFFF), st.integers(0, 2**32 - 1))
+def test_matches_rfc3550_reference(steps: list[tuple[int, int]], first: int, ts0: int) -> None:
+    """Small forward and backward sequence steps (losses, reorders, duplicates) and arrival
+    delays: the engine agrees with the RFC's code on every counter and on jitter."""
+    stats = ReceiveStatistics(9, CLOCK)
+    model = Rfc3550Source()
+    seq, arrival = first, 0
+    for step, delay in steps:
+        seq = (seq + step) % 65536
+        timestamp = (ts0 + 160 * (seq - first)) % 2**32
+        arrival += 160
+        before_duplicates = stats.duplicates
+        counted = stats.update(seq, timestamp, at(arrival + delay))
+        duplicate = stats.duplicates > before_duplicates
+        assert counted == model.update(seq, timestamp, arrival + delay, duplicate)
+        assert stats.received == model.received
+        assert stats.cycles == model.cycles >> 16
+        assert stats.jitter == pytest.approx(model.jitter, rel=1e-9, abs=1e-9)
+    if stats.valid:
+        assert stats.base_sequence == model.base_seq
+        assert stats.extended_highest_sequence == model.cycles + model.max_seq

@@ -1,0 +1,132 @@
+"""Lexical pieces of RFC 3261 section 25 shared by the typed header parsers.
+
+Everything here works on already unfolded header values (str); LWS inside a value is
+plain spaces and tabs. Parameters are kept as an ordered dict of lower-cased names to raw
+values (a quoted value keeps its quotes), so a typed header serialises back to what was
+received, give or take LWS.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .parse_error import ParseError
+
+# token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
+TOKEN_CHARS = r"A-Za-z0-9\-.!%*_+`'~"
+TOKEN = f"[{TOKEN_CHARS}]+"
+# quoted-string = DQUOTE *(qdtext / quoted-pair) DQUOTE; quoted-pair excludes CR and LF.
+QUOTED = r'"[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*"'
+# gen-value = token / host / quoted-string (host adds ":" "[" "]" for IPv6 references).
+GEN_VALUE = f"[{TOKEN_CHARS}:\\[\\]]+|{QUOTED}"
+
+TOKEN_RE = re.compile(TOKEN)
+_PARAM_RE = re.compile(f"[ \\t]*;[ \\t]*({TOKEN})(?:[ \\t]*=[ \\t]*({GEN_VALUE}))?[ \\t]*")
+_QUOTED_PAIR_RE = re.compile(r"\\(.)", re.S)
+_NEEDS_QUOTES_RE = re.compile(f"[^{TOKEN_CHARS}]")
+
+Params = dict[str, str | None]
+
+# `;name=value` parameters without LWS or quotes: the form nearly every peer sends.
+# Typed parsers match it inside one regex, then split_simple_params() extracts it.
+SIMPLE_PARAMS = f"(?:;[{TOKEN_CHARS}]+(?:=[{TOKEN_CHARS}:\\[\\]]+)?)*"
+
+
+def is_token(text: str) -> bool:
+    return TOKEN_RE.fullmatch(text) is not None
+
+
+def parse_params(text: str, pos: int = 0, what: str = "parameter") -> Params:
+    """`*( SEMI generic-param )` from `pos` to the end of `text`; anything else is an error."""
+    params: Params = {}
+    end = len(text)
+    match = _PARAM_RE.match
+    while pos < end:
+        m = match(text, pos)
+        if m is None:
+            raise ParseError(f"malformed {what} in {text!r}")
+        params[m.group(1).lower()] = m.group(2)
+        pos = m.end()
+    return params
+
+
+def split_simple_params(text: str) -> Params:
+    """Extract params from text already matched by SIMPLE_PARAMS (starts with ';' or is
+    empty): split only, no validation left to do."""
+    params: Params = {}
+    if text:
+        for item in text[1:].split(";"):
+            name, eq, value = item.partition("=")
+            params[name.lower()] = value if eq else None
+    return params
+
+
+def format_params(params: Params) -> str:
+    return "".join(f";{name}" if value is None else f";{name}={value}" for name, value in params.items())
+
+
+def unquote(value: str) -> str:
+    """The content of a quoted-string with its quoted-pairs resolved; a token is returned as is."""
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        inner = value[1:-1]
+        return _QUOTED_PAIR_RE.sub(r"\1", inner) if "\\" in inner else inner
+    return value
+
+
+def quote(text: str) -> str:
+    """A quoted-string carrying `text` (backslash and double quote escaped)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def quote_if_needed(text: str) -> str:
+    return text if text and _NEEDS_QUOTES_RE.search(text) is None else quote(text)
+
+
+def split_commas(value: str) -> list[str]:
+    """Split a header value on the commas that separate list elements (RFC 3261 7.3.1),
+    ignoring commas inside quoted strings and <...>; elements are stripped.
+
+    An empty element (",,") is kept as "" so the caller can reject it: the grammar never
+    allows empty list elements in the headers this is used for.
+    """
+    if "," not in value:
+        return [value.strip()]
+    if '"' not in value and "<" not in value:
+        return [part.strip() for part in value.split(",")]
+    parts: list[str] = []
+    start = 0
+    in_quotes = in_angle = False
+    i = 0
+    end = len(value)
+    while i < end:
+        ch = value[i]
+        if in_quotes:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                in_quotes = False
+        elif ch == '"':
+            in_quotes = True
+        elif ch == "<":
+            in_angle = True
+        elif ch == ">":
+            in_angle = False
+        elif ch == "," and not in_angle:
+            parts.append(value[start:i].strip())
+            start = i + 1
+        i += 1
+    if in_quotes:
+        raise ParseError(f"unterminated quoted string in {value!r}")
+    parts.append(value[start:].strip())
+    return parts
+
+
+def parse_uint(text: str, what: str, limit: int) -> int:
+    """1*DIGIT no greater than `limit` (RFC 4475 3.1.2.4: overlarge scalars are errors)."""
+    if not (text.isdigit() and text.isascii()):
+        text = text.strip(" \t")
+        if not (text.isdigit() and text.isascii()):
+            raise ParseError(f"{what} is not a number: {text!r}")
+    if len(text) > 20 or int(text) > limit:
+        raise ParseError(f"{what} too large: {text!r}")
+    return int(text)

@@ -1,0 +1,472 @@
+"""SIP requests and responses: parse, typed access, build, serialize (RFC 3261 7, 8.2.6).
+
+Parsing is two-speed. `parse_message()` does one pass over the header block: it checks the
+start line, unfolds continuation lines, splits every field into name and value, and applies
+the Content-Length rules; nothing else. Typed values (`msg.via`, `msg.cseq`, ...) are
+parsed on first access and cached. `validate()` parses every header this package knows,
+the Request-URI and the CSeq method: what a server runs before acting on a request.
+
+`bytes(msg)` writes the start line, each field as `Name: value` in order and the body; it
+never adds or rewrites fields. So serialize(parse(x)) is a fixed point: a parse of it equals
+the first parse, and serialising again gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import fields as _fields  # registers the typed parsers  # noqa: F401
+from .address import Contact, NameAddr
+from .auth_headers import Challenge, Credentials
+from .fields import CSeq, ContentType, Event, Replaces, SubscriptionState, parse_content_length
+from .grammar import TOKEN
+from .headers import _KEYS, EXACT_KEYS, TYPED_PARSERS, Headers, header_key
+from .parse_error import ParseError
+from .uri import SipUri, Uri, parse_uri
+from .via import Via
+
+SIP_VERSION = "SIP/2.0"
+_REQUEST_LINE_RE = re.compile(rf"({TOKEN}) ([A-Za-z][A-Za-z0-9+.\-]*:[^ \t\r\n]*) ([Ss][Ii][Pp]/[0-9]+\.[0-9]+)")
+_STATUS_LINE_RE = re.compile(r"([Ss][Ii][Pp]/[0-9]+\.[0-9]+) ([1-6][0-9]{2})(?: ([^\r\n]*))?")
+_FOLD_RE = re.compile(r"[ \t]*\r\n[ \t]+")
+_NAME_RE = re.compile(TOKEN)
+
+# RFC 3261 21 reason phrases, for responses built without one.
+REASON_PHRASES = {
+    100: "Trying", 180: "Ringing", 181: "Call Is Being Forwarded", 182: "Queued",
+    183: "Session Progress", 199: "Early Dialog Terminated", 200: "OK", 202: "Accepted",
+    204: "No Notification", 300: "Multiple Choices", 301: "Moved Permanently",
+    302: "Moved Temporarily", 305: "Use Proxy", 380: "Alternative Service", 400: "Bad Request",
+    401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 406: "Not Acceptable", 407: "Proxy Authentication Required",
+    408: "Request Timeout", 410: "Gone", 412: "Conditional Request Failed",
+    413: "Request Entity Too Large", 414: "Request-URI Too Long", 415: "Unsupported Media Type",
+    416: "Unsupported URI Scheme", 420: "Bad Extension", 421: "Extension Required",
+    423: "Interval Too Brief", 480: "Temporarily Unavailable",
+    481: "Call/Transaction Does Not Exist", 482: "Loop Detected", 483: "Too Many Hops",
+    484: "Address Incomplete", 485: "Ambiguous", 486: "Busy Here", 487: "Request Terminated",
+    488: "Not Acceptable Here", 489: "Bad Event", 491: "Request Pending", 493: "Undecipherable",
+    500: "Server Internal Error", 501: "Not Implemented", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Server Time-out", 505: "Version Not Supported",
+    513: "Message Too Large", 600: "Busy Everywhere", 603: "Decline",
+    604: "Does Not Exist Anywhere", 606: "Not Acceptable",
+}
+
+# A request cannot be processed without these (RFC 3261 8.1.1; RFC 4475 3.3.1).
+REQUIRED_HEADERS = ("to", "from", "call-id", "cseq", "via")
+# Headers that may appear at most once (RFC 3261 7.3.1; RFC 4475 3.3.8, 3.3.9).
+SINGLE_HEADERS = ("to", "from", "call-id", "cseq", "max-forwards", "content-length", "content-type", "expires")
+
+
+class Message:
+    """What requests and responses share: version, headers, body and typed accessors."""
+
+    __slots__ = ("headers", "body", "version")
+
+    def __init__(self, headers: Headers | list[tuple[str, object]] | None, body: bytes,
+                 version: str) -> None:
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers or ())
+        self.body = body
+        self.version = version
+
+    # Typed access. Each raises ParseError (status hint 400) if the header is malformed.
+    def header(self, name: str) -> Any:
+        """The typed value of a header registered in fields.TYPED_PARSERS."""
+        try:
+            return self.headers.typed(name)
+        except ParseError as exc:
+            raise self._annotate(exc)
+
+    # The accessors below inline header() for the hot ones (one call level less).
+
+    @property
+    def via(self) -> list[Via]:
+        try:
+            return self.headers.typed("via")
+        except ParseError as exc:
+            raise self._annotate(exc)
+
+    @property
+    def top_via(self) -> Via | None:
+        vias = self.header("via")
+        return vias[0] if vias else None
+
+    @property
+    def from_(self) -> NameAddr | None:
+        try:
+            return self.headers.typed("from")
+        except ParseError as exc:
+            raise self._annotate(exc)
+
+    @property
+    def to(self) -> NameAddr | None:
+        try:
+            return self.headers.typed("to")
+        except ParseError as exc:
+            raise self._annotate(exc)
+
+    @property
+    def call_id(self) -> str | None:
+        try:
+            return self.headers.typed("call-id")
+        except ParseError as exc:
+            raise self._annotate(exc)
+
+    @property
+    def cseq(self) -> CSeq | None:
+        try:
+            return self.headers.typed("cseq")
+        except ParseError as exc:
+            raise self._annotate(exc)
+
+    @property
+    def contact(self) -> list[Contact]:
+        try:
+            return self.headers.typed("contact")
+        except ParseError as exc:
+            raise self._annotate(exc)
+
+    @property
+    def route(self) -> list[NameAddr]:
+        return self.header("route")
+
+    @property
+    def record_route(self) -> list[NameAddr]:
+        return self.header("record-route")
+
+    @property
+    def path(self) -> list[NameAddr]:
+        return self.header("path")
+
+    @property
+    def max_forwards(self) -> int | None:
+        return self.header("max-forwards")
+
+    @property
+    def content_length(self) -> int | None:
+        return self.header("content-length")
+
+    @property
+    def content_type(self) -> ContentType | None:
+        return self.header("content-type")
+
+    @property
+    def expires(self) -> int | None:
+        return self.header("expires")
+
+    @property
+    def authorization(self) -> list[Credentials]:
+        try:
+            return self.headers.typed("authorization")
+        except ParseError as exc:
+            raise self._annotate(exc)
+
+    @property
+    def proxy_authorization(self) -> list[Credentials]:
+        return self.header("proxy-authorization")
+
+    @property
+    def www_authenticate(self) -> list[Challenge]:
+        return self.header("www-authenticate")
+
+    @property
+    def proxy_authenticate(self) -> list[Challenge]:
+        return self.header("proxy-authenticate")
+
+    @property
+    def event(self) -> Event | None:
+        return self.header("event")
+
+    @property
+    def subscription_state(self) -> SubscriptionState | None:
+        return self.header("subscription-state")
+
+    @property
+    def allow_events(self) -> list[str]:
+        return self.header("allow-events")
+
+    @property
+    def supported(self) -> list[str]:
+        return self.header("supported")
+
+    @property
+    def require(self) -> list[str]:
+        return self.header("require")
+
+    @property
+    def proxy_require(self) -> list[str]:
+        return self.header("proxy-require")
+
+    @property
+    def unsupported(self) -> list[str]:
+        return self.header("unsupported")
+
+    @property
+    def allow(self) -> list[str]:
+        return self.header("allow")
+
+    @property
+    def refer_to(self) -> NameAddr | None:
+        return self.header("refer-to")
+
+    @property
+    def replaces(self) -> Replaces | None:
+        return self.header("replaces")
+
+    def set_body(self, body: bytes, content_type: str | ContentType | None = None) -> None:
+        """Set the body and its Content-Length (and Content-Type when given)."""
+        self.body = body
+        self.headers.set("Content-Length", len(body))
+        if content_type is not None:
+            self.headers.set("Content-Type", content_type)
+
+    def validate(self) -> Message:
+        """Parse every known header (and for a request its URI and CSeq method); raise
+        the first ParseError. Returns self."""
+        try:
+            for key, _, _ in list(self.headers._fields):
+                if key in TYPED_PARSERS:
+                    self.headers.typed(key)
+                    if key == "contact":
+                        contacts = self.headers.typed(key)
+                        if len(contacts) > 1 and any(c.is_star for c in contacts):
+                            raise ParseError("Contact '*' mixed with addresses (RFC 3261 10.2.2)")
+                    elif key in ("from", "to", "refer-to"):
+                        self.headers.typed(key).uri
+            for addr in self._uri_headers():
+                addr.uri
+            self._validate_start()
+        except ParseError as exc:
+            raise self._annotate(exc)
+        return self
+
+    def _uri_headers(self) -> list[NameAddr]:
+        return [a for key in ("contact", "route", "record-route", "path")
+                for a in self.headers.typed(key) if not (isinstance(a, Contact) and a.is_star)]
+
+    def _validate_start(self) -> None:
+        pass
+
+    def check_required_headers(self) -> None:
+        """Raise ParseError (400) if a mandatory header is missing or a single-valued one is
+        repeated with different values (what a server checks before processing)."""
+        present: dict[str, list[str]] = {}
+        for key, _, value in self.headers._fields:
+            present.setdefault(key, []).append(value.strip())
+        for key in REQUIRED_HEADERS:
+            if key not in present:
+                raise self._annotate(ParseError(f"missing {key} header"))
+        for key in SINGLE_HEADERS:
+            if len(set(present.get(key, ()))) > 1:
+                raise self._annotate(ParseError(f"conflicting {key} headers"))
+
+    def _annotate(self, exc: ParseError) -> ParseError:
+        if exc.headers is None:
+            exc.headers = self.headers
+            exc.is_request = isinstance(self, Request)
+            exc.method = self.method if isinstance(self, Request) else None
+        return exc
+
+    def _start_line(self) -> str:
+        raise NotImplementedError
+
+    def __bytes__(self) -> bytes:
+        head = f"{self._start_line()}\r\n{self.headers.serialize()}\r\n"
+        return head.encode("utf-8", "surrogateescape") + self.body
+
+    def serialize(self) -> bytes:
+        return self.__bytes__()
+
+    def _eq_key(self) -> tuple:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return NotImplemented
+        assert isinstance(other, Message)
+        return self._eq_key() == other._eq_key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Request(Message):
+    """A request: method, Request-URI (typed `uri`, raw `uri_text`), headers, body."""
+
+    __slots__ = ("method", "_uri_text", "_uri")
+
+    def __init__(self, method: str, uri: Uri | str,
+                 headers: Headers | list[tuple[str, object]] | None = None,
+                 body: bytes = b"", version: str = SIP_VERSION) -> None:
+        super().__init__(headers, body, version)
+        self.method = method
+        self.uri = uri
+
+    @property
+    def uri(self) -> Uri:
+        if self._uri is None:
+            try:
+                self._uri = parse_uri(self._uri_text)
+            except ParseError as exc:
+                raise self._annotate(exc)
+        return self._uri
+
+    @uri.setter
+    def uri(self, value: Uri | str) -> None:
+        self._uri_text = value if isinstance(value, str) else str(value)
+        self._uri = None if isinstance(value, str) else value
+
+    @property
+    def uri_text(self) -> str:
+        return self._uri_text
+
+    def _validate_start(self) -> None:
+        uri = self.uri
+        # RFC 3261 19.1.1 table 1: headers are not allowed in a Request-URI (RFC 4475 3.1.2.11)
+        if isinstance(uri, SipUri) and uri.headers:
+            raise ParseError("Request-URI carries headers")
+        cseq = self.headers.typed("cseq")
+        if cseq is not None and cseq.method != self.method:
+            raise ParseError(f"CSeq method {cseq.method!r} differs from {self.method!r} (RFC 3261 8.1.1.5)")
+
+    def _start_line(self) -> str:
+        return f"{self.method} {self._uri_text} {self.version}"
+
+    def _eq_key(self) -> tuple:
+        return (self.method, self._uri_text, self.version, self.headers, self.body)
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self._uri_text}>"
+
+
+class Response(Message):
+    """A response: status code, reason phrase, headers, body."""
+
+    __slots__ = ("status", "reason")
+
+    def __init__(self, status: int, reason: str | None = None,
+                 headers: Headers | list[tuple[str, object]] | None = None,
+                 body: bytes = b"", version: str = SIP_VERSION) -> None:
+        super().__init__(headers, body, version)
+        if not 100 <= status <= 699:
+            raise ValueError(f"status code out of range: {status}")
+        self.status = status
+        self.reason = REASON_PHRASES.get(status, "") if reason is None else reason
+
+    @property
+    def is_provisional(self) -> bool:
+        return self.status < 200
+
+    def _start_line(self) -> str:
+        return f"{self.version} {self.status} {self.reason}"
+
+    def _eq_key(self) -> tuple:
+        return (self.status, self.reason, self.version, self.headers, self.body)
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {self.reason}>"
+
+
+def parse_head(head: bytes) -> Request | Response:
+    """Start line and header fields (no body): the block before the empty line, without
+    its final CRLF. One pass; header values stay raw until typed access."""
+    text = head.decode("utf-8", "surrogateescape")
+    if "\r\n " in text or "\r\n\t" in text:
+        # RFC 3261 7.3.1: a continuation line is folded into the previous one as one SP.
+        text = _FOLD_RE.sub(" ", text)
+    lines = text.split("\r\n")
+    start = lines[0]
+    msg: Request | Response
+    m = _REQUEST_LINE_RE.fullmatch(start)
+    if m is not None:
+        msg = Request.__new__(Request)
+        msg.method, msg._uri_text, msg.version = m.groups()
+        msg._uri = None
+    else:
+        m = _STATUS_LINE_RE.fullmatch(start)
+        if m is None:
+            is_request = not start[:4].upper().startswith("SIP/")
+            raise ParseError(f"malformed {'request' if is_request else 'status'} line: {start[:200]!r}",
+                             is_request=is_request)
+        msg = Response.__new__(Response)
+        msg.version, status, reason = m.groups()
+        msg.status, msg.reason = int(status), reason or ""
+    msg.body = b""
+    fields: list[tuple[str, str, str]] = []
+    error: ParseError | None = None
+    keys = _KEYS
+    exact = EXACT_KEYS
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        key = exact.get(name) or keys.get(name.lower())
+        if key is None or not colon:
+            name = name.rstrip(" \t")
+            if not colon or _NAME_RE.fullmatch(name) is None:
+                error = error or ParseError(f"malformed header line: {line[:200]!r}")
+                continue
+            key = header_key(name)
+        fields.append((key, name, value.strip(" \t")))
+    msg.headers = Headers._from_parsed(fields)
+    if error is None and msg.version.upper() != SIP_VERSION:
+        error = ParseError(f"unsupported version {msg.version!r}", 505)
+    if error is not None:
+        raise msg._annotate(error)
+    return msg
+
+
+def parse_message(data: bytes) -> Request | Response:
+    """One whole message (a datagram, a file). RFC 3261 18.3: octets beyond Content-Length
+    are discarded; fewer octets than it announces are an error. Leading CRLFs are skipped
+    (RFC 3261 7.5). Without Content-Length the body is everything after the empty line."""
+    start = 0
+    while data.startswith(b"\r\n", start):
+        start += 2
+    end = data.find(b"\r\n\r\n", start)
+    if end < 0:
+        head, body = data[start:], b""
+        if head.endswith(b"\r\n"):
+            head = head[:-2]
+    else:
+        head, body = data[start:end], data[end + 4:]
+    if not head:
+        raise ParseError("empty message")
+    msg = parse_head(head)
+    lengths = [value for key, _, value in msg.headers._fields if key == "content-length"]
+    if lengths:
+        if len(lengths) == 1 or len(set(lengths)) == 1:
+            try:
+                length = parse_content_length(lengths[0])
+            except ParseError as exc:
+                raise msg._annotate(exc)
+            if length > len(body):
+                raise msg._annotate(ParseError(
+                    f"Content-Length {length} larger than the {len(body)} octets received"))
+            body = body[:length]
+        # Conflicting Content-Lengths (RFC 4475 3.3.9): keep every octet;
+        # check_required_headers() reports the conflict.
+    msg.body = body
+    return msg
+
+
+def make_response(request: Request | Headers, status: int, reason: str | None = None, *,
+                  to_tag: str | None = None) -> Response:
+    """A response to `request` (RFC 3261 8.2.6.2): Via, From, Call-ID, CSeq copied, To
+    copied with `to_tag` added when it has none; 100 Trying echoes Timestamp (8.2.6.1);
+    Content-Length: 0.
+    Accepts a ParseError's headers, to answer a request that failed to parse."""
+    headers = request.headers if isinstance(request, Request) else request
+    out = Headers()
+    for key, name, value in headers._fields:
+        if key in ("via", "from", "call-id", "cseq") or (key == "timestamp" and status == 100):
+            out._fields.append((key, name, value))
+        elif key == "to" and not any(f[0] == "to" for f in out._fields):
+            if to_tag is not None and status != 100:
+                try:
+                    to = NameAddr.parse(value)
+                    if to.tag is None:
+                        value = str(to.with_tag(to_tag))
+                except ParseError:
+                    pass
+            out._fields.append((key, name, value))
+    out.add("Content-Length", 0)  # set_body() updates it; streams require it (RFC 3261 18.3)
+    return Response(status, reason, out)

@@ -1,0 +1,425 @@
+"""The transaction layer (RFC 3261 section 17): matching, retransmission, timers. Sans-IO.
+
+Bytes (or parsed messages) come in with `receive(data, addr, now)`; requests and responses
+from the TU go out with `send_request` / `send_response`; what to put on the wire is taken
+with `datagrams_to_send(now)`; what happened is read with `next_event()`; the caller keeps
+one timer armed at `get_timer()` and calls `handle_timer(now)` when it fires.
+
+Reliability follows the top Via's transport (UDP retransmits, TCP/TLS/WS do not). A
+stream transport adapter frames messages before handing them here; it passes the
+connection's peer as `addr`, and responses go back to that same `addr` (18.2.2).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from dataclasses import dataclass
+
+from .derived_requests import make_ack, make_cancel
+from .headers import header_key
+from .message import Request, Response, make_response, parse_message
+from .parse_error import ParseError
+from .transaction import Address, Transaction, TransactionKey
+from .transaction_events import (
+    AckTimedOut,
+    MalformedMessageReceived,
+    RequestReceived,
+    ResponseReceived,
+    TransactionEvent,
+    TransactionTerminated,
+    TransactionTimedOut,
+    TransportErrorOccurred,
+)
+from .transaction_table import Action, Input, Timer, TimerConfig, TransactionKind, TransactionState
+from .via import Via
+
+
+class TransactionError(Exception):
+    """The TU asked for something the transaction layer cannot do (a local error)."""
+
+
+_DEFAULT_PORTS = {"TLS": 5061, "WSS": 443, "WS": 80}
+
+
+def _sent_by(via: Via) -> str:
+    port = via.port if via.port is not None else _DEFAULT_PORTS.get(via.transport, 5060)
+    return f"{via.host.lower()}:{port}"
+
+
+def _tag(value: object) -> str:
+    tag = getattr(value, "tag", None)
+    return tag if isinstance(tag, str) else ""
+
+
+def server_key(request: Request) -> TransactionKey:
+    """The key matching `request` to a server transaction (17.2.3). ACK and CANCEL keep
+    their own method here; callers map ACK (and a CANCEL's target) to INVITE."""
+    via, cseq = request.top_via, request.cseq
+    if via is None or cseq is None:
+        raise ParseError("request lacks Via or CSeq", is_request=True, headers=request.headers)
+    if via.is_rfc3261_branch:
+        return TransactionKey(False, request.method, via.branch or "", _sent_by(via))
+    # RFC 2543 fallback: Request-URI, From tag, Call-ID, CSeq number and top Via. The To
+    # tag is checked apart (an ACK carries the tag of the response, not of the INVITE).
+    legacy = (request.uri_text, _tag(request.from_), request.call_id or "", str(cseq.seq), str(via))
+    return TransactionKey(False, request.method, "", "", legacy)
+
+
+def client_key(message: Request | Response) -> TransactionKey:
+    """The key matching a response to the client transaction that sent the request (17.1.3):
+    the top Via branch and the CSeq method."""
+    via, cseq = message.top_via, message.cseq
+    if via is None or cseq is None or not via.branch:
+        raise ParseError("message lacks Via branch or CSeq", headers=message.headers)
+    return TransactionKey(True, cseq.method, via.branch)
+
+
+def _response_input(status: int, sending: bool) -> Input:
+    if status < 200:
+        return Input.TU_1XX if sending else Input.RECV_1XX
+    if status < 300:
+        return Input.TU_2XX if sending else Input.RECV_2XX
+    return Input.TU_300_699 if sending else Input.RECV_300_699
+
+
+def _response_address(via: Via, source: Address) -> Address:
+    """Where responses to a request go over an unreliable transport (18.2.2, RFC 3581 4)."""
+    if via.maddr:
+        return (via.maddr, via.port or 5060)
+    if via.rport is not None:
+        return source
+    return (source[0], via.port or 5060)
+
+
+class TransactionLayer:
+    """Client and server transactions of one SIP element."""
+
+    def __init__(
+        self, config: TimerConfig | None = None, *, send_100_trying: bool = True, retransmit_2xx: bool = True
+    ) -> None:
+        self.config = config or TimerConfig()
+        # 17.2.1: the INVITE server transaction sends 100 Trying unless the TU answers
+        # within 200 ms; a TU that always does can turn this off.
+        self.send_100_trying = send_100_trying
+        # 13.3.1.4: a UAS core retransmits its 2xx to INVITE over unreliable transports
+        # until the ACK comes; done here for the TU. A proxy (16.7) turns it off.
+        self.retransmit_2xx = retransmit_2xx
+        self._answers: dict[tuple[str, int, str], _PendingAnswer] = {}
+        # (deadline, tie-breaker, key), pushed whenever a transaction's next deadline may
+        # have changed; stale entries are skipped when they reach the top.
+        self._timer_heap: list[tuple[float, int, TransactionKey]] = []
+        self._timer_order = itertools.count()
+        self._transactions: dict[TransactionKey, Transaction] = {}
+        # Server transactions by the raw Via and CSeq fields a response copies from the
+        # request (8.2.6.2): finds the transaction without parsing the response again.
+        self._by_raw_response_fields: dict[tuple[str | None, str | None], TransactionKey] = {}
+        # RFC 2543 server transactions, found from a response (which has no Request-URI).
+        self._legacy_by_response: dict[tuple[str, ...], TransactionKey] = {}
+        self._events: deque[TransactionEvent] = deque()
+        self._datagrams: list[tuple[bytes, Address]] = []
+
+    # --- inspection -----------------------------------------------------------------------
+
+    def transaction(self, key: TransactionKey) -> Transaction | None:
+        return self._transactions.get(key)
+
+    def __len__(self) -> int:
+        return len(self._transactions)
+
+    # --- the sans-IO surface --------------------------------------------------------------
+
+    def next_event(self) -> TransactionEvent | None:
+        return self._events.popleft() if self._events else None
+
+    def datagrams_to_send(self, now: float) -> list[tuple[bytes, Address]]:
+        datagrams, self._datagrams = self._datagrams, []
+        return datagrams
+
+    def get_timer(self) -> float | None:
+        heap = self._timer_heap
+        while heap:  # drop entries whose transaction ended or whose deadline moved
+            deadline, _, key = heap[0]
+            tx = self._transactions.get(key)
+            if tx is not None and tx.next_deadline() == deadline:
+                break
+            heapq.heappop(heap)
+        deadlines = [heap[0][0]] if heap else []
+        deadlines += [min(answer.deadline, answer.give_up) for answer in self._answers.values()]
+        return min(deadlines, default=None)
+
+    def handle_timer(self, now: float) -> None:
+        heap = self._timer_heap
+        while heap and heap[0][0] <= now:
+            _, _, key = heapq.heappop(heap)
+            tx = self._transactions.get(key)
+            deadline = tx.next_deadline() if tx is not None else None
+            if tx is not None and deadline is not None and deadline <= now:
+                self._run_timers(tx, now)
+        for answer_key, answer in list(self._answers.items()):
+            self._run_answer(answer_key, answer, now)
+
+    def handle_transport_error(self, peer: Address, now: float) -> None:
+        """Sending to `peer` failed: every transaction talking to it hears of it."""
+        for tx in [tx for tx in self._transactions.values() if tx.peer == peer]:
+            self._apply(tx, Input.TRANSPORT_ERROR, now)
+
+    def receive(self, data: bytes | Request | Response, addr: Address, now: float) -> None:
+        try:
+            message = parse_message(data) if isinstance(data, bytes) else data
+            message.check_required_headers()
+            if isinstance(message, Request):
+                self._receive_request(message, addr, now)
+            else:
+                self._receive_response(message, addr, now)
+        except ParseError as error:
+            self._events.append(MalformedMessageReceived(addr, error))
+
+    def send_request(self, request: Request, addr: Address, now: float) -> TransactionKey:
+        """Start a client transaction for `request` and send it to `addr`.
+
+        Not for ACK: the ACK for a 2xx has no transaction (13.2.2.4; send it with
+        `send_stateless`), and the ACK for 300-699 is made by the transaction (17.1.1.3).
+        """
+        if request.method == "ACK":
+            raise TransactionError("an ACK has no client transaction: use send_stateless (13.2.2.4)")
+        via = request.top_via
+        if via is None or not via.is_rfc3261_branch:
+            raise TransactionError("a request must carry a top Via with a z9hG4bK branch (8.1.1.7)")
+        key = client_key(request)
+        if key in self._transactions:
+            raise TransactionError(f"a client transaction with branch {key.branch!r} already exists")
+        kind = TransactionKind.INVITE_CLIENT if request.method == "INVITE" else TransactionKind.NON_INVITE_CLIENT
+        tx = Transaction(kind, key, request, addr, via.is_reliable, self.config, now)
+        self._transactions[key] = tx
+        self._transmit(request, addr)
+        self._run_timers(tx, now)  # schedules Timers A/E and B/F
+        return key
+
+    def send_cancel(self, invite: TransactionKey, now: float) -> TransactionKey:
+        """CANCEL a pending INVITE client transaction (9.1): same branch and peer, its own
+        non-INVITE transaction. Only once a provisional response has arrived (9.1: before
+        that the CANCEL could overtake the INVITE), and never after a final one."""
+        tx = self._transactions.get(invite)
+        if tx is None or tx.kind is not TransactionKind.INVITE_CLIENT:
+            raise TransactionError("no INVITE client transaction to cancel")
+        if tx.state is not TransactionState.PROCEEDING:
+            raise TransactionError(f"cannot CANCEL an INVITE in state {tx.state.name} (9.1)")
+        return self.send_request(make_cancel(tx.request), tx.peer, now)
+
+    def send_response(self, response: Response, now: float, transaction: TransactionKey | None = None) -> None:
+        """Send `response` through its server transaction (found from its Via and CSeq,
+        which the TU copied from the request, 8.2.6.2)."""
+        key = transaction or self._server_key_of_response(response)
+        tx = self._transactions.get(key) if key is not None else None
+        if tx is None or tx.kind.is_client:
+            raise TransactionError("no server transaction for this response")
+        if self._apply(tx, _response_input(response.status, sending=True), now, response) is None:
+            raise TransactionError(f"cannot send a {response.status} in state {tx.state.name}")
+        if (self.retransmit_2xx and tx.kind is TransactionKind.INVITE_SERVER and not tx.reliable
+                and 200 <= response.status < 300):
+            key2xx = _answer_key(response)
+            if key2xx not in self._answers:
+                t1 = self.config.t1
+                self._answers[key2xx] = _PendingAnswer(response, tx.peer, now + t1, t1, now + 64 * t1)
+
+    def send_stateless(self, message: Request | Response, addr: Address) -> None:
+        """Put a message on the wire outside any transaction (ACK for 2xx, stateless proxy)."""
+        self._transmit(message, addr)
+
+    # --- receiving ------------------------------------------------------------------------
+
+    def _receive_request(self, request: Request, source: Address, now: float) -> None:
+        key = server_key(request)
+        if request.method == "ACK":
+            self._answers.pop(_answer_key(request), None)  # 13.3.1.4: the ACK stops the 2xx
+            tx = self._transactions.get(_with_method(key, "INVITE"))
+            if tx is not None and key.legacy and not _acks_our_response(request, tx):
+                tx = None  # RFC 2543 ACK: the To tag must be that of our response (17.2.3)
+            if tx is None:
+                self._events.append(RequestReceived(request, source, None))
+            else:
+                self._apply(tx, Input.RECV_ACK, now, request, source)
+            return
+        tx = self._transactions.get(key)
+        if tx is not None:
+            self._apply(tx, Input.RECV_REQUEST, now)  # a retransmission
+            return
+        via = request.top_via
+        assert via is not None
+        reliable = via.is_reliable
+        peer = source if reliable else _response_address(via, source)
+        _stamp_received(request, via, source)
+        kind = TransactionKind.INVITE_SERVER if request.method == "INVITE" else TransactionKind.NON_INVITE_SERVER
+        tx = Transaction(kind, key, request, peer, reliable, self.config, now)
+        self._transactions[key] = tx
+        if key.legacy:
+            self._legacy_by_response[_legacy_response_key(request)] = key
+        else:  # a branch makes the raw Via unique; without one only the legacy key is
+            self._by_raw_response_fields[_raw_response_fields(request)] = key
+        cancels = None
+        if request.method == "CANCEL":
+            target = _with_method(key, "INVITE")
+            cancels = target if target in self._transactions else None
+        self._events.append(RequestReceived(request, source, key, cancels))
+        if kind is TransactionKind.INVITE_SERVER and self.send_100_trying:
+            trying = make_response(request, 100)
+            trying.headers.set("Content-Length", "0")
+            self._apply(tx, Input.TU_1XX, now, trying)
+
+    def _receive_response(self, response: Response, source: Address, now: float) -> None:
+        key = client_key(response)
+        tx = self._transactions.get(key)
+        if tx is None:
+            self._events.append(ResponseReceived(response, source, None))
+            return
+        self._apply(tx, _response_input(response.status, sending=False), now, response, source)
+
+    def _server_key_of_response(self, response: Response) -> TransactionKey | None:
+        key = self._by_raw_response_fields.get(_raw_response_fields(response))
+        if key is not None:
+            return key
+        via, cseq = response.top_via, response.cseq
+        if via is None or cseq is None:
+            return None
+        if via.is_rfc3261_branch:
+            return TransactionKey(False, cseq.method, via.branch or "", _sent_by(via))
+        return self._legacy_by_response.get(_legacy_response_key(response))
+
+    # --- performing a machine's actions ----------------------------------------------------
+
+    def _apply(
+        self,
+        tx: Transaction,
+        inp: Input,
+        now: float,
+        message: Request | Response | None = None,
+        source: Address | None = None,
+    ) -> tuple[Action, ...] | None:
+        actions = tx.step(inp, now)
+        if actions is not None:
+            self._perform(tx, actions, message, source)
+            self._run_timers(tx, now)  # zero-length timers (D, I, J, K on reliable) fire now
+        return actions
+
+    def _run_timers(self, tx: Transaction, now: float) -> None:
+        for _ in range(64):  # bounded: each firing moves a deadline forward or ends a timer
+            fired = tx.fire_due_timer(now)
+            if fired is None:
+                break
+            timer, actions = fired
+            if actions:
+                self._perform(tx, actions, None, None, timer_event=timer)
+        if not tx.terminated:
+            deadline = tx.next_deadline()
+            if deadline is not None and deadline != tx.scheduled_at:
+                tx.scheduled_at = deadline  # one heap entry per deadline, however many inputs
+                heapq.heappush(self._timer_heap, (deadline, next(self._timer_order), tx.key))
+        elif self._transactions.get(tx.key) is tx:
+            del self._transactions[tx.key]
+            if not tx.kind.is_client:
+                self._by_raw_response_fields.pop(_raw_response_fields(tx.request), None)
+            if tx.key.legacy:
+                self._legacy_by_response.pop(_legacy_response_key(tx.request), None)
+            self._events.append(TransactionTerminated(tx.key))
+
+    def _perform(
+        self,
+        tx: Transaction,
+        actions: tuple[Action, ...],
+        message: Request | Response | None,
+        source: Address | None,
+        timer_event: Timer | None = None,
+    ) -> None:
+        for action in actions:
+            if action is Action.PASS_TO_TU:
+                if isinstance(message, Response):
+                    self._events.append(ResponseReceived(message, source or tx.peer, tx.key))
+                elif isinstance(message, Request):
+                    self._events.append(RequestReceived(message, source or tx.peer, tx.key))
+            elif action is Action.SEND_RESPONSE and isinstance(message, Response):
+                tx.last_response = message
+                self._transmit(message, tx.peer)
+            elif action is Action.RESEND_RESPONSE and tx.last_response is not None:
+                self._transmit(tx.last_response, tx.peer)
+            elif action is Action.RETRANSMIT_REQUEST:
+                self._transmit(tx.request, tx.peer)
+            elif action is Action.SEND_ACK:
+                if tx.ack is None and isinstance(message, Response):
+                    tx.ack = make_ack(tx.request, message)
+                if tx.ack is not None:
+                    self._transmit(tx.ack, tx.peer)
+            elif action is Action.REPORT_TIMEOUT:
+                assert isinstance(timer_event, Timer)
+                self._events.append(TransactionTimedOut(tx.key, timer_event, tx.request))
+            elif action is Action.REPORT_TRANSPORT_ERROR:
+                self._events.append(TransportErrorOccurred(tx.key, tx.peer, tx.request))
+
+    def _run_answer(self, key: tuple[str, int, str], answer: _PendingAnswer, now: float) -> None:
+        for _ in range(64):  # bounded: each pass moves the deadline forward or ends it
+            if now >= answer.give_up:
+                del self._answers[key]
+                self._events.append(AckTimedOut(answer.response, answer.peer))
+                return
+            if now < answer.deadline:
+                return
+            self._transmit(answer.response, answer.peer)
+            answer.interval = min(2 * answer.interval, self.config.t2)
+            answer.deadline += answer.interval
+
+    def _transmit(self, message: Request | Response, addr: Address) -> None:
+        self._datagrams.append((bytes(message), addr))
+
+
+@dataclass
+class _PendingAnswer:
+    """A 2xx to INVITE the UAS core retransmits until ACKed (13.3.1.4): T1 doubling to T2,
+    for at most 64*T1."""
+
+    response: Response
+    peer: Address
+    deadline: float
+    interval: float
+    give_up: float
+
+
+def _answer_key(message: Request | Response) -> tuple[str, int, str]:
+    """What ties an ACK to the 2xx it acknowledges: Call-ID, CSeq number, To tag."""
+    cseq = message.cseq
+    return (message.call_id or "", cseq.seq if cseq else -1, _tag(message.to))
+
+
+def _with_method(key: TransactionKey, method: str) -> TransactionKey:
+    return TransactionKey(key.is_client, method, key.branch, key.sent_by, key.legacy)
+
+
+def _raw_response_fields(message: Request | Response) -> tuple[str | None, str | None]:
+    """The first Via field line and the CSeq field as written (the CSeq method tells a
+    CANCEL's transaction from its INVITE's)."""
+    return (message.headers.get("Via"), message.headers.get("CSeq"))
+
+
+def _acks_our_response(ack: Request, tx: Transaction) -> bool:
+    return tx.last_response is not None and _tag(ack.to) == _tag(tx.last_response.to)
+
+
+def _legacy_response_key(message: Request | Response) -> tuple[str, ...]:
+    cseq = message.cseq
+    assert cseq is not None
+    return (str(message.top_via), message.call_id or "", _tag(message.from_), str(cseq.seq), cseq.method)
+
+
+def _stamp_received(request: Request, via: Via, source: Address) -> None:
+    """18.2.1: note the source address in the top Via (received; rport if asked, RFC 3581)
+    so responses built from the request find their way back."""
+    params: dict[str, str | None] = {}
+    if via.host != source[0] or via.rport is True:
+        params["received"] = source[0]
+    if via.rport is True:
+        params["rport"] = str(source[1])
+    if params:
+        headers = request.headers
+        position = next(i for i, (name, _) in enumerate(headers.items()) if header_key(name) == "via")
+        headers.pop_first("Via")
+        headers.insert(position, "Via", str(via.with_params(**params)))
