@@ -52,6 +52,8 @@ enum uc_event_type {
     UC_EV_LEG_STATS = 4,      /* leg: periodic stream statistics, with each RTCP report */
     UC_EV_LEVEL = 5,          /* leg in a conference: its RFC 6464 level, periodically */
     UC_EV_ERROR = 6,          /* object: a failure the worker could not report otherwise */
+    UC_EV_ICE_STATE = 7,      /* leg: ICE-lite state changed (code: enum uc_ice_lite_state;
+                               * addr: the selected pair's remote address) */
 };
 
 #define UC_EVENT_MAX_TALKERS 8
@@ -60,7 +62,8 @@ typedef struct uc_event {
     uint16_t type;            /* enum uc_event_type */
     uint16_t worker;
     uint32_t object_id;       /* the leg or conference id given at create */
-    int32_t code;             /* DTMF: event 0..15; LEVEL: level; ERROR: uc_errors code */
+    int32_t code;             /* DTMF: event 0..15; LEVEL: level; ERROR: uc_errors code;
+                               * ICE_STATE: enum uc_ice_lite_state */
     uint32_t value;           /* DTMF: duration in ms; TALKERS: talker count */
     uint32_t ids[UC_EVENT_MAX_TALKERS];   /* TALKERS: leg ids, ascending slot order */
     uint8_t levels[UC_EVENT_MAX_TALKERS]; /* TALKERS: their RFC 6464 levels (-dBov) */
@@ -71,7 +74,7 @@ typedef struct uc_event {
     float jitter_ms;          /* interarrival jitter of the peer's stream */
     float rtt_ms;             /* from the peer's LSR/DLSR; < 0 while unknown */
     float fraction_lost;      /* of our stream, as the peer reported it; < 0 unknown */
-    /* REMOTE_LATCHED */
+    /* REMOTE_LATCHED, ICE_STATE */
     struct sockaddr_storage addr;
 } uc_event;
 

@@ -64,6 +64,7 @@ static void free_leg(uc_leg *leg)
     uc_jb_destroy(leg->jb);
     uc_srtp_session_destroy(leg->srtp_in);
     uc_srtp_session_destroy(leg->srtp_out);
+    uc_ice_lite_destroy(leg->ice);
     free(leg);
 }
 
@@ -250,6 +251,34 @@ int uc_leg_set_srtp(uc_leg *leg, int suite, const uint8_t *tx_key, const uint8_t
     return rc;
 }
 
+static int swap_ice_cmd(uc_worker *w, void *a, void *b)
+{
+    (void)w;
+    uc_leg *leg = a;
+    uc_ice_lite **other = b;
+    uc_ice_lite *old = leg->ice;
+    leg->ice = *other;
+    leg->ice_state = UC_ICE_LITE_WAITING;
+    *other = old;
+    return UC_OK;
+}
+
+int uc_leg_set_ice(uc_leg *leg, const char *local_ufrag, size_t local_ufrag_len,
+                   const char *local_pwd, size_t local_pwd_len, const char *remote_ufrag,
+                   size_t remote_ufrag_len, const char *remote_pwd, size_t remote_pwd_len)
+{
+    if (!leg->worker)
+        return UC_ERR_STATE;
+    uc_ice_lite *ice = NULL;
+    int rc = uc_ice_lite_create(&ice, local_ufrag, local_ufrag_len, local_pwd, local_pwd_len,
+                                remote_ufrag, remote_ufrag_len, remote_pwd, remote_pwd_len);
+    if (rc < 0)
+        return rc;
+    rc = uc_worker_call(leg->worker, swap_ice_cmd, leg, &ice);
+    uc_ice_lite_destroy(ice); /* the one the worker no longer uses */
+    return rc;
+}
+
 static int set_direction_cmd(uc_worker *w, void *a, void *b)
 {
     (void)w;
@@ -328,6 +357,7 @@ static void fill_stats(uc_leg *leg, uc_leg_stats *out)
     out->local_ssrc = leg->ssrc;
     out->remote_known = leg->have_remote;
     out->last_level = leg->last_level;
+    out->ice_state = leg->ice ? leg->ice_state : -1;
 }
 
 static int stats_cmd(uc_worker *w, void *a, void *b)
@@ -355,7 +385,9 @@ int uc_leg_receives(const uc_leg *leg)
 
 int uc_leg_sends(const uc_leg *leg)
 {
-    return leg->direction == UC_DIR_SENDRECV || leg->direction == UC_DIR_SENDONLY;
+    /* RFC 7675 section 5.1: no media once the selected pair has lost consent. */
+    return (leg->direction == UC_DIR_SENDRECV || leg->direction == UC_DIR_SENDONLY) &&
+           leg->ice_state != UC_ICE_LITE_EXPIRED;
 }
 
 static int count_srtp_failure(uc_leg *leg, int rc)
@@ -509,6 +541,50 @@ static void on_rtcp(uc_leg *leg, uint8_t *buf, size_t len, const struct sockaddr
     leg->st.rtcp_received++;
 }
 
+static void emit_ice_state(uc_leg *leg)
+{
+    uc_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = UC_EV_ICE_STATE;
+    ev.object_id = leg->cfg.id;
+    ev.code = leg->ice_state;
+    socklen_t alen = sizeof(ev.addr);
+    if (!uc_ice_lite_selected(leg->ice, (struct sockaddr *)&ev.addr, &alen))
+        memset(&ev.addr, 0, sizeof(ev.addr));
+    uc_worker_emit(leg->worker, &ev);
+}
+
+static void on_stun(uc_leg *leg, const uint8_t *buf, size_t len, const struct sockaddr_storage *from)
+{
+    leg->st.stun_received++;
+    if (!leg->ice)
+        return;
+    uc_worker *w = leg->worker;
+    socklen_t flen = from->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    uint8_t *out = uc_txq_next(&w->txq);
+    unsigned events = 0;
+    int n = uc_ice_lite_handle(leg->ice, buf, len, (const struct sockaddr *)from, flen, w->now_ms, out,
+                               UC_UDP_MAX_PACKET, &events);
+    if (n > 0) {
+        uc_txq_commit(&w->txq, leg->fd, from, (size_t)n);
+        leg->st.stun_answered++;
+    }
+    if (events & UC_ICE_LITE_EV_SELECTED) {
+        socklen_t alen = sizeof(leg->remote);
+        if (uc_ice_lite_selected(leg->ice, (struct sockaddr *)&leg->remote, &alen)) {
+            leg->have_remote = 1; /* media follows the nominated pair */
+            leg->relay_have_offset = 0;
+        }
+    }
+    int state = uc_ice_lite_state(leg->ice, w->now_ms);
+    if (state != leg->ice_state || (events & UC_ICE_LITE_EV_SELECTED)) {
+        if (state != UC_ICE_LITE_EXPIRED && leg->ice_state == UC_ICE_LITE_EXPIRED)
+            leg->marker_next = 1;
+        leg->ice_state = state;
+        emit_ice_state(leg);
+    }
+}
+
 void uc_leg_on_datagram(uc_leg *leg, uint8_t *buf, size_t len, const struct sockaddr_storage *from)
 {
     leg->st.packets_received++;
@@ -521,8 +597,7 @@ void uc_leg_on_datagram(uc_leg *leg, uint8_t *buf, size_t len, const struct sock
         on_rtcp(leg, buf, len, from);
         break;
     case UC_DEMUX_STUN:
-        /* The ICE-lite responder (ice branch) answers these once it is merged. */
-        leg->st.stun_received++;
+        on_stun(leg, buf, len, from);
         break;
     case UC_DEMUX_DTLS:
         /* DTLS-SRTP is not implemented: SDES keys only. */
@@ -704,7 +779,15 @@ void uc_leg_end_tick(uc_leg *leg)
 {
     leg->ts += leg->ts_per_tick;
     uc_worker *w = leg->worker;
-    if (!leg->have_remote || !uc_rtcp_session_due(&leg->rtcp, w->now_ms))
+    if (leg->ice) {
+        int state = uc_ice_lite_state(leg->ice, w->now_ms);
+        if (state != leg->ice_state) {
+            leg->ice_state = state;
+            emit_ice_state(leg);
+        }
+    }
+    if (!leg->have_remote || leg->ice_state == UC_ICE_LITE_EXPIRED ||
+        !uc_rtcp_session_due(&leg->rtcp, w->now_ms))
         return;
     uint8_t *buf = uc_txq_next(&w->txq);
     int n = uc_rtcp_session_build(&leg->rtcp, w->now_ms, w->now_ntp, leg->ts, buf,

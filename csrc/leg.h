@@ -8,8 +8,12 @@
  * payloads go to the RFC 4733 receiver; audio payloads into the jitter buffer, with the
  * RFC 6464 level of each packet remembered by sequence number; RTCP to the RTCP session.
  * In a relay bridge, audio is forwarded at once instead (re-encrypted only).
- * STUN is counted and left to the ICE-lite responder, which is not wired in yet; DTLS is
- * counted and dropped (DTLS-SRTP is not part of this engine yet: SDES keys only).
+ * STUN goes to the leg's ICE-lite responder (ice_lite.h) once uc_leg_set_ice gave it
+ * credentials: its answer leaves from the same socket, and a nominated pair becomes the
+ * remote address (media follows ICE); when the selected pair's consent expires (RFC 7675,
+ * 30 s without a valid check) the leg stops sending until a check restores it. Without
+ * ICE credentials STUN is counted and dropped. DTLS is counted and dropped (DTLS-SRTP is
+ * not part of this engine yet: SDES keys only).
  *
  * Tick path (worker, per tick, called by the conference / bridge / idle loop):
  * uc_leg_next_frame takes this tick's instruction from the jitter buffer, uc_leg_decode
@@ -26,6 +30,7 @@
 #include "audio_codec.h"
 #include "dtmf.h"
 #include "engine.h"
+#include "ice_lite.h"
 #include "jitter.h"
 #include "rtcp_session.h"
 #include "srtp_session.h"
@@ -98,6 +103,8 @@ typedef struct uc_leg_stats {
     uint32_t local_ssrc;
     int remote_known;
     uint8_t last_level;         /* RFC 6464 level of the last packet that carried one */
+    int ice_state;              /* enum uc_ice_lite_state; -1 without ICE */
+    uint64_t stun_answered;     /* STUN responses sent (success and error) */
 } uc_leg_stats;
 
 /* The per-packet RFC 6464 level, remembered until the packet plays. */
@@ -122,6 +129,8 @@ struct uc_leg {
 
     uc_srtp_session *srtp_in;
     uc_srtp_session *srtp_out;
+    uc_ice_lite *ice;
+    int ice_state;              /* last reported enum uc_ice_lite_state */
 
     int clock_rate;             /* RTP clock of the codec */
     uint32_t ts_per_tick;
@@ -170,6 +179,11 @@ int uc_leg_set_remote(uc_leg *leg, const char *ip, int port);
 /* Replace the SRTP keys (suite 0 turns SRTP off). */
 int uc_leg_set_srtp(uc_leg *leg, int suite, const uint8_t *tx_key, const uint8_t *rx_key,
                     unsigned flags);
+/* Answer ICE connectivity checks as the lite agent with these credentials (our ufrag and
+ * password from our SDP; the peer's, or NULL/0 while unknown). Replaces any earlier ones. */
+int uc_leg_set_ice(uc_leg *leg, const char *local_ufrag, size_t local_ufrag_len,
+                   const char *local_pwd, size_t local_pwd_len, const char *remote_ufrag,
+                   size_t remote_ufrag_len, const char *remote_pwd, size_t remote_pwd_len);
 int uc_leg_set_direction(uc_leg *leg, int direction);
 /* A muted leg is not heard by the others (its input is not mixed or relayed). */
 int uc_leg_set_mute(uc_leg *leg, int muted);

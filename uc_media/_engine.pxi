@@ -16,6 +16,7 @@ _DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 _BRIDGE_MODES = {"relay": _eng.UC_BRIDGE_RELAY, "transcode": _eng.UC_BRIDGE_TRANSCODE}
 _DTMF_DIGITS = "0123456789*#ABCD"
 _EVENT_BATCH = 1024
+_ENGINE_ICE_STATES = {0: "waiting", 1: "connected", 2: "expired"}  # enum uc_ice_lite_state
 
 
 cdef tuple _format_addr(const _eng.sockaddr_storage *addr):
@@ -159,6 +160,9 @@ cdef class Engine:
             return model.StreamStats(obj, ev.packets_received, ev.packets_lost, ev.packets_sent,
                                      ev.jitter_ms, ev.rtt_ms if ev.rtt_ms >= 0 else None,
                                      ev.fraction_lost if ev.fraction_lost >= 0 else None)
+        if ev.type == _eng.UC_EV_ICE_STATE:
+            addr = _format_addr(&ev.addr)
+            return model.IceStateChanged(obj, _ENGINE_ICE_STATES.get(ev.code, "waiting"), addr if addr[1] else None)
         if ev.type == _eng.UC_EV_LEVEL:
             return model.LevelReport(obj, ev.code)
         return model.EngineError(ev.object_id, ev.code)
@@ -310,6 +314,25 @@ cdef class Leg:
             rc = _eng.uc_leg_set_srtp(leg, suite, tx, rx, flags)
         _check(rc, "set_srtp")
 
+    def set_ice(self, local, remote=None):
+        """Answer ICE checks on this leg as the ICE-lite agent: `local` and `remote` are
+        `IceCredentials` (ours, from our SDP; the peer's, or None until its answer). The
+        nominated pair becomes the remote address; media stops when its consent expires."""
+        cdef bytes lu = _ice_credential(local.ufrag, "local ufrag", True)
+        cdef bytes lp = _ice_credential(local.pwd, "local password", True)
+        cdef bytes ru = _ice_credential(remote.ufrag if remote is not None else None, "remote ufrag", False)
+        cdef bytes rp = _ice_credential(remote.pwd if remote is not None else None, "remote password", False)
+        cdef _eng.uc_leg *leg = self._live()
+        cdef const char *plu = lu
+        cdef const char *plp = lp
+        cdef const char *pru = ru
+        cdef const char *prp = rp
+        cdef size_t nlu = len(lu), nlp = len(lp), nru = len(ru), nrp = len(rp)
+        cdef int rc
+        with nogil:
+            rc = _eng.uc_leg_set_ice(leg, plu, nlu, plp, nlp, pru, nru, prp, nrp)
+        _check(rc, "ICE-lite credentials (ufrag without ':', at most 256 characters; password 1..256)")
+
     @property
     def direction(self):
         return self._direction
@@ -366,7 +389,8 @@ cdef class Leg:
             s.packets_sent, s.bytes_sent, s.rtcp_sent, s.dtmf_received, s.dtmf_sent, s.relayed,
             s.remote_ssrc, s.expected, s.lost, s.jitter_ms, bool(s.have_peer_report),
             s.peer_fraction_lost, s.peer_cumulative_lost, s.peer_jitter_ms,
-            s.rtt_ms if s.rtt_ms >= 0 else None, s.local_ssrc, bool(s.remote_known), s.last_level)
+            s.rtt_ms if s.rtt_ms >= 0 else None, s.local_ssrc, bool(s.remote_known), s.last_level,
+            _ENGINE_ICE_STATES.get(s.ice_state), s.stun_answered)
 
     def close(self):
         """Leave any conference or bridge and release the port."""

@@ -72,6 +72,8 @@ class LegStats:
     local_ssrc: int
     remote_known: bool
     last_level: int
+    ice_state: str | None  # "waiting", "connected", "expired"; None without ICE
+    stun_answered: int
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,16 @@ class StreamStats:
 
 
 @dataclass(frozen=True)
+class IceStateChanged:
+    """The leg's ICE-lite state changed, or a new pair was nominated (`address`: where
+    media goes now). "expired": consent lost (RFC 7675), the leg stops sending."""
+
+    leg: Leg | None
+    state: str
+    address: tuple[str, int] | None
+
+
+@dataclass(frozen=True)
 class LevelReport:
     leg: Leg | None
     level: int
@@ -152,7 +164,9 @@ class EngineError:
     code: int
 
 
-Event = RemoteLatched | TalkersChanged | DtmfReceived | StreamStats | LevelReport | EngineError
+Event = (
+    RemoteLatched | TalkersChanged | DtmfReceived | StreamStats | LevelReport | IceStateChanged | EngineError
+)
 
 
 async def event_stream(engine: Engine) -> AsyncIterator[Event]:

@@ -37,6 +37,7 @@ cdef extern from "engine.h" nogil:
         UC_EV_LEG_STATS
         UC_EV_LEVEL
         UC_EV_ERROR
+        UC_EV_ICE_STATE
 
     enum:
         UC_EVENT_MAX_TALKERS
@@ -147,6 +148,8 @@ cdef extern from "leg.h" nogil:
         uint32_t local_ssrc
         int remote_known
         uint8_t last_level
+        int ice_state
+        uint64_t stun_answered
 
     int uc_leg_create(uc_engine *e, const uc_leg_config *cfg, uc_leg **out)
     void uc_leg_destroy(uc_leg *leg)
@@ -155,6 +158,9 @@ cdef extern from "leg.h" nogil:
     uint32_t uc_leg_ssrc(const uc_leg *leg)
     int uc_leg_set_remote(uc_leg *leg, const char *ip, int port)
     int uc_leg_set_srtp(uc_leg *leg, int suite, const uint8_t *tx_key, const uint8_t *rx_key, unsigned flags)
+    int uc_leg_set_ice(uc_leg *leg, const char *local_ufrag, size_t local_ufrag_len,
+                       const char *local_pwd, size_t local_pwd_len, const char *remote_ufrag,
+                       size_t remote_ufrag_len, const char *remote_pwd, size_t remote_pwd_len)
     int uc_leg_set_direction(uc_leg *leg, int direction)
     int uc_leg_set_mute(uc_leg *leg, int muted)
     int uc_leg_send_dtmf(uc_leg *leg, char digit, int duration_ms)
