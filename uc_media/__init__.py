@@ -175,3 +175,65 @@ __all__ += [
     "generate_ufrag",
     "is_stun",
 ]
+# uc_media.IceCredentials is uc_media.ice's (it also makes responders); the SDP layer's
+# own class (uc_media.audio_session.IceCredentials) has the same ufrag/pwd fields.
+# SDP and offer/answer
+from uc_media.audio_session import (
+    DEFAULT_CODECS,
+    G722,
+    OPUS,
+    PCMA,
+    PCMU,
+    Codec,
+    LocalCapabilities,
+    NegotiatedAudio,
+    RemoteIce,
+    SdesKeys,
+)
+from uc_media.offer_answer import (
+    Answer,
+    DtlsUnsupportedError,
+    NegotiationError,
+    Offer,
+    build_offer,
+    negotiate_answer,
+    process_answer,
+)
+from uc_media.sdp import Attribute, Connection, MediaDescription, Origin, SessionDescription, parse_sdp
+from uc_media.sdp_attributes import AUDIO_LEVEL_URI, Direction, ExtMap, FormatParameters, OpusParameters, RtpMap
+from uc_media.sdp_errors import SdpError
+from uc_media.sdp_ice import IceCandidate
+
+__all__ += [
+    "AUDIO_LEVEL_URI",
+    "Answer",
+    "Attribute",
+    "Codec",
+    "Connection",
+    "DEFAULT_CODECS",
+    "Direction",
+    "DtlsUnsupportedError",
+    "ExtMap",
+    "FormatParameters",
+    "G722",
+    "IceCandidate",
+    "LocalCapabilities",
+    "MediaDescription",
+    "NegotiatedAudio",
+    "NegotiationError",
+    "OPUS",
+    "Offer",
+    "OpusParameters",
+    "Origin",
+    "PCMA",
+    "PCMU",
+    "RemoteIce",
+    "RtpMap",
+    "SdpError",
+    "SessionDescription",
+    "SdesKeys",
+    "build_offer",
+    "negotiate_answer",
+    "parse_sdp",
+    "process_answer",
+]
