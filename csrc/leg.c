@@ -279,6 +279,85 @@ int uc_leg_set_ice(uc_leg *leg, const char *local_ufrag, size_t local_ufrag_len,
     return rc;
 }
 
+typedef struct codec_swap {
+    int codec, payload_type, dtmf_payload_type, audio_level_id;
+    uc_audio_enc enc;
+    uc_audio_dec dec;
+    uc_jitter *jb;
+} codec_swap;
+
+static int swap_codec_cmd(uc_worker *w, void *a, void *b)
+{
+    (void)w;
+    uc_leg *leg = a;
+    codec_swap *x = b;
+    if (leg->conference || leg->bridge)
+        return UC_ERR_STATE;
+    uc_audio_enc enc = leg->enc;
+    uc_audio_dec dec = leg->dec;
+    uc_jitter *jb = leg->jb;
+    leg->enc = x->enc;
+    leg->dec = x->dec;
+    leg->jb = x->jb;
+    x->enc = enc;
+    x->dec = dec;
+    x->jb = jb;
+    leg->cfg.codec = x->codec;
+    leg->cfg.payload_type = x->payload_type;
+    leg->cfg.dtmf_payload_type = x->dtmf_payload_type;
+    leg->cfg.audio_level_id = x->audio_level_id;
+    leg->clock_rate = uc_audio_codec_clock(x->codec);
+    leg->ts_per_tick = (uint32_t)(leg->clock_rate / 1000 * leg->engine->cfg.tick_ms);
+    leg->rtcp.clock_rate = (uint32_t)leg->clock_rate;
+    leg->rtcp.have_remote = 0;
+    leg->pcm_len = leg->pcm_pos = 0;
+    leg->have_levels = 0;
+    memset(leg->levels, 0, sizeof(leg->levels));
+    leg->marker_next = 1;
+    return UC_OK;
+}
+
+int uc_leg_set_codec(uc_leg *leg, int codec, int payload_type, int dtmf_payload_type,
+                     int audio_level_id)
+{
+    int clock = uc_audio_codec_clock(codec);
+    if (clock < 0 || payload_type < 0 || payload_type > 127 || (payload_type >= 64 && payload_type <= 95) ||
+        dtmf_payload_type < -1 || dtmf_payload_type > 127 || dtmf_payload_type == payload_type ||
+        (dtmf_payload_type >= 64 && dtmf_payload_type <= 95) || audio_level_id < 0 || audio_level_id > 14)
+        return UC_ERR_ARGUMENT;
+    if (!leg->worker)
+        return UC_ERR_STATE;
+    codec_swap x;
+    memset(&x, 0, sizeof(x));
+    x.codec = codec;
+    x.payload_type = payload_type;
+    x.dtmf_payload_type = dtmf_payload_type;
+    x.audio_level_id = audio_level_id;
+    int tick = leg->engine->cfg.tick_ms;
+    uc_jb_config jc = {
+        .clock_rate = (uint32_t)clock,
+        .frame_ms = (uint32_t)tick,
+        .min_delay_ms = (uint32_t)(leg->cfg.jitter_min_ms > 0 ? leg->cfg.jitter_min_ms : 20),
+        .max_delay_ms = (uint32_t)(leg->cfg.jitter_max_ms > 0 ? leg->cfg.jitter_max_ms : 200),
+        .capacity = 64,
+        .max_payload = UC_AUDIO_MAX_PAYLOAD,
+    };
+    int rc;
+    if ((rc = uc_audio_enc_init(&x.enc, codec, leg->cfg.opus_bitrate, leg->cfg.opus_complexity, tick)) < 0)
+        return rc;
+    if ((rc = uc_audio_dec_init(&x.dec, codec, tick)) < 0 || (rc = uc_jb_create(&jc, &x.jb)) < 0) {
+        uc_audio_enc_release(&x.enc);
+        uc_audio_dec_release(&x.dec);
+        return rc;
+    }
+    rc = uc_worker_call(leg->worker, swap_codec_cmd, leg, &x);
+    /* x holds whichever set the worker does not use now. */
+    uc_audio_enc_release(&x.enc);
+    uc_audio_dec_release(&x.dec);
+    uc_jb_destroy(x.jb);
+    return rc;
+}
+
 static int set_direction_cmd(uc_worker *w, void *a, void *b)
 {
     (void)w;

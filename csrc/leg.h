@@ -184,6 +184,11 @@ int uc_leg_set_srtp(uc_leg *leg, int suite, const uint8_t *tx_key, const uint8_t
 int uc_leg_set_ice(uc_leg *leg, const char *local_ufrag, size_t local_ufrag_len,
                    const char *local_pwd, size_t local_pwd_len, const char *remote_ufrag,
                    size_t remote_ufrag_len, const char *remote_pwd, size_t remote_pwd_len);
+/* Change codec, payload types and RFC 6464 extension id (what SDP negotiated after the
+ * leg's port went into the answer). Only while the leg is in no conference or bridge
+ * (UC_ERR_STATE). The jitter buffer starts empty. */
+int uc_leg_set_codec(uc_leg *leg, int codec, int payload_type, int dtmf_payload_type,
+                     int audio_level_id);
 int uc_leg_set_direction(uc_leg *leg, int direction);
 /* A muted leg is not heard by the others (its input is not mixed or relayed). */
 int uc_leg_set_mute(uc_leg *leg, int muted);

@@ -314,6 +314,22 @@ cdef class Leg:
             rc = _eng.uc_leg_set_srtp(leg, suite, tx, rx, flags)
         _check(rc, "set_srtp")
 
+    def set_codec(self, str codec, payload_type=None, *, int dtmf_payload_type=101, int audio_level_id=0):
+        """Switch to another codec and payload types (e.g. what SDP negotiated); only while
+        the leg is in no conference or bridge."""
+        if codec not in _CODEC_IDS:
+            raise InvalidArgumentError(f"codec must be one of {', '.join(_CODEC_IDS)}, not {codec!r}")
+        cdef _eng.uc_leg *leg = self._live()
+        cdef int c = _CODEC_IDS[codec]
+        cdef int pt = _DEFAULT_PT[codec] if payload_type is None else payload_type
+        cdef int rc
+        with nogil:
+            rc = _eng.uc_leg_set_codec(leg, c, pt, dtmf_payload_type, audio_level_id)
+        _check(rc, f"set_codec({codec!r})")
+        self.codec = codec
+        self.payload_type = pt
+        self.dtmf_payload_type = dtmf_payload_type
+
     def set_ice(self, local, remote=None):
         """Answer ICE checks on this leg as the ICE-lite agent: `local` and `remote` are
         `IceCredentials` (ours, from our SDP; the peer's, or None until its answer). The
@@ -478,8 +494,19 @@ cdef class AudioConference:
     def legs(self):
         return tuple(self._legs.values())
 
-    def add_leg(self, Leg leg not None):
-        """Join a leg (moving it to this conference's worker). Returns its mixer slot."""
+    def add_leg(self, leg, **options):
+        """Join a leg (moving it to this conference's worker); returns its mixer slot.
+        Given an SDP offer (str, bytes or SessionDescription) instead, creates the leg,
+        negotiates and returns (leg, answer): see uc_media.engine_sdp.join_from_offer,
+        which takes the `options`."""
+        if not isinstance(leg, Leg):
+            from uc_media.engine_sdp import join_from_offer
+            return join_from_offer(self, leg, **options)
+        if options:
+            raise TypeError("options apply to an SDP offer, not to a Leg")
+        return self._add(leg)
+
+    cdef int _add(self, Leg leg) except -1:
         cdef _eng.uc_conference *c = self._live()
         cdef _eng.uc_leg *l = leg._live()
         cdef int rc

@@ -161,6 +161,7 @@ cdef extern from "leg.h" nogil:
     int uc_leg_set_ice(uc_leg *leg, const char *local_ufrag, size_t local_ufrag_len,
                        const char *local_pwd, size_t local_pwd_len, const char *remote_ufrag,
                        size_t remote_ufrag_len, const char *remote_pwd, size_t remote_pwd_len)
+    int uc_leg_set_codec(uc_leg *leg, int codec, int payload_type, int dtmf_payload_type, int audio_level_id)
     int uc_leg_set_direction(uc_leg *leg, int direction)
     int uc_leg_set_mute(uc_leg *leg, int muted)
     int uc_leg_send_dtmf(uc_leg *leg, char digit, int duration_ms)
