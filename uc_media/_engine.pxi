@@ -1,6 +1,7 @@
 # The media engine: worker threads in C (csrc/engine.h), legs, conferences and bridges.
 # (included by _core.pyx)
 
+cimport cython
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
@@ -205,6 +206,8 @@ cdef class Engine:
         self.close()
 
 
+# no_gc_clear: __dealloc__ needs `engine` (its workers) still alive.
+@cython.no_gc_clear
 cdef class Leg:
     """One endpoint's RTP session on its own UDP port (RTP/RTCP muxed, RFC 5761)."""
 
@@ -433,6 +436,8 @@ cdef tuple _leg_srtp_keys(srtp, uint8_t *tx, uint8_t *rx):
     return suite, (1 if srtp.srtcp_tag_32 else 0)
 
 
+# no_gc_clear: __dealloc__ needs `engine` (its workers) still alive.
+@cython.no_gc_clear
 cdef class AudioConference:
     """An audio MCU on one worker: top-K talkers, N-1 mixes, one encode per distinct mix."""
 
@@ -545,6 +550,8 @@ cdef class AudioConference:
         self._legs = {}
 
 
+# no_gc_clear: __dealloc__ needs `engine` (its workers) still alive.
+@cython.no_gc_clear
 cdef class Bridge:
     """Two legs back to back: relay (same codec, re-encrypt only) or transcode."""
 
