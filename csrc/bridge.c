@@ -54,7 +54,8 @@ static int detach_cmd(uc_worker *w, void *a, void *b)
 
 int uc_bridge_create(uc_engine *e, uc_leg *a, uc_leg *b, int mode, uint32_t id, uc_bridge **out)
 {
-    if (!e || !a || !b || !out || a == b || (mode != UC_BRIDGE_RELAY && mode != UC_BRIDGE_TRANSCODE))
+    if (!e || !a || !b || !out || a == b || a->engine != e || b->engine != e ||
+        (mode != UC_BRIDGE_RELAY && mode != UC_BRIDGE_TRANSCODE))
         return UC_ERR_ARGUMENT;
     *out = NULL;
     /* Relay forwards payloads untouched: both sides must speak the same codec. */

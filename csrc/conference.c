@@ -180,6 +180,8 @@ static int add_cmd(uc_worker *w, void *a, void *b)
 
 int uc_conference_add_leg(uc_conference *c, uc_leg *leg)
 {
+    if (leg->engine != c->engine)
+        return UC_ERR_ARGUMENT;
     if (!c->worker || !leg->worker)
         return UC_ERR_STATE;
     if (leg->conference == c)

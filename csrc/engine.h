@@ -64,7 +64,7 @@ typedef struct uc_event {
     uint32_t object_id;       /* the leg or conference id given at create */
     int32_t code;             /* DTMF: event 0..15; LEVEL: level; ERROR: uc_errors code;
                                * ICE_STATE: enum uc_ice_lite_state */
-    uint32_t value;           /* DTMF: duration in ms; TALKERS: talker count */
+    uint32_t value;           /* DTMF: duration in ms; TALKERS: talker count; ERROR: errno */
     uint32_t ids[UC_EVENT_MAX_TALKERS];   /* TALKERS: leg ids, ascending slot order */
     uint8_t levels[UC_EVENT_MAX_TALKERS]; /* TALKERS: their RFC 6464 levels (-dBov) */
     /* LEG_STATS */

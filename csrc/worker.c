@@ -115,6 +115,15 @@ static void receive(uc_worker *w, uc_leg *leg)
     for (int round = 0; round < RX_BATCHES_PER_ROUND; round++) {
         int n = uc_udp_recv_batch(leg->fd, w->rx);
         w->stats.recvmmsg_calls++;
+        if (n < 0) {
+            uc_event ev;
+            memset(&ev, 0, sizeof(ev));
+            ev.type = UC_EV_ERROR;
+            ev.object_id = leg->cfg.id;
+            ev.code = n;
+            ev.value = (uint32_t)errno;
+            uc_worker_emit(w, &ev);
+        }
         if (n <= 0)
             return;
         w->stats.packets_received += (uint64_t)n;

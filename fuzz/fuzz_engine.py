@@ -19,7 +19,7 @@ import atheris  # type: ignore[import-untyped]
 with atheris.instrument_imports(include=["uc_media.engine"]):
     import uc_media
     from uc_media import SrtpSession
-    from uc_media.engine import SrtpKeys
+    from uc_media.engine import Codec, SrtpKeys
 
 SUITE = "AES_CM_128_HMAC_SHA1_80"
 ENGINE = uc_media.Engine(workers=1, port_range=(47000, 47099))
@@ -29,7 +29,8 @@ SOCK = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 SOCK.bind(("127.0.0.1", 0))
 SOCK.setblocking(False)
 LEGS = []
-for codec, level_id in (("opus", 1), ("pcmu", 0)):
+CODECS: tuple[tuple[Codec, int], ...] = (("opus", 1), ("pcmu", 0))
+for codec, level_id in CODECS:
     leg = ENGINE.create_leg(codec, srtp=SrtpKeys(SUITE, secrets.token_bytes(30), PEER_KEY), audio_level_id=level_id)
     CONF.add_leg(leg)
     LEGS.append(leg)

@@ -166,7 +166,7 @@ cdef class Engine:
             return model.IceStateChanged(obj, _ENGINE_ICE_STATES.get(ev.code, "waiting"), addr if addr[1] else None)
         if ev.type == _eng.UC_EV_LEVEL:
             return model.LevelReport(obj, ev.code)
-        return model.EngineError(ev.object_id, ev.code)
+        return model.EngineError(obj, ev.code, ev.value)
 
     def events(self):
         """Async iterator over events, for use inside a running asyncio loop."""
@@ -497,7 +497,7 @@ cdef class AudioConference:
 
     @property
     def legs(self):
-        return tuple(self._legs.values())
+        return tuple(leg for leg in self._legs.values() if not leg.closed)
 
     def add_leg(self, leg, **options):
         """Join a leg (moving it to this conference's worker); returns its mixer slot.
@@ -509,6 +509,8 @@ cdef class AudioConference:
             return join_from_offer(self, leg, **options)
         if options:
             raise TypeError("options apply to an SDP offer, not to a Leg")
+        if (<Leg>leg).engine is not self.engine:
+            raise InvalidArgumentError("the leg belongs to another engine")
         return self._add(leg)
 
     cdef int _add(self, Leg leg) except -1:
@@ -571,6 +573,8 @@ cdef class Bridge:
         cdef _eng.uc_engine *e = engine._live()
         if mode not in _BRIDGE_MODES:
             raise InvalidArgumentError(f"mode must be 'relay' or 'transcode', not {mode!r}")
+        if a.engine is not engine or b.engine is not engine:
+            raise InvalidArgumentError("both legs must belong to this engine")
         if mode == "relay" and a.codec != b.codec:
             raise InvalidArgumentError(f"relay needs one codec on both legs ({a.codec} != {b.codec}); use 'transcode'")
         cdef Bridge br = Bridge.__new__(Bridge)

@@ -160,8 +160,12 @@ class LevelReport:
 
 @dataclass(frozen=True)
 class EngineError:
-    object_id: int
+    """A worker failed at something it cannot report otherwise (e.g. a leg socket's
+    receive failed): `code` is a uc_errors code, `errno` the system's."""
+
+    object: Leg | AudioConference | None
     code: int
+    errno: int
 
 
 Event = (

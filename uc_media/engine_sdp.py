@@ -22,14 +22,14 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from uc_media.audio_session import DEFAULT_SRTP_SUITES, IceCredentials, LocalCapabilities, NegotiatedAudio
-from uc_media.engine import SrtpKeys
+from uc_media.engine import Codec, SrtpKeys
 from uc_media.offer_answer import Answer, negotiate_answer
 from uc_media.sdp import SessionDescription
 
 if TYPE_CHECKING:
     from uc_media._core import AudioConference, Leg
 
-_ENGINE_CODECS = {"opus": "opus", "g722": "g722", "pcmu": "pcmu", "pcma": "pcma"}
+_ENGINE_CODECS: dict[str, Codec] = {"opus": "opus", "g722": "g722", "pcmu": "pcmu", "pcma": "pcma"}
 
 
 def configure_leg(leg: Leg, audio: NegotiatedAudio) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 import uc_media
-from uc_media.engine import DtmfReceived, RemoteLatched, SrtpKeys, StreamStats
+from uc_media.engine import Codec, DtmfReceived, RemoteLatched, SrtpKeys, StreamStats
 
 from engine_participant import SUITE, Participant, leg_keys, run, tone_magnitudes
 
@@ -21,7 +21,7 @@ def engine() -> Iterator[uc_media.Engine]:
         yield e
 
 
-def participant(engine: uc_media.Engine, freq: float, codec: str = "opus", *, latch: bool = False) -> Participant:
+def participant(engine: uc_media.Engine, freq: float, codec: Codec = "opus", *, latch: bool = False) -> Participant:
     keys, send_key, recv_key = leg_keys()
     leg = engine.create_leg(codec, srtp=keys)
     p = Participant(leg, freq, srtp=(send_key, recv_key), codec=codec)
@@ -41,7 +41,7 @@ def test_engine_arguments_are_checked() -> None:
         uc_media.Engine(bind="not-an-address")
     with uc_media.Engine(workers=1, port_range=(43900, 43901)) as e:
         with pytest.raises(uc_media.InvalidArgumentError):
-            e.create_leg("speex")
+            e.create_leg("speex")  # type: ignore[arg-type]
         with pytest.raises(uc_media.InvalidArgumentError):
             e.create_leg("opus", payload_type=72)  # RFC 5761: would read as RTCP
         with pytest.raises(uc_media.InvalidArgumentError):
@@ -113,6 +113,7 @@ def test_hostile_packets_are_counted_and_dropped_while_mixing_goes_on(engine: uc
     try:
         run([a, b], 20)
         before = a.leg.stats()
+        assert a.tx is not None
         recorded = a.rtp(a.encoder.encode(a.tone_frame()))
         protected = a.tx.protect(recorded)
         a.send_raw(protected)
@@ -164,6 +165,7 @@ def test_bridge_relay_forwards_payloads_unchanged(engine: uc_media.Engine) -> No
         for _ in range(30):
             payload = a.encoder.encode(a.tone_frame())
             sent.append(payload)
+            assert a.tx is not None
             a.send_raw(a.tx.protect(a.rtp(payload)))
             a.ts += 960
             b.send_tick()
@@ -209,6 +211,7 @@ def dtmf_packet(p: Participant, event: int, duration: int, end: bool, marker: bo
     p.ts = ts
     packet = p.rtp(payload, pt=101, marker=marker)
     p.ts = saved
+    assert p.tx is not None
     return p.tx.protect(packet)
 
 
@@ -265,7 +268,7 @@ def test_hold_and_mute(engine: uc_media.Engine) -> None:
         run([a, b], 10)
         assert b.leg.stats().dropped_direction >= 5
         with pytest.raises(uc_media.InvalidArgumentError):
-            b.leg.direction = "sideways"
+            b.leg.direction = "sideways"  # type: ignore[assignment]
     finally:
         a.close()
         b.close()
