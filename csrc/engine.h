@@ -80,7 +80,8 @@ typedef struct uc_event {
 
 typedef struct uc_worker_stats {
     uint64_t ticks;
-    uint64_t late_ticks;      /* timer expirations that found the previous tick still running */
+    uint64_t late_ticks;      /* timer expirations that found the previous tick still running
+                               * (caught up, at most 2 extra ticks per round; beyond, shed) */
     uint64_t tick_ns_total;   /* wall time spent in ticks */
     uint64_t tick_ns_max;
     uint64_t cpu_ns;          /* the worker thread's CPU time (CLOCK_THREAD_CPUTIME_ID) */

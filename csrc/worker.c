@@ -18,6 +18,10 @@
  * leg cannot starve the tick (level-triggered epoll reports it again). */
 #define RX_BATCHES_PER_ROUND 4
 #define EPOLL_EVENTS 64
+/* Ticks run for one timer read: the late ones are caught up (media time keeps pace with
+ * real time after a hiccup) but at most this many, so an overloaded worker sheds ticks
+ * instead of spiralling. */
+#define MAX_TICKS_PER_ROUND 3
 
 int64_t uc_monotonic_ms(void)
 {
@@ -172,7 +176,8 @@ void *uc_worker_main(void *arg)
         }
         w->now_ms = uc_monotonic_ms();
         w->now_ntp = uc_ntp_now();
-        int commands = 0, ticks = 0;
+        int commands = 0;
+        uint64_t ticks = 0;
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
             uint64_t count = 0;
@@ -182,7 +187,7 @@ void *uc_worker_main(void *arg)
                 commands = 1;
             } else if (p == &w->timerfd) {
                 if (read(w->timerfd, &count, sizeof(count)) == (ssize_t)sizeof(count) && count > 0) {
-                    ticks = 1;
+                    ticks = count < MAX_TICKS_PER_ROUND ? count : MAX_TICKS_PER_ROUND;
                     /* Expirations beyond one: ticks whose deadline passed while busy. */
                     w->stats.late_ticks += count - 1;
                 }
@@ -190,7 +195,7 @@ void *uc_worker_main(void *arg)
                 receive(w, p);
             }
         }
-        if (ticks)
+        for (uint64_t t = 0; t < ticks; t++)
             tick(w);
         uc_txq_flush(&w->txq);
         /* Commands last: one may detach a leg whose socket was reported in this round. */
