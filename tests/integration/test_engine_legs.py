@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 import struct
 import time
 from collections.abc import Iterator
@@ -128,6 +129,7 @@ def test_hostile_packets_are_counted_and_dropped_while_mixing_goes_on(engine: uc
             bytes([0x70]) + secrets.token_bytes(30),     # no RFC 7983 range
             b"\x40",                                     # TURN channel byte, 1 byte long
             b"\xff" * 1200,
+            bytes([0x80, 111]) + bytes(2500),            # longer than any datagram we take
         ]
         for packet in hostile:
             a.send_raw(packet)
@@ -298,3 +300,19 @@ def test_rtcp_reports_carry_loss_jitter_and_rtt(engine: uc_media.Engine) -> None
     assert sa.remote_ssrc == b.ssrc and sb.remote_ssrc == a.ssrc
     assert sa.auth_failed == 0 and sb.auth_failed == 0
     assert any(isinstance(e, StreamStats) and e.leg is a for e in events + engine.poll_events())
+
+
+def test_ipv6_leg_latches_and_sends() -> None:
+    with uc_media.Engine(workers=1, port_range=(43500, 43599), bind="::1") as e:
+        leg = e.create_leg("pcmu")
+        conf = e.create_conference()
+        conf.add_leg(leg)
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as peer:
+            peer.bind(("::1", 0))
+            peer.settimeout(2.0)
+            header = struct.pack("!BBHII", 0x80, 0, 1, 160, 0x4242)
+            peer.sendto(header + bytes(160), ("::1", leg.local_port))
+            reply = peer.recv(2048)  # the conference's next tick reaches the latched peer
+            assert reply[0] >> 6 == 2 and reply[1] & 0x7F == 0
+            events = e.poll_events()
+            assert RemoteLatched(leg, ("::1", peer.getsockname()[1])) in events
