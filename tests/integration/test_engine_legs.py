@@ -316,3 +316,31 @@ def test_ipv6_leg_latches_and_sends() -> None:
             assert reply[0] >> 6 == 2 and reply[1] & 0x7F == 0
             events = e.poll_events()
             assert RemoteLatched(leg, ("::1", peer.getsockname()[1])) in events
+
+
+def test_legs_move_to_their_conference_worker(engine: uc_media.Engine) -> None:
+    assert engine.workers == 2
+    conf = engine.create_conference(worker=1)
+    a, b = participant(engine, 440.0), participant(engine, 660.0)
+    a.leg.close()  # re-create both on worker 0, the other worker
+    b.leg.close()
+    for p in (a, b):
+        keys, send_key, recv_key = leg_keys()
+        p.leg = engine.create_leg("opus", srtp=keys, worker=0)
+        p.tx = uc_media.SrtpSession(SUITE, send_key, "outbound")
+        p.rx = uc_media.SrtpSession(SUITE, recv_key, "inbound")
+        p.leg.set_remote(p.address)
+        assert p.leg.worker == 0
+    try:
+        run([a, b], 10)  # media before the move: idle legs
+        conf.add_leg(a.leg)
+        conf.add_leg(b.leg)
+        assert a.leg.worker == b.leg.worker == conf.worker == 1
+        assert engine.worker_stats(0).legs == 0 and engine.worker_stats(1).legs == 2
+        b.received.clear()
+        run([a, b], 40)
+        mags = tone_magnitudes(b.decoded(last_packets=30), [440.0, 660.0])
+        assert mags[440.0] > 200 and mags[440.0] > 10 * mags[660.0]
+    finally:
+        a.close()
+        b.close()
