@@ -5,17 +5,28 @@ VPY := $(VENV)/bin/python
 DEPS_STAMP := $(VENV)/.deps-installed
 CC ?= cc
 CWARN := -std=gnu99 -Wall -Wextra -Werror
-CLIBS := $(shell pkg-config --libs opus libsrtp2 spandsp speexdsp libcrypto zlib 2>/dev/null) -lm
-CINC := -Icsrc $(shell pkg-config --cflags opus libsrtp2 spandsp speexdsp libcrypto zlib 2>/dev/null)
+# libsrtp2 over OpenSSL, static, built by scripts/build-libsrtp2-openssl.sh (Debian's shared
+# libsrtp2 runs over NSS, which allocates per packet); the C tests and benchmarks/cref link the
+# same archive as uc_media._core. Deferred (=) so a fresh clone's system-deps run first.
+SRTP_DIR := build/libsrtp2-openssl
+SRTP_LIB := $(SRTP_DIR)/lib/libsrtp2.a
+CLIBS = $(SRTP_LIB) $(shell pkg-config --libs opus libcrypto zlib spandsp speexdsp 2>/dev/null) -lm
+CINC = -Icsrc -I$(SRTP_DIR)/include $(shell pkg-config --cflags opus libcrypto zlib spandsp speexdsp 2>/dev/null)
 CSRC := $(wildcard csrc/*.c)
 CTESTS := $(patsubst csrc/tests/%.c,build/ctest/%,$(wildcard csrc/tests/test_*.c))
 CTESTS_ASAN := $(patsubst csrc/tests/%.c,build/ctest-asan/%,$(wildcard csrc/tests/test_*.c))
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: setup system-deps build run test test-c test-asan test-py fuzz-short bench clean
+.PHONY: setup system-deps libsrtp2-openssl build run test test-c test-asan test-py fuzz-short bench clean
 
 system-deps:
 	@scripts/system-deps.sh
+
+# Idempotent: returns at once when the archive is already built.
+libsrtp2-openssl: system-deps
+	@scripts/build-libsrtp2-openssl.sh
+
+$(SRTP_LIB): | libsrtp2-openssl
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +36,7 @@ $(DEPS_STAMP): pyproject.toml | $(VPY)
 	$(VPY) -m pip install -q -e '.[test]' --no-build-isolation
 	touch $@
 
-build: system-deps $(DEPS_STAMP)
+build: system-deps libsrtp2-openssl $(DEPS_STAMP)
 	$(VPY) setup.py -q build_ext --inplace
 
 setup: build
@@ -40,18 +51,18 @@ test-py: build
 	$(VPY) -m pytest -q
 
 # C-level tests of csrc/, compiled with the strict warning set.
-build/ctest/%: csrc/tests/%.c $(CSRC) csrc/*.h
+build/ctest/%: csrc/tests/%.c $(CSRC) csrc/*.h $(SRTP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CWARN) -O1 -g $(CINC) -o $@ $< $(CSRC) $(CLIBS)
 
-build/ctest-asan/%: csrc/tests/%.c $(CSRC) csrc/*.h
+build/ctest-asan/%: csrc/tests/%.c $(CSRC) csrc/*.h $(SRTP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CWARN) -O1 -g $(SANITIZE) $(CINC) -o $@ $< $(CSRC) $(CLIBS)
 
-test-c: system-deps $(CTESTS)
+test-c: system-deps libsrtp2-openssl $(CTESTS)
 	@set -e; for t in $(CTESTS); do $$t; done
 
-test-asan: system-deps $(CTESTS_ASAN)
+test-asan: system-deps libsrtp2-openssl $(CTESTS_ASAN)
 	@set -e; for t in $(CTESTS_ASAN); do ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
 
 # A short run of every fuzz harness (fuzz/*.py, atheris); long runs: see docs/fuzzing.md.

@@ -1,7 +1,10 @@
 """Build the one compiled extension, uc_media._core, from Cython over csrc/*.c.
 
 System libraries are found with pkg-config; a missing one stops the build with one line
-naming the Debian/Ubuntu package that provides it.
+naming the Debian/Ubuntu package that provides it. libsrtp2 is the exception: it is linked
+statically from build/libsrtp2-openssl/, libsrtp2 built over OpenSSL by
+scripts/build-libsrtp2-openssl.sh (`make setup` runs it), because Debian's shared libsrtp2 is
+built over NSS, which allocates and locks per packet (docs/dependencies.md).
 """
 
 import glob
@@ -17,12 +20,15 @@ from setuptools.command.build_ext import build_ext
 # pkg-config module -> the Debian/Ubuntu package that ships its .pc file.
 SYSTEM_LIBRARIES = {
     "opus": "libopus-dev",
-    "libsrtp2": "libsrtp2-dev",
+    "libcrypto": "libssl-dev",
     "spandsp": "libspandsp-dev",
     "speexdsp": "libspeexdsp-dev",
-    "libcrypto": "libssl-dev",
     "zlib": "zlib1g-dev",
 }
+
+# libsrtp2 over OpenSSL, static, built by scripts/build-libsrtp2-openssl.sh.
+LIBSRTP2_OPENSSL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "build", "libsrtp2-openssl")
+LIBSRTP2_ARCHIVE = os.path.join(LIBSRTP2_OPENSSL, "lib", "libsrtp2.a")
 
 # The C core must compile clean under these; see docs/architecture.md.
 STRICT_CFLAGS = ["-std=gnu99", "-O2", "-Wall", "-Wextra", "-Werror"]
@@ -44,14 +50,27 @@ def system_library_flags() -> tuple[list[str], list[str]]:
     return pkg_config("--cflags", *modules), pkg_config("--libs", *modules)
 
 
+def libsrtp2_openssl_flags() -> tuple[list[str], list[str]]:
+    """Include and link flags for the static libsrtp2 over OpenSSL. Debian's shared libsrtp2
+    (NSS) is deliberately not a fallback: it allocates and locks on the packet path."""
+    if not os.path.isfile(LIBSRTP2_ARCHIVE):
+        sys.exit("ucserver build: libsrtp2 over OpenSSL not built; run: make setup (or scripts/build-libsrtp2-openssl.sh)")
+    # Its headers first, so <srtp2/srtp.h> is the one the archive was built from; its symbols
+    # hidden in _core (--exclude-libs), so a system libsrtp2 loaded in the same process can
+    # neither interpose on ours nor be interposed on.
+    return [f"-I{os.path.join(LIBSRTP2_OPENSSL, 'include')}"], [LIBSRTP2_ARCHIVE, "-Wl,--exclude-libs,ALL"]
+
+
 def core_extension() -> Extension:
+    srtp_cflags, srtp_libs = libsrtp2_openssl_flags()
     cflags, libs = system_library_flags()
+    cflags, libs = srtp_cflags + cflags, srtp_libs + libs
     return Extension(
         "uc_media._core",
         sources=["uc_media/_core.pyx", *sorted(glob.glob("csrc/*.c"))],
         include_dirs=["csrc"],
-        # Rebuild when a header changes, not only a .c file.
-        depends=sorted(glob.glob("csrc/*.h")),
+        # Rebuild when a header or the libsrtp2 archive changes, not only a .c file.
+        depends=[*sorted(glob.glob("csrc/*.h")), LIBSRTP2_ARCHIVE],
         extra_compile_args=cflags + ["-O2"],
         extra_link_args=libs,
     )

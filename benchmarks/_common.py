@@ -16,7 +16,11 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "bench"
-PKG_MODULES = ["opus", "libsrtp2", "spandsp", "speexdsp", "libcrypto", "zlib"]
+PKG_MODULES = ["opus", "libcrypto", "zlib", "spandsp", "speexdsp"]
+# The static libsrtp2 over OpenSSL that uc_media._core links (scripts/build-libsrtp2-openssl.sh),
+# so a C reference loop measures the same library as the binding.
+LIBSRTP2_OPENSSL = ROOT / "build" / "libsrtp2-openssl"
+LIBSRTP2_ARCHIVE = LIBSRTP2_OPENSSL / "lib" / "libsrtp2.a"
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:
@@ -34,12 +38,15 @@ def build_c(source: Path, extra_sources: tuple[Path, ...] = ()) -> Path:
     BUILD.mkdir(parents=True, exist_ok=True)
     out = BUILD / source.stem
     srcs = [source, *extra_sources]
-    if out.exists() and all(out.stat().st_mtime > s.stat().st_mtime for s in srcs):
+    if not LIBSRTP2_ARCHIVE.exists():
+        sys.exit("benchmarks: libsrtp2 over OpenSSL not built; run: make setup (or scripts/build-libsrtp2-openssl.sh)")
+    if out.exists() and all(out.stat().st_mtime > s.stat().st_mtime for s in (*srcs, LIBSRTP2_ARCHIVE)):
         return out
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", *PKG_MODULES],
                            check=True, capture_output=True, text=True).stdout.split()
     subprocess.run(["cc", "-std=gnu99", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'csrc'}",
-                    "-o", str(out), *map(str, srcs), *flags, "-lm"], check=True)
+                    f"-I{LIBSRTP2_OPENSSL / 'include'}", "-o", str(out), *map(str, srcs),
+                    str(LIBSRTP2_ARCHIVE), *flags, "-lm"], check=True)
     return out
 
 

@@ -15,6 +15,12 @@
 /* NetEq's DelayManager looks for the fastest packet within the last two seconds. */
 #define BASE_WINDOW_MS 2000
 #define BASE_WINDOW_LEN 128u
+/* Clock skew between the sender's timestamps and our clock: the slope of the fastest
+ * arrival per block of this length, smoothed with this gain, bounded by MAX_SKEW (1 %: far
+ * beyond real audio clocks, whose crystals are within about 100 ppm). */
+#define SKEW_BLOCK_MS 1000
+#define SKEW_GAIN 0.125
+#define MAX_SKEW 0.01
 /* Histogram resolution of relative delay. */
 #define BUCKET_MS 5.0
 #define MAX_BUCKETS (UC_JB_MAX_DELAY_MS / 5u + 2u)
@@ -22,6 +28,9 @@
 #define RESYNC_MS 5000.0
 /* The longest packet whose duration we infer from timestamp deltas (RFC 7587: Opus <= 120 ms). */
 #define MAX_PACKET_MS 120u
+/* NetEq's start_forget_weight for the lateness histogram: its forgetting factor ramps
+ * up as 1 - 2 / (n + 1), so early packets weigh more than a plain average would give. */
+#define LATE_START_FORGET_WEIGHT 2.0
 /* With nothing buffered, conceal at most this long, then fall silent (DTX or stream gone). */
 #define MAX_EMPTY_CONCEAL_MS 100u
 
@@ -60,10 +69,23 @@ struct uc_jitter {
     struct base_sample window[BASE_WINDOW_LEN];
     uint32_t window_next, window_len;
     double min_base_ms;
+    /* clock skew: d(arrival - timestamp)/d(arrival), from the minima of SKEW_BLOCK_MS blocks */
+    double skew;
+    int have_block, have_prev_block;
+    int64_t block_start_ms, prev_block_start_ms;
+    double block_min, prev_block_min;
     double hist[MAX_BUCKETS];
     uint32_t buckets;
     uint64_t hist_count;
+    double underrun_ms; /* quantile of relative delay: keeps the buffer from running dry */
+    double late_hist[MAX_BUCKETS];
+    uint64_t late_count;
+    double late_ms;     /* the delay that best trades delay against late loss */
     double target_ms;
+
+    /* the playout timeline: the packet with timestamp ts plays at ts_ms(ts) + offset_ms */
+    int have_offset;
+    double offset_ms;
 
     /* playout */
     int anchored, playing;
@@ -107,6 +129,10 @@ int uc_jb_create(const uc_jb_config *config, uc_jitter **out)
         return UC_ERR_ARGUMENT;
     if (c->forget_factor != 0.0 && !(c->forget_factor > 0.5 && c->forget_factor < 1.0))
         return UC_ERR_ARGUMENT;
+    if (c->late_forget_factor != 0.0 && !(c->late_forget_factor > 0.5 && c->late_forget_factor < 1.0))
+        return UC_ERR_ARGUMENT;
+    if (!(c->ms_per_late_percent >= 0.0 && c->ms_per_late_percent <= 1e6))
+        return UC_ERR_ARGUMENT;
 
     uc_jitter *jb = calloc(1, sizeof *jb);
     if (jb == NULL)
@@ -122,6 +148,10 @@ int uc_jb_create(const uc_jb_config *config, uc_jitter **out)
         jb->cfg.quantile = UC_JB_DEFAULT_QUANTILE;
     if (jb->cfg.forget_factor == 0.0)
         jb->cfg.forget_factor = UC_JB_DEFAULT_FORGET_FACTOR;
+    if (jb->cfg.late_forget_factor == 0.0)
+        jb->cfg.late_forget_factor = UC_JB_DEFAULT_LATE_FORGET_FACTOR;
+    if (jb->cfg.ms_per_late_percent == 0.0)
+        jb->cfg.ms_per_late_percent = UC_JB_DEFAULT_MS_PER_LATE_PERCENT;
     jb->tick = (uint32_t)((uint64_t)c->clock_rate * c->frame_ms / 1000);
     jb->max_packet = c->clock_rate / 1000 * MAX_PACKET_MS;
     jb->buckets = c->max_delay_ms / 5u + 2u;
@@ -163,6 +193,9 @@ static void restart_timeline(uc_jitter *jb, uint16_t seq, uint32_t ts)
     jb->bad_seq_valid = 0;
     jb->window_len = 0;
     jb->window_next = 0;
+    jb->have_offset = 0;
+    jb->have_block = 0; /* timestamps restart: block minima are not comparable (skew survives) */
+    jb->have_prev_block = 0;
     jb->anchored = 0;
     jb->playing = 0;
     jb->continue_ticks = 0;
@@ -179,6 +212,11 @@ void uc_jb_reset(uc_jitter *jb)
     jb->packet_samples = jb->cfg.clock_rate / 50; /* 20 ms until timestamps say otherwise */
     memset(jb->hist, 0, sizeof jb->hist);
     jb->hist_count = 0;
+    memset(jb->late_hist, 0, sizeof jb->late_hist);
+    jb->late_count = 0;
+    jb->underrun_ms = 0.0;
+    jb->late_ms = 0.0;
+    jb->skew = 0.0;
     jb->target_ms = (double)jb->cfg.min_delay_ms;
     jb->ticks_since_stretch = UC_JB_STRETCH_COOLDOWN_TICKS;
 }
@@ -201,32 +239,113 @@ static void seen_clear(uc_jitter *jb, int64_t seq)
     jb->seen[bit / 64] &= ~((uint64_t)1 << (bit % 64));
 }
 
-/* Feed one packet's arrival into the relative-delay statistics (NetEq DelayManager). */
-static void observe_delay(uc_jitter *jb, int64_t ts, int64_t now_ms)
+/* Add one observation to a histogram with a per-packet forgetting factor. During start-up
+ * the factor ramps up as 1 - w / (n + 1) (NetEq's start_forget_weight w), so the first
+ * packets are not outweighed by an empty histogram. */
+static void hist_add(double *hist, uint32_t buckets, uint64_t *count, double forget, double start_weight,
+                     uint32_t idx)
+{
+    double ff = 1.0 - start_weight / (double)(*count + 1);
+    ff = clampd(ff, 0.0, forget);
+    for (uint32_t i = 0; i < buckets; i++)
+        hist[i] *= ff;
+    hist[idx] += 1.0 - ff;
+    (*count)++;
+}
+
+static uint32_t bucket_of(const uc_jitter *jb, double ms)
+{
+    return (uint32_t)clampd(ms / BUCKET_MS, 0.0, (double)(jb->buckets - 1));
+}
+
+/* The delay that minimises (delay above the underrun target) + ms_per_late_percent * (late
+ * loss in percent), late loss read off the lateness histogram: NetEq's ReorderOptimizer
+ * cost function. A delay of (i + 1) buckets plays every packet of buckets 0..i in time. */
+static double late_optimum(const uc_jitter *jb)
+{
+    double total = 0.0;
+    for (uint32_t i = 0; i < jb->buckets; i++)
+        total += jb->late_hist[i];
+    if (total <= 0.0)
+        return 0.0;
+    double tail = total, best_cost = -1.0, best = 0.0;
+    double per_unit = 100.0 * jb->cfg.ms_per_late_percent / total;
+    for (uint32_t i = 0; i < jb->buckets; i++) {
+        tail -= jb->late_hist[i];
+        double delay = (double)(i + 1) * BUCKET_MS;
+        double above = delay > jb->underrun_ms ? delay - jb->underrun_ms : 0.0;
+        double cost = above + per_unit * (tail > 0.0 ? tail : 0.0);
+        if (best_cost < 0.0 || cost < best_cost) {
+            best_cost = cost;
+            best = delay;
+        }
+        if (tail <= 0.0)
+            break;
+    }
+    return best;
+}
+
+/* Estimate clock skew from the fastest arrival (lowest arrival - timestamp) of each block
+ * of SKEW_BLOCK_MS: its slope from one block to the next, smoothed. Block minima are
+ * insensitive to jitter, which only ever adds delay. */
+static void track_skew(uc_jitter *jb, int64_t now_ms, double base)
+{
+    if (jb->have_block && now_ms - jb->block_start_ms < SKEW_BLOCK_MS) {
+        if (base < jb->block_min)
+            jb->block_min = base;
+        return;
+    }
+    if (jb->have_block) {
+        if (jb->have_prev_block && jb->block_start_ms > jb->prev_block_start_ms) {
+            double span = (double)(jb->block_start_ms - jb->prev_block_start_ms);
+            double slope = clampd((jb->block_min - jb->prev_block_min) / span, -MAX_SKEW, MAX_SKEW);
+            jb->skew = clampd(jb->skew + SKEW_GAIN * (slope - jb->skew), -MAX_SKEW, MAX_SKEW);
+        }
+        jb->prev_block_min = jb->block_min;
+        jb->prev_block_start_ms = jb->block_start_ms;
+        jb->have_prev_block = 1;
+    }
+    jb->have_block = 1;
+    jb->block_start_ms = now_ms;
+    jb->block_min = base;
+}
+
+/* Feed one packet's arrival into the delay statistics (NetEq DelayManager).
+ *
+ * Two estimates, the target being the larger (clamped to [min, max]):
+ *  - underrun: the `quantile` of relative delay (arrival - timestamp, relative to the
+ *    fastest packet of the last two seconds, net of clock skew) over every packet: how
+ *    deep the buffer must be not to run dry;
+ *  - lateness: a packet can only be late when a newer one overtook it (an in-order packet
+ *    that is slow stalls playout instead: the timeline waits for it). Each reordered
+ *    packet's lateness is measured against the playout timeline as it actually runs, so
+ *    a stall the timeline already absorbed (a delay spike: everything late together) is
+ *    not mistaken for reordering. In-order packets count as lateness 0. The delay is
+ *    then chosen by cost: ms_per_late_percent ms of delay buys one percent less late
+ *    loss. A late packet lands in the tail of this histogram at once, so lateness raises
+ *    the target on that packet, not after the quantile drifts. */
+static void observe_delay(uc_jitter *jb, int64_t ts, int64_t now_ms, int reordered)
 {
     double base = (double)now_ms - ts_ms(jb, ts);
+    track_skew(jb, now_ms, base);
     jb->window[jb->window_next] = (struct base_sample){now_ms, base};
     jb->window_next = (jb->window_next + 1) % BASE_WINDOW_LEN;
     if (jb->window_len < BASE_WINDOW_LEN)
         jb->window_len++;
+    /* The fastest recent packet, each projected to now along the clock skew, so a sender
+     * clock that runs slow (every packet a little later than the last) is not taken for
+     * jitter of up to 2 s x skew. */
     double min_base = base;
     for (uint32_t i = 0; i < jb->window_len; i++) {
-        if (jb->window[i].arrival_ms >= now_ms - BASE_WINDOW_MS && jb->window[i].base_ms < min_base)
-            min_base = jb->window[i].base_ms;
+        const struct base_sample *w = &jb->window[i];
+        double projected = w->base_ms + jb->skew * (double)(now_ms - w->arrival_ms);
+        if (w->arrival_ms >= now_ms - BASE_WINDOW_MS && projected < min_base)
+            min_base = projected;
     }
     jb->min_base_ms = min_base;
 
     double rel = base - min_base;
-    uint32_t idx = (uint32_t)clampd(rel / BUCKET_MS, 0.0, (double)(jb->buckets - 1));
-    /* Start-up: a plain average until the forgetting factor takes over. */
-    double ff = 1.0 - 1.0 / (double)(jb->hist_count + 1);
-    if (ff > jb->cfg.forget_factor)
-        ff = jb->cfg.forget_factor;
-    for (uint32_t i = 0; i < jb->buckets; i++)
-        jb->hist[i] *= ff;
-    jb->hist[idx] += 1.0 - ff;
-    jb->hist_count++;
-
+    hist_add(jb->hist, jb->buckets, &jb->hist_count, jb->cfg.forget_factor, 1.0, bucket_of(jb, rel));
     double total = 0.0;
     for (uint32_t i = 0; i < jb->buckets; i++)
         total += jb->hist[i];
@@ -239,7 +358,31 @@ static void observe_delay(uc_jitter *jb, int64_t ts, int64_t now_ms)
             break;
         }
     }
-    jb->target_ms = clampd((double)(q + 1) * BUCKET_MS, (double)jb->cfg.min_delay_ms, (double)jb->cfg.max_delay_ms);
+    jb->underrun_ms = (double)(q + 1) * BUCKET_MS;
+
+    uint32_t late_idx = 0;
+    if (reordered) {
+        double need = rel;
+        if (jb->have_offset) {
+            /* The timeline runs deeper than the target. Within steering's band (a packet
+             * and half a tick) that is slack the next hold or drop may take away, so the
+             * delay counts in full; beyond it the timeline waited through a stall, and
+             * the packet only needed the target plus its lateness on that timeline. */
+            double band = (double)jb->packet_samples * 1000.0 / (double)jb->cfg.clock_rate +
+                          (double)jb->cfg.frame_ms / 2.0;
+            double excess = jb->offset_ms - min_base - jb->target_ms;
+            if (excess >= band)
+                need -= excess;
+        }
+        if (need > 0.0)
+            late_idx = bucket_of(jb, need);
+    }
+    hist_add(jb->late_hist, jb->buckets, &jb->late_count, jb->cfg.late_forget_factor, LATE_START_FORGET_WEIGHT,
+             late_idx);
+    jb->late_ms = late_optimum(jb);
+
+    double target = jb->underrun_ms > jb->late_ms ? jb->underrun_ms : jb->late_ms;
+    jb->target_ms = clampd(target, (double)jb->cfg.min_delay_ms, (double)jb->cfg.max_delay_ms);
 }
 
 static struct slot *earliest(uc_jitter *jb, const struct slot *after)
@@ -356,6 +499,7 @@ int uc_jb_put(uc_jitter *jb, const uint8_t *payload, size_t len, uint16_t seq, u
     }
 
     int talkspurt = marker != 0;
+    int reordered = ext_seq < jb->highest_seq; /* a newer packet overtook it */
     if (ext_seq > jb->highest_seq) {
         int64_t dts = ext_ts - jb->highest_ts;
         if (ext_seq == jb->highest_seq + 1) {
@@ -372,7 +516,7 @@ int uc_jb_put(uc_jitter *jb, const uint8_t *payload, size_t len, uint16_t seq, u
     }
     seen_set(jb, ext_seq);
     /* Late packets count too: they are the ones that must raise the target. */
-    observe_delay(jb, ext_ts, now_ms);
+    observe_delay(jb, ext_ts, now_ms, reordered);
 
     if (jb->anchored && ext_ts < jb->next_ts) {
         jb->stats.packets_late++;
@@ -431,10 +575,25 @@ static void emit_conceal(uc_jitter *jb, int inserted, uc_jb_frame *out)
     jb->conceal_run++;
 }
 
+static void decide(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out);
+
 int uc_jb_get(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out)
 {
     if (jb == NULL || out == NULL)
         return UC_ERR_ARGUMENT;
+    decide(jb, now_ms, out);
+    /* Where the timeline now stands: the packet with timestamp next_ts plays on the first
+     * tick after this one's packet ends (while waiting for it, that moves a tick later
+     * every tick, and lateness is judged against that). */
+    jb->have_offset = jb->anchored;
+    if (jb->anchored)
+        jb->offset_ms = (double)now_ms + (double)(jb->continue_ticks + 1) * (double)jb->cfg.frame_ms -
+                        ts_ms(jb, jb->next_ts);
+    return UC_OK;
+}
+
+static void decide(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out)
+{
     memset(out, 0, sizeof *out);
     out->action = UC_JB_SILENCE;
     out->samples = jb->tick;
@@ -444,7 +603,7 @@ int uc_jb_get(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out)
     if (jb->continue_ticks > 0) {
         jb->continue_ticks--;
         out->action = UC_JB_CONTINUE;
-        return UC_OK;
+        return;
     }
     if (jb->anchored) {
         /* Only packets whose timestamps overlap one already played can be behind playout. */
@@ -460,19 +619,23 @@ int uc_jb_get(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out)
     double frame_ms = (double)jb->cfg.frame_ms;
 
     /* Start of the stream or of a talkspurt: the gap before it is silence, not loss. Play
-     * the first packet once it has waited the target delay beyond the fastest arrival. */
+     * the first packet once it has waited the target delay beyond the fastest arrival.
+     * Resuming after a stall (no marker, packets missing before it), the stalled packets
+     * arrive together and not always in order: give the older ones a tick to catch up. */
     if (!jb->playing || (p != NULL && p->talkspurt && p->ts >= jb->next_ts + jb->tick)) {
-        if (p != NULL && delay_of(jb, p->ts, now_ms) >= target) {
+        int straggler_wait = p != NULL && jb->anchored && !p->talkspurt && p->ts > jb->next_ts &&
+                             now_ms - p->arrival_ms < (int64_t)jb->cfg.frame_ms;
+        if (p != NULL && delay_of(jb, p->ts, now_ms) >= target && !straggler_wait) {
             jb->playing = 1;
             jb->anchored = 1;
             jb->ticks_since_stretch = 0;
             emit_play(jb, p, 0, now_ms, out);
-            return UC_OK;
+            return;
         }
         if (jb->playing && p != NULL)
             jb->playing = 0;
         jb->concealing = 0;
-        return UC_OK;
+        return;
     }
 
     if (p != NULL && p->ts < jb->next_ts + jb->tick) {
@@ -482,7 +645,7 @@ int uc_jb_get(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out)
         if (delay < target && delay + frame_ms <= max_delay) {
             jb->ticks_since_stretch = 0;
             emit_conceal(jb, 1, out);
-            return UC_OK;
+            return;
         }
         uint32_t dropped = 0;
         if (jb->ticks_since_stretch > UC_JB_STRETCH_COOLDOWN_TICKS || delay > max_delay) {
@@ -499,7 +662,7 @@ int uc_jb_get(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out)
             }
         }
         emit_play(jb, p, dropped, now_ms, out);
-        return UC_OK;
+        return;
     }
 
     /* The packet for this tick is missing. */
@@ -510,24 +673,26 @@ int uc_jb_get(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out)
         if ((uint64_t)jb->conceal_run * jb->cfg.frame_ms >= MAX_EMPTY_CONCEAL_MS) {
             jb->playing = 0;
             jb->concealing = 0;
-            return UC_OK;
+            return;
         }
         emit_conceal(jb, 0, out);
         if (delay >= max_delay)
             jb->next_ts += jb->tick;
-        return UC_OK;
+        return;
     }
     /* Later packets are here. While the missing one is not yet due, wait for it. Once it
      * is overdue, give it up: play the next packet at once if that one is due (the ticks
-     * spent waiting stood in for the gap, so the delay does not grow), else conceal. */
-    if (delay >= target && delay_of(jb, p->ts, now_ms) >= target) {
+     * spent waiting stood in for the gap, so the delay does not grow), else conceal. A
+     * later packet that arrived within the last tick does not yet prove the missing one
+     * lost: at the end of a stall the held-back packets arrive together, in any order. */
+    int overdue = delay >= target && now_ms - p->arrival_ms >= (int64_t)jb->cfg.frame_ms;
+    if (overdue && delay_of(jb, p->ts, now_ms) >= target) {
         emit_play(jb, p, 0, now_ms, out);
-        return UC_OK;
+        return;
     }
     emit_conceal(jb, 0, out);
-    if (delay >= target)
+    if (overdue)
         jb->next_ts += jb->tick;
-    return UC_OK;
 }
 
 void uc_jb_get_stats(const uc_jitter *jb, uc_jb_stats *out)
@@ -540,3 +705,5 @@ void uc_jb_get_stats(const uc_jitter *jb, uc_jb_stats *out)
 double uc_jb_target_delay_ms(const uc_jitter *jb) { return jb == NULL ? 0.0 : jb->target_ms; }
 
 uint32_t uc_jb_buffered(const uc_jitter *jb) { return jb == NULL ? 0 : jb->used; }
+
+double uc_jb_clock_skew_ppm(const uc_jitter *jb) { return jb == NULL ? 0.0 : jb->skew * 1e6; }

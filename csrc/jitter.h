@@ -8,11 +8,19 @@
  * Time is always an argument, `now_ms`: milliseconds on any monotonic clock the caller
  * likes (the same one for put and get). Nothing here reads a clock.
  *
- * Playout delay follows the statistics of relative arrival delay, the way WebRTC NetEq's
- * DelayManager does: each packet's delay relative to the fastest packet of the last two
- * seconds goes into a histogram with a forgetting factor; the target delay is a high
- * quantile of it, bounded by [min_delay_ms, max_delay_ms]. The buffer steers towards the
- * target one tick at a time:
+ * Playout delay follows the statistics of arrival delay, the way WebRTC NetEq's
+ * DelayManager does, from two histograms with forgetting factors; the target is the
+ * larger of their answers, bounded by [min_delay_ms, max_delay_ms]:
+ *   - underrun: a high quantile of every packet's delay relative to the fastest packet of
+ *     the last two seconds (that fastest delay projected along the estimated clock skew,
+ *     so a drifting sender clock is not taken for jitter);
+ *   - lateness (NetEq's ReorderOptimizer cost function): only a packet that a newer one
+ *     overtook can be late (a slow in-order packet makes the timeline wait instead), so
+ *     reordered packets' lateness, measured against the playout timeline as it actually
+ *     runs, goes into the second histogram (in-order packets count as 0); the delay chosen
+ *     minimises delay + ms_per_late_percent * late loss in percent. A late packet lands in
+ *     its tail at once, so it raises the target on the spot.
+ * The buffer steers towards the target one tick at a time:
  *   - grow: when the next packet would play earlier than the target, the tick is a
  *     CONCEAL with `inserted` set (the packet waits one tick: "hold to grow");
  *   - shrink: when it would play later than target + one packet + half a tick, the next
@@ -21,7 +29,9 @@
  *     apart (and not right after a hold), except while the delay is above max_delay_ms.
  * A missing packet is waited for (CONCEAL ticks) while it is not yet due by the target;
  * once it is overdue the next packet plays as soon as that one is due, so a lost burst
- * costs its own length in concealment and leaves the delay where it was. With nothing
+ * costs its own length in concealment and leaves the delay where it was. A packet that
+ * arrived less than a tick ago does not make the buffer give up the ones before it: after
+ * a stall the held-back packets arrive together, in any order. With nothing
  * buffered the buffer conceals for at most MAX_EMPTY_CONCEAL_MS (100 ms), then answers
  * SILENCE until a packet comes; a packet that starts a talkspurt (marker bit, or a
  * timestamp gap with no sequence gap: DTX) is scheduled afresh, its gap is not loss.
@@ -71,11 +81,16 @@ typedef struct uc_jb_config {
     uint32_t max_payload;  /* bytes per slot (1..65535) */
     double quantile;       /* histogram quantile for the target; 0 = UC_JB_DEFAULT_QUANTILE */
     double forget_factor;  /* histogram forgetting factor per packet; 0 = default */
+    /* Added later; a config zero-initialised beyond the fields above gets the defaults. */
+    double ms_per_late_percent; /* delay worth one percent less late loss; 0 = default */
+    double late_forget_factor;  /* lateness histogram forgetting factor per packet; 0 = default */
 } uc_jb_config;
 
 #define UC_JB_MAX_DELAY_MS 2500u
 #define UC_JB_DEFAULT_QUANTILE 0.97
 #define UC_JB_DEFAULT_FORGET_FACTOR 0.998
+#define UC_JB_DEFAULT_MS_PER_LATE_PERCENT 1500.0
+#define UC_JB_DEFAULT_LATE_FORGET_FACTOR 0.9995
 #define UC_JB_STRETCH_COOLDOWN_TICKS 2u
 
 /* One tick's instruction. */
@@ -130,5 +145,10 @@ double uc_jb_target_delay_ms(const uc_jitter *jb);
 
 /* Packets held right now. */
 uint32_t uc_jb_buffered(const uc_jitter *jb);
+
+/* The estimated clock skew of the sender's timestamps against now_ms, in parts per million
+ * (positive: the sender's clock runs slow, each packet arrives a little later than the
+ * last; bounded by +-10000). Relative delay is measured net of it. */
+double uc_jb_clock_skew_ppm(const uc_jitter *jb);
 
 #endif

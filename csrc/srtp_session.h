@@ -63,8 +63,8 @@ typedef struct uc_srtp_session uc_srtp_session;
  * Returns UC_OK or UC_ERR_SRTP. */
 int uc_srtp_library_init(void);
 
-/* 1 if this libsrtp build implements the suite, 0 if not (Debian's build has AES-GCM
- * through NSS; a build without a crypto library has no GCM), < 0 for an unknown suite. */
+/* 1 if this libsrtp build implements the suite, 0 if not (ours, over OpenSSL, has AES-GCM;
+ * a build without a crypto library has none), < 0 for an unknown suite. */
 int uc_srtp_suite_available(int suite);
 
 /* Length of master key || master salt for the suite (30 for AES-CM, 28 for AES-GCM),

@@ -11,7 +11,7 @@
 - ffmpeg: `-f rtp -sdp_file` writes the SDP describing its RTP output (Opus, G.722,
   PCMU, and Opus over SRTP).
 - WebRTC: no browser here, so webrtc_chrome_dtls.sdp and webrtc_sdes.sdp are written by
-  hand from RFC 8829/8839 examples and Chrome's offer layout (see WEBRTC_* below).
+  hand after Chrome's offer layout and RFC 8839's grammar (see WEBRTC_* below).
 
 Derived variants: `<name>_truncated.sdp` (cut inside its first rtpmap line) and
 `<name>_invalid.sdp` (the m= port replaced by 70000) for the SIP offers.
@@ -242,8 +242,9 @@ def capture_ffmpeg(tmp: Path) -> dict[str, bytes]:
     return out
 
 
-# Chrome's audio-only offer layout (unified plan, BUNDLE, DTLS-SRTP, trickle ICE) with the
-# values of RFC 8829 section 7.2.1's example; the host candidate uses an mDNS name.
+# Chrome's audio-only offer layout (unified plan, BUNDLE, DTLS-SRTP, trickle ICE, the
+# attribute order and payload types Chrome uses), written by hand with made-up ids, keys
+# and fingerprint; the host candidate hides behind an mDNS name as browsers do.
 WEBRTC_CHROME_DTLS = """v=0
 o=- 4611731400430051336 2 IN IP4 127.0.0.1
 s=-

@@ -4,9 +4,12 @@
 # Runs apt only for packages that are missing; without root it names them and stops.
 set -euo pipefail
 
+# libsrtp2 is not among them: scripts/build-libsrtp2-openssl.sh builds it over OpenSSL from
+# the distribution's source package (libssl-dev, dpkg-dev and patch for that).
 packages=(
   build-essential pkg-config python3-venv python3-dev
-  libopus-dev libsrtp2-dev libspandsp-dev libspeexdsp-dev libssl-dev zlib1g-dev
+  libopus-dev libspandsp-dev libspeexdsp-dev
+  libssl-dev zlib1g-dev dpkg-dev patch
   ffmpeg sip-tester kamailio coturn baresip linphone-cli sipsak
 )
 

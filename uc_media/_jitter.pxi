@@ -21,7 +21,8 @@ cdef inline int64_t _now_ms(double now) except? -1:
 
 _CONFIG_RULES = ("clock_rate 8000..192000 Hz; frame_ms 5..120 and a whole number of samples; "
                  "min_delay_ms <= max_delay_ms <= 2500; capacity 1..4096; max_payload 1..65535; "
-                 "quantile and forget_factor 0 (default) or in (0.5, 1)")
+                 "quantile, forget_factor and late_forget_factor 0 (default) or in (0.5, 1); "
+                 "ms_per_late_percent 0 (default) to 1e6")
 
 
 cdef class JitterBuffer:
@@ -29,9 +30,13 @@ cdef class JitterBuffer:
 
     Call `put` for every packet as it arrives and `get` once per tick of `frame_ms`.
     `now` is float seconds on any monotonic clock (the same for both; milliseconds are
-    what the buffer keeps). The target delay follows a quantile of relative arrival
-    delays (WebRTC NetEq's DelayManager), within [min_delay_ms, max_delay_ms];
-    `quantile` (default 0.97) and `forget_factor` (per packet, default 0.998) tune it.
+    what the buffer keeps). The target delay (WebRTC NetEq's DelayManager), within
+    [min_delay_ms, max_delay_ms], is the larger of a quantile of relative arrival delay
+    (`quantile`, default 0.97; `forget_factor` per packet, default 0.998) and the delay
+    that minimises delay + `ms_per_late_percent` (default 1500) x late loss in percent,
+    late loss read off reordered packets' lateness on the playout timeline
+    (`late_forget_factor` per packet, default 0.9995). `clock_skew_ppm` is the sender's
+    clock skew as estimated; relative delay is measured net of it.
 
     put and get run without the GIL; one buffer serves one thread at a time (a second
     thread calling in meanwhile gets StateError instead of a data race).
@@ -47,7 +52,8 @@ cdef class JitterBuffer:
     cdef readonly int max_payload
 
     def __cinit__(self, int clock_rate=48000, int frame_ms=20, int min_delay_ms=0, int max_delay_ms=500,
-                  int capacity=64, int max_payload=1500, double quantile=0.0, double forget_factor=0.0):
+                  int capacity=64, int max_payload=1500, double quantile=0.0, double forget_factor=0.0,
+                  double ms_per_late_percent=0.0, double late_forget_factor=0.0):
         cdef cjb.uc_jb_config cfg
         if (clock_rate <= 0 or frame_ms <= 0 or min_delay_ms < 0 or max_delay_ms < 0 or capacity <= 0
                 or max_payload <= 0 or max_payload > 65535 or capacity > 4096):
@@ -60,6 +66,8 @@ cdef class JitterBuffer:
         cfg.max_payload = max_payload
         cfg.quantile = quantile
         cfg.forget_factor = forget_factor
+        cfg.ms_per_late_percent = ms_per_late_percent
+        cfg.late_forget_factor = late_forget_factor
         _check(cjb.uc_jb_create(&cfg, &self._jb), f"JitterBuffer ({_CONFIG_RULES})")
         self.clock_rate = clock_rate
         self.frame_ms = frame_ms
@@ -127,6 +135,11 @@ cdef class JitterBuffer:
     def target_delay_ms(self):
         """The current target delay, within [min_delay_ms, max_delay_ms]."""
         return cjb.uc_jb_target_delay_ms(self._jb)
+
+    @property
+    def clock_skew_ppm(self):
+        """The sender's clock skew against ours as estimated, in ppm (positive: sender slow)."""
+        return cjb.uc_jb_clock_skew_ppm(self._jb)
 
     @property
     def buffered(self):

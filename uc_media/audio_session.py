@@ -10,8 +10,6 @@ direction this side may use.
 from __future__ import annotations
 
 import ipaddress
-import secrets
-import string
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,6 +17,7 @@ from uc_media._core import InvalidArgumentError, SrtpSession
 from uc_media.sdes import SUITE_KEY_SALT_LENGTHS, CryptoAttribute
 from uc_media.sdp_attributes import Direction, OpusParameters, RtpMap
 from uc_media.sdp_errors import SdpError
+from uc_media.ice import IceCredentials
 from uc_media.sdp_ice import IceCandidate, check_ice_attribute
 
 
@@ -59,30 +58,6 @@ SUPPORTED_TELEPHONE_EVENTS = frozenset(range(17))
 
 DEFAULT_SRTP_SUITES = ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM")
 
-_ICE_ALPHABET = string.ascii_letters + string.digits + "+/"
-
-
-@dataclass(frozen=True)
-class IceCredentials:
-    """Short-term ICE credentials (RFC 8839 5.4): ufrag 4..256, pwd 22..256 ice-chars
-    (InvalidArgumentError otherwise)."""
-
-    ufrag: str
-    pwd: str
-
-    def __post_init__(self) -> None:
-        try:
-            check_ice_attribute("ice-ufrag", self.ufrag)
-            check_ice_attribute("ice-pwd", self.pwd)
-        except SdpError as exc:
-            raise InvalidArgumentError(f"ICE credentials: {exc.problem}") from None
-
-    @classmethod
-    def generate(cls) -> IceCredentials:
-        """Fresh random credentials: 8-char ufrag, 24-char pwd (>= 128 bits of randomness,
-        RFC 8839 section 5.4)."""
-        pick = secrets.choice
-        return cls("".join(pick(_ICE_ALPHABET) for _ in range(8)), "".join(pick(_ICE_ALPHABET) for _ in range(24)))
 
 
 @dataclass(frozen=True)
@@ -93,7 +68,8 @@ class LocalCapabilities:
                   offerer's order, RFC 3264 section 6.1)
     srtp_suites   SDES suites we accept, preferred first; empty means plain RTP only
     require_srtp  refuse plain RTP (answer) / offer RTP/SAVP instead of best-effort RTP/AVP
-    ice           our ICE-lite credentials; None leaves ICE out
+    ice           our ICE-lite credentials (uc_media.ice.IceCredentials, checked against
+                  RFC 8839's lengths and alphabet); None leaves ICE out
     rtcp_port     where we take RTCP when the peer refuses rtcp-mux (None: port + 1)
     ptime         packet time we send and ask for, unless the peer asks otherwise
     opus          our Opus receive preferences (the fmtp we send)
@@ -139,6 +115,12 @@ class LocalCapabilities:
             raise InvalidArgumentError("require_srtp needs at least one SRTP suite")
         if not 1 <= self.audio_level_id <= 14:
             raise InvalidArgumentError(f"audio-level extmap id {self.audio_level_id} outside 1..14")
+        if self.ice is not None:
+            try:
+                check_ice_attribute("ice-ufrag", self.ice.ufrag)
+                check_ice_attribute("ice-pwd", self.ice.pwd)
+            except SdpError as exc:
+                raise InvalidArgumentError(f"ICE credentials: {exc.problem}") from None
         if self.ptime not in (10, 20, 30, 40, 60):
             raise InvalidArgumentError(f"ptime {self.ptime} is not 10, 20, 30, 40 or 60 ms")
 
@@ -237,7 +219,6 @@ __all__ = [
     "SUPPORTED_TELEPHONE_EVENTS",
     "TELEPHONE_EVENT_PAYLOAD_TYPES",
     "Codec",
-    "IceCredentials",
     "LocalCapabilities",
     "NegotiatedAudio",
     "RemoteIce",

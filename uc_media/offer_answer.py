@@ -8,6 +8,9 @@ Stable API (what the engine calls):
     # Answering (inbound leg): SdpError if the offer is malformed, NegotiationError
     # (DtlsUnsupportedError for DTLS-SRTP-only offers) if nothing in it is acceptable:
     answer = negotiate_answer(offer_sdp, caps)        # offer_sdp: str | bytes | SessionDescription
+    # A re-offer (hold/resume) in the same session keeps the origin and our SRTP key:
+    again = negotiate_answer(reoffer_sdp, caps, session_id=answer.sdp.origin.session_id,
+                             session_version=2, previous=answer.audio)
     bytes(answer)          # the answer SDP to send (answer.sdp is the SessionDescription)
     answer.audio           # NegotiatedAudio: configure the Leg from it
 
@@ -41,7 +44,7 @@ Answer rules, each from RFC 3264 section 6.1 unless noted:
   our socket (component 2 only without rtcp-mux), a=end-of-candidates; if the offer's
   default destination is none of its candidates we answer a=ice-mismatch instead
   (RFC 8839 sections 4.2.5 and 5.3) and send to the default destination.
-- rtcp-mux (RFC 5761 5.1.1) when offered and allowed; extmap audio-level (RFC 8285 6)
+- rtcp-mux (RFC 5761 5.1.1) when offered and allowed; extmap audio-level (RFC 8285)
   echoed with the offered id; a=mid echoed (RFC 5888).
 """
 
@@ -120,7 +123,7 @@ class Offer:
 
 
 def _ptime_choices(codec: Codec) -> tuple[int, ...]:
-    # Opus frames are 2.5..60 ms; 10/20/40/60 are the ones RTP peers use (RFC 7587 4.2).
+    # Opus frames are 2.5..60 ms; 10/20/40/60 are the ones RTP peers use (RFC 6716).
     return (10, 20, 40, 60) if codec.is_opus else (10, 20, 30, 40, 50, 60)
 
 
@@ -131,6 +134,19 @@ def _choose_ptime(codec: Codec, wanted: int | None, maxptime: int | None, defaul
         fitting = [p for p in choices if p <= maxptime]
         ptime = fitting[-1] if fitting else choices[0]
     return ptime
+
+
+def _first_common_codec(media: MediaDescription, codecs: tuple[Codec, ...],
+                        fallback: MediaDescription | None = None) -> tuple[int, RtpMap, Codec] | None:
+    """The first payload type of `media` (in its order) that maps to one of `codecs`."""
+    for pt in media.payload_types:
+        rtpmap = media.codec(pt) or (fallback.codec(pt) if fallback is not None else None)
+        if rtpmap is None:
+            continue  # a dynamic payload type without rtpmap means nothing
+        for codec in codecs:
+            if codec.matches(rtpmap):
+                return pt, rtpmap, codec
+    return None
 
 
 def _telephone_event(media: MediaDescription, clock_rate: int) -> tuple[int | None, frozenset[int]]:
@@ -249,7 +265,17 @@ def _agreement(desc: SessionDescription, index: int, local: LocalCapabilities, p
         remote_ssrcs=_remote_ssrcs(media))
 
 
-def _negotiate_stream(offer: SessionDescription, index: int, local: LocalCapabilities) -> _Accepted:
+def _our_crypto(remote: CryptoAttribute, previous: NegotiatedAudio | None) -> CryptoAttribute:
+    """A fresh key under the offer's tag, or, in a re-offer answered with the same suite,
+    the key we already send with, so a hold or resume does not rekey the stream (RFC 4568
+    section 7.1.4, modifying the session, leaves keeping or changing keys to each side)."""
+    if previous is not None and previous.srtp is not None and previous.srtp.suite == remote.suite:
+        return CryptoAttribute(remote.tag, remote.suite, previous.srtp.local.keys)
+    return generate_crypto_attribute(remote.tag, remote.suite)
+
+
+def _negotiate_stream(offer: SessionDescription, index: int, local: LocalCapabilities,
+                      previous: NegotiatedAudio | None) -> _Accepted:
     media = offer.media[index]
     where = f"m-line {index + 1} ({media.media} {media.proto})"
     if media.media != "audio":
@@ -260,13 +286,7 @@ def _negotiate_stream(offer: SessionDescription, index: int, local: LocalCapabil
         raise DtlsUnsupportedError(f"{where}: DTLS-SRTP is not supported (offer SDES a=crypto with RTP/SAVP)")
     if media.proto not in PLAIN_PROFILES + SECURE_PROFILES:
         raise NegotiationError(f"{where}: transport profile {media.proto} is not supported")
-    chosen: tuple[int, RtpMap, Codec] | None = None
-    for pt in media.payload_types:
-        rtpmap = media.codec(pt)
-        codec = next((c for c in local.codecs if rtpmap is not None and c.matches(rtpmap)), None)
-        if rtpmap is not None and codec is not None:
-            chosen = (pt, rtpmap, codec)
-            break
+    chosen = _first_common_codec(media, local.codecs)
     if chosen is None:
         offered = ", ".join(str(media.codec(pt) or pt) for pt in media.payload_types)
         ours = ", ".join(f"{c.name}/{c.clock_rate}" for c in local.codecs)
@@ -276,8 +296,8 @@ def _negotiate_stream(offer: SessionDescription, index: int, local: LocalCapabil
     srtp: SdesKeys | None = None
     remote_crypto = _acceptable_crypto(media, local.srtp_suites)
     secure = media.proto in SECURE_PROFILES
-    if remote_crypto is not None and (secure or local.srtp_suites):
-        local_crypto = generate_crypto_attribute(remote_crypto.tag, remote_crypto.suite)
+    if remote_crypto is not None:
+        local_crypto = _our_crypto(remote_crypto, previous)
         srtp = SdesKeys(remote_crypto.suite, local_crypto, remote_crypto)
     elif secure and offer.fingerprints_of(media) and not media.crypto_suites:
         raise DtlsUnsupportedError(f"{where}: only DTLS-SRTP (a=fingerprint) secures this stream; "
@@ -344,7 +364,7 @@ def _answer_media(local: LocalCapabilities, accepted: _Accepted, offer: SessionD
     if audio.srtp is not None:
         attrs.append(Attribute("crypto", str(audio.srtp.local)))
     if extmap is not None:
-        # The answerer's direction on an extmap is the reverse of the offerer's (RFC 8285 6).
+        # The answerer's direction on an extmap is the reverse of the offerer's (RFC 8285 offer/answer).
         direction = extmap.direction.reversed() if extmap.direction is not None else None
         attrs.append(Attribute("extmap", str(ExtMap(extmap.id, AUDIO_LEVEL_URI, direction))))
     if audio.local_ice is not None:
@@ -360,15 +380,20 @@ def _rejected(media: MediaDescription) -> MediaDescription:
 
 
 def negotiate_answer(offer: SessionDescription | str | bytes, local: LocalCapabilities, *,
-                     session_id: int | None = None, session_version: int = 1) -> Answer:
+                     session_id: int | None = None, session_version: int = 1,
+                     previous: NegotiatedAudio | None = None) -> Answer:
     """Answer an offer (RFC 3264 section 6); see the module docstring for the rules.
-    Raises SdpError (malformed offer) or NegotiationError; never returns a partial answer."""
+    Raises SdpError (malformed offer) or NegotiationError; never returns a partial answer.
+
+    For a re-offer in an established session (hold, resume, RFC 3264 section 8) pass the
+    session's `session_id`, the next `session_version` and the `previous` agreement: our
+    SRTP key is then kept when the suite is unchanged."""
     desc = offer if isinstance(offer, SessionDescription) else SessionDescription.parse(offer)
     accepted: _Accepted | None = None
     reasons: list[NegotiationError] = []
     for index in range(len(desc.media)):
         try:
-            accepted = _negotiate_stream(desc, index, local)
+            accepted = _negotiate_stream(desc, index, local, previous)
             break
         except NegotiationError as exc:
             reasons.append(exc)
@@ -447,13 +472,9 @@ def process_answer(offer: Offer, answer: SessionDescription | str | bytes) -> Ne
         raise NegotiationError(f"{where}: the peer rejected the audio stream (port 0)")
     if media.proto != ours.proto:
         raise NegotiationError(f"{where}: profile differs from the offered {ours.proto}")
-    chosen: tuple[int, RtpMap, Codec] | None = None
-    for pt in media.payload_types:
-        rtpmap = media.codec(pt) or ours.codec(pt)
-        codec = next((c for c in local.codecs if rtpmap is not None and c.matches(rtpmap)), None)
-        if rtpmap is not None and codec is not None:
-            chosen = (pt, rtpmap, codec)
-            break
+    # Some answers list a dynamic payload type without repeating its rtpmap: the offer's
+    # mapping of that number applies.
+    chosen = _first_common_codec(media, local.codecs, fallback=ours)
     if chosen is None:
         raise NegotiationError(f"{where}: no codec we offered ({' '.join(media.formats)})")
     pt, _, codec = chosen

@@ -8,10 +8,11 @@
 
 Everything is a frozen dataclass. Attributes are kept as `Attribute(name, value)` in the
 order they came, known or not, so `str(parse(x))` is a fixed point and equals `x` for
-canonical input (CRLF, single spaces, lines in RFC 8866 section 5's order). Typed views
-(`uc_media.sdp_attributes`, `uc_media.sdp_ice`, `uc_media.sdes`) read that text; `parse`
-runs each known attribute's grammar once so malformed ones fail with their line number
-instead of half-building a description.
+canonical input (CRLF, single spaces, lines in RFC 8866 section 5's order). A known
+attribute's typed value (`uc_media.sdp_attributes`, `uc_media.sdp_ice`, `uc_media.sdes`)
+is parsed when the Attribute is made, so a malformed one fails with its line number
+instead of half-building a description; a section's typed views are collected from those
+values once, on first use.
 
 Tolerated on input, normalised on output: LF-only line ends, a missing final line end,
 trailing blank lines, runs of spaces between fields, session- or media-level lines out of
@@ -390,7 +391,7 @@ class SessionDescription:
         return media.setup or self.first("setup")
 
     def extmaps_of(self, media: MediaDescription) -> tuple[ExtMap, ...]:
-        """Media-level extmaps, then session-level ones (RFC 8285 section 8)."""
+        """Media-level extmaps, then session-level ones (RFC 8285 allows both levels)."""
         return media.extmaps + _parsed(self.attributes, ExtMap)
 
 

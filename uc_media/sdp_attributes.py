@@ -8,12 +8,12 @@ its line, never a surprise later.
 
     rtpmap        RFC 8866 6.6      a=rtpmap:111 opus/48000/2
     fmtp          RFC 8866 6.15     a=fmtp:111 minptime=10;useinbandfec=1  (Opus: RFC 7587 7;
-                                    telephone-event: RFC 4733 2.4.1)
+                                    telephone-event: RFC 4733)
     ptime/maxptime RFC 8866 6.4/6.5 a=ptime:20
     direction     RFC 8866 6.7      a=sendrecv | sendonly | recvonly | inactive
     rtcp-mux      RFC 5761 5.1.1    a=rtcp-mux
     rtcp          RFC 3605          a=rtcp:53020 IN IP4 126.16.64.4
-    extmap        RFC 8285 8        a=extmap:1/recvonly urn:ietf:params:rtp-hdrext:ssrc-audio-level vad=on
+    extmap        RFC 8285          a=extmap:1/recvonly urn:ietf:params:rtp-hdrext:ssrc-audio-level vad=on
     ssrc          RFC 5576 4.1      a=ssrc:3895354936 cname:user@host
     mid           RFC 5888 4        a=mid:0
     setup         RFC 4145 4        a=setup:actpass
@@ -28,6 +28,7 @@ import enum
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from uc_media.sdes import CryptoAttribute, SdesError, UnsupportedSuiteError
 from uc_media.sdp_errors import SdpError
@@ -158,12 +159,12 @@ class OpusParameters:
     useinbandfec: bool | None = None
     usedtx: bool | None = None
 
-    _RANGES = {  # name -> (low, high) for the integer ones
+    _RANGES: ClassVar[dict[str, tuple[int, int]]] = {  # the integer ones: name -> (low, high)
         "maxplaybackrate": (8000, 48000), "sprop-maxcapturerate": (8000, 48000),
         "maxptime": (3, 120), "ptime": (3, 120), "minptime": (3, 120),
         "maxaveragebitrate": (6000, 510000),
     }
-    _FLAGS = ("stereo", "sprop-stereo", "cbr", "useinbandfec", "usedtx")
+    _FLAGS: ClassVar[tuple[str, ...]] = ("stereo", "sprop-stereo", "cbr", "useinbandfec", "usedtx")
 
     @classmethod
     def from_fmtp(cls, fmtp: FormatParameters) -> OpusParameters:
@@ -190,7 +191,7 @@ class OpusParameters:
 
 
 def parse_telephone_events(fmtp: FormatParameters) -> frozenset[int]:
-    """RFC 4733 section 2.4.1: the events a telephone-event payload type carries, e.g.
+    """RFC 4733: the events a telephone-event payload type carries, e.g.
     `0-15` or `0-11,16`; an fmtp line is optional and its absence means 0-15."""
     events: set[int] = set()
     text = ",".join(k if v is None else f"{k}={v}" for k, v in fmtp.params)
@@ -288,7 +289,7 @@ class RtcpAddress:
 
 @dataclass(frozen=True, slots=True)
 class ExtMap:
-    """RFC 8285 section 8: `a=extmap:<id>[/<direction>] <URI> [<extension attributes>]`."""
+    """RFC 8285: `a=extmap:<id>[/<direction>] <URI> [<extension attributes>]`."""
 
     id: int
     uri: str
@@ -302,7 +303,7 @@ class ExtMap:
             raise SdpError(f"extmap {value!r} needs '<id>[/<direction>] <URI>'")
         id_text, slash, dir_text = fields[0].partition("/")
         # 1-14 fit the one-byte header, 16-255 need the two-byte one; 15 is reserved and
-        # 4096-4351 are for negotiation only (RFC 8285 sections 4.2, 5 and 8).
+        # 4096-4351 are for negotiation only (RFC 8285).
         ext_id = parse_int(id_text, "extmap id", 1, 4351)
         if ext_id == 15 or 256 <= ext_id < 4096:
             raise SdpError(f"extmap id {ext_id} is reserved or out of range")

@@ -24,7 +24,7 @@ static int failures;
 
 static uc_jitter *make(uint32_t min_ms, uint32_t max_ms, uint32_t capacity)
 {
-    uc_jb_config cfg = {RATE, 20, min_ms, max_ms, capacity, 64, 0.0, 0.0};
+    uc_jb_config cfg = {RATE, 20, min_ms, max_ms, capacity, 64, 0.0, 0.0, 0.0, 0.0};
     uc_jitter *jb = NULL;
     CHECK(uc_jb_create(&cfg, &jb) == UC_OK);
     return jb;
@@ -41,7 +41,7 @@ static unsigned index_of(const uc_jb_frame *f) { return (unsigned)(f->payload[0]
 
 static void test_arguments(void)
 {
-    uc_jb_config good = {RATE, 20, 0, 500, 32, 64, 0.0, 0.0};
+    uc_jb_config good = {RATE, 20, 0, 500, 32, 64, 0.0, 0.0, 0.0, 0.0};
     uc_jitter *jb = NULL;
     uc_jb_config bad = good;
     bad.clock_rate = 100;
@@ -60,6 +60,12 @@ static void test_arguments(void)
     CHECK(uc_jb_create(&bad, &jb) == UC_ERR_ARGUMENT);
     bad = good;
     bad.forget_factor = 1.0;
+    CHECK(uc_jb_create(&bad, &jb) == UC_ERR_ARGUMENT);
+    bad = good;
+    bad.late_forget_factor = 0.2;
+    CHECK(uc_jb_create(&bad, &jb) == UC_ERR_ARGUMENT);
+    bad = good;
+    bad.ms_per_late_percent = -1.0;
     CHECK(uc_jb_create(&bad, &jb) == UC_ERR_ARGUMENT);
     bad = good;
     bad.clock_rate = 44100; /* 7 ms at 44.1 kHz is not a whole number of samples */
@@ -517,6 +523,158 @@ static void test_ancient_packet(void)
     uc_jb_destroy(jb);
 }
 
+
+/* Run packets 0..n-1 of a stream (ssrc 1) through the buffer: packet i arrives at
+ * arrival[i] ms (< 0: lost), a tick runs every 20 ms at phase 10 ms until end_ms. Checks
+ * that playout never goes backwards; returns how many puts answered LATE. */
+static unsigned run_schedule(uc_jitter *jb, const int64_t *arrival, uint32_t n, int64_t end_ms)
+{
+    uc_jb_frame f;
+    unsigned late = 0, last = 0;
+    int any = 0;
+    for (int64_t now = 10; now < end_ms; now += 20) {
+        for (;;) { /* this tick's arrivals, earliest first */
+            uint32_t best = n;
+            for (uint32_t i = 0; i < n; i++)
+                if (arrival[i] >= 0 && arrival[i] <= now && (best == n || arrival[i] < arrival[best]))
+                    best = i;
+            if (best == n)
+                break;
+            if (put_i(jb, best, 1000, 77, 1, arrival[best]) == UC_JB_LATE)
+                late++;
+            ((int64_t *)arrival)[best] = -1; /* consumed */
+        }
+        CHECK(uc_jb_get(jb, now, &f) == UC_OK);
+        if (f.action == UC_JB_PLAY) {
+            CHECK(!any || index_of(&f) > last);
+            last = index_of(&f);
+            any = 1;
+        }
+    }
+    return late;
+}
+
+/* A packet that arrives after its playout point is evidence the delay is too low: the
+ * target rises on that very packet, and the same reordering depth is not late again. */
+static void test_late_packet_raises_target(void)
+{
+    uc_jitter *jb = make(0, 500, 64);
+    static int64_t arrival[1200];
+    for (uint32_t i = 0; i < 1200; i++)
+        arrival[i] = (int64_t)i * 20;
+    CHECK(run_schedule(jb, arrival, 200, 200 * 20) == 0);
+    double calm = uc_jb_target_delay_ms(jb);
+    CHECK(calm <= 10.0);
+    /* packet 200 is held back 100 ms: packets 201..205 overtake it */
+    for (uint32_t i = 200; i < 1200; i++)
+        arrival[i] = (int64_t)i * 20;
+    arrival[200] += 100;
+    uc_jb_frame f;
+    int64_t now = 200 * 20 + 10;
+    unsigned late = 0;
+    double after_late = 0.0;
+    for (uint32_t i = 201; i <= 205; i++) {
+        put_i(jb, i, 1000, 77, 1, arrival[i]);
+        uc_jb_get(jb, now, &f);
+        now += 20;
+    }
+    if (put_i(jb, 200, 1000, 77, 1, arrival[200]) == UC_JB_LATE) {
+        late++;
+        after_late = uc_jb_target_delay_ms(jb);
+    }
+    CHECK(late == 1);
+    CHECK(after_late >= 60.0); /* raised at once, by most of the packet's lateness */
+    /* from now on every 50th packet is held back 100 ms the same way: none is late */
+    for (uint32_t i = 206; i < 1200; i++)
+        arrival[i] = (int64_t)i * 20 + (i % 50 == 0 ? 100 : 0);
+    for (uint32_t i = 0; i < 206; i++)
+        arrival[i] = -1;
+    CHECK(run_schedule(jb, arrival, 1200, 1200 * 20 + 400) == 0);
+    CHECK(uc_jb_target_delay_ms(jb) >= 80.0 && uc_jb_target_delay_ms(jb) <= 200.0);
+    uc_jb_destroy(jb);
+}
+
+/* Reordering by whole packets (a packet held back 1..3 intervals) is learnt from the
+ * reordered packets' lateness on the playout timeline: after the first few, none is late. */
+static void test_reordering_depth_is_learnt(void)
+{
+    uc_jitter *jb = make(0, 500, 64);
+    static int64_t arrival[3000];
+    uint32_t lcg = 99;
+    for (uint32_t i = 0; i < 3000; i++) {
+        lcg = lcg * 1664525u + 1013904223u;
+        arrival[i] = (int64_t)i * 20 + 5 + (lcg >> 29); /* 0..7 ms of jitter */
+        if (i % 40 == 17)
+            arrival[i] += 20 * (1 + (i / 40) % 3); /* held back 1, 2 or 3 packets */
+    }
+    static int64_t first[1000], rest[3000];
+    memcpy(first, arrival, sizeof first);
+    unsigned early_late = run_schedule(jb, first, 1000, 1000 * 20);
+    for (uint32_t i = 0; i < 3000; i++)
+        rest[i] = i < 1000 ? -1 : arrival[i];
+    unsigned later_late = run_schedule(jb, rest, 3000, 3000 * 20 + 400);
+    CHECK(early_late <= 3);
+    CHECK(later_late == 0);
+    double target = uc_jb_target_delay_ms(jb);
+    CHECK(target >= 60.0 && target <= 120.0);
+    uc_jb_stats s;
+    uc_jb_get_stats(jb, &s);
+    CHECK(s.packets_late == early_late);
+    uc_jb_destroy(jb);
+}
+
+/* Delay spikes: the path stalls 300 ms, then releases everything it held at once, in
+ * reverse order. The timeline waits through the stall; no released packet is late (the
+ * buffer gives stragglers a tick before giving up on them), and a train of such spikes
+ * does not ratchet the target up to the spike height. */
+static void test_spike_train_releases_are_not_late(void)
+{
+    uc_jitter *jb = make(0, 500, 64);
+    static int64_t arrival[2000];
+    for (uint32_t i = 0; i < 2000; i++)
+        arrival[i] = (int64_t)i * 20 + 10;
+    for (uint32_t spike = 0; spike < 6; spike++) {
+        uint32_t start = 200 + spike * 300; /* every 6 s */
+        int64_t release = (int64_t)start * 20 + 10 + 300;
+        for (uint32_t i = start; i < start + 15; i++)
+            arrival[i] = release + (int64_t)(start + 15 - i) / 3; /* newest first, within 5 ms */
+    }
+    CHECK(run_schedule(jb, arrival, 2000, 2000 * 20 + 400) == 0);
+    uc_jb_stats s;
+    uc_jb_get_stats(jb, &s);
+    CHECK(s.packets_late == 0);
+    CHECK(s.concealment_events >= 1); /* the first stall was longer than the buffer */
+    CHECK(uc_jb_target_delay_ms(jb) < 300.0);
+    uc_jb_destroy(jb);
+}
+
+/* Clock drift is not jitter: a sender clock 0.5 % slow (each packet 0.1 ms later than the
+ * last) or fast leaves the target where a drift-free stream puts it, and the skew
+ * estimate finds it. */
+static void test_drift_does_not_inflate_the_target(void)
+{
+    static const double ppm[3] = {0.0, 5000.0, -5000.0};
+    double target[3];
+    for (int k = 0; k < 3; k++) {
+        uc_jitter *jb = make(0, 500, 64);
+        static int64_t arrival[3000];
+        uint32_t lcg = 7;
+        for (uint32_t i = 0; i < 3000; i++) {
+            lcg = lcg * 1664525u + 1013904223u;
+            arrival[i] = (int64_t)((double)i * 20.0 * (1.0 + ppm[k] * 1e-6)) + 30 + (lcg >> 28);
+        }
+        CHECK(run_schedule(jb, arrival, 3000, 3000 * 20 + 1000) == 0);
+        target[k] = uc_jb_target_delay_ms(jb);
+        double skew = uc_jb_clock_skew_ppm(jb);
+        CHECK(skew > ppm[k] - 1000.0 && skew < ppm[k] + 1000.0);
+        uc_jb_destroy(jb);
+    }
+    CHECK(target[0] <= 25.0);
+    CHECK(target[1] <= target[0] + 5.0);
+    CHECK(target[2] <= target[0] + 5.0);
+    CHECK(uc_jb_clock_skew_ppm(NULL) == 0.0);
+}
+
 int main(void)
 {
     test_arguments();
@@ -534,6 +692,10 @@ int main(void)
     test_overlapping_timestamps();
     test_overflow();
     test_ancient_packet();
+    test_late_packet_raises_target();
+    test_reordering_depth_is_learnt();
+    test_spike_train_releases_are_not_late();
+    test_drift_does_not_inflate_the_target();
     if (failures) {
         fprintf(stderr, "test_jitter: %d failure(s)\n", failures);
         return 1;

@@ -267,6 +267,76 @@ def test_bad_arguments_raise_specific_errors() -> None:
     assert jb.put(b"", 1, 1, 1, False, 0.0) == PutOutcome.STORED  # an empty payload is legal RTP
 
 
+def run_arrivals(jb: JitterBuffer, arrivals: dict[int, float], until: float) -> tuple[list[int], set[int]]:
+    """Packet i arrives at arrivals[i] seconds; a tick every 20 ms at phase 10 ms. Returns
+    the indices played, in order, and the ones put() called LATE."""
+    events = sorted((t, i) for i, t in arrivals.items())
+    outs, late = [], set()
+    k = 0
+    now = 0.010
+    while now < until:
+        while k < len(events) and events[k][0] <= now:
+            t, i = events[k]
+            if jb.put(payload_of(i), i & 0xFFFF, i * PKT, 1, i == 0, t) == PutOutcome.LATE:
+                late.add(i)
+            k += 1
+        outs.append(jb.get(now))
+        now += TICK
+    return played(outs), late
+
+
+def test_a_late_packet_raises_the_target_at_once_and_is_not_late_twice() -> None:
+    jb = JitterBuffer(min_delay_ms=0, max_delay_ms=500)
+    # no jitter, except that every 100th packet from 200 on is held back 100 ms
+    arrivals = {i: i * TICK + (0.100 if i >= 200 and i % 100 == 0 else 0.0) for i in range(1000)}
+    first = {i: t for i, t in arrivals.items() if i < 200}
+    run_arrivals(jb, first, 200 * TICK)
+    calm = jb.target_delay_ms
+    rest = {i: t for i, t in arrivals.items() if i >= 200}
+    plays, late = run_arrivals(jb, rest, 1000 * TICK + 0.5)
+    assert calm <= 10.0
+    assert late == {200}  # the first one is late; it is evidence, and the next ones play
+    assert jb.target_delay_ms >= 80.0
+    assert plays == sorted(set(plays))
+    assert {300, 400, 500, 600, 700, 800, 900} <= set(plays)
+
+
+def test_a_stall_released_out_of_order_loses_nothing() -> None:
+    jb = JitterBuffer(min_delay_ms=0, max_delay_ms=500)
+    arrivals = {i: i * TICK + 0.010 for i in range(600)}
+    for start in (100, 300, 500):  # the path stalls 300 ms, then releases newest first
+        release = start * TICK + 0.310
+        for i in range(start, start + 15):
+            arrivals[i] = release + (start + 15 - i) * 0.0003
+    plays, late = run_arrivals(jb, arrivals, 600 * TICK + 0.5)
+    assert late == set()
+    assert plays == sorted(set(plays))
+    assert jb.stats.packetsLate == 0
+    assert jb.target_delay_ms < 300.0
+
+
+@pytest.mark.parametrize("ppm", [5000.0, -5000.0])
+def test_clock_drift_is_estimated_and_not_taken_for_jitter(ppm: float) -> None:
+    targets = []
+    for drift in (0.0, ppm):
+        jb = JitterBuffer(min_delay_ms=0, max_delay_ms=500)
+        arrivals = {i: i * TICK * (1.0 + drift * 1e-6) + 0.030 + (i * 7919 % 8) / 1000.0 for i in range(3000)}
+        _, late = run_arrivals(jb, arrivals, 3000 * TICK * (1.0 + abs(ppm) * 1e-6) + 1.0)
+        assert late == set()
+        assert abs(jb.clock_skew_ppm - drift) < 1000.0
+        targets.append(jb.target_delay_ms)
+    assert targets[1] <= targets[0] + 5.0
+
+
+def test_lateness_cost_arguments_are_checked() -> None:
+    with pytest.raises(InvalidArgumentError, match="ms_per_late_percent"):
+        JitterBuffer(ms_per_late_percent=-1.0)
+    with pytest.raises(InvalidArgumentError, match="late_forget_factor"):
+        JitterBuffer(late_forget_factor=1.0)
+    jb = JitterBuffer(ms_per_late_percent=20.0, late_forget_factor=0.999)  # NetEq's trade-off
+    assert jb.target_delay_ms == 0.0 and jb.clock_skew_ppm == 0.0
+
+
 # --- invariants over random arrival schedules ---------------------------------------
 
 @st.composite

@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-# The SDP layer's IceCredentials (validating); uc_media.IceCredentials is uc_media.ice's.
-from uc_media.audio_session import IceCredentials
 from uc_media import (
     AUDIO_LEVEL_URI,
     OPUS,
@@ -20,6 +18,7 @@ from uc_media import (
     PCMU,
     Direction,
     DtlsUnsupportedError,
+    IceCredentials,
     InvalidArgumentError,
     LocalCapabilities,
     NegotiationError,
@@ -269,6 +268,22 @@ def test_negotiated_keys_protect_both_directions() -> None:
     assert (srtp.local_key, srtp.remote_key) == (srtp.local.key_salt, theirs.key_salt)
 
 
+def test_reoffer_for_hold_keeps_our_key_and_origin() -> None:
+    first = negotiate_answer(fixture("baresip_srtp_mandatory"), CAPS)
+    hold = fixture("baresip_srtp_mandatory").replace(b"a=sendrecv", b"a=sendonly")
+    again = negotiate_answer(hold, CAPS, session_id=first.sdp.origin.session_id, session_version=2,
+                             previous=first.audio)
+    assert again.audio.direction is Direction.RECVONLY
+    assert again.sdp.origin.session_id == first.sdp.origin.session_id and again.sdp.origin.session_version == 2
+    assert again.audio.srtp is not None and first.audio.srtp is not None
+    assert again.audio.srtp.local_key == first.audio.srtp.local_key
+    # A new suite gets a new key.
+    gcm_key = "BtPYyFxaUoNZuO7C+AS/lXoFkeM7+QOWwWcy8w=="
+    other = offer_text(f"m=audio 5000 RTP/SAVP 0\r\na=crypto:4 AEAD_AES_128_GCM inline:{gcm_key}\r\n")
+    changed = negotiate_answer(other, CAPS, previous=first.audio).audio.srtp
+    assert changed is not None and changed.suite == "AEAD_AES_128_GCM" and changed.local.tag == 4
+
+
 def test_ice_only_when_both_sides_do_it() -> None:
     no_ice = LocalCapabilities("192.0.2.10", 40000)
     answer = negotiate_answer(fixture("webrtc_sdes"), no_ice)
@@ -420,7 +435,9 @@ def test_inconsistent_capabilities_are_refused() -> None:
         args: dict[str, Any] = {"address": "192.0.2.10", "port": 40000, **kwargs}
         with pytest.raises(InvalidArgumentError, match=problem):
             LocalCapabilities(**args)
-    with pytest.raises(InvalidArgumentError, match="ICE credentials"):
-        IceCredentials("ab", "x" * 22)
+    with pytest.raises(InvalidArgumentError, match="ICE credentials: ice-ufrag 'ab'"):
+        LocalCapabilities("192.0.2.10", 40000, ice=IceCredentials("ab", "x" * 22))
+    with pytest.raises(InvalidArgumentError, match="ICE credentials: ice-pwd"):
+        LocalCapabilities("192.0.2.10", 40000, ice=IceCredentials("abcd", "not-ice-chars-------------"))
     generated = IceCredentials.generate()
     assert len(generated.ufrag) == 8 and len(generated.pwd) == 24 and generated != IceCredentials.generate()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from uc_signal.sip import ParseError, Request, Response, SipUri, AbsoluteUri, parse_datagram, unescape
+from uc_signal.sip import (AbsoluteUri, ParseError, Request, Response, SipUri, check_request, parse_datagram,
+                           unescape, unsupported_options)
 from uc_signal.sip.multipart import parse_multipart
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,7 +72,7 @@ def test_manifest_verdict(row: dict[str, str]) -> None:
             assert not err.can_respond  # a response is never answered
         elif advice[:3].isdigit():
             assert err.status_hint == int(advice[:3]), err
-            assert err.is_request is True
+            assert err.can_respond, err  # a request: its headers are there to answer it
 
 
 def test_error_carries_headers_for_the_response() -> None:
@@ -158,6 +159,27 @@ def test_unknown_schemes_and_extensions() -> None:
     assert auth.authorization[0].params == {"opaque-data": "here"}
     reg = parse_datagram(load("regescrt.dat"))
     assert reg is not None and reg.contact[0].uri.headers == {"Route": "%3Csip:sip.example.com%3E"}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name,status", [
+    ("unkscm.dat", 416), ("novelsc.dat", 416), ("bext01.dat", 420), ("insuf.dat", 400),
+    ("multi01.dat", 400), ("mcl01.dat", 400),
+])
+def test_server_checks_give_the_rfc_status(name: str, status: int) -> None:
+    msg = parse_datagram(load(name))
+    assert isinstance(msg, Request)
+    with pytest.raises(ParseError) as info:
+        check_request(msg, supported=("path", "gruu"), proxy=True)
+    assert info.value.status_hint == status and info.value.can_respond
+    if status == 420:
+        assert unsupported_options(msg, ("nothingSupportsThis",), proxy=False) == ["nothingSupportsThisEither"]
+
+
+def test_server_checks_pass_valid_requests() -> None:
+    for name in ("wsinv.dat", "cparam01.dat", "regescrt.dat", "zeromf.dat", "badbranch.dat"):
+        msg = parse_datagram(load(name))
+        assert isinstance(msg, Request)
+        check_request(msg)
 
 
 def test_multipart_body() -> None:

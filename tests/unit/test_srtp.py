@@ -51,7 +51,7 @@ def pair(suite: str, seed: int = 1) -> tuple[SrtpSession, SrtpSession]:
 
 def test_suites_listed_and_available() -> None:
     assert SRTP_SUITES == ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM")
-    # Debian's libsrtp2 2.5.0 is built against NSS and so has AES-GCM.
+    # libsrtp2 over OpenSSL (scripts/build-libsrtp2-openssl.sh) has AES-GCM.
     assert all(srtp_suite_available(s) for s in SRTP_SUITES)
     assert srtp_key_salt_length("AEAD_AES_128_GCM") == 28
     with pytest.raises(UnsupportedError, match="AES_256_CM_HMAC_SHA1_80"):

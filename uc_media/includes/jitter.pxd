@@ -23,6 +23,8 @@ cdef extern from "jitter.h" nogil:
         uint32_t max_payload
         double quantile
         double forget_factor
+        double ms_per_late_percent
+        double late_forget_factor
 
     ctypedef struct uc_jb_frame:
         int action
@@ -62,3 +64,4 @@ cdef extern from "jitter.h" nogil:
     void uc_jb_get_stats(const uc_jitter *jb, uc_jb_stats *out)
     double uc_jb_target_delay_ms(const uc_jitter *jb)
     uint32_t uc_jb_buffered(const uc_jitter *jb)
+    double uc_jb_clock_skew_ppm(const uc_jitter *jb)

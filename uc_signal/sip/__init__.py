@@ -10,8 +10,8 @@ from .fields import CSeq, ContentType, Event, Replaces, SubscriptionState, forma
 from .framing import (NEED_DATA, ConnectionClosed, KeepAliveReceived, MessageReceived,
                       MessageRejected, StreamFramer, parse_datagram)
 from .headers import COMPACT_FORMS, Headers, canonical_name
-from .message import (REASON_PHRASES, Message, Request, Response, make_response, parse_head,
-                      parse_message)
+from .message import (REASON_PHRASES, Message, Request, Response, check_request, make_response,
+                      parse_head, parse_message, unsupported_options)
 from .multipart import BodyPart, build_multipart, parse_multipart
 from .parse_error import FramingError, ParseError
 from .uri import AbsoluteUri, SipUri, TelUri, Uri, parse_uri, unescape
@@ -22,7 +22,7 @@ __all__ = [
     "Contact", "ContentType", "Credentials", "Event", "FramingError", "Headers",
     "KeepAliveReceived", "MAGIC_COOKIE", "Message", "MessageReceived", "MessageRejected",
     "NEED_DATA", "NameAddr", "ParseError", "REASON_PHRASES", "Replaces", "Request", "Response",
-    "SipUri", "StreamFramer", "SubscriptionState", "TelUri", "Uri", "Via", "canonical_name",
+    "SipUri", "StreamFramer", "SubscriptionState", "TelUri", "Uri", "Via", "canonical_name", "check_request", "unsupported_options",
     "format_date", "make_response", "parse_datagram", "parse_head", "parse_message",
     "parse_uri", "unescape",
 ]

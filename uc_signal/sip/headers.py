@@ -150,11 +150,10 @@ class Headers:
         Raises ParseError (status hint 400) if the header is malformed.
         """
         key = _KEYS.get(name) or header_key(name)
-        value = self._typed.get(key, _MISSING)
+        value: Any = self._typed.get(key, _MISSING)
         if value is not _MISSING:
             return value
         parser, mode = TYPED_PARSERS[key]
-        value: Any
         if mode == "one":
             value = None
             for k, _, raw in self._fields:

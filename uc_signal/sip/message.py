@@ -222,31 +222,25 @@ class Message:
             self.headers.set("Content-Type", content_type)
 
     def validate(self) -> Message:
-        """Parse every known header (and for a request its URI and CSeq method); raise
-        the first ParseError. Returns self."""
+        """Parse every known header, the URIs in the address headers and, for a request,
+        the Request-URI and the CSeq method; raise the first ParseError. Returns self."""
+        headers = self.headers
         try:
-            for key, _, _ in list(self.headers._fields):
-                if key in TYPED_PARSERS:
-                    self.headers.typed(key)
-                    if key == "contact":
-                        contacts = self.headers.typed(key)
-                        if len(contacts) > 1 and any(c.is_star for c in contacts):
-                            raise ParseError("Contact '*' mixed with addresses (RFC 3261 10.2.2)")
-                    elif key in ("from", "to", "refer-to"):
-                        self.headers.typed(key).uri
-            for addr in self._uri_headers():
-                addr.uri
+            for key in dict.fromkeys(k for k, _, _ in headers._fields if k in TYPED_PARSERS):
+                value = headers.typed(key)
+                for addr in value if isinstance(value, list) else (value,):
+                    if isinstance(addr, NameAddr) and not (isinstance(addr, Contact) and addr.is_star):
+                        addr.uri  # noqa: B018 - parses and checks the URI
+            contacts = headers.typed("contact")
+            if len(contacts) > 1 and any(c.is_star for c in contacts):
+                raise ParseError("Contact '*' mixed with addresses (RFC 3261 10.2.2)")
             self._validate_start()
         except ParseError as exc:
             raise self._annotate(exc)
         return self
 
-    def _uri_headers(self) -> list[NameAddr]:
-        return [a for key in ("contact", "route", "record-route", "path")
-                for a in self.headers.typed(key) if not (isinstance(a, Contact) and a.is_star)]
-
     def _validate_start(self) -> None:
-        pass
+        """Checks of the start line beyond its syntax (requests override this)."""
 
     def check_required_headers(self) -> None:
         """Raise ParseError (400) if a mandatory header is missing or a single-valued one is
@@ -294,6 +288,7 @@ class Request(Message):
     """A request: method, Request-URI (typed `uri`, raw `uri_text`), headers, body."""
 
     __slots__ = ("method", "_uri_text", "_uri")
+    _uri: Uri | None
 
     def __init__(self, method: str, uri: Uri | str,
                  headers: Headers | list[tuple[str, object]] | None = None,
@@ -304,12 +299,13 @@ class Request(Message):
 
     @property
     def uri(self) -> Uri:
-        if self._uri is None:
+        uri = self._uri
+        if uri is None:
             try:
-                self._uri = parse_uri(self._uri_text)
+                uri = self._uri = parse_uri(self._uri_text)
             except ParseError as exc:
                 raise self._annotate(exc)
-        return self._uri
+        return uri
 
     @uri.setter
     def uri(self, value: Uri | str) -> None:
@@ -377,6 +373,7 @@ def parse_head(head: bytes) -> Request | Response:
     lines = text.split("\r\n")
     start = lines[0]
     msg: Request | Response
+    error: ParseError | None = None
     m = _REQUEST_LINE_RE.fullmatch(start)
     if m is not None:
         msg = Request.__new__(Request)
@@ -384,16 +381,22 @@ def parse_head(head: bytes) -> Request | Response:
         msg._uri = None
     else:
         m = _STATUS_LINE_RE.fullmatch(start)
-        if m is None:
+        if m is not None:
+            msg = Response.__new__(Response)
+            msg.version, status, reason = m.groups()
+            msg.status, msg.reason = int(status), reason or ""
+        else:
+            # Still read the header fields: a request with a bad Request-Line gets a 400
+            # that needs its Via, From, To, Call-ID and CSeq (RFC 4475 3.1.2.7-3.1.2.10).
             is_request = not start[:4].upper().startswith("SIP/")
-            raise ParseError(f"malformed {'request' if is_request else 'status'} line: {start[:200]!r}",
-                             is_request=is_request)
-        msg = Response.__new__(Response)
-        msg.version, status, reason = m.groups()
-        msg.status, msg.reason = int(status), reason or ""
+            error = ParseError(f"malformed {'request' if is_request else 'status'} line: {start[:200]!r}",
+                               is_request=is_request)
+            method = start.split(" ", 1)[0]
+            error.method = method if is_request and _NAME_RE.fullmatch(method) else None
+            msg = Request.__new__(Request) if is_request else Response.__new__(Response)
+            msg.version = SIP_VERSION
     msg.body = b""
     fields: list[tuple[str, str, str]] = []
-    error: ParseError | None = None
     keys = _KEYS
     exact = EXACT_KEYS
     for line in lines[1:]:
@@ -410,7 +413,12 @@ def parse_head(head: bytes) -> Request | Response:
     if error is None and msg.version.upper() != SIP_VERSION:
         error = ParseError(f"unsupported version {msg.version!r}", 505)
     if error is not None:
-        raise msg._annotate(error)
+        if error.headers is None:
+            error.headers = msg.headers
+            if error.is_request is None:
+                error.is_request = isinstance(msg, Request)
+                error.method = msg.method if isinstance(msg, Request) else None
+        raise error
     return msg
 
 
@@ -446,6 +454,31 @@ def parse_message(data: bytes) -> Request | Response:
         # check_required_headers() reports the conflict.
     msg.body = body
     return msg
+
+
+def check_request(request: Request, *, uri_schemes: tuple[str, ...] = ("sip", "sips", "tel"),
+                  supported: tuple[str, ...] = (), proxy: bool = False) -> None:
+    """What a server checks before processing a request (RFC 3261 8.2.2, 16.3), as a
+    ParseError with the status to answer: 400 (bad or missing headers), 416 (Request-URI
+    scheme not served, 8.2.2.1), 420 (Require, or Proxy-Require for a proxy, names an
+    option not in `supported`, 8.2.2.3 / 16.3 item 6: answer with Unsupported listing
+    `unsupported_options()`)."""
+    request.validate()
+    request.check_required_headers()
+    if request.uri.scheme not in uri_schemes:
+        raise request._annotate(ParseError(f"Request-URI scheme {request.uri.scheme!r} not served", 416))
+    if unsupported_options(request, supported, proxy=proxy):
+        raise request._annotate(ParseError("request requires unsupported extensions", 420))
+
+
+def unsupported_options(request: Request, supported: tuple[str, ...], *, proxy: bool = False) -> list[str]:
+    """Option tags in Require (and Proxy-Require when `proxy`) missing from `supported`;
+    Require does not apply to CANCEL or ACK (RFC 3261 8.2.2.3)."""
+    required = [] if request.method in ("CANCEL", "ACK") else list(request.require)
+    if proxy:
+        required += request.proxy_require
+    known = {option.lower() for option in supported}
+    return [option for option in required if option.lower() not in known]
 
 
 def make_response(request: Request | Headers, status: int, reason: str | None = None, *,
