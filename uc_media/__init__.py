@@ -54,10 +54,39 @@ from uc_media.rtcp import (
 )
 from uc_media.rtp import AudioLevel, RtpPacket
 from uc_media.jitter import JitterAction, JitterOutput, JitterStats, PutOutcome
+from uc_media._core import AudioConference, Bridge, Engine, Leg
+from uc_media.engine import (
+    ConferenceStats,
+    DtmfReceived,
+    EngineError,
+    IceStateChanged,
+    LegStats,
+    LevelReport,
+    RemoteLatched,
+    SrtpKeys,
+    StreamStats,
+    TalkersChanged,
+    WorkerStats,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AudioConference",
+    "Bridge",
+    "ConferenceStats",
+    "DtmfReceived",
+    "Engine",
+    "EngineError",
+    "IceStateChanged",
+    "Leg",
+    "LegStats",
+    "LevelReport",
+    "RemoteLatched",
+    "SrtpKeys",
+    "StreamStats",
+    "TalkersChanged",
+    "WorkerStats",
     "LEVEL_SILENT",
     "AudioMixer",
     "App",
