@@ -56,6 +56,10 @@ class Store(abc.ABC):
         """Insert, or replace the binding with the same (aor, contact)."""
 
     @abc.abstractmethod
+    async def apply_binding_changes(self, saves: list[Binding], removes: list[tuple[str, str]]) -> None:
+        """Removes, then saves, in one transaction (the write-behind queue's batch)."""
+
+    @abc.abstractmethod
     async def remove_binding(self, aor: str, contact: str) -> None: ...
 
     @abc.abstractmethod
