@@ -106,8 +106,7 @@ def _cross_checks(config: Config, source: str) -> None:
                 raise ConfigError(source, f"sip.{name}_port",
                                   f"must differ from sip.{seen[number]}_port (both {number} over TCP)")
             seen[number] = name
-    if config.http.port != 0 and config.http.port in seen and (
-            config.http.host in sip.listen or config.http.host in ("0.0.0.0", "::") or
-            any(h in ("0.0.0.0", "::") for h in sip.listen)):
+    # The admin API and SIP over WebSocket share one uvicorn, told apart by local port.
+    if config.http.port != 0 and config.http.port in seen:
         raise ConfigError(source, "http.port",
                           f"must differ from sip.{seen[config.http.port]}_port ({config.http.port})")
