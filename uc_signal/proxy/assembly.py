@@ -1,0 +1,42 @@
+"""Putting the SIP services together: location service, registrar, proxy router and the
+core with its application chain, over one user directory and one binding store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..directory import BindingStore, UserDirectory
+from ..local_domains import LocalDomains
+from ..registrar import LocationService, Registrar, RegistrarConfig
+from ..sip import DigestAuthenticator
+from ..application import Application
+from .core import ProxyCore
+from .router import ProxyConfig, ProxyRouter
+from .sender import Sender
+
+
+@dataclass(frozen=True)
+class SipServices:
+    core: ProxyCore
+    registrar: Registrar
+    router: ProxyRouter
+    location: LocationService
+
+
+def build_services(sender: Sender, *, domains: LocalDomains, users: UserDirectory, store: BindingStore,
+                   secret: bytes, listen: Mapping[str, tuple[str, int]], now: float,
+                   registrar_config: RegistrarConfig | None = None, timer_c: float = 180.0,
+                   applications: Sequence[Application] = ()) -> SipServices:
+    """The chain is [registrar, *applications, proxy]. `secret` (>= 16 bytes) keys the
+    digest nonces and temporary GRUUs: keep it across restarts. Bindings are reloaded
+    from `store` at `now` (wall-clock seconds)."""
+    location = LocationService(store)
+    registrar_auth = {d: DigestAuthenticator(d, secret, users) for d in domains.domains}
+    proxy_auth = {d: DigestAuthenticator(d, secret, users, proxy=True) for d in domains.domains}
+    registrar = Registrar(location, users, domains, registrar_auth, secret, registrar_config)
+    router = ProxyRouter(sender, ProxyConfig(listen=dict(listen), timer_c=timer_c), domains, location, users,
+                         proxy_auth, registrar)
+    core = ProxyCore(sender, router, (registrar, *applications), location)
+    location.load(now)
+    return SipServices(core, registrar, router, location)
