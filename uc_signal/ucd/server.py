@@ -94,15 +94,20 @@ class Daemon:
             idle_timeout=sip.idle_timeout)
         layer = MeteredTransactionLayer(self.sip_metrics, retransmit_2xx=False)
         self.manager = manager = TransportManager(transport_config, self._on_event, layer)
-        self.core = build_sip_core(config, manager, self.directory, self.bindings, self.sip_metrics)
         try:
             await manager.start()
         except OSError as error:
             await self._close_store()
             raise StartupError(f"cannot open the SIP transports on {', '.join(sip.listen)} "
-                               f"(udp {sip.udp_port}, tcp {sip.tcp_port}, tls {sip.tls_port}): {error.strerror or error}") from error
+                               f"(udp {sip.udp_port}, tcp {sip.tcp_port}, tls {sip.tls_port}): "
+                               f"{error.strerror or error}") from error
+        await self._start_http()  # binds the WS listener, which the proxy's addresses include
+        try:
+            self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir)
+        except (OSError, ValueError) as error:
+            await self.shutdown()
+            raise StartupError(f"data directory {self.data_dir}: {error}") from error
         self.core.start()
-        await self._start_http()
         self.registry.register(DaemonCollector(
             self.sip_metrics, manager, registrations=lambda: len(self.core.registrations(time.time())) if self.core else 0,
             users=lambda: len(self.directory),
@@ -165,7 +170,8 @@ class Daemon:
     # --- SIP events -------------------------------------------------------------------------
 
     def _on_event(self, event: TransactionEvent) -> None:
-        assert self.core is not None and self.manager is not None
+        if self.core is None or self.manager is None:
+            return  # still starting: a UDP client retransmits, a stream request waits for it
         if isinstance(event, RequestReceived):
             self.sip_metrics.request_received(event.request)
             if self.draining and event.transaction is not None and event.request.method not in ("ACK", "CANCEL"):
