@@ -1,0 +1,104 @@
+"""The admin API over HTTP against a real ucd on loopback (ephemeral ports)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from ucd_harness import Ucd, start_ucd
+
+
+@pytest.fixture(scope="module")
+def ucd(tmp_path_factory) -> Ucd:
+    running = start_ucd(tmp_path_factory.mktemp("ucd-api"))
+    yield running
+    assert running.stop() == 0, running.output()
+
+
+def test_openapi_schema_is_published_without_a_token(ucd):
+    schema = httpx.get(ucd.admin_url + "/api/openapi.json", timeout=20).json()
+    assert schema["info"]["title"] == "ucd admin API"
+    assert {"/api/v1/users", "/api/v1/users/{user}", "/api/v1/registrations"} <= set(schema["paths"])
+    assert set(schema["paths"]["/api/v1/users/{user}"]) == {"get", "patch", "delete"}
+
+
+def test_token_file_is_private(ucd):
+    assert (ucd.data_dir / "admin-token").stat().st_mode & 0o777 == 0o600
+    assert len(ucd.token) >= 32
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-wrong-token"},
+                                     {"Authorization": "Basic dXNlcjpwYXNz"}])
+def test_the_api_wants_the_bearer_token(ucd, headers):
+    response = httpx.get(ucd.admin_url + "/api/v1/users", headers=headers, timeout=20)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["error"] == "unauthorized"
+
+
+def test_healthz(ucd):
+    response = httpx.get(ucd.admin_url + "/healthz", timeout=20)
+    assert (response.status_code, response.text) == (200, "ok\n")
+
+
+def test_users_crud_with_clear_errors(ucd):
+    with ucd.api() as api:
+        created = api.post("/api/v1/users", json={
+            "user": "carol", "password": "s3cret", "display_name": "Carol", "line_uri": "tel:+14255550123",
+            "policies": {"voice": "International"}})
+        assert created.status_code == 201, created.text
+        body = created.json()
+        assert body["uri"] == "sip:carol@example.test"
+        assert body["digest_algorithms"] == ["MD5", "SHA-256"]
+        assert "password" not in body and "credentials" not in body
+
+        duplicate = api.post("/api/v1/users", json={"user": "sip:carol@example.test", "password": "x"})
+        assert duplicate.status_code == 409
+        assert duplicate.json() == {"error": "duplicate", "detail": "user sip:carol@example.test already exists",
+                                    "field": None}
+
+        assert api.get("/api/v1/users/carol").json()["line_uri"] == "tel:+14255550123"
+        assert api.get("/api/v1/users/sip:carol@example.test").json()["display_name"] == "Carol"
+        assert [u["uri"] for u in api.get("/api/v1/users").json()] == ["sip:carol@example.test"]
+
+        changed = api.patch("/api/v1/users/carol", json={"enabled": False, "line_uri": ""})
+        assert changed.status_code == 200
+        assert (changed.json()["enabled"], changed.json()["line_uri"]) == (False, None)
+
+        bad_line = api.patch("/api/v1/users/carol", json={"line_uri": "555-0123"})
+        assert bad_line.status_code == 422
+        assert bad_line.json()["field"] == "line_uri"
+        assert "tel:+E.164" in bad_line.json()["detail"]
+
+        missing_password = api.post("/api/v1/users", json={"user": "dave"})
+        assert missing_password.status_code == 422
+        assert missing_password.json()["field"] == "password"
+
+        unknown_field = api.post("/api/v1/users", json={"user": "dave", "password": "x", "colour": "red"})
+        assert unknown_field.status_code == 422
+        assert unknown_field.json()["field"] == "colour"
+
+        bad_name = api.post("/api/v1/users", json={"user": "da ve", "password": "x"})
+        assert bad_name.status_code == 422 and bad_name.json()["field"] == "user"
+
+        assert api.delete("/api/v1/users/carol").status_code == 204
+        for method in ("GET", "DELETE"):
+            gone = api.request(method, "/api/v1/users/carol")
+            assert gone.status_code == 404
+            assert gone.json()["detail"] == "no user sip:carol@example.test"
+        assert api.patch("/api/v1/users/carol", json={"enabled": True}).status_code == 404
+
+
+def test_registrations_list_starts_empty_and_server_reports_listeners(ucd):
+    with ucd.api() as api:
+        assert api.get("/api/v1/registrations").json() == []
+        server = api.get("/api/v1/server").json()
+    assert server["domain"] == "example.test"
+    assert set(server["listening"]) == {"UDP", "TCP", "TLS", "WS"}
+    assert server["draining"] is False
+
+
+def test_admin_api_is_not_served_on_the_websocket_port(ucd):
+    host, port = ucd.sip_address("WS")
+    response = httpx.get(f"http://{host}:{port}/api/openapi.json", timeout=20)
+    assert response.status_code == 404
