@@ -16,7 +16,11 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from ..sip import Request, Response, TransactionKey, TransactionLayer
+from ..sip.transaction_table import TransactionState
 from ..transport import TransportManager
+
+
+_UNFINISHED = (TransactionState.CALLING, TransactionState.TRYING, TransactionState.PROCEEDING)
 
 
 def response_class(status: int) -> str:
@@ -45,6 +49,12 @@ class MeteredTransactionLayer(TransactionLayer):
     def __init__(self, metrics: SipMetrics, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.metrics = metrics
+
+    def unfinished(self) -> int:
+        """Transactions still waiting for a final response (Calling, Trying, Proceeding):
+        what a graceful shutdown lets finish. Completed/Accepted/Confirmed ones only absorb
+        retransmissions (Timers J, K, I, L) and need not hold the process."""
+        return sum(1 for tx in self._transactions.values() if tx.state in _UNFINISHED)
 
     def send_response(self, response: Response, now: float, transaction: TransactionKey | None = None) -> None:
         super().send_response(response, now, transaction)
@@ -75,6 +85,9 @@ class DaemonCollector(Collector):
         yield transactions
         yield GaugeMetricFamily("ucd_sip_transactions_open", "transactions in the transaction layer",
                                 value=len(self.manager.layer))
+        if isinstance(self.manager.layer, MeteredTransactionLayer):
+            yield GaugeMetricFamily("ucd_sip_transactions_unfinished", "transactions awaiting a final response",
+                                    value=self.manager.layer.unfinished())
         yield GaugeMetricFamily("ucd_registrations", "registered contacts (bindings) in the location service",
                                 value=self.registrations())
         yield GaugeMetricFamily("ucd_users", "users in the directory", value=self.users())

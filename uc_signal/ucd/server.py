@@ -190,12 +190,15 @@ class Daemon:
         if manager is not None:
             manager.stop_accepting()
             grace = self.config.daemon.shutdown_grace
+            layer = manager.layer
+            assert isinstance(layer, MeteredTransactionLayer)
+            log.info("draining", extra={"unfinished": layer.unfinished(), "grace": grace})
             deadline = time.monotonic() + grace
-            while len(manager.layer) and time.monotonic() < deadline:
+            while layer.unfinished() and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
-            if len(manager.layer):
-                log.warning("shutdown: %d transactions still open after %.1f s; closing anyway",
-                            len(manager.layer), grace)
+            if layer.unfinished():
+                log.warning("shutdown: %d transactions still unfinished after %.1f s; closing anyway",
+                            layer.unfinished(), grace)
         if self.core is not None:
             self.core.stop()
         if manager is not None:
