@@ -102,3 +102,48 @@ def test_admin_api_is_not_served_on_the_websocket_port(ucd):
     host, port = ucd.sip_address("WS")
     response = httpx.get(f"http://{host}:{port}/api/openapi.json", timeout=20)
     assert response.status_code == 404
+
+
+def test_sip_over_websocket_is_served_by_the_same_http_stack(ucd):
+    import asyncio
+
+    from websockets.asyncio.client import connect
+
+    from uc_signal.sip import Response, parse_message
+
+    host, port = ucd.sip_address("WS")
+    request = ("OPTIONS sip:nobody@example.test SIP/2.0\r\n"
+               "Via: SIP/2.0/WS client.invalid;branch=z9hG4bKws1\r\n"
+               "Max-Forwards: 70\r\nFrom: <sip:probe@example.test>;tag=p1\r\nTo: <sip:nobody@example.test>\r\n"
+               "Call-ID: ws-probe@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+
+    async def probe() -> Response:
+        async with connect(f"ws://{host}:{port}/", subprotocols=["sip"], open_timeout=20) as websocket:
+            await websocket.send(request)
+            for _ in range(5):
+                message = parse_message((await asyncio.wait_for(websocket.recv(), 20)).encode())
+                if isinstance(message, Response) and message.status >= 200:
+                    return message
+        raise AssertionError("no final response over WS")
+
+    response = asyncio.run(probe())
+    assert response.cseq.method == "OPTIONS"
+    assert response.status >= 400   # a local domain's unknown user or an unauthenticated caller
+
+
+def test_metrics_count_malformed_input_and_keep_serving(ucd):
+    import re
+    import socket
+
+    def dropped() -> float:
+        found = re.search(r'^ucd_sip_malformed_total\{outcome="dropped"\} (\S+)$', ucd.metrics(), re.MULTILINE)
+        return float(found.group(1)) if found else 0.0
+
+    before = dropped()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(b"\x00\x01garbage that is not SIP\r\n\r\n", ucd.sip_address("UDP"))
+    for _ in range(100):   # the datagram is handled asynchronously; bounded polling
+        if dropped() > before:
+            break
+    assert dropped() == before + 1
+    assert httpx.get(ucd.admin_url + "/healthz", timeout=20).status_code == 200

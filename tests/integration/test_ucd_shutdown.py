@@ -134,8 +134,13 @@ def test_sigterm_turns_new_requests_away_finishes_the_open_invite_and_exits_0(tm
         assert again.stop() == 0
 
 
-def test_sigterm_when_idle_exits_0_at_once(tmp_path):
-    ucd = start_ucd(tmp_path, {"daemon": {"shutdown_grace": 30.0}})
+def test_sigterm_when_idle_exits_0_at_once_with_json_logs(tmp_path):
+    ucd = start_ucd(tmp_path, {"daemon": {"shutdown_grace": 30.0}, "log": {"format": "json"}})
     assert ucd.stop() == 0
-    assert "still unfinished" not in ucd.output()
-    assert "stopped" in ucd.output()
+    logged = [json.loads(line) for line in ucd.lines if line.startswith("{")]
+    messages = [entry["msg"] for entry in logged]
+    assert "ready" in messages and "stopped" in messages
+    assert next(e for e in logged if e["msg"] == "ready")["domain"] == "example.test"
+    assert not any("still unfinished" in message for message in messages)
+    # Everything else on the merged output is the sign-in banner, which goes to stdout.
+    assert all(line.startswith("{") or not line.startswith("20") for line in ucd.lines)
