@@ -147,3 +147,20 @@ def test_metrics_count_malformed_input_and_keep_serving(ucd):
             break
     assert dropped() == before + 1
     assert httpx.get(ucd.admin_url + "/healthz", timeout=20).status_code == 200
+
+
+def test_metrics_gauge_open_connections_by_transport(ucd):
+    import re
+    import socket
+
+    def tcp_connections() -> float:
+        found = re.search(r'^ucd_sip_connections\{transport="TCP"\} (\S+)$', ucd.metrics(), re.MULTILINE)
+        assert found, ucd.metrics()
+        return float(found.group(1))
+
+    assert tcp_connections() == 0
+    with socket.create_connection(ucd.sip_address("TCP"), timeout=20):
+        for _ in range(100):   # accepted asynchronously; bounded polling
+            if tcp_connections() == 1:
+                break
+        assert tcp_connections() == 1

@@ -56,7 +56,7 @@ def config_from_dict(document: dict[str, Any], source: str = EMBEDDED) -> Config
             raise ConfigError(source, table, f"unknown table (known: {', '.join(known)})")
         if not isinstance(values, dict):
             raise ConfigError(source, table, "must be a table ([" + table + "])")
-        section_type = known[table].default_factory  # type: ignore[misc]
+        section_type = known[table].default_factory
         sections[table] = _section(section_type, values, table, source)
     config = Config(**sections)
     _cross_checks(config, source)

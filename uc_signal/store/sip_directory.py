@@ -147,7 +147,7 @@ class WriteBehindBindingStore:
         saves = [binding for binding in batch.values() if binding is not None]
         removes = [key for key, binding in batch.items() if binding is None]
         try:
-            await self.store.apply_binding_changes(saves, removes)  # type: ignore[attr-defined]
+            await self.store.apply_binding_changes(saves, removes)
             self.writes += len(batch)
         except Exception:
             self.write_errors += 1

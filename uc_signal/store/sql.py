@@ -87,6 +87,7 @@ class SqlStore(Store):
                     line_uri=user.line_uri, enabled=user.enabled, created_at=now, updated_at=now))
             except IntegrityError:
                 raise DuplicateUserError(user.aor) from None
+            assert result.inserted_primary_key is not None
             user_id = result.inserted_primary_key[0]
             await self._write_children(connection, user_id, user.credentials, user.policies)
         found = await self.get_user(user.username, user.domain)

@@ -92,7 +92,7 @@ class DaemonCollector(Collector):
                                 value=self.registrations())
         yield GaugeMetricFamily("ucd_users", "users in the directory", value=self.users())
         connections = GaugeMetricFamily("ucd_sip_connections", "open SIP connections", labels=["transport"])
-        by_transport: Counter[str] = Counter(connection.transport for connection in self.manager.connections)
+        by_transport: Counter[str] = Counter(connection.peer.transport for connection in self.manager.connections)
         for transport in ("TCP", "TLS", "WS", "WSS"):
             connections.add_metric([transport], by_transport.get(transport, 0))
         yield connections

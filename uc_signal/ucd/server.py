@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
+from starlette.types import ASGIApp
 
 import uc_signal
 
@@ -121,7 +122,7 @@ class Daemon:
         try:
             admin_socket = bind_tcp_socket(config.http.host, config.http.port)
             sockets.append(admin_socket)
-            ws_sockets = []
+            ws_sockets: list[socket.socket] = []
             if "ws" in config.sip.transports:
                 for host in config.sip.listen:
                     ws_socket = bind_tcp_socket(host, config.sip.ws_port if not ws_sockets else
@@ -144,7 +145,7 @@ class Daemon:
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
             draining=lambda: self.draining))
-        apps = {admin_port: admin_app}
+        apps: dict[int, ASGIApp] = {admin_port: admin_app}
         if ws_sockets:
             ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
             for ws_socket in ws_sockets:

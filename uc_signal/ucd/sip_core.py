@@ -19,7 +19,7 @@ from ..config import Config
 from ..directory import Binding
 from ..local_domains import LocalDomains
 from ..proxy import SipServices, build_services
-from ..registrar import RegistrarConfig
+from ..registrar import LocationService, RegistrarConfig
 from ..sip import DigestAlgorithm, TransactionEvent
 from ..store import CachedUserDirectory, WriteBehindBindingStore
 from ..transport import TransportManager
@@ -55,7 +55,7 @@ class SipCore:
         self._stopped = False
 
     @property
-    def location(self):  # noqa: ANN201 - the registrar's LocationService
+    def location(self) -> LocationService:
         return self.services.location
 
     def registrations(self, now: float) -> list[Binding]:
@@ -104,8 +104,8 @@ def build_sip_core(config: Config, manager: TransportManager, directory: CachedU
     for transport, addresses in manager.listening.items():
         host, port = addresses[0]
         listen[transport] = (config.sip.domain if host in _WILDCARDS else host, port)
-    addresses = tuple((host, port) for found in manager.listening.values() for host, port in found)
-    domains = LocalDomains((config.sip.domain,), addresses=addresses)
+    local = tuple((host, port) for found in manager.listening.values() for host, port in found)
+    domains = LocalDomains((config.sip.domain,), addresses=local)
     registrar = config.registrar
     services = build_services(
         manager, domains=domains, users=directory, store=bindings, secret=ensure_secret(data_dir),
