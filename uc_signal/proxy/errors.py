@@ -17,6 +17,7 @@ class ProxyError(enum.Enum):
     FROM_MISMATCH = "credentials do not match the From user"           # 22.3
     USER_DISABLED = "the calling user is disabled"
     RELAYING_FORBIDDEN = "neither end of the request is local"
+    PRELOADED_ROUTE = "a request outside a dialog names a Route to another host"
     NO_ROUTE = "the target cannot be reached without DNS"
     NO_TRANSACTION = "CANCEL for no pending INVITE"                    # 9.2
     NOT_IMPLEMENTED = "method not served here"                         # 8.2.1
@@ -34,6 +35,7 @@ REPLIES: Mapping[ProxyError, tuple[int, str]] = {
     ProxyError.USER_DISABLED: (403, "Forbidden"),
     ProxyError.RELAYING_FORBIDDEN: (403, "Relaying Forbidden"),
     ProxyError.NO_ROUTE: (404, "Not Found"),
+    ProxyError.PRELOADED_ROUTE: (403, "Preload Route Denied"),
     ProxyError.NO_TRANSACTION: (481, "Call/Transaction Does Not Exist"),
     ProxyError.NOT_IMPLEMENTED: (501, "Not Implemented"),
     ProxyError.NO_RESPONSE: (408, "Request Timeout"),

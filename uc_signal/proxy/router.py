@@ -139,11 +139,12 @@ class ProxyRouter:
         return self.domains.is_this_server(request.uri)
 
     def _looped(self, request: Request) -> bool:
-        """16.3 item 4: one of our Vias below the top carries the branch we would compute
-        for this very request with the Via under it as top: a loop, not a spiral."""
+        """16.3 item 4: one of our Vias carries the branch we would compute for this very
+        request with the Via under it as top: a loop. A different branch is a spiral (the
+        request changed on the way, e.g. a new Request-URI) and goes on."""
         vias = request.via
         for i, via in enumerate(vias[:-1]):
-            if i == 0 or not self._is_our_via(via):
+            if not self._is_our_via(via):
                 continue
             branch = via.branch or ""
             if branch.startswith("z9hG4bK") and "." in branch:
@@ -192,7 +193,12 @@ class ProxyRouter:
         request = context.request
         in_dialog = request.to is not None and request.to.tag is not None
         routes = request.route
-        if routes:  # a pre-loaded or dialog route: go where it says
+        if routes and not in_dialog:
+            # A pre-loaded Route to another host (16.4 allows it) would make this server
+            # a relay for anyone: refused, as Kamailio's default configuration does.
+            self._reject(context, ProxyError.PRELOADED_ROUTE)
+            return
+        if routes:  # the dialog's route set: go where it says
             peer = self._peer_for_route(routes[0])
             if peer is None:
                 self._reject(context, ProxyError.NO_ROUTE)
@@ -410,12 +416,12 @@ class ProxyRouter:
             return  # our CANCEL's 200, or a late response
         rc = branch.context
         if response.status < 200:
-            if response.status == 100:
-                return  # 16.7 item 3: 100 Trying is hop by hop
-            branch.provisional = True
+            branch.provisional = True  # any 1xx, 100 too, allows a CANCEL (9.1)
             if branch.cancel_pending:
                 self._send_cancel(branch, now)
-            elif rc.request.method == "INVITE" and not rc.cancelled:
+            if response.status == 100:
+                return  # 16.7 item 3: 100 Trying is hop by hop
+            if rc.request.method == "INVITE" and not branch.cancel_sent:
                 self._arm(branch, now + self.config.timer_c)  # 16.7 item 2: reset Timer C
             if not rc.answered:
                 self._send_upstream(rc, response)

@@ -377,6 +377,7 @@ def parse_head(head: bytes) -> Request | Response:
     lines = text.split("\r\n")
     start = lines[0]
     msg: Request | Response
+    error: ParseError | None = None
     m = _REQUEST_LINE_RE.fullmatch(start)
     if m is not None:
         msg = Request.__new__(Request)
@@ -386,14 +387,22 @@ def parse_head(head: bytes) -> Request | Response:
         m = _STATUS_LINE_RE.fullmatch(start)
         if m is None:
             is_request = not start[:4].upper().startswith("SIP/")
-            raise ParseError(f"malformed {'request' if is_request else 'status'} line: {start[:200]!r}",
-                             is_request=is_request)
-        msg = Response.__new__(Response)
-        msg.version, status, reason = m.groups()
-        msg.status, msg.reason = int(status), reason or ""
+            reason = f"malformed {'request' if is_request else 'status'} line: {start[:200]!r}"
+            if not is_request:
+                raise ParseError(reason, is_request=False)
+            # RFC 4475 3.1.2.7-3.1.2.10: a bad request line still deserves its 400, which
+            # needs the header fields (8.2.6.2): read them into a placeholder request
+            # that only carries them (its method is the first token, so an ACK is not
+            # answered), and raise with them.
+            msg = Request.__new__(Request)
+            msg.method, msg._uri_text, msg.version, msg._uri = start.split(" ", 1)[0], "", SIP_VERSION, None
+            error = ParseError(reason)
+        else:
+            msg = Response.__new__(Response)
+            msg.version, status, reason = m.groups()
+            msg.status, msg.reason = int(status), reason or ""
     msg.body = b""
     fields: list[tuple[str, str, str]] = []
-    error: ParseError | None = None
     keys = _KEYS
     exact = EXACT_KEYS
     for line in lines[1:]:
