@@ -149,7 +149,7 @@ class SipSection:
 
 @dataclass(frozen=True)
 class AuthSection:
-    algorithms: tuple[str, ...] = _key(("SHA-256", "MD5"), algorithms, "digest algorithms offered, in order")
+    algorithms: tuple[str, ...] = _key(("MD5",), algorithms, "digest algorithms offered, in order")
 
 
 @dataclass(frozen=True)

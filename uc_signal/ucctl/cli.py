@@ -89,6 +89,8 @@ def _policies(values: list[str]) -> dict[str, str]:
 
 def _user_table(users: list[dict[str, Any]]) -> Table:
     table = Table("uri", "display name", "line uri", "enabled", "policies", "digest")
+    for column in table.columns:
+        column.overflow = "fold"
     for user in users:
         table.add_row(user["uri"], user["display_name"], user["line_uri"] or "", "yes" if user["enabled"] else "no",
                       ", ".join(f"{k}={v}" for k, v in user["policies"].items()),
@@ -199,6 +201,8 @@ def registrations(ctx: typer.Context, user: Optional[str] = typer.Option(None, "
         out.print("no registrations")
         return
     table = Table("aor", "contact", "expires in", "transport", "source", "user agent")
+    for column in table.columns:
+        column.overflow = "fold"   # whole URIs, wrapped, rather than cut with an ellipsis
     for binding in found:
         table.add_row(binding["aor"], binding["contact"], f"{binding['expires_in']} s", binding["transport"],
                       binding["source"], binding["user_agent"])
