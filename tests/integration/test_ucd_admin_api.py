@@ -22,8 +22,10 @@ def test_openapi_schema_is_published_without_a_token(ucd):
     assert set(schema["paths"]["/api/v1/users/{user}"]) == {"get", "patch", "delete"}
 
 
-def test_token_file_is_private(ucd):
-    assert (ucd.data_dir / "admin-token").stat().st_mode & 0o777 == 0o600
+def test_token_secret_and_database_files_are_private(ucd):
+    for name in ("admin-token", "sip-secret", "ucd.sqlite3"):
+        assert (ucd.data_dir / name).stat().st_mode & 0o777 == 0o600, name
+    assert ucd.data_dir.stat().st_mode & 0o777 == 0o700
     assert len(ucd.token) >= 32
 
 

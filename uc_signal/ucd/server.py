@@ -68,11 +68,18 @@ class Daemon:
     async def start(self) -> None:
         config = self.config
         try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.token, self.token_file = ensure_admin_token(config.http.admin_token, self.data_dir)
         except (OSError, ValueError) as error:
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
-        self.store = SqlStore(sqlite_url(self.data_dir / config.store.path))
+        database = self.data_dir / config.store.path
+        try:
+            # HA1 hashes are password equivalents for this realm: owner-only, like the token.
+            # (SQLite gives its -wal and -shm files the database file's permissions.)
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+        except OSError as error:
+            raise StartupError(f"store {database}: {error.strerror or error}") from error
+        self.store = SqlStore(sqlite_url(database))
         try:
             await self.store.open()
         except Exception as error:
