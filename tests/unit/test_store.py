@@ -135,7 +135,7 @@ def test_only_ha1_is_stored_never_the_password(db):
 @pytest.mark.parametrize("field, value", [
     ("line_uri", "tel:14255550100"), ("line_uri", "tel:+0123"), ("line_uri", "tel:+1234567890123456"),
     ("line_uri", "sip:+14255550100@example.test"), ("username", "al ice"), ("username", ""),
-    ("username", "-alice"), ("domain", "bad_domain"), ("display_name", "a\nb"), ("policies", {"voice": ""}),
+    ("username", "al/ice"), ("username", "null-%00-null"), ("username", "a;b"), ("domain", "bad_domain"), ("display_name", "a\nb"), ("policies", {"voice": ""}),
 ])
 def test_invalid_fields_are_refused_with_their_name(db, field, value):
     fields = {"username": "alice", "domain": "example.test", field: value}
@@ -147,6 +147,11 @@ def test_invalid_fields_are_refused_with_their_name(db, field, value):
 @pytest.mark.parametrize("line_uri", ["tel:+14255550100", "tel:+442071234567;ext=100", "tel:+12"])
 def test_valid_line_uris(line_uri):
     assert UserRecord("alice", "example.test", line_uri=line_uri).validated().line_uri == line_uri
+
+
+@pytest.mark.parametrize("username", ["alice", "+14255550100", "first.last", "o'brien", "a-b_c~d"])
+def test_valid_usernames(username):
+    assert UserRecord(username, "example.test").validated().username == username
 
 
 def test_parse_aor_forms():

@@ -19,7 +19,10 @@ from ..sip.digest import DigestAlgorithm, compute_ha1
 # clients that still know nothing else).
 STORED_ALGORITHMS = (DigestAlgorithm.SHA_256, DigestAlgorithm.MD5)
 
-_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~+-]{0,63}$")
+# RFC 3261 25.1 user part: unreserved and user-unreserved characters, so phone-number
+# users (+14255550100) work; without ";", "?" and "/", which would need escaping in the
+# SIP URI or the admin API's URL path, and without %-escapes (no NUL or CR in a name).
+_USERNAME = re.compile(r"^[A-Za-z0-9\-_.!~*'()&=+$,]{1,64}$")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # RFC 3966 global number: "+" then digits (E.164: at most 15, no leading zero), with an
 # optional extension parameter as Lync writes it (tel:+14255550100;ext=100).
@@ -54,8 +57,8 @@ class InvalidUserError(StoreError, ValueError):
 
 def check_username(username: str) -> str:
     if not isinstance(username, str) or not _USERNAME.match(username):
-        raise InvalidUserError("username", "must be 1-64 letters, digits or ._~+- starting with a letter or "
-                               f"digit, got {username!r}")
+        raise InvalidUserError("username", "must be 1-64 letters, digits or -_.!~*'()&=+$, "
+                               f"(RFC 3261 user characters, unescaped), got {username!r}")
     return username
 
 
