@@ -63,6 +63,8 @@ def test_fork_to_two_contacts_second_answers_and_first_is_cancelled() -> None:
     net.run()
     assert [r.status for r in alice.responses("INVITE") if r.status >= 200 and r.status != 407] == [200]
     assert bob2.requests("CANCEL") == []
+    net.advance(40, step=4)  # every transaction ends (Timers D, K, L, M...)
+    assert (net.core.router.pending, net.core.router.open_branches) == (0, 0)
 
 
 def test_q_groups_are_tried_highest_first() -> None:
@@ -210,6 +212,35 @@ def test_in_dialog_bye_follows_record_route() -> None:
     assert alice.final("BYE").status == 200
 
 
+def test_the_callee_hangs_up_along_the_record_route() -> None:
+    net = Network()
+    alice = net.agent("alice", "192.0.2.10")
+    bob = net.agent("bob", "192.0.2.20")
+    bob.register()
+    authenticated_invite(net, alice, BOB)
+    [incoming] = bob.requests("INVITE")
+    bob.answer(incoming, 200)
+    net.run()
+    route = incoming.request.headers.get("Record-Route")
+    assert route is not None
+    # bob's BYE: Request-URI alice's Contact, Route = the record-route, tags swapped.
+    raw = (f"BYE {alice.contact} SIP/2.0\r\n"
+           f"Via: SIP/2.0/UDP {bob.address.host}:5060;branch={new_branch()};rport\r\n"
+           f"Route: {route}\r\nMax-Forwards: 70\r\n"
+           f"From: <sip:bob@{DOMAIN}>;tag=bob-totag\r\nTo: <sip:alice@{DOMAIN}>;tag=alice-tag\r\n"
+           f"Call-ID: {alice.call_id}\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n")
+    bye = parse_message(raw.encode())
+    assert isinstance(bye, Request)
+    bob.send(bye)
+    net.run()
+    [got] = alice.requests("BYE")  # not challenged although From is local: in a dialog
+    assert got.request.uri_text == alice.contact
+    assert got.request.headers.get("Route") is None
+    alice.answer(got, 200)
+    net.run()
+    assert bob.final("BYE").status == 200
+
+
 def test_cancel_from_upstream_cancels_every_branch() -> None:
     net = Network()
     alice = net.agent("alice", "192.0.2.10")
@@ -229,6 +260,8 @@ def test_cancel_from_upstream_cancels_every_branch() -> None:
         bob.answer(incoming, 487)
     net.run()
     assert alice.final("INVITE").status == 487
+    net.advance(40, step=4)
+    assert (net.core.router.pending, net.core.router.open_branches) == (0, 0)
 
 
 def test_cancel_for_nothing_is_481() -> None:
@@ -258,6 +291,10 @@ def test_timer_c_cancels_ringing_branches_and_the_guard_ends_a_silent_one() -> N
     assert alice.responses("INVITE")[-1].status == 180  # bob2 has not answered its CANCEL
     net.advance(40, step=2)  # the CANCEL guard (64*T1) gives bob2's branch up as 408
     assert alice.final("INVITE").status == 487
+    # The router has let bob2's branch go; its INVITE client transaction stays in
+    # Proceeding in the layer, which has no way to abandon one (9.1's 64*T1).
+    assert (net.core.router.pending, net.core.router.open_branches) == (0, 0)
+    assert len(net.layer) >= 1
 
 
 def test_unreachable_contact_times_out_as_408() -> None:
@@ -322,3 +359,23 @@ def _client_key(ua: UserAgent, invite: Request):  # type: ignore[no-untyped-def]
     from uc_signal.sip.transaction_layer import client_key
     return client_key(invite)
 
+
+
+def test_no_relay_for_preloaded_routes_or_dialogs_not_through_us() -> None:
+    net = Network()
+    carol = net.agent("carol", "192.0.2.30", user=False)
+    net.agent("dave", "192.0.2.40", user=False)  # a foreign host the requests aim at
+    cases = [
+        # out of a dialog, a Route to another host
+        ("OPTIONS", BOB, "Route: <sip:192.0.2.40;lr>\r\n", None, 403),
+        # in a dialog (To tag) but without our Route: not a dialog we Record-Routed
+        ("BYE", "sip:dave@192.0.2.40", "", "x", 403),
+        ("BYE", "sip:dave@192.0.2.40", "Route: <sip:192.0.2.40;lr>\r\n", "x", 403),
+    ]
+    for method, uri, extra, to_tag, status in cases:
+        request = carol.request(method, uri, extra=extra, to_tag=to_tag, to=BOB)
+        request.headers.set("From", "<sip:carol@example.net>;tag=c1")
+        carol.send(request)
+        net.run()
+        assert carol.final(method).status == status, (method, extra)
+    assert net.agents[("192.0.2.40", 5060)].events == []

@@ -288,3 +288,43 @@ def _authenticated(net: Network, ua, request: Request):  # type: ignore[no-untyp
     ua.send(retry)
     net.run()
     return ua.final("REGISTER")
+
+
+def test_after_a_restart_gruus_resolve_and_old_nonces_still_verify() -> None:
+    net = Network()
+    alice = net.agent("alice", "192.0.2.10")
+    caller = net.agent("carol", "192.0.2.30", user=False)
+    response = alice.register(contact_params=';+sip.instance="<urn:uuid:7>"', extra="Supported: gruu\r\n")
+    temp = contacts(response)[alice.contact].params["temp-gruu"].strip('"')
+    # A challenge issued before the restart ...
+    alice.send(alice.request("REGISTER", f"sip:{DOMAIN}", to=AOR))
+    net.run()
+    challenge = alice.final("REGISTER").headers.get_all("WWW-Authenticate")[-1]
+    changes: list[BindingChange] = []
+    services = net.start_services()
+    services.location.subscribe(lambda change, binding: changes.append(change))
+    services.location.load(net.now)
+    assert changes == [BindingChange.LOADED]
+    # ... is answered after it: the nonce is stateless (HMAC under the same secret).
+    auth = alice.digest.authorize(challenge, "REGISTER", f"sip:{DOMAIN}")
+    alice.send(alice.request("REGISTER", f"sip:{DOMAIN}", to=AOR,
+                             contact=f'Contact: <{alice.contact}>;+sip.instance="<urn:uuid:7>"\r\n',
+                             extra=f"Authorization: {auth}\r\nExpires: 600\r\n"))
+    net.run()
+    assert alice.final("REGISTER").status == 200
+    options = caller.request("OPTIONS", temp, to=AOR)
+    options.headers.set("From", "<sip:carol@example.net>;tag=c1")
+    caller.send(options)
+    net.run()
+    assert [e.request.uri_text for e in alice.requests("OPTIONS")] == [alice.contact]
+
+
+def test_gruu_index_holds_one_token_per_binding() -> None:
+    net = Network()
+    alice = net.agent("alice", "192.0.2.10")
+    for call_id in ("a", "b", "c"):  # a new Call-ID, a new temp GRUU (RFC 5627 3.2)
+        alice.call_id = call_id
+        alice.register(contact_params=';+sip.instance="<urn:uuid:9>"', extra="Supported: gruu\r\n")
+    assert len(net.services.registrar.gruu) == 1
+    alice.register(expires=0)
+    assert len(net.services.registrar.gruu) == 0

@@ -3,13 +3,13 @@ core with its application chain, over one user directory and one binding store."
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..directory import BindingStore, UserDirectory
 from ..local_domains import LocalDomains
 from ..registrar import LocationService, Registrar, RegistrarConfig
-from ..sip import DigestAuthenticator
+from ..sip import DigestAlgorithm, DigestAuthenticator
 from ..application import Application
 from .core import ProxyCore
 from .router import ProxyConfig, ProxyRouter
@@ -27,16 +27,24 @@ class SipServices:
 def build_services(sender: Sender, *, domains: LocalDomains, users: UserDirectory, store: BindingStore,
                    secret: bytes, listen: Mapping[str, tuple[str, int]], now: float,
                    registrar_config: RegistrarConfig | None = None, timer_c: float = 180.0,
-                   applications: Sequence[Application] = ()) -> SipServices:
+                   applications: Sequence[Application] = (),
+                   digest_algorithms: tuple[DigestAlgorithm, ...] = (DigestAlgorithm.SHA_256, DigestAlgorithm.MD5),
+                   flow_alive: Callable[[str], bool] | None = None) -> SipServices:
     """The chain is [registrar, *applications, proxy]. `secret` (>= 16 bytes) keys the
     digest nonces and temporary GRUUs: keep it across restarts. Bindings are reloaded
-    from `store` at `now` (wall-clock seconds)."""
+    from `store` at `now` (wall-clock seconds). `digest_algorithms` are the challenges
+    offered, preferred first (RFC 8760: SHA-256 before MD5; a UA that only reads the
+    first challenge and knows only MD5, such as sipp 3.6, needs MD5 alone). `flow_alive`
+    tells whether a connection flow token still has its connection (the transport
+    manager's `flow(token)`)."""
     location = LocationService(store)
-    registrar_auth = {d: DigestAuthenticator(d, secret, users) for d in domains.domains}
-    proxy_auth = {d: DigestAuthenticator(d, secret, users, proxy=True) for d in domains.domains}
+    registrar_auth = {d: DigestAuthenticator(d, secret, users, algorithms=digest_algorithms)
+                      for d in domains.domains}
+    proxy_auth = {d: DigestAuthenticator(d, secret, users, proxy=True, algorithms=digest_algorithms)
+                  for d in domains.domains}
     registrar = Registrar(location, users, domains, registrar_auth, secret, registrar_config)
     router = ProxyRouter(sender, ProxyConfig(listen=dict(listen), timer_c=timer_c), domains, location, users,
-                         proxy_auth, registrar)
+                         proxy_auth, registrar, flow_alive)
     core = ProxyCore(sender, router, (registrar, *applications), location)
     location.load(now)
     return SipServices(core, registrar, router, location)

@@ -57,7 +57,7 @@ class ProxyCore:
             if event.transaction.is_client:
                 self.router.on_branch_failed(event.transaction, 503, now)
         elif isinstance(event, TransactionTerminated):
-            self.router.forget(event.transaction)
+            self.router.forget(event.transaction, now)
         elif isinstance(event, (AckTimedOut, MalformedMessageReceived)):
             pass  # a proxy sends no 2xx of its own; the transport answers malformed input
 

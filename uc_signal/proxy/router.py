@@ -15,7 +15,7 @@ import hashlib
 import heapq
 import itertools
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..directory import Binding, UserDirectory
@@ -23,7 +23,7 @@ from ..local_domains import LocalDomains
 from ..registrar import LocationService, Registrar
 from ..sip import (DigestAuthenticator, NameAddr, ParseError, Request, Response, SipUri,
                    TransactionError, TransactionKey, Via, make_cancel, make_response)
-from ..transport.peer import Peer
+from ..transport.peer import STREAM_TRANSPORTS, Peer
 from ..application import RequestContext
 from .errors import REPLIES, ProxyError
 from .selection import best_response, prepare_upstream
@@ -86,7 +86,8 @@ class ProxyRouter:
     def __init__(self, sender: Sender, config: ProxyConfig, domains: LocalDomains,
                  location: LocationService, users: UserDirectory,
                  authenticators: Mapping[str, DigestAuthenticator],
-                 registrar: Registrar | None = None) -> None:
+                 registrar: Registrar | None = None,
+                 flow_alive: Callable[[str], bool] | None = None) -> None:
         self.sender = sender
         self.config = config
         self.domains = domains
@@ -94,27 +95,29 @@ class ProxyRouter:
         self.users = users
         self.authenticators = authenticators   # proxy mode (407), by realm
         self.registrar = registrar             # resolves GRUUs
+        # Whether a connection's flow token still has its connection (RFC 5626 5.3: a
+        # contact bound to a closed flow cannot be reached until the UA re-registers).
+        self.flow_alive = flow_alive
         self._contexts: dict[TransactionKey, ResponseContext] = {}
         self._branches: dict[TransactionKey, Branch] = {}
         self._cancels: set[TransactionKey] = set()
         self._timers: list[tuple[float, int, Branch]] = []
         self._order = itertools.count()
         self._branch_salt = secrets.token_hex(4)
-        self._ours = {(h.lower(), p) for h, p in config.listen.values()}
+        self._ours = {(h.lower().strip("[]"), p) for h, p in config.listen.values()}
 
     # --- the chain ------------------------------------------------------------------------------
 
     def on_request(self, context: RequestContext) -> bool:
         request = context.request
         if request.method == "ACK":
-            self._forward_ack(request)
+            self._forward_ack(request, context.now)
             return True
         error = self._validate(request)
         if error is not None:
             self._reject(context, error)
             return True
-        self._process_routes(request)
-        self._route(context)
+        self._route(context, through_us=self._process_routes(request))
         return True
 
     # --- 16.3 validation ------------------------------------------------------------------------
@@ -154,9 +157,11 @@ class ProxyRouter:
 
     # --- 16.4 Route processing ------------------------------------------------------------------
 
-    def _process_routes(self, request: Request) -> None:
+    def _process_routes(self, request: Request) -> bool:
         """Take our own Route entries off the top (loose routing); undo a strict router's
-        rewrite when the Request-URI is one we Record-Routed (16.4)."""
+        rewrite when the Request-URI is one we Record-Routed (16.4). True when the request
+        was routed through us: one of our own Route entries was in it."""
+        through_us = False
         uri = request.uri
         if isinstance(uri, SipUri) and uri.lr and self._is_our_uri(uri):
             routes = request.route
@@ -164,11 +169,14 @@ class ProxyRouter:
                 last = request.headers.values("Route")[-1]
                 request.uri = routes[-1].uri_text
                 _drop_last_route(request, last)
+                through_us = True
         for _ in range(8):
             routes = request.route
             if not routes or not self._is_ours(routes[0]):
                 break
             request.headers.pop_first("Route")
+            through_us = True
+        return through_us
 
     def _is_ours(self, route: NameAddr) -> bool:
         try:
@@ -180,26 +188,25 @@ class ProxyRouter:
     def _is_our_uri(self, uri: object) -> bool:
         if not isinstance(uri, SipUri) or uri.user is not None:
             return False
-        host = uri.host.lower().strip("[]")
-        return (any(host == h.strip("[]") and (uri.port or 5060) == p for h, p in self._ours)
-                or self.domains.is_this_server(uri))
+        return (uri.host.lower().strip("[]"), uri.port or 5060) in self._ours or self.domains.is_this_server(uri)
 
     def _is_our_via(self, via: Via) -> bool:
-        return (via.host.lower().strip("[]"), via.port or 5060) in {(h.strip("[]"), p) for h, p in self._ours}
+        return (via.host.lower().strip("[]"), via.port or 5060) in self._ours
 
     # --- 16.5 targets ------------------------------------------------------------------------------
 
-    def _route(self, context: RequestContext) -> None:
+    def _route(self, context: RequestContext, *, through_us: bool) -> None:
         request = context.request
         in_dialog = request.to is not None and request.to.tag is not None
         routes = request.route
-        if routes and not in_dialog:
-            # A pre-loaded Route to another host (16.4 allows it) would make this server
-            # a relay for anyone: refused, as Kamailio's default configuration does.
+        if routes and not (in_dialog and through_us):
+            # A Route to another host that does not come from a dialog we Record-Routed
+            # (16.4 allows pre-loaded routes) would make this server a relay for anyone:
+            # refused, as Kamailio's default configuration does.
             self._reject(context, ProxyError.PRELOADED_ROUTE)
             return
         if routes:  # the dialog's route set: go where it says
-            peer = self._peer_for_route(routes[0])
+            peer = self._peer_for_route(routes[0], context.now)
             if peer is None:
                 self._reject(context, ProxyError.NO_ROUTE)
                 return
@@ -221,7 +228,9 @@ class ProxyRouter:
             self._proxy(context, [[Destination(request.uri_text, destination.routes, destination.peer)]],
                         record_route=False)
             return
-        if not in_dialog and not self._from_local(request):
+        if not (self._from_local(request) if not in_dialog else through_us):
+            # Out of a dialog only a local caller may reach a foreign target; in a dialog
+            # only along our own Record-Route (an in-dialog request is not challenged).
             self._reject(context, ProxyError.RELAYING_FORBIDDEN)
             return
         peer = peer_for_uri(uri)
@@ -247,6 +256,9 @@ class ProxyRouter:
         groups: list[list[Destination]] = []
         last_q: float | None = None
         for binding in bindings:  # sorted by q, highest first
+            if binding.flow and binding.transport in STREAM_TRANSPORTS and self.flow_alive is not None \
+                    and not self.flow_alive(binding.flow):
+                continue
             destination = destination_for_binding(binding)
             if destination is None:
                 continue
@@ -260,14 +272,14 @@ class ProxyRouter:
             return
         self._proxy(context, groups, record_route=not in_dialog and context.request.method in DIALOG_CREATING)
 
-    def _peer_for_route(self, route: NameAddr) -> Peer | None:
+    def _peer_for_route(self, route: NameAddr, now: float) -> Peer | None:
         try:
             uri = route.uri
         except ParseError:
             return None
         if not isinstance(uri, SipUri):
             return None
-        binding = self.location.find_contact(route.uri_text, 0.0) if uri.user else None
+        binding = self.location.find_contact(route.uri_text, now) if uri.user else None
         destination = destination_for_binding(binding) if binding else None
         return destination.peer if destination else peer_for_uri(uri)
 
@@ -376,22 +388,24 @@ class ProxyRouter:
         host = f"[{host}]" if ":" in host else host
         return f"sip:{host}:{port};transport={transport.lower()};lr"
 
-    def _forward_ack(self, ack: Request) -> None:
+    def _forward_ack(self, ack: Request, now: float) -> None:
         """An ACK to a 2xx is proxied statelessly along its Route (16.11 / 16.6)."""
         try:
             if ack.max_forwards == 0 or self._looped(ack):
                 return
-            self._process_routes(ack)
+            through_us = self._process_routes(ack)
             routes = ack.route
             uri = ack.uri
+            peer: Peer | None = None
             if routes:
-                peer = self._peer_for_route(routes[0])
+                peer = self._peer_for_route(routes[0], now) if through_us else None
             elif isinstance(uri, SipUri) and not self.domains.is_domain(uri.host):
-                binding = self.location.find_contact(ack.uri_text, 0.0)
+                binding = self.location.find_contact(ack.uri_text, now)
                 destination = destination_for_binding(binding) if binding else None
-                peer = destination.peer if destination else peer_for_uri(uri)
-            else:
-                peer = None
+                if destination is not None:
+                    peer = destination.peer
+                elif through_us:
+                    peer = peer_for_uri(uri)
             top = ack.top_via
             if peer is None or top is None:
                 return
@@ -442,7 +456,7 @@ class ProxyRouter:
 
     def on_branch_failed(self, transaction: TransactionKey, status: int, now: float) -> None:
         """Timer B/F (408) or a transport error (503) for a branch (16.7 item 4, 8.1.3.1)."""
-        branch = self._branches.get(transaction)
+        branch = self._branches.pop(transaction, None)  # over for the router
         if branch is None or branch.done:
             return
         branch.final = make_response(branch.request, status)
@@ -555,18 +569,17 @@ class ProxyRouter:
 
     # --- bookkeeping -------------------------------------------------------------------------------
 
-    def forget(self, transaction: TransactionKey) -> None:
-        """A transaction ended: drop what referred to it."""
+    def forget(self, transaction: TransactionKey, now: float) -> None:
+        """A transaction ended: drop what referred to it. A branch whose client
+        transaction ended without a final response counts as a 408 first."""
         self._cancels.discard(transaction)
-        branch = self._branches.get(transaction)
-        if branch is not None and branch.done:
-            del self._branches[transaction]
-        rc = self._contexts.get(transaction)
-        if rc is not None and rc.answered:
-            del self._contexts[transaction]
-            for b in rc.branches:
-                if b.key is not None and b.done:
-                    self._branches.pop(b.key, None)
+        branch = self._branches.pop(transaction, None)
+        if branch is not None and not branch.done:
+            branch.final = make_response(branch.request, 408)
+            branch.deadline = None
+            branch.context.finals.append(branch.final)
+            self._maybe_finish(branch.context, now)
+        self._contexts.pop(transaction, None)
 
     def _reject(self, context: RequestContext, error: ProxyError,
                 headers: list[tuple[str, str]] | None = None) -> None:
@@ -580,6 +593,11 @@ class ProxyRouter:
     def pending(self) -> int:
         """Requests being proxied (tests, metrics)."""
         return len(self._contexts)
+
+    @property
+    def open_branches(self) -> int:
+        """Client transactions the router still follows (tests, metrics)."""
+        return len(self._branches)
 
 
 def _loop_key(request: Request, top_via: Via) -> str:

@@ -52,6 +52,9 @@ class LocationService:
     def __init__(self, store: BindingStore) -> None:
         self.store = store
         self._by_aor: dict[str, list[Binding]] = {}
+        # Contact URI (as compared, contact_key) -> binding: in-dialog requests and ACKs
+        # find the flow of a registered UA without scanning every binding.
+        self._by_contact: dict[object, Binding] = {}
         self._heap: list[tuple[float, int, str, str]] = []
         self._order = itertools.count()
         self._callbacks: list[BindingCallback] = []
@@ -71,11 +74,13 @@ class LocationService:
     def load(self, now: float) -> int:
         """Reload unexpired bindings from the store (start-up); returns how many."""
         self._by_aor.clear()
+        self._by_contact.clear()
         self._heap.clear()
         count = 0
         for binding in self.store.load_all(now):
             if binding.expires_at > now:
                 self._by_aor.setdefault(binding.aor, []).append(binding)
+                self._by_contact[contact_key(binding.contact)] = binding
                 self._schedule(binding)
                 self._report(BindingChange.LOADED, binding)
                 count += 1
@@ -92,12 +97,8 @@ class LocationService:
     def find_contact(self, contact: str, now: float) -> Binding | None:
         """The binding whose Contact URI equals `contact` (in-dialog requests to a
         registered UA reuse its flow)."""
-        key = contact_key(contact)
-        for bindings in self._by_aor.values():
-            for binding in bindings:
-                if binding.expires_at > now and contact_key(binding.contact) == key:
-                    return binding
-        return None
+        binding = self._by_contact.get(contact_key(contact))
+        return binding if binding is not None and binding.expires_at > now else None
 
     def aors(self) -> list[str]:
         return list(self._by_aor)
@@ -114,6 +115,7 @@ class LocationService:
         for i, old in enumerate(bindings):
             if contact_key(old.contact) == key:
                 bindings[i] = binding
+                self._by_contact[key] = binding
                 if old.contact != binding.contact:
                     self.store.remove(old.aor, old.contact)
                 self.store.save(binding)
@@ -121,6 +123,7 @@ class LocationService:
                 self._report(BindingChange.UPDATED, binding)
                 return
         bindings.append(binding)
+        self._by_contact[key] = binding
         self.store.save(binding)
         self._schedule(binding)
         self._report(BindingChange.INSERTED, binding)
@@ -131,6 +134,9 @@ class LocationService:
             bindings.remove(binding)
             if not bindings:
                 del self._by_aor[binding.aor]
+            key = contact_key(binding.contact)
+            if self._by_contact.get(key) is binding:
+                del self._by_contact[key]
             self.store.remove(binding.aor, binding.contact)
             self._report(change, binding)
 

@@ -58,18 +58,25 @@ class GruuIndex:
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
         self._by_token: dict[str, tuple[str, str]] = {}
+        self._token_of: dict[tuple[str, str], str] = {}  # (aor, contact) -> its current token
 
     def token(self, binding: Binding) -> str:
         text = f"{binding.aor}|{binding.instance}|{binding.call_id}".encode()
         return hmac.new(self._secret, text, hashlib.sha256).hexdigest()[:24]
 
     def on_change(self, change: BindingChange, binding: Binding) -> None:
-        if binding.instance is None:
-            return
-        if change in (BindingChange.INSERTED, BindingChange.UPDATED, BindingChange.LOADED):
-            self._by_token[self.token(binding)] = (binding.aor, binding.instance)
-        else:
-            self._by_token.pop(self.token(binding), None)
+        key = (binding.aor, binding.contact)
+        old = self._token_of.pop(key, None)
+        if old is not None:
+            self._by_token.pop(old, None)
+        if binding.instance is not None and change in (
+                BindingChange.INSERTED, BindingChange.UPDATED, BindingChange.LOADED):
+            token = self.token(binding)
+            self._by_token[token] = (binding.aor, binding.instance)
+            self._token_of[key] = token
+
+    def __len__(self) -> int:
+        return len(self._by_token)
 
     def resolve(self, token: str) -> tuple[str, str] | None:
         return self._by_token.get(token)

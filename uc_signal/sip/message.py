@@ -395,7 +395,8 @@ def parse_head(head: bytes) -> Request | Response:
             # that only carries them (its method is the first token, so an ACK is not
             # answered), and raise with them.
             msg = Request.__new__(Request)
-            msg.method, msg._uri_text, msg.version, msg._uri = start.split(" ", 1)[0], "", SIP_VERSION, None
+            msg.method, msg._uri_text, msg.version = start.split(" ", 1)[0], "", SIP_VERSION
+            msg._uri = None  # type: ignore[assignment]
             error = ParseError(reason)
         else:
             msg = Response.__new__(Response)

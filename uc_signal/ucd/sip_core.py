@@ -111,10 +111,9 @@ def build_sip_core(config: Config, manager: TransportManager, directory: CachedU
         manager, domains=domains, users=directory, store=bindings, secret=ensure_secret(data_dir),
         listen=listen, now=time.time(),
         registrar_config=RegistrarConfig(min_expires=registrar.min_expires, max_expires=registrar.max_expires,
-                                         default_expires=registrar.default_expires))
-    algorithms = tuple(DigestAlgorithm.from_token(name) for name in config.auth.algorithms)
-    for authenticator in (*services.registrar.authenticators.values(), *services.router.authenticators.values()):
-        authenticator.algorithms = algorithms
+                                         default_expires=registrar.default_expires),
+        digest_algorithms=tuple(DigestAlgorithm.from_token(name) for name in config.auth.algorithms),
+        flow_alive=lambda token: manager.flow(token) is not None)
     log.info("SIP services: chain %s, %d bindings reloaded",
              " -> ".join(app.name for app in services.core.chain), len(services.location))
     return SipCore(services)
