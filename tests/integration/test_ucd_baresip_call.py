@@ -90,7 +90,8 @@ class Baresip:
             self.proc.wait(timeout=WAIT)
 
 
-def test_two_baresips_register_and_call_through_ucd(tmp_path):
+@pytest.mark.parametrize("restart", [False, True], ids=["direct", "ucd-restarted-after-register"])
+def test_two_baresips_register_and_call_through_ucd(tmp_path, restart):
     ucd = start_ucd(tmp_path)
     phones: list[Baresip] = []
     try:
@@ -100,11 +101,20 @@ def test_two_baresips_register_and_call_through_ucd(tmp_path):
         bob = Baresip(tmp_path, "bob", "bob-pw", f"{host}:{port}")
         phones.append(bob)
         assert bob.wait_for("200 OK"), bob.output()
+        if restart:
+            # Restart between bob's REGISTER and alice's INVITE: the persisted binding
+            # still routes the call (the new ucd listens on new ephemeral ports; bob's
+            # contact address is what matters, and alice registers to the new one). SIGTERM
+            # writes the queued binding to the store before ucd exits.
+            assert ucd.stop() == 0, ucd.output()
+            ucd = start_ucd(tmp_path, name="restarted.toml")
+            host, port = ucd.sip_address("UDP")
         alice = Baresip(tmp_path, "alice", "alice-pw", f"{host}:{port}",
                         args=("-e", "/dial sip:bob@example.test", "-t", "12"))
         phones.append(alice)
         assert alice.wait_for("200 OK"), alice.output()
         registered = {b["aor"] for b in json.loads(ucd.ucctl("registrations", "--json").stdout)}
+        # (after a restart bob's binding is the one read back from the store)
         assert registered == {"sip:alice@example.test", "sip:bob@example.test"}
 
         assert bob.wait_for("Call established"), bob.output() + ucd.output()
