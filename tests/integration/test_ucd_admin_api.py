@@ -80,6 +80,10 @@ def test_users_crud_with_clear_errors(ucd):
         assert unknown_field.status_code == 422
         assert unknown_field.json()["field"] == "colour"
 
+        other_domain = api.post("/api/v1/users", json={"user": "dave@elsewhere.test", "password": "x"})
+        assert other_domain.status_code == 422
+        assert other_domain.json()["detail"] == "this server serves the SIP domain example.test, not elsewhere.test"
+
         bad_name = api.post("/api/v1/users", json={"user": "da ve", "password": "x"})
         assert bad_name.status_code == 422 and bad_name.json()["field"] == "user"
 
