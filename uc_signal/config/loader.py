@@ -8,6 +8,7 @@ operator believes in and does not have.
 from __future__ import annotations
 
 import dataclasses
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,7 @@ def _cross_checks(config: Config, source: str) -> None:
     for key in ("tls_cert", "tls_key"):
         value = getattr(config.sip, key)
         if value and "tls" in config.sip.transports and not Path(value).is_file():
-            raise ConfigError(source, f"sip.{key}", f"no such file: {value}")
+            raise ConfigError(source, f"sip.{key}", f"no such file: {json.dumps(value, ensure_ascii=False)}")
     if not config.daemon.data_dir:
         raise ConfigError(source, "daemon.data_dir", "must not be empty")
     if not config.store.path:

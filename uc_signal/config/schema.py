@@ -9,6 +9,7 @@ normalised) or raising ValueError with the reason, worded as "must be ..., got .
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -18,7 +19,7 @@ Check = Callable[[Any], Any]
 
 def _got(value: object) -> str:
     if isinstance(value, str):
-        return f'"{value}"'
+        return json.dumps(value, ensure_ascii=False)  # quoted, control characters escaped: one line
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value)
