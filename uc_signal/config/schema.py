@@ -164,6 +164,8 @@ class RegistrarSection:
 class StoreSection:
     backend: str = _key("sqlite", one_of("sqlite"), "store backend")
     path: str = _key("ucd.sqlite3", text, "SQLite file, relative to the data dir")
+    bindings_flush_interval: float = _key(1.0, positive_seconds, "seconds registration changes are gathered "
+                                          "into one store transaction")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@ database behind them:
   start; the admin API (`UserService`) writes to the store first and then to the cache, so
   a user added with ucctl can register at once.
 - `WriteBehindBindingStore` answers `load_all` from what it read at start, and queues
-  `save`/`remove`; one task writes the queue to the store in batches. `flush()` on
+  `save`/`remove`; one task writes the queue to the store in batches, at most one batch
+  per `flush_interval` (Kamailio's usrloc write-back mode, db_mode 2, does the same on a
+  timer): a crash loses at most that much of the registrations' changes, and a
+  registration costs a share of one transaction instead of one each. `flush()` on
   shutdown persists whatever is still queued.
 """
 
@@ -96,14 +99,16 @@ class UserService:
 class WriteBehindBindingStore:
     """uc_signal.directory.BindingStore over an async Store, writes queued and batched."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, flush_interval: float = 1.0) -> None:
         self.store = store
+        self.flush_interval = flush_interval
         self._loaded: list[Binding] = []
         # (aor, contact) -> the binding to save, or None to remove; newest change wins.
         self._pending: dict[tuple[str, str], Binding | None] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._stop = asyncio.Event()
         self.writes = 0
         self.write_errors = 0
 
@@ -137,6 +142,10 @@ class WriteBehindBindingStore:
     async def _run(self) -> None:
         while not self._stopping:
             await self._wake.wait()
+            try:  # gather the changes of the next flush_interval into this batch
+                await asyncio.wait_for(self._stop.wait(), self.flush_interval)
+            except asyncio.TimeoutError:
+                pass
             self._wake.clear()
             await self._write_pending()
 
@@ -158,6 +167,7 @@ class WriteBehindBindingStore:
     async def flush(self) -> None:
         """Stop the writer and persist every queued change (shutdown)."""
         self._stopping = True
+        self._stop.set()
         self._wake.set()
         if self._task is not None:
             await self._task  # finishes the batch it is writing, then ends

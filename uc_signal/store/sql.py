@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -27,6 +27,15 @@ from .model import (DuplicateUserError, InvalidUserError, UserNotFoundError, Use
 from .tables import bindings, credentials, user_policies, users
 
 _CHANGEABLE = {"display_name", "line_uri", "enabled", "policies", "credentials"}
+
+
+def _binding_row(binding: Binding) -> dict[str, Any]:
+    return {"aor": binding.aor, "contact": binding.contact, "expires_at": binding.expires_at, "q": binding.q,
+            "call_id": binding.call_id, "cseq": binding.cseq,
+            "params": json.dumps([list(p) for p in binding.params]), "path": json.dumps(list(binding.path)),
+            "transport": binding.transport, "source_host": binding.source_host, "source_port": binding.source_port,
+            "flow": binding.flow, "instance": binding.instance, "reg_id": binding.reg_id,
+            "user_agent": binding.user_agent, "registered_at": binding.registered_at}
 
 
 def sqlite_url(path: str | Path) -> str:
@@ -176,30 +185,23 @@ class SqlStore(Store):
     # --- bindings -------------------------------------------------------------------------
 
     async def save_binding(self, binding: Binding) -> None:
-        async with self.engine.begin() as connection:
-            await self._save_binding(connection, binding)
+        await self.apply_binding_changes([binding], [])
 
     async def apply_binding_changes(self, saves: list[Binding], removes: list[tuple[str, str]]) -> None:
-        """A batch of writes in one transaction (the write-behind queue's flush)."""
+        """A batch of writes in one transaction (the write-behind queue's flush): one
+        executemany DELETE for every key touched, one executemany INSERT for the saves."""
+        keys = [{"k_aor": aor, "k_contact": contact} for aor, contact in removes]
+        keys += [{"k_aor": b.aor, "k_contact": b.contact} for b in saves]
+        if not keys:
+            return
         async with self.engine.begin() as connection:
-            for aor, contact in removes:
-                await connection.execute(delete(bindings).where(bindings.c.aor == aor, bindings.c.contact == contact))
-            for binding in saves:
-                await self._save_binding(connection, binding)
-
-    async def _save_binding(self, connection: AsyncConnection, binding: Binding) -> None:
-        await connection.execute(delete(bindings).where(
-            bindings.c.aor == binding.aor, bindings.c.contact == binding.contact))
-        await connection.execute(insert(bindings).values(
-            aor=binding.aor, contact=binding.contact, expires_at=binding.expires_at, q=binding.q,
-            call_id=binding.call_id, cseq=binding.cseq, params=json.dumps([list(p) for p in binding.params]),
-            path=json.dumps(list(binding.path)), transport=binding.transport, source_host=binding.source_host,
-            source_port=binding.source_port, flow=binding.flow, instance=binding.instance, reg_id=binding.reg_id,
-            user_agent=binding.user_agent, registered_at=binding.registered_at))
+            await connection.execute(delete(bindings).where(
+                bindings.c.aor == bindparam("k_aor"), bindings.c.contact == bindparam("k_contact")), keys)
+            if saves:
+                await connection.execute(insert(bindings), [_binding_row(b) for b in saves])
 
     async def remove_binding(self, aor: str, contact: str) -> None:
-        async with self.engine.begin() as connection:
-            await connection.execute(delete(bindings).where(bindings.c.aor == aor, bindings.c.contact == contact))
+        await self.apply_binding_changes([], [(aor, contact)])
 
     async def load_bindings(self, now: float) -> list[Binding]:
         async with self.engine.connect() as connection:

@@ -86,7 +86,7 @@ class Daemon:
             raise StartupError(f"store {self.data_dir / config.store.path}: {error}") from error
         log.info("store open", extra={"schema": self.store.revision, "path": str(self.data_dir / config.store.path)})
         await self.directory.load(self.store)
-        self.bindings = WriteBehindBindingStore(self.store)
+        self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
         self.bindings.start()
 
