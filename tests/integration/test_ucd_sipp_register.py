@@ -73,6 +73,7 @@ def test_sipp_registers_with_digest_and_the_binding_is_listed_counted_and_persis
         assert metric(after, "ucd_sip_transactions_total", role="server", method="REGISTER", **{"class": "2xx"}) == 1
         assert metric(after, "ucd_sip_transactions_total", role="server", method="REGISTER", **{"class": "4xx"}) >= 3
         assert metric(after, "ucd_sip_messages_received_total") > metric(before, "ucd_sip_messages_received_total")
+        assert "registration inserted aor=sip:alice@example.test" in ucd.output()
     finally:
         code = ucd.stop()
     assert code == 0, ucd.output()
