@@ -30,6 +30,7 @@ def test_ucd_starts_logs_capabilities_and_stops_on_sigterm(tmp_path):
     assert "opus libopus 1." in text
     assert "srtp libsrtp2 2." in text
     assert "stopped" in text
+    assert "event loop uvloop.Loop" in text   # uvloop is installed with ucd (pyproject)
 
 
 def test_ucd_version_names_linked_libraries():
