@@ -19,6 +19,7 @@ enum uc_status {
     UC_ERR_SRTP_AUTH = -9,   /* SRTP/SRTCP authentication tag did not verify */
     UC_ERR_SRTP_REPLAY = -10,/* SRTP/SRTCP packet already seen or too old */
     UC_ERR_STATE = -11,      /* the object is not in a state that allows the call */
+    UC_ERR_IO = -12,         /* a system call failed (socket, bind, epoll, thread); errno tells */
     /* STUN (csrc/stun.h); numbered apart from the block above so codes other branches
      * add after -11 do not collide. */
     UC_ERR_STUN_INTEGRITY = -20,   /* MESSAGE-INTEGRITY absent or does not verify */

@@ -54,10 +54,39 @@ from uc_media.rtcp import (
 )
 from uc_media.rtp import AudioLevel, RtpPacket
 from uc_media.jitter import JitterAction, JitterOutput, JitterStats, PutOutcome
+from uc_media._core import AudioConference, Bridge, Engine, Leg
+from uc_media.engine import (
+    ConferenceStats,
+    DtmfReceived,
+    EngineError,
+    IceStateChanged,
+    LegStats,
+    LevelReport,
+    RemoteLatched,
+    SrtpKeys,
+    StreamStats,
+    TalkersChanged,
+    WorkerStats,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AudioConference",
+    "Bridge",
+    "ConferenceStats",
+    "DtmfReceived",
+    "Engine",
+    "EngineError",
+    "IceStateChanged",
+    "Leg",
+    "LegStats",
+    "LevelReport",
+    "RemoteLatched",
+    "SrtpKeys",
+    "StreamStats",
+    "TalkersChanged",
+    "WorkerStats",
     "LEVEL_SILENT",
     "AudioMixer",
     "App",
@@ -146,6 +175,8 @@ __all__ += [
     "generate_ufrag",
     "is_stun",
 ]
+# uc_media.IceCredentials is uc_media.ice's (it also makes responders); the SDP layer's
+# own class (uc_media.audio_session.IceCredentials) has the same ufrag/pwd fields.
 # SDP and offer/answer
 from uc_media.audio_session import (
     DEFAULT_CODECS,

@@ -280,6 +280,152 @@ class JitterBuffer:
     @property
     def stats(self) -> JitterStats: ...
 
+# --- media engine (_engine.pxi, csrc/engine.h) ---
+from collections.abc import AsyncIterator
+
+from uc_media.engine import (
+    BridgeMode,
+    Codec,
+    ConferenceStats,
+    Direction,
+    Event,
+    LegStats,
+    SrtpKeys,
+    WorkerStats,
+)
+from typing import overload
+
+from uc_media.ice import IceCredentials
+from uc_media.offer_answer import Answer
+from uc_media.sdp import SessionDescription
+
+class Engine:
+    bind: str
+    port_range: tuple[int, int]
+    def __init__(
+        self,
+        workers: int | None = None,
+        port_range: tuple[int, int] = (40000, 49999),
+        bind: str = "127.0.0.1",
+        tick_ms: int = 20,
+        *,
+        max_legs_per_worker: int = 4096,
+        event_queue: int = 16384,
+    ) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def workers(self) -> int: ...
+    @property
+    def tick_ms(self) -> int: ...
+    @property
+    def event_fd(self) -> int: ...
+    def create_leg(
+        self,
+        codec: Codec = "opus",
+        payload_type: int | None = None,
+        *,
+        srtp: SrtpKeys | None = None,
+        dtmf_payload_type: int = 101,
+        audio_level_id: int = 0,
+        opus_bitrate: int = 0,
+        opus_complexity: int | None = None,
+        worker: int | None = None,
+        ssrc: int | None = None,
+        jitter_min_ms: int = 0,
+        jitter_max_ms: int = 0,
+        rtcp_interval_ms: int = 0,
+    ) -> Leg: ...
+    def create_conference(
+        self,
+        *,
+        max_participants: int = 64,
+        top_k: int = 3,
+        naive: bool = False,
+        hangover_ticks: int | None = None,
+        level_threshold: int | None = None,
+        level_event_ticks: int = 0,
+        worker: int | None = None,
+    ) -> AudioConference: ...
+    def create_bridge(self, leg_a: Leg, leg_b: Leg, mode: BridgeMode = "relay") -> Bridge: ...
+    def poll_events(self) -> list[Event]: ...
+    def events(self) -> AsyncIterator[Event]: ...
+    def worker_stats(self, worker: int = 0) -> WorkerStats: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Engine: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+class _IceCreds(Protocol):
+    @property
+    def ufrag(self) -> str: ...
+    @property
+    def pwd(self) -> str: ...
+
+class Leg:
+    engine: Engine
+    id: int
+    codec: Codec
+    payload_type: int
+    dtmf_payload_type: int
+    local_port: int
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def local_address(self) -> tuple[str, int]: ...
+    @property
+    def ssrc(self) -> int: ...
+    @property
+    def worker(self) -> int: ...
+    def set_remote(self, address: tuple[str, int]) -> None: ...
+    def set_srtp(self, srtp: SrtpKeys | None) -> None: ...
+    def set_ice(self, local: _IceCreds, remote: _IceCreds | None = None) -> None: ...
+    def set_codec(
+        self, codec: Codec, payload_type: int | None = None, *, dtmf_payload_type: int = 101, audio_level_id: int = 0
+    ) -> None: ...
+    @property
+    def direction(self) -> Direction: ...
+    @direction.setter
+    def direction(self, value: Direction) -> None: ...
+    @property
+    def muted(self) -> bool: ...
+    @muted.setter
+    def muted(self, value: bool) -> None: ...
+    def send_dtmf(self, digit: str, duration_ms: int = 100) -> None: ...
+    def stats(self) -> LegStats: ...
+    def close(self) -> None: ...
+
+class AudioConference:
+    engine: Engine
+    id: int
+    naive: bool
+    top_k: int
+    @property
+    def worker(self) -> int: ...
+    @property
+    def legs(self) -> tuple[Leg, ...]: ...
+    @overload
+    def add_leg(self, leg: Leg) -> int: ...
+    @overload
+    def add_leg(
+        self,
+        leg: SessionDescription | str | bytes,
+        *,
+        address: str | None = ...,
+        srtp_suites: tuple[str, ...] = ...,
+        require_srtp: bool = ...,
+        ice: bool = ...,
+    ) -> tuple[Leg, Answer]: ...
+    def remove_leg(self, leg: Leg) -> None: ...
+    def stats(self) -> ConferenceStats: ...
+    def close(self) -> None: ...
+
+class Bridge:
+    engine: Engine
+    id: int
+    mode: BridgeMode
+    leg_a: Leg
+    leg_b: Leg
+    def close(self) -> None: ...
 # ---- STUN and ICE-lite (_stun.pxi, _ice.pxi) ----
 # Buffer and Literal come from the codecs section above.
 

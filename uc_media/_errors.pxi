@@ -73,6 +73,7 @@ _ERROR_BY_CODE = {
     uc_errors.UC_ERR_SRTP_AUTH: (SrtpAuthError, "SRTP authentication failed"),
     uc_errors.UC_ERR_SRTP_REPLAY: (SrtpReplayError, "SRTP replay"),
     uc_errors.UC_ERR_STATE: (StateError, "invalid state"),
+    uc_errors.UC_ERR_IO: (OSError, "system call failed"),
     uc_errors.UC_ERR_STUN_INTEGRITY: (StunIntegrityError, "STUN MESSAGE-INTEGRITY does not verify"),
     uc_errors.UC_ERR_STUN_FINGERPRINT: (StunFingerprintError, "STUN FINGERPRINT does not match"),
 }

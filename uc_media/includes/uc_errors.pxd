@@ -12,5 +12,6 @@ cdef extern from "uc_errors.h" nogil:
         UC_ERR_SRTP_AUTH
         UC_ERR_SRTP_REPLAY
         UC_ERR_STATE
+        UC_ERR_IO
         UC_ERR_STUN_INTEGRITY
         UC_ERR_STUN_FINGERPRINT
