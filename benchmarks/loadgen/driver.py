@@ -60,29 +60,39 @@ def add_conference(engine: uc_media.Engine, group: int, size: int, talkers: int,
     return conf, people
 
 
+class Run:
+    """One generator run in progress (`start`); `finish()` waits for its JSON result."""
+
+    def __init__(self, binary: Path, people: list[Participant], duration_ms: int, *, cpus: set[int] | None = None,
+                 listeners_checked: int = 2, groups_checked: int = 16, verbose: bool = False) -> None:
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            f.write("# port,send_key,recv_key,group,signature\n")
+            f.writelines(p.csv_line() for p in people)
+            self.path = f.name
+        self.proc = subprocess.Popen([str(binary), "-c", self.path, "-d", str(duration_ms), "-x", str(LEVEL_EXT_ID),
+                                      "-l", str(listeners_checked), "-G", str(groups_checked),
+                                      *(["-v"] if verbose else [])],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if cpus:
+            try:
+                os.sched_setaffinity(self.proc.pid, cpus)
+            except ProcessLookupError:
+                pass
+
+    def finish(self, timeout_s: float = 90.0) -> dict:
+        try:
+            out, err = self.proc.communicate(timeout=timeout_s)
+        finally:
+            os.unlink(self.path)
+        if self.proc.returncode != 0:
+            raise RuntimeError(f"loadgen exited {self.proc.returncode}: {err.strip()}")
+        return json.loads(out.strip().splitlines()[-1])
+
+
 def run(binary: Path, people: list[Participant], duration_ms: int, *, cpus: set[int] | None = None,
-        listeners_checked: int = 2, groups_checked: int = 16, verbose: bool = False,
-        timeout_s: float = 90.0) -> dict:
+        listeners_checked: int = 2, groups_checked: int = 16, verbose: bool = False) -> dict:
     """Run the generator for duration_ms against these legs; its JSON result. `cpus`: pin
     the generator there (os.sched_setaffinity), away from the engine worker. `verbose`:
     list every content check, not only the failed ones."""
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-        f.write("# port,send_key,recv_key,group,signature\n")
-        f.writelines(p.csv_line() for p in people)
-        path = f.name
-    try:
-        proc = subprocess.Popen([str(binary), "-c", path, "-d", str(duration_ms), "-x", str(LEVEL_EXT_ID),
-                                 "-l", str(listeners_checked), "-G", str(groups_checked),
-                                 *(["-v"] if verbose else [])],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if cpus:
-            try:
-                os.sched_setaffinity(proc.pid, cpus)
-            except ProcessLookupError:
-                pass
-        out, err = proc.communicate(timeout=timeout_s)
-    finally:
-        os.unlink(path)
-    if proc.returncode != 0:
-        raise RuntimeError(f"loadgen exited {proc.returncode}: {err.strip()}")
-    return json.loads(out.strip().splitlines()[-1])
+    return Run(binary, people, duration_ms, cpus=cpus, listeners_checked=listeners_checked,
+               groups_checked=groups_checked, verbose=verbose).finish()
