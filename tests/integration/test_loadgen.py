@@ -54,3 +54,21 @@ def test_content_check_fails_when_a_talker_is_not_mixed(loadgen: Path, engine: u
     assert result["content_ok"] is False
     verdicts = {c["index"]: c["ok"] for c in result["checks"]}
     assert verdicts == {0: False, 1: True, 2: False, 3: False}
+
+
+def test_lone_talker_gets_silence_without_an_encode(loadgen: Path, engine: uc_media.Engine) -> None:
+    """One talker among four: its N-1 mix is empty, so the engine sends the conference's
+    pre-encoded Opus silence instead of encoding it each tick; the talker hears nothing of
+    itself and the listeners hear it."""
+    conf, people = driver.add_conference(engine, 0, 4, 1)
+    result = driver.run(loadgen, people, 1000, listeners_checked=3, verbose=True)
+    assert result["silent_participants"] == 0
+    assert result["content_ok"] is True, result["checks"]
+    talker = next(c for c in result["checks"] if c["signature"] == 0)
+    listeners = [c for c in result["checks"] if c["signature"] < 0]
+    assert talker["amplitudes"][0] < 30.0
+    assert len(listeners) == 3 and all(c["amplitudes"][0] > 1000.0 for c in listeners)
+    stats = conf.stats()
+    assert stats.talkers == 1
+    assert stats.own_encodes == 0
+    assert stats.shared_encodes > 25
