@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include <spandsp/telephony.h>
+#include <spandsp/plc.h>
+
 #include "uc_errors.h"
 
 int uc_audio_codec_rate(int codec)
@@ -90,6 +93,7 @@ int uc_audio_dec_init(uc_audio_dec *d, int codec, int tick_ms)
         return UC_ERR_ARGUMENT;
     d->codec = codec;
     d->frame48 = UC_MIX_RATE / 1000 * tick_ms;
+    d->frame_native = rate / 1000 * tick_ms;
     int rc;
     if (codec == UC_CODEC_OPUS) {
         rc = uc_opus_decoder_create(&d->opus, 48000, 1);
@@ -100,6 +104,8 @@ int uc_audio_dec_init(uc_audio_dec *d, int codec, int tick_ms)
             rc = uc_g711_create(&d->g711, codec == UC_CODEC_PCMU ? UC_G711_ULAW : UC_G711_ALAW);
         if (rc >= 0)
             rc = uc_resampler_create(&d->up, 1, rate, UC_MIX_RATE, UC_RESAMPLER_QUALITY_VOIP);
+        if (rc >= 0 && codec != UC_CODEC_G722 && !(d->plc = plc_init(NULL)))
+            rc = UC_ERR_NOMEM;
     }
     if (rc < 0)
         uc_audio_dec_release(d);
@@ -112,10 +118,13 @@ void uc_audio_dec_release(uc_audio_dec *d)
     uc_g711_destroy(d->g711);
     uc_g722_decoder_destroy(d->g722);
     uc_resampler_destroy(d->up);
+    if (d->plc)
+        plc_free((plc_state_t *)d->plc);
     d->opus = NULL;
     d->g711 = NULL;
     d->g722 = NULL;
     d->up = NULL;
+    d->plc = NULL;
 }
 
 int uc_audio_dec_decode(uc_audio_dec *d, const uint8_t *payload, int len, int16_t *pcm48)
@@ -132,6 +141,8 @@ int uc_audio_dec_decode(uc_audio_dec *d, const uint8_t *payload, int len, int16_
         if (len * 6 > UC_OPUS_MAX_FRAME_SAMPLES)
             return UC_ERR_NOSPACE;
         n = uc_g711_decode(d->g711, payload, len, d->native);
+        if (n > 0)
+            plc_rx((plc_state_t *)d->plc, d->native, n); /* the history concealment repeats from */
     }
     if (n < 0)
         return n;
@@ -142,6 +153,15 @@ int uc_audio_dec_conceal(uc_audio_dec *d, int16_t *pcm48)
 {
     if (d->codec == UC_CODEC_OPUS)
         return uc_opus_conceal(d->opus, pcm48, d->frame48);
+    if (d->plc) {
+        plc_fillin((plc_state_t *)d->plc, d->native, d->frame_native);
+        int n = uc_resample(d->up, d->native, d->frame_native, pcm48, UC_AUDIO_PCM_MAX);
+        if (n < 0)
+            return n;
+        for (int i = n; i < d->frame48; i++)
+            pcm48[i] = 0;
+        return d->frame48;
+    }
     for (int i = 0; i < d->frame48; i++)
         pcm48[i] = (int16_t)(pcm48[i] / 2);
     return d->frame48;

@@ -43,6 +43,8 @@ typedef struct uc_audio_enc {
 typedef struct uc_audio_dec {
     int codec;
     int frame48;
+    int frame_native;         /* samples per tick at the codec's rate */
+    void *plc;                /* G.711: spandsp's plc_state_t (packet loss concealment, 8 kHz) */
     uc_opus_decoder *opus;
     uc_g711 *g711;
     uc_g722_decoder *g722;
@@ -59,8 +61,9 @@ int uc_audio_dec_init(uc_audio_dec *d, int codec, int tick_ms);
 void uc_audio_dec_release(uc_audio_dec *d);
 /* Decode a payload into pcm48 (capacity UC_AUDIO_PCM_MAX). Returns samples at 48 kHz. */
 int uc_audio_dec_decode(uc_audio_dec *d, const uint8_t *payload, int len, int16_t *pcm48);
-/* One tick of concealment into pcm48 (frame48 samples): Opus PLC; the G.711 and G.722
- * kernels have none, so they fade the previous tick (given in pcm48) by 6 dB a tick. */
+/* One tick of concealment into pcm48 (frame48 samples): Opus PLC; G.711 spandsp's PLC
+ * (pitch-period repetition fading out, ITU-T G.711 Appendix I style); G.722 has none, so
+ * it fades the previous tick (given in pcm48) by 6 dB a tick. */
 int uc_audio_dec_conceal(uc_audio_dec *d, int16_t *pcm48);
 
 #endif

@@ -175,8 +175,6 @@ __all__ += [
     "generate_ufrag",
     "is_stun",
 ]
-# uc_media.IceCredentials is uc_media.ice's (it also makes responders); the SDP layer's
-# own class (uc_media.audio_session.IceCredentials) has the same ufrag/pwd fields.
 # SDP and offer/answer
 from uc_media.audio_session import (
     DEFAULT_CODECS,

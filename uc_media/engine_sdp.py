@@ -21,8 +21,9 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
-from uc_media.audio_session import DEFAULT_SRTP_SUITES, IceCredentials, LocalCapabilities, NegotiatedAudio
+from uc_media.audio_session import DEFAULT_SRTP_SUITES, LocalCapabilities, NegotiatedAudio
 from uc_media.engine import Codec, SrtpKeys
+from uc_media.ice import IceCredentials
 from uc_media.offer_answer import Answer, negotiate_answer
 from uc_media.sdp import SessionDescription
 

@@ -10,6 +10,7 @@ import socket
 import struct
 import time
 from array import array
+from collections.abc import Callable
 
 import numpy as np
 
@@ -54,6 +55,7 @@ class Participant:
         self.ts = secrets.randbits(32)
         self.sample = 0
         self.sending = True
+        self.lose = 0  # packets to build and count but not send (loss on the way)
         self.received: list[tuple[int, bytes]] = []  # (sequence number, payload)
         self.received_pt: list[int] = []
         self.received_other: list[bytes] = []        # RTCP and anything else
@@ -88,6 +90,9 @@ class Participant:
         level = uc_media.audio_level(pcm) if self.levels else None
         packet = self.rtp(self.encoder.encode(pcm), level)
         self.ts = (self.ts + self.frame) & 0xFFFFFFFF
+        if self.lose > 0:
+            self.lose -= 1
+            return
         self.send_raw(self.tx.protect(packet) if self.tx else packet)
 
     def send_raw(self, data: bytes) -> None:
@@ -126,10 +131,12 @@ class Participant:
 
 
 def run(participants: list[Participant], ticks: int, engine: uc_media.Engine | None = None,
-        events: list | None = None) -> None:
+        events: list | None = None, on_tick: Callable[[int], None] | None = None) -> None:
     """Send one frame per participant every 20 ms for `ticks` ticks, draining replies."""
     start = time.monotonic()
     for i in range(ticks):
+        if on_tick is not None:
+            on_tick(i)
         for p in participants:
             p.send_tick()
         for p in participants:

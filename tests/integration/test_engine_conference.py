@@ -136,3 +136,35 @@ def test_stopped_participant_is_concealed_then_silenced(engine: uc_media.Engine)
     finally:
         a.close()
         b.close()
+
+
+def test_joins_and_leaves_do_not_glitch_the_others(engine: uc_media.Engine) -> None:
+    """While a talks and b listens, c joins and leaves again and again: b's stream keeps
+    every sequence number and its level."""
+    conf = engine.create_conference(max_participants=8, top_k=3)
+    a = join(engine, conf, 440.0, levels=True)
+    b = join(engine, conf, 660.0, levels=True)
+    b.amplitude = 0.0
+    keys, send_key, recv_key = leg_keys()
+    c_leg = engine.create_leg("opus", srtp=keys, audio_level_id=1)
+    c = Participant(c_leg, 880.0, srtp=(send_key, recv_key), levels=True, amplitude=0.0)
+    c_leg.set_remote(c.address)
+
+    def churn(tick: int) -> None:
+        if tick >= 24 and tick % 6 == 0:
+            conf.add_leg(c_leg)
+        elif tick >= 24 and tick % 6 == 3:
+            conf.remove_leg(c_leg)
+
+    try:
+        run([a, b, c], 80, on_tick=churn)
+        seqs = [s for s, _ in b.received]
+        assert len(seqs) >= 70
+        assert all((y - x) & 0xFFFF == 1 for x, y in zip(seqs, seqs[1:]))  # nothing skipped
+        frames = [np.frombuffer(b.decoder.decode(p), dtype=np.int16).astype(np.float64) for _, p in b.received]
+        rms = np.array([np.sqrt(np.mean(x**2)) for x in frames[20:-8]])
+        assert np.median(rms) > 2000
+        assert rms.min() > 0.6 * np.median(rms) and rms.max() < 1.4 * np.median(rms), rms.round()
+    finally:
+        for p in (a, b, c):
+            p.close()

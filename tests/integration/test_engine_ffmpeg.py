@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import shutil
+import socket
 import subprocess
 import time
 import wave
@@ -42,6 +43,17 @@ def udp_port_bound(port: int) -> bool:
         return any(int(line.split()[1].rsplit(":", 1)[1], 16) == port for line in table)
 
 
+def free_udp_port() -> int:
+    """A port no one holds right now, outside the engine's range (ffmpeg binds it)."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if not 44000 <= port <= 44999 and port % 2 == 0:  # ffmpeg takes port + 1 for RTCP
+            return port
+    raise AssertionError("no free UDP port")
+
+
 def test_ffmpeg_participant_hears_the_others(tmp_path: Path) -> None:
     with uc_media.Engine(workers=1, port_range=(44000, 44999), tick_ms=20) as engine:
         conf = engine.create_conference(max_participants=8, top_k=3)
@@ -57,7 +69,7 @@ def test_ffmpeg_participant_hears_the_others(tmp_path: Path) -> None:
         ffmpeg_leg_keys, ffmpeg_send_key, engine_send_key = leg_keys()
         leg = engine.create_leg("opus", srtp=ffmpeg_leg_keys)
         conf.add_leg(leg)
-        record_port = 44990
+        record_port = free_udp_port()
         leg.set_remote(("127.0.0.1", record_port))
         crypto = CryptoAttribute(1, SUITE, (SdesKey(engine_send_key),))
         sdp = tmp_path / "record.sdp"

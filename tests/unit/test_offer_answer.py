@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-# The SDP layer's IceCredentials (validating); uc_media.IceCredentials is uc_media.ice's.
-from uc_media.audio_session import IceCredentials
 from uc_media import (
     AUDIO_LEVEL_URI,
     OPUS,
@@ -20,6 +18,7 @@ from uc_media import (
     PCMU,
     Direction,
     DtlsUnsupportedError,
+    IceCredentials,
     InvalidArgumentError,
     LocalCapabilities,
     NegotiationError,

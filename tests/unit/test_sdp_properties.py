@@ -11,13 +11,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-# The SDP layer's IceCredentials (validating); uc_media.IceCredentials is uc_media.ice's.
-from uc_media.audio_session import IceCredentials
 from uc_media import (
     Attribute,
     Connection,
     ExtMap,
     IceCandidate,
+    IceCredentials,
     LocalCapabilities,
     MediaDescription,
     NegotiatedAudio,
