@@ -239,9 +239,10 @@ def main() -> None:
         lync = {}
         for mode in ("ucserver", "naive"):
             # Per meeting and tick: 1 speech + 3 silence decodes. Encodes: ucserver 1 shared
-            # (speech) + 1 own for the talker (the others' silence); naive 3 speech + 1 silence.
+            # (speech; the lone talker's empty N-1 mix is pre-encoded silence, no encode);
+            # naive 3 speech (the listeners' N-1) + 1 silence (the talker's).
             step = lync_meetings(engine, meetings, mode == "naive", binary, duration_ms, gen_cpus)
-            lync[mode] = with_floor(step, unit, 0.25, 0.75 if mode == "naive" else 0.5)
+            lync[mode] = with_floor(step, unit, 0.25, 0.75 if mode == "naive" else 1.0)
             engine.poll_events()
             print(f"(b) {mode}: {lync[mode]}", file=sys.stderr)
 
