@@ -6,10 +6,11 @@
     the engine misses tick deadlines (> 0.1 % late ticks) or loses packets (> 0.1 %, from the
     generator's sequence-gap count): the largest real-time N on one worker thread, and the
     worker's CPU time per participant at every N.
-(b) Lync user-model meetings: many 4-person conferences on the same worker, one talker per
+(b) Lync user-model meetings: 20 4-person conferences on the same worker, one talker per
     meeting and three silent participants, every leg decoded (the legs ignore RFC 6464
     levels): participants per core with ucserver's encode-once mixing beside the same
-    engine in naive mode (decode every leg, encode a personal mix for every leg).
+    engine in naive mode (decode every leg, encode a personal mix for every leg); the
+    modes alternate, twice each, and the less disturbed run of each counts.
 (c) The physical floor: the unit cost of an Opus decode and encode, an SRTP protect and
     unprotect, and a one-datagram sendmmsg/recvmmsg call, from plain C loops
     (benchmarks/cref/mcu_floor.c), multiplied by how many of each the engine did in (a) and
@@ -218,7 +219,7 @@ def main() -> None:
     engine_cpus, gen_cpus = pin()
     duration_ms = 2000 if quick else 4000
     sizes = [100, 300, 600, 1000, 1500] if quick else [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000]
-    meetings = 25  # 100 participants: about half a core in naive mode on an idle CPU
+    meetings = 20  # 80 participants: about 40 % of a core in naive mode on an idle CPU
 
     unit = _common.run_c(floor_bin, "10" if quick else "40")
     steps = []
@@ -236,15 +237,18 @@ def main() -> None:
                     break
             if not real_time(step):
                 break
-        lync = {}
-        for mode in ("ucserver", "naive"):
-            # Per meeting and tick: 1 speech + 3 silence decodes. Encodes: ucserver 1 shared
-            # (speech; the lone talker's empty N-1 mix is pre-encoded silence, no encode);
-            # naive 3 speech (the listeners' N-1) + 1 silence (the talker's).
-            step = lync_meetings(engine, meetings, mode == "naive", binary, duration_ms, gen_cpus)
-            lync[mode] = with_floor(step, unit, 0.25, 0.75 if mode == "naive" else 1.0)
-            engine.poll_events()
-            print(f"(b) {mode}: {lync[mode]}", file=sys.stderr)
+        lync: dict[str, dict] = {}
+        for _ in range(2):  # alternating, best of two per mode: the least disturbed run
+            for mode in ("ucserver", "naive"):
+                # Per meeting and tick: 1 speech + 3 silence decodes. Encodes: ucserver 1 shared
+                # (speech; the lone talker's empty N-1 mix is pre-encoded silence, no encode);
+                # naive 3 speech (the listeners' N-1) + 1 silence (the talker's).
+                step = lync_meetings(engine, meetings, mode == "naive", binary, duration_ms, gen_cpus)
+                step = with_floor(step, unit, 0.25, 0.75 if mode == "naive" else 1.0)
+                engine.poll_events()
+                print(f"(b) {mode}: {step}", file=sys.stderr)
+                if mode not in lync or step["cpu_us_per_participant_tick"] < lync[mode]["cpu_us_per_participant_tick"]:
+                    lync[mode] = step
 
     rt = [s for s in steps if real_time(s)]
     best = rt[-1] if rt else steps[0]
