@@ -302,6 +302,7 @@ from uc_media.sdp import SessionDescription
 class Engine:
     bind: str
     port_range: tuple[int, int]
+    _stream_wakers: set[tuple[Any, Any, int]]
     def __init__(
         self,
         workers: int | None = None,

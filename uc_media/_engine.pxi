@@ -39,6 +39,7 @@ cdef class Engine:
     cdef object _ids
     cdef readonly str bind
     cdef readonly tuple port_range
+    cdef public object _stream_wakers  # (loop, asyncio.Event, fd) of each events() iterator
     cdef object __weakref__
 
     def __cinit__(self, workers=None, port_range=(40000, 49999), str bind="127.0.0.1",
@@ -73,6 +74,7 @@ cdef class Engine:
         self._ids = _itertools.count(1)
         self.bind = bind
         self.port_range = (lo, hi)
+        self._stream_wakers = set()
 
     def __dealloc__(self):
         if self._engine != NULL:
@@ -189,6 +191,8 @@ cdef class Engine:
         """Destroy every bridge, conference and leg still open, then stop the workers."""
         if self._engine == NULL:
             return
+        from uc_media.engine import wake_streams
+        wake_streams(self._stream_wakers)
         objects = list(self._objects.values())
         for kind in (Bridge, AudioConference, Leg):
             for obj in objects:

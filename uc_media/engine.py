@@ -174,11 +174,14 @@ Event = (
 
 
 async def event_stream(engine: Engine) -> AsyncIterator[Event]:
-    """Yield the engine's events as they come, waking on its eventfd (loop.add_reader)."""
+    """Yield the engine's events as they come, waking on its eventfd (loop.add_reader).
+    Ends when the engine is closed."""
     loop = asyncio.get_running_loop()
     ready = asyncio.Event()
     fd = engine.event_fd
     loop.add_reader(fd, ready.set)
+    waker = (loop, ready, fd)
+    engine._stream_wakers.add(waker)
     try:
         while not engine.closed:
             for event in engine.poll_events():
@@ -186,4 +189,24 @@ async def event_stream(engine: Engine) -> AsyncIterator[Event]:
             await ready.wait()
             ready.clear()
     finally:
-        loop.remove_reader(fd)
+        engine._stream_wakers.discard(waker)
+        if not engine.closed:
+            loop.remove_reader(fd)
+
+
+def wake_streams(wakers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event, int]]) -> None:
+    """Before the engine's eventfd closes: stop watching it, and wake every event_stream so
+    it sees the engine closed and ends."""
+    for loop, ready, fd in list(wakers):
+        if loop.is_closed():
+            continue
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            loop.remove_reader(fd)
+            ready.set()
+        else:
+            loop.call_soon_threadsafe(loop.remove_reader, fd)
+            loop.call_soon_threadsafe(ready.set)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import socket
 import struct
@@ -376,3 +377,29 @@ def test_g711_loss_is_concealed_not_faded(engine: uc_media.Engine) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_events_iterator_ends_when_the_engine_closes() -> None:
+    async def main() -> list:
+        engine = uc_media.Engine(workers=1, port_range=(43600, 43699))
+        leg = engine.create_leg("pcmu")
+        seen: list = []
+
+        async def consume() -> None:
+            async for event in engine.events():
+                seen.append(event)
+
+        task = asyncio.create_task(consume())
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+            peer.bind(("127.0.0.1", 0))
+            peer.sendto(struct.pack("!BBHII", 0x80, 0, 1, 160, 7) + bytes(160), ("127.0.0.1", leg.local_port))
+            for _ in range(100):
+                if seen:
+                    break
+                await asyncio.sleep(0.01)
+            engine.close()
+            await asyncio.wait_for(task, 5)  # ends instead of waiting forever
+        return seen
+
+    seen = asyncio.run(main())
+    assert seen and isinstance(seen[0], RemoteLatched)
