@@ -139,6 +139,15 @@ static int class_for(uc_conference *c, const uc_leg *leg)
                                c->engine->cfg.tick_ms);
     if (rc < 0)
         return rc;
+    k->silence_len = 0;
+    if (leg->cfg.codec == UC_CODEC_OPUS) {
+        /* libopus spends about three times a speech frame's CPU on a frame of digital
+         * silence (benchmarks/cref/mcu_floor.c), and a lone talker's empty N-1 mix is the
+         * same silence every tick: encode it once here, on a fresh encoder's first frame. */
+        memset(c->scratch, 0, (size_t)c->frame * sizeof(int16_t));
+        int n = uc_audio_enc_encode(&k->enc, c->scratch, k->silence, (int)sizeof(k->silence));
+        k->silence_len = n > 0 ? n : 0;
+    }
     k->used = 1;
     k->codec = leg->cfg.codec;
     k->bitrate = bitrate;
@@ -350,6 +359,10 @@ static void tick_selective(uc_conference *c)
         int j = c->talker_index[s];
         if (!uc_leg_sends(leg) || !leg->have_remote) {
             /* nothing to send: keep the encoders out of it */
+        } else if (j >= 0 && k == 1 && c->classes[c->class_of[s]].silence_len > 0 && !uc_leg_dtmf_active(leg)) {
+            /* The only talker: its N-1 mix is empty, digital silence. */
+            const uc_enc_class *kc = &c->classes[c->class_of[s]];
+            uc_leg_send_payload(leg, kc->silence, kc->silence_len);
         } else if (j >= 0) {
             uc_leg_send_pcm(leg, c->n1 + (size_t)j * (size_t)f);
             c->st.own_encodes++;

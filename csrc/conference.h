@@ -56,6 +56,10 @@ typedef struct uc_enc_class {
     uint8_t payload[UC_AUDIO_MAX_PAYLOAD];
     int len;
     int done;                /* encoded this tick */
+    /* Opus only: one frame of digital silence, encoded when the class was made, sent to a
+     * lone talker (its N-1 mix holds no one) instead of encoding that empty mix each tick. */
+    uint8_t silence[UC_AUDIO_MAX_PAYLOAD];
+    int silence_len;
 } uc_enc_class;
 
 struct uc_conference {
