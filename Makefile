@@ -69,8 +69,11 @@ test-asan: system-deps libsrtp2-openssl $(CTESTS_ASAN)
 fuzz-short: build
 	@mkdir -p build; set -e; for f in $(wildcard fuzz/fuzz_*.py); do $(VPY) $$f -atheris_runs=20000 >/dev/null 2>build/fuzz.log || { cat build/fuzz.log; exit 1; }; echo "fuzz: $$f ok"; done
 
+# Every benchmark in --quick mode; each ends with its JSON line (docs/benchmarks.md).
+BENCHMARKS := media_kernels kernel_stun rtp_parse jitter_traces mcu_capacity sdp_offer_answer \
+	sip_parse bench_sip_transaction sip_transport sip_proxy_cpu ucd_overhead sip_vs_kamailio
 bench: build
-	@set -e; for b in benchmarks/media_kernels.py benchmarks/jitter_traces.py; do $(VPY) $$b --quick; done
+	@mkdir -p build; set -e; for b in $(BENCHMARKS); do echo "== $$b"; $(VPY) benchmarks/$$b.py --quick | tail -n 1 | tee build/bench-$$b.json; done
 
 clean:
 	rm -rf build uc_media/_core.c uc_media/_core*.so uc_signal/_sipscan.c uc_signal/_sipscan*.so
