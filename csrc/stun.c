@@ -553,7 +553,9 @@ int uc_stun_add_unknown_attributes(uc_stun_builder *b, const uint16_t *types, si
     return UC_OK;
 }
 
-int uc_stun_add_integrity(uc_stun_builder *b, const uc_stun_key *key)
+/* MESSAGE-INTEGRITY (HMAC-SHA1, RFC 8489 14.5) or MESSAGE-INTEGRITY-SHA256 (14.6): the
+ * HMAC covers the message up to the attribute, with the length field already counting it. */
+static int add_integrity(uc_stun_builder *b, const uc_stun_key *key, int sha256)
 {
     if (b == NULL)
         return UC_ERR_ARGUMENT;
@@ -562,32 +564,24 @@ int uc_stun_add_integrity(uc_stun_builder *b, const uc_stun_key *key)
     if (key == NULL)
         return fail(b, UC_ERR_ARGUMENT);
     size_t head = b->length;
-    uint8_t *v = reserve(b, UC_STUN_ATTR_MESSAGE_INTEGRITY, UC_STUN_INTEGRITY_LEN);
-    if (v == NULL)
-        return b->status;
-    uint8_t mac[SHA_DIGEST_LENGTH];
-    hmac_sha1(key, b->buf, head, (uint16_t)(b->length - UC_STUN_HEADER_LEN), mac);
-    memcpy(v, mac, UC_STUN_INTEGRITY_LEN);
-    return UC_OK;
-}
-
-int uc_stun_add_integrity_sha256(uc_stun_builder *b, const uc_stun_key *key)
-{
-    if (b == NULL)
-        return UC_ERR_ARGUMENT;
-    if (b->status < 0)
-        return b->status;
-    if (key == NULL)
-        return fail(b, UC_ERR_ARGUMENT);
-    size_t head = b->length;
-    uint8_t *v = reserve(b, UC_STUN_ATTR_MESSAGE_INTEGRITY_SHA256, UC_STUN_INTEGRITY_SHA256_LEN);
+    uint16_t type = sha256 ? UC_STUN_ATTR_MESSAGE_INTEGRITY_SHA256 : UC_STUN_ATTR_MESSAGE_INTEGRITY;
+    size_t mac_len = sha256 ? UC_STUN_INTEGRITY_SHA256_LEN : UC_STUN_INTEGRITY_LEN;
+    uint8_t *v = reserve(b, type, mac_len);
     if (v == NULL)
         return b->status;
     uint8_t mac[SHA256_DIGEST_LENGTH];
-    hmac_sha256(key, b->buf, head, (uint16_t)(b->length - UC_STUN_HEADER_LEN), mac);
-    memcpy(v, mac, UC_STUN_INTEGRITY_SHA256_LEN);
+    uint16_t length = (uint16_t)(b->length - UC_STUN_HEADER_LEN);
+    if (sha256)
+        hmac_sha256(key, b->buf, head, length, mac);
+    else
+        hmac_sha1(key, b->buf, head, length, mac);
+    memcpy(v, mac, mac_len);
     return UC_OK;
 }
+
+int uc_stun_add_integrity(uc_stun_builder *b, const uc_stun_key *key) { return add_integrity(b, key, 0); }
+
+int uc_stun_add_integrity_sha256(uc_stun_builder *b, const uc_stun_key *key) { return add_integrity(b, key, 1); }
 
 int uc_stun_add_fingerprint(uc_stun_builder *b)
 {
