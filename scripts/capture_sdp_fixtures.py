@@ -35,15 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # tests/peers.py
 
-from peers import (  # noqa: E402
-    DatagramThread,
-    baresip_config,
-    linphone_env,
-    linphone_rc,
-    missing,
-    run_linphonec,
-    run_timed,
-)
+from peers import DatagramThread, baresip_config, linphone_env, linphone_rc, missing, run_linphonec, run_timed  # noqa: E402,E501
 
 from uc_media import IceCredentials, LocalCapabilities, build_offer  # noqa: E402
 

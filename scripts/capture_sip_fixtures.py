@@ -25,15 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # tests/peers.py
 
-from peers import (  # noqa: E402
-    DatagramThread,
-    baresip_config,
-    linphone_env,
-    linphone_rc,
-    missing,
-    run_linphonec,
-    run_timed,
-)
+from peers import DatagramThread, baresip_config, linphone_env, linphone_rc, missing, run_linphonec, run_timed  # noqa: E402,E501
 
 from uc_signal.sip import ParseError, Request, make_response, parse_datagram  # noqa: E402
 

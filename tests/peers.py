@@ -67,6 +67,19 @@ def wait_udp_bound(port: int, proc: subprocess.Popen[str], timeout: float = 20.0
     assert udp_port_bound(port), f"the peer never bound its RTP port {port} (exit status {proc.returncode})"
 
 
+def ffmpeg_srtp_recorder(sdp: Path, port: int, crypto: str, wav: Path, seconds: int) -> subprocess.Popen[str]:
+    """Start ffmpeg receiving Opus (payload type 111) over SRTP on 127.0.0.1:`port`, keyed
+    by the SDP line `crypto` ("a=crypto:..."), decoding `seconds` s into a mono 48 kHz
+    `wav`; the SDP it reads is written to `sdp`. Wait for wait_udp_bound() before sending."""
+    sdp.write_text("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=uc_media\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                   f"m=audio {port} RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\n{crypto}\r\n")
+    return subprocess.Popen(
+        [require("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "warning",
+         "-protocol_whitelist", "file,udp,rtp,srtp,crypto",
+         "-i", str(sdp), "-t", str(seconds), "-ac", "1", "-ar", "48000", "-y", str(wav)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def stop(procs: Iterable[subprocess.Popen[bytes] | subprocess.Popen[str] | None], timeout: float = 10.0) -> None:
     """Kill those of `procs` still running and reap them (bounded)."""
     for proc in procs:

@@ -22,7 +22,7 @@ import uc_media
 from uc_media import CryptoAttribute, SdesKey
 
 from engine_participant import SUITE, Participant, leg_keys, run, tone_magnitudes
-from peers import free_port, require, stop, wait_udp_bound
+from peers import ffmpeg_srtp_recorder, free_port, require, stop, wait_udp_bound
 
 pytestmark = pytest.mark.peer
 
@@ -56,18 +56,8 @@ def test_ffmpeg_participant_hears_the_others(tmp_path: Path) -> None:
         record_port = free_udp_port()
         leg.set_remote(("127.0.0.1", record_port))
         crypto = CryptoAttribute(1, SUITE, (SdesKey(engine_send_key),))
-        sdp = tmp_path / "record.sdp"
-        sdp.write_text(
-            "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=conference\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-            f"m=audio {record_port} RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\n{crypto.to_sdp()}\r\n"
-        )
         wav = tmp_path / "heard.wav"
-        recorder = subprocess.Popen(
-            [require("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "warning",
-             "-protocol_whitelist", "file,udp,rtp,srtp,crypto",
-             "-i", str(sdp), "-t", "3", "-ac", "1", "-ar", "48000", "-y", str(wav)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
+        recorder = ffmpeg_srtp_recorder(tmp_path / "record.sdp", record_port, crypto.to_sdp(), wav, 3)
         sender = None
         try:
             wait_udp_bound(record_port, recorder)

@@ -39,6 +39,30 @@ async def finish(process: asyncio.subprocess.Process) -> str:
     return out.decode(errors="replace")
 
 
+async def start_recording_server(tmp_path: Path, users: InMemoryUserDirectory, secret: bytes,
+                                 seen: list[str]) -> SipServer:
+    """The registrar and proxy for DOMAIN on loopback UDP, MD5 challenges only (baresip 1.0
+    refuses a 401 carrying SHA-256). Every request the core handles adds its method to
+    `seen`, every response "<status> <method>"."""
+    config = TransportConfig(hosts=("127.0.0.1",), udp_port=0, tcp_port=None, tls_port=None,
+                             data_dir=tmp_path, domain=DOMAIN)
+    server = SipServer(config, domains=(DOMAIN,), users=users, store=InMemoryBindingStore(),
+                       secret=secret, digest_algorithms=(DigestAlgorithm.MD5,))
+    await server.start()
+    assert server.services is not None
+    core = server.services.core
+    handle = core.handle_event
+
+    def record(event: TransactionEvent, now: float) -> None:
+        if isinstance(event, RequestReceived):
+            seen.append(event.request.method)
+        elif isinstance(event, ResponseReceived) and event.response.cseq is not None:
+            seen.append(f"{event.response.status} {event.response.cseq.method}")
+        handle(event, now)
+    core.handle_event = record  # type: ignore[method-assign]
+    return server
+
+
 def test_baresip_calls_baresip_through_the_proxy(tmp_path: Path) -> None:
     users = InMemoryUserDirectory()
     users.add_user("alice", DOMAIN, "alice-pw")
@@ -46,22 +70,8 @@ def test_baresip_calls_baresip_through_the_proxy(tmp_path: Path) -> None:
     seen: list[str] = []
 
     async def scenario() -> None:
-        config = TransportConfig(hosts=("127.0.0.1",), udp_port=0, tcp_port=None, tls_port=None,
-                                 data_dir=tmp_path, domain=DOMAIN)
-        server = SipServer(config, domains=(DOMAIN,), users=users, store=InMemoryBindingStore(),
-                           secret=b"baresip-test-secret-0123456789", digest_algorithms=(DigestAlgorithm.MD5,))
-        await server.start()
+        server = await start_recording_server(tmp_path, users, b"baresip-test-secret-0123456789", seen)
         assert server.services is not None
-        core = server.services.core
-        handle = core.handle_event
-
-        def record(event: TransactionEvent, now: float) -> None:
-            if isinstance(event, RequestReceived):
-                seen.append(event.request.method)
-            elif isinstance(event, ResponseReceived) and event.response.cseq is not None:
-                seen.append(f"{event.response.status} {event.response.cseq.method}")
-            handle(event, now)
-        core.handle_event = record  # type: ignore[method-assign]
         try:
             host, port = server.manager.address("UDP")
             line = f'<sip:{{}}@{DOMAIN}>;auth_pass={{}};outbound="sip:{host}:{port}";regint=600;audio_codecs=opus/48000/2'

@@ -11,16 +11,11 @@ from pathlib import Path
 
 import pytest
 from peers import baresip_config, free_port, linphone_env, linphone_rc, require, wait_until
-from test_proxy_baresip import WAIT, finish, start_baresip
+from test_proxy_baresip import DOMAIN, WAIT, finish, start_baresip, start_recording_server
 
-from uc_signal.directory import InMemoryBindingStore, InMemoryUserDirectory
-from uc_signal.proxy.server import SipServer
-from uc_signal.sip import DigestAlgorithm, RequestReceived, ResponseReceived, TransactionEvent
-from uc_signal.transport import TransportConfig
+from uc_signal.directory import InMemoryUserDirectory
 
 pytestmark = pytest.mark.peer
-
-DOMAIN = "example.com"
 
 
 def test_linphonec_calls_a_baresip_user_through_the_proxy(tmp_path: Path) -> None:
@@ -31,22 +26,9 @@ def test_linphonec_calls_a_baresip_user_through_the_proxy(tmp_path: Path) -> Non
     seen: list[str] = []
 
     async def scenario() -> None:
-        config = TransportConfig(hosts=("127.0.0.1",), udp_port=0, tcp_port=None, tls_port=None,
-                                 data_dir=tmp_path, domain=DOMAIN)
-        server = SipServer(config, domains=(DOMAIN,), users=users, store=InMemoryBindingStore(),
-                           secret=b"linphone-test-secret-0123456789", digest_algorithms=(DigestAlgorithm.MD5,))
-        await server.start()
+        server = await start_recording_server(tmp_path, users, b"linphone-test-secret-0123456789", seen)
         assert server.services is not None
         services = server.services
-        handle = services.core.handle_event
-
-        def record(event: TransactionEvent, now: float) -> None:
-            if isinstance(event, RequestReceived):
-                seen.append(event.request.method)
-            elif isinstance(event, ResponseReceived) and event.response.cseq is not None:
-                seen.append(f"{event.response.status} {event.response.cseq.method}")
-            handle(event, now)
-        services.core.handle_event = record  # type: ignore[method-assign]
         linphone = None
         try:
             host, port = server.manager.address("UDP")

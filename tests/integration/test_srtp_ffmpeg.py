@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import opuslib  # type: ignore[import-untyped]
 import pytest
-from peers import require, stop, udp_socket_pair, wait_udp_bound
+from peers import ffmpeg_srtp_recorder, require, stop, udp_socket_pair, wait_udp_bound
 
 from uc_media import CryptoAttribute, SrtpAuthError, SrtpSession, generate_crypto_attribute
 
@@ -162,24 +162,8 @@ def test_we_send_srtp_ffmpeg_decodes(suite: str, tmp_path: Path) -> None:
     ours = generate_crypto_attribute(1, suite)
     packets = opus_rtp_stream(ours.srtp_session("outbound"), seconds=3.0)
     port = free_port_pair()
-    sdp = tmp_path / "in.sdp"
-    sdp.write_text(
-        "v=0\r\n"
-        "o=- 0 0 IN IP4 127.0.0.1\r\n"
-        "s=uc_media\r\n"
-        "c=IN IP4 127.0.0.1\r\n"
-        "t=0 0\r\n"
-        f"m=audio {port} RTP/SAVP 111\r\n"
-        "a=rtpmap:111 opus/48000/2\r\n"
-        f"{ours.to_sdp()}\r\n"
-    )
     wav = tmp_path / "out.wav"
-    proc = subprocess.Popen(
-        [require("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "warning",
-         "-protocol_whitelist", "file,udp,rtp,srtp,crypto",
-         "-i", str(sdp), "-t", "2", "-ac", "1", "-ar", "48000", "-y", str(wav)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    proc = ffmpeg_srtp_recorder(tmp_path / "in.sdp", port, ours.to_sdp(), wav, 2)
     try:
         wait_udp_bound(port, proc)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
