@@ -70,24 +70,22 @@ THEIRS = {
 NOTIFY_EXTRA = ("event", "subscription_state")  # ours only: sipmessage has no accessor
 
 
-def ours_parse(data: bytes, attrs: tuple[str, ...]) -> Callable[[], Any]:
-    def run() -> Any:
-        msg = parse_message(data)
-        for name in attrs:
-            getattr(msg, name)
-        return msg
-    return run
-
-
-def theirs_parse(data: bytes, attrs: tuple[str, ...]) -> Callable[[], Any]:
-    parse = sipmessage.Message.parse
-
+def parse_and_read(parse: Callable[[bytes], Any], data: bytes, attrs: tuple[str, ...]) -> Callable[[], Any]:
+    """One timed call: parse `data`, then read each typed accessor in `attrs`."""
     def run() -> Any:
         msg = parse(data)
         for name in attrs:
             getattr(msg, name)
         return msg
     return run
+
+
+def ours_parse(data: bytes, attrs: tuple[str, ...]) -> Callable[[], Any]:
+    return parse_and_read(parse_message, data, attrs)
+
+
+def theirs_parse(data: bytes, attrs: tuple[str, ...]) -> Callable[[], Any]:
+    return parse_and_read(sipmessage.Message.parse, data, attrs)
 
 
 def floor_parse(data: bytes) -> Callable[[], Any]:

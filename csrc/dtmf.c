@@ -1,5 +1,6 @@
 #include "dtmf.h"
 
+#include "byteorder.h"
 #include "uc_errors.h"
 
 static const char EVENT_CHARS[UC_DTMF_MAX_EVENT + 1] = {'0', '1', '2', '3', '4', '5', '6', '7',
@@ -12,7 +13,7 @@ int uc_dtmf_parse(const uint8_t *buf, size_t len, uc_dtmf_payload *out)
     out->event = buf[0];
     out->end = (uint8_t)(buf[1] >> 7);
     out->volume = (uint8_t)(buf[1] & 0x3f);
-    out->duration = (uint16_t)((buf[2] << 8) | buf[3]);
+    out->duration = uc_rd16(buf + 2);
     return UC_OK;
 }
 
@@ -20,8 +21,7 @@ void uc_dtmf_write(uint8_t *out, const uc_dtmf_payload *p)
 {
     out[0] = p->event;
     out[1] = (uint8_t)((p->end ? 0x80 : 0) | (p->volume & 0x3f));
-    out[2] = (uint8_t)(p->duration >> 8);
-    out[3] = (uint8_t)p->duration;
+    uc_wr16(out + 2, p->duration);
 }
 
 char uc_dtmf_event_char(int event)

@@ -3,28 +3,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "uc_errors.h"
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 /* ---- compound iteration and validation ---- */
 
@@ -46,7 +26,7 @@ int uc_rtcp_next(uc_rtcp_iter *it, uc_rtcp_view *v)
     if ((p[0] >> 6) != UC_RTCP_VERSION)
         return UC_ERR_MALFORMED;
     /* RFC 3550 6.4.1: the length is in 32-bit words minus one, header included. */
-    size_t length = 4 * ((size_t)rd16(p + 2) + 1);
+    size_t length = 4 * ((size_t)uc_rd16(p + 2) + 1);
     if (left < length)
         return UC_ERR_TRUNCATED;
     v->padding = (p[0] >> 5) & 1;
@@ -95,15 +75,15 @@ int uc_rtcp_validate(const uint8_t *buf, size_t len, int flags)
 
 static void read_report_block(const uint8_t *p, uc_rtcp_report_block *b)
 {
-    b->ssrc = rd32(p);
+    b->ssrc = uc_rd32(p);
     b->fraction_lost = p[4];
     uint32_t lost = ((uint32_t)p[5] << 16) | ((uint32_t)p[6] << 8) | p[7];
     /* 24-bit two's complement (RFC 3550 6.4.1: may be negative with duplicates). */
     b->cumulative_lost = (lost & 0x800000) ? (int32_t)lost - 0x1000000 : (int32_t)lost;
-    b->highest_sequence = rd32(p + 8);
-    b->jitter = rd32(p + 12);
-    b->lsr = rd32(p + 16);
-    b->dlsr = rd32(p + 20);
+    b->highest_sequence = uc_rd32(p + 8);
+    b->jitter = uc_rd32(p + 12);
+    b->lsr = uc_rd32(p + 16);
+    b->dlsr = uc_rd32(p + 20);
 }
 
 static int parse_report(const uint8_t *buf, const uc_rtcp_view *v, uc_rtcp_report *out,
@@ -113,12 +93,12 @@ static int parse_report(const uint8_t *buf, const uc_rtcp_view *v, uc_rtcp_repor
     size_t need = 4 + sender_info + (size_t)UC_RTCP_REPORT_BLOCK_SIZE * v->count;
     if (v->body_length < need)
         return UC_ERR_TRUNCATED;
-    out->ssrc = rd32(p);
+    out->ssrc = uc_rd32(p);
     if (sender_info) {
-        out->ntp_timestamp = ((uint64_t)rd32(p + 4) << 32) | rd32(p + 8);
-        out->rtp_timestamp = rd32(p + 12);
-        out->packet_count = rd32(p + 16);
-        out->octet_count = rd32(p + 20);
+        out->ntp_timestamp = ((uint64_t)uc_rd32(p + 4) << 32) | uc_rd32(p + 8);
+        out->rtp_timestamp = uc_rd32(p + 12);
+        out->packet_count = uc_rd32(p + 16);
+        out->octet_count = uc_rd32(p + 20);
     } else {
         out->ntp_timestamp = 0;
         out->rtp_timestamp = out->packet_count = out->octet_count = 0;
@@ -169,7 +149,7 @@ int uc_rtcp_sdes_next_chunk(uc_rtcp_sdes_iter *it, uc_rtcp_sdes_chunk *chunk)
     size_t pos = it->pos;
     if (it->end - pos < 4)
         return UC_ERR_TRUNCATED;
-    chunk->ssrc = rd32(buf + pos);
+    chunk->ssrc = uc_rd32(buf + pos);
     pos += 4;
     chunk->items_offset = pos;
     /* RFC 3550 6.5: items end at the first null octet; nulls then pad to 32 bits. */
@@ -244,7 +224,7 @@ int uc_rtcp_parse_app(const uint8_t *buf, const uc_rtcp_view *v, uc_rtcp_app *ou
         return UC_ERR_TRUNCATED;
     const uint8_t *p = buf + v->body_offset;
     out->subtype = v->count;
-    out->ssrc = rd32(p);
+    out->ssrc = uc_rd32(p);
     memcpy(out->name, p + 4, 4);
     out->data_offset = v->body_offset + 8;
     out->data_length = v->body_length - 8;
@@ -261,8 +241,8 @@ int uc_rtcp_parse_feedback(const uint8_t *buf, const uc_rtcp_view *v, uc_rtcp_fe
         return UC_ERR_TRUNCATED;
     const uint8_t *p = buf + v->body_offset;
     out->fmt = v->count;
-    out->sender_ssrc = rd32(p);
-    out->media_ssrc = rd32(p + 4);
+    out->sender_ssrc = uc_rd32(p);
+    out->media_ssrc = uc_rd32(p + 4);
     out->fci_offset = v->body_offset + 8;
     out->fci_length = v->body_length - 8;
     out->entry_count = 0;
@@ -287,14 +267,14 @@ int uc_rtcp_parse_feedback(const uint8_t *buf, const uc_rtcp_view *v, uc_rtcp_fe
 uc_rtcp_nack_item uc_rtcp_nack_at(const uint8_t *buf, const uc_rtcp_feedback *fb, size_t i)
 {
     const uint8_t *p = buf + fb->fci_offset + 4 * i;
-    uc_rtcp_nack_item item = {rd16(p), rd16(p + 2)};
+    uc_rtcp_nack_item item = {uc_rd16(p), uc_rd16(p + 2)};
     return item;
 }
 
 uc_rtcp_fir_entry uc_rtcp_fir_at(const uint8_t *buf, const uc_rtcp_feedback *fb, size_t i)
 {
     const uint8_t *p = buf + fb->fci_offset + 8 * i;
-    uc_rtcp_fir_entry e = {rd32(p), p[4]};
+    uc_rtcp_fir_entry e = {uc_rd32(p), p[4]};
     return e;
 }
 
@@ -349,7 +329,7 @@ static uint8_t *begin_packet(uc_rtcp_builder *b, uint8_t count, uint8_t type, si
     uint8_t *p = b->buf + b->len;
     p[0] = (uint8_t)((UC_RTCP_VERSION << 6) | count);
     p[1] = type;
-    wr16(p + 2, (uint16_t)(length / 4 - 1));
+    uc_wr16(p + 2, (uint16_t)(length / 4 - 1));
     b->len += length;
     return p;
 }
@@ -367,16 +347,16 @@ static int check_room(const uc_rtcp_builder *b, size_t length)
 
 static void write_report_block(uint8_t *p, const uc_rtcp_report_block *blk)
 {
-    wr32(p, blk->ssrc);
+    uc_wr32(p, blk->ssrc);
     p[4] = blk->fraction_lost;
     uint32_t lost = (uint32_t)blk->cumulative_lost & 0xFFFFFF;
     p[5] = (uint8_t)(lost >> 16);
     p[6] = (uint8_t)(lost >> 8);
     p[7] = (uint8_t)lost;
-    wr32(p + 8, blk->highest_sequence);
-    wr32(p + 12, blk->jitter);
-    wr32(p + 16, blk->lsr);
-    wr32(p + 20, blk->dlsr);
+    uc_wr32(p + 8, blk->highest_sequence);
+    uc_wr32(p + 12, blk->jitter);
+    uc_wr32(p + 16, blk->lsr);
+    uc_wr32(p + 20, blk->dlsr);
 }
 
 static int build_report(uc_rtcp_builder *b, const uc_rtcp_report *r, const uint8_t *ext,
@@ -395,14 +375,14 @@ static int build_report(uc_rtcp_builder *b, const uc_rtcp_report *r, const uint8
     if (rc < 0)
         return rc;
     uint8_t *p = begin_packet(b, r->report_count, type, length);
-    wr32(p + 4, r->ssrc);
+    uc_wr32(p + 4, r->ssrc);
     p += 8;
     if (sender_info) {
-        wr32(p, (uint32_t)(r->ntp_timestamp >> 32));
-        wr32(p + 4, (uint32_t)r->ntp_timestamp);
-        wr32(p + 8, r->rtp_timestamp);
-        wr32(p + 12, r->packet_count);
-        wr32(p + 16, r->octet_count);
+        uc_wr32(p, (uint32_t)(r->ntp_timestamp >> 32));
+        uc_wr32(p + 4, (uint32_t)r->ntp_timestamp);
+        uc_wr32(p + 8, r->rtp_timestamp);
+        uc_wr32(p + 12, r->packet_count);
+        uc_wr32(p + 16, r->octet_count);
         p += sender_info;
     }
     for (unsigned i = 0; i < r->report_count; i++, p += UC_RTCP_REPORT_BLOCK_SIZE)
@@ -460,7 +440,7 @@ int uc_rtcp_build_sdes_chunk(uc_rtcp_builder *b, uint32_t ssrc)
     }
     if (b->cap - b->len < 4)
         return UC_ERR_NOSPACE;
-    wr32(b->buf + b->len, ssrc);
+    uc_wr32(b->buf + b->len, ssrc);
     b->len += 4;
     b->chunk_open = 1;
     b->sdes_chunks++;
@@ -497,7 +477,7 @@ int uc_rtcp_build_sdes_end(uc_rtcp_builder *b)
         return UC_ERR_ARGUMENT;
     uint8_t *p = b->buf + b->sdes_start;
     p[0] = (uint8_t)((UC_RTCP_VERSION << 6) | b->sdes_chunks);
-    wr16(p + 2, (uint16_t)(length / 4 - 1));
+    uc_wr16(p + 2, (uint16_t)(length / 4 - 1));
     b->sdes_open = 0;
     return (int)b->len;
 }
@@ -515,7 +495,7 @@ int uc_rtcp_build_bye(uc_rtcp_builder *b, const uint32_t *ssrcs, size_t n,
     uint8_t *p = begin_packet(b, (uint8_t)n, UC_RTCP_BYE, length);
     memset(p + 4, 0, length - 4);
     for (size_t i = 0; i < n; i++)
-        wr32(p + 4 + 4 * i, ssrcs[i]);
+        uc_wr32(p + 4 + 4 * i, ssrcs[i]);
     if (has_reason) {
         p[4 + 4 * n] = (uint8_t)reason_len;
         if (reason_len)
@@ -534,7 +514,7 @@ int uc_rtcp_build_app(uc_rtcp_builder *b, uint8_t subtype, uint32_t ssrc, const 
     if (rc < 0)
         return rc;
     uint8_t *p = begin_packet(b, subtype, UC_RTCP_APP, length);
-    wr32(p + 4, ssrc);
+    uc_wr32(p + 4, ssrc);
     memcpy(p + 8, name, 4);
     if (len)
         memcpy(p + 12, data, len);
@@ -551,11 +531,11 @@ int uc_rtcp_build_nack(uc_rtcp_builder *b, uint32_t sender_ssrc, uint32_t media_
     if (rc < 0)
         return rc;
     uint8_t *p = begin_packet(b, UC_RTCP_RTPFB_NACK, UC_RTCP_RTPFB, length);
-    wr32(p + 4, sender_ssrc);
-    wr32(p + 8, media_ssrc);
+    uc_wr32(p + 4, sender_ssrc);
+    uc_wr32(p + 8, media_ssrc);
     for (size_t i = 0; i < n; i++) {
-        wr16(p + 12 + 4 * i, items[i].pid);
-        wr16(p + 14 + 4 * i, items[i].blp);
+        uc_wr16(p + 12 + 4 * i, items[i].pid);
+        uc_wr16(p + 14 + 4 * i, items[i].blp);
     }
     return (int)b->len;
 }
@@ -566,8 +546,8 @@ int uc_rtcp_build_pli(uc_rtcp_builder *b, uint32_t sender_ssrc, uint32_t media_s
     if (rc < 0)
         return rc;
     uint8_t *p = begin_packet(b, UC_RTCP_PSFB_PLI, UC_RTCP_PSFB, 12);
-    wr32(p + 4, sender_ssrc);
-    wr32(p + 8, media_ssrc);
+    uc_wr32(p + 4, sender_ssrc);
+    uc_wr32(p + 8, media_ssrc);
     return (int)b->len;
 }
 
@@ -581,12 +561,12 @@ int uc_rtcp_build_fir(uc_rtcp_builder *b, uint32_t sender_ssrc,
     if (rc < 0)
         return rc;
     uint8_t *p = begin_packet(b, UC_RTCP_PSFB_FIR, UC_RTCP_PSFB, length);
-    wr32(p + 4, sender_ssrc);
+    uc_wr32(p + 4, sender_ssrc);
     /* RFC 5104 4.3.1.2: the media source SSRC is not used by FIR and SHALL be 0. */
-    wr32(p + 8, 0);
+    uc_wr32(p + 8, 0);
     for (size_t i = 0; i < n; i++) {
         uint8_t *e = p + 12 + 8 * i;
-        wr32(e, entries[i].ssrc);
+        uc_wr32(e, entries[i].ssrc);
         e[4] = entries[i].sequence_number;
         e[5] = e[6] = e[7] = 0;
     }

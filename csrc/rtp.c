@@ -3,28 +3,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "uc_errors.h"
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 int uc_rtp_parse(const uint8_t *buf, size_t len, uc_rtp_packet *pkt)
 {
@@ -37,15 +17,15 @@ int uc_rtp_parse(const uint8_t *buf, size_t len, uc_rtp_packet *pkt)
     pkt->csrc_count = buf[0] & 0x0F;
     pkt->marker = buf[1] >> 7;
     pkt->payload_type = buf[1] & 0x7F;
-    pkt->sequence_number = rd16(buf + 2);
-    pkt->timestamp = rd32(buf + 4);
-    pkt->ssrc = rd32(buf + 8);
+    pkt->sequence_number = uc_rd16(buf + 2);
+    pkt->timestamp = uc_rd32(buf + 4);
+    pkt->ssrc = uc_rd32(buf + 8);
 
     size_t pos = UC_RTP_HEADER_SIZE;
     if (len - pos < 4u * pkt->csrc_count)
         return UC_ERR_TRUNCATED;
     for (unsigned i = 0; i < pkt->csrc_count; i++, pos += 4)
-        pkt->csrc[i] = rd32(buf + pos);
+        pkt->csrc[i] = uc_rd32(buf + pos);
 
     pkt->ext_profile = 0;
     pkt->ext_offset = 0;
@@ -54,8 +34,8 @@ int uc_rtp_parse(const uint8_t *buf, size_t len, uc_rtp_packet *pkt)
         /* RFC 3550 5.3.1: 16-bit profile field, 16-bit length in 32-bit words. */
         if (len - pos < 4)
             return UC_ERR_TRUNCATED;
-        size_t words = rd16(buf + pos + 2);
-        pkt->ext_profile = rd16(buf + pos);
+        size_t words = uc_rd16(buf + pos + 2);
+        pkt->ext_profile = uc_rd16(buf + pos);
         pos += 4;
         if (len - pos < 4 * words)
             return UC_ERR_TRUNCATED;
@@ -151,11 +131,11 @@ int uc_rtp_write_header(uint8_t *buf, size_t cap, const uc_rtp_packet *pkt)
         return UC_ERR_NOSPACE;
     buf[0] = (uint8_t)((UC_RTP_VERSION << 6) | pkt->csrc_count);
     buf[1] = (uint8_t)((pkt->marker ? 0x80 : 0) | pkt->payload_type);
-    wr16(buf + 2, pkt->sequence_number);
-    wr32(buf + 4, pkt->timestamp);
-    wr32(buf + 8, pkt->ssrc);
+    uc_wr16(buf + 2, pkt->sequence_number);
+    uc_wr32(buf + 4, pkt->timestamp);
+    uc_wr32(buf + 8, pkt->ssrc);
     for (unsigned i = 0; i < pkt->csrc_count; i++)
-        wr32(buf + UC_RTP_HEADER_SIZE + 4 * i, pkt->csrc[i]);
+        uc_wr32(buf + UC_RTP_HEADER_SIZE + 4 * i, pkt->csrc[i]);
     return (int)n;
 }
 
@@ -172,8 +152,8 @@ int uc_rtp_ext_begin(uc_rtp_ext_writer *w, uint8_t *buf, size_t cap, size_t head
     w->pos = header_len + 4;
     w->profile = profile;
     buf[0] |= 0x10;
-    wr16(buf + header_len, profile);
-    wr16(buf + header_len + 2, 0);
+    uc_wr16(buf + header_len, profile);
+    uc_wr16(buf + header_len + 2, 0);
     return UC_OK;
 }
 
@@ -225,7 +205,7 @@ int uc_rtp_ext_end(uc_rtp_ext_writer *w)
         return UC_ERR_ARGUMENT;
     memset(w->buf + w->pos, 0, pad);
     w->pos += pad;
-    wr16(w->buf + w->start + 2, (uint16_t)((body + pad) / 4));
+    uc_wr16(w->buf + w->start + 2, (uint16_t)((body + pad) / 4));
     return (int)w->pos;
 }
 

@@ -7,6 +7,7 @@
 
 #include <srtp2/srtp.h>
 
+#include "byteorder.h"
 #include "uc_errors.h"
 
 /* RTP fixed header (RFC 3550 section 5.1) and RTCP common header (section 6.4). */
@@ -201,7 +202,7 @@ static int rtp_header_len(const uint8_t *p, size_t len)
     if (p[0] & 0x10) {
         if (len < hlen + 4)
             return UC_ERR_TRUNCATED;
-        hlen += 4 + 4u * (((size_t)p[hlen + 2] << 8) | p[hlen + 3]);
+        hlen += 4 + 4u * (size_t)uc_rd16(p + hlen + 2);
     }
     if (len < hlen)
         return UC_ERR_TRUNCATED;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "byteorder.h"
 #include "uc_errors.h"
 
 #define HMAC_BLOCK 64 /* SHA-1 and SHA-256 block size */
@@ -26,27 +27,6 @@ struct uc_stun_key {
     SHA_CTX sha1_inner, sha1_outer;
     SHA256_CTX sha256_inner, sha256_outer;
 };
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-
-static uint32_t get32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 uint16_t uc_stun_type(unsigned method, unsigned msg_class)
 {
@@ -65,7 +45,7 @@ unsigned uc_stun_type_class(uint16_t type) { return type & 0x0110; }
 int uc_stun_is_stun(const uint8_t *buf, size_t len)
 {
     return buf != NULL && len >= UC_STUN_HEADER_LEN && buf[0] <= 3 &&
-           get32(buf + 4) == UC_STUN_MAGIC_COOKIE;
+           uc_rd32(buf + 4) == UC_STUN_MAGIC_COOKIE;
 }
 
 int uc_stun_parse(uc_stun_msg *msg, const uint8_t *buf, size_t len)
@@ -74,9 +54,9 @@ int uc_stun_parse(uc_stun_msg *msg, const uint8_t *buf, size_t len)
         return UC_ERR_ARGUMENT;
     if (len < UC_STUN_HEADER_LEN)
         return UC_ERR_TRUNCATED;
-    if ((buf[0] & 0xC0) != 0 || get32(buf + 4) != UC_STUN_MAGIC_COOKIE)
+    if ((buf[0] & 0xC0) != 0 || uc_rd32(buf + 4) != UC_STUN_MAGIC_COOKIE)
         return UC_ERR_MALFORMED;
-    size_t body = get16(buf + 2);
+    size_t body = uc_rd16(buf + 2);
     if (body % 4 != 0)
         return UC_ERR_MALFORMED;
     if (len < UC_STUN_HEADER_LEN + body)
@@ -86,7 +66,7 @@ int uc_stun_parse(uc_stun_msg *msg, const uint8_t *buf, size_t len)
 
     msg->data = buf;
     msg->length = len;
-    msg->type = get16(buf);
+    msg->type = uc_rd16(buf);
     msg->method = (uint16_t)uc_stun_type_method(msg->type);
     msg->msg_class = (uint16_t)uc_stun_type_class(msg->type);
     memcpy(msg->txid, buf + 8, UC_STUN_TXID_LEN);
@@ -97,8 +77,8 @@ int uc_stun_parse(uc_stun_msg *msg, const uint8_t *buf, size_t len)
     while (pos < len) {
         if (len - pos < 4)
             return UC_ERR_MALFORMED;
-        uint16_t type = get16(buf + pos);
-        uint16_t alen = get16(buf + pos + 2);
+        uint16_t type = uc_rd16(buf + pos);
+        uint16_t alen = uc_rd16(buf + pos + 2);
         size_t padded = ((size_t)alen + 3) & ~(size_t)3;
         if (padded > len - pos - 4)
             return UC_ERR_MALFORMED;
@@ -183,11 +163,11 @@ static int read_address(const uc_stun_msg *msg, int index, uc_stun_addr *out, in
     else
         return UC_ERR_MALFORMED;
     uint8_t mask[16];
-    put32(mask, UC_STUN_MAGIC_COOKIE);
+    uc_wr32(mask, UC_STUN_MAGIC_COOKIE);
     memcpy(mask + 4, msg->txid, UC_STUN_TXID_LEN);
     memset(out, 0, sizeof *out);
     out->family = addr_len == 4 ? 4 : 6;
-    out->port = get16(v + 2);
+    out->port = uc_rd16(v + 2);
     memcpy(out->addr, v + 4, addr_len);
     if (xored) {
         out->port ^= (uint16_t)(UC_STUN_MAGIC_COOKIE >> 16);
@@ -214,7 +194,7 @@ int uc_stun_read_u32(const uc_stun_msg *msg, int index, uint32_t *out)
         return UC_ERR_ARGUMENT;
     if (a->length != 4)
         return UC_ERR_MALFORMED;
-    *out = get32(msg->data + a->offset);
+    *out = uc_rd32(msg->data + a->offset);
     return UC_OK;
 }
 
@@ -226,7 +206,7 @@ int uc_stun_read_u64(const uc_stun_msg *msg, int index, uint64_t *out)
     if (a->length != 8)
         return UC_ERR_MALFORMED;
     const uint8_t *v = msg->data + a->offset;
-    *out = ((uint64_t)get32(v) << 32) | get32(v + 4);
+    *out = ((uint64_t)uc_rd32(v) << 32) | uc_rd32(v + 4);
     return UC_OK;
 }
 
@@ -261,7 +241,7 @@ int uc_stun_read_unknown_attributes(const uc_stun_msg *msg, int index, uint16_t 
     const uint8_t *v = msg->data + a->offset;
     size_t n = (size_t)a->length / 2;
     for (size_t i = 0; i < n && i < capacity; i++)
-        types[i] = get16(v + 2 * i);
+        types[i] = uc_rd16(v + 2 * i);
     *count = n;
     return UC_OK;
 }
@@ -360,7 +340,7 @@ static void hmac_sha1(const uc_stun_key *key, const uint8_t *head, size_t head_l
                       uint16_t length_field, uint8_t out[SHA_DIGEST_LENGTH])
 {
     uint8_t len_be[2];
-    put16(len_be, length_field);
+    uc_wr16(len_be, length_field);
     SHA_CTX c = key->sha1_inner;
     SHA1_Update(&c, head, 2);
     SHA1_Update(&c, len_be, 2);
@@ -376,7 +356,7 @@ static void hmac_sha256(const uc_stun_key *key, const uint8_t *head, size_t head
                         uint16_t length_field, uint8_t out[SHA256_DIGEST_LENGTH])
 {
     uint8_t len_be[2];
-    put16(len_be, length_field);
+    uc_wr16(len_be, length_field);
     SHA256_CTX c = key->sha256_inner;
     SHA256_Update(&c, head, 2);
     SHA256_Update(&c, len_be, 2);
@@ -428,7 +408,7 @@ int uc_stun_check_fingerprint(const uc_stun_msg *msg)
     /* Parse made FINGERPRINT the last attribute, so the header length already ends after
      * it, as the CRC requires. */
     uint32_t want = fingerprint_of(msg->data, a->offset - 4);
-    return get32(msg->data + a->offset) == want ? UC_OK : UC_ERR_STUN_FINGERPRINT;
+    return uc_rd32(msg->data + a->offset) == want ? UC_OK : UC_ERR_STUN_FINGERPRINT;
 }
 
 /* ---- builder ---- */
@@ -453,9 +433,9 @@ int uc_stun_build_start(uc_stun_builder *b, uint8_t *buf, size_t capacity, uint1
         return fail(b, UC_ERR_ARGUMENT);
     if (capacity < UC_STUN_HEADER_LEN)
         return fail(b, UC_ERR_NOSPACE);
-    put16(buf, type);
-    put16(buf + 2, 0);
-    put32(buf + 4, UC_STUN_MAGIC_COOKIE);
+    uc_wr16(buf, type);
+    uc_wr16(buf + 2, 0);
+    uc_wr32(buf + 4, UC_STUN_MAGIC_COOKIE);
     memcpy(buf + 8, txid, UC_STUN_TXID_LEN);
     b->length = UC_STUN_HEADER_LEN;
     return UC_OK;
@@ -483,11 +463,11 @@ static uint8_t *reserve(uc_stun_builder *b, uint16_t type, size_t length)
         return NULL;
     }
     uint8_t *p = b->buf + b->length;
-    put16(p, type);
-    put16(p + 2, (uint16_t)length);
+    uc_wr16(p, type);
+    uc_wr16(p + 2, (uint16_t)length);
     memset(p + 4 + length, 0, padded - length);
     b->length += 4 + padded;
-    put16(b->buf + 2, (uint16_t)(b->length - UC_STUN_HEADER_LEN));
+    uc_wr16(b->buf + 2, (uint16_t)(b->length - UC_STUN_HEADER_LEN));
     return p + 4;
 }
 
@@ -506,15 +486,15 @@ int uc_stun_add_attr(uc_stun_builder *b, uint16_t type, const uint8_t *value, si
 int uc_stun_add_u32(uc_stun_builder *b, uint16_t type, uint32_t value)
 {
     uint8_t v[4];
-    put32(v, value);
+    uc_wr32(v, value);
     return uc_stun_add_attr(b, type, v, 4);
 }
 
 int uc_stun_add_u64(uc_stun_builder *b, uint16_t type, uint64_t value)
 {
     uint8_t v[8];
-    put32(v, (uint32_t)(value >> 32));
-    put32(v + 4, (uint32_t)value);
+    uc_wr32(v, (uint32_t)(value >> 32));
+    uc_wr32(v + 4, (uint32_t)value);
     return uc_stun_add_attr(b, type, v, 8);
 }
 
@@ -528,11 +508,11 @@ int uc_stun_add_xor_address(uc_stun_builder *b, uint16_t type, const uc_stun_add
         return fail(b, UC_ERR_ARGUMENT);
     size_t addr_len = addr->family == 4 ? 4 : 16;
     uint8_t v[20], mask[16];
-    put32(mask, UC_STUN_MAGIC_COOKIE);
+    uc_wr32(mask, UC_STUN_MAGIC_COOKIE);
     memcpy(mask + 4, b->buf + 8, UC_STUN_TXID_LEN);
     v[0] = 0;
     v[1] = addr->family == 4 ? 0x01 : 0x02;
-    put16(v + 2, (uint16_t)(addr->port ^ (UC_STUN_MAGIC_COOKIE >> 16)));
+    uc_wr16(v + 2, (uint16_t)(addr->port ^ (UC_STUN_MAGIC_COOKIE >> 16)));
     for (size_t i = 0; i < addr_len; i++)
         v[4 + i] = addr->addr[i] ^ mask[i];
     return uc_stun_add_attr(b, type, v, 4 + addr_len);
@@ -569,11 +549,13 @@ int uc_stun_add_unknown_attributes(uc_stun_builder *b, const uint16_t *types, si
     if (v == NULL)
         return b->status;
     for (size_t i = 0; i < count; i++)
-        put16(v + 2 * i, types[i]);
+        uc_wr16(v + 2 * i, types[i]);
     return UC_OK;
 }
 
-int uc_stun_add_integrity(uc_stun_builder *b, const uc_stun_key *key)
+/* MESSAGE-INTEGRITY (HMAC-SHA1, RFC 8489 14.5) or MESSAGE-INTEGRITY-SHA256 (14.6): the
+ * HMAC covers the message up to the attribute, with the length field already counting it. */
+static int add_integrity(uc_stun_builder *b, const uc_stun_key *key, int sha256)
 {
     if (b == NULL)
         return UC_ERR_ARGUMENT;
@@ -582,32 +564,24 @@ int uc_stun_add_integrity(uc_stun_builder *b, const uc_stun_key *key)
     if (key == NULL)
         return fail(b, UC_ERR_ARGUMENT);
     size_t head = b->length;
-    uint8_t *v = reserve(b, UC_STUN_ATTR_MESSAGE_INTEGRITY, UC_STUN_INTEGRITY_LEN);
-    if (v == NULL)
-        return b->status;
-    uint8_t mac[SHA_DIGEST_LENGTH];
-    hmac_sha1(key, b->buf, head, (uint16_t)(b->length - UC_STUN_HEADER_LEN), mac);
-    memcpy(v, mac, UC_STUN_INTEGRITY_LEN);
-    return UC_OK;
-}
-
-int uc_stun_add_integrity_sha256(uc_stun_builder *b, const uc_stun_key *key)
-{
-    if (b == NULL)
-        return UC_ERR_ARGUMENT;
-    if (b->status < 0)
-        return b->status;
-    if (key == NULL)
-        return fail(b, UC_ERR_ARGUMENT);
-    size_t head = b->length;
-    uint8_t *v = reserve(b, UC_STUN_ATTR_MESSAGE_INTEGRITY_SHA256, UC_STUN_INTEGRITY_SHA256_LEN);
+    uint16_t type = sha256 ? UC_STUN_ATTR_MESSAGE_INTEGRITY_SHA256 : UC_STUN_ATTR_MESSAGE_INTEGRITY;
+    size_t mac_len = sha256 ? UC_STUN_INTEGRITY_SHA256_LEN : UC_STUN_INTEGRITY_LEN;
+    uint8_t *v = reserve(b, type, mac_len);
     if (v == NULL)
         return b->status;
     uint8_t mac[SHA256_DIGEST_LENGTH];
-    hmac_sha256(key, b->buf, head, (uint16_t)(b->length - UC_STUN_HEADER_LEN), mac);
-    memcpy(v, mac, UC_STUN_INTEGRITY_SHA256_LEN);
+    uint16_t length = (uint16_t)(b->length - UC_STUN_HEADER_LEN);
+    if (sha256)
+        hmac_sha256(key, b->buf, head, length, mac);
+    else
+        hmac_sha1(key, b->buf, head, length, mac);
+    memcpy(v, mac, mac_len);
     return UC_OK;
 }
+
+int uc_stun_add_integrity(uc_stun_builder *b, const uc_stun_key *key) { return add_integrity(b, key, 0); }
+
+int uc_stun_add_integrity_sha256(uc_stun_builder *b, const uc_stun_key *key) { return add_integrity(b, key, 1); }
 
 int uc_stun_add_fingerprint(uc_stun_builder *b)
 {
@@ -617,7 +591,7 @@ int uc_stun_add_fingerprint(uc_stun_builder *b)
     uint8_t *v = reserve(b, UC_STUN_ATTR_FINGERPRINT, 4);
     if (v == NULL)
         return b->status;
-    put32(v, fingerprint_of(b->buf, head));
+    uc_wr32(v, fingerprint_of(b->buf, head));
     b->sealed = 1;
     return UC_OK;
 }

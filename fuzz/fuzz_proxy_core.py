@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import atheris
+from _seeded import seeded_payload
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout, not an install
 
@@ -71,14 +72,7 @@ def one_input(data: bytes) -> None:
         sender.now = now
         layer.handle_timer(now)
         core.handle_timer(now)
-        if fdp.ConsumeIntInRange(0, 4) == 0:
-            payload = fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 600))
-        else:
-            seed = bytearray(SEEDS[fdp.ConsumeIntInRange(0, len(SEEDS) - 1)])
-            for _ in range(fdp.ConsumeIntInRange(0, 4)):
-                if seed:
-                    seed[fdp.ConsumeIntInRange(0, len(seed) - 1)] = fdp.ConsumeInt(1) & 0xFF
-            payload = bytes(seed)
+        payload = seeded_payload(fdp, SEEDS, raw_one_in=5)
         source = Peer("192.0.2.30", fdp.ConsumeIntInRange(1, 65535), "UDP", "udp0")
         try:
             message = parse_datagram(payload)

@@ -10,7 +10,6 @@ RFC 4475 corpus ($UC_SHARED_DIR or ../shared).
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -19,6 +18,9 @@ import atheris
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/corpus.py
+
+from corpus import rfc4475_dir  # noqa: E402
 
 with atheris.instrument_imports():
     from uc_signal.sip import NEED_DATA, ConnectionClosed, ParseError, StreamFramer, parse_datagram, parse_message
@@ -75,8 +77,7 @@ def working_corpus() -> str:
     writes new inputs into its first corpus directory: never the fixtures themselves)."""
     work = ROOT / "build" / "fuzz" / "sip_parser"
     work.mkdir(parents=True, exist_ok=True)
-    shared = Path(os.environ.get("UC_SHARED_DIR") or ROOT.parent / "shared") / "corpus" / "rfc4475"
-    seeds = [*(ROOT / "tests" / "fixtures" / "sip").glob("*.sip"), *shared.glob("*.dat")]
+    seeds = [*(ROOT / "tests" / "fixtures" / "sip").glob("*.sip"), *rfc4475_dir().glob("*.dat")]
     for seed in seeds:
         target = work / seed.name
         if not target.exists():

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import atheris
+from _seeded import seeded_payload
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout, not an install
 
@@ -39,15 +40,7 @@ def one_input(data: bytes) -> None:
     layer = TransactionLayer()
     now = 0.0
     for _ in range(fdp.ConsumeIntInRange(1, 6)):
-        choice = fdp.ConsumeIntInRange(0, 3)
-        if choice == 0:
-            payload = fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 600))
-        else:
-            seed = bytearray(SEEDS[fdp.ConsumeIntInRange(0, len(SEEDS) - 1)])
-            for _ in range(fdp.ConsumeIntInRange(0, 4)):
-                if seed:
-                    seed[fdp.ConsumeIntInRange(0, len(seed) - 1)] = fdp.ConsumeInt(1) & 0xFF
-            payload = bytes(seed)
+        payload = seeded_payload(fdp, SEEDS, raw_one_in=4)
         now += fdp.ConsumeFloatInRange(0.0, 40.0)
         layer.handle_timer(now)
         layer.receive(payload, ("192.0.2.10", fdp.ConsumeIntInRange(1, 65535)), now)

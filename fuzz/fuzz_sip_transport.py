@@ -16,57 +16,18 @@ from pathlib import Path
 
 import atheris
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout, not an install
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the checkout, not an install
+sys.path.insert(0, str(ROOT / "tests"))  # tests/memory_transport.py
 
 with atheris.instrument_imports():
-    from uc_signal.sip import RequestReceived, TransactionEvent, make_response
-    from uc_signal.transport import Peer, StreamConnection, TransportConfig, TransportManager
+    from uc_signal.transport import Peer, StreamConnection, TransportConfig
+    from memory_transport import MemoryTransport, answering_manager
 
 SEED = (b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKf;rport\r\n"
         b"From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\nCall-ID: c@x\r\nCSeq: 1 OPTIONS\r\n"
         b"Content-Length: 4\r\n\r\nbody")
 CONFIG = TransportConfig(udp_port=None, tcp_port=None, tls_port=None, idle_timeout=3600.0)
-
-
-class MemoryTransport(asyncio.Transport):
-    def __init__(self, protocol: asyncio.Protocol) -> None:
-        super().__init__()
-        self.protocol = protocol
-        self.closing = False
-
-    def get_extra_info(self, name: str, default: object = None) -> object:
-        return ("192.0.2.1", 40000) if name == "peername" else default
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        pass
-
-    def get_write_buffer_size(self) -> int:
-        return 0
-
-    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
-        pass
-
-    def is_closing(self) -> bool:
-        return self.closing
-
-    def close(self) -> None:
-        if not self.closing:
-            self.closing = True
-            self.protocol.connection_lost(None)
-
-    def abort(self) -> None:
-        self.close()
-
-
-def new_manager() -> TransportManager:
-    manager: TransportManager
-
-    def answer(event: TransactionEvent) -> None:
-        if isinstance(event, RequestReceived) and event.transaction is not None:
-            manager.send_response(make_response(event.request, 200, to_tag="t"), event.transaction)
-
-    manager = TransportManager(CONFIG, answer)
-    return manager
 
 
 def one_input(data: bytes) -> None:
@@ -76,7 +37,7 @@ def one_input(data: bytes) -> None:
     if mode == 1:  # splice fuzz bytes into a valid request
         cut = len(payload) % (len(SEED) + 1)
         payload = SEED[:cut] + payload + SEED[cut:]
-    manager = new_manager()
+    manager = answering_manager(CONFIG)
     manager.packet_received(payload, Peer("192.0.2.1", 40000, "UDP", "udp0"))
     connection = StreamConnection(manager, "TCP")
     transport = MemoryTransport(connection)

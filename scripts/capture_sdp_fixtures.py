@@ -24,18 +24,18 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/peers.py
+
+from peers import DatagramThread, baresip_config, linphone_env, linphone_rc, missing, run_linphonec, run_timed  # noqa: E402,E501
 
 from uc_media import IceCredentials, LocalCapabilities, build_offer  # noqa: E402
 
@@ -59,42 +59,33 @@ def header(headers: list[tuple[str, str]], *names: str) -> list[str]:
     return [v for n, v in headers if n.lower() in wanted]
 
 
-class Listener(threading.Thread):
+class Listener(DatagramThread):
     """A UDP SIP endpoint good enough to collect offers and answers from real peers."""
 
     def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((HOST, PORT))
-        self.sock.settimeout(0.2)
+        super().__init__(HOST, PORT)
         self.label = "none"
         self.offers: dict[str, bytes] = {}
         self.answers: dict[str, bytes] = {}
-        self.stop = threading.Event()
 
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                data, addr = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            if not data.strip():
-                continue  # keep-alive
-            start, headers, body = split_message(data)
-            if start.startswith("SIP/2.0 "):
-                self.on_response(start, headers, body, addr)
-                continue
-            method = start.split(" ", 1)[0]
-            if method == "INVITE" and body and self.label not in self.offers:
-                self.offers[self.label] = body
-                print(f"  captured offer {self.label} ({len(body)} octets)")
-            if method == "ACK":
-                continue
-            if method == "INVITE":
-                self.reply(headers, addr, "100 Trying")
-                self.reply(headers, addr, "486 Busy Here")
-            else:
-                self.reply(headers, addr, "200 OK")
+    def handle(self, data: bytes, addr: tuple[str, int]) -> None:
+        if not data.strip():
+            return  # keep-alive
+        start, headers, body = split_message(data)
+        if start.startswith("SIP/2.0 "):
+            self.on_response(start, headers, body, addr)
+            return
+        method = start.split(" ", 1)[0]
+        if method == "INVITE" and body and self.label not in self.offers:
+            self.offers[self.label] = body
+            print(f"  captured offer {self.label} ({len(body)} octets)")
+        if method == "ACK":
+            return
+        if method == "INVITE":
+            self.reply(headers, addr, "100 Trying")
+            self.reply(headers, addr, "486 Busy Here")
+        else:
+            self.reply(headers, addr, "200 OK")
 
     def reply(self, headers: list[tuple[str, str]], addr: tuple[str, int], status: str) -> None:
         lines = [f"SIP/2.0 {status}"]
@@ -135,12 +126,6 @@ class Listener(threading.Thread):
         self.sock.sendto(msg, target)
 
 
-def run(cmd: list[str], seconds: int, **kwargs: object) -> None:
-    print("  $", " ".join(cmd[:8]), "...")
-    subprocess.run(["timeout", str(seconds), *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False, **kwargs)  # type: ignore[call-overload]
-
-
 BARESIP_VARIANTS = {
     # label: (account parameters, extra modules)
     "baresip_opus_g722_pcmu": ("", []),
@@ -151,30 +136,21 @@ BARESIP_VARIANTS = {
 }
 
 
-def baresip_config(tmp: Path, label: str, sip_port: int, params: str, modules: list[str], answer: bool) -> Path:
-    conf = tmp / label
-    conf.mkdir()
-    mods = ["opus.so", "g722.so", "g711.so", "ausine.so", "aufile.so", *modules]
-    (conf / "config").write_text(
-        "module_path /usr/lib/baresip/modules\n"
-        f"sip_listen {HOST}:{sip_port}\n"
-        + "".join(f"module {m}\n" for m in mods)
-        + "module_app account.so\nmodule_app menu.so\n"
-        "audio_source ausine,440\naudio_player aufile,/dev/null\n"
-        f"rtp_ports {sip_port + 1000}-{sip_port + 1100}\n")
+def bob_config(tmp: Path, label: str, sip_port: int, params: str, modules: list[str], answer: bool) -> Path:
+    """baresip as bob with Opus, G.722 and PCMU, its RTP ports 1000 above `sip_port`."""
     auto = ";answermode=auto" if answer else ""
-    (conf / "accounts").write_text(
-        f"<sip:bob@{HOST}:{sip_port}>;regint=0{auto}{params};"
-        "audio_codecs=opus/48000/2,G722/16000/1,PCMU/8000/1\n")
-    (conf / "contacts").write_text("")
-    return conf
+    return baresip_config(
+        tmp / label, sip_port,
+        f"<sip:bob@{HOST}:{sip_port}>;regint=0{auto}{params};audio_codecs=opus/48000/2,G722/16000/1,PCMU/8000/1",
+        modules=("opus.so", "g722.so", "g711.so", "ausine.so", "aufile.so", *modules), host=HOST,
+        extra=f"rtp_ports {sip_port + 1000}-{sip_port + 1100}\n")
 
 
 def capture_baresip(listener: Listener, tmp: Path) -> None:
     for n, (label, (params, modules)) in enumerate(BARESIP_VARIANTS.items()):
-        conf = baresip_config(tmp, label, 25100 + 10 * n, params, modules, answer=False)
+        conf = bob_config(tmp, label, 25100 + 10 * n, params, modules, answer=False)
         listener.label = label
-        run(["baresip", "-4", "-f", str(conf), "-n", HOST, "-e", f"/dial sip:alice@{HOST}:{PORT}", "-t", "4"], 8)
+        run_timed(["baresip", "-4", "-f", str(conf), "-n", HOST, "-e", f"/dial sip:alice@{HOST}:{PORT}", "-t", "4"], 8)
 
 
 def capture_baresip_answers(listener: Listener, tmp: Path) -> None:
@@ -184,7 +160,7 @@ def capture_baresip_answers(listener: Listener, tmp: Path) -> None:
         ("baresip_answer_srtp", True, ";mediaenc=srtp-mand", ["srtp.so"]),
     ]):
         sip_port = 25200 + 10 * n
-        conf = baresip_config(tmp, label, sip_port, params, modules, answer=True)
+        conf = bob_config(tmp, label, sip_port, params, modules, answer=True)
         caps = LocalCapabilities(HOST, 26000 + 10 * n, require_srtp=require_srtp, ice=IceCredentials.generate())
         offer = build_offer(caps, session_id=1000 + n)
         listener.label = label
@@ -199,23 +175,16 @@ def capture_baresip_answers(listener: Listener, tmp: Path) -> None:
 
 def capture_linphone(listener: Listener, tmp: Path) -> None:
     for n, (label, extra) in enumerate([("linphone", ""), ("linphone_srtp", "media_encryption=srtp\n")]):
-        rc = tmp / f"linphonerc-{n}"
-        rc.write_text(f"[sip]\nsip_port={25300 + 10 * n}\nsip_tcp_port=0\nsip_tls_port=0\n"
-                      f"bind_address={HOST}\n{extra}[rtp]\naudio_rtp_port={26300 + 10 * n}\n")
-        # Without a writable data directory liblinphone never brings its SIP transports up.
-        home = tmp / f"linphone-home-{n}"
-        (home / ".local" / "share" / "linphone").mkdir(parents=True)
-        env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home / ".local" / "share"))
+        rc = linphone_rc(tmp / f"linphonerc-{n}", 25300 + 10 * n, 26300 + 10 * n, host=HOST, extra=extra)
+        env = linphone_env(tmp / f"linphone-home-{n}", os.environ)
         listener.label = label
-        script = f"sleep 2; echo 'call sip:alice@{HOST}:{PORT}'; sleep 3; echo terminate; sleep 1; echo quit"
-        print(f"  $ linphonec -c {rc.name} (call)")
-        subprocess.run(["timeout", "15", "sh", "-c", f"({script}) | linphonec -c {rc} -d 0"], cwd=str(tmp),
-                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        run_linphonec(rc, [(f"call sip:alice@{HOST}:{PORT}", 3), ("terminate", 1), ("quit", 0)], 15,
+                      cwd=tmp, env=env)
 
 
 def capture_sipp(listener: Listener, tmp: Path) -> None:
     listener.label = "sipp_uac"
-    run(["sipp", f"{HOST}:{PORT}", "-sn", "uac", "-m", "1", "-i", HOST, "-p", "25400", "-mp", "26400",
+    run_timed(["sipp", f"{HOST}:{PORT}", "-sn", "uac", "-m", "1", "-i", HOST, "-p", "25400", "-mp", "26400",
          "-timeout", "5", "-nostdin"], 8, cwd=str(tmp))
 
 
@@ -233,7 +202,7 @@ def capture_ffmpeg(tmp: Path) -> dict[str, bytes]:
     for n, (label, args) in enumerate(FFMPEG_VARIANTS.items()):
         sdp_file = tmp / f"{label}.sdp"
         scheme = "srtp" if "srtp" in label else "rtp"
-        run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+        run_timed(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
              "sine=frequency=440:duration=0.2", *args, "-f", "rtp", "-sdp_file", str(sdp_file),
              f"{scheme}://{HOST}:{26500 + 10 * n}"], 10)
         if sdp_file.exists():
@@ -340,10 +309,9 @@ def derive_variants(offers: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def main() -> int:
-    for tool in ("sipp", "baresip", "linphonec", "ffmpeg", "timeout"):
-        if shutil.which(tool) is None:
-            print(f"{tool} not found (make test installs the peers)", file=sys.stderr)
-            return 1
+    for tool in missing("sipp", "baresip", "linphonec", "ffmpeg", "timeout"):
+        print(f"{tool} not found (make test installs the peers)", file=sys.stderr)
+        return 1
     listener = Listener()
     listener.start()
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -354,8 +322,7 @@ def main() -> int:
             time.sleep(0.5)
         print("capture_ffmpeg")
         ffmpeg = capture_ffmpeg(tmp)
-    listener.stop.set()
-    listener.join(2)
+    listener.close()
     everything = {**listener.offers, **{k: v for k, v in listener.answers.items()}, **ffmpeg,
                   "webrtc_chrome_dtls": WEBRTC_CHROME_DTLS.replace("\n", "\r\n").encode(),
                   "webrtc_sdes": WEBRTC_SDES.replace("\n", "\r\n").encode()}

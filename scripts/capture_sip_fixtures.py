@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/peers.py
+
+from peers import DatagramThread, baresip_config, linphone_env, linphone_rc, missing, run_linphonec, run_timed  # noqa: E402,E501
 
 from uc_signal.sip import ParseError, Request, make_response, parse_datagram  # noqa: E402
 
@@ -37,38 +36,29 @@ REALM = "127.0.0.1"
 PASSWORD = "secret"
 
 
-class Listener(threading.Thread):
+class Listener(DatagramThread):
     """Receives datagrams on HOST:PORT, records them under the current peer label, answers."""
 
     def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((HOST, PORT))
-        self.sock.settimeout(0.2)
+        super().__init__(HOST, PORT)
         self.label = "none"
         self.captured: dict[str, bytes] = {}
-        self.stop = threading.Event()
 
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                data, addr = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            try:
-                msg = parse_datagram(data)
-            except ParseError as exc:
-                print(f"  [{self.label}] unparseable datagram: {exc}", file=sys.stderr)
-                continue
-            if not isinstance(msg, Request):
-                continue
-            auth = "_auth" if ("authorization" in msg.headers or "proxy-authorization" in msg.headers) else ""
-            name = f"{self.label}_{msg.method.lower()}{auth}"
-            if name not in self.captured:
-                self.captured[name] = data
-                print(f"  captured {name} ({len(data)} octets)")
-            for reply in self.answer(msg):
-                self.sock.sendto(bytes(reply), addr)
+    def handle(self, data: bytes, addr: tuple[str, int]) -> None:
+        try:
+            msg = parse_datagram(data)
+        except ParseError as exc:
+            print(f"  [{self.label}] unparseable datagram: {exc}", file=sys.stderr)
+            return
+        if not isinstance(msg, Request):
+            return
+        auth = "_auth" if ("authorization" in msg.headers or "proxy-authorization" in msg.headers) else ""
+        name = f"{self.label}_{msg.method.lower()}{auth}"
+        if name not in self.captured:
+            self.captured[name] = data
+            print(f"  captured {name} ({len(data)} octets)")
+        for reply in self.answer(msg):
+            self.sock.sendto(bytes(reply), addr)
 
     def answer(self, req: Request) -> list:
         tag = hashlib.sha1((req.call_id or "").encode()).hexdigest()[:10]
@@ -194,57 +184,33 @@ SIPP_SCENARIOS = {
 }
 
 
-def run(cmd: list[str], seconds: int, *, stdin: str | None = None, cwd: str | None = None) -> None:
-    print("  $", " ".join(cmd[:6]), "...")
-    subprocess.run(["timeout", str(seconds), *cmd], input=stdin, text=True, cwd=cwd,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-
-
 def capture_sipp(listener: Listener, tmp: Path) -> None:
     for name, xml in SIPP_SCENARIOS.items():
         path = tmp / f"{name}.xml"
         path.write_text(xml)
         listener.label = "sipp"
-        run(["sipp", f"{HOST}:{PORT}", "-sf", str(path), "-m", "1", "-i", HOST, "-p", "15070",
+        run_timed(["sipp", f"{HOST}:{PORT}", "-sf", str(path), "-m", "1", "-i", HOST, "-p", "15070",
              "-mp", "16000", "-au", "alice", "-ap", PASSWORD, "-timeout", "10", "-nostdin"],
             15, cwd=str(tmp))
 
 
 def capture_baresip(listener: Listener, tmp: Path) -> None:
-    conf = tmp / "baresip"
-    conf.mkdir()
-    (conf / "config").write_text(
-        "module_path /usr/lib/baresip/modules\n"
-        "sip_listen 127.0.0.1:15080\n"
-        "module g711.so\nmodule ausine.so\nmodule aufile.so\nmodule presence.so\n"
-        "module_app account.so\nmodule_app menu.so\n"
-        "audio_source ausine,440\naudio_player aufile,/dev/null\n")
-    (conf / "accounts").write_text(
-        f"<sip:alice@{HOST}:{PORT}>;auth_pass={PASSWORD};regint=60;"
-        f"audio_codecs=PCMU/8000/1\n")
-    (conf / "contacts").write_text("")
+    conf = baresip_config(tmp / "baresip", 15080,
+                          f"<sip:alice@{HOST}:{PORT}>;auth_pass={PASSWORD};regint=60;audio_codecs=PCMU/8000/1",
+                          modules=("g711.so", "ausine.so", "aufile.so", "presence.so"), host=HOST)
     listener.label = "baresip"
-    run(["baresip", "-4", "-f", str(conf), "-n", HOST, "-e", f"/dial sip:bob@{HOST}:{PORT}", "-t", "6"], 12)
+    run_timed(["baresip", "-4", "-f", str(conf), "-n", HOST, "-e", f"/dial sip:bob@{HOST}:{PORT}", "-t", "6"], 12)
 
 
 def capture_linphone(listener: Listener, tmp: Path) -> None:
-    rc = tmp / "linphonerc"
-    rc.write_text("[sip]\nsip_port=15090\nsip_tcp_port=0\nsip_tls_port=0\nbind_address=127.0.0.1\n"
-                  "[rtp]\naudio_rtp_port=16100\n")
-    # Without a writable data directory liblinphone never brings its SIP transports up
-    # ("No listening point matching for udp://..."): give it one of its own.
-    home = tmp / "linphone-home"
-    (home / ".local" / "share" / "linphone").mkdir(parents=True)
-    env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home / ".local" / "share"))
+    rc = linphone_rc(tmp / "linphonerc", 15090, 16100, host=HOST)
+    env = linphone_env(tmp / "linphone-home", os.environ)
     listener.label = "linphone"
     commands = [f"register sip:alice@{HOST} sip:{HOST}:{PORT} {PASSWORD}",
                 f'chat sip:bob@{HOST}:{PORT} "hello from linphone"',
                 f"call sip:bob@{HOST}:{PORT}", "terminate", "quit"]
-    # linphonec reads stdin line by line: pace the commands so each one completes.
-    script = "sleep 2; " + "; ".join(f"echo '{line}'; sleep 3" for line in commands)
-    print("  $ linphonec -c ... (register, chat, call)")
-    subprocess.run(["timeout", "30", "sh", "-c", f"({script}) | linphonec -c {rc} -d 0"],
-                   cwd=str(tmp), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    # Paced so each command completes before the next.
+    run_linphonec(rc, [(line, 3) for line in commands], 30, cwd=tmp, env=env)
 
 
 def derive_variants(captured: dict[str, bytes]) -> dict[str, bytes]:
@@ -268,10 +234,9 @@ def derive_variants(captured: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def main() -> int:
-    for tool in ("sipp", "baresip", "linphonec", "timeout"):
-        if shutil.which(tool) is None:
-            print(f"{tool} not found (make test installs the peers)", file=sys.stderr)
-            return 1
+    for tool in missing("sipp", "baresip", "linphonec", "timeout"):
+        print(f"{tool} not found (make test installs the peers)", file=sys.stderr)
+        return 1
     listener = Listener()
     listener.start()
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -280,8 +245,7 @@ def main() -> int:
             print(capture.__name__)
             capture(listener, tmp)
             time.sleep(0.5)
-    listener.stop.set()
-    listener.join(2)
+    listener.close()
     if not listener.captured:
         print("nothing captured", file=sys.stderr)
         return 1

@@ -96,15 +96,23 @@ class Attribute:
         return self.name if self.value is None else f"{self.name}:{self.value}"
 
 
-def _values(attributes: tuple[Attribute, ...], name: str) -> list[str | None]:
-    return [a.value for a in attributes if a.name == name]
+class _AttributeAccess:
+    """Generic `a=` lookups, the same for a media section and for the session level."""
 
+    attributes: tuple[Attribute, ...]
 
-def _first(attributes: tuple[Attribute, ...], name: str) -> str | None:
-    for a in attributes:
-        if a.name == name:
-            return a.value
-    return None
+    def values(self, name: str) -> list[str | None]:
+        """Values of every `a=<name>`, in order."""
+        return [a.value for a in self.attributes if a.name == name]
+
+    def first(self, name: str) -> str | None:
+        for a in self.attributes:
+            if a.name == name:
+                return a.value
+        return None
+
+    def has(self, name: str) -> bool:
+        return any(a.name == name for a in self.attributes)
 
 
 def _parsed(attributes: tuple[Attribute, ...], kind: type[_T]) -> tuple[_T, ...]:
@@ -125,7 +133,7 @@ def is_rtp_profile(proto: str) -> bool:
 
 
 @dataclass(frozen=True)
-class MediaDescription:
+class MediaDescription(_AttributeAccess):
     """One `m=<media> <port>[/<count>] <proto> <fmt> ...` section and its i/c/b/k/a lines.
     Typed views are computed from the attribute text once, on first use."""
 
@@ -177,17 +185,6 @@ class MediaDescription:
             out.append(f"k={self.key}")
         out += [f"a={a}" for a in self.attributes]
         return out
-
-    # ---- generic attribute access -------------------------------------------------
-    def values(self, name: str) -> list[str | None]:
-        """Values of every `a=<name>` in this section, in order."""
-        return _values(self.attributes, name)
-
-    def first(self, name: str) -> str | None:
-        return _first(self.attributes, name)
-
-    def has(self, name: str) -> bool:
-        return any(a.name == name for a in self.attributes)
 
     # ---- typed views --------------------------------------------------------------
     @property
@@ -280,7 +277,7 @@ class MediaDescription:
 
 
 @dataclass(frozen=True)
-class SessionDescription:
+class SessionDescription(_AttributeAccess):
     """A whole SDP body. `version` is always 0 (RFC 8866 5.1)."""
 
     origin: Origin
@@ -351,15 +348,6 @@ class SessionDescription:
         return str(self).encode("utf-8")
 
     # ---- session-level fallbacks ----------------------------------------------------
-    def values(self, name: str) -> list[str | None]:
-        return _values(self.attributes, name)
-
-    def first(self, name: str) -> str | None:
-        return _first(self.attributes, name)
-
-    def has(self, name: str) -> bool:
-        return any(a.name == name for a in self.attributes)
-
     def connection_of(self, media: MediaDescription) -> Connection | None:
         """The media section's first c= line, else the session's."""
         return media.connections[0] if media.connections else self.connection

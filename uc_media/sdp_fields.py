@@ -15,7 +15,6 @@ _WS = re.compile(r"[ \t]+")
 _TEXT_FORBIDDEN = re.compile(r"[\x00\r\n]")
 _TIME = re.compile(r"-?[0-9]{1,20}[dhms]?\Z")
 _FQDN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_]*\Z")
-_WS = re.compile(r"[ \t]+")
 _DOTTED = re.compile(r"[0-9.]+\Z")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}\Z")

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "byteorder.h"
 #include "ice_lite.h"
 #include "stun.h"
 
@@ -61,19 +62,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 /* HMAC-SHA1 of the reference loops: OpenSSL's one-shot HMAC(), or (mac_ctx set) an
  * EVP_MAC context keyed once and re-initialised per message, OpenSSL 3's recommended API. */
 static EVP_MAC_CTX *mac_ctx;
@@ -97,7 +85,7 @@ static int ref_answer(const uint8_t *req, size_t len, const struct sockaddr_in *
 {
     if (len < 20 + 24 + 8)
         return -1;
-    if ((crc32(0L, req, (uInt)(len - 8)) ^ 0x5354554Eu) != get32(req + len - 4))
+    if ((crc32(0L, req, (uInt)(len - 8)) ^ 0x5354554Eu) != uc_rd32(req + len - 4))
         return -1;
     uint8_t head[REQ_MAX], mac[20];
     size_t mi_at = len - 8 - 24;
@@ -122,7 +110,7 @@ static int ref_answer(const uint8_t *req, size_t len, const struct sockaddr_in *
     uint16_t xport = (uint16_t)(ntohs(src->sin_port) ^ 0x2112);
     out[26] = (uint8_t)(xport >> 8);
     out[27] = (uint8_t)xport;
-    put32(out + 28, ntohl(src->sin_addr.s_addr) ^ 0x2112A442u);
+    uc_wr32(out + 28, ntohl(src->sin_addr.s_addr) ^ 0x2112A442u);
     out[32] = 0x00;
     out[33] = 0x08;
     out[34] = 0;
@@ -133,7 +121,7 @@ static int ref_answer(const uint8_t *req, size_t len, const struct sockaddr_in *
     out[57] = 0x28;
     out[58] = 0;
     out[59] = 4;
-    put32(out + 60, (uint32_t)crc32(0L, out, 56) ^ 0x5354554Eu);
+    uc_wr32(out + 60, (uint32_t)crc32(0L, out, 56) ^ 0x5354554Eu);
     return 64;
 }
 
@@ -150,7 +138,7 @@ int main(int argc, char **argv)
     uc_stun_key_create(&key, (const uint8_t *)PWD, strlen(PWD));
     for (int i = 0; i < count; i++) {
         uint8_t txid[12] = {0};
-        put32(txid, (uint32_t)i);
+        uc_wr32(txid, (uint32_t)i);
         uc_stun_builder b;
         uc_stun_build_start(&b, reqs[i], REQ_MAX, uc_stun_type(UC_STUN_BINDING, UC_STUN_REQUEST), txid);
         uc_stun_add_attr(&b, UC_STUN_ATTR_USERNAME, (const uint8_t *)"srvU:cliU", 9);

@@ -13,15 +13,7 @@
 #include "resample.h"
 #include "uc_errors.h"
 
-static int failures;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
+#include "check.h"
 
 #define PI 3.14159265358979323846
 
@@ -352,10 +344,5 @@ int main(void)
     test_g711();
     test_g722();
     test_resampler();
-    if (failures) {
-        fprintf(stderr, "test_codecs: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_codecs: ok\n");
-    return 0;
+    return check_finish("test_codecs");
 }

@@ -26,15 +26,7 @@
 #include "spsc_queue.h"
 #include "uc_errors.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);    \
-            failures++;                                                                 \
-        }                                                                               \
-    } while (0)
+#include "check.h"
 
 static void test_spsc_single_thread(void)
 {
@@ -322,10 +314,5 @@ int main(void)
     test_dtmf();
     test_rtcp_rtt();
     test_engine_conference_tick();
-    if (failures) {
-        fprintf(stderr, "test_engine: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_engine: ok\n");
-    return 0;
+    return check_finish("test_engine");
 }

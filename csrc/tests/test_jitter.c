@@ -9,15 +9,7 @@
 #include "jitter.h"
 #include "uc_errors.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);    \
-            failures++;                                                                 \
-        }                                                                               \
-    } while (0)
+#include "check.h"
 
 #define RATE 48000u
 #define PKT 960u /* 20 ms at 48 kHz */
@@ -523,7 +515,6 @@ static void test_ancient_packet(void)
     uc_jb_destroy(jb);
 }
 
-
 /* Run packets 0..n-1 of a stream (ssrc 1) through the buffer: packet i arrives at
  * arrival[i] ms (< 0: lost), a tick runs every 20 ms at phase 10 ms until end_ms. Checks
  * that playout never goes backwards; returns how many puts answered LATE. */
@@ -696,10 +687,5 @@ int main(void)
     test_reordering_depth_is_learnt();
     test_spike_train_releases_are_not_late();
     test_drift_does_not_inflate_the_target();
-    if (failures) {
-        fprintf(stderr, "test_jitter: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_jitter: ok\n");
-    return 0;
+    return check_finish("test_jitter");
 }

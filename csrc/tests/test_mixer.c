@@ -9,15 +9,7 @@
 #include "mixer.h"
 #include "uc_errors.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);    \
-            failures++;                                                                 \
-        }                                                                               \
-    } while (0)
+#include "check.h"
 
 #define FS 160
 #define MAXN 16
@@ -376,10 +368,5 @@ int main(void)
     test_hangover();
     test_energy_levels();
     test_slots_and_errors();
-    if (failures) {
-        fprintf(stderr, "test_mixer: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_mixer: ok\n");
-    return 0;
+    return check_finish("test_mixer");
 }

@@ -6,14 +6,7 @@
 #include "rtcp.h"
 #include "uc_errors.h"
 
-static int failures;
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                                \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 static int build_compound(uint8_t *buf, size_t cap)
 {
@@ -300,10 +293,5 @@ int main(void)
     test_feedback_and_app();
     test_sdes_and_bye_bounds();
     test_random_bytes();
-    if (failures) {
-        fprintf(stderr, "test_rtcp: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_rtcp: ok\n");
-    return 0;
+    return check_finish("test_rtcp");
 }

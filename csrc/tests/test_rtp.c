@@ -6,14 +6,7 @@
 #include "rtp.h"
 #include "uc_errors.h"
 
-static int failures;
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                                \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 /* V=2 P=1 X=1 CC=2, M=1 PT=111, seq 0xABCD, ts 0x01020304, ssrc 0xDEADBEEF, 2 CSRCs,
  * one-byte extension: id 1 (audio level V=1 level 42), pad, id 3 two bytes, pad;
@@ -237,10 +230,5 @@ int main(void)
     test_two_byte();
     test_build_round_trip();
     test_random_bytes();
-    if (failures) {
-        fprintf(stderr, "test_rtp: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_rtp: ok\n");
-    return 0;
+    return check_finish("test_rtp");
 }

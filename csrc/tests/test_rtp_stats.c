@@ -6,14 +6,7 @@
 
 #include "rtp_stats.h"
 
-static int failures;
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                                \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 static void test_hand_sequence(void)
 {
@@ -107,10 +100,5 @@ int main(void)
     test_hand_sequence();
     test_probation_and_resync();
     test_duplicate_window();
-    if (failures) {
-        fprintf(stderr, "test_rtp_stats: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_rtp_stats: ok\n");
-    return 0;
+    return check_finish("test_rtp_stats");
 }

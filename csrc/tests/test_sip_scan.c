@@ -11,15 +11,7 @@
 #include "sip_scan.h"
 #include "uc_errors.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 /* span text equals s */
 static int span_is(const char *buf, sip_span_t sp, const char *s)
@@ -396,10 +388,5 @@ int main(void)
     truncations("<sip:a\xc2\xa0@b>;x=\xe2\x80");
     truncations("Digest username=\"alice\", realm = \"a\\\"b\" ,nc=00000001,qop=auth, Basic abc==");
     truncations("SIP/2.0 200 OK\r\n\r\n");
-    if (failures) {
-        fprintf(stderr, "test_sip_scan: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_sip_scan: ok\n");
-    return 0;
+    return check_finish("test_sip_scan");
 }

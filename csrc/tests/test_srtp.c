@@ -8,15 +8,7 @@
 #include "srtp_session.h"
 #include "uc_errors.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 static const int SUITES[] = {UC_SRTP_AES_CM_128_HMAC_SHA1_80, UC_SRTP_AES_CM_128_HMAC_SHA1_32,
                              UC_SRTP_AEAD_AES_128_GCM};
@@ -420,10 +412,5 @@ int main(void)
     test_fixed_ssrc();
     test_srtcp_tag_32();
     test_arguments();
-    if (failures) {
-        fprintf(stderr, "test_srtp: %d checks failed\n", failures);
-        return 1;
-    }
-    printf("test_srtp: ok\n");
-    return 0;
+    return check_finish("test_srtp");
 }

@@ -22,15 +22,7 @@
 #include "srtp_session.h"
 #include "uc_errors.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 static volatile int counting;
 static volatile unsigned long allocations;
@@ -288,10 +280,5 @@ int main(void)
         single(k, 1);
         batch(k);
     }
-    if (failures) {
-        fprintf(stderr, "test_srtp_alloc: %d checks failed\n", failures);
-        return 1;
-    }
-    printf("test_srtp_alloc: ok\n");
-    return 0;
+    return check_finish("test_srtp_alloc");
 }

@@ -13,15 +13,7 @@
 #include "stun.h"
 #include "uc_errors.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 /* RFC 5769 section 2.1-2.3; password "VOkJxbRl1RmTxUk/WvJxBt". */
 static const char PASSWORD[] = "VOkJxbRl1RmTxUk/WvJxBt";
@@ -520,10 +512,5 @@ int main(void)
     test_truncation_and_bounds();
     test_readers();
     test_ice_lite();
-    if (failures) {
-        fprintf(stderr, "test_stun: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_stun: ok\n");
-    return 0;
+    return check_finish("test_stun");
 }

@@ -11,10 +11,7 @@ authenticated and decoded ffmpeg's packets. A missing ffmpeg fails the test.
 from __future__ import annotations
 
 import base64
-import shutil
-import socket
 import subprocess
-import time
 import wave
 from pathlib import Path
 
@@ -25,30 +22,17 @@ import uc_media
 from uc_media import CryptoAttribute, SdesKey
 
 from engine_participant import SUITE, Participant, leg_keys, run, tone_magnitudes
+from peers import ffmpeg_srtp_recorder, free_port, require, stop, wait_udp_bound
 
 pytestmark = pytest.mark.peer
 
 RATE = 48000
 
 
-def ffmpeg() -> str:
-    path = shutil.which("ffmpeg")
-    assert path is not None, "ffmpeg is not installed (make test installs it): this peer test cannot run"
-    return path
-
-
-def udp_port_bound(port: int) -> bool:
-    with open("/proc/net/udp") as table:
-        next(table)
-        return any(int(line.split()[1].rsplit(":", 1)[1], 16) == port for line in table)
-
-
 def free_udp_port() -> int:
     """A port no one holds right now, outside the engine's range (ffmpeg binds it)."""
     for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         if not 44000 <= port <= 44999 and port % 2 == 0:  # ffmpeg takes port + 1 for RTCP
             return port
     raise AssertionError("no free UDP port")
@@ -72,26 +56,13 @@ def test_ffmpeg_participant_hears_the_others(tmp_path: Path) -> None:
         record_port = free_udp_port()
         leg.set_remote(("127.0.0.1", record_port))
         crypto = CryptoAttribute(1, SUITE, (SdesKey(engine_send_key),))
-        sdp = tmp_path / "record.sdp"
-        sdp.write_text(
-            "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=conference\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-            f"m=audio {record_port} RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\n{crypto.to_sdp()}\r\n"
-        )
         wav = tmp_path / "heard.wav"
-        recorder = subprocess.Popen(
-            [ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "warning",
-             "-protocol_whitelist", "file,udp,rtp,srtp,crypto",
-             "-i", str(sdp), "-t", "3", "-ac", "1", "-ar", "48000", "-y", str(wav)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
+        recorder = ffmpeg_srtp_recorder(tmp_path / "record.sdp", record_port, crypto.to_sdp(), wav, 3)
         sender = None
         try:
-            deadline = time.monotonic() + 20
-            while not udp_port_bound(record_port) and time.monotonic() < deadline and recorder.poll() is None:
-                time.sleep(0.05)
-            assert udp_port_bound(record_port), "ffmpeg never bound its RTP port"
+            wait_udp_bound(record_port, recorder)
             sender = subprocess.Popen(
-                [ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-re",
+                [require("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-re",
                  "-f", "lavfi", "-i", "sine=frequency=1100:sample_rate=48000:duration=5",
                  "-c:a", "libopus", "-b:a", "32k", "-ac", "1", "-f", "rtp", "-payload_type", "111",
                  "-srtp_out_suite", SUITE, "-srtp_out_params", base64.b64encode(ffmpeg_send_key).decode(),
@@ -103,10 +74,7 @@ def test_ffmpeg_participant_hears_the_others(tmp_path: Path) -> None:
             assert recorder.returncode == 0, stderr
             sender.communicate(timeout=30)
         finally:
-            for proc in (recorder, sender):
-                if proc is not None and proc.poll() is None:
-                    proc.kill()
-                    proc.wait(10)
+            stop((recorder, sender))
             for p in people:
                 p.close()
 

@@ -7,12 +7,11 @@ Record-Route) reaches bob. baresip must be installed (`make test` installs it)."
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
 import time
 from pathlib import Path
 
 import pytest
+from peers import baresip_config, free_port, require, wait_until
 
 from uc_signal.directory import InMemoryBindingStore, InMemoryUserDirectory
 from uc_signal.proxy.server import SipServer
@@ -25,28 +24,8 @@ DOMAIN = "example.com"
 WAIT = 30.0
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def baresip_conf(conf: Path, sip_port: int, account: str) -> None:
-    conf.mkdir()
-    # ausine makes 48 kHz only: pair it with opus (PEERS.md).
-    (conf / "config").write_text(
-        "module_path /usr/lib/baresip/modules\n"
-        f"sip_listen 127.0.0.1:{sip_port}\n"
-        "module opus.so\nmodule ausine.so\nmodule aufile.so\n"
-        "module_app account.so\nmodule_app menu.so\n"
-        "audio_source ausine,440\naudio_player aufile,/dev/null\n")
-    (conf / "accounts").write_text(account + "\n")
-    (conf / "contacts").write_text("")
-
-
 async def start_baresip(conf: Path, seconds: int, *commands: str) -> asyncio.subprocess.Process:
-    baresip = shutil.which("baresip")
-    assert baresip is not None, "baresip is not installed (make test installs it)"
+    baresip = require("baresip")
     args = ["-4", "-f", str(conf), "-n", "127.0.0.1", "-t", str(seconds)]
     for command in commands:
         args += ["-e", command]
@@ -60,6 +39,30 @@ async def finish(process: asyncio.subprocess.Process) -> str:
     return out.decode(errors="replace")
 
 
+async def start_recording_server(tmp_path: Path, users: InMemoryUserDirectory, secret: bytes,
+                                 seen: list[str]) -> SipServer:
+    """The registrar and proxy for DOMAIN on loopback UDP, MD5 challenges only (baresip 1.0
+    refuses a 401 carrying SHA-256). Every request the core handles adds its method to
+    `seen`, every response "<status> <method>"."""
+    config = TransportConfig(hosts=("127.0.0.1",), udp_port=0, tcp_port=None, tls_port=None,
+                             data_dir=tmp_path, domain=DOMAIN)
+    server = SipServer(config, domains=(DOMAIN,), users=users, store=InMemoryBindingStore(),
+                       secret=secret, digest_algorithms=(DigestAlgorithm.MD5,))
+    await server.start()
+    assert server.services is not None
+    core = server.services.core
+    handle = core.handle_event
+
+    def record(event: TransactionEvent, now: float) -> None:
+        if isinstance(event, RequestReceived):
+            seen.append(event.request.method)
+        elif isinstance(event, ResponseReceived) and event.response.cseq is not None:
+            seen.append(f"{event.response.status} {event.response.cseq.method}")
+        handle(event, now)
+    core.handle_event = record  # type: ignore[method-assign]
+    return server
+
+
 def test_baresip_calls_baresip_through_the_proxy(tmp_path: Path) -> None:
     users = InMemoryUserDirectory()
     users.add_user("alice", DOMAIN, "alice-pw")
@@ -67,32 +70,16 @@ def test_baresip_calls_baresip_through_the_proxy(tmp_path: Path) -> None:
     seen: list[str] = []
 
     async def scenario() -> None:
-        config = TransportConfig(hosts=("127.0.0.1",), udp_port=0, tcp_port=None, tls_port=None,
-                                 data_dir=tmp_path, domain=DOMAIN)
-        server = SipServer(config, domains=(DOMAIN,), users=users, store=InMemoryBindingStore(),
-                           secret=b"baresip-test-secret-0123456789", digest_algorithms=(DigestAlgorithm.MD5,))
-        await server.start()
+        server = await start_recording_server(tmp_path, users, b"baresip-test-secret-0123456789", seen)
         assert server.services is not None
-        core = server.services.core
-        handle = core.handle_event
-
-        def record(event: TransactionEvent, now: float) -> None:
-            if isinstance(event, RequestReceived):
-                seen.append(event.request.method)
-            elif isinstance(event, ResponseReceived) and event.response.cseq is not None:
-                seen.append(f"{event.response.status} {event.response.cseq.method}")
-            handle(event, now)
-        core.handle_event = record  # type: ignore[method-assign]
         try:
             host, port = server.manager.address("UDP")
             line = f'<sip:{{}}@{DOMAIN}>;auth_pass={{}};outbound="sip:{host}:{port}";regint=600;audio_codecs=opus/48000/2'
-            baresip_conf(tmp_path / "bob", free_udp_port(), line.format("bob", "bob-pw") + ";answermode=auto")
-            baresip_conf(tmp_path / "alice", free_udp_port(), line.format("alice", "alice-pw"))
+            baresip_config(tmp_path / "bob", free_port(), line.format("bob", "bob-pw") + ";answermode=auto")
+            baresip_config(tmp_path / "alice", free_port(), line.format("alice", "alice-pw"))
             bob = await start_baresip(tmp_path / "bob", 25)
-            deadline = time.monotonic() + WAIT
-            while not server.services.location.lookup(f"sip:bob@{DOMAIN}", time.time()):
-                assert time.monotonic() < deadline, "bob did not register"
-                await asyncio.sleep(0.1)
+            location = server.services.location
+            await wait_until(lambda: location.lookup(f"sip:bob@{DOMAIN}", time.time()), "bob did not register", WAIT)
             alice = await start_baresip(tmp_path / "alice", 8, f"/dial sip:bob@{DOMAIN}")
             alice_out = await finish(alice)
             bob.terminate()

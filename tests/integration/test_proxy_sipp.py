@@ -16,13 +16,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import shutil
-import socket
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from peers import free_port, run_peer
 
 from uc_signal.directory import InMemoryBindingStore, InMemoryUserDirectory
 from uc_signal.proxy.server import SipServer
@@ -35,28 +34,6 @@ SIPP_DIR = Path(__file__).parent / "sipp"
 REPO = Path(__file__).resolve().parents[2]
 DOMAIN = "example.com"
 SECRET = b"integration-proxy-secret-0123456"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def run_process(*argv: str, timeout: float = 60.0) -> tuple[int, str]:
-    program = shutil.which(argv[0]) if not argv[0].startswith("/") else argv[0]
-    assert program is not None, f"{argv[0]} is not installed (make test installs it)"
-    process = await asyncio.create_subprocess_exec(
-        program, *argv[1:], stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    try:
-        out, _ = await asyncio.wait_for(process.communicate(), timeout)
-    except asyncio.TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    assert process.returncode is not None
-    return process.returncode, out.decode(errors="replace")
 
 
 def sipp_args(server: tuple[str, int], scenario: str, service: str, calls: int, tmp_path: Path,
@@ -85,7 +62,7 @@ def test_sipp_registers_with_digest(tmp_path: Path) -> None:
         await server.start()
         try:
             address = server.manager.address("UDP")
-            code, out = await run_process(*sipp_args(
+            code, out = await run_peer(*sipp_args(
                 address, "register_digest.xml", "alice", 5, tmp_path,
                 "-au", "alice", "-ap", "alice-pw", "-auth_uri", DOMAIN, "-set", "domain", DOMAIN,
                 "-set", "contact_port", "5999"))
@@ -93,7 +70,7 @@ def test_sipp_registers_with_digest(tmp_path: Path) -> None:
             assert server.services is not None
             bindings = server.services.location.lookup(f"sip:alice@{DOMAIN}", time.time())
             assert [b.contact for b in bindings] == ["sip:alice@127.0.0.1:5999"]
-            code, out = await run_process(*sipp_args(
+            code, out = await run_peer(*sipp_args(
                 address, "register_digest.xml", "alice", 1, tmp_path,
                 "-au", "alice", "-ap", "wrong", "-auth_uri", DOMAIN, "-set", "domain", DOMAIN,
                 "-set", "contact_port", "5998"))
@@ -117,7 +94,7 @@ def test_loadgen_registers_users_from_a_csv(tmp_path: Path) -> None:
         await server.start()
         try:
             host, port = server.manager.address("UDP")
-            code, out = await run_process(
+            code, out = await run_peer(
                 sys.executable, str(REPO / "benchmarks" / "loadgen" / "sip_register_load.py"),
                 "--registrar", f"{host}:{port}", "--domain", DOMAIN, "--users", str(tmp_path / "users.csv"),
                 "--count", "40", "--rate", "200", "--time-limit", "20", "--json")
@@ -129,7 +106,7 @@ def test_loadgen_registers_users_from_a_csv(tmp_path: Path) -> None:
             assert len(server.services.location) == 20
             # sipp's injection-file form, split over two generator processes
             (tmp_path / "users.sipp.csv").write_text("SEQUENTIAL\n" + "".join(f"{u};{p}\n" for u, p in rows))
-            code, out = await run_process(
+            code, out = await run_peer(
                 sys.executable, str(REPO / "benchmarks" / "loadgen" / "sip_register_load.py"),
                 "--registrar", f"{host}:{port}", "--domain", DOMAIN, "--users", str(tmp_path / "users.sipp.csv"),
                 "--count", "41", "--rate", "200", "--time-limit", "20", "--json", "--processes", "2")
@@ -153,15 +130,15 @@ def test_sipp_call_through_the_proxy_to_a_registered_sipp_uas(tmp_path: Path) ->
         try:
             address = server.manager.address("UDP")
             uas_port = free_port()
-            code, out = await run_process(*sipp_args(
+            code, out = await run_peer(*sipp_args(
                 address, "register_digest.xml", "bob", 1, tmp_path,
                 "-au", "bob", "-ap", "bob-pw", "-auth_uri", DOMAIN, "-set", "domain", DOMAIN,
                 "-set", "contact_port", str(uas_port)))
             assert code == 0, out[-3000:]
-            uas = asyncio.create_task(run_process(*sipp_args(
+            uas = asyncio.create_task(run_peer(*sipp_args(
                 address, "uas_no180.xml", "bob", calls, tmp_path, port=uas_port), timeout=90))
             await asyncio.sleep(0.5)  # let the UAS bind its port
-            code, out = await run_process(*sipp_args(
+            code, out = await run_peer(*sipp_args(
                 address, "uac_invite_auth.xml", "bob", calls, tmp_path,
                 "-au", "alice", "-ap", "alice-pw", "-auth_uri", f"bob@{DOMAIN}", "-set", "domain", DOMAIN, "-set", "caller", "alice"),
                 timeout=90)

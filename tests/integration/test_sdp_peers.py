@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import select
-import shutil
 import socket
 import subprocess
 import time
@@ -22,6 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from peers import baresip_config, free_port, require
 
 from uc_media import (
     OPUS,
@@ -39,21 +39,10 @@ pytestmark = pytest.mark.peer
 HOST = "127.0.0.1"
 
 
-def peer(name: str) -> str:
-    path = shutil.which(name)
-    assert path is not None, f"{name} is not installed (make test installs it): this peer test cannot run"
-    return path
-
-
 def bound_udp() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((HOST, 0))
     return sock
-
-
-def free_port() -> int:
-    with bound_udp() as sock:
-        return int(sock.getsockname()[1])
 
 
 def receive_srtp(sock: socket.socket, audio: NegotiatedAudio, wanted: int, seconds: float) -> int:
@@ -82,7 +71,7 @@ def test_ffmpeg_srtp_decrypts_with_the_keys_its_sdp_negotiates(tmp_path: Path) -
     key = base64.b64encode(generate_crypto_attribute(1).key_salt).decode()
     sdp_file = tmp_path / "ffmpeg.sdp"
     proc = subprocess.Popen(
-        ["timeout", "20", peer("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi",
+        ["timeout", "20", require("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi",
          "-i", "sine=frequency=440:duration=2", "-c:a", "libopus", "-ar", "48000", "-ac", "2", "-f", "rtp",
          "-srtp_out_suite", "AES_CM_128_HMAC_SHA1_80", "-srtp_out_params", key, "-sdp_file", str(sdp_file),
          f"srtp://{HOST}:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -102,20 +91,6 @@ def test_ffmpeg_srtp_decrypts_with_the_keys_its_sdp_negotiates(tmp_path: Path) -
         sock.close()
 
 
-def baresip_config(conf: Path, sip_port: int) -> None:
-    conf.mkdir()
-    modules = ["opus.so", "g711.so", "ausine.so", "aufile.so", "srtp.so"]
-    (conf / "config").write_text(
-        "module_path /usr/lib/baresip/modules\n"
-        f"sip_listen {HOST}:{sip_port}\n" + "".join(f"module {m}\n" for m in modules)
-        + "module_app account.so\nmodule_app menu.so\n"
-        "audio_source ausine,440\naudio_player aufile,/dev/null\n")
-    (conf / "accounts").write_text(
-        f"<sip:bob@{HOST}:{sip_port}>;regint=0;answermode=auto;mediaenc=srtp-mand;"
-        "audio_codecs=opus/48000/2,PCMU/8000/1\n")
-    (conf / "contacts").write_text("")
-
-
 def sip_request(method: str, target: tuple[str, int], local_port: int, call_id: str, cseq: int,
                 to: str, body: bytes = b"") -> bytes:
     head = (f"{method} sip:bob@{target[0]}:{target[1]} SIP/2.0\r\n"
@@ -132,10 +107,13 @@ def test_baresip_answer_to_our_offer_keys_its_srtp(tmp_path: Path) -> None:
     sip = bound_udp()
     sip_port = sip.getsockname()[1]
     baresip_port = free_port()
-    baresip_config(tmp_path / "baresip", baresip_port)
+    baresip_config(tmp_path / "baresip", baresip_port,
+                   f"<sip:bob@{HOST}:{baresip_port}>;regint=0;answermode=auto;mediaenc=srtp-mand;"
+                   "audio_codecs=opus/48000/2,PCMU/8000/1",
+                   modules=("opus.so", "g711.so", "ausine.so", "aufile.so", "srtp.so"), host=HOST)
     caps = LocalCapabilities(HOST, media.getsockname()[1], require_srtp=True, srtp_suites=("AES_CM_128_HMAC_SHA1_80",))
     offer = build_offer(caps)
-    proc = subprocess.Popen(["timeout", "20", peer("baresip"), "-4", "-f", str(tmp_path / "baresip"), "-n", HOST,
+    proc = subprocess.Popen(["timeout", "20", require("baresip"), "-4", "-f", str(tmp_path / "baresip"), "-n", HOST,
                              "-t", "15"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     target = (HOST, baresip_port)
     call_id = uuid.uuid4().hex

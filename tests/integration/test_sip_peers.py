@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import shutil
-import socket
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
+from peers import DatagramThread, require
 
 from uc_signal.sip import ParseError, Request, make_response, parse_datagram
 
@@ -27,53 +25,43 @@ capture = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(capture)
 
 
-class Responder(threading.Thread):
+class Responder(DatagramThread):
     """Answers like the capture script's registrar/busy UAS, on an ephemeral port."""
 
     def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
+        super().__init__()
         self.requests: list[Request] = []
         self.errors: list[ParseError] = []
-        self.stop = threading.Event()
 
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                data, addr = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            try:
-                msg = parse_datagram(data)
-                if not isinstance(msg, Request):
-                    continue
-                msg.validate()
-            except ParseError as exc:
-                self.errors.append(exc)
-                continue
-            self.requests.append(msg)
-            tag = hashlib.sha1((msg.call_id or "").encode()).hexdigest()[:8]
-            if msg.method == "ACK":
-                continue
-            if msg.method == "REGISTER" and not msg.authorization:
-                reply = make_response(msg, 401, to_tag=tag)
-                reply.headers.add("WWW-Authenticate", 'Digest realm="127.0.0.1", nonce="abc123", qop="auth"')
-                replies = [reply]
-            elif msg.method == "INVITE":
-                replies = [make_response(msg, 100), make_response(msg, 486, to_tag=tag)]
-            else:
-                replies = [make_response(msg, 200, to_tag=tag)]
-            for reply in replies:
-                self.sock.sendto(bytes(reply), addr)
+    def handle(self, data: bytes, addr: tuple[str, int]) -> None:
+        try:
+            msg = parse_datagram(data)
+            if not isinstance(msg, Request):
+                return
+            msg.validate()
+        except ParseError as exc:
+            self.errors.append(exc)
+            return
+        self.requests.append(msg)
+        tag = hashlib.sha1((msg.call_id or "").encode()).hexdigest()[:8]
+        if msg.method == "ACK":
+            return
+        if msg.method == "REGISTER" and not msg.authorization:
+            reply = make_response(msg, 401, to_tag=tag)
+            reply.headers.add("WWW-Authenticate", 'Digest realm="127.0.0.1", nonce="abc123", qop="auth"')
+            replies = [reply]
+        elif msg.method == "INVITE":
+            replies = [make_response(msg, 100), make_response(msg, 486, to_tag=tag)]
+        else:
+            replies = [make_response(msg, 200, to_tag=tag)]
+        for reply in replies:
+            self.sock.sendto(bytes(reply), addr)
 
 
 @pytest.mark.peer
 @pytest.mark.parametrize("scenario", ["register", "invite", "notify"])
 def test_sipp_scenarios_against_the_message_layer(tmp_path: Path, scenario: str) -> None:
-    assert shutil.which("sipp"), "sipp not installed (make test installs the peers)"
+    require("sipp")
     responder = Responder()
     responder.start()
     try:
@@ -85,8 +73,7 @@ def test_sipp_scenarios_against_the_message_layer(tmp_path: Path, scenario: str)
              "-timeout", "20", "-nostdin", "-trace_err"],
             cwd=tmp_path, capture_output=True, text=True, check=False)
     finally:
-        responder.stop.set()
-        responder.join(2)
+        responder.close()
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert not responder.errors
     methods = [r.method for r in responder.requests]

@@ -3,40 +3,17 @@ and sipsak (UDP, TCP, TLS), each sending OPTIONS that the in-test UAS answers 20
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 import socket
 from pathlib import Path
 
 import pytest
+from peers import free_port, run_peer
 from sip_transport_harness import make_config, run, running
 
 from uc_signal.transport import Peer
 
 SCENARIO = Path(__file__).parent / "sipp" / "options_uac.xml"
 CALLS = 10
-
-
-def free_port(kind: int) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def run_peer(*argv: str, timeout: float = 30.0) -> tuple[int, str]:
-    program = shutil.which(argv[0])
-    assert program is not None, f"{argv[0]} is not installed (make test installs it)"
-    process = await asyncio.create_subprocess_exec(
-        program, *argv[1:], stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    try:
-        out, _ = await asyncio.wait_for(process.communicate(), timeout)
-    except asyncio.TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    assert process.returncode is not None
-    return process.returncode, out.decode(errors="replace")
 
 
 @pytest.mark.peer
@@ -50,7 +27,7 @@ def test_sipp_options_get_200(tmp_path: Path, transport: str, flag: str) -> None
                 "-r", "20", "-l", "5", "-i", "127.0.0.1",
                 "-p", str(free_port(socket.SOCK_DGRAM if transport == "UDP" else socket.SOCK_STREAM)),
                 "-mp", str(free_port(socket.SOCK_DGRAM)), "-timeout", "20s", "-timeout_error",
-                "-nostdin", "-trace_err", "-error_file", str(tmp_path / "sipp_errors.log"))
+                "-nostdin", "-trace_err", "-error_file", str(tmp_path / "sipp_errors.log"), timeout=30.0)
             assert code == 0, out
             assert len(uas.requests) == CALLS
             sources = {event.source for event in uas.requests}
@@ -74,7 +51,7 @@ def test_sipsak_options_get_200(tmp_path: Path, transport: str) -> None:
                 # ssl for both localhost and 127.0.0.1.
                 assert manager.tls_files is not None
                 argv += [f"--tls-ca-cert={manager.tls_files[0]}", "--tls-ignore-cert-failure"]
-            code, out = await run_peer(*argv)
+            code, out = await run_peer(*argv, timeout=30.0)
             assert code == 0, out
             assert "200 OK" in out
             assert len(uas.requests) == 1

@@ -10,7 +10,6 @@ The peers must be installed (`make test` installs them): a missing one fails its
 from __future__ import annotations
 
 import select
-import shutil
 import socket
 import subprocess
 import time
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from peers import free_port, linphone_env, linphone_rc, require
 
 from uc_signal.sip.dialog import Dialog, DialogError, DialogTable
 from uc_signal.sip.digest import DigestAlgorithm, DigestAuthenticator, DigestError, InMemoryCredentials
@@ -145,18 +145,11 @@ class LoopbackServer:
         self.layer.send_response(response, now)
 
 
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _run_sipp(server: LoopbackServer, tmp_path: Path, args: list[str], calls: int) -> subprocess.CompletedProcess[bytes]:
-    sipp = shutil.which("sipp")
-    assert sipp is not None, "sipp is not installed (make test installs it)"
+    sipp = require("sipp")
     command = [
-        sipp, f"127.0.0.1:{server.port}", "-i", "127.0.0.1", "-p", str(_free_udp_port()),
-        "-mp", str(_free_udp_port()), "-m", str(calls), "-r", "10", "-nostdin",
+        sipp, f"127.0.0.1:{server.port}", "-i", "127.0.0.1", "-p", str(free_port()),
+        "-mp", str(free_port()), "-m", str(calls), "-r", "10", "-nostdin",
         "-timeout", "20s", "-timeout_error", "-max_retrans", "3", *args,
     ]
     proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -212,19 +205,13 @@ def test_sipp_uac_calls_through_transactions_and_dialogs(tmp_path: Path) -> None
 
 
 def test_linphone_registers_with_sha256(tmp_path: Path) -> None:
-    linphonec = shutil.which("linphonec")
-    assert linphonec is not None, "linphonec is not installed (make test installs it)"
+    linphonec = require("linphonec")
     store = InMemoryCredentials()
     store.add_password("alice", "127.0.0.1", "secret")
     server = LoopbackServer(DigestAuthenticator("127.0.0.1", b"integration-secret-0123", store,
                                                 algorithms=(DigestAlgorithm.SHA_256,)))
-    rc = tmp_path / "linphonerc"
-    rc.write_text(f"[sip]\nsip_port={_free_udp_port()}\nsip_tcp_port=0\nsip_tls_port=0\n"
-                  f"bind_address=127.0.0.1\n[rtp]\naudio_rtp_port={_free_udp_port()}\n")
-    # liblinphone brings no SIP transport up without a writable data directory.
-    home = tmp_path / "home"
-    (home / ".local" / "share" / "linphone").mkdir(parents=True)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share")}
+    rc = linphone_rc(tmp_path / "linphonerc", free_port(), free_port())
+    env = linphone_env(tmp_path / "home")
     proc = subprocess.Popen([linphonec, "-c", str(rc), "-d", "0"], cwd=tmp_path, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert proc.stdin is not None

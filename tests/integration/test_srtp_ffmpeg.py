@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import select
-import shutil
 import socket
 import struct
 import subprocess
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import opuslib  # type: ignore[import-untyped]
 import pytest
+from peers import ffmpeg_srtp_recorder, require, stop, udp_socket_pair, wait_udp_bound
 
 from uc_media import CryptoAttribute, SrtpAuthError, SrtpSession, generate_crypto_attribute
 
@@ -35,31 +35,8 @@ FRAME = 960  # 20 ms at 48 kHz
 TONE_HZ = 440.0
 
 
-def ffmpeg() -> str:
-    path = shutil.which("ffmpeg")
-    assert path is not None, "ffmpeg is not installed (make test installs it): this peer test cannot run"
-    return path
-
-
-def udp_pair() -> tuple[socket.socket, socket.socket]:
-    """Two bound sockets on consecutive ports P (even, RTP) and P+1 (RTCP)."""
-    for _ in range(50):
-        rtp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        rtp_sock.bind(("127.0.0.1", 0))
-        port = rtp_sock.getsockname()[1]
-        if port % 2 == 0:
-            rtcp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                rtcp_sock.bind(("127.0.0.1", port + 1))
-                return rtp_sock, rtcp_sock
-            except OSError:
-                rtcp_sock.close()
-        rtp_sock.close()
-    raise AssertionError("no free even/odd UDP port pair on 127.0.0.1")
-
-
 def free_port_pair() -> int:
-    rtp_sock, rtcp_sock = udp_pair()
+    rtp_sock, rtcp_sock = udp_socket_pair()
     port = rtp_sock.getsockname()[1]
     rtp_sock.close()
     rtcp_sock.close()
@@ -75,13 +52,6 @@ def drain(sock: socket.socket, quiet: float = 0.5) -> list[bytes]:
             break
         packets.append(sock.recv(65536))
     return packets
-
-
-def udp_port_bound(port: int) -> bool:
-    """Whether some process has bound UDP port `port` (the local_address column)."""
-    with open("/proc/net/udp") as table:
-        next(table)
-        return any(int(line.split()[1].rsplit(":", 1)[1], 16) == port for line in table)
 
 
 def dominant_frequency(samples: np.ndarray, rate: int) -> float:
@@ -100,11 +70,11 @@ def rtp_header(packet: bytes) -> tuple[int, int, int, int, int]:
 def ffmpeg_sends(suite: str, key_salt: bytes, sdp_file: Path) -> tuple[list[bytes], list[bytes]]:
     """Run ffmpeg sending 2 s of a 440 Hz tone as Opus over SRTP to our two sockets;
     return what arrived on the RTP and the RTCP port."""
-    rtp_sock, rtcp_sock = udp_pair()
+    rtp_sock, rtcp_sock = udp_socket_pair()
     port = rtp_sock.getsockname()[1]
     try:
         proc = subprocess.run(
-            [ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error",
+            [require("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error",
              "-f", "lavfi", "-i", f"sine=frequency={TONE_HZ:g}:sample_rate=48000:duration=2",
              "-c:a", "libopus", "-b:a", "32k", "-ac", "1",
              "-f", "rtp", "-sdp_file", str(sdp_file),
@@ -192,29 +162,10 @@ def test_we_send_srtp_ffmpeg_decodes(suite: str, tmp_path: Path) -> None:
     ours = generate_crypto_attribute(1, suite)
     packets = opus_rtp_stream(ours.srtp_session("outbound"), seconds=3.0)
     port = free_port_pair()
-    sdp = tmp_path / "in.sdp"
-    sdp.write_text(
-        "v=0\r\n"
-        "o=- 0 0 IN IP4 127.0.0.1\r\n"
-        "s=uc_media\r\n"
-        "c=IN IP4 127.0.0.1\r\n"
-        "t=0 0\r\n"
-        f"m=audio {port} RTP/SAVP 111\r\n"
-        "a=rtpmap:111 opus/48000/2\r\n"
-        f"{ours.to_sdp()}\r\n"
-    )
     wav = tmp_path / "out.wav"
-    proc = subprocess.Popen(
-        [ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "warning",
-         "-protocol_whitelist", "file,udp,rtp,srtp,crypto",
-         "-i", str(sdp), "-t", "2", "-ac", "1", "-ar", "48000", "-y", str(wav)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    proc = ffmpeg_srtp_recorder(tmp_path / "in.sdp", port, ours.to_sdp(), wav, 2)
     try:
-        deadline = time.monotonic() + 20
-        while not udp_port_bound(port) and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.05)
-        assert udp_port_bound(port), "ffmpeg never bound its RTP port"
+        wait_udp_bound(port, proc)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
             for packet in packets:
                 if proc.poll() is not None:
@@ -223,9 +174,7 @@ def test_we_send_srtp_ffmpeg_decodes(suite: str, tmp_path: Path) -> None:
                 time.sleep(0.005)  # 4x real time: gentle on ffmpeg's socket buffer
         _, stderr = proc.communicate(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        stop((proc,))
     assert proc.returncode == 0, stderr
     assert "HMAC" not in stderr and "SRTP" not in stderr.upper().replace("SRTP://", ""), stderr
 

@@ -15,11 +15,8 @@ a missing corpus FAILS (test_sip_torture.py checks it is complete).
 
 from __future__ import annotations
 
-import csv
-import os
-from pathlib import Path
-
 import pytest
+from corpus import rfc4475_dir, rfc4475_manifest, rfc4475_message
 
 from uc_signal.sip import (DigestClient, ParseError, Request, RequestReceived, Response, SipUri, Via, make_ack,
                            parse_datagram)
@@ -28,30 +25,16 @@ from uc_signal.transport.peer import Peer
 
 from proxy_network import DOMAIN, Network
 
-REPO = Path(__file__).resolve().parents[2]
 TESTER = Peer("192.0.2.200", 5060, "UDP", "udp0")
 PASSWORD = "torture-pw"
 
 
-def corpus_dir() -> Path:
-    shared = Path(os.environ.get("UC_SHARED_DIR") or REPO.parent / "shared")
-    return shared / "corpus" / "rfc4475"
-
-
-def manifest() -> list[dict[str, str]]:
-    path = corpus_dir() / "manifest.tsv"
-    if not path.is_file():
-        return []
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
-ROWS = manifest()
+ROWS = rfc4475_manifest()
 
 
 def test_corpus_is_present() -> None:
     # Fail, never skip: without the corpus the tests below would silently vanish.
-    assert len(ROWS) == 49, f"RFC 4475 corpus not found at {corpus_dir()}; set UC_SHARED_DIR"
+    assert len(ROWS) == 49, f"RFC 4475 corpus not found at {rfc4475_dir()}; set UC_SHARED_DIR"
 
 
 def uas_answer(event: RequestReceived) -> tuple[int, list[tuple[str, str]]] | None:
@@ -139,7 +122,7 @@ class TortureServer:
 
 def check(server: TortureServer, row: dict[str, str]) -> str | None:
     """Feed one corpus file; return what went wrong, or None."""
-    data = (corpus_dir() / row["file"]).read_bytes()
+    data = rfc4475_message(row["file"])
     advice = row["server_should"]
     finals = server.feed(data)
     statuses = [r.status for r in finals]

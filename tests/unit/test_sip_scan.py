@@ -11,11 +11,10 @@ arrays, non-ASCII values, the RFC 4475 3.1.1.1 message itself).
 from __future__ import annotations
 
 import string
-import os
 import re
-from pathlib import Path
 
 import pytest
+from corpus import rfc4475_message
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -267,8 +266,7 @@ def test_scanner_names_headers_in_any_spelling() -> None:
 
 
 def test_rfc4475_wsinv_through_the_scanner() -> None:
-    path = Path(os.environ.get("UC_SHARED_DIR", "/work/shared")) / "corpus" / "rfc4475" / "wsinv.dat"
-    msg = parse_message(path.read_bytes())
+    msg = parse_message(rfc4475_message("wsinv.dat"))
     assert msg.to.tag == "1918181833n" and msg.from_.display_name == 'J Rosenberg \\"'
     assert [(v.transport, v.host, v.branch) for v in msg.via] == [
         ("UDP", "192.0.2.2", "390skdjuw"), ("TCP", "spindle.example.com", "z9hG4bK9ikj8"),

@@ -7,51 +7,28 @@ or <repo>/../shared/corpus/rfc4475. A missing corpus FAILS the suite (CI provide
 
 from __future__ import annotations
 
-import csv
-import os
-from pathlib import Path
-
 import pytest
+from corpus import rfc4475_dir, rfc4475_manifest, rfc4475_message
 
 from uc_signal.sip import (AbsoluteUri, ParseError, Request, Response, SipUri, check_request, parse_datagram,
                            unescape, unsupported_options)
 from uc_signal.sip.multipart import parse_multipart
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def corpus_dir() -> Path:
-    shared = Path(os.environ.get("UC_SHARED_DIR") or REPO.parent / "shared")
-    return shared / "corpus" / "rfc4475"
-
-
-def manifest() -> list[dict[str, str]]:
-    path = corpus_dir() / "manifest.tsv"
-    if not path.is_file():
-        return []
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
-ROWS = manifest()
-
-
-def load(name: str) -> bytes:
-    return (corpus_dir() / name).read_bytes()
+ROWS = rfc4475_manifest()
 
 
 def test_corpus_is_present() -> None:
     # Fail, never skip: without the corpus the torture tests below would silently vanish.
-    assert (corpus_dir() / "manifest.tsv").is_file(), (
-        f"RFC 4475 corpus not found at {corpus_dir()}; set UC_SHARED_DIR to the shared/ directory")
+    assert (rfc4475_dir() / "manifest.tsv").is_file(), (
+        f"RFC 4475 corpus not found at {rfc4475_dir()}; set UC_SHARED_DIR to the shared/ directory")
     assert len(ROWS) == 49
     for row in ROWS:
-        assert (corpus_dir() / row["file"]).is_file(), row["file"]
+        assert (rfc4475_dir() / row["file"]).is_file(), row["file"]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r["file"] for r in ROWS])
 def test_manifest_verdict(row: dict[str, str]) -> None:
-    data = load(row["file"])
+    data = rfc4475_message(row["file"])
     if row["parser"] == "parse":
         msg = parse_datagram(data)
         assert msg is not None
@@ -77,7 +54,7 @@ def test_manifest_verdict(row: dict[str, str]) -> None:
 
 def test_error_carries_headers_for_the_response() -> None:
     with pytest.raises(ParseError) as info:
-        parse_datagram(load("mismatch01.dat")).validate()  # type: ignore[union-attr]
+        parse_datagram(rfc4475_message("mismatch01.dat")).validate()  # type: ignore[union-attr]
     err = info.value
     assert err.can_respond and err.method == "OPTIONS"
     assert err.headers is not None
@@ -86,7 +63,7 @@ def test_error_carries_headers_for_the_response() -> None:
 
 
 def test_wsinv_typed_values() -> None:
-    msg = parse_datagram(load("wsinv.dat"))
+    msg = parse_datagram(rfc4475_message("wsinv.dat"))
     assert isinstance(msg, Request)
     assert msg.to is not None and msg.to.tag == "1918181833n"
     assert msg.from_ is not None and msg.from_.display_name == 'J Rosenberg \\"'
@@ -106,17 +83,17 @@ def test_wsinv_typed_values() -> None:
 
 
 def test_escapes() -> None:
-    msg = parse_datagram(load("esc01.dat"))
+    msg = parse_datagram(rfc4475_message("esc01.dat"))
     assert isinstance(msg, Request) and isinstance(msg.uri, SipUri)
     assert unescape(msg.uri.user or "") == b"sips:user@example.com"
     contact = msg.contact[0].uri
     assert isinstance(contact, SipUri) and contact.lr  # ";%6C%72" is ";lr"
-    null = parse_datagram(load("escnull.dat"))
+    null = parse_datagram(rfc4475_message("escnull.dat"))
     assert null is not None and [unescape(c.uri.user) for c in null.contact] == [b"\0", b"\0\0"]  # type: ignore[union-attr,arg-type]
 
 
 def test_intmeth_unusual_characters() -> None:
-    msg = parse_datagram(load("intmeth.dat"))
+    msg = parse_datagram(rfc4475_message("intmeth.dat"))
     assert isinstance(msg, Request)
     assert msg.method == "!interesting-Method0123456789_*+`.%indeed'~"
     assert isinstance(msg.uri, SipUri) and msg.uri.password == "&it+has=1,weird!*pas$wo~d_too.(doesn't-it)"
@@ -126,12 +103,12 @@ def test_intmeth_unusual_characters() -> None:
 
 
 def test_datagram_rules() -> None:
-    first = parse_datagram(load("dblreq.dat"))  # trailing octets beyond Content-Length dropped
+    first = parse_datagram(rfc4475_message("dblreq.dat"))  # trailing octets beyond Content-Length dropped
     assert isinstance(first, Request) and first.method == "REGISTER" and first.body == b""
-    legacy = parse_datagram(load("inv2543.dat"))  # no Content-Length: body to the end
+    legacy = parse_datagram(rfc4475_message("inv2543.dat"))  # no Content-Length: body to the end
     assert legacy is not None and legacy.body.startswith(b"v=0") and legacy.content_length is None
     assert legacy.top_via is not None and legacy.top_via.branch is None
-    conflicting = parse_datagram(load("mcl01.dat"))
+    conflicting = parse_datagram(rfc4475_message("mcl01.dat"))
     assert conflicting is not None
     with pytest.raises(ParseError):
         conflicting.check_required_headers()
@@ -139,7 +116,7 @@ def test_datagram_rules() -> None:
 
 def test_semantic_failures_parse_but_fail_the_header_check() -> None:
     for name in ("insuf.dat", "multi01.dat", "mcl01.dat"):
-        msg = parse_datagram(load(name))
+        msg = parse_datagram(rfc4475_message(name))
         assert msg is not None
         msg.validate()
         with pytest.raises(ParseError) as info:
@@ -148,16 +125,16 @@ def test_semantic_failures_parse_but_fail_the_header_check() -> None:
 
 
 def test_unknown_schemes_and_extensions() -> None:
-    msg = parse_datagram(load("unkscm.dat"))
+    msg = parse_datagram(rfc4475_message("unkscm.dat"))
     assert isinstance(msg, Request) and isinstance(msg.uri, AbsoluteUri)
     assert msg.uri.scheme == "nobodyknowsthisscheme"
-    ext = parse_datagram(load("bext01.dat"))
+    ext = parse_datagram(rfc4475_message("bext01.dat"))
     assert ext is not None and ext.require == ["nothingSupportsThis", "nothingSupportsThisEither"]
     assert ext.proxy_require == ["noProxiesSupportThis", "norDoAnyProxiesSupportThis"]
-    auth = parse_datagram(load("regaut01.dat"))
+    auth = parse_datagram(rfc4475_message("regaut01.dat"))
     assert auth is not None and auth.authorization[0].scheme == "NoOneKnowsThisScheme"
     assert auth.authorization[0].params == {"opaque-data": "here"}
-    reg = parse_datagram(load("regescrt.dat"))
+    reg = parse_datagram(rfc4475_message("regescrt.dat"))
     assert reg is not None and reg.contact[0].uri.headers == {"Route": "%3Csip:sip.example.com%3E"}  # type: ignore[union-attr]
 
 
@@ -166,7 +143,7 @@ def test_unknown_schemes_and_extensions() -> None:
     ("multi01.dat", 400), ("mcl01.dat", 400),
 ])
 def test_server_checks_give_the_rfc_status(name: str, status: int) -> None:
-    msg = parse_datagram(load(name))
+    msg = parse_datagram(rfc4475_message(name))
     assert isinstance(msg, Request)
     with pytest.raises(ParseError) as info:
         check_request(msg, supported=("path", "gruu"), proxy=True)
@@ -177,13 +154,13 @@ def test_server_checks_give_the_rfc_status(name: str, status: int) -> None:
 
 def test_server_checks_pass_valid_requests() -> None:
     for name in ("wsinv.dat", "cparam01.dat", "regescrt.dat", "zeromf.dat", "badbranch.dat"):
-        msg = parse_datagram(load(name))
+        msg = parse_datagram(rfc4475_message(name))
         assert isinstance(msg, Request)
         check_request(msg)
 
 
 def test_multipart_body() -> None:
-    msg = parse_datagram(load("mpart01.dat"))
+    msg = parse_datagram(rfc4475_message("mpart01.dat"))
     assert msg is not None and msg.content_type is not None
     parts = parse_multipart(msg.body, msg.content_type)
     assert [str(p.content_type) for p in parts] == ["text/plain", "application/octet-stream"]
@@ -191,7 +168,7 @@ def test_multipart_body() -> None:
 
 
 def test_responses() -> None:
-    odd = parse_datagram(load("unreason.dat"))
+    odd = parse_datagram(rfc4475_message("unreason.dat"))
     assert isinstance(odd, Response) and odd.status == 200 and odd.reason.startswith("= 2**3 * 5**2")
-    empty = parse_datagram(load("noreason.dat"))
+    empty = parse_datagram(rfc4475_message("noreason.dat"))
     assert isinstance(empty, Response) and empty.status == 100 and empty.reason == ""

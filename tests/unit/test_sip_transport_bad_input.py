@@ -13,9 +13,9 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
+from memory_transport import MemoryTransport, answering_manager
 
-from uc_signal.sip import (ConnectionClosed, KeepAliveReceived, MessageReceived, RequestReceived,
-                           Response, StreamFramer, TransactionEvent, make_response)
+from uc_signal.sip import ConnectionClosed, KeepAliveReceived, MessageReceived, Response, StreamFramer
 from uc_signal.transport import Peer, StreamConnection, TransportConfig, TransportManager
 
 VALID = (b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKf;rport\r\n"
@@ -23,50 +23,9 @@ VALID = (b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1:5060;br
          b"Content-Length: 4\r\n\r\nbody")
 
 
-class MemoryTransport(asyncio.Transport):
-    """An asyncio.Transport over nothing: keeps what is written; close() ends the
-    connection as the loop would (connection_lost)."""
-
-    def __init__(self, protocol: asyncio.Protocol) -> None:
-        super().__init__()
-        self.protocol = protocol
-        self.written = bytearray()
-        self.closing = False
-
-    def get_extra_info(self, name: str, default: object = None) -> object:
-        return ("192.0.2.1", 40000) if name == "peername" else default
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.written += data
-
-    def get_write_buffer_size(self) -> int:
-        return 0
-
-    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
-        pass
-
-    def is_closing(self) -> bool:
-        return self.closing
-
-    def close(self) -> None:
-        if not self.closing:
-            self.closing = True
-            self.protocol.connection_lost(None)
-
-    def abort(self) -> None:
-        self.close()
-
-
 def new_manager() -> TransportManager:
-    config = TransportConfig(udp_port=None, tcp_port=None, tls_port=None, data_dir=Path("/nonexistent"))
-    manager: TransportManager
-
-    def answer(event: TransactionEvent) -> None:
-        if isinstance(event, RequestReceived) and event.transaction is not None:
-            manager.send_response(make_response(event.request, 200, to_tag="t"), event.transaction)
-
-    manager = TransportManager(config, answer)
-    return manager
+    return answering_manager(TransportConfig(udp_port=None, tcp_port=None, tls_port=None,
+                                             data_dir=Path("/nonexistent")))
 
 
 def mutated(data: bytes, cuts: list[tuple[int, int]]) -> bytes:

@@ -84,6 +84,14 @@ def _digest_params(value: str | AuthHeader, parse: Callable[[str], list[Any]]) -
     raise NotDigestError(f"no Digest value in {str(value)[:80]!r}")
 
 
+def _algorithm(params: dict[str, str]) -> DigestAlgorithm:
+    """The algorithm auth-param (MD5 when absent, RFC 7616 3.3); DigestParseError if unknown."""
+    try:
+        return DigestAlgorithm.from_token(params.get("algorithm", "MD5"))
+    except ValueError as exc:
+        raise DigestParseError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class DigestChallenge:
     """One Digest challenge (a WWW-Authenticate or Proxy-Authenticate value)."""
@@ -102,10 +110,7 @@ class DigestChallenge:
             realm, nonce = params["realm"], params["nonce"]
         except KeyError as exc:
             raise DigestParseError(f"challenge lacks {exc.args[0]!r}") from None
-        try:
-            algorithm = DigestAlgorithm.from_token(params.get("algorithm", "MD5"))
-        except ValueError as exc:
-            raise DigestParseError(str(exc)) from None
+        algorithm = _algorithm(params)
         qop = tuple(q.strip().lower() for q in params.get("qop", "").split(",") if q.strip())
         return cls(
             realm=realm,
@@ -150,10 +155,7 @@ class DigestCredentials:
             fields = {name: params[name] for name in ("username", "realm", "nonce", "uri", "response")}
         except KeyError as exc:
             raise DigestParseError(f"credentials lack {exc.args[0]!r}") from None
-        try:
-            algorithm = DigestAlgorithm.from_token(params.get("algorithm", "MD5"))
-        except ValueError as exc:
-            raise DigestParseError(str(exc)) from None
+        algorithm = _algorithm(params)
         return cls(
             algorithm=algorithm,
             qop=params.get("qop"),

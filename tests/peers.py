@@ -1,0 +1,199 @@
+"""Launching the real peers (sipp, sipsak, baresip, linphonec, ffmpeg) on loopback and
+waiting for them: shared by tests/integration/*.py (tests/ is on sys.path through
+tests/conftest.py) and scripts/capture_*.py (which put tests/ on sys.path themselves).
+
+Every wait is bounded in time; cleanup acts on the processes started here, by their
+handle (PID), never by name. A missing peer is an AssertionError, never a skip: `make test`
+installs them (PEERS.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+BARESIP_MODULES = "/usr/lib/baresip/modules"
+
+
+def require(program: str) -> str:
+    """The path of `program`, or an AssertionError naming it."""
+    path = shutil.which(program)
+    assert path is not None, f"{program} is not installed (make test installs it): this peer test cannot run"
+    return path
+
+
+def free_port(kind: int = socket.SOCK_DGRAM, host: str = "127.0.0.1") -> int:
+    """A port nobody holds right now (the peer binds it a moment later)."""
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def udp_socket_pair(host: str = "127.0.0.1") -> tuple[socket.socket, socket.socket]:
+    """Two bound UDP sockets on consecutive ports P (even, RTP) and P+1 (RTCP, RFC 3550 11)."""
+    for _ in range(50):
+        rtp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rtp_sock.bind((host, 0))
+        port = rtp_sock.getsockname()[1]
+        if port % 2 == 0:
+            rtcp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                rtcp_sock.bind((host, port + 1))
+                return rtp_sock, rtcp_sock
+            except OSError:
+                rtcp_sock.close()
+        rtp_sock.close()
+    raise AssertionError(f"no free even/odd UDP port pair on {host}")
+
+
+def udp_port_bound(port: int) -> bool:
+    """Whether some process has bound UDP port `port` (the local_address column)."""
+    with open("/proc/net/udp") as table:
+        next(table)
+        return any(int(line.split()[1].rsplit(":", 1)[1], 16) == port for line in table)
+
+
+def wait_udp_bound(port: int, proc: subprocess.Popen[str], timeout: float = 20.0) -> None:
+    """Wait until `proc` (or anyone) binds UDP `port`; fail if it exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not udp_port_bound(port) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert udp_port_bound(port), f"the peer never bound its RTP port {port} (exit status {proc.returncode})"
+
+
+def ffmpeg_srtp_recorder(sdp: Path, port: int, crypto: str, wav: Path, seconds: int) -> subprocess.Popen[str]:
+    """Start ffmpeg receiving Opus (payload type 111) over SRTP on 127.0.0.1:`port`, keyed
+    by the SDP line `crypto` ("a=crypto:..."), decoding `seconds` s into a mono 48 kHz
+    `wav`; the SDP it reads is written to `sdp`. Wait for wait_udp_bound() before sending."""
+    sdp.write_text("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=uc_media\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                   f"m=audio {port} RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\n{crypto}\r\n")
+    return subprocess.Popen(
+        [require("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "warning",
+         "-protocol_whitelist", "file,udp,rtp,srtp,crypto",
+         "-i", str(sdp), "-t", str(seconds), "-ac", "1", "-ar", "48000", "-y", str(wav)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def stop(procs: Iterable[subprocess.Popen[bytes] | subprocess.Popen[str] | None], timeout: float = 10.0) -> None:
+    """Kill those of `procs` still running and reap them (bounded)."""
+    for proc in procs:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout)
+
+
+def missing(*programs: str) -> list[str]:
+    """Those of `programs` not on PATH (for scripts, which report rather than assert)."""
+    return [p for p in programs if shutil.which(p) is None]
+
+
+def run_timed(cmd: list[str], seconds: int, *, cwd: str | Path | None = None,
+              env: Mapping[str, str] | None = None) -> None:
+    """Run a peer under coreutils `timeout` (killed after `seconds`), output discarded;
+    its exit status is not checked: what it sent is what the caller looks at."""
+    print("  $", " ".join(cmd[:8]), "...")
+    subprocess.run(["timeout", str(seconds), *cmd], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+def run_linphonec(rc: Path, commands: list[tuple[str, float]], seconds: int, *, cwd: Path,
+                  env: Mapping[str, str]) -> None:
+    """Type each (command, pause after it) into linphonec, after a 2 s start (it reads
+    stdin line by line and drops what is typed before it is up), under `timeout`."""
+    script = "sleep 2" + "".join(f"; echo '{line}'" + (f"; sleep {pause:g}" if pause else "")
+                                 for line, pause in commands)
+    print(f"  $ linphonec -c {rc.name} ({', '.join(line.split()[0] for line, _ in commands)})")
+    subprocess.run(["timeout", str(seconds), "sh", "-c", f"({script}) | linphonec -c {rc} -d 0"], cwd=cwd,
+                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+class DatagramThread(threading.Thread):
+    """A UDP socket on loopback served by a daemon thread: handle() gets every datagram.
+    The receive timeout bounds how long close() waits for the thread to notice."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, port))
+        self.sock.settimeout(0.2)
+        self.port: int = self.sock.getsockname()[1]
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                data, addr = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            self.handle(data, addr)
+
+    def handle(self, data: bytes, addr: tuple[str, int]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.join(2)
+        self.sock.close()
+
+
+async def run_peer(*argv: str, timeout: float = 60.0) -> tuple[int, str]:
+    """Run a peer to its end (stdout and stderr together); killed when `timeout` passes."""
+    program = argv[0] if argv[0].startswith("/") else require(argv[0])
+    process = await asyncio.create_subprocess_exec(
+        program, *argv[1:], stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        out, _ = await asyncio.wait_for(process.communicate(), timeout)
+    except asyncio.TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    assert process.returncode is not None
+    return process.returncode, out.decode(errors="replace")
+
+
+async def wait_until(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
+    """Poll `condition` every 100 ms; AssertionError(`what`) if it is not met in time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.1)
+
+
+def baresip_config(conf: Path, sip_port: int, account: str, *,
+                   modules: Iterable[str] = ("opus.so", "ausine.so", "aufile.so"),
+                   host: str = "127.0.0.1", extra: str = "") -> Path:
+    """A baresip configuration directory: one account line, a 440 Hz tone as the source
+    and /dev/null as the player (no sound card here; ausine makes 48 kHz only, so
+    pair it with opus: PEERS.md)."""
+    conf.mkdir()
+    (conf / "config").write_text(
+        f"module_path {BARESIP_MODULES}\n"
+        f"sip_listen {host}:{sip_port}\n"
+        + "".join(f"module {m}\n" for m in modules)
+        + "module_app account.so\nmodule_app menu.so\n"
+        "audio_source ausine,440\naudio_player aufile,/dev/null\n" + extra)
+    (conf / "accounts").write_text(account + "\n")
+    (conf / "contacts").write_text("")
+    return conf
+
+
+def linphone_rc(path: Path, sip_port: int, rtp_port: int, *, host: str = "127.0.0.1", extra: str = "") -> Path:
+    """A linphonec configuration: UDP only on `sip_port`, audio RTP on `rtp_port`."""
+    path.write_text(f"[sip]\nsip_port={sip_port}\nsip_tcp_port=0\nsip_tls_port=0\n"
+                    f"bind_address={host}\n{extra}[rtp]\naudio_rtp_port={rtp_port}\n")
+    return path
+
+
+def linphone_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment linphonec needs: without a writable data directory liblinphone
+    never brings its SIP transports up ("No listening point matching for udp://...")."""
+    (home / ".local" / "share" / "linphone").mkdir(parents=True)
+    env = dict(base) if base is not None else {"PATH": "/usr/bin:/bin"}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local" / "share"))
+    return env
