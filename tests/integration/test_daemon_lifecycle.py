@@ -6,9 +6,13 @@ import sys
 import time
 
 
-def test_ucd_starts_logs_capabilities_and_stops_on_sigterm():
+def test_ucd_starts_logs_capabilities_and_stops_on_sigterm(tmp_path):
+    # Ephemeral ports and a private data dir: the defaults (5060, 8080, ./var) are for `make run`.
+    config = tmp_path / "ucd.toml"
+    config.write_text(f'[daemon]\ndata_dir = "{tmp_path / "var"}"\n[sip]\nudp_port = 0\ntcp_port = 0\n'
+                      'tls_port = 0\nws_port = 0\n[http]\nport = 0\n')
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uc_signal.daemon"],
+        [sys.executable, "-m", "uc_signal.daemon", "--config", str(config)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     lines = []
@@ -17,7 +21,7 @@ def test_ucd_starts_logs_capabilities_and_stops_on_sigterm():
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         lines.append(line)
-        if "ready" in line or not line:
+        if "Stop with Ctrl-C" in line or not line:
             break
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=20)

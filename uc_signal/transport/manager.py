@@ -132,6 +132,18 @@ class TransportManager:
         self._http.clear()
         self._udp.clear()
 
+    def stop_accepting(self) -> None:
+        """Graceful shutdown, first step: close the TCP/TLS listening sockets so no new
+        connection comes in; open connections and the UDP sockets keep serving the
+        transactions in progress until `stop()`."""
+        for server in self._servers:
+            server.close()
+
+    def add_listener(self, transport: str, address: tuple[str, int]) -> None:
+        """Record a listener bound outside the manager (the daemon's one HTTP server carries
+        SIP over WebSocket on its own socket), so `listening` names every SIP address."""
+        self._listen(transport, address)
+
     def _listen(self, transport: str, address: tuple[str, int]) -> None:
         self.listening.setdefault(transport, []).append((address[0], address[1]))
 

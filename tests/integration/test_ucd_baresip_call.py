@@ -1,0 +1,138 @@
+"""Two baresip softphones register to ucd (digest auth) and one calls the other through
+ucd's proxy: the call is answered, audio flows both ways (RTP seen by each side), and
+the caller's hang-up ends it. Loopback, ephemeral ports, every wait bounded."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ucd_harness import start_ucd
+
+pytestmark = pytest.mark.peer
+WAIT = 30.0
+
+
+def free_port() -> int:
+    # baresip takes port+1 for TLS: ask for a pair that are both free (bounded tries).
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a:
+            a.bind(("127.0.0.1", 0))
+            port = a.getsockname()[1]
+            if port % 2 or port > 65000:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as b:
+                try:
+                    b.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+            return port
+    raise AssertionError("no free port pair")
+
+
+class Baresip:
+    def __init__(self, tmp: Path, user: str, password: str, outbound: str, *, extra: str = "",
+                 args: tuple[str, ...] = ()) -> None:
+        binary = shutil.which("baresip")
+        assert binary, "baresip is not installed (make test installs it)"
+        conf = tmp / f"baresip-{user}"
+        conf.mkdir()
+        self.port = free_port()
+        (conf / "config").write_text(
+            "module_path /usr/lib/baresip/modules\n"
+            f"sip_listen 127.0.0.1:{self.port}\n"
+            "module opus.so\nmodule ausine.so\nmodule aufile.so\n"
+            "module_app account.so\nmodule_app menu.so\n"
+            "audio_source ausine,440\naudio_player aufile,/dev/null\n"
+            f"rtp_stats yes\n{extra}")
+        (conf / "accounts").write_text(
+            f'<sip:{user}@example.test>;auth_pass={password};outbound="sip:{outbound}";regint=600;'
+            "answermode=auto;audio_codecs=opus/48000/2\n")  # ausine runs at 48 kHz only
+        (conf / "contacts").write_text("")
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(["timeout", "60", binary, "-4", "-f", str(conf), "-n", "127.0.0.1", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, timeout: float = WAIT) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.lines):
+                return True
+            if self.proc.poll() is not None and not any(text in line for line in self.lines):
+                return False
+            time.sleep(0.1)
+        return False
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=WAIT)
+
+
+@pytest.mark.parametrize("restart", [False, True], ids=["direct", "ucd-restarted-after-register"])
+def test_two_baresips_register_and_call_through_ucd(tmp_path, restart):
+    ucd = start_ucd(tmp_path)
+    phones: list[Baresip] = []
+    try:
+        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        ucd.ucctl("user", "add", "bob", "--password", "bob-pw")
+        host, port = ucd.sip_address("UDP")
+        bob = Baresip(tmp_path, "bob", "bob-pw", f"{host}:{port}")
+        phones.append(bob)
+        assert bob.wait_for("200 OK"), bob.output()
+        if restart:
+            # Restart between bob's REGISTER and alice's INVITE: the persisted binding
+            # still routes the call (the new ucd listens on new ephemeral ports; bob's
+            # contact address is what matters, and alice registers to the new one). SIGTERM
+            # writes the queued binding to the store before ucd exits.
+            assert ucd.stop() == 0, ucd.output()
+            ucd = start_ucd(tmp_path, name="restarted.toml")
+            host, port = ucd.sip_address("UDP")
+        alice = Baresip(tmp_path, "alice", "alice-pw", f"{host}:{port}",
+                        args=("-e", "/dial sip:bob@example.test", "-t", "12"))
+        phones.append(alice)
+        assert alice.wait_for("200 OK"), alice.output()
+        registered = {b["aor"] for b in json.loads(ucd.ucctl("registrations", "--json").stdout)}
+        # (after a restart bob's binding is the one read back from the store)
+        assert registered == {"sip:alice@example.test", "sip:bob@example.test"}
+
+        assert bob.wait_for("Call established"), bob.output() + ucd.output()
+        assert alice.wait_for("Call established"), alice.output()
+        alice.proc.wait(timeout=WAIT)   # -t 12: alice quits, hanging up (BYE)
+        assert bob.wait_for("terminated (duration"), bob.output()
+        metrics = ucd.metrics()
+        # INVITE and BYE both went through ucd's proxy and were answered 2xx.
+        for method in ("INVITE", "BYE"):
+            assert re.search(rf'^ucd_sip_transactions_total{{class="2xx",method="{method}",role="server"}} 1\.0$',
+                             metrics, re.MULTILINE), metrics
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+    # baresip's end-of-call statistics: audio packets sent and received on both sides.
+    for phone in phones:
+        found = re.search(r"^packets:\s+(\d+)\s+(\d+)", phone.output(), re.MULTILINE)
+        assert found, phone.output()
+        sent, received = int(found.group(1)), int(found.group(2))
+        assert sent > 50 and received > 50, found.group(0)

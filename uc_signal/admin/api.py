@@ -1,0 +1,179 @@
+"""The admin REST API (FastAPI): users CRUD and the registrations list, behind a bearer
+token; `/healthz` and the Prometheus `/metrics` beside it. OpenAPI at /api/openapi.json.
+
+Errors are JSON `{"error": ..., "detail": ..., "field": ...}`: 401 without the token, 404
+for an unknown user, 409 for a duplicate, 422 for anything that fails validation.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..directory import Binding
+from ..store import DuplicateUserError, InvalidUserError, UserNotFoundError, UserRecord, UserService, parse_aor
+from .schemas import ErrorOut, RegistrationOut, ServerOut, UserCreate, UserOut, UserUpdate
+
+
+@dataclass
+class AdminContext:
+    """What the API reads and changes, handed over by the daemon."""
+
+    users: UserService
+    domain: str
+    token: str
+    version: str
+    registrations: Callable[[float], list[Binding]]   # the location service's bindings at `now`
+    listening: Callable[[], dict[str, list[str]]]
+    metrics: Callable[[], tuple[bytes, str]]         # (exposition, content type)
+    draining: Callable[[], bool]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, detail: str, field: str | None = None) -> None:
+        self.status, self.error, self.detail, self.field = status, error, detail, field
+
+
+def _error(status: int, error: str, detail: str, field: str | None = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail, "field": field}, status_code=status, headers=headers)
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "missing or wrong bearer token"},
+    404: {"model": ErrorOut, "description": "no such user"},
+    409: {"model": ErrorOut, "description": "the user exists already"},
+    422: {"model": ErrorOut, "description": "a field fails validation"},
+}
+
+
+def user_out(record: UserRecord) -> UserOut:
+    return UserOut(**record.public())
+
+
+def registration_out(binding: Binding, now: float) -> RegistrationOut:
+    return RegistrationOut(aor=binding.aor, contact=binding.contact, expires_in=binding.expires_in(now),
+                           expires_at=binding.expires_at, q=binding.q, transport=binding.transport,
+                           source=f"{binding.source_host}:{binding.source_port}", user_agent=binding.user_agent,
+                           instance=binding.instance, reg_id=binding.reg_id, path=list(binding.path),
+                           registered_at=binding.registered_at)
+
+
+def create_admin_app(context: AdminContext) -> FastAPI:
+    app = FastAPI(title="ucd admin API", version=context.version, openapi_url="/api/openapi.json",
+                  docs_url="/api/docs", redoc_url=None)
+    bearer = HTTPBearer(auto_error=False)
+
+    def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+        if credentials is None or not secrets.compare_digest(credentials.credentials.encode(), context.token.encode()):
+            raise ApiError(401, "unauthorized", "a valid bearer token is required (see the admin-token file "
+                                                "in the data directory)")
+
+    def aor_of(user: str) -> tuple[str, str]:
+        try:
+            return parse_aor(user, context.domain)
+        except InvalidUserError as error:
+            raise ApiError(422, "invalid", error.reason, "user") from None
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, error: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return _error(error.status, error.error, error.detail, error.field, headers)
+
+    @app.exception_handler(UserNotFoundError)
+    async def not_found(_request: Request, error: UserNotFoundError) -> JSONResponse:
+        return _error(404, "not_found", f"no user {error.aor}")
+
+    @app.exception_handler(DuplicateUserError)
+    async def duplicate(_request: Request, error: DuplicateUserError) -> JSONResponse:
+        return _error(409, "duplicate", f"user {error.aor} already exists")
+
+    @app.exception_handler(InvalidUserError)
+    async def invalid(_request: Request, error: InvalidUserError) -> JSONResponse:
+        return _error(422, "invalid", error.reason, error.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(_request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        return _error(422, "invalid", f"{where}: {first.get('msg')}" if where else str(first.get("msg")),
+                      where or None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return _error(error.status_code, "not_found" if error.status_code == 404 else "http_error",
+                      str(error.detail))
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        if context.draining():
+            return PlainTextResponse("draining\n", status_code=503)
+        return PlainTextResponse("ok\n")
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        body, content_type = context.metrics()
+        return Response(body, media_type=content_type)
+
+    secured = [Depends(require_token)]
+
+    @app.get("/api/v1/server", response_model=ServerOut, dependencies=secured, responses=ERRORS)
+    async def server() -> ServerOut:
+        return ServerOut(version=context.version, domain=context.domain, listening=context.listening(),
+                         users=len(context.users.directory), registrations=len(context.registrations(time.time())),
+                         draining=context.draining())
+
+    @app.get("/api/v1/users", response_model=list[UserOut], dependencies=secured, responses=ERRORS)
+    async def list_users(domain: str | None = None) -> list[UserOut]:
+        return [user_out(record) for record in await context.users.store.list_users(domain)]
+
+    @app.post("/api/v1/users", response_model=UserOut, status_code=201, dependencies=secured, responses=ERRORS)
+    async def create_user(body: UserCreate) -> UserOut:
+        username, domain = aor_of(body.user)
+        record = await context.users.create(username, domain, body.password, display_name=body.display_name,
+                                            line_uri=body.line_uri, enabled=body.enabled, policies=body.policies)
+        return user_out(record)
+
+    @app.get("/api/v1/users/{user}", response_model=UserOut, dependencies=secured, responses=ERRORS)
+    async def show_user(user: str) -> UserOut:
+        username, domain = aor_of(user)
+        record = await context.users.store.get_user(username, domain)
+        if record is None:
+            raise UserNotFoundError(f"sip:{username}@{domain}")
+        return user_out(record)
+
+    @app.patch("/api/v1/users/{user}", response_model=UserOut, dependencies=secured, responses=ERRORS)
+    async def update_user(user: str, body: UserUpdate) -> UserOut:
+        username, domain = aor_of(user)
+        changes = body.model_dump(exclude_unset=True)
+        for name in ("display_name", "enabled", "policies", "password"):
+            if name in changes and changes[name] is None:
+                raise ApiError(422, "invalid", "must not be null", name)
+        return user_out(await context.users.update(username, domain, changes))
+
+    @app.delete("/api/v1/users/{user}", status_code=204, dependencies=secured, responses=ERRORS)
+    async def delete_user(user: str) -> Response:
+        username, domain = aor_of(user)
+        await context.users.delete(username, domain)
+        return Response(status_code=204)
+
+    @app.get("/api/v1/registrations", response_model=list[RegistrationOut], dependencies=secured,
+             responses=ERRORS)
+    async def registrations(user: str | None = None) -> list[RegistrationOut]:
+        now = time.time()
+        found = context.registrations(now)
+        if user is not None:
+            username, domain = aor_of(user)
+            found = [binding for binding in found if binding.aor == f"sip:{username}@{domain}"]
+        return [registration_out(binding, now) for binding in found]
+
+    return app

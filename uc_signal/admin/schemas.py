@@ -1,0 +1,70 @@
+"""The admin API's request and response bodies (pydantic; they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user: str = Field(description='"alice", "alice@example.test" or "sip:alice@example.test" '
+                                  "(without a domain: the server's SIP domain)", examples=["alice"])
+    password: str = Field(min_length=1, description="hashed to HA1 (MD5 and SHA-256) and never stored")
+    display_name: str = ""
+    line_uri: str | None = Field(default=None, description="tel:+E.164, optionally ;ext=NNN",
+                                 examples=["tel:+14255550100"])
+    enabled: bool = True
+    policies: dict[str, str] = Field(default_factory=dict, description="policy kind -> policy name",
+                                     examples=[{"voice": "International"}])
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: str | None = Field(default=None, min_length=1)
+    display_name: str | None = None
+    line_uri: str | None = Field(default=None, description='tel:+E.164; "" clears it')
+    enabled: bool | None = None
+    policies: dict[str, str] | None = Field(default=None, description="replaces the whole assignment")
+
+
+class UserOut(BaseModel):
+    uri: str
+    username: str
+    domain: str
+    display_name: str
+    line_uri: str | None
+    enabled: bool
+    policies: dict[str, str]
+    digest_algorithms: list[str] = Field(description="algorithms an HA1 is stored for")
+    created_at: float
+    updated_at: float
+
+
+class RegistrationOut(BaseModel):
+    aor: str
+    contact: str
+    expires_in: int
+    expires_at: float
+    q: float | None
+    transport: str
+    source: str = Field(description="host:port the REGISTER came from")
+    user_agent: str
+    instance: str | None
+    reg_id: int | None
+    path: list[str]
+    registered_at: float
+
+
+class ServerOut(BaseModel):
+    version: str
+    domain: str
+    listening: dict[str, list[str]]
+    users: int
+    registrations: int
+    draining: bool
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="not_found, duplicate, invalid, unauthorized")
+    detail: str
+    field: str | None = None

@@ -1,0 +1,189 @@
+"""The configuration of ucd as frozen dataclasses: one per TOML table, every field with its
+default. docs/configuration.md documents each key; `loader.py` reads TOML into these and
+names the file and key of anything wrong.
+
+Field metadata carries the validation: `check` is a function returning the value (possibly
+normalised) or raising ValueError with the reason, worded as "must be ..., got ...".
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Check = Callable[[Any], Any]
+
+
+def _got(value: object) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def port(value: Any) -> int:
+    """A TCP/UDP port; 0 asks the kernel for a free one (tests)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+        raise ValueError(f"must be an integer 0-65535 (0: any free port), got {_got(value)}")
+    return value
+
+
+def positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"must be a positive integer, got {_got(value)}")
+    return value
+
+
+def positive_seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value != value:
+        raise ValueError(f"must be a positive number of seconds, got {_got(value)}")
+    return float(value)
+
+
+def text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, got {_got(value)}")
+    return value
+
+
+def one_of(*choices: str) -> Check:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value.lower() not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, got {_got(value)}")
+        return value.lower()
+    return check
+
+
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def domain(value: Any) -> str:
+    """A DNS name (RFC 1035 labels) or an IP address literal: the SIP domain users live in."""
+    if isinstance(value, str) and value:
+        try:
+            ipaddress.ip_address(value)
+            return value
+        except ValueError:
+            pass
+        if len(value) <= 253 and all(_LABEL.match(label) for label in value.split(".")):
+            return value.lower()
+    raise ValueError(f"must be a domain name such as example.test, got {_got(value)}")
+
+
+def host(value: Any) -> str:
+    """An IP address literal to listen on."""
+    try:
+        return str(ipaddress.ip_address(value))
+    except (ValueError, TypeError):
+        raise ValueError(f"must be an IP address such as 127.0.0.1 or ::, got {_got(value)}") from None
+
+
+def hosts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"must be a non-empty list of IP addresses, got {_got(value)}")
+    return tuple(host(item) for item in value)
+
+
+TRANSPORT_NAMES = ("udp", "tcp", "tls", "ws")
+
+
+def transports(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"must be a list drawn from {', '.join(TRANSPORT_NAMES)}, got {_got(value)}")
+    names = tuple(item.lower() for item in value)
+    unknown = [name for name in names if name not in TRANSPORT_NAMES]
+    if unknown or not names:
+        raise ValueError(f"must be a non-empty list drawn from {', '.join(TRANSPORT_NAMES)}, got {_got(value)}")
+    return names
+
+
+def algorithms(value: Any) -> tuple[str, ...]:
+    allowed = {"sha-256": "SHA-256", "md5": "MD5"}
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(item, str) and item.lower() in allowed for item in value)):
+        raise ValueError(f"must be a non-empty list drawn from SHA-256, MD5, got {_got(value)}")
+    return tuple(allowed[item.lower()] for item in value)
+
+
+def ws_path(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("/api"):
+        raise ValueError(f"must be a URL path starting with / (not under /api), got {_got(value)}")
+    return value
+
+
+def admin_token(value: Any) -> str:
+    if not isinstance(value, str) or (value and (len(value) < 16 or not value.isprintable() or " " in value)):
+        raise ValueError("must be empty (generated into the data directory) or at least 16 printable "
+                         "characters without spaces")
+    return value
+
+
+def _key(default: Any, check: Check, doc: str) -> Any:
+    return field(default=default, metadata={"check": check, "doc": doc})
+
+
+@dataclass(frozen=True)
+class DaemonSection:
+    data_dir: str = _key("./var", text, "directory for the database, the admin token and TLS files")
+    shutdown_grace: float = _key(5.0, positive_seconds, "seconds SIGTERM waits for open transactions")
+
+
+@dataclass(frozen=True)
+class SipSection:
+    domain: str = _key("example.test", domain, "the SIP domain users are created in")
+    listen: tuple[str, ...] = _key(("127.0.0.1",), hosts, "IP addresses every SIP transport listens on")
+    transports: tuple[str, ...] = _key(TRANSPORT_NAMES, transports, "the transports to open")
+    udp_port: int = _key(5060, port, "SIP over UDP")
+    tcp_port: int = _key(5060, port, "SIP over TCP")
+    tls_port: int = _key(5061, port, "SIP over TLS")
+    ws_port: int = _key(5065, port, "SIP over WebSocket (RFC 7118)")
+    ws_path: str = _key("/", ws_path, "URL path of the WebSocket endpoint")
+    tls_cert: str = _key("", text, "PEM certificate; empty: self-signed, made in the data dir")
+    tls_key: str = _key("", text, "PEM private key matching tls_cert")
+    max_connections: int = _key(10000, positive_int, "TCP + TLS + WS connections at once")
+    idle_timeout: float = _key(600.0, positive_seconds, "seconds before an idle connection is closed")
+
+
+@dataclass(frozen=True)
+class AuthSection:
+    algorithms: tuple[str, ...] = _key(("MD5",), algorithms, "digest algorithms offered, in order")
+
+
+@dataclass(frozen=True)
+class RegistrarSection:
+    min_expires: int = _key(60, positive_int, "shortest registration accepted (423 below it)")
+    max_expires: int = _key(3600, positive_int, "longest registration granted")
+    default_expires: int = _key(3600, positive_int, "expiry when the REGISTER names none")
+
+
+@dataclass(frozen=True)
+class StoreSection:
+    backend: str = _key("sqlite", one_of("sqlite"), "store backend")
+    path: str = _key("ucd.sqlite3", text, "SQLite file, relative to the data dir")
+
+
+@dataclass(frozen=True)
+class HttpSection:
+    host: str = _key("127.0.0.1", host, "address of the admin API, /healthz and /metrics")
+    port: int = _key(8080, port, "port of the admin API")
+    admin_token: str = _key("", admin_token, "bearer token; empty: generated into data_dir/admin-token")
+
+
+@dataclass(frozen=True)
+class LogSection:
+    format: str = _key("text", one_of("text", "json"), "log line format")
+    level: str = _key("info", one_of("debug", "info", "warning", "error"), "lowest level logged")
+
+
+@dataclass(frozen=True)
+class Config:
+    daemon: DaemonSection = field(default_factory=DaemonSection)
+    sip: SipSection = field(default_factory=SipSection)
+    auth: AuthSection = field(default_factory=AuthSection)
+    registrar: RegistrarSection = field(default_factory=RegistrarSection)
+    store: StoreSection = field(default_factory=StoreSection)
+    http: HttpSection = field(default_factory=HttpSection)
+    log: LogSection = field(default_factory=LogSection)

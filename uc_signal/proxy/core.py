@@ -1,0 +1,118 @@
+"""The proxy core: the transaction user of a server. Sans-IO.
+
+It takes the transaction layer's events with `handle_event(event, now)` (`now` in
+wall-clock seconds), offers each new request to the application chain in order, and
+sends through a `Sender`. Its own deadlines (the proxy's Timer C and CANCEL guards, the
+location service's binding expiries) are read with `get_timer()` and run with
+`handle_timer(now)`.
+
+What the core does itself, before the chain: read every header of a request once
+(`validate()`: a malformed header is a 400 here, never an exception further up, RFC 4475
+section 3.1.2), and CANCEL (9.2: answered 200 when it matches an INVITE we hold, else
+481; the branches are cancelled by the router).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from ..registrar import LocationService
+from ..sip import (AckTimedOut, MalformedMessageReceived, ParseError, RequestReceived, Response,
+                   ResponseReceived, TransactionError, TransactionEvent, TransactionTerminated,
+                   TransactionTimedOut, TransportErrorOccurred)
+from ..sip.transaction_table import Timer
+from ..transport.peer import as_peer
+from ..application import Application, RequestContext
+from .errors import REPLIES, ProxyError
+from .router import ProxyRouter
+from .sender import Sender
+
+log = logging.getLogger(__name__)
+
+
+class ProxyCore:
+    """Events in, the application chain, responses and forwarded requests out."""
+
+    def __init__(self, sender: Sender, router: ProxyRouter, applications: Sequence[Application],
+                 location: LocationService) -> None:
+        self.sender = sender
+        self.router = router
+        self.location = location
+        # The chain, visible and ordered: applications first, the proxy router last.
+        self.chain: tuple[Application, ...] = (*applications, router)
+        self.requests_handled = 0
+
+    # --- events --------------------------------------------------------------------------------
+
+    def handle_event(self, event: TransactionEvent, now: float) -> None:
+        if isinstance(event, RequestReceived):
+            self._on_request(event, now)
+        elif isinstance(event, ResponseReceived):
+            self.router.on_response(event.response, event.transaction, now)
+        elif isinstance(event, TransactionTimedOut):
+            if event.timer in (Timer.B, Timer.F):
+                self.router.on_branch_failed(event.transaction, 408, now)
+        elif isinstance(event, TransportErrorOccurred):
+            if event.transaction.is_client:
+                self.router.on_branch_failed(event.transaction, 503, now)
+        elif isinstance(event, TransactionTerminated):
+            self.router.forget(event.transaction, now)
+        elif isinstance(event, (AckTimedOut, MalformedMessageReceived)):
+            pass  # a proxy sends no 2xx of its own; the transport answers malformed input
+
+    def _on_request(self, event: RequestReceived, now: float) -> None:
+        request = event.request
+        context = RequestContext(request, as_peer(event.source), event.transaction, now, self)
+        try:
+            request.validate()
+        except ParseError as error:
+            if request.method != "ACK":
+                context.respond(error.status_hint if error.status_hint >= 400 else 400, _reason(error))
+            return
+        self.requests_handled += 1
+        if request.method == "CANCEL":
+            self._on_cancel(context, event)
+            return
+        try:
+            for application in self.chain:
+                if application.on_request(context):
+                    return
+        except ParseError as error:  # a header the validation did not reach (URI params...)
+            if request.method != "ACK" and not context.answered:
+                context.respond(400, _reason(error))
+
+    def _on_cancel(self, context: RequestContext, event: RequestReceived) -> None:
+        if event.cancels is None:
+            status, reason = REPLIES[ProxyError.NO_TRANSACTION]
+            context.respond(status, reason)
+            return
+        context.respond(200)
+        self.router.cancel(event.cancels, context.now)
+
+    # --- the Responder of RequestContext ---------------------------------------------------------
+
+    def reply(self, context: RequestContext, response: Response) -> None:
+        if context.transaction is None:
+            return  # an ACK is never answered
+        try:
+            self.sender.send_response(response, context.transaction)
+        except TransactionError as error:
+            log.debug("response %d not sent: %s", response.status, error)
+
+    # --- timers ----------------------------------------------------------------------------------
+
+    def get_timer(self) -> float | None:
+        deadlines = [t for t in (self.router.get_timer(), self.location.get_timer()) if t is not None]
+        return min(deadlines, default=None)
+
+    def handle_timer(self, now: float) -> None:
+        self.router.handle_timer(now)
+        self.location.expire(now)
+
+
+def _reason(error: ParseError) -> str:
+    """A reason phrase naming what was wrong (no CR/LF can slip into the status line)."""
+    text = str(error).replace("\r", " ").replace("\n", " ")
+    return ("Bad Request (" + text[:80] + ")") if text else "Bad Request"
+

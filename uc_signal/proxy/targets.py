@@ -1,0 +1,81 @@
+"""Where a request to a target goes: the next hop for a URI, or for a registered binding
+(its Path, RFC 3327; its flow, RFC 5626; else its Contact URI, RFC 3261 16.6 item 7 with
+RFC 3263 reduced to numeric hosts: there is no DNS in the core)."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from ..directory import Binding
+from ..sip import NameAddr, ParseError, SipUri, parse_uri
+from ..transport.peer import STREAM_TRANSPORTS, TRANSPORTS, Peer
+
+_DEFAULT_PORT = {"UDP": 5060, "TCP": 5060, "TLS": 5061, "WS": 80, "WSS": 443}
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A forwarded request's Request-URI, the Route fields put in front of its own, and
+    the peer it is sent to."""
+
+    uri: str
+    routes: tuple[str, ...]
+    peer: Peer
+
+
+def uri_transport(uri: SipUri) -> str:
+    transport = (uri.transport or "").upper()
+    if transport in TRANSPORTS:
+        return "TLS" if uri.secure and transport == "TCP" else transport
+    return "TLS" if uri.secure else "UDP"
+
+
+def is_numeric_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def peer_for_uri(uri: SipUri) -> Peer | None:
+    """The next hop named by a URI (maddr, host, port, transport); None for a host name
+    (resolving one is RFC 3263's DNS work, not done here)."""
+    host = (uri.maddr or uri.host).strip("[]")
+    if not is_numeric_host(host):
+        return None
+    transport = uri_transport(uri)
+    return Peer(host, uri.port or _DEFAULT_PORT[transport], transport)
+
+
+def destination_for_binding(binding: Binding) -> Destination | None:
+    """How to reach a registered contact.
+
+    With a Path, the request goes to the first Path hop with the Path as Route (RFC 3327
+    5.3). A contact that registered over a connection (TCP, TLS, WS), or over UDP with
+    outbound's reg-id (RFC 5626 5.3), is reached over that flow: the address it came from.
+    Otherwise the Contact URI itself says where (RFC 3261 16.6 item 7).
+    """
+    if binding.path:
+        try:
+            first = NameAddr.parse(binding.path[0]).uri
+        except ParseError:
+            return None
+        peer = peer_for_uri(first) if isinstance(first, SipUri) else None
+        return Destination(binding.contact, binding.path, peer) if peer else None
+    if binding.flow and (binding.transport in STREAM_TRANSPORTS or binding.reg_id is not None):
+        peer = Peer(binding.source_host, binding.source_port, binding.transport, binding.flow)
+        return Destination(binding.contact, (), peer)
+    try:
+        uri = parse_uri(binding.contact)
+    except ParseError:
+        return None
+    if not isinstance(uri, SipUri):
+        return None
+    peer = peer_for_uri(uri)
+    if peer is None:
+        return None
+    if peer.transport == binding.transport == "UDP":
+        peer = peer._replace(flow=binding.flow)  # out of the socket it registered over
+    return Destination(binding.contact, (), peer)

@@ -1,0 +1,59 @@
+"""The schema as SQLAlchemy Core tables (the migrations in migrations/versions create the
+same; tests/unit/test_store_migrations.py checks that they agree)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint)
+
+metadata = MetaData()
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("domain", String(253), nullable=False),
+    Column("display_name", String(128), nullable=False, server_default=""),
+    Column("line_uri", String(64), nullable=True),
+    Column("enabled", Boolean, nullable=False, server_default="1"),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("username", "domain", name="uq_users_username_domain"),
+)
+
+# One HA1 per user and algorithm; the realm is the user's domain.
+credentials = Table(
+    "credentials", metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("algorithm", String(16), primary_key=True),
+    Column("ha1", String(128), nullable=False),
+)
+
+# Policies assigned by name, one per kind (voice, conferencing, ...).
+user_policies = Table(
+    "user_policies", metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(64), primary_key=True),
+    Column("name", String(64), nullable=False),
+)
+
+# Registrar bindings (uc_signal.directory.Binding), persisted so a restart keeps them.
+bindings = Table(
+    "bindings", metadata,
+    Column("aor", String(320), primary_key=True),
+    Column("contact", String(1024), primary_key=True),
+    Column("expires_at", Float, nullable=False, index=True),
+    Column("q", Float, nullable=True),
+    Column("call_id", String(256), nullable=False, server_default=""),
+    Column("cseq", Integer, nullable=False, server_default="0"),
+    Column("params", Text, nullable=False, server_default="[]"),  # JSON [[name, value|null], ...]
+    Column("path", Text, nullable=False, server_default="[]"),    # JSON [uri, ...]
+    Column("transport", String(8), nullable=False, server_default="UDP"),
+    Column("source_host", String(64), nullable=False, server_default=""),
+    Column("source_port", Integer, nullable=False, server_default="0"),
+    Column("flow", String(64), nullable=False, server_default=""),
+    Column("instance", String(256), nullable=True),
+    Column("reg_id", Integer, nullable=True),
+    Column("user_agent", String(256), nullable=False, server_default=""),
+    Column("registered_at", Float, nullable=False, server_default="0"),
+)

@@ -1,0 +1,227 @@
+"""ucctl, the management shell over ucd's admin API (Typer + rich).
+
+    ucctl user add alice --password SECRET [--display-name "Alice"] [--line-uri tel:+14255550100]
+    ucctl user list | show USER | set USER ... | remove USER
+    ucctl registrations [--user USER]
+    ucctl status
+
+Every command takes --json for machine-readable output. The token comes from --token,
+$UCD_ADMIN_TOKEN, or DATA_DIR/admin-token (DATA_DIR: --data-dir, $UCD_DATA_DIR, ./var).
+Shell completion: `ucctl --install-completion`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .client import AdminClient, CtlError, check_running, default_url, find_token
+
+app = typer.Typer(help="Manage a running ucd through its admin API.", no_args_is_help=True)
+user_app = typer.Typer(help="Users: add, list, show, set, remove.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+JsonOption = typer.Option(False, "--json", help="print JSON instead of a table")
+
+
+@dataclass
+class Settings:
+    url: str
+    token: Optional[str]
+    data_dir: str
+
+    def client(self) -> AdminClient:
+        try:
+            token = find_token(self.token, self.data_dir)
+        except CtlError:
+            check_running(self.url)
+            raise
+        return AdminClient(self.url, token)
+
+
+@app.callback()
+def main(ctx: typer.Context,
+         url: str = typer.Option(default_url(), "--url", help="ucd's admin API ($UCCTL_URL)"),
+         token: Optional[str] = typer.Option(None, "--token", envvar="UCD_ADMIN_TOKEN",
+                                             help="admin bearer token ($UCD_ADMIN_TOKEN)"),
+         data_dir: str = typer.Option(os.environ.get("UCD_DATA_DIR", "./var"), "--data-dir",
+                                      help="ucd's data directory, where admin-token is ($UCD_DATA_DIR)")) -> None:
+    ctx.obj = Settings(url, token, data_dir)
+
+
+def _run(ctx: typer.Context, action: Any) -> Any:
+    settings: Settings = ctx.obj
+    try:
+        client = settings.client()
+        try:
+            return action(client)
+        finally:
+            client.close()
+    except CtlError as error:
+        err.print(f"ucctl: {error}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, sort_keys=True))
+
+
+def _policies(values: list[str]) -> dict[str, str]:
+    policies = {}
+    for value in values:
+        kind, eq, name = value.partition("=")
+        if not eq or not kind or not name:
+            err.print(f"ucctl: --policy {value!r}: write KIND=NAME, e.g. voice=International", markup=False)
+            raise typer.Exit(2)
+        policies[kind.strip()] = name.strip()
+    return policies
+
+
+def _user_table(users: list[dict[str, Any]]) -> Table:
+    table = Table("uri", "display name", "line uri", "enabled", "policies", "digest")
+    for column in table.columns:
+        column.overflow = "fold"
+    for user in users:
+        table.add_row(user["uri"], user["display_name"], user["line_uri"] or "", "yes" if user["enabled"] else "no",
+                      ", ".join(f"{k}={v}" for k, v in user["policies"].items()),
+                      ", ".join(user["digest_algorithms"]))
+    return table
+
+
+def _show_user(user: dict[str, Any]) -> None:
+    table = Table(show_header=False, box=None)
+    for key in ("uri", "display_name", "line_uri", "enabled", "policies", "digest_algorithms"):
+        value = user[key]
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(value)
+        table.add_row(key, "" if value is None else str(value))
+    out.print(table)
+
+
+@user_app.command("add")
+def user_add(ctx: typer.Context, user: str = typer.Argument(..., help="alice, alice@domain or sip:alice@domain"),
+             password: str = typer.Option(..., "--password", "-p", prompt=True, hide_input=True,
+                                          confirmation_prompt=True, help="hashed to HA1 by ucd, never stored"),
+             display_name: str = typer.Option("", "--display-name", "-n"),
+             line_uri: Optional[str] = typer.Option(None, "--line-uri", help="tel:+E.164"),
+             disabled: bool = typer.Option(False, "--disabled", help="create the user disabled"),
+             policy: list[str] = typer.Option([], "--policy", help="KIND=NAME, repeatable"),
+             as_json: bool = JsonOption) -> None:
+    """Create a user."""
+    body = {"user": user, "password": password, "display_name": display_name, "line_uri": line_uri,
+            "enabled": not disabled, "policies": _policies(policy)}
+    created = _run(ctx, lambda client: client.add_user(body))
+    if as_json:
+        _print_json(created)
+    else:
+        out.print(f"created {created['uri']}", markup=False)
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context, domain: Optional[str] = typer.Option(None, "--domain"),
+              as_json: bool = JsonOption) -> None:
+    """List users."""
+    users = _run(ctx, lambda client: client.users(domain))
+    if as_json:
+        _print_json(users)
+    elif not users:
+        out.print("no users")
+    else:
+        out.print(_user_table(users))
+
+
+@user_app.command("show")
+def user_show(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
+    """Show one user."""
+    found = _run(ctx, lambda client: client.user(user))
+    if as_json:
+        _print_json(found)
+    else:
+        _show_user(found)
+
+
+@user_app.command("set")
+def user_set(ctx: typer.Context, user: str,
+             password: Optional[str] = typer.Option(None, "--password", "-p", help="new password"),
+             display_name: Optional[str] = typer.Option(None, "--display-name", "-n"),
+             line_uri: Optional[str] = typer.Option(None, "--line-uri", help='tel:+E.164; "" clears it'),
+             enabled: Optional[bool] = typer.Option(None, "--enable/--disable"),
+             policy: list[str] = typer.Option([], "--policy", help="KIND=NAME, repeatable; replaces all"),
+             clear_policies: bool = typer.Option(False, "--clear-policies"),
+             as_json: bool = JsonOption) -> None:
+    """Change a user's password, display name, line URI, enabled flag or policies."""
+    changes: dict[str, Any] = {}
+    for name, value in (("password", password), ("display_name", display_name), ("line_uri", line_uri),
+                        ("enabled", enabled)):
+        if value is not None:
+            changes[name] = value
+    if policy or clear_policies:
+        changes["policies"] = _policies(policy)
+    if not changes:
+        err.print("ucctl: nothing to change (see ucctl user set --help)")
+        raise typer.Exit(2)
+    updated = _run(ctx, lambda client: client.set_user(user, changes))
+    if as_json:
+        _print_json(updated)
+    else:
+        _show_user(updated)
+
+
+@user_app.command("remove")
+def user_remove(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
+    """Delete a user (its HA1 credentials and policies go with it)."""
+    _run(ctx, lambda client: client.remove_user(user))
+    if as_json:
+        _print_json({"removed": user})
+    else:
+        out.print(f"removed {user}", markup=False)
+
+
+@app.command("registrations")
+def registrations(ctx: typer.Context, user: Optional[str] = typer.Option(None, "--user", "-u"),
+                  as_json: bool = JsonOption) -> None:
+    """List registered contacts (the registrar's bindings)."""
+    found = _run(ctx, lambda client: client.registrations(user))
+    if as_json:
+        _print_json(found)
+        return
+    if not found:
+        out.print("no registrations")
+        return
+    table = Table("aor", "contact", "expires in", "transport", "source", "user agent")
+    for column in table.columns:
+        column.overflow = "fold"   # whole URIs, wrapped, rather than cut with an ellipsis
+    for binding in found:
+        table.add_row(binding["aor"], binding["contact"], f"{binding['expires_in']} s", binding["transport"],
+                      binding["source"], binding["user_agent"])
+    out.print(table)
+
+
+@app.command("status")
+def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Version, domain, listeners, counts."""
+    server = _run(ctx, lambda client: client.server())
+    if as_json:
+        _print_json(server)
+        return
+    out.print(f"ucd {server['version']}, domain {server['domain']}"
+              f"{' (draining)' if server['draining'] else ''}", markup=False)
+    for transport, addresses in server["listening"].items():
+        out.print(f"  {transport.lower():4} {', '.join(addresses)}", markup=False)
+    out.print(f"  {server['users']} users, {server['registrations']} registrations, at {time.strftime('%H:%M:%S')}")
+
+
+def run() -> None:
+    app(prog_name="ucctl")

@@ -1,0 +1,226 @@
+"""The ucd process: wires the store, the SIP transports and the proxy core, the admin API
+and the metrics into one asyncio loop, and takes them down again on SIGTERM.
+
+Start-up order: data dir and admin token -> store (migrations) -> users into memory ->
+bindings read back -> SIP core (registrar, location, proxy) over the directory adapters ->
+transports -> the one HTTP server (admin API on its port, SIP over WebSocket on its own).
+Shutdown (SIGTERM/SIGINT): stop accepting (TCP/TLS listeners closed; new requests over
+UDP answered 503 with Retry-After), let open transactions finish for at most
+`daemon.shutdown_grace` seconds, stop the transports and HTTP, write the queued binding
+changes, close the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+from starlette.types import ASGIApp
+
+import uc_signal
+
+from ..admin import AdminContext, create_admin_app
+from ..config import Config
+from ..sip import RequestReceived, TransactionEvent, make_response
+from ..store import CachedUserDirectory, SqlStore, UserService, WriteBehindBindingStore, sqlite_url
+from ..transport import HttpServer, TransportConfig, TransportManager, sip_websocket_app
+from ..transport.http_server import bind_tcp_socket
+from .admin_token import ensure_admin_token
+from .banner import sign_in_banner
+from .http_app import ListenerDispatch
+from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, exposition
+from .sip_core import SipCore, build_sip_core
+
+log = logging.getLogger("ucd")
+
+# How long a client told 503 during shutdown should wait (RFC 3261 21.5.4, 20.33).
+RETRY_AFTER_SECONDS = 5
+
+
+class StartupError(Exception):
+    """A failure to start that is the operator's to fix; str() is ucd's one line."""
+
+
+class Daemon:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.data_dir = Path(config.daemon.data_dir)
+        self.draining = False
+        self.sip_metrics = SipMetrics()
+        self.registry = CollectorRegistry()
+        self.store: SqlStore | None = None
+        self.directory = CachedUserDirectory()
+        self.bindings: WriteBehindBindingStore | None = None
+        self.manager: TransportManager | None = None
+        self.core: SipCore | None = None
+        self.http: HttpServer | None = None
+        self.admin_url = ""
+        self.token = ""
+        self.token_file: Path | None = None
+
+    # --- start ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        config = self.config
+        try:
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.token, self.token_file = ensure_admin_token(config.http.admin_token, self.data_dir)
+        except (OSError, ValueError) as error:
+            raise StartupError(f"data directory {self.data_dir}: {error}") from error
+        database = self.data_dir / config.store.path
+        try:
+            # HA1 hashes are password equivalents for this realm: owner-only, like the token.
+            # (SQLite gives its -wal and -shm files the database file's permissions.)
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+        except OSError as error:
+            raise StartupError(f"store {database}: {error.strerror or error}") from error
+        self.store = SqlStore(sqlite_url(database))
+        try:
+            await self.store.open()
+        except Exception as error:
+            raise StartupError(f"store {self.data_dir / config.store.path}: {error}") from error
+        log.info("store open", extra={"schema": self.store.revision, "path": str(self.data_dir / config.store.path)})
+        await self.directory.load(self.store)
+        self.bindings = WriteBehindBindingStore(self.store)
+        await self.bindings.preload(time.time())
+        self.bindings.start()
+
+        sip = config.sip
+        transport_config = TransportConfig(
+            hosts=sip.listen, domain=sip.domain, data_dir=self.data_dir,
+            udp_port=sip.udp_port if "udp" in sip.transports else None,
+            tcp_port=sip.tcp_port if "tcp" in sip.transports else None,
+            tls_port=sip.tls_port if "tls" in sip.transports else None,
+            ws_port=None,  # served by the daemon's one HTTP server below
+            ws_path=sip.ws_path, tls_cert=Path(sip.tls_cert) if sip.tls_cert else None,
+            tls_key=Path(sip.tls_key) if sip.tls_key else None, max_connections=sip.max_connections,
+            idle_timeout=sip.idle_timeout)
+        layer = MeteredTransactionLayer(self.sip_metrics, retransmit_2xx=False)
+        self.manager = manager = TransportManager(transport_config, self._on_event, layer)
+        try:
+            await manager.start()
+        except OSError as error:
+            await self._close_store()
+            raise StartupError(f"cannot open the SIP transports on {', '.join(sip.listen)} "
+                               f"(udp {sip.udp_port}, tcp {sip.tcp_port}, tls {sip.tls_port}): "
+                               f"{error.strerror or error}") from error
+        await self._start_http()  # binds the WS listener, which the proxy's addresses include
+        try:
+            self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir)
+        except (OSError, ValueError) as error:
+            await self.shutdown()
+            raise StartupError(f"data directory {self.data_dir}: {error}") from error
+        self.core.start()
+        self.registry.register(DaemonCollector(
+            self.sip_metrics, manager, registrations=lambda: len(self.core.registrations(time.time())) if self.core else 0,
+            users=lambda: len(self.directory),
+            binding_write_errors=lambda: self.bindings.write_errors if self.bindings else 0))
+        log.info("ready", extra={"domain": sip.domain, "admin": self.admin_url})
+
+    async def _start_http(self) -> None:
+        assert self.manager is not None and self.store is not None
+        config = self.config
+        sockets: list[socket.socket] = []
+        try:
+            admin_socket = bind_tcp_socket(config.http.host, config.http.port)
+            sockets.append(admin_socket)
+            ws_sockets: list[socket.socket] = []
+            if "ws" in config.sip.transports:
+                for host in config.sip.listen:
+                    ws_socket = bind_tcp_socket(host, config.sip.ws_port if not ws_sockets else
+                                                ws_sockets[0].getsockname()[1])
+                    ws_sockets.append(ws_socket)
+                    sockets.append(ws_socket)
+        except OSError as error:
+            for sock in sockets:
+                sock.close()
+            await self.manager.stop()
+            await self._close_store()
+            raise StartupError(f"cannot open the HTTP listeners (admin {config.http.host}:{config.http.port}, "
+                               f"ws port {config.sip.ws_port}): {error.strerror or error}") from error
+        admin_host, admin_port = admin_socket.getsockname()[:2]
+        host_text = f"[{admin_host}]" if ":" in admin_host else admin_host
+        self.admin_url = f"http://{host_text}:{admin_port}"
+        admin_app = create_admin_app(AdminContext(
+            users=UserService(self.store, self.directory), domain=config.sip.domain, token=self.token,
+            version=uc_signal.__version__,
+            registrations=lambda now: self.core.registrations(now) if self.core else [],
+            listening=self._listening_text, metrics=lambda: exposition(self.registry),
+            draining=lambda: self.draining))
+        apps: dict[int, ASGIApp] = {admin_port: admin_app}
+        if ws_sockets:
+            ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
+            for ws_socket in ws_sockets:
+                address = ws_socket.getsockname()[:2]
+                apps[address[1]] = ws_app
+                self.manager.add_listener("WS", address)
+        self.http = HttpServer(ListenerDispatch(apps), sockets,
+                               max_message=self.manager.config.max_head + self.manager.config.max_body)
+        await self.http.start()
+
+    def _listening_text(self) -> dict[str, list[str]]:
+        assert self.manager is not None
+        return {transport: [f"{host}:{port}" for host, port in addresses]
+                for transport, addresses in self.manager.listening.items()}
+
+    def banner(self) -> str:
+        assert self.manager is not None
+        return sign_in_banner(version=uc_signal.__version__, domain=self.config.sip.domain,
+                              listening=self.manager.listening, admin_url=self.admin_url,
+                              data_dir=self.config.daemon.data_dir, token_file=self.token_file,
+                              ws_path=self.config.sip.ws_path)
+
+    # --- SIP events -------------------------------------------------------------------------
+
+    def _on_event(self, event: TransactionEvent) -> None:
+        if self.core is None or self.manager is None:
+            return  # still starting: a UDP client retransmits, a stream request waits for it
+        if isinstance(event, RequestReceived):
+            self.sip_metrics.request_received(event.request)
+            if self.draining and event.transaction is not None and event.request.method not in ("ACK", "CANCEL"):
+                # Shutting down: turn new work away (RFC 3261 21.5.4) so clients retry elsewhere.
+                response = make_response(event.request, 503, to_tag=os.urandom(6).hex())
+                response.headers.add("Retry-After", str(RETRY_AFTER_SECONDS))
+                self.manager.send_response(response, event.transaction)
+                return
+        self.core.on_event(event)
+
+    # --- shutdown ---------------------------------------------------------------------------
+
+    async def shutdown(self) -> None:
+        self.draining = True
+        manager = self.manager
+        if manager is not None:
+            manager.stop_accepting()
+            grace = self.config.daemon.shutdown_grace
+            layer = manager.layer
+            assert isinstance(layer, MeteredTransactionLayer)
+            log.info("draining", extra={"unfinished": layer.unfinished(), "grace": grace})
+            deadline = time.monotonic() + grace
+            while layer.unfinished() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            if layer.unfinished():
+                log.warning("shutdown: %d transactions still unfinished after %.1f s; closing anyway",
+                            layer.unfinished(), grace)
+        if self.core is not None:
+            self.core.stop()
+        if manager is not None:
+            await manager.stop()
+        if self.http is not None:
+            await self.http.stop()
+        await self._close_store()
+        log.info("stopped")
+
+    async def _close_store(self) -> None:
+        if self.bindings is not None:
+            await self.bindings.flush()
+            log.info("bindings persisted", extra={"writes": self.bindings.writes})
+            self.bindings = None
+        if self.store is not None:
+            await self.store.close()
+            self.store = None
