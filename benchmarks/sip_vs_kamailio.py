@@ -60,6 +60,9 @@ SIPP_DIR = ROOT / "tests" / "integration" / "sipp"
 KAMAILIO_CFG = ROOT / "benchmarks" / "kamailio" / "kamailio.cfg"
 DOMAIN = "example.com"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# --profile-ucd FILE: ucd runs under cProfile and writes its profile there on SIGTERM (its
+# CPU figures are then inflated by the profiler: use such a run for where, not how much).
+PROFILE_OUT = Path(sys.argv[sys.argv.index("--profile-ucd") + 1]).resolve() if "--profile-ucd" in sys.argv else None
 START_WAIT = 120.0  # seconds a server may take to answer its first request (ucd loads 100k users)
 
 
@@ -250,8 +253,15 @@ def start_ucd(workdir: Path, n_users: int) -> Server:
         f'[http]\nhost = "127.0.0.1"\nport = {http_port}\n\n'
         '[log]\nlevel = "warning"\n')
     log = (workdir / "ucd.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "uc_signal.daemon", "--config", str(config)], cwd=ROOT,
-                               stdout=log, stderr=subprocess.STDOUT)
+    # Under --profile-ucd: cProfile on the main thread's CPU clock (thread_time: the loop's
+    # idle waits are not counted, nor the SQLite writer thread).
+    command = (["-c", "import cProfile, runpy, sys, time\n"
+                f"sys.argv = ['ucd', '--config', {str(config)!r}]\n"
+                "profile = cProfile.Profile(time.thread_time)\n"
+                "try:\n    profile.runcall(runpy.run_module, 'uc_signal.daemon', run_name='__main__')\n"
+                f"finally:\n    profile.dump_stats({str(PROFILE_OUT)!r})\n"]
+               if PROFILE_OUT else ["-m", "uc_signal.daemon", "--config", str(config)])
+    process = subprocess.Popen([sys.executable, *command], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     server = Server("ucd", process, port)
     wait_sip_ready(port, process)
     admin_url = f"http://127.0.0.1:{http_port}"
@@ -290,7 +300,7 @@ def sipp(server: Server, scenario: str, service: str, workdir: Path, *extra: str
          local_port: int | None = None) -> subprocess.Popen:
     command = ["sipp", f"127.0.0.1:{server.port}", "-sf", str(SIPP_DIR / scenario), "-s", service,
                "-m", str(calls), "-r", str(rate), "-i", "127.0.0.1", "-p", str(local_port or free_port()),
-               "-mp", str(free_port()), "-nostdin", "-max_retrans", "5", "-set", "domain", DOMAIN, *extra]
+               "-mp", str(free_port()), "-nostdin", "-max_retrans", "5", *extra]
     return subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -307,7 +317,7 @@ def call_step(server: Server, workdir: Path, calls: int, rate: float, index: int
     stats_file = workdir / f"{server.name}-uac-{index}.csv"
     limit = calls / rate + 15.0
     cpu0 = server.cpu()
-    uac = sipp(server, "uac_invite_auth.xml", "bob", workdir, "-au", "alice", "-ap", "alice-pw",
+    uac = sipp(server, "uac_invite_auth.xml", "bob", workdir, "-set", "domain", DOMAIN, "-au", "alice", "-ap", "alice-pw",
                "-auth_uri", f"bob@{DOMAIN}", "-set", "caller", "alice", "-timeout", f"{int(limit)}s",
                "-trace_stat", "-stf", str(stats_file), "-fd", "1", calls=calls, rate=rate)
     try:
@@ -348,7 +358,8 @@ def run_server(server: Server, plan: Plan, workdir: Path, users_csv: Path) -> di
     result["register_steps"] = steps
     # 3. calls through the proxy to a registered sipp UAS (no 180)
     uas_port = free_port()
-    reg = sipp(server, "register_digest.xml", "bob", workdir, "-au", "bob", "-ap", "bob-pw", "-auth_uri", DOMAIN,
+    reg = sipp(server, "register_digest.xml", "bob", workdir, "-set", "domain", DOMAIN, "-au", "bob", "-ap", "bob-pw",
+               "-auth_uri", DOMAIN,
                "-set", "contact_port", str(uas_port), "-timeout", "20s")
     if reg.wait(timeout=40) != 0:
         raise SystemExit(f"{server.name}: bob's registration failed")
@@ -357,6 +368,8 @@ def run_server(server: Server, plan: Plan, workdir: Path, users_csv: Path) -> di
                local_port=uas_port)
     try:
         time.sleep(0.5)
+        if uas.poll() is not None:
+            raise SystemExit(f"{server.name}: the sipp UAS exited ({uas.returncode})")
         calls = []
         for index, rate in enumerate(plan.call_steps):
             step = call_step(server, workdir, int(rate * plan.step_seconds), rate, index)

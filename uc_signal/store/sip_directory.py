@@ -8,8 +8,10 @@ database behind them:
   start; the admin API (`UserService`) writes to the store first and then to the cache, so
   a user added with ucctl can register at once.
 - `WriteBehindBindingStore` answers `load_all` from what it read at start, and queues
-  `save`/`remove`; one task writes the queue to the store in batches. `flush()` on
-  shutdown persists whatever is still queued.
+  `save`/`remove`; one task writes the queue to the store in batches, at most one batch
+  per `batch_interval` (changes arriving meanwhile coalesce into the next one: woken per
+  change, the writer used to write one binding per transaction). `flush()` on shutdown
+  persists whatever is still queued.
 """
 
 from __future__ import annotations
@@ -96,12 +98,14 @@ class UserService:
 class WriteBehindBindingStore:
     """uc_signal.directory.BindingStore over an async Store, writes queued and batched."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, batch_interval: float = 0.2) -> None:
         self.store = store
+        self.batch_interval = batch_interval
         self._loaded: list[Binding] = []
         # (aor, contact) -> the binding to save, or None to remove; newest change wins.
         self._pending: dict[tuple[str, str], Binding | None] = {}
         self._wake = asyncio.Event()
+        self._stop_wait = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.writes = 0
@@ -139,6 +143,12 @@ class WriteBehindBindingStore:
             await self._wake.wait()
             self._wake.clear()
             await self._write_pending()
+            if not self._stopping:
+                # gather what arrives meanwhile into the next batch (flush() ends the wait)
+                try:
+                    await asyncio.wait_for(self._stop_wait.wait(), self.batch_interval)
+                except asyncio.TimeoutError:
+                    pass
 
     async def _write_pending(self) -> None:
         if not self._pending:
@@ -159,6 +169,7 @@ class WriteBehindBindingStore:
         """Stop the writer and persist every queued change (shutdown)."""
         self._stopping = True
         self._wake.set()
+        self._stop_wait.set()
         if self._task is not None:
             await self._task  # finishes the batch it is writing, then ends
             self._task = None

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -180,22 +180,23 @@ class SqlStore(Store):
             await self._save_binding(connection, binding)
 
     async def apply_binding_changes(self, saves: list[Binding], removes: list[tuple[str, str]]) -> None:
-        """A batch of writes in one transaction (the write-behind queue's flush)."""
+        """A batch of writes in one transaction (the write-behind queue's flush): one
+        executemany DELETE for every key touched, then one executemany INSERT of the saves
+        (a statement per binding cost ~1 ms of SQLAlchemy per REGISTER under load)."""
+        keys = [{"key_aor": aor, "key_contact": contact}
+                for aor, contact in [*removes, *((b.aor, b.contact) for b in saves)]]
+        if not keys:
+            return
         async with self.engine.begin() as connection:
-            for aor, contact in removes:
-                await connection.execute(delete(bindings).where(bindings.c.aor == aor, bindings.c.contact == contact))
-            for binding in saves:
-                await self._save_binding(connection, binding)
+            await connection.execute(delete(bindings).where(bindings.c.aor == bindparam("key_aor"),
+                                                            bindings.c.contact == bindparam("key_contact")), keys)
+            if saves:
+                await connection.execute(insert(bindings), [_binding_row(binding) for binding in saves])
 
     async def _save_binding(self, connection: AsyncConnection, binding: Binding) -> None:
         await connection.execute(delete(bindings).where(
             bindings.c.aor == binding.aor, bindings.c.contact == binding.contact))
-        await connection.execute(insert(bindings).values(
-            aor=binding.aor, contact=binding.contact, expires_at=binding.expires_at, q=binding.q,
-            call_id=binding.call_id, cseq=binding.cseq, params=json.dumps([list(p) for p in binding.params]),
-            path=json.dumps(list(binding.path)), transport=binding.transport, source_host=binding.source_host,
-            source_port=binding.source_port, flow=binding.flow, instance=binding.instance, reg_id=binding.reg_id,
-            user_agent=binding.user_agent, registered_at=binding.registered_at))
+        await connection.execute(insert(bindings).values(**_binding_row(binding)))
 
     async def remove_binding(self, aor: str, contact: str) -> None:
         async with self.engine.begin() as connection:
@@ -217,3 +218,12 @@ class SqlStore(Store):
         async with self.engine.begin() as connection:
             result = await connection.execute(delete(bindings).where(bindings.c.expires_at <= now))
             return int(result.rowcount or 0)
+
+
+def _binding_row(binding: Binding) -> dict[str, Any]:
+    return {"aor": binding.aor, "contact": binding.contact, "expires_at": binding.expires_at, "q": binding.q,
+            "call_id": binding.call_id, "cseq": binding.cseq, "params": json.dumps([list(p) for p in binding.params]),
+            "path": json.dumps(list(binding.path)), "transport": binding.transport,
+            "source_host": binding.source_host, "source_port": binding.source_port, "flow": binding.flow,
+            "instance": binding.instance, "reg_id": binding.reg_id, "user_agent": binding.user_agent,
+            "registered_at": binding.registered_at}
