@@ -340,8 +340,13 @@ def call_step(server: Server, workdir: Path, calls: int, rate: float, index: int
 
 def run_server(server: Server, plan: Plan, workdir: Path, users_csv: Path) -> dict:
     result: dict = {"pids": server.pids}
+    # 0. idle CPU (timer processes, housekeeping): a floor under the per-transaction
+    # figures at low rates, reported beside them
+    time.sleep(0.5)
+    cpu0 = server.cpu()
+    time.sleep(2.0)
+    result["idle_cpu_ms_per_s"] = round((server.cpu() - cpu0) / 2.0 * 1e3, 1)
     # 1. unique registrations: memory before/after, and the CPU of first registrations
-    time.sleep(1.0)
     before = server.memory()
     fill = register_step(server, users_csv, plan.users, plan.fill_rate)
     time.sleep(1.0)
@@ -442,7 +447,7 @@ def main() -> None:
             "fill_clean": res["fill"]["clean"],
             "pss_bytes_per_registration": res["pss_bytes_per_registration"],
             "rss_bytes_per_registration": res["rss_bytes_per_registration"],
-            "startup_s": res["startup_s"],
+            "startup_s": res["startup_s"], "idle_cpu_ms_per_s": res["idle_cpu_ms_per_s"],
             "register_steps": res["register_steps"], "call_steps": res["call_steps"],
         }
     figures["cpu_compared_at"] = {"register_rate": reg_rate, "call_rate": call_rate}
