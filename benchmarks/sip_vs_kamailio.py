@@ -143,6 +143,19 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
         return int(probe.getsockname()[1])
 
 
+def free_port_pair() -> int:
+    """A UDP port P with P+1 free as well (for a two-process generator), bounded search."""
+    for _ in range(50):
+        port = free_port()
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise SystemExit("no two consecutive free UDP ports on 127.0.0.1")
+
+
 def wait_sip_ready(port: int, process: subprocess.Popen, timeout: float = START_WAIT) -> None:
     """Until an OPTIONS to the server gets any response (bounded)."""
     deadline = time.monotonic() + timeout
@@ -193,7 +206,8 @@ class Server:
     pids: list[int] = field(default_factory=list)
     # the load generator always sends from this port: every run after the first refreshes
     # the same contacts (one binding per user) instead of adding new ones
-    generator_port: int = field(default_factory=free_port)
+    # (worker i of a multi-process generator: this port + i)
+    generator_port: int = field(default_factory=lambda: free_port_pair())
 
     def cpu(self) -> float:
         return cpu_seconds(self.process.pid)
@@ -281,13 +295,20 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def generator_processes(rate: float) -> int:
+    """One Python generator process drives ~2,000 registrations/s here (docs/benchmarks.md);
+    above that two, so the generator is not the first limit."""
+    return 1 if rate < 2000 else 2
+
+
 def register_step(server: Server, users_csv: Path, count: int, rate: float) -> dict:
     """`count` registrations at `rate`; the generator's report plus server and generator CPU."""
     limit = count / rate + 8.0
     cpu0, gen0 = server.cpu(), children_cpu()
     out = subprocess.run([sys.executable, str(LOADGEN), "--registrar", f"127.0.0.1:{server.port}", "--domain", DOMAIN,
                           "--users", str(users_csv), "--count", str(count), "--rate", str(rate),
-                          "--time-limit", str(limit), "--local-port", str(server.generator_port), "--json"],
+                          "--time-limit", str(limit), "--local-port", str(server.generator_port),
+                          "--processes", str(generator_processes(rate)), "--json"],
                          capture_output=True, text=True, timeout=limit + 30)
     time.sleep(0.3)  # let the server finish what it was doing (ucd's write-behind batch)
     server_cpu, gen_cpu = server.cpu() - cpu0, children_cpu() - gen0

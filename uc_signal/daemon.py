@@ -38,7 +38,9 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 async def serve(daemon: Daemon, stop: asyncio.Event) -> None:
-    log.info("ucd %s starting (pid %d)", uc_signal.__version__, os.getpid())
+    loop = asyncio.get_running_loop()
+    log.info("ucd %s starting (pid %d, event loop %s.%s)", uc_signal.__version__, os.getpid(),
+             type(loop).__module__.split(".")[0], type(loop).__name__)
     log.info("media engine %s, linked with %s", uc_media.__version__,
              ", ".join(f"{name} {version}" for name, version in uc_media.library_versions().items()))
     await daemon.start()

@@ -12,6 +12,9 @@ CSV rows: username,password[,domain]. Users are taken round-robin.
     python benchmarks/loadgen/sip_register_load.py --registrar 127.0.0.1:5060 \\
         --domain example.com --users users.csv --count 10000 --rate 2000 --json
 
+One process (Python) drives a few thousand registrations per second; `--processes N`
+splits users, count and rate over N processes and adds their reports up.
+
 The last line printed is a JSON object: completed, failed, timeouts, retransmissions,
 statuses, elapsed, rate, and the latency quantiles of the whole (two-transaction)
 registration.
@@ -22,8 +25,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import heapq
 import json
 import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -82,6 +87,7 @@ class Generator(asyncio.DatagramProtocol):
         self.users = users
         self.report = Report()
         self.pending: dict[str, Registration] = {}
+        self.timers: list[tuple[float, str, int]] = []
         self.transport: asyncio.DatagramTransport | None = None
         self.local = ("127.0.0.1", 0)
         self.prefix = os.urandom(4).hex()
@@ -121,11 +127,12 @@ class Generator(asyncio.DatagramProtocol):
         reg.interval = T1
         reg.next_retransmit = now + T1
         reg.give_up = now + 64 * T1
+        heapq.heappush(self.timers, (reg.next_retransmit, reg.call_id, reg.cseq))
         self.transport.sendto(data, self.args.target)
 
     def start_one(self, now: float) -> None:
         username, password, domain = self.users[self.sent % len(self.users)]
-        reg = Registration(username, password, domain, f"r{self.sent}", now)
+        reg = Registration(username, password, domain, f"r{self.args.worker}x{self.sent}", now)
         self.sent += 1
         self.pending[reg.call_id] = reg
         self.send(reg, self.request(reg, None, ""), now)
@@ -181,17 +188,25 @@ class Generator(asyncio.DatagramProtocol):
     # --- timers -----------------------------------------------------------------------------
 
     def tick(self, now: float) -> None:
+        """Retransmit what is due (Timer E) and give up what timed out (Timer F), from a
+        heap of (deadline, call id, cseq); entries of answered requests are skipped."""
         assert self.transport is not None
-        for reg in list(self.pending.values()):
+        heap = self.timers
+        while heap and heap[0][0] <= now:
+            _, call_id, cseq = heapq.heappop(heap)
+            reg = self.pending.get(call_id)
+            if reg is None or reg.cseq != cseq:
+                continue
             if now >= reg.give_up:
-                del self.pending[reg.call_id]
+                del self.pending[call_id]
                 self.report.timeouts += 1
                 self.report.failed += 1
-            elif now >= reg.next_retransmit:
-                self.transport.sendto(reg.data, self.args.target)
-                self.report.retransmissions += 1
-                reg.interval = min(2 * reg.interval, T2)
-                reg.next_retransmit = now + reg.interval
+                continue
+            self.transport.sendto(reg.data, self.args.target)
+            self.report.retransmissions += 1
+            reg.interval = min(2 * reg.interval, T2)
+            reg.next_retransmit = now + reg.interval
+            heapq.heappush(heap, (min(reg.next_retransmit, reg.give_up), call_id, cseq))
         self.check_done()
 
     def check_done(self) -> None:
@@ -202,9 +217,14 @@ class Generator(asyncio.DatagramProtocol):
 def load_users(path: Path, default_domain: str) -> list[tuple[str, str, str]]:
     users = []
     with path.open(newline="") as f:
-        for row in csv.reader(f, delimiter=";" if path.suffix == ".sipp" else ","):
-            if not row or row[0].startswith("#") or row[0] in ("SEQUENTIAL", "RANDOM", "USER"):
-                continue
+        lines = f.read().splitlines()
+    # Either username,password[,domain] or sipp's injection-file form (";" separated,
+    # a SEQUENTIAL/RANDOM/USER first line).
+    delimiter = ";" if any(";" in line and "," not in line for line in lines[:5]) else ","
+    for row in csv.reader(lines, delimiter=delimiter):
+        if not row or row[0].startswith("#") or row[0] in ("SEQUENTIAL", "RANDOM", "USER", "RANDOM2"):
+            continue
+        if len(row) >= 2:
             domain = row[2] if len(row) > 2 and row[2] else default_domain
             users.append((row[0], row[1], domain))
     if not users:
@@ -213,10 +233,12 @@ def load_users(path: Path, default_domain: str) -> list[tuple[str, str, str]]:
 
 
 async def run(args: argparse.Namespace) -> Report:
-    users = load_users(args.users, args.domain)
+    users = load_users(args.users, args.domain)[args.worker::args.processes]
+    if not users:
+        raise SystemExit(f"worker {args.worker} has no users: fewer users than --processes")
     loop = asyncio.get_running_loop()
     _, generator = await loop.create_datagram_endpoint(lambda: Generator(args, users),
-                                                          local_addr=(args.local_ip, args.local_port))
+                                                          local_addr=(args.local_ip, args.local_port + args.worker if args.local_port else 0))
     start = time.monotonic()
     deadline = start + args.time_limit
     interval = 1.0 / args.rate
@@ -230,7 +252,9 @@ async def run(args: argparse.Namespace) -> Report:
                 generator.start_one(now)
                 next_send += interval
             generator.tick(now)
-            wake = min(next_send if generator.sent < args.count else now + 0.05, now + 0.05)
+            # Wake for the next send, but not more often than every millisecond (sends
+            # that fell due meanwhile go out together).
+            wake = max(now + 0.001, min(next_send if generator.sent < args.count else now + 0.05, now + 0.05))
             try:
                 await asyncio.wait_for(generator.done.wait(), max(0.0, wake - time.monotonic()))
             except asyncio.TimeoutError:
@@ -255,24 +279,64 @@ def main() -> None:
     parser.add_argument("--expires", type=int, default=3600)
     parser.add_argument("--local-ip", default="127.0.0.1")
     parser.add_argument("--local-port", type=int, default=0,
-                        help="UDP port to send from (0: any); the same port keeps the same Contact, so a "
-                             "second run refreshes the first run's bindings instead of adding new ones")
+                        help="UDP port to send from (0: any; worker i of --processes uses PORT+i); the same port "
+                             "keeps the same Contact, so a second run refreshes the first run's bindings "
+                             "instead of adding new ones")
     parser.add_argument("--prefer-sha256", action="store_true", help="answer SHA-256 when offered (default MD5)")
     parser.add_argument("--quick", action="store_true", help="at most 200 registrations and 20 s")
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="split users, count and rate over this many generator processes")
+    parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     host, _, port = args.registrar.rpartition(":")
     args.target = (host.strip("[]"), int(port))
     if args.quick:
         args.count, args.time_limit = min(args.count, 200), min(args.time_limit, 20.0)
     start = time.monotonic()
-    report = asyncio.run(run(args))
-    result = report.as_dict(time.monotonic() - start)
+    if args.processes > 1 and args.worker is None:
+        result = run_workers(args)
+    else:
+        if args.worker is None:
+            args.worker = 0
+        else:  # one of --processes workers: its share of the count and the rate
+            args.count = args.count // args.processes + (1 if args.worker < args.count % args.processes else 0)
+            args.rate = args.rate / args.processes
+        report = asyncio.run(run(args))
+        result = report.as_dict(time.monotonic() - start)
     if not args.json:
         print(f"{result['completed']} completed, {result['failed']} failed ({result['timeouts']} timeouts), "
               f"{result['retransmissions']} retransmissions in {result['elapsed']} s", file=sys.stderr)
     print(json.dumps(result))
-    sys.exit(0 if report.failed == 0 else 1)
+    sys.exit(0 if result["failed"] == 0 else 1)
+
+
+def run_workers(args: argparse.Namespace) -> dict[str, object]:
+    """Run --processes copies of this script, each with its slice; add their reports up.
+    Latency quantiles cannot be merged exactly: the p50 is the workers' median p50, the
+    p99 their highest."""
+    start = time.monotonic()
+    argv = [a for a in sys.argv[1:] if a != "--json"] + ["--json"]
+    workers = [subprocess.Popen([sys.executable, __file__, *argv, "--worker", str(i)], stdout=subprocess.PIPE,
+                                text=True) for i in range(args.processes)]
+    results = []
+    for worker in workers:
+        out, _ = worker.communicate(timeout=args.time_limit + 60)
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    elapsed = time.monotonic() - start
+    statuses: Counter[str] = Counter()
+    for result in results:
+        statuses.update(result["statuses"])
+    completed = sum(r["completed"] for r in results)
+    p50s = sorted(r["latency_ms"]["p50"] for r in results if r["latency_ms"]["p50"] is not None)
+    p99s = [r["latency_ms"]["p99"] for r in results if r["latency_ms"]["p99"] is not None]
+    return {"completed": completed, "failed": sum(r["failed"] for r in results),
+            "timeouts": sum(r["timeouts"] for r in results),
+            "retransmissions": sum(r["retransmissions"] for r in results),
+            "statuses": dict(sorted(statuses.items())), "elapsed": round(elapsed, 3),
+            "rate": round(completed / elapsed, 1) if elapsed else 0.0,
+            "latency_ms": {"p50": p50s[len(p50s) // 2] if p50s else None, "p99": max(p99s, default=None)},
+            "processes": args.processes}
 
 
 if __name__ == "__main__":

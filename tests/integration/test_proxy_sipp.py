@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import shutil
 import socket
 import sys
@@ -121,11 +122,20 @@ def test_loadgen_registers_users_from_a_csv(tmp_path: Path) -> None:
                 "--registrar", f"{host}:{port}", "--domain", DOMAIN, "--users", str(tmp_path / "users.csv"),
                 "--count", "40", "--rate", "200", "--time-limit", "20", "--json")
             assert code == 0, out
-            import json
             report = json.loads(out.strip().splitlines()[-1])
             assert report["completed"] == 40 and report["failed"] == 0, report
+            assert report["statuses"] == {"200": 40, "401": 40}
             assert server.services is not None
             assert len(server.services.location) == 20
+            # sipp's injection-file form, split over two generator processes
+            (tmp_path / "users.sipp.csv").write_text("SEQUENTIAL\n" + "".join(f"{u};{p}\n" for u, p in rows))
+            code, out = await run_process(
+                sys.executable, str(REPO / "benchmarks" / "loadgen" / "sip_register_load.py"),
+                "--registrar", f"{host}:{port}", "--domain", DOMAIN, "--users", str(tmp_path / "users.sipp.csv"),
+                "--count", "41", "--rate", "200", "--time-limit", "20", "--json", "--processes", "2")
+            assert code == 0, out
+            report = json.loads(out.strip().splitlines()[-1])
+            assert (report["completed"], report["failed"], report["processes"]) == (41, 0, 2), report
         finally:
             await server.stop()
     asyncio.run(scenario())

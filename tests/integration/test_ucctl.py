@@ -92,3 +92,10 @@ def test_shell_completion_is_offered():
     result = run_ucctl("--help")
     assert "--install-completion" in result.stdout
     assert "--show-completion" in result.stdout
+
+
+def test_status(ucd):
+    text = ucd.ucctl("status").stdout
+    assert text.startswith("ucd 0.1.0, domain example.test")
+    assert "users," in text and "registrations" in text
+    assert json.loads(ucd.ucctl("status", "--json").stdout)["domain"] == "example.test"

@@ -80,6 +80,10 @@ def test_users_crud_with_clear_errors(ucd):
         assert unknown_field.status_code == 422
         assert unknown_field.json()["field"] == "colour"
 
+        other_domain = api.post("/api/v1/users", json={"user": "dave@elsewhere.test", "password": "x"})
+        assert other_domain.status_code == 422
+        assert other_domain.json()["detail"] == "this server serves the SIP domain example.test, not elsewhere.test"
+
         bad_name = api.post("/api/v1/users", json={"user": "da ve", "password": "x"})
         assert bad_name.status_code == 422 and bad_name.json()["field"] == "user"
 
@@ -166,3 +170,40 @@ def test_metrics_gauge_open_connections_by_transport(ucd):
             if tcp_connections() == 1:
                 break
         assert tcp_connections() == 1
+
+
+def test_sip_over_secure_websocket_when_configured(tmp_path):
+    import asyncio
+    import ssl
+
+    from websockets.asyncio.client import connect
+
+    from uc_signal.sip import Response, parse_message
+
+    wss = start_ucd(tmp_path, {"sip": {"transports": ["udp", "wss"], "wss_port": 0}})
+    try:
+        listening = wss.server()["listening"]
+        assert set(listening) == {"UDP", "WSS"}
+        assert "wss://" in wss.output()
+        host, port = wss.sip_address("WSS")
+        context = ssl.create_default_context(cafile=str(wss.data_dir / "sip-tls-selfsigned.crt"))
+        context.check_hostname = False
+        request = ("OPTIONS sip:nobody@example.test SIP/2.0\r\n"
+                   "Via: SIP/2.0/WSS client.invalid;branch=z9hG4bKwss1\r\n"
+                   "Max-Forwards: 70\r\nFrom: <sip:probe@example.test>;tag=p1\r\nTo: <sip:nobody@example.test>\r\n"
+                   "Call-ID: wss-probe@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+
+        async def probe() -> Response:
+            async with connect(f"wss://{host}:{port}/", subprotocols=["sip"], ssl=context,
+                               open_timeout=20) as websocket:
+                await websocket.send(request)
+                for _ in range(5):
+                    message = parse_message((await asyncio.wait_for(websocket.recv(), 20)).encode())
+                    if isinstance(message, Response) and message.status >= 200:
+                        return message
+            raise AssertionError("no final response over WSS")
+
+        response = asyncio.run(probe())
+        assert response.cseq.method == "OPTIONS" and response.status >= 400
+    finally:
+        assert wss.stop() == 0, wss.output()

@@ -1,6 +1,8 @@
-"""Two baresip softphones register to ucd (digest auth) and one calls the other through
-ucd's proxy: the call is answered, audio flows both ways (RTP seen by each side), and
-the caller's hang-up ends it. Loopback, ephemeral ports, every wait bounded."""
+"""Real softphones through ucd: two baresips register (digest auth) and one calls the
+other through ucd's proxy: the call is answered, audio flows both ways (RTP counted by
+each side), the caller's hang-up ends it; the same after ucd restarts between REGISTER
+and INVITE; linphonec registers (with the admin guide's linphonerc) and calls a baresip
+user. Loopback, ephemeral ports, every wait bounded."""
 
 from __future__ import annotations
 
@@ -136,3 +138,67 @@ def test_two_baresips_register_and_call_through_ucd(tmp_path, restart):
         assert found, phone.output()
         sent, received = int(found.group(1)), int(found.group(2))
         assert sent > 50 and received > 50, found.group(0)
+
+
+def test_linphonec_registers_and_calls_a_baresip_user_through_ucd(tmp_path):
+    linphonec = shutil.which("linphonec")
+    assert linphonec, "linphonec is not installed (make test installs linphone-cli)"
+    ucd = start_ucd(tmp_path)
+    phones: list[Baresip] = []
+    linphone = None
+    try:
+        ucd.ucctl("user", "add", "bob", "--password", "bob-pw")
+        ucd.ucctl("user", "add", "carol", "--password", "carol-pw")
+        host, port = ucd.sip_address("UDP")
+        bob = Baresip(tmp_path, "bob", "bob-pw", f"{host}:{port}")
+        phones.append(bob)
+        assert bob.wait_for("200 OK"), bob.output()
+
+        rc = tmp_path / "linphonerc"
+        # The admin guide's linphonerc: reg_route makes calls go through ucd (linphonec's
+        # interactive `register` sets no route, and then a call resolves example.test in DNS).
+        rc.write_text(f"[sip]\nsip_port={free_port()}\nsip_tcp_port=0\nsip_tls_port=0\nbind_address=127.0.0.1\n"
+                      f"default_proxy=0\n[rtp]\naudio_rtp_port={free_port()}\n"
+                      f"[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
+                      "reg_identity=sip:carol@example.test\nreg_expires=600\nreg_sendregister=1\n"
+                      "[auth_info_0]\nusername=carol\npasswd=carol-pw\nrealm=example.test\n")
+        # Without a writable data directory liblinphone never brings its SIP transports up.
+        home = tmp_path / "linphone-home"
+        (home / ".local" / "share" / "linphone").mkdir(parents=True)
+        env = {"HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share"), "PATH": "/usr/bin:/bin"}
+        linphone = subprocess.Popen(["timeout", "60", linphonec, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                    cwd=tmp_path)
+        assert linphone.stdin is not None
+        linphone.stdin.write("soundcard use files\n")
+        linphone.stdin.flush()
+        registered: set[str] = set()
+        deadline = time.monotonic() + WAIT
+        while "sip:carol@example.test" not in registered and time.monotonic() < deadline:
+            registered = {b["aor"] for b in json.loads(ucd.ucctl("registrations", "--json").stdout)}
+            time.sleep(0.2)
+        assert "sip:carol@example.test" in registered, ucd.output()
+        agents = {b["aor"]: b["user_agent"] for b in json.loads(ucd.ucctl("registrations", "--json").stdout)}
+        assert "inphone" in agents["sip:carol@example.test"]   # Linphone / liblinphone
+
+        linphone.stdin.write("call sip:bob@example.test\n")
+        linphone.stdin.flush()
+        assert bob.wait_for("Call established: sip:carol@example.test"), bob.output() + ucd.metrics()
+        linphone.stdin.write("terminate\n")
+        linphone.stdin.flush()
+        # baresip reports the BYE it received as "session closed: Connection reset by peer".
+        assert bob.wait_for("sip:carol@example.test: session closed"), bob.output() + ucd.metrics()
+        metrics = ucd.metrics()
+        for method in ("INVITE", "BYE"):
+            assert re.search(rf'^ucd_sip_transactions_total{{class="2xx",method="{method}",role="server"}} 1\.0$',
+                             metrics, re.MULTILINE), metrics
+        linphone.stdin.write("quit\n")
+        linphone.stdin.flush()
+        linphone.wait(timeout=WAIT)
+    finally:
+        if linphone is not None and linphone.poll() is None:
+            linphone.terminate()
+            linphone.wait(timeout=WAIT)
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()

@@ -1,5 +1,6 @@
-"""A real REGISTER with digest auth from sipp to ucd, after `ucctl user add`; the binding
-shows in `ucctl registrations`, in /metrics, and survives a SIGTERM restart."""
+"""sipp against a real ucd: a REGISTER with digest auth after `ucctl user add` (the
+binding shows in `ucctl registrations`, in /metrics, and survives a SIGTERM restart); a
+disabled user refused; INVITE/200/ACK/BYE through the proxy to a registered sipp UAS."""
 
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ def test_sipp_registers_with_digest_and_the_binding_is_listed_counted_and_persis
         assert metric(after, "ucd_sip_transactions_total", role="server", method="REGISTER", **{"class": "2xx"}) == 1
         assert metric(after, "ucd_sip_transactions_total", role="server", method="REGISTER", **{"class": "4xx"}) >= 3
         assert metric(after, "ucd_sip_messages_received_total") > metric(before, "ucd_sip_messages_received_total")
+        assert "registration inserted aor=sip:alice@example.test" in ucd.output()
     finally:
         code = ucd.stop()
     assert code == 0, ucd.output()
@@ -99,3 +101,55 @@ def test_a_disabled_user_cannot_register(tmp_path):
         assert [r["aor"] for r in json.loads(ucd.ucctl("registrations", "--json").stdout)] == ["sip:bob@example.test"]
     finally:
         assert ucd.stop() == 0, ucd.output()
+
+
+def test_sipp_call_through_ucd_to_a_registered_sipp_uas(tmp_path):
+    """INVITE/200/ACK/BYE from a sipp UAC (alice, 407 answered) through ucd's proxy to a
+    sipp UAS registered as bob (the proxy tests' scenarios, uas without 180)."""
+    ucd = start_ucd(tmp_path, MD5_ONLY)
+    uas = None
+    calls = 5
+    try:
+        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        ucd.ucctl("user", "add", "bob", "--password", "bob-pw")
+        host, port = ucd.sip_address("UDP")
+
+        def sipp(scenario: str, service: str, count: int, *extra: str, local: int | None = None) -> list[str]:
+            return ["sipp", f"{host}:{port}", "-sf", str(SCENARIO.parent / scenario), "-s", service, "-m", str(count),
+                    "-r", "10", "-i", "127.0.0.1", "-p", str(local or free_port()), "-mp", str(free_port()),
+                    "-timeout", "30s", "-timeout_error", "-max_retrans", "5", "-nostdin", "-trace_err",
+                    "-error_file", str(tmp_path / f"sipp-{scenario}-{service}.log"), *extra]
+
+        uas_port = free_port()
+        registered = subprocess.run(sipp("register_digest.xml", "bob", 1, "-au", "bob", "-ap", "bob-pw",
+                                         "-auth_uri", "example.test", "-set", "domain", "example.test",
+                                         "-set", "contact_port", str(uas_port)),
+                                    capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert registered.returncode == 0, registered.stdout[-3000:]
+        uas_log = tmp_path / "sipp-uas.out"   # a file, not a pipe nobody reads while the UAC runs
+        with uas_log.open("w") as sink:
+            uas = subprocess.Popen(sipp("uas_no180.xml", "bob", calls, local=uas_port), stdout=sink,
+                                   stderr=subprocess.STDOUT, cwd=tmp_path)
+        caller = subprocess.run(sipp("uac_invite_auth.xml", "bob", calls, "-au", "alice", "-ap", "alice-pw",
+                                     "-auth_uri", "bob@example.test", "-set", "domain", "example.test",
+                                     "-set", "caller", "alice"),
+                                capture_output=True, text=True, timeout=90, cwd=tmp_path)
+        assert caller.returncode == 0, caller.stdout[-3000:] + ucd.output()[-3000:]
+        uas.wait(timeout=90)
+        assert uas.returncode == 0, uas_log.read_text()[-3000:]
+        metrics = ucd.metrics()
+        for method in ("INVITE", "BYE"):
+            assert metric(metrics, "ucd_sip_transactions_total", role="server", method=method,
+                          **{"class": "2xx"}) == calls, metrics
+        assert metric(metrics, "ucd_errors_total") == 0
+    finally:
+        if uas is not None and uas.poll() is None:
+            uas.kill()
+            uas.wait(timeout=30)
+        assert ucd.stop() == 0, ucd.output()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -118,3 +118,34 @@ def test_ucd_check_config_accepts_a_good_file(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "ok" in result.stdout
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_toml_values = st.recursive(
+    st.none().map(lambda _: "x") | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=True)
+    | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4), max_leaves=8)
+_tables = st.sampled_from(["daemon", "sip", "auth", "registrar", "store", "http", "log", "bogus"])
+_keys = st.sampled_from(["data_dir", "shutdown_grace", "domain", "listen", "transports", "udp_port", "tcp_port",
+                         "tls_port", "ws_port", "ws_path", "tls_cert", "tls_key", "max_connections", "idle_timeout",
+                         "algorithms", "min_expires", "max_expires", "default_expires", "backend", "path", "host",
+                         "port", "admin_token", "format", "level", "nonsense"])
+
+
+def test_a_value_with_a_newline_is_reported_on_one_line():
+    with pytest.raises(ConfigError) as caught:
+        config_from_dict({"sip": {"udp_port": "50\n60"}}, "/etc/ucd.toml")
+    assert str(caught.value) == '/etc/ucd.toml: sip.udp_port: must be an integer 0-65535 (0: any free port), got "50\\n60"'
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_tables, st.dictionaries(_keys, _toml_values, max_size=4), max_size=4))
+def test_any_document_loads_or_fails_with_a_config_error_naming_the_source(document):
+    try:
+        config = config_from_dict(document, "/etc/ucd.toml")
+    except ConfigError as error:
+        assert str(error).startswith("/etc/ucd.toml: ")
+        assert "\n" not in str(error)
+    else:
+        assert isinstance(config, Config)

@@ -58,6 +58,7 @@ def test_fork_to_two_contacts_second_answers_and_first_is_cancelled() -> None:
     assert len(alice.final("INVITE").via) == 1  # the proxy's own Via came off
     [cancel] = bob1.requests("CANCEL")
     assert cancel.cancels == in1.transaction
+    assert cancel.request.headers.get("Reason") == 'SIP;cause=200;text="Call completed elsewhere"'
     bob1.answer(cancel, 200)
     bob1.answer(in1, 487)
     net.run()
@@ -379,3 +380,45 @@ def test_no_relay_for_preloaded_routes_or_dialogs_not_through_us() -> None:
         net.run()
         assert carol.final(method).status == status, (method, extra)
     assert net.agents[("192.0.2.40", 5060)].events == []
+
+
+def test_double_record_route_across_transports_and_both_come_off() -> None:
+    from uc_signal.directory import Binding
+    net = Network()
+    alice = net.agent("alice", "192.0.2.10")
+    bob = net.agent("bob", "192.0.2.20")
+    # bob registered over TCP: reached over its flow (the harness delivers by address).
+    net.services.location.put(Binding(BOB, bob.contact + ";transport=tcp", net.now + 600, transport="TCP",
+                                      source_host="192.0.2.20", source_port=5060, flow="tcp-flow-1"))
+    invite = authenticated_invite(net, alice, BOB)
+    [incoming] = bob.requests("INVITE")
+    assert incoming.request.headers.get_all("Record-Route") == [
+        "<sip:192.0.2.1:5060;transport=tcp;lr>", "<sip:192.0.2.1:5060;transport=udp;lr>"]  # RFC 5658
+    assert incoming.request.top_via.transport == "TCP"  # type: ignore[union-attr]
+    bob.answer(incoming, 200)
+    net.run()
+    ok = alice.final("INVITE")
+    routes = ", ".join(reversed(ok.headers.get_all("Record-Route")))
+    bye = _in_dialog(alice, "BYE", bob.contact + ";transport=tcp", routes, ok.headers.get("To") or "",
+                     invite.cseq.seq + 1)  # type: ignore[union-attr]
+    alice.send(bye)
+    net.run()
+    [got] = bob.requests("BYE")
+    assert got.request.headers.get("Route") is None  # both of our entries came off
+    bob.answer(got, 200)
+    net.run()
+    assert alice.final("BYE").status == 200
+
+
+def test_retransmitted_2xx_is_forwarded_until_the_ack() -> None:
+    net = Network()
+    alice = net.agent("alice", "192.0.2.10")
+    bob = net.agent("bob", "192.0.2.20")
+    bob.register()
+    authenticated_invite(net, alice, BOB)
+    [incoming] = bob.requests("INVITE")
+    bob.answer(incoming, 200)
+    net.run()
+    net.advance(2.0, step=0.25)  # no ACK yet: bob's layer retransmits the 200 (T1, 2*T1)
+    oks = [r for r in alice.responses("INVITE") if r.status == 200]
+    assert len(oks) >= 3  # the 200 and its retransmissions, all relayed (RFC 6026)

@@ -139,6 +139,10 @@ def create_admin_app(context: AdminContext) -> FastAPI:
     @app.post("/api/v1/users", response_model=UserOut, status_code=201, dependencies=secured, responses=ERRORS)
     async def create_user(body: UserCreate) -> UserOut:
         username, domain = aor_of(body.user)
+        if domain != context.domain:
+            # Its HA1 would be for a realm no challenge of this server names.
+            raise ApiError(422, "invalid", f"this server serves the SIP domain {context.domain}, not {domain}",
+                           "user")
         record = await context.users.create(username, domain, body.password, display_name=body.display_name,
                                             line_uri=body.line_uri, enabled=body.enabled, policies=body.policies)
         return user_out(record)

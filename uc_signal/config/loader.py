@@ -8,6 +8,7 @@ operator believes in and does not have.
 from __future__ import annotations
 
 import dataclasses
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -91,14 +92,14 @@ def _cross_checks(config: Config, source: str) -> None:
                           ("sip.tls_cert" if key == "sip.tls_key" else "sip.tls_key"))
     for key in ("tls_cert", "tls_key"):
         value = getattr(config.sip, key)
-        if value and "tls" in config.sip.transports and not Path(value).is_file():
-            raise ConfigError(source, f"sip.{key}", f"no such file: {value}")
+        if value and {"tls", "wss"} & set(config.sip.transports) and not Path(value).is_file():
+            raise ConfigError(source, f"sip.{key}", f"no such file: {json.dumps(value, ensure_ascii=False)}")
     if not config.daemon.data_dir:
         raise ConfigError(source, "daemon.data_dir", "must not be empty")
     if not config.store.path:
         raise ConfigError(source, "store.path", "must not be empty")
     sip = config.sip
-    stream_ports = {"tcp": sip.tcp_port, "tls": sip.tls_port, "ws": sip.ws_port}
+    stream_ports = {"tcp": sip.tcp_port, "tls": sip.tls_port, "ws": sip.ws_port, "wss": sip.wss_port}
     seen: dict[int, str] = {}
     for name, number in stream_ports.items():
         if name in sip.transports and number != 0:

@@ -9,6 +9,7 @@ normalised) or raising ValueError with the reason, worded as "must be ..., got .
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -18,7 +19,7 @@ Check = Callable[[Any], Any]
 
 def _got(value: object) -> str:
     if isinstance(value, str):
-        return f'"{value}"'
+        return json.dumps(value, ensure_ascii=False)  # quoted, control characters escaped: one line
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value)
@@ -87,7 +88,8 @@ def hosts(value: Any) -> tuple[str, ...]:
     return tuple(host(item) for item in value)
 
 
-TRANSPORT_NAMES = ("udp", "tcp", "tls", "ws")
+TRANSPORT_NAMES = ("udp", "tcp", "tls", "ws", "wss")
+DEFAULT_TRANSPORTS = ("udp", "tcp", "tls", "ws")
 
 
 def transports(value: Any) -> tuple[str, ...]:
@@ -135,11 +137,12 @@ class DaemonSection:
 class SipSection:
     domain: str = _key("example.test", domain, "the SIP domain users are created in")
     listen: tuple[str, ...] = _key(("127.0.0.1",), hosts, "IP addresses every SIP transport listens on")
-    transports: tuple[str, ...] = _key(TRANSPORT_NAMES, transports, "the transports to open")
+    transports: tuple[str, ...] = _key(DEFAULT_TRANSPORTS, transports, "the transports to open")
     udp_port: int = _key(5060, port, "SIP over UDP")
     tcp_port: int = _key(5060, port, "SIP over TCP")
     tls_port: int = _key(5061, port, "SIP over TLS")
     ws_port: int = _key(5065, port, "SIP over WebSocket (RFC 7118)")
+    wss_port: int = _key(5066, port, "SIP over secure WebSocket, with the TLS certificate")
     ws_path: str = _key("/", ws_path, "URL path of the WebSocket endpoint")
     tls_cert: str = _key("", text, "PEM certificate; empty: self-signed, made in the data dir")
     tls_key: str = _key("", text, "PEM private key matching tls_cert")
@@ -163,6 +166,8 @@ class RegistrarSection:
 class StoreSection:
     backend: str = _key("sqlite", one_of("sqlite"), "store backend")
     path: str = _key("ucd.sqlite3", text, "SQLite file, relative to the data dir")
+    bindings_flush_interval: float = _key(1.0, positive_seconds, "seconds registration changes are gathered "
+                                          "into one store transaction")
 
 
 @dataclass(frozen=True)

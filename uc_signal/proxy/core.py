@@ -88,7 +88,7 @@ class ProxyCore:
             context.respond(status, reason)
             return
         context.respond(200)
-        self.router.cancel(event.cancels, context.now)
+        self.router.cancel(event.cancels, context.now, context.request.headers.get("Reason"))
 
     # --- the Responder of RequestContext ---------------------------------------------------------
 

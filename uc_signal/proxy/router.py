@@ -55,6 +55,7 @@ class Branch:
     final: Response | None = None
     cancel_pending: bool = False
     cancel_sent: bool = False
+    cancel_reason: str | None = None   # RFC 3326 Reason for the CANCEL
     deadline: float | None = None   # Timer C, or the CANCEL guard
 
     @property
@@ -426,9 +427,16 @@ class ProxyRouter:
             self._forward_stray(response)
             return
         branch = self._branches.get(transaction)
-        if branch is None or branch.done:
-            return  # our CANCEL's 200, or a late response
+        if branch is None:
+            return  # our CANCEL's 200, or a branch already given up
         rc = branch.context
+        if branch.done:
+            if 200 <= response.status < 300 and branch.final is not None and branch.final.status < 300:
+                # The UAS retransmits its 2xx until the ACK comes (13.3.1.4); the client
+                # transaction passes each one up (RFC 6026 7.2) and each goes on upstream,
+                # the proxy being stateless for them.
+                self._send_upstream(rc, response)
+            return  # any other late response
         if response.status < 200:
             branch.provisional = True  # any 1xx, 100 too, allows a CANCEL (9.1)
             if branch.cancel_pending:
@@ -446,12 +454,13 @@ class ProxyRouter:
             rc.got_2xx = True
             self._send_upstream(rc, response)  # 16.7 item 5: every 2xx goes up
             if rc.request.method == "INVITE":
-                self._cancel_branches(rc, now)  # 16.7 item 10
+                # 16.7 item 10; RFC 3326 so the other phones do not show a missed call
+                self._cancel_branches(rc, now, 'SIP;cause=200;text="Call completed elsewhere"')
             rc.answered = True
             return
         rc.finals.append(response)
         if response.status >= 600 and rc.request.method == "INVITE":
-            self._cancel_branches(rc, now)
+            self._cancel_branches(rc, now, f'SIP;cause={response.status};text="{_quotable(response.reason)}"')
         self._maybe_finish(rc, now)
 
     def on_branch_failed(self, transaction: TransactionKey, status: int, now: float) -> None:
@@ -508,20 +517,22 @@ class ProxyRouter:
 
     # --- CANCEL (9.2, 16.10) -------------------------------------------------------------------------
 
-    def cancel(self, invite: TransactionKey, now: float) -> None:
-        """CANCEL from upstream: cancel every pending branch; no new branches."""
+    def cancel(self, invite: TransactionKey, now: float, reason: str | None = None) -> None:
+        """CANCEL from upstream: cancel every pending branch (passing its Reason on, RFC
+        3326); no new branches."""
         rc = self._contexts.get(invite)
         if rc is None:
             return
         rc.waiting.clear()
-        self._cancel_branches(rc, now)
+        self._cancel_branches(rc, now, reason)
 
-    def _cancel_branches(self, rc: ResponseContext, now: float) -> None:
+    def _cancel_branches(self, rc: ResponseContext, now: float, reason: str | None = None) -> None:
         rc.cancelled = True
         rc.waiting.clear()
         for branch in rc.branches:
             if branch.done or branch.key is None:
                 continue
+            branch.cancel_reason = reason
             if branch.provisional:
                 self._send_cancel(branch, now)
             else:
@@ -531,8 +542,11 @@ class ProxyRouter:
     def _send_cancel(self, branch: Branch, now: float) -> None:
         branch.cancel_pending = False
         branch.cancel_sent = True
+        cancel = make_cancel(branch.request)
+        if branch.cancel_reason:
+            cancel.headers.add("Reason", branch.cancel_reason)
         try:
-            key = self.sender.send_request(make_cancel(branch.request), branch.peer)
+            key = self.sender.send_request(cancel, branch.peer)
         except TransactionError:
             return
         if key is not None:
@@ -607,6 +621,10 @@ def _loop_key(request: Request, top_via: Via) -> str:
     text = "|".join((request.uri_text, (to.tag or "") if to else "", (sender.tag or "") if sender else "",
                      request.call_id or "", str(cseq.seq if cseq else ""), str(top_via)))
     return hashlib.blake2s(text.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
+
+
+def _quotable(text: str) -> str:
+    return text.replace("\\", "").replace('"', "")
 
 
 def _drop_last_route(request: Request, last: str) -> None:

@@ -9,9 +9,10 @@ database behind them:
   a user added with ucctl can register at once.
 - `WriteBehindBindingStore` answers `load_all` from what it read at start, and queues
   `save`/`remove`; one task writes the queue to the store in batches, at most one batch
-  per `batch_interval` (changes arriving meanwhile coalesce into the next one: woken per
-  change, the writer used to write one binding per transaction). `flush()` on shutdown
-  persists whatever is still queued.
+  per `flush_interval` (Kamailio's usrloc write-back mode, db_mode 2, does the same on a
+  timer): a crash loses at most that much of the registrations' changes, and a
+  registration costs a share of one transaction instead of one each. `flush()` on
+  shutdown persists whatever is still queued.
 """
 
 from __future__ import annotations
@@ -98,16 +99,16 @@ class UserService:
 class WriteBehindBindingStore:
     """uc_signal.directory.BindingStore over an async Store, writes queued and batched."""
 
-    def __init__(self, store: Store, batch_interval: float = 0.2) -> None:
+    def __init__(self, store: Store, flush_interval: float = 1.0) -> None:
         self.store = store
-        self.batch_interval = batch_interval
+        self.flush_interval = flush_interval
         self._loaded: list[Binding] = []
         # (aor, contact) -> the binding to save, or None to remove; newest change wins.
         self._pending: dict[tuple[str, str], Binding | None] = {}
         self._wake = asyncio.Event()
-        self._stop_wait = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._stop = asyncio.Event()
         self.writes = 0
         self.write_errors = 0
 
@@ -141,14 +142,12 @@ class WriteBehindBindingStore:
     async def _run(self) -> None:
         while not self._stopping:
             await self._wake.wait()
+            try:  # gather the changes of the next flush_interval into this batch
+                await asyncio.wait_for(self._stop.wait(), self.flush_interval)
+            except asyncio.TimeoutError:
+                pass
             self._wake.clear()
             await self._write_pending()
-            if not self._stopping:
-                # gather what arrives meanwhile into the next batch (flush() ends the wait)
-                try:
-                    await asyncio.wait_for(self._stop_wait.wait(), self.batch_interval)
-                except asyncio.TimeoutError:
-                    pass
 
     async def _write_pending(self) -> None:
         if not self._pending:
@@ -168,8 +167,8 @@ class WriteBehindBindingStore:
     async def flush(self) -> None:
         """Stop the writer and persist every queued change (shutdown)."""
         self._stopping = True
+        self._stop.set()
         self._wake.set()
-        self._stop_wait.set()
         if self._task is not None:
             await self._task  # finishes the batch it is writing, then ends
             self._task = None

@@ -29,6 +29,15 @@ from .tables import bindings, credentials, user_policies, users
 _CHANGEABLE = {"display_name", "line_uri", "enabled", "policies", "credentials"}
 
 
+def _binding_row(binding: Binding) -> dict[str, Any]:
+    return {"aor": binding.aor, "contact": binding.contact, "expires_at": binding.expires_at, "q": binding.q,
+            "call_id": binding.call_id, "cseq": binding.cseq,
+            "params": json.dumps([list(p) for p in binding.params]), "path": json.dumps(list(binding.path)),
+            "transport": binding.transport, "source_host": binding.source_host, "source_port": binding.source_port,
+            "flow": binding.flow, "instance": binding.instance, "reg_id": binding.reg_id,
+            "user_agent": binding.user_agent, "registered_at": binding.registered_at}
+
+
 def sqlite_url(path: str | Path) -> str:
     return f"sqlite+aiosqlite:///{Path(path)}"
 
@@ -176,31 +185,23 @@ class SqlStore(Store):
     # --- bindings -------------------------------------------------------------------------
 
     async def save_binding(self, binding: Binding) -> None:
-        async with self.engine.begin() as connection:
-            await self._save_binding(connection, binding)
+        await self.apply_binding_changes([binding], [])
 
     async def apply_binding_changes(self, saves: list[Binding], removes: list[tuple[str, str]]) -> None:
         """A batch of writes in one transaction (the write-behind queue's flush): one
-        executemany DELETE for every key touched, then one executemany INSERT of the saves
-        (a statement per binding cost ~1 ms of SQLAlchemy per REGISTER under load)."""
-        keys = [{"key_aor": aor, "key_contact": contact}
-                for aor, contact in [*removes, *((b.aor, b.contact) for b in saves)]]
+        executemany DELETE for every key touched, one executemany INSERT for the saves."""
+        keys = [{"k_aor": aor, "k_contact": contact} for aor, contact in removes]
+        keys += [{"k_aor": b.aor, "k_contact": b.contact} for b in saves]
         if not keys:
             return
         async with self.engine.begin() as connection:
-            await connection.execute(delete(bindings).where(bindings.c.aor == bindparam("key_aor"),
-                                                            bindings.c.contact == bindparam("key_contact")), keys)
+            await connection.execute(delete(bindings).where(
+                bindings.c.aor == bindparam("k_aor"), bindings.c.contact == bindparam("k_contact")), keys)
             if saves:
-                await connection.execute(insert(bindings), [_binding_row(binding) for binding in saves])
-
-    async def _save_binding(self, connection: AsyncConnection, binding: Binding) -> None:
-        await connection.execute(delete(bindings).where(
-            bindings.c.aor == binding.aor, bindings.c.contact == binding.contact))
-        await connection.execute(insert(bindings).values(**_binding_row(binding)))
+                await connection.execute(insert(bindings), [_binding_row(b) for b in saves])
 
     async def remove_binding(self, aor: str, contact: str) -> None:
-        async with self.engine.begin() as connection:
-            await connection.execute(delete(bindings).where(bindings.c.aor == aor, bindings.c.contact == contact))
+        await self.apply_binding_changes([], [(aor, contact)])
 
     async def load_bindings(self, now: float) -> list[Binding]:
         async with self.engine.connect() as connection:
@@ -218,12 +219,3 @@ class SqlStore(Store):
         async with self.engine.begin() as connection:
             result = await connection.execute(delete(bindings).where(bindings.c.expires_at <= now))
             return int(result.rowcount or 0)
-
-
-def _binding_row(binding: Binding) -> dict[str, Any]:
-    return {"aor": binding.aor, "contact": binding.contact, "expires_at": binding.expires_at, "q": binding.q,
-            "call_id": binding.call_id, "cseq": binding.cseq, "params": json.dumps([list(p) for p in binding.params]),
-            "path": json.dumps(list(binding.path)), "transport": binding.transport,
-            "source_host": binding.source_host, "source_port": binding.source_port, "flow": binding.flow,
-            "instance": binding.instance, "reg_id": binding.reg_id, "user_agent": binding.user_agent,
-            "registered_at": binding.registered_at}

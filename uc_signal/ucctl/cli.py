@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -220,7 +219,7 @@ def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
               f"{' (draining)' if server['draining'] else ''}", markup=False)
     for transport, addresses in server["listening"].items():
         out.print(f"  {transport.lower():4} {', '.join(addresses)}", markup=False)
-    out.print(f"  {server['users']} users, {server['registrations']} registrations, at {time.strftime('%H:%M:%S')}")
+    out.print(f"  {server['users']} users, {server['registrations']} registrations")
 
 
 def run() -> None:

@@ -31,10 +31,12 @@ def sign_in_banner(*, version: str, domain: str, listening: dict[str, list[tuple
     if token_file is not None and os.path.normpath(data_dir) != os.path.normpath(DEFAULT_DATA_DIR):
         ucctl += f" --data-dir {shlex.quote(data_dir)}"
     sip_lines = []
-    for transport in ("UDP", "TCP", "TLS", "WS"):
+    for transport in ("UDP", "TCP", "TLS", "WS", "WSS"):
         for host, port in listening.get(transport, []):
             where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-            sip_lines.append(f"    {transport.lower():4} {f'ws://{where}{ws_path}' if transport == 'WS' else where}")
+            if transport in ("WS", "WSS"):
+                where = f"{transport.lower()}://{where}{ws_path}"
+            sip_lines.append(f"    {transport.lower():4} {where}")
     first_udp = next(iter(listening.get("UDP", []) or listening.get("TCP", [])), None)
     registrar = f"{first_udp[0]}:{first_udp[1]}" if first_udp else "(no UDP/TCP listener)"
     token = f"token in {token_file}" if token_file else "token from the configuration (http.admin_token)"

@@ -29,6 +29,7 @@ from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
 from ..store import CachedUserDirectory, SqlStore, UserService, WriteBehindBindingStore, sqlite_url
 from ..transport import HttpServer, TransportConfig, TransportManager, sip_websocket_app
+from ..transport.certificates import ensure_certificate
 from ..transport.http_server import bind_tcp_socket
 from .admin_token import ensure_admin_token
 from .banner import sign_in_banner
@@ -59,6 +60,7 @@ class Daemon:
         self.manager: TransportManager | None = None
         self.core: SipCore | None = None
         self.http: HttpServer | None = None
+        self.https: HttpServer | None = None
         self.admin_url = ""
         self.token = ""
         self.token_file: Path | None = None
@@ -86,7 +88,7 @@ class Daemon:
             raise StartupError(f"store {self.data_dir / config.store.path}: {error}") from error
         log.info("store open", extra={"schema": self.store.revision, "path": str(self.data_dir / config.store.path)})
         await self.directory.load(self.store)
-        self.bindings = WriteBehindBindingStore(self.store)
+        self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
         self.bindings.start()
 
@@ -129,20 +131,17 @@ class Daemon:
         try:
             admin_socket = bind_tcp_socket(config.http.host, config.http.port)
             sockets.append(admin_socket)
-            ws_sockets: list[socket.socket] = []
-            if "ws" in config.sip.transports:
-                for host in config.sip.listen:
-                    ws_socket = bind_tcp_socket(host, config.sip.ws_port if not ws_sockets else
-                                                ws_sockets[0].getsockname()[1])
-                    ws_sockets.append(ws_socket)
-                    sockets.append(ws_socket)
-        except OSError as error:
+            ws_sockets = self._bind_all("ws", config.sip.ws_port, sockets)
+            wss_sockets = self._bind_all("wss", config.sip.wss_port, sockets)
+            tls_files = self._tls_files() if wss_sockets else None
+        except (OSError, ValueError) as error:
             for sock in sockets:
                 sock.close()
             await self.manager.stop()
             await self._close_store()
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
             raise StartupError(f"cannot open the HTTP listeners (admin {config.http.host}:{config.http.port}, "
-                               f"ws port {config.sip.ws_port}): {error.strerror or error}") from error
+                               f"ws port {config.sip.ws_port}, wss port {config.sip.wss_port}): {reason}") from error
         admin_host, admin_port = admin_socket.getsockname()[:2]
         host_text = f"[{admin_host}]" if ":" in admin_host else admin_host
         self.admin_url = f"http://{host_text}:{admin_port}"
@@ -153,15 +152,42 @@ class Daemon:
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
             draining=lambda: self.draining))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
-        if ws_sockets:
-            ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
-            for ws_socket in ws_sockets:
-                address = ws_socket.getsockname()[:2]
-                apps[address[1]] = ws_app
-                self.manager.add_listener("WS", address)
-        self.http = HttpServer(ListenerDispatch(apps), sockets,
-                               max_message=self.manager.config.max_head + self.manager.config.max_body)
+        ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
+        for ws_socket in ws_sockets:
+            address = ws_socket.getsockname()[:2]
+            apps[address[1]] = ws_app
+            self.manager.add_listener("WS", address)
+        max_message = self.manager.config.max_head + self.manager.config.max_body
+        self.http = HttpServer(ListenerDispatch(apps), [s for s in sockets if s not in wss_sockets],
+                               max_message=max_message)
         await self.http.start()
+        if wss_sockets and tls_files:
+            # uvicorn serves TLS per server, not per socket: WSS is a second server of the
+            # same stack in the same loop, with the SIP certificate.
+            self.https = HttpServer(ws_app, wss_sockets, certfile=tls_files[0], keyfile=tls_files[1],
+                                    max_message=max_message)
+            await self.https.start()
+            for wss_socket in wss_sockets:
+                self.manager.add_listener("WSS", wss_socket.getsockname()[:2])
+
+    def _bind_all(self, transport: str, port: int, sockets: list[socket.socket]) -> list[socket.socket]:
+        """One listening socket per sip.listen address (the first one's port for the rest
+        when the port is 0), appended to `sockets` as they are bound."""
+        bound: list[socket.socket] = []
+        if transport in self.config.sip.transports:
+            for host in self.config.sip.listen:
+                bound.append(bind_tcp_socket(host, bound[0].getsockname()[1] if bound else port))
+                sockets.append(bound[-1])
+        return bound
+
+    def _tls_files(self) -> tuple[str, str]:
+        assert self.manager is not None
+        if self.manager.tls_files is not None:
+            return self.manager.tls_files
+        sip = self.config.sip
+        cert, key = ensure_certificate(Path(sip.tls_cert) if sip.tls_cert else None,
+                                       Path(sip.tls_key) if sip.tls_key else None, self.data_dir, sip.domain)
+        return str(cert), str(key)
 
     def _listening_text(self) -> dict[str, list[str]]:
         assert self.manager is not None
@@ -213,6 +239,8 @@ class Daemon:
             await manager.stop()
         if self.http is not None:
             await self.http.stop()
+        if self.https is not None:
+            await self.https.stop()
         await self._close_store()
         log.info("stopped")
 

@@ -19,7 +19,7 @@ from ..config import Config
 from ..directory import Binding
 from ..local_domains import LocalDomains
 from ..proxy import SipServices, build_services
-from ..registrar import LocationService, RegistrarConfig
+from ..registrar import BindingChange, LocationService, RegistrarConfig
 from ..sip import DigestAlgorithm, TransactionEvent
 from ..store import CachedUserDirectory, WriteBehindBindingStore
 from ..transport import TransportManager
@@ -47,9 +47,20 @@ def ensure_secret(data_dir: Path) -> bytes:
     return secret
 
 
+def log_binding_change(change: BindingChange, binding: Binding) -> None:
+    """Registrations coming and going, for the operator (usrloc's callbacks, RFC 3261 10.3);
+    refreshes only at debug level."""
+    level = logging.DEBUG if change in (BindingChange.UPDATED, BindingChange.LOADED) else logging.INFO
+    if log.isEnabledFor(level):
+        log.log(level, "registration %s", change.value, extra={
+            "aor": binding.aor, "contact": binding.contact, "transport": binding.transport,
+            "source": f"{binding.source_host}:{binding.source_port}", "expires_at": int(binding.expires_at)})
+
+
 class SipCore:
     def __init__(self, services: SipServices) -> None:
         self.services = services
+        services.location.subscribe(log_binding_change)
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._stopped = False
