@@ -17,10 +17,11 @@ The same load against both:
 1. REGISTER with digest, one registration = 401 challenge + authenticated REGISTER + 200,
    every user with its own credentials from a CSV, driven by the project's load generator
    (benchmarks/loadgen/sip_register_load.py; sipp 3.6 cannot take a per-call username in
-   [authentication]). First N unique users (100,000; 10,000 with --quick) are registered
-   at a fixed rate and the server's memory is read before and after (PSS summed over its
-   processes, from /proc/PID/smaps_rollup; RSS too); then refreshes at stepped rates until
-   a step shows failures or retransmissions.
+   [authentication]; two generator processes from 2,000/s, each sending from a fixed
+   port so later steps refresh the same bindings). First N unique users (100,000; 5,000
+   with --quick) are registered at 500/s and the server's memory is read before and after
+   (PSS summed over its processes, from /proc/PID/smaps_rollup; RSS too); then refreshes
+   at stepped rates until a step shows failures or retransmissions.
 2. Calls: a sipp UAS without 180 registered as bob; a sipp UAC calls bob as alice
    (INVITE/407/ACK/INVITE/200/ACK/BYE/200: both servers challenge INVITEs from local users)
    at stepped rates until failures or retransmissions.
@@ -168,7 +169,8 @@ def wait_sip_ready(port: int, process: subprocess.Popen, timeout: float = START_
                 raise SystemExit(f"server exited ({process.returncode}) before answering SIP")
             if time.monotonic() > deadline:
                 break
-            probe = (f"OPTIONS sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKprobe{attempt}\r\n"
+            probe = (f"OPTIONS sip:{DOMAIN} SIP/2.0\r\n"
+                     f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKprobe{attempt}\r\n"
                      f"Max-Forwards: 70\r\nFrom: <sip:probe@probe.invalid>;tag=p{attempt}\r\nTo: <sip:{DOMAIN}>\r\n"
                      f"Call-ID: probe{attempt}@bench\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
             sock.sendto(probe.encode(), ("127.0.0.1", port))
@@ -341,7 +343,8 @@ def call_step(server: Server, workdir: Path, calls: int, rate: float, index: int
     stats_file = workdir / f"{server.name}-uac-{index}.csv"
     limit = calls / rate + 15.0
     cpu0 = server.cpu()
-    uac = sipp(server, "uac_invite_auth.xml", "bob", workdir, "-set", "domain", DOMAIN, "-au", "alice", "-ap", "alice-pw",
+    uac = sipp(server, "uac_invite_auth.xml", "bob", workdir, "-set", "domain", DOMAIN,
+               "-au", "alice", "-ap", "alice-pw",
                "-auth_uri", f"bob@{DOMAIN}", "-set", "caller", "alice", "-timeout", f"{int(limit)}s",
                "-trace_stat", "-stf", str(stats_file), "-fd", "1", calls=calls, rate=rate)
     try:
