@@ -1,34 +1,46 @@
-"""ucd against Kamailio, the same SIP load one after the other in one run (issue 4).
+"""ucd beside Kamailio 5.6: authenticated REGISTER and proxied calls, in one run.
 
-- REGISTER with digest: the project's load generator
-  (benchmarks/loadgen/sip_register_load.py; sipp 3.6 cannot take a per-call username in
-  [authentication], PEERS.md), unique users from a CSV, each registration = REGISTER,
-  401, REGISTER with credentials, 200 (MD5). Rates are stepped up until a step shows
-  failures or retransmissions; the highest clean rate is reported.
-- calls: a sipp UAS without 180 registered as bob; a sipp UAC calls bob through the
-  proxy (INVITE, 407, ACK, INVITE with Proxy-Authorization, 200, ACK, BYE, 200), every
-  call authenticated as alice (-au/-ap: sipp's per-call credentials do not work).
+Each server runs on its own loopback port, one after the other, started and stopped here
+(PIDs recorded, every wait bounded):
 
-Kamailio 5.6 (Debian): tm, sl, rr, maxfwd, usrloc in memory (db_mode 0), registrar,
-auth with `pv_www_authenticate`/`pv_proxy_authenticate` against a fixed password
-checked in memory (PEERS.md: auth_db over db_text would scan a file per request and
-flatter ucd), 4 children. Every user's password is that same value, so ucd (HA1 from
-its store, in memory) and Kamailio do the same digest work.
+- Kamailio: `kamailio -DD -E -f benchmarks/kamailio/kamailio.cfg -m 1024 -M 16 -n 4`
+  (usrloc in memory, passwords in an htable checked by pv_www_authenticate /
+  pv_proxy_authenticate; see the cfg).
+- ucd: `python -m uc_signal.daemon --config ucd.toml`, the way an operator runs it: a TOML
+  file pointing at a temporary data dir (SQLite store, bindings written behind). The
+  benchmark's users are written into the store before start-up (one bulk transaction
+  through the store's own schema: creating 100,000 users over the admin API would take
+  minutes); alice and bob, the call's two users, are added with `ucctl user add`.
 
-Server CPU = utime+stime of all the server's processes from /proc around each load,
-divided by completed registrations (or calls). RSS per registration: the server's RSS
-growth over the registrations it holds after the REGISTER steps (the issue's figure is at
-100,000 registrations; --quick holds a few thousand, so the quick figure includes fixed
-costs spread thin over fewer bindings).
+The same load against both:
+
+1. REGISTER with digest, one registration = 401 challenge + authenticated REGISTER + 200,
+   every user with its own credentials from a CSV, driven by the project's load generator
+   (benchmarks/loadgen/sip_register_load.py; sipp 3.6 cannot take a per-call username in
+   [authentication]; two generator processes from 2,000/s, each sending from a fixed
+   port so later steps refresh the same bindings). First N unique users (100,000; 5,000
+   with --quick) are registered at 500/s and the server's memory is read before and after
+   (PSS summed over its processes, from /proc/PID/smaps_rollup; RSS too); then refreshes
+   at stepped rates until a step shows failures or retransmissions.
+2. Calls: a sipp UAS without 180 registered as bob; a sipp UAC calls bob as alice
+   (INVITE/407/ACK/INVITE/200/ACK/BYE/200: both servers challenge INVITEs from local users)
+   at stepped rates until failures or retransmissions.
+
+Server CPU = utime+stime of every process of the server (the process tree from /proc,
+plus the reaped children's cutime+cstime), read before and after each step, divided by
+the completed registrations or calls. The CPU ratio is taken at the highest step both
+servers passed clean (the same offered load).
 
     python benchmarks/sip_vs_kamailio.py [--quick]
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
-import re
+import os
+import resource
 import shutil
 import signal
 import socket
@@ -36,270 +48,446 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import emit, quick_flag, target  # noqa: E402
-from benchmarks.sip_transport import cpu_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-LOADGEN = ROOT / "benchmarks" / "loadgen"
-SIPP = ROOT / "tests" / "integration" / "sipp"
+LOADGEN = ROOT / "benchmarks" / "loadgen" / "sip_register_load.py"
+SIPP_DIR = ROOT / "tests" / "integration" / "sipp"
+KAMAILIO_CFG = ROOT / "benchmarks" / "kamailio" / "kamailio.cfg"
 DOMAIN = "example.com"
-PASSWORD = "bench-pw"
-
-KAMAILIO_CFG = """#!KAMAILIO
-debug=0
-log_stderror=yes
-children=4
-listen=udp:127.0.0.1:{port}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "auth.so"
-modparam("usrloc", "db_mode", 0)
-modparam("auth", "nonce_count", 0)
-
-request_route {{
-    if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
-    if (has_totag()) {{
-        if (loose_route()) {{ t_relay(); exit; }}
-        if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
-        sl_send_reply("404", "Not here"); exit;
-    }}
-    if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
-    if (is_method("REGISTER")) {{
-        if (!pv_www_authenticate("$td", "{password}", "0")) {{ www_challenge("$td", "0"); exit; }}
-        if (!save("location")) {{ sl_reply_error(); }}
-        exit;
-    }}
-    if (is_method("INVITE")) {{
-        if (!pv_proxy_authenticate("$fd", "{password}", "0")) {{ proxy_challenge("$fd", "0"); exit; }}
-        consume_credentials();
-    }}
-    record_route();
-    if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
-    t_relay();
-}}
-"""
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+# --profile-ucd FILE: ucd runs under cProfile and writes its profile there on SIGTERM (its
+# CPU figures are then inflated by the profiler: use such a run for where, not how much).
+PROFILE_OUT = Path(sys.argv[sys.argv.index("--profile-ucd") + 1]).resolve() if "--profile-ucd" in sys.argv else None
+START_WAIT = 120.0  # seconds a server may take to answer its first request (ucd loads 100k users)
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+@dataclass
+class Plan:
+    users: int                    # unique registrations for the memory figure
+    fill_rate: int                # their rate
+    register_steps: list[int]     # refresh rates, registrations/s
+    call_steps: list[int]         # calls/s
+    step_seconds: float
+
+
+QUICK = Plan(users=5_000, fill_rate=500, register_steps=[500, 1000], call_steps=[50, 100], step_seconds=2.0)
+FULL = Plan(users=100_000, fill_rate=500, register_steps=[250, 500, 1000, 2000, 4000, 8000],
+            call_steps=[50, 100, 200, 400, 800], step_seconds=5.0)
+
+
+# --- /proc ----------------------------------------------------------------------------------
+
+def _stat_fields(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as f:
+        text = f.read()
+    return text[text.rindex(")") + 2:].split()  # fields from 3 (state) on
+
+
+def process_tree(root: int) -> list[int]:
+    """root and every live descendant."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(_stat_fields(int(entry))[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def cpu_seconds(root: int) -> float:
+    """utime+stime of the live tree, plus the root's reaped children (cutime+cstime)."""
+    total = 0
+    for pid in process_tree(root):
+        try:
+            fields = _stat_fields(pid)
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])          # utime, stime
+        if pid == root:
+            total += int(fields[13]) + int(fields[14])      # cutime, cstime
+    return total / CLK_TCK
+
+
+def memory_kb(root: int) -> dict[str, int]:
+    """PSS and RSS summed over the tree (PSS shares Kamailio's shared memory fairly)."""
+    out = {"pss_kb": 0, "rss_kb": 0}
+    for pid in process_tree(root):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    key, _, value = line.partition(":")
+                    if key in ("Pss", "Rss"):
+                        out[f"{key.lower()}_kb"] += int(value.split()[0])
+        except OSError:
+            continue
+    return out
+
+
+# --- ports and readiness --------------------------------------------------------------------
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def rss_kib(root_pid: int) -> int:
-    """VmRSS of root_pid and its descendants."""
-    total = 0
-    pids = [root_pid]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == root_pid:
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    for pid in pids:
+def free_port_pair() -> int:
+    """A UDP port P with P+1 free as well (for a two-process generator), bounded search."""
+    for _ in range(50):
+        port = free_port()
         try:
-            found = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.MULTILINE)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.bind(("127.0.0.1", port + 1))
+            return port
         except OSError:
             continue
-        total += int(found.group(1)) if found else 0
-    return total
+    raise SystemExit("no two consecutive free UDP ports on 127.0.0.1")
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
+def wait_sip_ready(port: int, process: subprocess.Popen, timeout: float = START_WAIT) -> None:
+    """Until an OPTIONS to the server gets any response (bounded)."""
+    deadline = time.monotonic() + timeout
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(0.5)
+        local = sock.getsockname()[1]
+        for attempt in range(int(timeout * 2) + 1):
+            if process.poll() is not None:
+                raise SystemExit(f"server exited ({process.returncode}) before answering SIP")
+            if time.monotonic() > deadline:
+                break
+            probe = (f"OPTIONS sip:{DOMAIN} SIP/2.0\r\n"
+                     f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKprobe{attempt}\r\n"
+                     f"Max-Forwards: 70\r\nFrom: <sip:probe@probe.invalid>;tag=p{attempt}\r\nTo: <sip:{DOMAIN}>\r\n"
+                     f"Call-ID: probe{attempt}@bench\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+            sock.sendto(probe.encode(), ("127.0.0.1", port))
+            try:
+                if sock.recv(65535).startswith(b"SIP/2.0 "):
+                    return
+            except socket.timeout:
+                continue
+    raise SystemExit(f"no SIP answer on 127.0.0.1:{port} within {timeout} s")
+
+
+def stop_tree(process: subprocess.Popen, pids: list[int]) -> None:
+    """SIGTERM the server, then SIGKILL any of its recorded PIDs still alive."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.wait(timeout=30)
-
-
-def start_kamailio(workdir: Path) -> tuple[subprocess.Popen, int]:
-    port = free_udp_port()
-    config = workdir / "kamailio.cfg"
-    config.write_text(KAMAILIO_CFG.format(port=port, password=PASSWORD))
-    process = subprocess.Popen(["kamailio", "-DD", "-E", "-f", str(config), "-m", "1024", "-M", "16", "-n", "4",
-                                "-P", str(workdir / "kamailio.pid"), "-Y", str(workdir)],
-                               stdout=subprocess.DEVNULL, stderr=(workdir / "kamailio.log").open("w"))
-    for _ in range(100):   # bounded: until it answers an OPTIONS-less probe (a REGISTER 401)
-        if ready(port):
-            return process, port
-        time.sleep(0.1)
-    stop(process)
-    raise SystemExit("kamailio did not start: " + (workdir / "kamailio.log").read_text()[-2000:])
-
-
-def ready(port: int) -> bool:
-    probe = (f"REGISTER sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKprobe{time.monotonic_ns()}\r\n"
-             f"Max-Forwards: 70\r\nFrom: <sip:probe@{DOMAIN}>;tag=1\r\nTo: <sip:probe@{DOMAIN}>\r\n"
-             "Call-ID: probe\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n").encode()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.settimeout(0.3)
-        probe = probe.replace(b"127.0.0.1:9", b"127.0.0.1:%d;rport" % sock.getsockname()[1])
-        sock.sendto(probe, ("127.0.0.1", port))
+        process.wait(timeout=10)
+    for pid in pids:
         try:
-            return sock.recv(65535).startswith(b"SIP/2.0 ")
-        except OSError:
-            return False
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
-def start_ucd(workdir: Path, users: list[str]) -> tuple[subprocess.Popen, int]:
+# --- the two servers ------------------------------------------------------------------------
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    port: int
+    pids: list[int] = field(default_factory=list)
+    # the load generator always sends from this port: every run after the first refreshes
+    # the same contacts (one binding per user) instead of adding new ones
+    # (worker i of a multi-process generator: this port + i)
+    generator_port: int = field(default_factory=lambda: free_port_pair())
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.process.pid)
+
+    def memory(self) -> dict[str, int]:
+        return memory_kb(self.process.pid)
+
+
+def start_kamailio(workdir: Path, n_users: int) -> Server:
+    port = free_port()
+    log = (workdir / "kamailio.log").open("w")
+    process = subprocess.Popen(
+        ["kamailio", "-DD", "-E", "-f", str(KAMAILIO_CFG), "-m", "1024", "-M", "16", "-n", "4",
+         "-A", f"LISTEN=udp:127.0.0.1:{port}", "-A", f'DOMAIN="{DOMAIN}"', "-A", f"NUSERS={n_users}"],
+        cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    server = Server("kamailio", process, port)
+    wait_sip_ready(port, process)
+    server.pids = process_tree(process.pid)
+    return server
+
+
+async def _write_users(data_dir: Path, n_users: int) -> None:
+    """The benchmark's users straight into ucd's store, in one transaction, through the
+    store's own schema and HA1 function (what UserService.create writes, in bulk)."""
+    from uc_signal.store.model import credentials_for
+    from uc_signal.store.sql import SqlStore, sqlite_url
+    from uc_signal.store.tables import credentials, users
+
+    store = SqlStore(sqlite_url(data_dir / "ucd.sqlite3"))
+    await store.open()
+    now = time.time()
+    try:
+        async with store.engine.begin() as connection:
+            await connection.execute(users.insert(), [
+                {"id": i + 1, "username": f"u{i}", "domain": DOMAIN, "display_name": "", "line_uri": None,
+                 "enabled": True, "created_at": now, "updated_at": now} for i in range(n_users)])
+            await connection.execute(credentials.insert(), [
+                {"user_id": i + 1, "algorithm": algorithm, "ha1": ha1}
+                for i in range(n_users) for algorithm, ha1 in credentials_for(f"u{i}", DOMAIN, f"pw{i}").items()])
+    finally:
+        await store.close()
+
+
+def ucctl(admin_url: str, data_dir: Path, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "uc_signal.ucctl", "--url", admin_url, "--data-dir", str(data_dir), *args],
+                   cwd=ROOT, check=True, capture_output=True, text=True, timeout=60)
+
+
+def start_ucd(workdir: Path, n_users: int) -> Server:
+    data_dir = workdir / "ucd-var"
+    data_dir.mkdir()
+    asyncio.run(_write_users(data_dir, n_users))
+    port, http_port = free_port(), free_port(socket.SOCK_STREAM)
     config = workdir / "ucd.toml"
-    config.write_text(f'[daemon]\ndata_dir = "{workdir / "ucd-var"}"\n[sip]\ndomain = "{DOMAIN}"\n'
-                      'transports = ["udp"]\nudp_port = 0\n[http]\nport = 0\n[log]\nlevel = "warning"\n'
-                      '[auth]\nalgorithms = ["MD5"]\n')
-    process = subprocess.Popen([sys.executable, "-m", "uc_signal.daemon", "--config", str(config)], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    admin = udp = None
-    for _ in range(40):
-        line = process.stdout.readline()
-        if not line:
-            break
-        if (found := re.search(r"Admin API:\s+(http://\S+)/api/v1", line)):
-            admin = found.group(1)
-        if (found := re.search(r"^\s+udp\s+127\.0\.0\.1:(\d+)", line)):
-            udp = int(found.group(1))
-        if "Stop with" in line:
-            break
-    if admin is None or udp is None:
-        stop(process)
-        raise SystemExit("ucd did not start")
-    token = (workdir / "ucd-var" / "admin-token").read_text().strip()
-    with httpx.Client(base_url=admin, headers={"Authorization": f"Bearer {token}"}, timeout=30) as api:
-        for username in users:
-            response = api.post("/api/v1/users", json={"user": username, "password": PASSWORD})
-            assert response.status_code == 201, response.text
-    return process, udp
+    config.write_text(
+        f'[daemon]\ndata_dir = "{data_dir}"\n\n'
+        f'[sip]\ndomain = "{DOMAIN}"\nlisten = ["127.0.0.1"]\ntransports = ["udp"]\nudp_port = {port}\n\n'
+        '[auth]\nalgorithms = ["MD5"]\n\n'
+        '[registrar]\nmin_expires = 60\nmax_expires = 3600\n\n'
+        f'[http]\nhost = "127.0.0.1"\nport = {http_port}\n\n'
+        '[log]\nlevel = "warning"\n')
+    log = (workdir / "ucd.log").open("w")
+    # Under --profile-ucd: cProfile on the main thread's CPU clock (thread_time: the loop's
+    # idle waits are not counted, nor the SQLite writer thread).
+    command = (["-c", "import cProfile, runpy, sys, time\n"
+                f"sys.argv = ['ucd', '--config', {str(config)!r}]\n"
+                "profile = cProfile.Profile(time.thread_time)\n"
+                "try:\n    profile.runcall(runpy.run_module, 'uc_signal.daemon', run_name='__main__')\n"
+                f"finally:\n    profile.dump_stats({str(PROFILE_OUT)!r})\n"]
+               if PROFILE_OUT else ["-m", "uc_signal.daemon", "--config", str(config)])
+    process = subprocess.Popen([sys.executable, *command], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    server = Server("ucd", process, port)
+    wait_sip_ready(port, process)
+    admin_url = f"http://127.0.0.1:{http_port}"
+    ucctl(admin_url, data_dir, "user", "add", f"alice@{DOMAIN}", "--password", "alice-pw")
+    ucctl(admin_url, data_dir, "user", "add", f"bob@{DOMAIN}", "--password", "bob-pw")
+    server.pids = process_tree(process.pid)
+    return server
 
 
-def register_step(port: int, users: Path, count: int, rate: int) -> dict:
-    out = subprocess.run([sys.executable, str(LOADGEN / "sip_register_load.py"), "--registrar", f"127.0.0.1:{port}",
-                          "--domain", DOMAIN, "--users", str(users), "--count", str(count), "--rate", str(rate),
-                          "--time-limit", "120", "--processes", "2", "--json"],
-                         capture_output=True, text=True, timeout=240, cwd=ROOT)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+# --- load -----------------------------------------------------------------------------------
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-def sipp(port: int, scenario: str, service: str, calls: int, rate: int, workdir: Path, *extra: str,
+def generator_processes(rate: float) -> int:
+    """One Python generator process drives ~2,000 registrations/s here (docs/benchmarks.md);
+    above that two, so the generator is not the first limit."""
+    return 1 if rate < 2000 else 2
+
+
+def register_step(server: Server, users_csv: Path, count: int, rate: float) -> dict:
+    """`count` registrations at `rate`; the generator's report plus server and generator CPU."""
+    limit = count / rate + 8.0
+    cpu0, gen0 = server.cpu(), children_cpu()
+    out = subprocess.run([sys.executable, str(LOADGEN), "--registrar", f"127.0.0.1:{server.port}", "--domain", DOMAIN,
+                          "--users", str(users_csv), "--count", str(count), "--rate", str(rate),
+                          "--time-limit", str(limit), "--local-port", str(server.generator_port),
+                          "--processes", str(generator_processes(rate)), "--json"],
+                         capture_output=True, text=True, timeout=limit + 30)
+    time.sleep(0.3)  # let the server finish what it was doing (ucd's write-behind batch)
+    server_cpu, gen_cpu = server.cpu() - cpu0, children_cpu() - gen0
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    done = max(1, report["completed"])
+    return {"rate": rate, "count": count, "completed": report["completed"], "failed": report["failed"],
+            "retransmissions": report["retransmissions"], "achieved_rate": report["rate"],
+            "clean": report["failed"] == 0 and report["retransmissions"] == 0 and report["completed"] == count,
+            "server_cpu_us": round(server_cpu / done * 1e6, 1), "generator_cpu_us": round(gen_cpu / done * 1e6, 1)}
+
+
+def sipp(server: Server, scenario: str, service: str, workdir: Path, *extra: str, calls: int = 1, rate: float = 1,
          local_port: int | None = None) -> subprocess.Popen:
-    command = ["sipp", f"127.0.0.1:{port}", "-sf", str(SIPP / scenario), "-s", service, "-m", str(calls),
-               "-r", str(rate), "-i", "127.0.0.1", "-p", str(local_port or free_udp_port()),
-               "-mp", str(free_udp_port()), "-timeout", "120s", "-nostdin", "-max_retrans", "5", *extra]
+    command = ["sipp", f"127.0.0.1:{server.port}", "-sf", str(SIPP_DIR / scenario), "-s", service,
+               "-m", str(calls), "-r", str(rate), "-i", "127.0.0.1", "-p", str(local_port or free_port()),
+               "-mp", str(free_port()), "-nostdin", "-max_retrans", "5", *extra]
     return subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def call_step(pid: int, port: int, calls: int, rate: int, workdir: Path, tag: str) -> dict:
-    uas_port = free_udp_port()
-    code = sipp(port, "register_digest.xml", "bob", 1, 1, workdir, "-au", "bob", "-ap", PASSWORD,
-                "-auth_uri", DOMAIN, "-set", "domain", DOMAIN, "-set", "contact_port", str(uas_port)).wait(60)
-    if code != 0:
-        return {"error": "bob's registration failed"}
-    uas = sipp(port, "uas_no180.xml", "bob", calls, rate, workdir, local_port=uas_port)
-    time.sleep(0.5)   # let the UAS bind its port
-    stats = workdir / f"uac-{tag}-{rate}.csv"
-    before = cpu_seconds(pid)
-    uac = sipp(port, "uac_invite_auth.xml", "bob", calls, rate, workdir, "-au", "alice", "-ap", PASSWORD,
-               "-auth_uri", f"bob@{DOMAIN}", "-set", "domain", DOMAIN, "-set", "caller", "alice",
-               "-trace_stat", "-stf", str(stats), "-fd", "100")
-    uac.wait(timeout=300)
-    cpu = cpu_seconds(pid) - before
+def sipp_stats(path: Path) -> dict[str, int]:
+    rows = list(csv.reader(path.open(), delimiter=";")) if path.exists() else []
+    if len(rows) < 2:
+        return {"successful": 0, "failed": 0, "retransmissions": 0}
+    stat = dict(zip(rows[0], rows[-1]))
+    return {"successful": int(stat.get("SuccessfulCall(C)") or 0), "failed": int(stat.get("FailedCall(C)") or 0),
+            "retransmissions": int(stat.get("Retransmissions(C)") or 0)}
+
+
+def call_step(server: Server, workdir: Path, calls: int, rate: float, index: int) -> dict:
+    stats_file = workdir / f"{server.name}-uac-{index}.csv"
+    limit = calls / rate + 15.0
+    cpu0 = server.cpu()
+    uac = sipp(server, "uac_invite_auth.xml", "bob", workdir, "-set", "domain", DOMAIN,
+               "-au", "alice", "-ap", "alice-pw",
+               "-auth_uri", f"bob@{DOMAIN}", "-set", "caller", "alice", "-timeout", f"{int(limit)}s",
+               "-trace_stat", "-stf", str(stats_file), "-fd", "1", calls=calls, rate=rate)
     try:
-        uas.wait(timeout=30)
+        code = uac.wait(timeout=limit + 15)
     except subprocess.TimeoutExpired:
-        uas.kill()
-        uas.wait(timeout=30)
-    rows = list(csv.reader(stats.open(), delimiter=";")) if stats.exists() else []
-    stat = dict(zip(rows[0], rows[-1])) if len(rows) > 1 else {}
-    ok = int(stat.get("SuccessfulCall(C)", 0) or 0)
-    return {"rate": rate, "completed": ok, "failed": int(stat.get("FailedCall(C)", 0) or 0),
-            "retransmissions": int(stat.get("Retransmissions(C)", 0) or 0),
-            "cpu_us_per_call": round(cpu / max(1, ok) * 1e6, 1)}
+        uac.kill()
+        code = uac.wait(timeout=10)
+    time.sleep(0.3)
+    server_cpu = server.cpu() - cpu0
+    stats = sipp_stats(stats_file)
+    return {"rate": rate, "count": calls, "completed": stats["successful"], "failed": stats["failed"],
+            "retransmissions": stats["retransmissions"], "uac_exit": code,
+            "clean": code == 0 and stats["failed"] == 0 and stats["retransmissions"] == 0
+            and stats["successful"] == calls,
+            "server_cpu_us": round(server_cpu / max(1, stats["successful"]) * 1e6, 1)}
 
 
-def run_server(name: str, process: subprocess.Popen, port: int, users_csv: Path, reg_rates: list[int],
-               per_step: int, call_rates: list[int], calls: int, workdir: Path) -> dict:
-    result: dict = {"register_steps": [], "call_steps": []}
+def run_server(server: Server, plan: Plan, workdir: Path, users_csv: Path) -> dict:
+    result: dict = {"pids": server.pids}
+    # 0. idle CPU (timer processes, housekeeping): a floor under the per-transaction
+    # figures at low rates, reported beside them
+    time.sleep(0.5)
+    cpu0 = server.cpu()
+    time.sleep(2.0)
+    result["idle_cpu_ms_per_s"] = round((server.cpu() - cpu0) / 2.0 * 1e3, 1)
+    # 1. unique registrations: memory before/after, and the CPU of first registrations
+    before = server.memory()
+    fill = register_step(server, users_csv, plan.users, plan.fill_rate)
+    time.sleep(1.0)
+    after = server.memory()
+    done = max(1, fill["completed"])
+    result["fill"] = fill
+    result["memory_before_kb"], result["memory_after_kb"] = before, after
+    result["pss_bytes_per_registration"] = round((after["pss_kb"] - before["pss_kb"]) * 1024 / done, 1)
+    result["rss_bytes_per_registration"] = round((after["rss_kb"] - before["rss_kb"]) * 1024 / done, 1)
+    # 2. refreshes at stepped rates, until a step is not clean
+    steps = []
+    for rate in plan.register_steps:
+        step = register_step(server, users_csv, min(plan.users, int(rate * plan.step_seconds)), rate)
+        steps.append(step)
+        if not step["clean"]:
+            break
+    result["register_steps"] = steps
+    # 3. calls through the proxy to a registered sipp UAS (no 180)
+    uas_port = free_port()
+    reg = sipp(server, "register_digest.xml", "bob", workdir, "-set", "domain", DOMAIN, "-au", "bob", "-ap", "bob-pw",
+               "-auth_uri", DOMAIN,
+               "-set", "contact_port", str(uas_port), "-timeout", "20s")
+    if reg.wait(timeout=40) != 0:
+        raise SystemExit(f"{server.name}: bob's registration failed")
+    total_calls = sum(int(rate * plan.step_seconds) for rate in plan.call_steps)
+    uas = sipp(server, "uas_no180.xml", "bob", workdir, "-timeout", "600s", calls=total_calls + 10,
+               local_port=uas_port)
     try:
-        rss_before = rss_kib(process.pid)
-        registered = 0
-        for rate in reg_rates:
-            before = cpu_seconds(process.pid)
-            report = register_step(port, users_csv, per_step, rate)
-            cpu = cpu_seconds(process.pid) - before
-            step = {"rate": rate, "completed": report["completed"], "failed": report["failed"],
-                    "retransmissions": report["retransmissions"], "achieved_per_s": report["rate"],
-                    "cpu_us_per_register": round(cpu / max(1, report["completed"]) * 1e6, 1)}
-            result["register_steps"].append(step)
-            registered = max(registered, report["completed"])
-            if step["failed"] or step["retransmissions"]:
+        time.sleep(0.5)
+        if uas.poll() is not None:
+            raise SystemExit(f"{server.name}: the sipp UAS exited ({uas.returncode})")
+        calls = []
+        for index, rate in enumerate(plan.call_steps):
+            step = call_step(server, workdir, int(rate * plan.step_seconds), rate, index)
+            calls.append(step)
+            if not step["clean"]:
                 break
-        # Users are re-registered round-robin: the bindings held are at most the users.
-        held = min(registered, sum(1 for _ in users_csv.open()))
-        result["rss_bytes_per_registration"] = round((rss_kib(process.pid) - rss_before) * 1024 / max(1, held), 1)
-        result["registrations_held"] = held
-        for rate in call_rates:
-            step = call_step(process.pid, port, calls, rate, workdir, name)
-            result["call_steps"].append(step)
-            if step.get("error") or step["failed"] or step["retransmissions"]:
-                break
+        result["call_steps"] = calls
     finally:
-        stop(process)
-    clean_reg = [s for s in result["register_steps"] if not s["failed"] and not s["retransmissions"]]
-    clean_call = [s for s in result["call_steps"] if not s.get("error") and not s["failed"]
-                  and not s["retransmissions"]]
-    result["highest_clean_register_rate"] = max((s["rate"] for s in clean_reg), default=0)
-    result["cpu_us_per_register"] = clean_reg[-1]["cpu_us_per_register"] if clean_reg else None
-    result["highest_clean_call_rate"] = max((s["rate"] for s in clean_call), default=0)
-    result["cpu_us_per_call"] = clean_call[-1]["cpu_us_per_call"] if clean_call else None
+        uas.kill()
+        uas.wait(timeout=10)
     return result
+
+
+def highest_clean(steps: list[dict]) -> float:
+    return max((step["rate"] for step in steps if step["clean"]), default=0.0)
+
+
+def cpu_at(steps: list[dict], rate: float) -> float | None:
+    for step in steps:
+        if step["rate"] == rate:
+            return float(step["server_cpu_us"])
+    return None
+
+
+def common_rate(a: list[dict], b: list[dict]) -> float:
+    """The highest rate both passed clean, else the first (lowest) step."""
+    both = {s["rate"] for s in a if s["clean"]} & {s["rate"] for s in b if s["clean"]}
+    return max(both) if both else min(s["rate"] for s in a + b)
 
 
 def main() -> None:
     quick = quick_flag()
+    plan = QUICK if quick else FULL
     for tool in ("kamailio", "sipp"):
-        assert shutil.which(tool), f"{tool} is not installed (make test installs it)"
-    n_users = 2000 if quick else 20000
-    per_step = 2000 if quick else 20000
-    reg_rates = [300] if quick else [300, 600, 1000, 2000, 4000]
-    call_rates = [50] if quick else [50, 100, 200, 400]
-    calls = 200 if quick else 2000
-    with tempfile.TemporaryDirectory() as tmp:
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is not installed (apt-get install {'sip-tester' if tool == 'sipp' else tool})")
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="sip-vs-kamailio-") as tmp:
         workdir = Path(tmp)
-        names = ["alice", "bob"] + [f"u{i:06d}" for i in range(n_users)]
         users_csv = workdir / "users.csv"
         with users_csv.open("w", newline="") as f:
-            csv.writer(f).writerows([name, PASSWORD] for name in names[2:])
-        process, port = start_kamailio(workdir)
-        kamailio = run_server("kamailio", process, port, users_csv, reg_rates, per_step, call_rates, calls, workdir)
-        process, port = start_ucd(workdir, names)
-        ucd = run_server("ucd", process, port, users_csv, reg_rates, per_step, call_rates, calls, workdir)
-    figures = {"ucd": ucd, "kamailio": kamailio}
-    targets = {}
-    if ucd["cpu_us_per_register"] and kamailio["cpu_us_per_register"]:
-        targets["ucd_cpu_per_authenticated_register_vs_kamailio"] = target(
-            ucd["cpu_us_per_register"] / kamailio["cpu_us_per_register"], 2.0, "<= 2x Kamailio, same run")
-    if ucd["cpu_us_per_call"] and kamailio["cpu_us_per_call"]:
-        targets["ucd_cpu_per_call_vs_kamailio"] = target(
-            ucd["cpu_us_per_call"] / kamailio["cpu_us_per_call"], 2.0, "<= 2x Kamailio, same run")
-    targets["ucd_rss_per_registration"] = target(ucd["rss_bytes_per_registration"], 2048,
-                                                 "<= 2 KB per registration (at 100,000 in the issue)")
+            csv.writer(f).writerows([f"u{i}", f"pw{i}"] for i in range(plan.users))
+        for name, start in (("kamailio", start_kamailio), ("ucd", start_ucd)):
+            started = time.monotonic()
+            server = start(workdir, plan.users)
+            startup = time.monotonic() - started
+            try:
+                results[name] = run_server(server, plan, workdir, users_csv)
+                results[name]["startup_s"] = round(startup, 2)
+            finally:
+                stop_tree(server.process, server.pids)
+            print(f"{name}: {json.dumps(results[name])}", file=sys.stderr)
+
+    kam, ucd = results["kamailio"], results["ucd"]
+    reg_rate = common_rate(kam["register_steps"], ucd["register_steps"])
+    call_rate = common_rate(kam["call_steps"], ucd["call_steps"])
+    kam_reg, ucd_reg = cpu_at(kam["register_steps"], reg_rate), cpu_at(ucd["register_steps"], reg_rate)
+    kam_call, ucd_call = cpu_at(kam["call_steps"], call_rate), cpu_at(ucd["call_steps"], call_rate)
+    figures: dict = {"registrations_for_memory": plan.users, "quick": quick}
+    for name, res in results.items():
+        figures[name] = {
+            "highest_clean_register_rate": highest_clean(res["register_steps"]),
+            "highest_clean_call_rate": highest_clean(res["call_steps"]),
+            "cpu_us_per_authenticated_register": cpu_at(res["register_steps"], reg_rate),
+            "cpu_us_per_call": cpu_at(res["call_steps"], call_rate),
+            "cpu_us_per_first_registration": res["fill"]["server_cpu_us"],
+            "fill_clean": res["fill"]["clean"],
+            "pss_bytes_per_registration": res["pss_bytes_per_registration"],
+            "rss_bytes_per_registration": res["rss_bytes_per_registration"],
+            "startup_s": res["startup_s"], "idle_cpu_ms_per_s": res["idle_cpu_ms_per_s"],
+            "register_steps": res["register_steps"], "call_steps": res["call_steps"],
+        }
+    figures["cpu_compared_at"] = {"register_rate": reg_rate, "call_rate": call_rate}
+    register_ratio = (ucd_reg or 0) / kam_reg if kam_reg else float("inf")
+    call_ratio = (ucd_call or 0) / kam_call if kam_call else float("inf")
+    figures["ratios"] = {"register_cpu_ucd_over_kamailio": round(register_ratio, 2),
+                         "call_cpu_ucd_over_kamailio": round(call_ratio, 2),
+                         "pss_per_registration_ucd_over_kamailio":
+                             round(ucd["pss_bytes_per_registration"] / kam["pss_bytes_per_registration"], 2)
+                             if kam["pss_bytes_per_registration"] > 0 else None}
+    targets = {
+        "register_cpu_vs_kamailio": target(register_ratio, 2.0, "<= 2x Kamailio's CPU per authenticated REGISTER"),
+        "call_cpu_vs_kamailio": target(call_ratio, 2.0, "<= 2x Kamailio's CPU per call"),
+        "ucd_bytes_per_registration": target(ucd["pss_bytes_per_registration"], 2048.0,
+                                             f"<= 2 KB PSS per registration (at {plan.users} registrations)"),
+    }
     emit(figures, targets)
 
 

@@ -237,7 +237,8 @@ async def run(args: argparse.Namespace) -> Report:
     if not users:
         raise SystemExit(f"worker {args.worker} has no users: fewer users than --processes")
     loop = asyncio.get_running_loop()
-    _, generator = await loop.create_datagram_endpoint(lambda: Generator(args, users), local_addr=(args.local_ip, 0))
+    _, generator = await loop.create_datagram_endpoint(lambda: Generator(args, users),
+                                                          local_addr=(args.local_ip, args.local_port + args.worker if args.local_port else 0))
     start = time.monotonic()
     deadline = start + args.time_limit
     interval = 1.0 / args.rate
@@ -277,6 +278,10 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0, help="stop after this many seconds")
     parser.add_argument("--expires", type=int, default=3600)
     parser.add_argument("--local-ip", default="127.0.0.1")
+    parser.add_argument("--local-port", type=int, default=0,
+                        help="UDP port to send from (0: any; worker i of --processes uses PORT+i); the same port "
+                             "keeps the same Contact, so a second run refreshes the first run's bindings "
+                             "instead of adding new ones")
     parser.add_argument("--prefer-sha256", action="store_true", help="answer SHA-256 when offered (default MD5)")
     parser.add_argument("--quick", action="store_true", help="at most 200 registrations and 20 s")
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
