@@ -154,7 +154,7 @@ cdef class Engine:
         if ev.type == _eng.UC_EV_REMOTE_LATCHED:
             return model.RemoteLatched(obj, _format_addr(&ev.addr))
         if ev.type == _eng.UC_EV_TALKERS:
-            shown = min(ev.value, _eng.UC_EVENT_MAX_TALKERS)
+            shown = min(ev.value, <unsigned int>_eng.UC_EVENT_MAX_TALKERS)
             return model.TalkersChanged(
                 obj, tuple((self._objects.get(ev.ids[j]), ev.levels[j]) for j in range(shown)))
         if ev.type == _eng.UC_EV_DTMF:
