@@ -22,6 +22,7 @@ import uc_media
 import uc_signal
 
 from .config import EMBEDDED, ConfigError, load_config
+from .gc_tuning import tune_for_server
 from .ucd.logs import configure_logging
 from .ucd.server import Daemon, StartupError
 
@@ -44,6 +45,7 @@ async def serve(daemon: Daemon, stop: asyncio.Event) -> None:
     log.info("media engine %s, linked with %s", uc_media.__version__,
              ", ".join(f"{name} {version}" for name, version in uc_media.library_versions().items()))
     await daemon.start()
+    tune_for_server()
     try:
         print(daemon.banner(), flush=True)
         await stop.wait()

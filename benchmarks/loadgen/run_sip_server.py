@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from uc_signal.directory import InMemoryBindingStore, InMemoryUserDirectory  # noqa: E402
+from uc_signal.gc_tuning import tune_for_server  # noqa: E402
 from uc_signal.proxy.server import SipServer  # noqa: E402
 from uc_signal.sip import DigestAlgorithm  # noqa: E402
 from uc_signal.transport import TransportConfig  # noqa: E402
@@ -34,6 +35,7 @@ async def serve(args: argparse.Namespace) -> None:
     server = SipServer(config, domains=(args.domain,), users=users, store=InMemoryBindingStore(),
                        secret=b"loadtest-secret-0123456789abcdef", digest_algorithms=algorithms)
     await server.start()
+    tune_for_server()  # as ucd does (uc_signal/daemon.py)
     host, port = server.manager.address("UDP")
     print(f"ready {host} {port}", flush=True)
     stop = asyncio.Event()

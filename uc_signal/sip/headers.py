@@ -208,6 +208,26 @@ class Headers:
                 return elements[0]
         return None
 
+    def replace_first_element(self, name: str, value: object) -> None:
+        """Put `value` in place of the first list element of this header, as a field line
+        of its own where that field was, the rest of that line (if any) after it: a server
+        transport stamping received/rport on the top Via (RFC 3261 18.2.1, 7.3.1). The
+        same result as pop_first() then insert() at that field's index, in one pass.
+        KeyError if there is no such field."""
+        key = header_key(name)
+        fields = self._fields
+        for i, (k, written, line) in enumerate(fields):
+            if k == key:
+                new = (k, written, str(value))
+                elements = split_commas(line) if "," in line else None
+                if elements is not None and len(elements) > 1:
+                    fields[i:i + 1] = [new, (k, written, ", ".join(elements[1:]))]
+                else:
+                    fields[i] = new
+                self._typed.pop(key, None)
+                return
+        raise KeyError(name)
+
     def copy(self) -> Headers:
         return Headers._from_parsed(list(self._fields))
 

@@ -53,6 +53,7 @@ REASON_PHRASES = {
 REQUIRED_HEADERS = ("to", "from", "call-id", "cseq", "via")
 # Headers that may appear at most once (RFC 3261 7.3.1; RFC 4475 3.3.8, 3.3.9).
 SINGLE_HEADERS = ("to", "from", "call-id", "cseq", "max-forwards", "content-length", "content-type", "expires")
+_CHECKED_HEADERS = frozenset(REQUIRED_HEADERS + SINGLE_HEADERS)
 
 
 class Message:
@@ -243,12 +244,14 @@ class Message:
         repeated with different values (what a server checks before processing)."""
         present: dict[str, list[str]] = {}
         for key, _, value in self.headers._fields:
-            present.setdefault(key, []).append(value.strip())
+            if key in _CHECKED_HEADERS:  # every request passes here: skip the others
+                present.setdefault(key, []).append(value)
         for key in REQUIRED_HEADERS:
             if key not in present:
                 raise self._annotate(ParseError(f"missing {key} header"))
         for key in SINGLE_HEADERS:
-            if len(set(present.get(key, ()))) > 1:
+            values = present.get(key, ())
+            if len(values) > 1 and len({value.strip() for value in values}) > 1:
                 raise self._annotate(ParseError(f"conflicting {key} headers"))
 
     def _annotate(self, exc: ParseError) -> ParseError:

@@ -181,6 +181,10 @@ class SipUri:
     def __repr__(self) -> str:
         return f"SipUri({str(self)!r})"
 
+    def comparison_key(self) -> tuple:
+        """What __eq__ and __hash__ compare: equal keys, equal URIs (RFC 3261 19.1.4)."""
+        return self._key()
+
     def _key(self) -> tuple:
         # RFC 3261 19.1.4 in outline: scheme, userinfo compared case-sensitively after
         # unescaping, host case-insensitively, parameters by name case-insensitively.

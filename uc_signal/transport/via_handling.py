@@ -10,7 +10,6 @@ over a stream transport, over the connection the request came on.
 from __future__ import annotations
 
 from ..sip import Headers, ParseError, Via
-from ..sip.headers import header_key
 from .peer import Peer
 
 
@@ -35,9 +34,7 @@ def stamp_via(headers: Headers, source: Peer) -> Via | None:
     stamped = via.with_params(**params)
     # The top Via may share its field line with others: take off just the first element
     # and put the stamped one, as a line of its own, where that field was (RFC 3261 7.3.1).
-    index, name = next((i, n) for i, (n, _) in enumerate(headers.items()) if header_key(n) == "via")
-    headers.pop_first("via")
-    headers.insert(index, name, str(stamped))
+    headers.replace_first_element("via", stamped)
     return stamped
 
 
