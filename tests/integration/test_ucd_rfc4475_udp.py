@@ -22,47 +22,29 @@ is about:
 
 from __future__ import annotations
 
-import csv
-import os
 import re
 import secrets
 import socket
 import threading
-from pathlib import Path
 
 import httpx
 import pytest
 
+from corpus import judge_server_answer, rfc4475_dir, rfc4475_manifest, rfc4475_message
 from ucd_harness import Ucd, start_ucd
 from uc_signal.sip import (DigestClient, ParseError, Request, Response, SipUri, Via, make_ack, make_response,
                            parse_datagram)
 
-REPO = Path(__file__).resolve().parents[2]
 DOMAIN = "example.com"
 PASSWORD = "torture-pw"
 WAIT = 10.0
 
-
-
-def corpus_dir() -> Path:
-    shared = Path(os.environ.get("UC_SHARED_DIR") or REPO.parent / "shared")
-    return shared / "corpus" / "rfc4475"
-
-
-def manifest() -> list[dict[str, str]]:
-    path = corpus_dir() / "manifest.tsv"
-    if not path.is_file():
-        return []
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
-ROWS = manifest()
+ROWS = rfc4475_manifest()
 
 
 def test_corpus_is_present() -> None:
     # Fail, never skip: without the corpus the tests below would silently vanish.
-    assert len(ROWS) == 49, f"RFC 4475 corpus not found at {corpus_dir()}; set UC_SHARED_DIR"
+    assert len(ROWS) == 49, f"RFC 4475 corpus not found at {rfc4475_dir()}; set UC_SHARED_DIR"
 
 
 def uas_answer(request: Request) -> tuple[int, list[tuple[str, str]]]:
@@ -247,40 +229,11 @@ def running(tmp_path_factory):
     assert ucd.stop() == 0, ucd.output()
 
 
-def check(tester: UdpTester, row: dict[str, str]) -> str | None:
-    data = tester.answer_here(tester.unique_branches((corpus_dir() / row["file"]).read_bytes()))
-    advice = row["server_should"]
-    finals = tester.exchange(data)
-    statuses = [r.status for r in finals]
-    if advice == "drop" or row["file"] in ("unreason.dat", "noreason.dat"):
-        return None if statuses == [] else f"expected nothing, got {statuses}"
-    if len(finals) != 1:
-        return f"expected one final response, got {statuses}"
-    response = finals[0]
-    wanted = int(advice[:3]) if advice[:3].isdigit() else None
-    if response.status in (401, 407) and wanted not in (401, 407):
-        finals = tester.retry_with_credentials(data, response)
-        if len(finals) != 1:
-            return f"after authenticating: expected one final response, got {[r.status for r in finals]}"
-        response = finals[0]
-    if wanted is not None:
-        if response.status != wanted:
-            return f"expected {wanted}, got {response.status} {response.reason}"
-        if "Unsupported" in advice and not response.headers.get("Unsupported"):
-            return "420 without Unsupported"
-        if "Accept" in advice and not response.headers.get("Accept"):
-            return "415 without Accept"
-        return None
-    allowed_5xx = (501,) if "501" in advice else ()
-    if response.status == 400 or (response.status >= 500 and response.status not in allowed_5xx):
-        return f"expected normal processing, got {response.status} {response.reason}"
-    return None
-
-
 @pytest.mark.parametrize("row", ROWS, ids=[r["file"] for r in ROWS])
 def test_server_should_over_udp(running, row):
     ucd, tester = running
-    problem = check(tester, row)
+    data = tester.answer_here(tester.unique_branches(rfc4475_message(row["file"])))
+    problem = judge_server_answer(row, data, tester.exchange, tester.retry_with_credentials)
     assert problem is None, f"{row['file']} ({row['server_should']}): {problem}"
 
 

@@ -16,7 +16,7 @@ a missing corpus FAILS (test_sip_torture.py checks it is complete).
 from __future__ import annotations
 
 import pytest
-from corpus import rfc4475_dir, rfc4475_manifest, rfc4475_message
+from corpus import judge_server_answer, rfc4475_dir, rfc4475_manifest, rfc4475_message
 
 from uc_signal.sip import (DigestClient, ParseError, Request, RequestReceived, Response, SipUri, Via, make_ack,
                            parse_datagram)
@@ -120,47 +120,14 @@ class TortureServer:
         return [r.status for r in finals] == [200]
 
 
-def check(server: TortureServer, row: dict[str, str]) -> str | None:
-    """Feed one corpus file; return what went wrong, or None."""
-    data = rfc4475_message(row["file"])
-    advice = row["server_should"]
-    finals = server.feed(data)
-    statuses = [r.status for r in finals]
-    if advice == "drop" or row["file"] in ("unreason.dat", "noreason.dat"):
-        # Responses matching no transaction of ours are dropped (16.7, 18.1.2).
-        return None if statuses == [] else f"expected nothing, got {statuses}"
-    if len(finals) != 1:
-        return f"expected one final response, got {statuses}"
-    response = finals[0]
-    wanted = int(advice[:3]) if advice[:3].isdigit() else None
-    if response.status in (401, 407) and wanted not in (401, 407):
-        finals = server.retry_with_credentials(data, response)
-        if len(finals) != 1:
-            return f"after authenticating: expected one final response, got {[r.status for r in finals]}"
-        response = finals[0]
-    if wanted is not None:
-        if response.status != wanted:
-            return f"expected {wanted}, got {response.status} {response.reason}"
-        if "Unsupported" in advice and not response.headers.get("Unsupported"):
-            return "420 without Unsupported"
-        if "Accept" in advice and not response.headers.get("Accept"):
-            return "415 without Accept"
-        if wanted == 401 and not response.headers.get("WWW-Authenticate"):
-            return "401 without a challenge"
-        return None
-    # "process normally" and its variants: an answer from normal processing (forwarded
-    # and answered by the UAS, or a routing answer such as 404/403/407), never a 400 or
-    # a server error; an unknown method addressed to us may get 501.
-    allowed_5xx = (501,) if "501" in advice else ()
-    if response.status == 400 or (response.status >= 500 and response.status not in allowed_5xx):
-        return f"expected normal processing, got {response.status} {response.reason}"
-    return None
+def judge(server: TortureServer, row: dict[str, str]) -> str | None:
+    return judge_server_answer(row, rfc4475_message(row["file"]), server.feed, server.retry_with_credentials)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r["file"] for r in ROWS])
 def test_server_should(row: dict[str, str]) -> None:
     server = TortureServer()
-    problem = check(server, row)
+    problem = judge(server, row)
     assert problem is None, f"{row['file']} ({row['server_should']}): {problem}"
     assert server.still_serving()
 
@@ -169,7 +136,7 @@ def test_registrations_bind_the_contact_as_written() -> None:
     server = TortureServer()
     for name in ("cparam01.dat", "cparam02.dat", "regescrt.dat"):
         row = next(r for r in ROWS if r["file"] == name)
-        assert check(server, row) is None
+        assert judge(server, row) is None
         server.net.advance(40, step=4)  # the corpus reuses branches: let transactions end
     location = server.net.services.location
     watson = [b.contact for b in location.lookup(f"sip:watson@{DOMAIN}", server.net.now)]
@@ -187,7 +154,7 @@ def test_the_whole_corpus_through_one_server() -> None:
     server = TortureServer()
     problems = {}
     for row in ROWS:
-        problem = check(server, row)
+        problem = judge(server, row)
         if problem is not None:
             problems[row["file"]] = problem
         if not server.still_serving():
