@@ -1,5 +1,18 @@
 # Type stub for the compiled module uc_media._core. Keep in step with the .pxi files.
 
+from array import array
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, ClassVar, Literal, overload, Protocol
+
+from typing_extensions import Buffer
+
+from uc_media.engine import BridgeMode, Codec, ConferenceStats, Direction, Event, LegStats, SrtpKeys, WorkerStats
+from uc_media.jitter import JitterOutput, JitterStats, PutOutcome
+from uc_media.offer_answer import Answer
+from uc_media.rtcp import ReportBlock
+from uc_media.sdp import SessionDescription
+
+
 class MediaError(Exception): ...
 class PacketError(MediaError, ValueError): ...
 class TruncatedPacketError(PacketError): ...
@@ -20,10 +33,7 @@ class StateError(MediaError): ...
 def library_versions() -> dict[str, str]: ...
 
 # --- codecs (_codecs.pxi) ---
-from array import array
-from typing import Any, ClassVar, Literal, Protocol
 
-from typing_extensions import Buffer
 
 class _ArrayInterface(Protocol):
     # numpy arrays: they support the buffer protocol, but numpy's stubs only say so for
@@ -111,7 +121,6 @@ class Resampler:
     def reset(self) -> None: ...
 
 # ---- audio mixer (_mixer.pxi) ----
-from collections.abc import Iterable
 
 # Buffer, _ArrayInterface and Literal come from the codecs section above.
 _SampleBuffer = Buffer | _ArrayInterface  # int16 frames, uint8 levels, or raw bytes
@@ -157,7 +166,6 @@ class AudioMixer:
     ) -> tuple[int, ...]: ...
     def forget(self, slot: int) -> None: ...
 # SRTP (_srtp.pxi)
-from typing import Literal
 
 SRTP_SUITES: tuple[str, ...]
 SRTP_MAX_OVERHEAD: int
@@ -190,9 +198,7 @@ class SrtpSession:
     def protect_rtcp_batch(self, packets: list[bytearray]) -> list[MediaError | None]: ...
     def unprotect_rtcp_batch(self, packets: list[bytearray]) -> list[MediaError | None]: ...
 # ---- RTP / RTCP (_rtp.pxi, _rtcp.pxi, _rtp_stats.pxi); typed API in uc_media.rtp / .rtcp ----
-from typing import Any
 
-from uc_media.rtcp import ReportBlock
 
 _Buffer = bytes | bytearray | memoryview
 
@@ -246,7 +252,6 @@ class ReceiveStatistics:
     @property
     def duplicates(self) -> int: ...
 # --- jitter buffer (_jitter.pxi, csrc/jitter.h) ---
-from uc_media.jitter import JitterOutput, JitterStats, PutOutcome
 
 class JitterBuffer:
     clock_rate: int
@@ -281,23 +286,7 @@ class JitterBuffer:
     def stats(self) -> JitterStats: ...
 
 # --- media engine (_engine.pxi, csrc/engine.h) ---
-from collections.abc import AsyncIterator
 
-from uc_media.engine import (
-    BridgeMode,
-    Codec,
-    ConferenceStats,
-    Direction,
-    Event,
-    LegStats,
-    SrtpKeys,
-    WorkerStats,
-)
-from typing import overload
-
-from uc_media.ice import IceCredentials
-from uc_media.offer_answer import Answer
-from uc_media.sdp import SessionDescription
 
 class Engine:
     bind: str

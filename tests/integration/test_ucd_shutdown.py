@@ -10,7 +10,7 @@ import signal
 import socket
 from dataclasses import dataclass, field
 
-from ucd_harness import Ucd, start_ucd
+from ucd_harness import start_ucd
 from uc_signal.sip import DigestClient, Request, Response, parse_message
 
 WAIT = 20.0
