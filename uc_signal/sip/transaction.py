@@ -3,6 +3,11 @@
 The machine is driven by `transaction_table`; this class keeps the state and the timers
 and hands the message-level actions (send, pass up, report) back to the caller, the
 `TransactionLayer`, which owns the wire. Nothing here reads a clock: every step takes `now`.
+
+Once a final response has been sent or received the transaction only waits (Timers D, H/I,
+J, K, L, M) and absorbs retransmissions, so the layer calls `release_request()`: from then
+on it holds the encoded last response and ACK, the peer and the key, not the parsed
+messages (a registrar keeps two such transactions per REGISTER round for 32 s).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from .transaction_table import (
 )
 
 if TYPE_CHECKING:
-    from .message import Request, Response
+    from .message import Request
 
 # (host, port), or a transport's longer tuple that also names the flow it came on
 # (uc_signal.transport.Peer: host, port, transport, flow). The layer reads only the host
@@ -31,7 +36,7 @@ if TYPE_CHECKING:
 Address = tuple[str, int] | tuple[str, int, str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TransactionKey:
     """Identifies a transaction (RFC 3261 17.1.3, 17.2.3).
 
@@ -48,7 +53,12 @@ class TransactionKey:
     legacy: tuple[str, ...] = ()
 
 
-@dataclass
+# States after the final response: nothing left needs the parsed request (17.1.1.2 D,
+# 17.1.2.2 K, 17.2.1 H/I, 17.2.2 J; RFC 6026 L and M).
+FINAL_WAIT_STATES = frozenset({TransactionState.COMPLETED, TransactionState.ACCEPTED, TransactionState.CONFIRMED})
+
+
+@dataclass(slots=True)
 class _RunningTimer:
     deadline: float
     interval: float
@@ -56,6 +66,9 @@ class _RunningTimer:
 
 class Transaction:
     """State and timers of one transaction (RFC 3261 Figures 5-8, RFC 6026 Figures 3-4)."""
+
+    __slots__ = ("kind", "key", "request", "peer", "reliable", "config", "response_bytes", "response_to_tag",
+                 "ack_bytes", "response_index", "scheduled_at", "_table", "state", "_timers")
 
     def __init__(
         self,
@@ -69,12 +82,18 @@ class Transaction:
     ) -> None:
         self.kind = kind
         self.key = key
-        self.request = request
+        # The parsed request, until the final response (then None: see release_request).
+        self.request: Request | None = request
         self.peer = peer
         self.reliable = reliable
         self.config = config
-        self.last_response: Response | None = None
-        self.ack: Request | None = None  # the ACK a client sent for a non-2xx final response
+        # The last response a server sent, as sent (resent on a retransmitted request), and
+        # its To tag (an RFC 2543 ACK must carry it, 17.2.3).
+        self.response_bytes: bytes | None = None
+        self.response_to_tag = ""
+        self.ack_bytes: bytes | None = None  # the ACK a client sent for a non-2xx final response
+        # A server's entry in the layer's index of transactions by response fields.
+        self.response_index: tuple[str | None, ...] = ()
         self.scheduled_at: float | None = None  # the deadline the layer's timer heap holds
         self._table = TABLES[kind]
         self.state, first_timers = INITIAL[kind]
@@ -88,6 +107,12 @@ class Transaction:
     @property
     def terminated(self) -> bool:
         return self.state is TransactionState.TERMINATED
+
+    def release_request(self) -> None:
+        """Drop the parsed request once the machine is in a final wait state, where only the
+        encoded response/ACK, the peer and the key are needed."""
+        if self.state in FINAL_WAIT_STATES:
+            self.request = None
 
     def timer_deadlines(self) -> dict[Timer, float]:
         return {timer: running.deadline for timer, running in self._timers.items()}

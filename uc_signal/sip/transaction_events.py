@@ -48,11 +48,12 @@ class ResponseReceived:
 class TransactionTimedOut:
     """Timer B, F (no final response) or H (no ACK) fired; the transaction is terminated.
 
-    For B and F the TU treats it as a 408 (RFC 3261 8.1.3.1)."""
+    For B and F the TU treats it as a 408 (RFC 3261 8.1.3.1). `request` is None for H: the
+    transaction released the parsed request when it sent its final response."""
 
     transaction: TransactionKey
     timer: Timer
-    request: Request
+    request: Request | None
 
     def __post_init__(self) -> None:
         if self.timer not in (Timer.B, Timer.F, Timer.H):
@@ -62,11 +63,12 @@ class TransactionTimedOut:
 @dataclass(frozen=True)
 class TransportErrorOccurred:
     """Sending to `peer` failed (RFC 3261 17.1.4, 17.2.4); the transaction is terminated.
-    The TU treats it as a 503 (8.1.3.1)."""
+    The TU treats it as a 503 (8.1.3.1). `request` is None once the final response was sent
+    or received (the transaction then keeps only the encoded messages)."""
 
     transaction: TransactionKey
     peer: Address
-    request: Request
+    request: Request | None
 
 
 @dataclass(frozen=True)

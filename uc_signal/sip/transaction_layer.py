@@ -114,9 +114,9 @@ class TransactionLayer:
         self._transactions: dict[TransactionKey, Transaction] = {}
         # Server transactions by the raw Via and CSeq fields a response copies from the
         # request (8.2.6.2): finds the transaction without parsing the response again.
-        self._by_raw_response_fields: dict[tuple[str | None, str | None], TransactionKey] = {}
+        self._by_raw_response_fields: dict[tuple[str | None, ...], TransactionKey] = {}
         # RFC 2543 server transactions, found from a response (which has no Request-URI).
-        self._legacy_by_response: dict[tuple[str, ...], TransactionKey] = {}
+        self._legacy_by_response: dict[tuple[str | None, ...], TransactionKey] = {}
         self._events: deque[TransactionEvent] = deque()
         self._datagrams: list[tuple[bytes, Address]] = []
 
@@ -206,6 +206,7 @@ class TransactionLayer:
             raise TransactionError("no INVITE client transaction to cancel")
         if tx.state is not TransactionState.PROCEEDING:
             raise TransactionError(f"cannot CANCEL an INVITE in state {tx.state.name} (9.1)")
+        assert tx.request is not None  # held until the final response
         return self.send_request(make_cancel(tx.request), tx.peer, now)
 
     def send_response(self, response: Response, now: float, transaction: TransactionKey | None = None) -> None:
@@ -255,9 +256,11 @@ class TransactionLayer:
         tx = Transaction(kind, key, request, peer, reliable, self.config, now)
         self._transactions[key] = tx
         if key.legacy:
-            self._legacy_by_response[_legacy_response_key(request)] = key
+            tx.response_index = _legacy_response_key(request)
+            self._legacy_by_response[tx.response_index] = key
         else:  # a branch makes the raw Via unique; without one only the legacy key is
-            self._by_raw_response_fields[_raw_response_fields(request)] = key
+            tx.response_index = _raw_response_fields(request)
+            self._by_raw_response_fields[tx.response_index] = key
         cancels = None
         if request.method == "CANCEL":
             target = _with_method(key, "INVITE")
@@ -300,6 +303,7 @@ class TransactionLayer:
         actions = tx.step(inp, now)
         if actions is not None:
             self._perform(tx, actions, message, source)
+            tx.release_request()  # after a final response only the encoded bytes are kept
             self._run_timers(tx, now)  # zero-length timers (D, I, J, K on reliable) fire now
         return actions
 
@@ -318,10 +322,10 @@ class TransactionLayer:
                 heapq.heappush(self._timer_heap, (deadline, next(self._timer_order), tx.key))
         elif self._transactions.get(tx.key) is tx:
             del self._transactions[tx.key]
-            if not tx.kind.is_client:
-                self._by_raw_response_fields.pop(_raw_response_fields(tx.request), None)
             if tx.key.legacy:
-                self._legacy_by_response.pop(_legacy_response_key(tx.request), None)
+                self._legacy_by_response.pop(tx.response_index, None)
+            elif not tx.kind.is_client:
+                self._by_raw_response_fields.pop(tx.response_index, None)
             self._events.append(TransactionTerminated(tx.key))
 
     def _perform(
@@ -339,17 +343,18 @@ class TransactionLayer:
                 elif isinstance(message, Request):
                     self._events.append(RequestReceived(message, source or tx.peer, tx.key))
             elif action is Action.SEND_RESPONSE and isinstance(message, Response):
-                tx.last_response = message
-                self._transmit(message, tx.peer)
-            elif action is Action.RESEND_RESPONSE and tx.last_response is not None:
-                self._transmit(tx.last_response, tx.peer)
-            elif action is Action.RETRANSMIT_REQUEST:
+                tx.response_bytes = bytes(message)
+                tx.response_to_tag = _tag(message.to) if tx.key.legacy else ""
+                self._datagrams.append((tx.response_bytes, tx.peer))
+            elif action is Action.RESEND_RESPONSE and tx.response_bytes is not None:
+                self._datagrams.append((tx.response_bytes, tx.peer))
+            elif action is Action.RETRANSMIT_REQUEST and tx.request is not None:
                 self._transmit(tx.request, tx.peer)
             elif action is Action.SEND_ACK:
-                if tx.ack is None and isinstance(message, Response):
-                    tx.ack = make_ack(tx.request, message)
-                if tx.ack is not None:
-                    self._transmit(tx.ack, tx.peer)
+                if tx.ack_bytes is None and tx.request is not None and isinstance(message, Response):
+                    tx.ack_bytes = bytes(make_ack(tx.request, message))
+                if tx.ack_bytes is not None:
+                    self._datagrams.append((tx.ack_bytes, tx.peer))
             elif action is Action.REPORT_TIMEOUT:
                 assert isinstance(timer_event, Timer)
                 self._events.append(TransactionTimedOut(tx.key, timer_event, tx.request))
@@ -401,7 +406,7 @@ def _raw_response_fields(message: Request | Response) -> tuple[str | None, str |
 
 
 def _acks_our_response(ack: Request, tx: Transaction) -> bool:
-    return tx.last_response is not None and _tag(ack.to) == _tag(tx.last_response.to)
+    return tx.response_bytes is not None and _tag(ack.to) == tx.response_to_tag
 
 
 def _legacy_response_key(message: Request | Response) -> tuple[str, ...]:
