@@ -126,3 +126,20 @@ def test_completed_invite_client_releases_request_and_resends_ack() -> None:
     layer.receive(busy_bytes, BOB, 0.5)
     assert layer.datagrams_to_send(0.5) == [(ack, BOB)]
     assert layer.next_event() is None
+
+
+def test_legacy_response_with_an_unparseable_to_is_still_sent() -> None:
+    # Found by fuzz/fuzz_proxy_core.py: the TU copies a To it cannot parse into its answer;
+    # the layer sends it and keeps no tag, where reading the tag used to raise.
+    layer = TransactionLayer(send_100_trying=False)
+    layer.receive(bytes(request(branch=None)), ALICE, 0.0)
+    event = layer.next_event()
+    assert isinstance(event, RequestReceived) and event.transaction is not None
+    response = make_response(event.request, 486)
+    response.headers.set("To", "<s\np:bob@example.com>;tag=b")
+    response.headers.set("Content-Length", "0")
+    layer.send_response(response, 0.1, event.transaction)
+    [(sent, peer)] = layer.datagrams_to_send(0.1)
+    assert peer == ALICE and sent.startswith(b"SIP/2.0 486")
+    tx = layer.transaction(event.transaction)
+    assert tx is not None and tx.response_to_tag == ""

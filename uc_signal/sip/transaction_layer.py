@@ -53,6 +53,15 @@ def _tag(value: object) -> str:
     return tag if isinstance(tag, str) else ""
 
 
+def _response_to_tag(response: Response) -> str:
+    """The To tag an RFC 2543 ACK must carry (17.2.3). A To the TU copied unparseable from
+    the request gives no tag, so no ACK matches by it; sending the response still works."""
+    try:
+        return _tag(response.to)
+    except ParseError:
+        return ""
+
+
 def server_key(request: Request) -> TransactionKey:
     """The key matching `request` to a server transaction (17.2.3). ACK and CANCEL keep
     their own method here; callers map ACK (and a CANCEL's target) to INVITE."""
@@ -344,7 +353,7 @@ class TransactionLayer:
                     self._events.append(RequestReceived(message, source or tx.peer, tx.key))
             elif action is Action.SEND_RESPONSE and isinstance(message, Response):
                 tx.response_bytes = bytes(message)
-                tx.response_to_tag = _tag(message.to) if tx.key.legacy else ""
+                tx.response_to_tag = _response_to_tag(message) if tx.key.legacy else ""
                 self._datagrams.append((tx.response_bytes, tx.peer))
             elif action is Action.RESEND_RESPONSE and tx.response_bytes is not None:
                 self._datagrams.append((tx.response_bytes, tx.peer))
