@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from uc_signal.sip import Response
+from uc_signal.sip import Request, Response
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,3 +78,19 @@ def judge_server_answer(row: dict[str, str], data: bytes, exchange: Exchange,
     if response.status == 400 or (response.status >= 500 and response.status not in allowed_5xx):
         return f"expected normal processing, got {response.status} {response.reason}"
     return None
+
+
+def torture_uas_answer(request: Request) -> tuple[int, list[tuple[str, str]]]:
+    """What the torture tests' UAS at user@example.com answers (RFC 3261 8.2.3, 21.4.7):
+    the 415/406 that some corpus messages expect come from it, not from the proxy."""
+    if request.method == "INVITE":
+        content_type = request.content_type
+        if content_type is not None and request.body and content_type.mime_type != "application/sdp":
+            return 415, [("Accept", "application/sdp")]
+        accept = request.headers.values("Accept")
+        if accept and not any(a.split(";")[0].strip() in ("application/sdp", "application/*", "*/*") for a in accept):
+            return 406, [("Accept", "application/sdp")]
+        return 486, []
+    if request.method in ("OPTIONS", "MESSAGE", "BYE", "INFO"):
+        return 200, []
+    return 501, []

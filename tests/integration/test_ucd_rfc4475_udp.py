@@ -30,7 +30,7 @@ import threading
 import httpx
 import pytest
 
-from corpus import judge_server_answer, rfc4475_dir, rfc4475_manifest, rfc4475_message
+from corpus import judge_server_answer, rfc4475_dir, rfc4475_manifest, rfc4475_message, torture_uas_answer
 from ucd_harness import Ucd, start_ucd
 from uc_signal.sip import (DigestClient, ParseError, Request, Response, SipUri, Via, make_ack, make_response,
                            parse_datagram)
@@ -45,22 +45,6 @@ ROWS = rfc4475_manifest()
 def test_corpus_is_present() -> None:
     # Fail, never skip: without the corpus the tests below would silently vanish.
     assert len(ROWS) == 49, f"RFC 4475 corpus not found at {rfc4475_dir()}; set UC_SHARED_DIR"
-
-
-def uas_answer(request: Request) -> tuple[int, list[tuple[str, str]]]:
-    """What a UAS at user@example.com answers (RFC 3261 8.2.3, 21.4.7); as in
-    tests/unit/test_proxy_torture.py."""
-    if request.method == "INVITE":
-        content_type = request.content_type
-        if content_type is not None and request.body and content_type.mime_type != "application/sdp":
-            return 415, [("Accept", "application/sdp")]
-        accept = request.headers.values("Accept")
-        if accept and not any(a.split(";")[0].strip() in ("application/sdp", "application/*", "*/*") for a in accept):
-            return 406, [("Accept", "application/sdp")]
-        return 486, []
-    if request.method in ("OPTIONS", "MESSAGE", "BYE", "INFO"):
-        return 200, []
-    return 501, []
 
 
 class Uas(threading.Thread):
@@ -87,7 +71,7 @@ class Uas(threading.Thread):
             if not isinstance(request, Request) or request.method in ("ACK", "CANCEL"):
                 continue
             try:
-                status, headers = uas_answer(request)
+                status, headers = torture_uas_answer(request)
             except ParseError:
                 status, headers = 400, []
             response = make_response(request, status, to_tag="uas")

@@ -16,7 +16,7 @@ a missing corpus FAILS (test_sip_torture.py checks it is complete).
 from __future__ import annotations
 
 import pytest
-from corpus import judge_server_answer, rfc4475_dir, rfc4475_manifest, rfc4475_message
+from corpus import judge_server_answer, rfc4475_dir, rfc4475_manifest, rfc4475_message, torture_uas_answer
 
 from uc_signal.sip import (DigestClient, ParseError, Request, RequestReceived, Response, SipUri, Via, make_ack,
                            parse_datagram)
@@ -38,19 +38,7 @@ def test_corpus_is_present() -> None:
 
 
 def uas_answer(event: RequestReceived) -> tuple[int, list[tuple[str, str]]] | None:
-    """What a UAS at user@example.com answers (RFC 3261 8.2.3, 21.4.7)."""
-    request = event.request
-    if request.method == "INVITE":
-        content_type = request.content_type
-        if content_type is not None and request.body and content_type.mime_type != "application/sdp":
-            return 415, [("Accept", "application/sdp")]
-        accept = request.headers.values("Accept")
-        if accept and not any(a.split(";")[0].strip() in ("application/sdp", "application/*", "*/*") for a in accept):
-            return 406, [("Accept", "application/sdp")]
-        return 486, []
-    if request.method in ("OPTIONS", "MESSAGE", "BYE", "INFO"):
-        return 200, []
-    return 501, []
+    return torture_uas_answer(event.request)
 
 
 class TortureServer:
