@@ -10,6 +10,7 @@ installs them (PEERS.md).
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import subprocess
@@ -33,6 +34,31 @@ def free_port(kind: int = socket.SOCK_DGRAM, host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+# sipp binds four media ports from -mp: audio RTP/RTCP at P, P+1 and video at P+2, P+3.
+# Ports from the ephemeral range (32768-60999 here) can be taken by any client socket
+# between our probe and sipp's bind, so these come from below it, each block handed out once.
+# The starting block depends on the pid so that two test runs side by side start apart.
+_SIPP_MEDIA_BLOCKS = list(range(20000, 32760, 4))
+_SIPP_MEDIA_PORTS = iter(_SIPP_MEDIA_BLOCKS[os.getpid() % len(_SIPP_MEDIA_BLOCKS):]
+                         + _SIPP_MEDIA_BLOCKS[:os.getpid() % len(_SIPP_MEDIA_BLOCKS)])
+
+
+def sipp_media_port(host: str = "127.0.0.1") -> int:
+    """A base port P for sipp's -mp with P..P+3 free on `host` and outside the ephemeral range."""
+    for base in _SIPP_MEDIA_PORTS:
+        probes = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
+        try:
+            for offset, probe in enumerate(probes):
+                probe.bind((host, base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise AssertionError(f"no free block of four UDP ports for sipp media on {host}")
 
 
 def udp_socket_pair(host: str = "127.0.0.1") -> tuple[socket.socket, socket.socket]:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from peers import free_port, run_peer
+from peers import free_port, run_peer, sipp_media_port
 
 from uc_signal.directory import InMemoryBindingStore, InMemoryUserDirectory
 from uc_signal.proxy.server import SipServer
@@ -40,7 +40,7 @@ def sipp_args(server: tuple[str, int], scenario: str, service: str, calls: int, 
               *extra: str, port: int | None = None) -> list[str]:
     return ["sipp", f"{server[0]}:{server[1]}", "-sf", str(SIPP_DIR / scenario), "-s", service,
             "-m", str(calls), "-r", "10", "-i", "127.0.0.1", "-p", str(port or free_port()),
-            "-mp", str(free_port()), "-timeout", "30s", "-timeout_error", "-max_retrans", "5",
+            "-mp", str(sipp_media_port()), "-timeout", "30s", "-timeout_error", "-max_retrans", "5",
             "-nostdin", "-trace_err",
             "-error_file", str(tmp_path / f"sipp_{scenario}_{service}.log"), *extra]
 

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from peers import DatagramThread, require
+from peers import DatagramThread, require, sipp_media_port
 
 from uc_signal.sip import ParseError, Request, make_response, parse_datagram
 
@@ -69,7 +69,7 @@ def test_sipp_scenarios_against_the_message_layer(tmp_path: Path, scenario: str)
         xml.write_text(capture.SIPP_SCENARIOS[scenario])
         result = subprocess.run(
             ["timeout", "30", "sipp", f"127.0.0.1:{responder.port}", "-sf", str(xml), "-m", "1",
-             "-i", "127.0.0.1", "-p", "0", "-mp", "16200", "-au", "alice", "-ap", "secret",
+             "-i", "127.0.0.1", "-p", "0", "-mp", str(sipp_media_port()), "-au", "alice", "-ap", "secret",
              "-timeout", "20", "-nostdin", "-trace_err"],
             cwd=tmp_path, capture_output=True, text=True, check=False)
     finally:

@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from peers import free_port, run_peer
+from peers import free_port, run_peer, sipp_media_port
 from sip_transport_harness import make_config, run, running
 
 from uc_signal.transport import Peer
@@ -26,7 +26,7 @@ def test_sipp_options_get_200(tmp_path: Path, transport: str, flag: str) -> None
                 "sipp", f"{host}:{port}", "-sf", str(SCENARIO), "-t", flag, "-m", str(CALLS),
                 "-r", "20", "-l", "5", "-i", "127.0.0.1",
                 "-p", str(free_port(socket.SOCK_DGRAM if transport == "UDP" else socket.SOCK_STREAM)),
-                "-mp", str(free_port(socket.SOCK_DGRAM)), "-timeout", "20s", "-timeout_error",
+                "-mp", str(sipp_media_port()), "-timeout", "20s", "-timeout_error",
                 "-nostdin", "-trace_err", "-error_file", str(tmp_path / "sipp_errors.log"), timeout=30.0)
             assert code == 0, out
             assert len(uas.requests) == CALLS

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from peers import free_port, linphone_env, linphone_rc, require
+from peers import free_port, linphone_env, linphone_rc, require, sipp_media_port
 
 from uc_signal.sip.dialog import Dialog, DialogError, DialogTable
 from uc_signal.sip.digest import DigestAlgorithm, DigestAuthenticator, DigestError, InMemoryCredentials
@@ -149,7 +149,7 @@ def _run_sipp(server: LoopbackServer, tmp_path: Path, args: list[str], calls: in
     sipp = require("sipp")
     command = [
         sipp, f"127.0.0.1:{server.port}", "-i", "127.0.0.1", "-p", str(free_port()),
-        "-mp", str(free_port()), "-m", str(calls), "-r", "10", "-nostdin",
+        "-mp", str(sipp_media_port()), "-m", str(calls), "-r", "10", "-nostdin",
         "-timeout", "20s", "-timeout_error", "-max_retrans", "3", *args,
     ]
     proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from peers import sipp_media_port
 from ucd_harness import Ucd, start_ucd
 
 SCENARIO = Path(__file__).parent / "sipp" / "register_auth_uac.xml"
@@ -31,7 +32,7 @@ def sipp_register(ucd: Ucd, tmp_path: Path, user: str, password: str, *, expires
         local_port = probe.getsockname()[1]
     return subprocess.run(
         [sipp, f"{host}:{port}", "-sf", str(SCENARIO), "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", str(local_port),
-         "-mp", "0", "-key", "user", user, "-key", "domain", "example.test", "-key", "expires", str(expires),
+         "-mp", str(sipp_media_port()), "-key", "user", user, "-key", "domain", "example.test", "-key", "expires", str(expires),
          "-au", user, "-ap", password, "-timeout", "30s", "-timeout_error", "-nostdin", "-trace_err",
          "-error_file", str(tmp_path / f"sipp-{user}-errors.log")],
         capture_output=True, text=True, timeout=60, cwd=tmp_path)
@@ -116,7 +117,7 @@ def test_sipp_call_through_ucd_to_a_registered_sipp_uas(tmp_path):
 
         def sipp(scenario: str, service: str, count: int, *extra: str, local: int | None = None) -> list[str]:
             return ["sipp", f"{host}:{port}", "-sf", str(SCENARIO.parent / scenario), "-s", service, "-m", str(count),
-                    "-r", "10", "-i", "127.0.0.1", "-p", str(local or free_port()), "-mp", str(free_port()),
+                    "-r", "10", "-i", "127.0.0.1", "-p", str(local or free_port()), "-mp", str(sipp_media_port()),
                     "-timeout", "30s", "-timeout_error", "-max_retrans", "5", "-nostdin", "-trace_err",
                     "-error_file", str(tmp_path / f"sipp-{scenario}-{service}.log"), *extra]
 
