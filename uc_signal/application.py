@@ -3,15 +3,19 @@
 Each new request (and each ACK without a transaction) is offered to the applications in
 order; the first whose `on_request` returns True owns it and answers through the
 context. The proxy router is always the last element: what nobody claims is proxied.
-Today's chain is [registrar, proxy]; presence, IM, the conferencing focus and voice
-routing are inserted between them, each claiming only what it serves.
+The chain is [registrar, *applications, proxy]; presence, IM, the conferencing focus and
+voice routing go between them, each claiming only what it serves. An application is built
+from the server's `ApplicationServices` (uc_signal.proxy.services): the location service,
+the users, caller authentication, and a UAC core for the requests it sends itself. One with
+deadlines of its own (subscription expiry, lobby timeouts) is a `TimedApplication`: the core
+asks it for its next deadline and runs it, in wall-clock seconds like everything else.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from .sip import Request, Response, TransactionKey, make_response
 from .transport.peer import Peer
@@ -55,3 +59,13 @@ class Application(Protocol):
     name: str
 
     def on_request(self, context: RequestContext) -> bool: ...
+
+
+@runtime_checkable
+class TimedApplication(Application, Protocol):
+    """An application with deadlines: `get_timer()` is the next one (None: none), and
+    `handle_timer(now)` runs every one that is due."""
+
+    def get_timer(self) -> float | None: ...
+
+    def handle_timer(self, now: float) -> None: ...

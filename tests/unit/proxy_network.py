@@ -17,6 +17,7 @@ from typing import Any
 from uc_signal.directory import InMemoryBindingStore, InMemoryUserDirectory
 from uc_signal.local_domains import LocalDomains
 from uc_signal.proxy import LayerSender, SipServices, build_services
+from uc_signal.proxy.services import ApplicationFactory
 from uc_signal.registrar import RegistrarConfig
 from uc_signal.sip import (DigestClient, MalformedMessageReceived, ParseError, Request, Response,
                            RequestReceived, ResponseReceived, TransactionLayer, make_response,
@@ -135,6 +136,7 @@ class Network:
     unanswered: list[bytes] = field(default_factory=list)               # datagrams to nowhere
     sinks: dict[str, list[bytes]] = field(default_factory=dict)  # raw receivers, any port of a host
     registrar_config: RegistrarConfig = field(default_factory=RegistrarConfig)
+    applications: tuple[ApplicationFactory, ...] = ()   # the chain between registrar and proxy
 
     def __post_init__(self) -> None:
         self.layer = TransactionLayer(send_100_trying=True, retransmit_2xx=False)
@@ -146,7 +148,7 @@ class Network:
         self.services = build_services(
             self.sender, domains=LocalDomains((DOMAIN,), addresses=((PROXY.host, PROXY.port),)),
             users=self.users, store=self.store, secret=SECRET, listen={"UDP": (PROXY.host, PROXY.port)},
-            now=self.now, registrar_config=self.registrar_config)
+            now=self.now, registrar_config=self.registrar_config, applications=self.applications)
         return self.services
 
     @property

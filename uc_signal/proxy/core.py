@@ -4,7 +4,10 @@ It takes the transaction layer's events with `handle_event(event, now)` (`now` i
 wall-clock seconds), offers each new request to the application chain in order, and
 sends through a `Sender`. Its own deadlines (the proxy's Timer C and CANCEL guards, the
 location service's binding expiries) are read with `get_timer()` and run with
-`handle_timer(now)`.
+`handle_timer(now)`, with those of the applications that have deadlines.
+
+Responses to requests an application sent (through the `RequestOriginator`) go back to
+that application; every other response belongs to the proxy router's branches.
 
 What the core does itself, before the chain: read every header of a request once
 (`validate()`: a malformed header is a 400 here, never an exception further up, RFC 4475
@@ -19,12 +22,13 @@ from collections.abc import Sequence
 
 from ..registrar import LocationService
 from ..sip import (AckTimedOut, MalformedMessageReceived, ParseError, RequestReceived, Response,
-                   ResponseReceived, TransactionError, TransactionEvent, TransactionTerminated,
+                   ResponseReceived, TransactionError, TransactionEvent, TransactionKey, TransactionTerminated,
                    TransactionTimedOut, TransportErrorOccurred)
 from ..sip.transaction_table import Timer
 from ..transport.peer import as_peer
-from ..application import Application, RequestContext
+from ..application import Application, RequestContext, TimedApplication
 from .errors import REPLIES, ProxyError
+from .originator import RequestOriginator
 from .router import ProxyRouter
 from .sender import Sender
 
@@ -35,12 +39,14 @@ class ProxyCore:
     """Events in, the application chain, responses and forwarded requests out."""
 
     def __init__(self, sender: Sender, router: ProxyRouter, applications: Sequence[Application],
-                 location: LocationService) -> None:
+                 location: LocationService, originator: RequestOriginator) -> None:
         self.sender = sender
         self.router = router
         self.location = location
+        self.originator = originator
         # The chain, visible and ordered: applications first, the proxy router last.
         self.chain: tuple[Application, ...] = (*applications, router)
+        self._timed = tuple(app for app in self.chain if isinstance(app, TimedApplication))
         self.requests_handled = 0
 
     # --- events --------------------------------------------------------------------------------
@@ -49,17 +55,27 @@ class ProxyCore:
         if isinstance(event, RequestReceived):
             self._on_request(event, now)
         elif isinstance(event, ResponseReceived):
-            self.router.on_response(event.response, event.transaction, now)
+            if event.transaction is not None and self.originator.owns(event.transaction):
+                self.originator.on_response(event.transaction, event.response, now)
+            else:
+                self.router.on_response(event.response, event.transaction, now)
         elif isinstance(event, TransactionTimedOut):
             if event.timer in (Timer.B, Timer.F):
-                self.router.on_branch_failed(event.transaction, 408, now)
+                self._client_failed(event.transaction, 408, now)
         elif isinstance(event, TransportErrorOccurred):
             if event.transaction.is_client:
-                self.router.on_branch_failed(event.transaction, 503, now)
+                self._client_failed(event.transaction, 503, now)
         elif isinstance(event, TransactionTerminated):
+            self.originator.forget(event.transaction)
             self.router.forget(event.transaction, now)
         elif isinstance(event, (AckTimedOut, MalformedMessageReceived)):
             pass  # a proxy sends no 2xx of its own; the transport answers malformed input
+
+    def _client_failed(self, transaction: TransactionKey, status: int, now: float) -> None:
+        if self.originator.owns(transaction):
+            self.originator.on_failed(transaction, status, now)
+        else:
+            self.router.on_branch_failed(transaction, status, now)
 
     def _on_request(self, event: RequestReceived, now: float) -> None:
         request = event.request
@@ -103,11 +119,13 @@ class ProxyCore:
     # --- timers ----------------------------------------------------------------------------------
 
     def get_timer(self) -> float | None:
-        deadlines = [t for t in (self.router.get_timer(), self.location.get_timer()) if t is not None]
+        deadlines = [t for t in (self.location.get_timer(), *(app.get_timer() for app in self._timed))
+                     if t is not None]
         return min(deadlines, default=None)
 
     def handle_timer(self, now: float) -> None:
-        self.router.handle_timer(now)
+        for app in self._timed:
+            app.handle_timer(now)
         self.location.expire(now)
 
 

@@ -21,14 +21,15 @@ from dataclasses import dataclass, field
 from ..directory import Binding, UserDirectory
 from ..local_domains import LocalDomains
 from ..registrar import LocationService, Registrar
-from ..sip import (DigestAuthenticator, NameAddr, ParseError, Request, Response, SipUri,
+from ..sip import (NameAddr, ParseError, Request, Response, SipUri,
                    TransactionError, TransactionKey, Via, make_cancel, make_response)
-from ..transport.peer import STREAM_TRANSPORTS, Peer
+from ..transport.peer import Peer
 from ..application import RequestContext
+from .caller_auth import CallerAuthentication
 from .errors import REPLIES, ProxyError
 from .selection import best_response, prepare_upstream
 from .sender import Sender
-from .targets import Destination, destination_for_binding, peer_for_uri
+from .targets import Destination, destination_for_binding, destination_groups, peer_for_uri
 
 DIALOG_CREATING = frozenset({"INVITE", "SUBSCRIBE", "REFER"})
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE, PRACK"
@@ -86,7 +87,7 @@ class ProxyRouter:
 
     def __init__(self, sender: Sender, config: ProxyConfig, domains: LocalDomains,
                  location: LocationService, users: UserDirectory,
-                 authenticators: Mapping[str, DigestAuthenticator],
+                 caller_auth: CallerAuthentication,
                  registrar: Registrar | None = None,
                  flow_alive: Callable[[str], bool] | None = None) -> None:
         self.sender = sender
@@ -94,7 +95,7 @@ class ProxyRouter:
         self.domains = domains
         self.location = location
         self.users = users
-        self.authenticators = authenticators   # proxy mode (407), by realm
+        self.caller_auth = caller_auth
         self.registrar = registrar             # resolves GRUUs
         # Whether a connection's flow token still has its connection (RFC 5626 5.3: a
         # contact bound to a closed flow cannot be reached until the UA re-registers).
@@ -218,7 +219,7 @@ class ProxyRouter:
         if self.domains.is_this_server(uri) and uri.user is None:
             self._answer_locally(context)
             return
-        if not in_dialog and request.method != "CANCEL" and not self._authorized(context):
+        if not in_dialog and request.method != "CANCEL" and not self.caller_auth.authorize(context):
             return
         if self.domains.is_domain(uri.host) or self.domains.is_this_server(uri):
             self._route_to_user(context, uri, in_dialog)
@@ -229,7 +230,7 @@ class ProxyRouter:
             self._proxy(context, [[Destination(request.uri_text, destination.routes, destination.peer)]],
                         record_route=False)
             return
-        if not (self._from_local(request) if not in_dialog else through_us):
+        if not (self.caller_auth.from_local(request) if not in_dialog else through_us):
             # Out of a dialog only a local caller may reach a foreign target; in a dialog
             # only along our own Record-Route (an in-dialog request is not challenged).
             self._reject(context, ProxyError.RELAYING_FORBIDDEN)
@@ -254,20 +255,7 @@ class ProxyRouter:
                 self._reject(context, ProxyError.UNKNOWN_USER)
                 return
             bindings = self.location.lookup(user.aor, now)
-        groups: list[list[Destination]] = []
-        last_q: float | None = None
-        for binding in bindings:  # sorted by q, highest first
-            if binding.flow and binding.transport in STREAM_TRANSPORTS and self.flow_alive is not None \
-                    and not self.flow_alive(binding.flow):
-                continue
-            destination = destination_for_binding(binding)
-            if destination is None:
-                continue
-            q = 1.0 if binding.q is None else binding.q
-            if not groups or q != last_q:
-                groups.append([])
-                last_q = q
-            groups[-1].append(destination)
+        groups = destination_groups(bindings, self.flow_alive)
         if not groups:
             self._reject(context, ProxyError.NOT_REGISTERED)
             return
@@ -294,42 +282,6 @@ class ProxyRouter:
             self._reject(context, ProxyError.UNKNOWN_USER)
         else:
             self._reject(context, ProxyError.NOT_IMPLEMENTED, [("Allow", ALLOW)])
-
-    # --- 22.3 authentication of local callers ---------------------------------------------------
-
-    def _from_local(self, request: Request) -> bool:
-        sender = request.from_
-        uri = sender.uri if sender is not None else None
-        return isinstance(uri, SipUri) and self.domains.is_domain(uri.host)
-
-    def _authorized(self, context: RequestContext) -> bool:
-        """A request from a local user must carry that user's credentials (407 otherwise)."""
-        request = context.request
-        if not self._from_local(request):
-            return True
-        sender = request.from_
-        assert sender is not None and isinstance(sender.uri, SipUri)
-        realm = sender.uri.host.lower()
-        authenticator = self.authenticators.get(realm)
-        if authenticator is None:
-            return True
-        verdict = authenticator.verify_request(request, context.now)
-        if verdict.error is not None:
-            context.reply(authenticator.rejection(request, verdict.error, context.now, to_tag=context.to_tag))
-            return False
-        if verdict.username != sender.uri.user:
-            self._reject(context, ProxyError.FROM_MISMATCH)
-            return False
-        user = self.users.find_user(verdict.username or "", realm)
-        if user is None or not user.enabled:
-            self._reject(context, ProxyError.USER_DISABLED)
-            return False
-        # 22.3: credentials for our realm are consumed here, not forwarded.
-        kept = [v for v in request.headers.get_all("Proxy-Authorization") if f'realm="{realm}"' not in v.lower()]
-        request.headers.remove("Proxy-Authorization")
-        for value in kept:
-            request.headers.add("Proxy-Authorization", value)
-        return True
 
     # --- 16.6 forwarding ---------------------------------------------------------------------------
 

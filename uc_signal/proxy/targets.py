@@ -5,6 +5,7 @@ RFC 3263 reduced to numeric hosts: there is no DNS in the core)."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..directory import Binding
@@ -79,3 +80,26 @@ def destination_for_binding(binding: Binding) -> Destination | None:
     if peer.transport == binding.transport == "UDP":
         peer = peer._replace(flow=binding.flow)  # out of the socket it registered over
     return Destination(binding.contact, (), peer)
+
+
+def destination_groups(bindings: Iterable[Binding],
+                       flow_alive: Callable[[str], bool] | None = None) -> list[list[Destination]]:
+    """A user's registered contacts as destinations, grouped by q value, highest first
+    (`bindings` come sorted that way from the location service): the proxy tries the groups
+    in turn, each in parallel (16.6). A contact bound to a connection that is gone is left
+    out (RFC 5626 5.3: unreachable until the UA registers again); `flow_alive` tells."""
+    groups: list[list[Destination]] = []
+    last_q: float | None = None
+    for binding in bindings:
+        if binding.flow and binding.transport in STREAM_TRANSPORTS and flow_alive is not None \
+                and not flow_alive(binding.flow):
+            continue
+        destination = destination_for_binding(binding)
+        if destination is None:
+            continue
+        q = 1.0 if binding.q is None else binding.q
+        if not groups or q != last_q:
+            groups.append([])
+            last_q = q
+        groups[-1].append(destination)
+    return groups

@@ -35,7 +35,8 @@ from .admin_token import ensure_admin_token
 from .banner import sign_in_banner
 from .http_app import ListenerDispatch
 from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, exposition
-from .sip_core import SipCore, build_sip_core
+from ..proxy.driver import ServicesDriver
+from .sip_core import build_sip_core
 
 log = logging.getLogger("ucd")
 
@@ -58,7 +59,7 @@ class Daemon:
         self.directory = CachedUserDirectory()
         self.bindings: WriteBehindBindingStore | None = None
         self.manager: TransportManager | None = None
-        self.core: SipCore | None = None
+        self.core: ServicesDriver | None = None
         self.http: HttpServer | None = None
         self.https: HttpServer | None = None
         self.admin_url = ""

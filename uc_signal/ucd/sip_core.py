@@ -1,26 +1,24 @@
-"""The SIP side of ucd: the proxy helper's services (registrar, location service, proxy
-router and core, `uc_signal.proxy.build_services`) bound once to the store's directory
-adapters, driven by the transport manager's events and one wall-clock timer.
-
-The services are sans-IO and keep time in wall-clock seconds (bindings survive a
-restart); this adapter reads `time.time()` for each event and keeps a single
-`loop.call_later` handle on the core's next deadline, moved only when it changes.
+"""The SIP side of ucd: the SIP services (registrar, location service, proxy router and
+core, `uc_signal.proxy.build_services`) bound once to the store's directory adapters and
+the daemon's configuration, driven by `uc_signal.proxy.driver.ServicesDriver`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import Config
 from ..directory import Binding
 from ..local_domains import LocalDomains
-from ..proxy import SipServices, build_services
-from ..registrar import BindingChange, LocationService, RegistrarConfig
-from ..sip import DigestAlgorithm, TransactionEvent
+from ..proxy import build_services
+from ..proxy.driver import ServicesDriver
+from ..proxy.services import ApplicationFactory
+from ..registrar import BindingChange, RegistrarConfig
+from ..sip import DigestAlgorithm
 from ..store import CachedUserDirectory, WriteBehindBindingStore
 from ..transport import TransportManager
 
@@ -57,60 +55,11 @@ def log_binding_change(change: BindingChange, binding: Binding) -> None:
             "source": f"{binding.source_host}:{binding.source_port}", "expires_at": int(binding.expires_at)})
 
 
-class SipCore:
-    def __init__(self, services: SipServices) -> None:
-        self.services = services
-        services.location.subscribe(log_binding_change)
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at: float | None = None
-        self._stopped = False
-
-    @property
-    def location(self) -> LocationService:
-        return self.services.location
-
-    def registrations(self, now: float) -> list[Binding]:
-        location = self.services.location
-        return [binding for aor in location.aors() for binding in location.lookup(aor, now)]
-
-    def start(self) -> None:
-        self._arm()
-
-    def stop(self) -> None:
-        self._stopped = True
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = self._timer_at = None
-
-    def on_event(self, event: TransactionEvent) -> None:
-        self.services.core.handle_event(event, time.time())
-        self._arm()
-
-    def _arm(self) -> None:
-        if self._stopped:
-            return
-        deadline = self.services.core.get_timer()
-        if deadline == self._timer_at:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._timer_at = deadline
-        if deadline is not None:
-            self._timer = asyncio.get_running_loop().call_later(max(0.0, deadline - time.time()), self._fire)
-
-    def _fire(self) -> None:
-        self._timer = self._timer_at = None
-        try:
-            self.services.core.handle_timer(time.time())
-        except Exception:
-            log.exception("proxy core timer failed")
-        self._arm()
-
-
 def build_sip_core(config: Config, manager: TransportManager, directory: CachedUserDirectory,
-                   bindings: WriteBehindBindingStore, data_dir: Path) -> SipCore:
-    """Call after `manager.start()`: the proxy's Via and Record-Route need the bound ports."""
+                   bindings: WriteBehindBindingStore, data_dir: Path,
+                   applications: Sequence[ApplicationFactory] = ()) -> ServicesDriver:
+    """Call after `manager.start()`: the proxy's Via and Record-Route need the bound ports.
+    `applications` are the chain's services between registrar and proxy, in order."""
     listen: dict[str, tuple[str, int]] = {}
     for transport, addresses in manager.listening.items():
         host, port = addresses[0]
@@ -124,7 +73,8 @@ def build_sip_core(config: Config, manager: TransportManager, directory: CachedU
         registrar_config=RegistrarConfig(min_expires=registrar.min_expires, max_expires=registrar.max_expires,
                                          default_expires=registrar.default_expires),
         digest_algorithms=tuple(DigestAlgorithm.from_token(name) for name in config.auth.algorithms),
-        flow_alive=lambda token: manager.flow(token) is not None)
+        applications=applications, flow_alive=lambda token: manager.flow(token) is not None)
     log.info("SIP services: chain %s, %d bindings reloaded",
              " -> ".join(app.name for app in services.core.chain), len(services.location))
-    return SipCore(services)
+    services.location.subscribe(log_binding_change)
+    return ServicesDriver(services)

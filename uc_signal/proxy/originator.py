@@ -1,0 +1,91 @@
+"""Requests the server's own applications send: presence NOTIFYs, IM delivery, the
+conferencing focus's INVITEs and REFERs (a UAC core, RFC 3261 8.1). Sans-IO.
+
+Each request gets our Via for the transport it leaves on and a client transaction; what
+comes back is handed to the callback its sender gave: every response, provisional ones
+included, and a response made here when none will come: 408 when Timer B or F fires,
+503 when the transport fails or the request cannot be sent at all (8.1.3.1, pjsip's
+convention), so an application handles one kind of outcome. The core asks `owns(key)`
+before giving a response to the proxy router.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ..sip import Request, Response, TransactionError, TransactionKey, Via, make_response
+from ..transport.peer import Peer
+from .sender import Sender
+
+ResponseCallback = Callable[[Response, float], None]
+
+
+@dataclass(eq=False)
+class _Pending:
+    request: Request
+    on_response: ResponseCallback | None
+
+
+class RequestOriginator:
+    """Client transactions for the applications, and the answers routed back to them."""
+
+    def __init__(self, sender: Sender, listen: Mapping[str, tuple[str, int]]) -> None:
+        self.sender = sender
+        self.listen = listen
+        self._pending: dict[TransactionKey, _Pending] = {}
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def sent_by(self, transport: str) -> tuple[str, int]:
+        """Our address on `transport` (the UDP one when we do not listen on it)."""
+        return self.listen.get(transport) or self.listen.get("UDP") or next(iter(self.listen.values()))
+
+    def via(self, transport: str) -> Via:
+        """A top Via with a fresh branch for a request leaving on `transport` (8.1.1.7)."""
+        host, port = self.sent_by(transport)
+        return Via(transport, host, port, {"branch": "z9hG4bK" + secrets.token_hex(8), "rport": None})
+
+    def contact(self, transport: str, user: str | None = None) -> str:
+        """A Contact URI at this server for dialogs an application holds (a focus, a
+        presence agent): where the peer sends its in-dialog requests."""
+        host, port = self.sent_by(transport)
+        host = f"[{host}]" if ":" in host else host
+        userinfo = f"{user}@" if user else ""
+        return f"sip:{userinfo}{host}:{port};transport={transport.lower()}"
+
+    def send(self, request: Request, peer: Peer, on_response: ResponseCallback | None, now: float) -> bool:
+        """Send `request` to `peer` in a client transaction; False (after the callback got
+        its 503) when it could not be sent. A request without a Via gets ours."""
+        if request.top_via is None:
+            request.headers.prepend("Via", str(self.via(peer.transport)))
+        try:
+            key = self.sender.send_request(request, peer)
+        except (TransactionError, OSError):
+            key = None
+        if key is None:
+            if on_response is not None:
+                on_response(make_response(request, 503, "Service Unavailable (not sent)"), now)
+            return False
+        self._pending[key] = _Pending(request, on_response)
+        return True
+
+    def owns(self, key: TransactionKey) -> bool:
+        return key in self._pending
+
+    def on_response(self, key: TransactionKey, response: Response, now: float) -> None:
+        pending = self._pending.get(key) if response.status < 200 else self._pending.pop(key, None)
+        if pending is not None and pending.on_response is not None:
+            pending.on_response(response, now)
+
+    def on_failed(self, key: TransactionKey, status: int, now: float) -> None:
+        """Timer B/F (408) or a transport error (503) for one of our transactions."""
+        pending = self._pending.pop(key, None)
+        if pending is not None and pending.on_response is not None:
+            pending.on_response(make_response(pending.request, status), now)
+
+    def forget(self, key: TransactionKey) -> None:
+        """The transaction is over (its final response was passed on already)."""
+        self._pending.pop(key, None)
