@@ -95,7 +95,6 @@ PROMPT_TONES: dict[Prompt, tuple[tuple[tuple[float, ...], float], ...]] = {
     Prompt.ENTRY_TONE: (((660.0,), 0.12), ((880.0,), 0.18)),
     Prompt.EXIT_TONE: (((880.0,), 0.12), ((660.0,), 0.18)),
 }
-LOBBY_MUSIC_FILE = "lobby-music.wav"
 
 
 class PromptError(Exception):
