@@ -69,7 +69,7 @@ def test_opening_again_keeps_the_data_and_the_version(db):
         finally:
             await store.close()
     version, users = run(go())
-    assert version == "0001"
+    assert version == "0002"
     assert [user.aor for user in users] == ["sip:alice@example.test"]
 
 

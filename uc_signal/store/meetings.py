@@ -109,7 +109,7 @@ class SqlMeetingStore(MeetingStore):
     async def _select(self, *conditions: object) -> list[Meeting]:
         query = (select(meetings, users.c.username, users.c.domain)
                  .join(users, users.c.id == meetings.c.organizer_id)
-                 .where(*conditions).order_by(meetings.c.created_at, meetings.c.meeting_id))
+                 .where(*conditions).order_by(meetings.c.created_at, meetings.c.id))
         async with self.store.engine.connect() as connection:
             rows = (await connection.execute(query)).mappings().all()
         return [Meeting(meeting_id=row["meeting_id"], conference_id=row["conference_id"],
