@@ -91,6 +91,7 @@ def test_entities_and_dtds_are_refused_with_a_clear_error(document):
 @pytest.mark.parametrize("document, reason", [
     (b"", "not well-formed"),
     (b"<conference-info", "not well-formed"),
+    (b"<?xml version='1.0' encoding='utf18'?><conference-info/>", "unknown encoding"),   # found by fuzzing
     (b"<other xmlns='urn:x'/>", "root element"),
     (b"<conference-info xmlns='urn:ietf:params:xml:ns:conference-info' version='1'/>", "no entity"),
     (b"<conference-info xmlns='urn:ietf:params:xml:ns:conference-info' entity='x'/>", "no version"),

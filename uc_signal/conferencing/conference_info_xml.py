@@ -122,7 +122,7 @@ def parse(data: bytes) -> ConferenceInfo:
                                   "are not accepted)") from None
     except ET.ParseError as error:
         raise ConferenceInfoError(f"not well-formed XML: {error}") from None
-    except (ValueError, UnicodeError) as error:   # e.g. an encoding the parser does not know
+    except (ValueError, LookupError) as error:   # an encoding declaration naming no codec (found by fuzzing)
         raise ConferenceInfoError(f"not well-formed XML: {error}") from None
     if root.tag != _q("conference-info"):
         raise ConferenceInfoError(f"root element is {root.tag}, not conference-info in {NS}")
