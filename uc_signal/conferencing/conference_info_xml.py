@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as defused_fromstring
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import fromstring as defused_fromstring  # type: ignore[import-untyped]
 
 from .conference_info import (ConferenceInfo, DescriptionInfo, DocState, EndpointInfo, MediaInfo, StateInfo,
                               UserInfo)

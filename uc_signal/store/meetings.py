@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -106,7 +106,7 @@ class SqlMeetingStore(MeetingStore):
                                             f"{meeting.conference_id} exists") from None
         return meeting
 
-    async def _select(self, *conditions: object) -> list[Meeting]:
+    async def _select(self, *conditions: ColumnElement[bool]) -> list[Meeting]:
         query = (select(meetings, users.c.username, users.c.domain)
                  .join(users, users.c.id == meetings.c.organizer_id)
                  .where(*conditions).order_by(meetings.c.created_at, meetings.c.id))
