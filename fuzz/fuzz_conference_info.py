@@ -15,7 +15,7 @@ from _seeded import seeded_payload
 
 with atheris.instrument_imports(include=["uc_signal.conferencing"]):
     from uc_signal.conferencing import (Conference, ConferenceInfoError, ConferenceInfoMismatch,
-                                        ConferenceSubscription, DocState, Joiner, LobbyPolicy, MeetingPolicies,
+                                        ConferenceEvents, DocState, Joiner, LobbyPolicy, MeetingPolicies,
                                         PresenterPolicy, apply, build, parse)
 
 
@@ -23,16 +23,19 @@ def _seeds() -> list[bytes]:
     conference = Conference(MeetingPolicies("sip:alice@example.test", PresenterPolicy.COMPANY,
                                             LobbyPolicy.OUTSIDE_COMPANY, True),
                             entity="sip:alice@example.test;gruu;opaque=app:conf:focus:id:ABCD2345", subject="Plan")
-    subscription = ConferenceSubscription()
     conference.join(Joiner("sip:alice@example.test", "Alice", True, True), "alice-1", 0.0)
-    seeds = [subscription.notify(conference.snapshot())]
+    events = ConferenceEvents(conference.snapshot())
+    subscription = events.subscribe()
+    seeds = [subscription.notify()]
     conference.join(Joiner("sip:carol@partner.test", "Carol", True, False), "carol-1", 1.0)
     conference.join(Joiner("tel:+14255550123", "Dave", via_pstn=True), "dave-1", 1.0)
     conference.mute("sip:alice@example.test", "tel:+14255550123", 2.0)
     conference.talkers(["sip:alice@example.test"], 2.0)
-    seeds.append(subscription.notify(conference.snapshot()))
+    events.publish(conference.snapshot())
+    seeds.append(subscription.notify())
     conference.leave("tel:+14255550123", "dave-1", 3.0)
-    seeds.append(subscription.notify(conference.snapshot()))
+    events.publish(conference.snapshot())
+    seeds.append(subscription.notify())
     seeds.append(b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
                  b'<conference-info xmlns="urn:ietf:params:xml:ns:conference-info" entity="x" version="1">'
                  b'&b;</conference-info>')

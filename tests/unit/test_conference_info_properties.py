@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from uc_signal.conferencing.conference_info import (ConferenceInfo, DescriptionInfo, DocState, EndpointInfo,
                                                     MediaInfo, StateInfo, UserInfo, apply, diff)
 from uc_signal.conferencing.conference_info_xml import build, parse
-from uc_signal.conferencing.subscription import ConferenceSubscription
+from uc_signal.conferencing.subscription import ConferenceEvents
 
 URI = "sip:alice@example.test;gruu;opaque=app:conf:focus:id:ABCD2345"
 # Text XML carries unchanged: no control characters, no CR; no surrogates.
@@ -45,10 +45,12 @@ def test_build_then_parse_is_the_identity(info):
 @settings(max_examples=150, deadline=None)
 @given(st.lists(full, min_size=2, max_size=5))
 def test_partial_updates_applied_in_turn_rebuild_each_full_state(states):
-    subscription = ConferenceSubscription()
-    held = parse(subscription.notify(states[0]))
+    events = ConferenceEvents(states[0])
+    subscription = events.subscribe()
+    held = parse(subscription.notify())
     for new in states[1:]:
-        body = subscription.notify(new)
+        events.publish(new)
+        body = subscription.notify()
         if body is None:   # nothing changed: the subscriber already holds it
             continue
         update = parse(body)

@@ -8,7 +8,7 @@ from uc_signal.conferencing.conference_info import (ConferenceInfo, ConferenceIn
                                                     DocState, EndpointInfo, MediaInfo, StateInfo, UserInfo, apply,
                                                     diff)
 from uc_signal.conferencing.conference_info_xml import MAX_DOCUMENT, ConferenceInfoError, build, parse
-from uc_signal.conferencing.subscription import ConferenceSubscription
+from uc_signal.conferencing.subscription import ConferenceEvents
 
 URI = "sip:alice@example.test;gruu;opaque=app:conf:focus:id:ABCD2345"
 ALICE = UserInfo("sip:alice@example.test", "Alice", ("organizer",), (
@@ -57,17 +57,48 @@ def test_apply_refuses_a_version_gap_and_another_conference():
 
 
 def test_subscription_versions_start_at_one_and_skip_no_op_updates():
-    subscription = ConferenceSubscription()
-    first = parse(subscription.notify(FULL))
+    events = ConferenceEvents(FULL)
+    subscription = events.subscribe()
+    first = parse(subscription.notify())
     assert (first.version, first.state) == (1, DocState.FULL)
-    assert subscription.notify(FULL) is None
+    assert subscription.notify() is None
+    assert not events.publish(FULL)
     changed = ConferenceInfo(URI, 0, DocState.FULL, FULL.description, StateInfo(2, True, True, ()), FULL.users)
-    second = parse(subscription.notify(changed))
+    assert events.publish(changed)
+    second = parse(subscription.notify())
     assert (second.version, second.state) == (2, DocState.PARTIAL)
     assert second.conference_state.locked and second.users == ()
     assert apply(first, second).conference_state == changed.conference_state
-    refreshed = parse(subscription.refresh(changed))
+    refreshed = parse(subscription.refresh())
     assert (refreshed.version, refreshed.state) == (3, DocState.FULL)
+
+
+def test_versions_are_per_subscription_and_late_subscribers_start_full():
+    events = ConferenceEvents(FULL)
+    early = events.subscribe()
+    early.notify()
+    events.publish(ConferenceInfo(URI, 0, DocState.FULL, FULL.description, FULL.conference_state, (ALICE,)))
+    late = events.subscribe()
+    assert parse(late.notify()) == ConferenceInfo(URI, 1, DocState.FULL, FULL.description, FULL.conference_state,
+                                                  (ALICE,))
+    update = parse(early.notify())
+    assert (update.version, update.state) == (2, DocState.PARTIAL)
+
+
+def test_a_subscriber_that_missed_a_change_gets_the_full_state():
+    events = ConferenceEvents(FULL)
+    subscription = events.subscribe()
+    subscription.notify()
+    events.publish(ConferenceInfo(URI, 0, DocState.FULL, FULL.description, FULL.conference_state, (ALICE,)))
+    events.publish(ConferenceInfo(URI, 0, DocState.FULL, FULL.description, FULL.conference_state, ()))
+    document = parse(subscription.notify())
+    assert (document.version, document.state, document.users) == (2, DocState.FULL, ())
+
+
+def test_an_entity_holding_the_version_text_is_not_renumbered():
+    tricky = ConferenceInfo('sip:a@b;x=" version="0"', 0, DocState.FULL, None, None, ())
+    document = ConferenceEvents(tricky).subscribe().notify()
+    assert parse(document) == ConferenceInfo(tricky.entity, 1, DocState.FULL, None, None, ())
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

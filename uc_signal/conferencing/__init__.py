@@ -30,12 +30,12 @@ from .meeting import (InvalidMeetingError, LobbyPolicy, Meeting, MeetingKind, Pr
 from .pin import PinPolicy, WeakPinError, check_pin, hash_pin, verify_pin
 from .prompts import Prompt, PromptAudio, PromptError, load_prompt
 from .speakers import ActiveSpeakers
-from .subscription import ConferenceSubscription
+from .subscription import ConferenceEvents, ConferenceSubscription
 
 __all__ = [
     "ATTENDANT_PROMPTS", "Action", "ActiveSpeakers", "Admission", "Announce", "AttendantSettings", "AttendantState",
     "AttendantStateError", "AutoAttendant", "CONTENT_TYPE", "Conference", "ConferenceEnded", "ConferenceEndedError",
-    "ConferenceFullError", "ConferenceInfo", "ConferenceInfoError", "ConferenceInfoMismatch",
+    "ConferenceEvents", "ConferenceFullError", "ConferenceInfo", "ConferenceInfoError", "ConferenceInfoMismatch",
     "ConferenceSubscription", "ConnectToMix", "ControlError", "DescriptionInfo", "Disconnect", "DocState",
     "DtmfBodyError", "DtmfDigit", "Endpoint", "EndpointInfo", "HangUp", "InvalidControlError",
     "InvalidMeetingError", "JoinMeeting", "JoinState", "Joiner", "KeyMap", "KeypadCommand", "KeypadInterpreter",

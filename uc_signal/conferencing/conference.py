@@ -98,6 +98,7 @@ class Conference:
         self.ended = False
         self.participants: dict[str, Participant] = {}
         self.speakers = speakers or ActiveSpeakers()
+        self._user_infos: dict[str, tuple[object, UserInfo]] = {}
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -167,6 +168,7 @@ class Conference:
         actions: list[Action] = []
         if not participant.endpoints:
             del self.participants[entity]
+            self._user_infos.pop(entity, None)
             if participant.state is JoinState.CONNECTED and self.announcements and not self.ended:
                 actions.append(Announce(Prompt.EXIT_TONE))
             actions += self._speakers_forget(entity, now)
@@ -319,6 +321,7 @@ class Conference:
             actions += [Disconnect(person.entity, endpoint.id, "meeting-ended", Prompt.MEETING_ENDED)
                         for endpoint in person.endpoints.values()]
         self.participants.clear()
+        self._user_infos.clear()
         self.speakers = ActiveSpeakers(self.speakers.hold, self.speakers.limit)
         return actions + [ConferenceEnded(reason), StateChanged()]
 
@@ -326,6 +329,7 @@ class Conference:
         actions: list[Action] = [Disconnect(person.entity, endpoint.id, reason, prompt)
                                  for endpoint in person.endpoints.values()]
         del self.participants[person.entity]
+        self._user_infos.pop(person.entity, None)
         if person.state is JoinState.CONNECTED and self.announcements:
             actions.append(Announce(Prompt.EXIT_TONE))
         return actions + self._speakers_forget(person.entity, now) + [StateChanged()]
@@ -399,7 +403,7 @@ class Conference:
     # --- RFC 4575 state ---------------------------------------------------------------------
 
     def snapshot(self, version: int = 0) -> ConferenceInfo:
-        users = tuple(self._user_info(p) for p in sorted(self.participants.values(), key=lambda p: p.entity))
+        users = tuple(self._cached_user_info(p) for p in sorted(self.participants.values(), key=lambda p: p.entity))
         return ConferenceInfo(
             entity=self.entity, version=version,
             description=DescriptionInfo(subject=self.subject, conf_uri=self.entity,
@@ -407,6 +411,19 @@ class Conference:
             conference_state=StateInfo(user_count=len(self.participants), active=not self.ended, locked=self.locked,
                                        active_speakers=self.speakers.current),
             users=users)
+
+    def _cached_user_info(self, person: Participant) -> UserInfo:
+        """A participant's <user>, rebuilt only when something in it changed: a 1,000-person
+        roster changes one or two users per event, and building all of them each time was
+        most of a snapshot's cost."""
+        key = (person.display_name, person.role, person.state,
+               tuple((e.id, e.joining_method, e.muted, e.media) for e in person.endpoints.values()))
+        cached = self._user_infos.get(person.entity)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        info = self._user_info(person)
+        self._user_infos[person.entity] = (key, info)
+        return info
 
     @staticmethod
     def _user_info(person: Participant) -> UserInfo:
