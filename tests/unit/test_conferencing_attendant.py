@@ -270,3 +270,16 @@ def test_every_prompt_the_attendant_plays_is_listed(monkeypatch):
                  test_leader_with_a_known_caller_id_joins_with_the_pin):
         flow()
     assert asked == ATTENDANT_PROMPTS
+
+
+def test_keys_during_a_lookup_or_verification_are_not_input():
+    attendant = AutoAttendant()
+    finish_prompts(attendant, attendant.answered(0.0))
+    keys(attendant, "123#")
+    assert keys(attendant, "45#") == []
+    assert attendant.state is AttendantState.LOOKUP
+    attendant.conference_found("MEET2345", 2.0)
+    finish_prompts(attendant, [PlayPrompt(Prompt.ENTER_PIN)])
+    attendant.caller_user = ALICE
+    keys(attendant, "80417#")
+    assert keys(attendant, "9#") == [] and attendant.state is AttendantState.VERIFY

@@ -341,3 +341,23 @@ def test_snapshot_maps_roles_states_and_mute():
     assert info.user(DAVE).endpoints[0].status == "muted-via-focus"
     assert info.user(DAVE).endpoints[0].media[0].status == "recvonly"
     assert info.user(BOB).endpoints[0].media[0].status == "sendrecv"
+
+
+def test_controls_after_the_end_are_refused():
+    conf = joined()
+    conf.end(ALICE, 1.0)
+    for control in (lambda: conf.mute(ALICE, ALICE, 2.0), lambda: conf.lock(ALICE, True, 2.0),
+                    lambda: conf.dialing_in(DAVE, "d", "Dave")):
+        with pytest.raises(ConferenceEndedError):
+            control()
+    assert conf.leave(BOB, "bob-1", 2.0) == []   # the BYEs that follow the end change nothing
+
+
+def test_a_conference_for_a_directory_meeting():
+    from uc_signal.conferencing.meeting import Meeting, MeetingKind
+    meeting = Meeting("ABCD2345", "1234567", ALICE, MeetingKind.MEET_NOW, subject="Plan", expires_at=10.0,
+                      presenter_policy=PresenterPolicy.NONE, lobby_policy=LobbyPolicy.NOBODY, locked=True)
+    conf = Conference.for_meeting(meeting, lobby_timeout=30.0, max_participants=5)
+    assert (conf.entity, conf.subject, conf.locked, conf.lobby_timeout, conf.max_participants) == (
+        URI, "Plan", True, 30.0, 5)
+    assert conf.join(Joiner(BOB, "Bob", True, True), "b", 0.0)[0].waits   # locked

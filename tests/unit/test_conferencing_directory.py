@@ -177,3 +177,30 @@ def test_pin_checks_by_user_or_extension_and_lockout(tmp_path):
         (PinResult.REJECTED, None), (PinResult.REJECTED, None), (PinResult.REJECTED, None),
         (PinResult.REJECTED, alice), (PinResult.ACCEPTED, alice), (PinResult.REJECTED, alice),
         (PinResult.LOCKED_OUT, alice), (PinResult.LOCKED_OUT, alice), (PinResult.ACCEPTED, alice)]
+
+
+def test_migration_0002_downgrades_and_upgrades_again(tmp_path):
+    from alembic import command
+
+    from uc_signal.store.migrate import alembic_config
+
+    async def go():
+        store = SqlStore(sqlite_url(tmp_path / "ucd.sqlite3"))
+        await store.open()
+        async with store.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0001"))
+        down = await store.schema_version()
+        await store.close()
+        store = SqlStore(sqlite_url(tmp_path / "ucd.sqlite3"))
+        await store.open()   # upgrades to the head again
+        try:
+            return down, await store.schema_version()
+        finally:
+            await store.close()
+    assert asyncio.run(go()) == ("0001", "0002")
+    connection = sqlite3.connect(tmp_path / "ucd.sqlite3")
+    try:
+        indexes = {row[1] for row in connection.execute("PRAGMA index_list(meetings)")}
+    finally:
+        connection.close()
+    assert {"ix_meetings_organizer_id", "ix_meetings_expires_at"} <= indexes

@@ -27,6 +27,7 @@ from .actions import (Action, Announce, ConferenceEnded, ConnectToMix, Disconnec
 from .admission import Admission, Joiner, LobbyReason, MeetingPolicies, Role, decide
 from .conference_info import ConferenceInfo, DescriptionInfo, EndpointInfo, MediaInfo, StateInfo, UserInfo
 from .keypad import KeypadCommand
+from .meeting import Meeting
 from .prompts import Prompt
 from .speakers import ActiveSpeakers
 
@@ -99,6 +100,15 @@ class Conference:
         self.participants: dict[str, Participant] = {}
         self.speakers = speakers or ActiveSpeakers()
         self._user_infos: dict[str, tuple[object, UserInfo]] = {}
+
+    @classmethod
+    def for_meeting(cls, meeting: Meeting, *, lobby_timeout: float = 900.0, max_participants: int = 250,
+                    speakers: ActiveSpeakers | None = None) -> Conference:
+        """The running conference of a directory meeting (its URI, subject and policies)."""
+        policies = MeetingPolicies(meeting.organizer, meeting.presenter_policy, meeting.lobby_policy,
+                                   meeting.pstn_bypass_lobby, meeting.locked)
+        return cls(policies, entity=meeting.conference_uri, subject=meeting.subject, lobby_timeout=lobby_timeout,
+                   max_participants=max_participants, speakers=speakers)
 
     # --- reading ---------------------------------------------------------------------------
 
