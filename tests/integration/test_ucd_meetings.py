@@ -57,6 +57,8 @@ def test_ucctl_meeting_add_list_show_remove(ucd):
     table = ucd.ucctl("meeting", "list").stdout
     assert meeting_id in table and "Quarterly review" in table and "2030-01-15 15:00 UTC" in table
     text = ucd.ucctl("meeting", "show", shown["conference_id"]).stdout
+    by_uri = json.loads(ucd.ucctl("meeting", "show", shown["conference_uri"], "--json").stdout)
+    assert by_uri == shown
     assert "conference_uri" in text and "sip:alice@example.test;gruu;opaque=app:conf:focus:id:" in text
 
     as_json = json.loads(ucd.ucctl("meeting", "add", "alice", "--json").stdout)
