@@ -7,11 +7,14 @@ ConferenceInfoError and ConferenceInfoMismatch are the only exceptions allowed.
 """
 
 import sys
+from pathlib import Path
 from dataclasses import replace
 
 import atheris  # type: ignore[import-untyped]
 
 from _seeded import seeded_payload
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout, not an install
 
 with atheris.instrument_imports(include=["uc_signal.conferencing"]):
     from uc_signal.conferencing import (Conference, ConferenceInfoError, ConferenceInfoMismatch,

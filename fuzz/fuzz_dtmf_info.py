@@ -6,10 +6,13 @@ allowed, and the attendant never raises on a valid digit.
 """
 
 import sys
+from pathlib import Path
 
 import atheris  # type: ignore[import-untyped]
 
 from _seeded import seeded_payload
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout, not an install
 
 with atheris.instrument_imports(include=["uc_signal.conferencing"]):
     from uc_signal.conferencing import AutoAttendant, DtmfBodyError, PinResult, parse_info_body
