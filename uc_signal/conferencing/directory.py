@@ -3,11 +3,13 @@ attendant) call to make, find and remove meetings and to set and check leader PI
 
 It draws meeting and conference IDs (again on the rare collision), fills in the
 configured defaults and expiry, applies the PIN policy against the user's own numbers,
-and keeps PIN failures in the store so a lockout survives a restart.
+and keeps PIN failures in the store so a lockout survives a restart. PIN hashing (scrypt,
+tens of milliseconds by design) runs in a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -106,7 +108,7 @@ class MeetingDirectory:
         """WeakPinError if the PIN breaks the policy (the user's own numbers included)."""
         record = await self._user(user)
         check_pin(pin, self.settings.pin_policy, numbers_of(record.line_uri))
-        return await self.meetings.set_pin(record.aor, hash_pin(pin), now)
+        return await self.meetings.set_pin(record.aor, await asyncio.to_thread(hash_pin, pin), now)
 
     async def user_by_extension(self, digits: str) -> UserRecord | None:
         """The user whose line URI's extension, or whole number, is `digits` (what a caller
@@ -129,11 +131,12 @@ class MeetingDirectory:
             record = await self.user_by_extension(extension)
         stored = await self.meetings.get_pin(record.aor) if record is not None else None
         if record is None or stored is None:
-            verify_pin(pin, _dummy_hash())   # the same work for an unknown user: no timing oracle
+            # the same work for an unknown user: no timing oracle
+            await asyncio.to_thread(verify_pin, pin, await asyncio.to_thread(_dummy_hash))
             return PinCheck(PinResult.REJECTED)
         if stored.locked_out:
             return PinCheck(PinResult.LOCKED_OUT, record.aor)
-        ok = verify_pin(pin, stored.pin_hash)
+        ok = await asyncio.to_thread(verify_pin, pin, stored.pin_hash)
         after = await self.meetings.record_pin_attempt(record.aor, ok, self.settings.pin_policy.max_attempts, now)
         if ok:
             return PinCheck(PinResult.ACCEPTED, record.aor)
