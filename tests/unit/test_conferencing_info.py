@@ -12,7 +12,8 @@ from uc_signal.conferencing.subscription import ConferenceEvents
 
 URI = "sip:alice@example.test;gruu;opaque=app:conf:focus:id:ABCD2345"
 ALICE = UserInfo("sip:alice@example.test", "Alice", ("organizer",), (
-    EndpointInfo("sip:alice@10.0.0.1", "Alice", "connected", "dialed-in", (MediaInfo("1", "audio", "main", "sendrecv"),)),))
+    EndpointInfo("sip:alice@10.0.0.1", "Alice", "connected", "dialed-in",
+                 (MediaInfo("1", "audio", "main", "sendrecv"),)),))
 DAVE = UserInfo("tel:+14255550123", "Dave", ("attendee",), (
     EndpointInfo("call-1", "Dave", "muted-via-focus", "dialed-in", (MediaInfo("1", "audio", None, "recvonly"),)),))
 FULL = ConferenceInfo(URI, 1, DocState.FULL, DescriptionInfo("Plan & <review>", URI, 250),

@@ -263,7 +263,8 @@ def _show_meeting(meeting: dict[str, Any]) -> None:
 
 
 @meeting_app.command("add")
-def meeting_add(ctx: typer.Context, organizer: str = typer.Argument(..., help="alice, alice@domain or sip:alice@domain"),
+def meeting_add(ctx: typer.Context,
+                organizer: str = typer.Argument(..., help="alice, alice@domain or sip:alice@domain"),
                 subject: str = typer.Option("", "--subject", "-s"),
                 start: Optional[str] = typer.Option(None, "--start", help="ISO 8601, e.g. 2026-12-01T15:00Z "
                                                     "(UTC without an offset); with --end: a scheduled meeting"),
