@@ -351,7 +351,8 @@ class Conference:
         person = self.participant(entity)
         if person.state is not JoinState.CONNECTED:
             return []   # callers in the lobby cannot run commands
-        reply = lambda prompt: PlayToEndpoint(entity, endpoint, prompt)  # noqa: E731
+        def reply(prompt: Prompt) -> PlayToEndpoint:
+            return PlayToEndpoint(entity, endpoint, prompt)
         try:
             if command is KeypadCommand.HELP:
                 return [reply(Prompt.HELP)]
