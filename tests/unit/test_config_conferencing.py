@@ -6,7 +6,9 @@ import pytest
 
 from uc_signal.conferencing.keypad import KeypadCommand
 from uc_signal.conferencing.meeting import LobbyPolicy, PresenterPolicy
-from uc_signal.conferencing.settings import attendant_settings, directory_settings, key_map, pin_policy
+from uc_signal.conferencing.meeting import Meeting, MeetingKind
+from uc_signal.conferencing.settings import (attendant_settings, conference_for, directory_settings, key_map,
+                                             pin_policy)
 from uc_signal.config import ConfigError, config_from_dict
 
 
@@ -52,3 +54,10 @@ def test_bad_values_name_the_key(values, key, reason):
         config_from_dict({"conferencing": values})
     assert error.value.key == key
     assert reason in error.value.reason
+
+
+def test_a_conference_gets_the_configured_lobby_timeout_and_size():
+    section = config_from_dict({"conferencing": {"lobby_timeout": 60, "max_participants": 1000}}).conferencing
+    meeting = Meeting("ABCD2345", "1234567", "sip:alice@example.test", MeetingKind.MEET_NOW, expires_at=1.0)
+    conference = conference_for(meeting, section)
+    assert (conference.lobby_timeout, conference.max_participants) == (60.0, 1000)

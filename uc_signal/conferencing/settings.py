@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ..config.schema import ConferencingSection
 from .attendant import AttendantSettings
+from .conference import Conference
 from .directory import DirectorySettings
 from .keypad import KeyMap
-from .meeting import LobbyPolicy, PresenterPolicy
+from .meeting import LobbyPolicy, Meeting, PresenterPolicy
 from .pin import PinPolicy
 
 
@@ -33,3 +34,9 @@ def key_map(section: ConferencingSection) -> KeyMap:
 def attendant_settings(section: ConferencingSection) -> AttendantSettings:
     return AttendantSettings(max_tries=section.dialin_max_tries, digit_timeout=section.dialin_digit_timeout,
                              max_pin_digits=24, record_names=section.dialin_record_names)
+
+
+def conference_for(meeting: Meeting, section: ConferencingSection) -> Conference:
+    """A running conference for a directory meeting, with the configured lobby timeout and size."""
+    return Conference.for_meeting(meeting, lobby_timeout=section.lobby_timeout,
+                                  max_participants=section.max_participants)
