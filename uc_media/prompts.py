@@ -13,14 +13,16 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Sequence
+from typing import Literal
 
 from uc_media._core import Clip, InvalidArgumentError
 
 _RATES = (8000, 16000, 48000)
+ToneRate = Literal[8000, 16000, 48000]
 
 
 def tone_pcm(frequencies: Sequence[float], on_ms: int, off_ms: int = 0, *, level_dbov: float = -15.0,
-             rate: int = 8000) -> array:
+             rate: ToneRate = 8000) -> array:
     """One cycle of a cadence as int16 PCM at `rate`: the sum of `frequencies` (one for a
     beep, two for a dual tone) for `on_ms` at `level_dbov` in total (the peak of the sum is
     that far below full scale), then `off_ms` of silence. The tone fades in and out over
@@ -43,7 +45,7 @@ def tone_pcm(frequencies: Sequence[float], on_ms: int, off_ms: int = 0, *, level
 
 
 def tone_clip(frequencies: Sequence[float], on_ms: int, off_ms: int = 0, *, level_dbov: float = -15.0,
-              repeat: int = 1, rate: int = 8000) -> Clip:
+              repeat: int = 1, rate: ToneRate = 8000) -> Clip:
     """A clip of `repeat` cycles of tone_pcm (play it with loop=True for a continuous
     cadence such as ringback)."""
     if not 1 <= repeat <= 100:
