@@ -128,6 +128,7 @@ int uc_leg_create(uc_engine *e, const uc_leg_config *cfg, uc_leg **out)
     leg->clock_rate = clock;
     leg->ts_per_tick = (uint32_t)(clock / 1000 * tick);
     leg->dtmf_clock = cfg->dtmf_clock_rate ? cfg->dtmf_clock_rate : clock;
+    leg->dtmf_rx_clock = leg->dtmf_clock;
     leg->dtmf_per_tick = (uint32_t)(leg->dtmf_clock / 1000 * tick);
     if ((rc = uc_audio_enc_init(&leg->enc, cfg->codec, cfg->opus_bitrate, cfg->opus_complexity, tick)) < 0 ||
         (rc = uc_audio_dec_init(&leg->dec, cfg->codec, tick)) < 0)
@@ -313,6 +314,8 @@ static int swap_codec_cmd(uc_worker *w, void *a, void *b)
     leg->clock_rate = uc_audio_codec_clock(x->codec);
     leg->ts_per_tick = (uint32_t)(leg->clock_rate / 1000 * leg->engine->cfg.tick_ms);
     leg->dtmf_clock = leg->clock_rate;
+    leg->dtmf_rx_clock = leg->clock_rate;
+    leg->dtmf_rx_have_first = 0;
     leg->dtmf_per_tick = leg->ts_per_tick;
     leg->rtcp.clock_rate = (uint32_t)leg->clock_rate;
     leg->rtcp.have_remote = 0;
@@ -428,6 +431,7 @@ static int set_dtmf_clock_cmd(uc_worker *w, void *a, void *b)
     if (leg->dtmf_tx.active)
         return UC_ERR_STATE;
     leg->dtmf_clock = rate ? rate : leg->clock_rate;
+    leg->dtmf_rx_clock = leg->dtmf_clock;
     leg->dtmf_per_tick = (uint32_t)(leg->dtmf_clock / 1000 * leg->engine->cfg.tick_ms);
     return UC_OK;
 }
@@ -683,6 +687,23 @@ static void latch(uc_leg *leg, const struct sockaddr_storage *from)
     uc_worker_emit(leg->worker, &ev);
 }
 
+/* At the end of an event whose first packet we saw: which clock did the peer count its
+ * duration in? The sender paces its packets in real time, so the duration grew by about
+ * the time that passed between them. Decided only over 40 ms or more (back-to-back
+ * packets say nothing), and kept for later events. */
+static void learn_dtmf_clock(uc_leg *leg, uint32_t end_duration)
+{
+    int64_t elapsed = leg->worker->now_ms - leg->dtmf_rx_first_ms;
+    if (elapsed < 40 || end_duration <= leg->dtmf_rx_first_duration)
+        return;
+    double grew = (double)(end_duration - leg->dtmf_rx_first_duration) * 1000.0;
+    double as_declared = grew / leg->dtmf_clock - (double)elapsed;
+    double as_audio = grew / leg->clock_rate - (double)elapsed;
+    leg->dtmf_rx_clock = (as_audio < 0 ? -as_audio : as_audio) < (as_declared < 0 ? -as_declared : as_declared)
+                             ? leg->clock_rate
+                             : leg->dtmf_clock;
+}
+
 static void on_dtmf(uc_leg *leg, const uc_rtp_packet *p, const uint8_t *buf)
 {
     uc_dtmf_payload d;
@@ -696,16 +717,24 @@ static void on_dtmf(uc_leg *leg, const uc_rtp_packet *p, const uint8_t *buf)
                            p->timestamp, buf + p->payload_offset, p->payload_length);
         return;
     }
+    if (!d.end && (!leg->dtmf_rx_have_first || leg->dtmf_rx_ts != p->timestamp)) {
+        leg->dtmf_rx_have_first = 1;
+        leg->dtmf_rx_ts = p->timestamp;
+        leg->dtmf_rx_first_duration = d.duration;
+        leg->dtmf_rx_first_ms = leg->worker->now_ms;
+    }
     int event;
     uint32_t duration;
     if (uc_dtmf_receive(&leg->dtmf_rx, p->timestamp, &d, &event, &duration)) {
+        if (leg->dtmf_clock != leg->clock_rate && leg->dtmf_rx_have_first && leg->dtmf_rx_ts == p->timestamp)
+            learn_dtmf_clock(leg, duration);
         leg->st.dtmf_received++;
         uc_event ev;
         memset(&ev, 0, sizeof(ev));
         ev.type = UC_EV_DTMF;
         ev.object_id = leg->cfg.id;
         ev.code = event;
-        ev.value = (uint32_t)((uint64_t)duration * 1000u / (uint32_t)leg->dtmf_clock);
+        ev.value = (uint32_t)((uint64_t)duration * 1000u / (uint32_t)leg->dtmf_rx_clock);
         uc_worker_emit(leg->worker, &ev);
     }
 }

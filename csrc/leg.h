@@ -175,6 +175,15 @@ struct uc_leg {
      * (RFC 4733 section 2.1), so only durations are converted. */
     int dtmf_clock;
     uint32_t dtmf_per_tick;
+    /* Some peers count durations in the audio clock although their SDP says 8000 (baresip
+     * 1.0 sets its telephone-event rate to the codec's). The first packet of each incoming
+     * event is remembered; at its end, the duration's growth is compared with the time
+     * that passed, and the clock that matches is kept for this peer (rx_clock). */
+    int dtmf_rx_clock;
+    uint32_t dtmf_rx_ts;
+    uint16_t dtmf_rx_first_duration;
+    uint8_t dtmf_rx_have_first;
+    int64_t dtmf_rx_first_ms;
 };
 
 /* Control thread. Binds the socket, creates codecs, jitter buffer and SRTP sessions, and

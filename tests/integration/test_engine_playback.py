@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -256,6 +256,41 @@ def dtmf_packet(p: Participant, event: int, duration: int, end: bool, marker: bo
     packet = p.rtp(payload, pt=pt, marker=marker)
     p.ts = saved
     return p.tx.protect(packet) if p.tx else packet
+
+
+def paced_event(p: Participant, event: int, units_per_tick: int, ticks: int) -> Callable[[int], None]:
+    """An on_tick for run(): the event's packets one per tick, as a real sender paces them,
+    its duration growing by units_per_tick; the end packet three times."""
+    start = p.ts
+
+    def on_tick(i: int) -> None:
+        if i < ticks:
+            p.send_raw(dtmf_packet(p, event, (i + 1) * units_per_tick, False, i == 0, start, 101))
+        elif i == ticks:
+            for _ in range(3):
+                p.send_raw(dtmf_packet(p, event, ticks * units_per_tick, True, False, start, 101))
+    return on_tick
+
+
+def test_telephone_event_durations_in_the_audio_clock_are_recognised(engine: uc_media.Engine) -> None:
+    """baresip 1.0 offers telephone-event/8000 beside opus/48000 but counts durations in
+    48 kHz units; one that counts in 8 kHz, as its SDP says, is read as such."""
+    conf = engine.create_conference()
+    honest = peer(engine, 440.0, dtmf_clock_rate=8000)
+    baresip = peer(engine, 660.0, dtmf_clock_rate=8000)
+    for p in (honest, baresip):
+        conf.add_leg(p.leg)
+    events: list = []
+    try:
+        run([honest, baresip], 3, engine, events)
+        run([honest], 10, engine, events, on_tick=paced_event(honest, 1, 160, 6))
+        run([baresip], 10, engine, events, on_tick=paced_event(baresip, 2, 960, 6))
+        run([baresip], 10, engine, events, on_tick=paced_event(baresip, 3, 960, 4))
+        digits = [(e.leg, e.digit, e.duration_ms) for e in events if isinstance(e, DtmfReceived)]
+        assert digits == [(honest.leg, "1", 120), (baresip.leg, "2", 120), (baresip.leg, "3", 80)]
+    finally:
+        honest.close()
+        baresip.close()
 
 
 def test_opus_with_telephone_event_8000_both_ways(engine: uc_media.Engine) -> None:
