@@ -428,15 +428,14 @@ cdef class Leg:
             rc = _eng.uc_leg_send_dtmf(leg, c, duration_ms)
         _check(rc, f"send_dtmf({digit!r})")
 
-    def play(self, Clip clip not None, *, int id=0, bint loop=False):
+    def play(self, Clip clip not None, *, id=0, bint loop=False):
         """Play `clip` to this leg alone (a prompt only this caller hears): over what it
         hears in its conference, or on its own when it is in no conference (auto attendant,
         lobby: the leg then sends the clip, encoded every tick). Replaces a clip already
         playing. `loop` repeats it (music on hold) until `stop_playback()`. A
         `PlaybackFinished(leg, id, reason, samples)` event follows when it ends. Not in a
         bridge (StateError)."""
-        if not 0 <= id <= 0xFFFFFFFF:
-            raise InvalidArgumentError(f"id must be a uint32, not {id}")
+        _check_media_id(id)
         cdef _eng.uc_leg *leg = self._live()
         cdef uint32_t handle = self.engine._next_handle()
         cdef uint32_t cid = id
@@ -466,7 +465,7 @@ cdef class Leg:
         self._release_idle_clips(0)
         return rc == 1
 
-    def record(self, buffer, *, int rate=16000, int id=0):
+    def record(self, buffer, *, int rate=16000, id=0):
         """Record what this leg's peer sends (its decoded audio, muted or not) into
         `buffer`, a writable int16 buffer (array('h'), numpy int16, bytearray) of
         len(buffer) samples at `rate` (8000, 16000 or 48000): until it is full, then a
@@ -475,8 +474,7 @@ cdef class Leg:
         recording runs, nor in a bridge (StateError)."""
         if rate not in _CLIP_RATES:
             raise InvalidArgumentError(f"rate must be 8000, 16000 or 48000, not {rate}")
-        if not 0 <= id <= 0xFFFFFFFF:
-            raise InvalidArgumentError(f"id must be a uint32, not {id}")
+        _check_media_id(id)
         cdef _eng.uc_leg *leg = self._live()
         cdef _PinnedBuffer pin = _pin_recording_buffer(buffer)
         cdef uint32_t handle = self.engine._next_handle()
@@ -534,6 +532,12 @@ cdef class Leg:
 
     def __repr__(self):
         return f"<Leg {self.id} {self.codec} port {self.local_port}{' closed' if self.closed else ''}>"
+
+
+cdef int _check_media_id(object id) except -1:
+    if not isinstance(id, int) or not 0 <= id <= 0xFFFFFFFF:
+        raise InvalidArgumentError(f"id must be an int in 0..2**32-1, not {id!r}")
+    return 0
 
 
 cdef tuple _leg_srtp_keys(srtp, uint8_t *tx, uint8_t *rx):
@@ -648,13 +652,12 @@ cdef class AudioConference:
         _check(rc, f"remove_leg({leg!r})")
         self._legs.pop(leg.id, None)
 
-    def play(self, Clip clip not None, *, int id=0, bint loop=False):
+    def play(self, Clip clip not None, *, id=0, bint loop=False):
         """Play `clip` to everyone in the conference (entry and exit tones,
         announcements), added to every mix; replaces one already playing. `loop` repeats
         it until `stop_playback()`. A `PlaybackFinished(conference, id, reason, samples)`
         event follows when it ends."""
-        if not 0 <= id <= 0xFFFFFFFF:
-            raise InvalidArgumentError(f"id must be a uint32, not {id}")
+        _check_media_id(id)
         cdef _eng.uc_conference *c = self._live()
         cdef uint32_t handle = self.engine._next_handle()
         cdef uint32_t cid = id
