@@ -157,13 +157,17 @@ def test_leg_without_conference_plays_a_loop_until_stopped(engine: uc_media.Engi
         caller.close()
 
 
-def test_played_clip_keeps_clip_alive_until_the_worker_lets_go(engine: uc_media.Engine) -> None:
+def test_played_clip_needs_no_reference_and_ids_are_uint32(engine: uc_media.Engine) -> None:
     caller = peer(engine, 0.0, srtp=False, sending=False)
     try:
-        caller.leg.play(Clip(sine(900.0, 0.4, 48000), 48000), id=1)  # no reference kept here
-        run([caller], 30)
+        with pytest.raises(uc_media.InvalidArgumentError, match="id"):
+            caller.leg.play(Clip(sine(900.0, 0.1, 8000), 8000), id=2**32)
+        caller.leg.play(Clip(sine(900.0, 0.4, 48000), 48000), id=2**32 - 1)  # no reference kept here
+        events: list = []
+        run([caller], 30, engine, events)
         mags = tone_magnitudes(caller.decoded(), [900.0])
         assert mags[900.0] > 300, mags
+        assert [(e.id, e.reason) for e in finished(events, PlaybackFinished)] == [(2**32 - 1, "completed")]
     finally:
         caller.close()
 
