@@ -288,7 +288,6 @@ int uc_conference_play(uc_conference *c, const uc_clip *clip, uint32_t id, uint3
     return uc_worker_call(c->worker, play_cmd, c, &p);
 }
 
-
 static int stop_playback_cmd(uc_worker *w, void *a, void *b)
 {
     (void)w;

@@ -106,7 +106,8 @@ int uc_leg_create(uc_engine *e, const uc_leg_config *cfg, uc_leg **out)
         cfg->dtmf_payload_type > 127 || cfg->dtmf_payload_type == cfg->payload_type ||
         (cfg->dtmf_payload_type >= 64 && cfg->dtmf_payload_type <= 95) ||
         cfg->audio_level_id < 0 || cfg->audio_level_id > 14 || cfg->worker >= e->nworkers ||
-        (cfg->dtmf_clock_rate != 0 && (cfg->dtmf_clock_rate < 8000 || cfg->dtmf_clock_rate > 96000)))
+        (cfg->dtmf_clock_rate != 0 &&
+         (cfg->dtmf_clock_rate < 8000 || cfg->dtmf_clock_rate > 96000 || cfg->dtmf_clock_rate % 1000 != 0)))
         return UC_ERR_ARGUMENT;
     if (e->stopped)
         return UC_ERR_STATE;

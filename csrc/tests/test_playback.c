@@ -203,6 +203,8 @@ static void test_engine_playback(void)
     lc.dtmf_clock_rate = 7000;
     uc_leg *bad = NULL;
     CHECK(uc_leg_create(e, &lc, &bad) == UC_ERR_ARGUMENT && !bad);
+    lc.dtmf_clock_rate = 8500; /* not a whole number of samples per ms */
+    CHECK(uc_leg_create(e, &lc, &bad) == UC_ERR_ARGUMENT && !bad);
     if (!leg)
         return;
     CHECK(uc_leg_set_dtmf_clock(leg, 8000) == UC_OK);

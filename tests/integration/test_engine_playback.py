@@ -328,6 +328,10 @@ def test_opus_with_telephone_event_8000_both_ways(engine: uc_media.Engine) -> No
         audio_ts = [t for pt, t in zip(a.received_pt, a.received_ts) if pt == 111]
         assert all((event_ts - t) % 960 == 0 for t in audio_ts[:5])
         assert len({t for _, t in sent}) == 1
+        with pytest.raises(uc_media.InvalidArgumentError):
+            engine.create_leg("opus", dtmf_clock_rate=8500)
+        with pytest.raises(uc_media.InvalidArgumentError):
+            a.leg.set_codec("opus", dtmf_clock_rate=4000)
     finally:
         a.close()
         b.close()
