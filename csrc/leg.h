@@ -20,7 +20,9 @@
  * turns it into 48 kHz PCM (decode, continue a longer packet, conceal, or silence),
  * uc_leg_send_pcm / uc_leg_send_payload packetize (own SSRC, sequence, timestamp),
  * protect and queue a packet (or the pending DTMF packet instead), uc_leg_end_tick
- * advances the timestamp and sends RTCP when due. */
+ * advances the timestamp and sends RTCP when due. A leg's own clip (uc_leg_play) is added
+ * to what it hears, or sent on its own by the idle tick; a recording (uc_leg_record) takes
+ * its decoded frames (playback.h). */
 #ifndef UC_LEG_H
 #define UC_LEG_H
 
