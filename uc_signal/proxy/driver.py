@@ -49,6 +49,11 @@ class ServicesDriver:
             self._timer.cancel()
             self._timer = self._timer_at = None
 
+    def reschedule(self) -> None:
+        """Deadlines moved outside a SIP event (an admin API change reaching an
+        application): take the core's next one again."""
+        self._arm()
+
     def on_event(self, event: TransactionEvent) -> None:
         self.services.core.handle_event(event, self._clock())
         self._arm()
