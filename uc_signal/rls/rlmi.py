@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape, quoteattr
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError as XmlParseError
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import ParseError as XmlParseError  # type: ignore[import-untyped]
 from defusedxml.ElementTree import fromstring
 
 RLMI_NS = "urn:ietf:params:xml:ns:rlmi"
@@ -58,10 +58,17 @@ def _q(name: str) -> str:
 
 
 def _clean(text: str, what: str) -> str:
-    # XML 1.0 cannot carry C0 controls other than tab/CR/LF: refuse rather than write junk.
-    if any(ord(ch) < 0x20 and ch not in "\t\r\n" for ch in text) or "\ufffe" in text or "\uffff" in text:
+    # XML 1.0 cannot carry C0 controls other than tab/CR/LF, U+FFFE/U+FFFF or (in UTF-8)
+    # lone surrogates: refuse rather than write a document nobody can read.
+    if any((ord(ch) < 0x20 and ch not in "\t\r\n") or 0xD800 <= ord(ch) <= 0xDFFF or ch in "\ufffe\uffff"
+           for ch in text):
         raise RlmiError(f"{what} contains characters XML cannot carry")
     return text
+
+
+def _text(value: str, what: str) -> str:
+    # A CR in character data would reach the reader as LF (XML 1.0 2.11): send it as a reference.
+    return escape(_clean(value, what), {"\r": "&#13;"})
 
 
 def _attr(name: str, value: str, what: str) -> str:
@@ -77,11 +84,11 @@ def build_rlmi(document: RlmiList) -> bytes:
            f'<list xmlns="{RLMI_NS}"', _attr("uri", document.uri, "list uri"),
            f' version="{document.version}" fullState="{"true" if document.full_state else "false"}">\n']
     if document.name is not None:
-        out.append(f"  <name>{escape(_clean(document.name, 'list name'))}</name>\n")
+        out.append(f"  <name>{_text(document.name, 'list name')}</name>\n")
     for resource in document.resources:
         out.append("  <resource" + _attr("uri", resource.uri, "resource uri") + ">\n")
         if resource.name is not None:
-            out.append(f"    <name>{escape(_clean(resource.name, 'resource name'))}</name>\n")
+            out.append(f"    <name>{_text(resource.name, 'resource name')}</name>\n")
         for instance in resource.instances:
             if instance.state not in INSTANCE_STATES:
                 raise RlmiError(f"instance state must be one of {', '.join(INSTANCE_STATES)}, got {instance.state!r}")
@@ -129,7 +136,8 @@ def parse_rlmi(body: bytes) -> RlmiList:
     breaks the schema in a way a subscriber would trip over."""
     try:
         root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (XmlParseError, DefusedXmlException, ValueError) as error:
+    except (XmlParseError, DefusedXmlException, ValueError, LookupError) as error:
+        # LookupError: an XML declaration naming an encoding Python does not know (found by fuzz_rlmi)
         raise RlmiError(f"not a usable XML document: {error}") from None
     if root.tag != _q("list"):
         raise RlmiError(f"root element must be {{{RLMI_NS}}}list, got {root.tag}")
