@@ -65,7 +65,7 @@ def list_owner(uri: Uri, is_local_domain: Callable[[str], bool]) -> str | None:
     """The owner's AOR if `uri` is a contact list URI (sip:user@domain;list=contacts)."""
     if not isinstance(uri, SipUri) or not uri.user or uri.params.get(LIST_PARAM) != CONTACTS_LIST:
         return None
-    if not is_local_domain(uri.host):
+    if not is_local_domain(uri.host.lower()):
         return None
     return f"sip:{uri.user}@{uri.host.lower()}"
 
