@@ -316,3 +316,42 @@ def test_without_a_presence_source_resources_are_listed_without_state() -> None:
     body = parse_list_body(notify.body, notify.content_type)
     assert [(r.uri, r.instances) for r in body.rlmi.resources] == [(BOB, ())]
     assert body.parts == {}
+
+
+def test_a_refresh_for_a_subscription_no_longer_held_gets_481() -> None:
+    s = Setup()
+    accepted = subscribe(s.net, s.alice)
+    gone = in_dialog(s.net, s.alice, accepted, 0)
+    assert gone.status == 200 and len(s.server) == 0
+    # As after a restart of the server: the dialog is unknown, the subscriber must start over.
+    assert in_dialog(s.net, s.alice, accepted, 600).status == 481
+
+
+def test_a_change_through_the_contact_service_reaches_the_subscription(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The admin API's path: ContactService writes the store, then the directory, whose
+    observer (the RLS) sends the full state with the new membership."""
+    import asyncio
+
+    from uc_signal.store import CachedUserDirectory, ContactService, SqlContactStore, SqlStore, UserService, sqlite_url
+
+    s = Setup(interval=1.0)
+    subscribe(s.net, s.alice)
+    s.net.advance(2)
+
+    async def add_ed_remove_bob() -> None:
+        store = SqlStore(sqlite_url(tmp_path / "db"))
+        await store.open()
+        await UserService(store, CachedUserDirectory()).create("alice", DOMAIN, "pw")
+        service = ContactService(store, SqlContactStore(store), s.directory, DOMAIN, {})
+        # The directory already holds bob and carol (loaded); the store gets the same first.
+        await SqlContactStore(store).save_change("alice", DOMAIN, ContactList(ALICE), s.directory.list_of(ALICE))
+        await service.add_contact("alice", "ed@elsewhere.example", display_name="Ed")
+        await service.remove_contact("alice", "bob")
+        await store.close()
+
+    asyncio.run(add_ed_remove_bob())
+    s.net.run()
+    s.net.advance(2)
+    latest = s.bodies()[-1]
+    assert latest.rlmi.full_state
+    assert [r.uri for r in latest.rlmi.resources] == [CAROL, ED]

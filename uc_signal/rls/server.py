@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from ..application import RequestContext
 from ..proxy.services import ApplicationFactory, ApplicationServices
 from ..proxy.targets import peer_for_uri
-from ..sip import (DIALOG_ERROR_STATUS, ContentType, Dialog, DialogId, NameAddr, ParseError, Request, Response,
+from ..sip import (DIALOG_ERROR_STATUS, ContentType, Dialog, DialogError, DialogId, NameAddr, ParseError, Request, Response,
                    SipUri, Uri)
 from ..transport.peer import Peer
 from .batch import StatePart, build_list_body
@@ -51,6 +51,7 @@ EVENT_PACKAGE = "presence"
 EVENTLIST = "eventlist"
 LIST_PARAM = "list"
 CONTACTS_LIST = "contacts"
+CONTACT_USER = "rls"   # the user part of the Contact the RLS gives its dialogs
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,16 @@ class ResourceListServer:
             from_ = request.from_
             subscription = self._by_dialog.get(DialogId(request.call_id or "", to.tag,
                                                         (from_.tag if from_ else None) or ""))
-            if subscription is None:
-                return False   # not ours: another notifier's dialog, or the proxy's 481
-            self._in_dialog(context, subscription)
-            return True
+            if subscription is not None:
+                self._in_dialog(context, subscription)
+                return True
+            uri = request.uri
+            if isinstance(uri, SipUri) and uri.user == CONTACT_USER and self.services.domains.is_this_server(uri):
+                # Sent to our Contact, for a subscription we no longer hold (it ended, or ucd
+                # restarted): 481 tells the subscriber to subscribe anew (RFC 6665 4.1.2.2).
+                context.respond(*DIALOG_ERROR_STATUS[DialogError.DOES_NOT_EXIST])
+                return True
+            return False   # another notifier's dialog
         owner = list_owner(request.uri, self.services.domains.is_domain)
         if owner is None:
             return False
@@ -195,7 +202,7 @@ class ResourceListServer:
         self._pump(subscription, context.now)
 
     def _contact(self, transport: str) -> str:
-        return self.services.originator.contact(transport, "rls")
+        return self.services.originator.contact(transport, CONTACT_USER)
 
     @staticmethod
     def _peer(dialog: Dialog, source: Peer) -> Peer:
