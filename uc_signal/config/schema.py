@@ -124,6 +124,38 @@ def admin_token(value: Any) -> str:
     return value
 
 
+def positive_days(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value != value:
+        raise ValueError(f"must be a positive number of days, got {_got(value)}")
+    return float(value)
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {_got(value)}")
+    return value
+
+
+def int_between(low: int, high: int) -> Check:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"must be an integer {low}-{high}, got {_got(value)}")
+        return value
+    return check
+
+
+def dtmf_key(value: Any) -> str:
+    if not isinstance(value, str) or len(value) != 1 or value not in "0123456789":
+        raise ValueError(f"must be one digit \"0\"-\"9\" (a string), got {_got(value)}")
+    return value
+
+
+def dtmf_command_character(value: Any) -> str:
+    if value not in ("*", "#"):
+        raise ValueError(f"must be \"*\" or \"#\", got {_got(value)}")
+    return str(value)
+
+
 def _key(default: Any, check: Check, doc: str) -> Any:
     return field(default=default, metadata={"check": check, "doc": doc})
 
@@ -185,6 +217,33 @@ class LogSection:
 
 
 @dataclass(frozen=True)
+class ConferencingSection:
+    conference_id_digits: int = _key(7, int_between(4, 16), "digits of a new meeting's dial-in conference ID")
+    meeting_keep_days: float = _key(14.0, positive_days, "days a meeting is kept after its end (a meet-now: "
+                                    "after it was made)")
+    presenters: str = _key("company", one_of("none", "company", "everyone"), "default presenter policy")
+    lobby: str = _key("outside-company", one_of("nobody", "unauthenticated", "outside-company"),
+                      "default lobby policy: who waits")
+    pstn_bypass_lobby: bool = _key(True, boolean, "default: dial-in callers get in directly")
+    lobby_timeout: float = _key(900.0, positive_seconds, "seconds in the lobby before the caller is let go")
+    max_participants: int = _key(250, positive_int, "participants in one meeting")
+    pin_min_length: int = _key(5, int_between(4, 24), "shortest leader PIN")
+    pin_max_attempts: int = _key(5, positive_int, "failed PIN checks in a row before the PIN locks")
+    pin_allow_common_patterns: bool = _key(False, boolean, "allow 11111, 12345, the user's own number")
+    dialin_max_tries: int = _key(3, positive_int, "wrong or missing conference IDs (or PINs) per call")
+    dialin_digit_timeout: float = _key(10.0, positive_seconds, "seconds to wait for the next digit")
+    dialin_record_names: bool = _key(True, boolean, "ask guests on the phone to record their name")
+    dtmf_command_character: str = _key("*", dtmf_command_character, "key that starts an in-meeting command")
+    dtmf_help: str = _key("1", dtmf_key, "in-meeting key: help")
+    dtmf_roll_call: str = _key("3", dtmf_key, "in-meeting key: private roll call")
+    dtmf_audience_mute: str = _key("4", dtmf_key, "in-meeting key: mute/unmute the audience")
+    dtmf_self_mute: str = _key("6", dtmf_key, "in-meeting key: mute/unmute yourself")
+    dtmf_lock: str = _key("7", dtmf_key, "in-meeting key: lock/unlock the meeting")
+    dtmf_admit_all: str = _key("8", dtmf_key, "in-meeting key: admit everyone from the lobby")
+    dtmf_announcements: str = _key("9", dtmf_key, "in-meeting key: entry/exit announcements on/off")
+
+
+@dataclass(frozen=True)
 class RlsSection:
     notify_interval: float = _key(5.0, positive_seconds, "least seconds between two state-change NOTIFYs to one "
                                   "list subscription (RFC 3856 6.10); changes meanwhile are merged")
@@ -242,5 +301,6 @@ class Config:
     store: StoreSection = field(default_factory=StoreSection)
     http: HttpSection = field(default_factory=HttpSection)
     log: LogSection = field(default_factory=LogSection)
+    conferencing: ConferencingSection = field(default_factory=ConferencingSection)
     rls: RlsSection = field(default_factory=RlsSection)
     policies: PoliciesSection = field(default_factory=PoliciesSection)

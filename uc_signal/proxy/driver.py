@@ -49,9 +49,9 @@ class ServicesDriver:
             self._timer.cancel()
             self._timer = self._timer_at = None
 
-    def reschedule(self) -> None:
-        """Deadlines moved outside a SIP event (an admin API change reaching an
-        application): take the core's next one again."""
+    def poke(self) -> None:
+        """Something other than a SIP event changed the services (the admin API set a
+        calendar or a relationship): re-read the core's next deadline."""
         self._arm()
 
     def on_event(self, event: TransactionEvent) -> None:

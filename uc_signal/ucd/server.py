@@ -25,6 +25,9 @@ from starlette.types import ASGIApp
 import uc_signal
 
 from ..admin import AdminContext, create_admin_app
+from ..conferencing.directory import MeetingDirectory
+from ..conferencing.settings import directory_settings
+from ..store.meetings import SqlMeetingStore
 from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
 from ..rls import ContactDirectory, ContactsPolicy, RlsConfig, rls_application
@@ -125,7 +128,7 @@ class Daemon:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
         self.core.start()
-        self.contacts.add_observer(lambda _owner, _now: self.core.reschedule() if self.core else None)
+        self.contacts.add_observer(lambda _owner, _now: self.core.poke() if self.core else None)
         self.registry.register(DaemonCollector(
             self.sip_metrics, manager, registrations=lambda: len(self.core.registrations(time.time())) if self.core else 0,
             users=lambda: len(self.directory),
@@ -172,7 +175,10 @@ class Daemon:
             version=uc_signal.__version__,
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
-            draining=lambda: self.draining, contacts=self._contact_service()))
+            draining=lambda: self.draining,
+            meetings=MeetingDirectory(SqlMeetingStore(self.store), self.store,
+                                      directory_settings(config.conferencing)),
+            contacts=self._contact_service()))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
         ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
         for ws_socket in ws_sockets:

@@ -1,7 +1,7 @@
 """Contact lists: contact_groups and contacts, per user.
 
-Revision ID: 0002_contact_lists
-Revises: 0001
+Revision ID: 0003_contact_lists
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_contact_lists"
-down_revision = "0001"
+revision = "0003_contact_lists"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
