@@ -5,6 +5,7 @@ changed the list, and the terminated NOTIFY after unsubscribing."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -14,12 +15,24 @@ from pathlib import Path
 import pytest
 
 from peers import sipp_media_port
+from uc_signal.rls import parse_list_body
+from uc_signal.sip import Request, parse_message
 from ucd_harness import start_ucd
 
 SCENARIO = Path(__file__).parent / "sipp" / "rls_subscribe_uac.xml"
 pytestmark = pytest.mark.peer
 # sipp 3.6 answers only the first challenge and knows only MD5 (see test_ucd_sipp_register).
 SETTINGS = {"auth": {"algorithms": ["MD5"]}, "rls": {"notify_interval": 1.0}}
+
+
+def received_notifies(log: bytes) -> list[Request]:
+    """The NOTIFYs in sipp's message log, byte for byte (each entry gives its length)."""
+    found = []
+    for entry in re.finditer(rb"UDP message received \[(\d+)\] bytes :\n\n", log):
+        message = parse_message(log[entry.end():entry.end() + int(entry.group(1))])
+        if isinstance(message, Request) and message.method == "NOTIFY":
+            found.append(message)
+    return found
 
 
 def test_sipp_subscribes_to_a_contact_list_and_gets_rlmi_notifies(tmp_path: Path) -> None:
@@ -61,7 +74,19 @@ def test_sipp_subscribes_to_a_contact_list_and_gets_rlmi_notifies(tmp_path: Path
         errors = tmp_path / "sipp-errors.log"
         assert run.returncode == 0, (output, errors.read_text() if errors.exists() else "",
                                      messages.read_text(errors="replace") if messages.exists() else "", ucd.output())
-        log = messages.read_text(errors="replace")
-        assert "Content-Type: multipart/related" in log and 'fullState="true"' in log
+        notifies = received_notifies(messages.read_bytes())
+        states = [n.headers.get("Subscription-State") for n in notifies]
+        assert [state.split("=")[0] for state in states] == ["active;expires", "active;expires",
+                                                              "terminated;reason"], states
+        assert states[2] == "terminated;reason=timeout"
+        bodies = []
+        for notify in notifies:
+            assert notify.content_type is not None
+            bodies.append(parse_list_body(notify.body, notify.content_type))   # every cid has its part
+        assert [(b.rlmi.version, b.rlmi.full_state) for b in bodies] == [(1, True), (2, True), (3, True)]
+        assert {b.rlmi.uri for b in bodies} == {"sip:alice@example.test;list=contacts"}
+        assert [(r.uri, r.name) for r in bodies[0].rlmi.resources] == [("sip:bob@example.test", "Bob")]
+        assert [(r.uri, r.name) for r in bodies[1].rlmi.resources] == [("sip:bob@example.test", "Bob"),
+                                                                      ("sip:carol@example.test", "Carol")]
     finally:
         assert ucd.stop() == 0, ucd.output()
