@@ -355,3 +355,13 @@ def test_a_change_through_the_contact_service_reaches_the_subscription(tmp_path)
     latest = s.bodies()[-1]
     assert latest.rlmi.full_state
     assert [r.uri for r in latest.rlmi.resources] == [CAROL, ED]
+
+
+def test_a_list_too_long_for_one_udp_datagram_is_sent_with_a_warning(caplog) -> None:  # type: ignore[no-untyped-def]
+    many = tuple(f"sip:user{n:04d}@{DOMAIN}" for n in range(400))
+    s = Setup(contacts=many)
+    with caplog.at_level("WARNING", logger="uc_signal.rls.server"):
+        subscribe(s.net, s.alice)
+    (full,) = s.bodies()
+    assert len(full.rlmi.resources) == 400 and len(full.parts) == 400
+    assert "more than one UDP datagram carries: the subscriber needs TCP or TLS" in caplog.text

@@ -30,6 +30,7 @@ the dialog's identifiers came from an authenticated SUBSCRIBE.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,11 +48,18 @@ from .presence_source import PresenceProvider, PresenceSource
 from .rlmi import Instance, Resource, RlmiList
 from .subscription import ListSubscription, NotifyOutcome, NotifyPlan
 
+log = logging.getLogger(__name__)
+
 EVENT_PACKAGE = "presence"
 EVENTLIST = "eventlist"
 LIST_PARAM = "list"
 CONTACTS_LIST = "contacts"
 CONTACT_USER = "rls"   # the user part of the Contact the RLS gives its dialogs
+# The largest body one UDP datagram can carry beside a NOTIFY's header fields (65,507
+# bytes of IPv4 UDP payload). A full-state NOTIFY of a long list with a PIDF per contact
+# is larger (RFC 3261 18.1.1 sends such requests over TCP): long lists need a client on
+# TCP, TLS or WS, as Lync clients are.
+UDP_BODY_LIMIT = 64_000
 
 
 @dataclass(frozen=True)
@@ -291,6 +299,9 @@ class ResourceListServer:
             body=body, content_type=str(content_type))
         if plan.terminated_reason is not None:
             self._remove(subscription)   # the last NOTIFY: its answer changes nothing any more
+        if peer.transport == "UDP" and len(body) > UDP_BODY_LIMIT:
+            log.warning("list NOTIFY to %s for %s is %d bytes, more than one UDP datagram carries: the "
+                        "subscriber needs TCP or TLS for a list this long", peer, subscription.owner, len(body))
         self.services.originator.send(request, peer, self._answered(subscription, request), now)
 
     def _answered(self, subscription: ListSubscription, request: Request):  # type: ignore[no-untyped-def]
@@ -304,20 +315,19 @@ class ResourceListServer:
                 self._pump(subscription, now)
         return on_response
 
-    def _has_state(self, uri: str) -> bool:
-        host = uri.rpartition("@")[2]
-        return self._source() is not None and self.services.domains.is_domain(host)
+    def _is_local(self, uri: str) -> bool:
+        return self.services.domains.is_domain(uri.rpartition("@")[2])
 
     def _body(self, subscription: ListSubscription, plan: NotifyPlan, now: float) -> tuple[bytes, ContentType]:
         contact_list = self.contacts.list_of(subscription.owner)
         domain = subscription.owner.rpartition("@")[2]
         resources: list[Resource] = []
         parts: list[StatePart] = []
+        source = self._source()
         for uri in plan.resources:
             contact = contact_list.find(uri)
             instances: tuple[Instance, ...] = ()
-            source = self._source()
-            if source is not None and self._has_state(uri):
+            if source is not None and self._is_local(uri):
                 instance_id = hashlib.sha256(f"{subscription.key}:{uri}".encode()).hexdigest()[:12]
                 cid = f"{instance_id}.{plan.version}@{domain}"
                 parts.append(StatePart(cid, source.document_for(uri, subscription.owner, now)))
