@@ -50,6 +50,9 @@ def test_ucctl_adds_lists_and_removes_contacts_and_groups(ucd: Ucd) -> None:
     assert ucd.ucctl("contacts", "groups", "remove", "alice", "Golf Club").stdout.strip() == \
         "removed group 'Golf Club' from the contacts of alice"
     assert ucd.ucctl("contacts", "remove", "alice", "ed@elsewhere.example").returncode == 0
+    ucd.ucctl("contacts", "groups", "add", "alice", "Friends/Family?")     # URL-unsafe characters
+    assert "Friends/Family?" in contacts_json(ucd, "alice")["groups"]
+    ucd.ucctl("contacts", "groups", "remove", "alice", "Friends/Family?")
     assert [c["uri"] for c in contacts_json(ucd, "alice")["contacts"]] == ["sip:carol@example.test"]
 
 

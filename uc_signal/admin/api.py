@@ -249,7 +249,7 @@ def add_contact_routes(app: FastAPI, contacts: ContactService, secured: list[Any
                                            relationship=body.relationship)
         return contact_out(added)
 
-    @app.delete("/api/v1/users/{user}/contacts/{contact}", status_code=204, dependencies=secured,
+    @app.delete("/api/v1/users/{user}/contacts/{contact:path}", status_code=204, dependencies=secured,
                 responses=CONTACT_ERRORS)
     async def remove_contact(user: str, contact: str) -> Response:
         await contacts.remove_contact(user, contact)
@@ -265,7 +265,7 @@ def add_contact_routes(app: FastAPI, contacts: ContactService, secured: list[Any
     async def add_group(user: str, body: GroupCreate) -> ContactListOut:
         return await list_out(user, await contacts.add_group(user, body.name))
 
-    @app.delete("/api/v1/users/{user}/contact-groups/{name}", status_code=204, dependencies=secured,
+    @app.delete("/api/v1/users/{user}/contact-groups/{name:path}", status_code=204, dependencies=secured,
                 responses=CONTACT_ERRORS)
     async def remove_group(user: str, name: str) -> Response:
         await contacts.remove_group(user, name)
