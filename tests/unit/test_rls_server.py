@@ -365,3 +365,12 @@ def test_a_list_too_long_for_one_udp_datagram_is_sent_with_a_warning(caplog) -> 
     (full,) = s.bodies()
     assert len(full.rlmi.resources) == 400 and len(full.parts) == 400
     assert "more than one UDP datagram carries: the subscriber needs TCP or TLS" in caplog.text
+
+
+def test_shutdown_ends_every_subscription_with_probation() -> None:
+    s = Setup()
+    subscribe(s.net, s.alice)
+    s.server.shutdown(s.net.now, 5)
+    s.net.run()
+    assert s.notifies()[-1].headers.get("Subscription-State") == "terminated;reason=probation;retry-after=5"
+    assert len(s.server) == 0 and s.server.get_timer() is None

@@ -336,6 +336,14 @@ class ResourceListServer:
         rlmi = RlmiList(subscription.list_uri, plan.version, plan.full_state, None, tuple(resources))
         return build_list_body(rlmi, parts, f"{subscription.key}.{plan.version}@{domain}")
 
+    def shutdown(self, now: float, retry_after: int) -> None:
+        """The server is stopping: end every subscription with `probation` (RFC 6665
+        4.1.3: the subscriber re-subscribes after `retry_after` seconds), rather than
+        leaving clients to find out at their next refresh (a 481)."""
+        for subscription in list(self._subscriptions.values()):
+            subscription.terminate(f"probation;retry-after={retry_after}")
+            self._pump(subscription, now)
+
     # --- deadlines (TimedApplication) -------------------------------------------------------------
 
     def get_timer(self) -> float | None:

@@ -30,7 +30,7 @@ from ..conferencing.settings import directory_settings
 from ..store.meetings import SqlMeetingStore
 from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
-from ..rls import ContactDirectory, ContactsPolicy, RlsConfig, rls_application
+from ..rls import ContactDirectory, ContactsPolicy, ResourceListServer, RlsConfig, rls_application
 from ..store import (CachedUserDirectory, ContactService, SqlContactStore, SqlStore, UserService,
                      WriteBehindBindingStore, sqlite_url)
 from ..transport import HttpServer, TransportConfig, TransportManager, sip_websocket_app
@@ -251,6 +251,7 @@ class Daemon:
         manager = self.manager
         if manager is not None:
             manager.stop_accepting()
+            self._end_list_subscriptions()
             grace = self.config.daemon.shutdown_grace
             layer = manager.layer
             assert isinstance(layer, MeteredTransactionLayer)
@@ -271,6 +272,14 @@ class Daemon:
             await self.https.stop()
         await self._close_store()
         log.info("stopped")
+
+    def _end_list_subscriptions(self) -> None:
+        """Tell list subscribers to come back after the restart (their NOTIFYs are
+        answered within the grace period below)."""
+        if self.core is not None:
+            for application in self.core.services.core.chain:
+                if isinstance(application, ResourceListServer):
+                    application.shutdown(time.time(), RETRY_AFTER_SECONDS)
 
     async def _close_store(self) -> None:
         if self.bindings is not None:
