@@ -1,7 +1,8 @@
 """A list subscription over real UDP against ucd, driven from Python: the subscriber's
 NOTIFYs carry the list, a contact added with ucctl arrives, and when ucd stops (SIGTERM)
 it ends the subscription with `terminated;reason=probation;retry-after=5` (RFC 6665
-4.1.3), so the client re-subscribes after the restart instead of waiting for a refresh."""
+4.1.3), so the client re-subscribes after the restart instead of waiting for a refresh;
+deleting the owner ends it with `noresource`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from uc_signal.rls import parse_list_body
 from uc_signal.sip import DigestClient, Request, Response, make_response, parse_message
-from ucd_harness import start_ucd
+from ucd_harness import Ucd, start_ucd
 
 LIST_URI = "sip:alice@example.test;list=contacts"
 
@@ -59,21 +60,30 @@ class Subscriber:
         raise AssertionError(f"no {what} within {timeout} s")
 
 
+SETTINGS = {"auth": {"algorithms": ["MD5"]}, "rls": {"notify_interval": 0.5}}
+
+
+def subscribed(ucd: Ucd) -> Subscriber:
+    """alice subscribed to her list (407 answered), the 200 seen."""
+    subscriber = Subscriber(ucd.sip_address("UDP"))
+    subscriber.subscribe()
+    challenge = subscriber.next("response")
+    assert challenge.status == 407
+    auth = DigestClient("alice", "alice-pw").authorize(challenge.headers.get_all("Proxy-Authenticate")[-1],
+                                                       "SUBSCRIBE", LIST_URI)
+    subscriber.subscribe(f"Proxy-Authorization: {auth}\r\n")
+    accepted = subscriber.next("response")
+    assert accepted.status == 200 and accepted.headers.get("Require") == "eventlist"
+    return subscriber
+
+
 def test_a_list_subscription_over_udp_and_its_end_when_ucd_stops(tmp_path: Path) -> None:
-    ucd = start_ucd(tmp_path, {"auth": {"algorithms": ["MD5"]}, "rls": {"notify_interval": 0.5}})
+    ucd = start_ucd(tmp_path, SETTINGS)
     subscriber: Subscriber | None = None
     try:
         ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
         ucd.ucctl("contacts", "add", "alice", "bob", "--name", "Bob")
-        subscriber = Subscriber(ucd.sip_address("UDP"))
-        subscriber.subscribe()
-        challenge = subscriber.next("response")
-        assert challenge.status == 407
-        auth = DigestClient("alice", "alice-pw").authorize(challenge.headers.get_all("Proxy-Authenticate")[-1],
-                                                           "SUBSCRIBE", LIST_URI)
-        subscriber.subscribe(f"Proxy-Authorization: {auth}\r\n")
-        accepted = subscriber.next("response")
-        assert accepted.status == 200 and accepted.headers.get("Require") == "eventlist"
+        subscriber = subscribed(ucd)
         first = subscriber.next("notify")
         assert first.content_type is not None
         body = parse_list_body(first.body, first.content_type)
@@ -94,3 +104,19 @@ def test_a_list_subscription_over_udp_and_its_end_when_ucd_stops(tmp_path: Path)
             subscriber.close()
         if ucd.proc.poll() is None:
             ucd.stop()
+
+
+def test_deleting_the_owner_ends_the_subscription_with_noresource(tmp_path: Path) -> None:
+    ucd = start_ucd(tmp_path, SETTINGS)
+    subscriber: Subscriber | None = None
+    try:
+        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        subscriber = subscribed(ucd)
+        subscriber.next("notify")
+        ucd.ucctl("user", "remove", "alice")
+        last = subscriber.next("notify")
+        assert last.headers.get("Subscription-State") == "terminated;reason=noresource"
+    finally:
+        if subscriber is not None:
+            subscriber.close()
+        assert ucd.stop() == 0, ucd.output()

@@ -234,7 +234,7 @@ class ContactDirectory:
             observer(contact_list.owner, now)
 
     def drop(self, owner: str, now: float) -> None:
-        """The owner is gone (user deleted): an empty list from now on."""
-        if self._lists.pop(owner, None) is not None:
-            for observer in self._observers:
-                observer(owner, now)
+        """The owner is gone (user deleted), with or without a list: observers hear of it."""
+        self._lists.pop(owner, None)
+        for observer in self._observers:
+            observer(owner, now)

@@ -258,9 +258,14 @@ class ResourceListServer:
 
     def _list_changed(self, owner: str, now: float) -> None:
         resources = self.contacts.list_of(owner).uris
+        username, _, domain = owner[4:].rpartition("@")
+        gone = self.services.users.find_user(username, domain) is None
         for subscription in self.subscriptions_of(owner):
-            self._index(subscription, subscription.resources, resources)
-            subscription.list_changed(resources)
+            if gone:
+                subscription.terminate("noresource")   # the owner was deleted (RFC 6665 4.1.3)
+            else:
+                self._index(subscription, subscription.resources, resources)
+                subscription.list_changed(resources)
             self._pump(subscription, now)
 
     def presence_changed(self, presentity: str, now: float) -> None:
