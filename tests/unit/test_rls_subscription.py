@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from uc_signal.config import ConfigError, config_from_dict
-from uc_signal.rls import (ContactLimitError, ContactList, ContactsPolicy, DuplicateContactError, InvalidContactError,
-                           ListSubscription, NotifyOutcome, canonical_contact_uri, list_owner, new_contact, policy_for)
+from uc_signal.rls import (ContactLimitError, ContactList, ContactNotFoundError, ContactsPolicy, DuplicateContactError,
+                           InvalidContactError, ListSubscription, NotifyOutcome, canonical_contact_uri, list_owner,
+                           new_contact, policy_for)
 from uc_signal.rls.deadlines import Deadlines
 from uc_signal.sip import Dialog, DialogId, DialogState, NameAddr, parse_uri
 from uc_signal.transport.peer import Peer
@@ -198,3 +199,32 @@ def test_rls_and_contacts_policy_configuration() -> None:
     ]:
         with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
             config_from_dict(document)
+
+
+_OPS = st.lists(st.tuples(st.sampled_from(["add", "remove", "group+", "group-"]), st.integers(0, 6),
+                          st.lists(st.sampled_from(["G1", "G2", "G3"]), max_size=2)), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_OPS, st.integers(1, 5))
+def test_any_sequence_of_changes_keeps_the_list_consistent(ops: list[tuple[str, int, list[str]]], limit: int) -> None:
+    """Whatever the admin does, in whatever order: no contact twice, never more than the
+    limit, every group a contact names exists, and a refused change changes nothing."""
+    current = ContactList("sip:o@x.test")
+    for op, n, groups in ops:
+        before = current
+        try:
+            if op == "add":
+                current = current.with_contact(new_contact(f"u{n}", "x.test", groups=groups), limit, "P")
+            elif op == "remove":
+                current = current.without_contact(f"sip:u{n}@x.test")
+            elif op == "group+":
+                current = current.with_group(f"G{n % 4}")
+            else:
+                current = current.without_group(f"G{n % 4}")
+        except (DuplicateContactError, ContactLimitError, ContactNotFoundError):
+            assert current is before
+        uris = [c.uri for c in current.contacts]
+        assert len(uris) == len(set(uris)) <= limit
+        assert len(current.groups) == len(set(current.groups))
+        assert all(set(c.groups) <= set(current.groups) for c in current.contacts)
