@@ -94,6 +94,11 @@ def _cross_checks(config: Config, source: str) -> None:
         value = getattr(config.sip, key)
         if value and {"tls", "wss"} & set(config.sip.transports) and not Path(value).is_file():
             raise ConfigError(source, f"sip.{key}", f"no such file: {json.dumps(value, ensure_ascii=False)}")
+    rls = config.rls
+    if not rls.min_expires <= rls.default_expires <= rls.max_expires:
+        raise ConfigError(source, "rls.default_expires",
+                          f"must lie between rls.min_expires and rls.max_expires "
+                          f"({rls.min_expires}-{rls.max_expires}), got {rls.default_expires}")
     if not config.daemon.data_dir:
         raise ConfigError(source, "daemon.data_dir", "must not be empty")
     if not config.store.path:

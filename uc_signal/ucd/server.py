@@ -30,7 +30,9 @@ from ..conferencing.settings import directory_settings
 from ..store.meetings import SqlMeetingStore
 from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
-from ..store import CachedUserDirectory, SqlStore, UserService, WriteBehindBindingStore, sqlite_url
+from ..rls import ContactDirectory, ContactsPolicy, ResourceListServer, RlsConfig, rls_application
+from ..store import (CachedUserDirectory, ContactService, SqlContactStore, SqlStore, UserService,
+                     WriteBehindBindingStore, sqlite_url)
 from ..transport import HttpServer, TransportConfig, TransportManager, sip_websocket_app
 from ..transport.certificates import ensure_certificate
 from ..transport.http_server import bind_tcp_socket
@@ -39,6 +41,7 @@ from .banner import sign_in_banner
 from .http_app import ListenerDispatch
 from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, exposition
 from ..proxy.driver import ServicesDriver
+from ..proxy.services import ApplicationFactory
 from .sip_core import build_sip_core
 
 log = logging.getLogger("ucd")
@@ -61,6 +64,7 @@ class Daemon:
         self.store: SqlStore | None = None
         self.directory = CachedUserDirectory()
         self.bindings: WriteBehindBindingStore | None = None
+        self.contacts = ContactDirectory()
         self.manager: TransportManager | None = None
         self.core: ServicesDriver | None = None
         self.http: HttpServer | None = None
@@ -92,6 +96,7 @@ class Daemon:
             raise StartupError(f"store {self.data_dir / config.store.path}: {error}") from error
         log.info("store open", extra={"schema": self.store.revision, "path": str(self.data_dir / config.store.path)})
         await self.directory.load(self.store)
+        self.contacts.load(await SqlContactStore(self.store).load_all())
         self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
         self.bindings.start()
@@ -117,16 +122,32 @@ class Daemon:
                                f"{error.strerror or error}") from error
         await self._start_http()  # binds the WS listener, which the proxy's addresses include
         try:
-            self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir)
+            self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir,
+                                       applications=[self._rls()])
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
         self.core.start()
+        self.contacts.add_observer(lambda _owner, _now: self.core.poke() if self.core else None)
         self.registry.register(DaemonCollector(
             self.sip_metrics, manager, registrations=lambda: len(self.core.registrations(time.time())) if self.core else 0,
             users=lambda: len(self.directory),
             binding_write_errors=lambda: self.bindings.write_errors if self.bindings else 0))
         log.info("ready", extra={"domain": sip.domain, "admin": self.admin_url})
+
+    def _rls(self) -> ApplicationFactory:
+        """The resource list server over the users' contact lists. Presence: none yet (the
+        lists' resources go without state until the presence service is given here)."""
+        rls = self.config.rls
+        return rls_application(self.contacts, None, RlsConfig(
+            notify_interval=rls.notify_interval, min_expires=rls.min_expires, max_expires=rls.max_expires,
+            default_expires=rls.default_expires))
+
+    def _contact_service(self) -> ContactService:
+        assert self.store is not None
+        policies = {name: ContactsPolicy(max_contacts=policy.max_contacts)
+                    for name, policy in self.config.policies.contacts.items()}
+        return ContactService(self.store, SqlContactStore(self.store), self.contacts, self.config.sip.domain, policies)
 
     async def _start_http(self) -> None:
         assert self.manager is not None and self.store is not None
@@ -156,7 +177,8 @@ class Daemon:
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
             draining=lambda: self.draining,
             meetings=MeetingDirectory(SqlMeetingStore(self.store), self.store,
-                                      directory_settings(config.conferencing))))
+                                      directory_settings(config.conferencing)),
+            contacts=self._contact_service()))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
         ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
         for ws_socket in ws_sockets:
@@ -229,6 +251,7 @@ class Daemon:
         manager = self.manager
         if manager is not None:
             manager.stop_accepting()
+            self._end_list_subscriptions()
             grace = self.config.daemon.shutdown_grace
             layer = manager.layer
             assert isinstance(layer, MeteredTransactionLayer)
@@ -249,6 +272,14 @@ class Daemon:
             await self.https.stop()
         await self._close_store()
         log.info("stopped")
+
+    def _end_list_subscriptions(self) -> None:
+        """Tell list subscribers to come back after the restart (their NOTIFYs are
+        answered within the grace period below)."""
+        if self.core is not None:
+            for application in self.core.services.core.chain:
+                if isinstance(application, ResourceListServer):
+                    application.shutdown(time.time(), RETRY_AFTER_SECONDS)
 
     async def _close_store(self) -> None:
         if self.bindings is not None:
