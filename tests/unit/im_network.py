@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from uc_signal.im import ImService, ImSettings, InMemoryImStore, im_application
+from uc_signal.im import ImService, ImSettings, ImStore, InMemoryImStore, im_application
 from uc_signal.sip import Response
 
 from proxy_network import DOMAIN, Network, UserAgent
@@ -28,8 +28,12 @@ class ImNetwork:
     def im(self) -> ImService:
         return self.services[-1]
 
-    def restart(self) -> ImService:
-        """A new ucd over the same store (the bindings persist too)."""
+    def restart(self, store: ImStore | None = None) -> ImService:
+        """A new ucd over the same store, or over `store` read back from the same database
+        (the bindings persist too)."""
+        if store is not None:
+            self.store = store  # type: ignore[assignment]
+            self.net.applications = (im_application(self.settings, store, self.services.append),)
         self.net.start_services()
         return self.im
 
