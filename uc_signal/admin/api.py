@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..directory import Binding
 from ..store import DuplicateUserError, InvalidUserError, UserNotFoundError, UserRecord, UserService, parse_aor
+from .im_routes import ImAdmin, add_im_routes
 from .schemas import ErrorOut, RegistrationOut, ServerOut, UserCreate, UserOut, UserUpdate
 
 
@@ -36,6 +37,7 @@ class AdminContext:
     listening: Callable[[], dict[str, list[str]]]
     metrics: Callable[[], tuple[bytes, str]]         # (exposition, content type)
     draining: Callable[[], bool]
+    im: ImAdmin | None = None                          # the IM routes, when the IM service runs
 
 
 class ApiError(Exception):
@@ -179,5 +181,8 @@ def create_admin_app(context: AdminContext) -> FastAPI:
             username, domain = aor_of(user)
             found = [binding for binding in found if binding.aor == f"sip:{username}@{domain}"]
         return [registration_out(binding, now) for binding in found]
+
+    if context.im is not None:
+        add_im_routes(app, context.im, secured, ERRORS, lambda user: "sip:%s@%s" % aor_of(user))
 
     return app

@@ -3,8 +3,9 @@
 from .loader import EMBEDDED, ConfigError, config_from_dict, load_config
 from .schema import (AuthSection, Config, DaemonSection, HttpSection, LogSection, RegistrarSection,
                      SipSection, StoreSection)
+from .schema import ImSection
 
 __all__ = [
-    "AuthSection", "Config", "ConfigError", "DaemonSection", "EMBEDDED", "HttpSection", "LogSection",
+    "AuthSection", "Config", "ImSection", "ConfigError", "DaemonSection", "EMBEDDED", "HttpSection", "LogSection",
     "RegistrarSection", "SipSection", "StoreSection", "config_from_dict", "load_config",
 ]

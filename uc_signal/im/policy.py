@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..directory import User
+
+if TYPE_CHECKING:
+    from ..config.schema import ImSection
 
 DEFAULT_POLICY = "Default"
 POLICY_KIND = "im"
@@ -92,3 +96,15 @@ def policies_from_mapping(document: Mapping[str, object]) -> tuple[ImPolicy, ...
             values["max_size"] = size
         policies.append(ImPolicy(name=name, **values))  # type: ignore[arg-type]
     return tuple(policies)
+
+
+
+def settings_from_config(section: ImSection) -> ImSettings:
+    """ImSettings from the configuration's [im] table."""
+    rules = FilterRules(block_urls=section.filter_block_urls, warn_urls=section.filter_warn_urls,
+                        warn_prefix=section.filter_warn_prefix, blocked_extensions=section.blocked_extensions)
+    return ImSettings(max_size=section.max_size, factory_user=section.factory_user,
+                      delivery_timeout=section.delivery_timeout,
+                      offline_retry_interval=section.offline_retry_interval,
+                      offline_max_attempts=section.offline_max_attempts, retention_days=section.retention_days,
+                      purge_interval=section.purge_interval, filter=rules, policies=tuple(section.policies))

@@ -284,6 +284,10 @@ class ImService:
         queue = self._queues.get(recipient)
         return list(queue.messages) if queue is not None else []
 
+    def pending(self) -> list[StoredMessage]:
+        """Every stored message not yet delivered, oldest first."""
+        return sorted((m for queue in self._queues.values() for m in queue.messages), key=lambda m: m.id)
+
     def _deliver_next(self, recipient: str, now: float) -> None:
         queue = self._queues.get(recipient)
         if queue is None:

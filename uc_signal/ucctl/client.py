@@ -90,6 +90,12 @@ class AdminClient:
     def server(self) -> dict[str, Any]:
         return self.request("GET", "/api/v1/server")
 
+    def im_history(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.request("GET", "/api/v1/im/history", params={k: v for k, v in params.items() if v is not None})
+
+    def im_conversations(self, user: str | None = None) -> list[dict[str, Any]]:
+        return self.request("GET", "/api/v1/im/conversations", params={"user": user} if user else None)
+
 
 def _quote(user: str) -> str:
     return quote(user, safe="@:+~._-")

@@ -25,6 +25,10 @@ from starlette.types import ASGIApp
 import uc_signal
 
 from ..admin import AdminContext, create_admin_app
+from ..admin.im_routes import ImAdmin
+from ..im import ImService, im_application
+from ..im.policy import settings_from_config
+from ..store.im_store import SqlImStore, WriteBehindImStore
 from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
 from ..store import CachedUserDirectory, SqlStore, UserService, WriteBehindBindingStore, sqlite_url
@@ -36,6 +40,7 @@ from .banner import sign_in_banner
 from .http_app import ListenerDispatch
 from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, exposition
 from ..proxy.driver import ServicesDriver
+from ..proxy.services import ApplicationFactory
 from .sip_core import build_sip_core
 
 log = logging.getLogger("ucd")
@@ -58,6 +63,8 @@ class Daemon:
         self.store: SqlStore | None = None
         self.directory = CachedUserDirectory()
         self.bindings: WriteBehindBindingStore | None = None
+        self.im_store: WriteBehindImStore | None = None
+        self.im: ImService | None = None
         self.manager: TransportManager | None = None
         self.core: ServicesDriver | None = None
         self.http: HttpServer | None = None
@@ -92,6 +99,9 @@ class Daemon:
         self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
         self.bindings.start()
+        self.im_store = WriteBehindImStore(SqlImStore(self.store.engine), config.im.flush_interval)
+        await self.im_store.preload()
+        self.im_store.start()
 
         sip = config.sip
         transport_config = TransportConfig(
@@ -114,7 +124,8 @@ class Daemon:
                                f"{error.strerror or error}") from error
         await self._start_http()  # binds the WS listener, which the proxy's addresses include
         try:
-            self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir)
+            self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir,
+                                       applications=[self._im_application()])
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
@@ -124,6 +135,19 @@ class Daemon:
             users=lambda: len(self.directory),
             binding_write_errors=lambda: self.bindings.write_errors if self.bindings else 0))
         log.info("ready", extra={"domain": sip.domain, "admin": self.admin_url})
+
+    def _im_application(self) -> ApplicationFactory:
+        assert self.im_store is not None
+
+        def keep(service: ImService) -> None:
+            self.im = service
+        return im_application(settings_from_config(self.config.im), self.im_store, keep)
+
+    def _im_admin(self) -> ImAdmin:
+        assert self.im_store is not None
+        return ImAdmin(history=self.im_store.sql.search,
+                       conversations=lambda: self.im.conversations.all() if self.im else [],
+                       offline=lambda: self.im.pending() if self.im else [])
 
     async def _start_http(self) -> None:
         assert self.manager is not None and self.store is not None
@@ -151,7 +175,7 @@ class Daemon:
             version=uc_signal.__version__,
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
-            draining=lambda: self.draining))
+            draining=lambda: self.draining, im=self._im_admin()))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
         ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
         for ws_socket in ws_sockets:
@@ -236,6 +260,7 @@ class Daemon:
                             layer.unfinished(), grace)
         if self.core is not None:
             self.core.stop()
+        await self._flush_im()
         if manager is not None:
             await manager.stop()
         if self.http is not None:
@@ -245,7 +270,16 @@ class Daemon:
         await self._close_store()
         log.info("stopped")
 
+    async def _flush_im(self) -> None:
+        """Write the IM store's queue; stored messages' 202s go out while the transports
+        are still open."""
+        if self.im_store is not None:
+            await self.im_store.flush()
+            log.info("im store persisted", extra={"writes": self.im_store.writes})
+            self.im_store = None
+
     async def _close_store(self) -> None:
+        await self._flush_im()
         if self.bindings is not None:
             await self.bindings.flush()
             log.info("bindings persisted", extra={"writes": self.bindings.writes})
