@@ -54,6 +54,8 @@ class Fork:
         self.outstanding = len(destinations)
         for destination in destinations:
             request = self.build(destination)
+            # Our Via on top, first line of the header (the originator would append it).
+            request.headers.insert(0, "Via", str(self.services.originator.via(destination.peer.transport)))
             # A copy that cannot be sent is answered 503 at once, through the callback.
             self.services.originator.send(request, destination.peer, self._on_response, now)
         return True

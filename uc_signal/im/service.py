@@ -112,14 +112,19 @@ class ImService:
             return False  # in a dialog: the proxy routes it
         uri = request.uri
         domains = self.services.domains
-        if not isinstance(uri, SipUri) or uri.user is None or not domains.is_domain(uri.host):
+        if not isinstance(uri, SipUri) or uri.user is None:
+            return False
+        if domains.is_domain(uri.host):
+            domain = uri.host.lower()
+        elif domains.is_this_server(uri):
+            domain = domains.default_domain   # user@<our address>: the user of our domain (as the proxy)
+        else:
             return False
         if any(not domains.is_this_server(route.uri) for route in request.route):
             return False  # a pre-loaded Route elsewhere: the proxy's rules apply
         if not self.services.caller_auth.authorize(context):
             return True   # answered: 407 or 403
         sender = self.services.caller_auth.sender(request)
-        domain = uri.host.lower()
         target = f"sip:{uri.user}@{domain}"
         if uri.user == self.settings.factory_user or self.conversations.get(target) is not None:
             self._conversation_message(context, sender, target, domain)
