@@ -17,7 +17,7 @@ from im_network import ImNetwork, aor, bodies
 async def opened(db: Path) -> tuple[SqlStore, WriteBehindImStore]:
     store = SqlStore(sqlite_url(db))
     await store.open()
-    im_store = WriteBehindImStore(SqlImStore(store.engine), flush_interval=0.001)
+    im_store = WriteBehindImStore(SqlImStore(store.engine), flush_interval=0.001, history_flush_interval=0.01)
     await im_store.preload()
     im_store.start()
     return store, im_store
@@ -72,7 +72,7 @@ def test_history_search_and_purge_in_sql(tmp_path: Path) -> None:
         for query in queries:
             expected = [e.text for e in entries if query.matches(e)][-query.limit:]
             assert [e.text for e in await im_store.sql.search(query)] == expected, query
-        im_store = WriteBehindImStore(im_store.sql, 0.001)
+        im_store = WriteBehindImStore(im_store.sql, 0.001, 0.01)
         im_store.start()
         im_store.purge_history(before=20.0)
         await im_store.flush()

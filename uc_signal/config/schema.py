@@ -222,6 +222,8 @@ class ImSection:
     purge_interval: float = _key(3600.0, positive_seconds, "seconds between retention purges")
     flush_interval: float = _key(0.02, positive_seconds, "seconds IM store writes are gathered into one "
                                  "transaction")
+    history_flush_interval: float = _key(1.0, positive_seconds, "seconds history rows wait to be written "
+                                         "together when no stored message is waiting")
     filter_block_urls: tuple[str, ...] = _key((), string_list, "URL globs that block a message (403)")
     filter_warn_urls: tuple[str, ...] = _key((), string_list, "URL globs that prefix a warning to a message")
     filter_warn_prefix: str = _key("[Warning: this message contains a link to a site flagged by your "

@@ -70,9 +70,17 @@ class SqlImStore:
         return [entry for entry in reversed(entries) if query.matches(entry)]
 
     async def write(self, operations: list[_Operation]) -> None:
+        """In order, in one transaction; a run of operations of one kind is one statement
+        (executemany), so a batch of history rows costs one INSERT, not one each."""
         async with self.engine.begin() as connection:
+            run: list[_Operation] = []
             for operation in operations:
-                await operation.apply(connection)
+                if run and operation.kind != run[0].kind:
+                    await _apply(connection, run)
+                    run = []
+                run.append(operation)
+            if run:
+                await _apply(connection, run)
 
 
 @dataclass
@@ -81,41 +89,45 @@ class _Operation:
     payload: Any
     on_durable: Callable[[], None] | None = None
 
-    async def apply(self, connection: AsyncConnection) -> None:
-        payload = self.payload
-        if self.kind == "store":
-            m: StoredMessage = payload
-            await connection.execute(insert(im_offline).values(
-                id=m.id, recipient=m.recipient, sender=m.sender, sender_aor=m.sender_aor,
-                content_type=m.content_type, body=m.body, received_at=m.received_at, conversation=m.conversation))
-        elif self.kind == "delete":
-            await connection.execute(delete(im_offline).where(im_offline.c.id == payload))
-        elif self.kind == "archive":
-            e: ArchivedMessage = payload
-            await connection.execute(insert(im_history).values(
-                sender=e.sender, recipient=e.recipient, conversation=e.conversation, content_type=e.content_type,
-                text=e.text, sent_at=e.sent_at, delivered_at=e.delivered_at))
-        elif self.kind == "purge":
-            await connection.execute(delete(im_history).where(im_history.c.delivered_at < payload))
-        elif self.kind == "conversation":
-            c: Conversation = payload
-            await connection.execute(delete(im_conversations).where(im_conversations.c.uri == c.uri))
-            await connection.execute(insert(im_conversations).values(
-                uri=c.uri, created_by=c.created_by, created_at=c.created_at,
-                participants=json.dumps(list(c.participants))))
+
+async def _apply(connection: AsyncConnection, run: list[_Operation]) -> None:
+    """A run of operations of one kind."""
+    kind = run[0].kind
+    payloads = [operation.payload for operation in run]
+    if kind == "store":
+        await connection.execute(insert(im_offline), [
+            {"id": m.id, "recipient": m.recipient, "sender": m.sender, "sender_aor": m.sender_aor,
+             "content_type": m.content_type, "body": m.body, "received_at": m.received_at,
+             "conversation": m.conversation} for m in payloads])
+    elif kind == "delete":
+        await connection.execute(delete(im_offline).where(im_offline.c.id.in_(payloads)))
+    elif kind == "archive":
+        await connection.execute(insert(im_history), [
+            {"sender": e.sender, "recipient": e.recipient, "conversation": e.conversation,
+             "content_type": e.content_type, "text": e.text, "sent_at": e.sent_at, "delivered_at": e.delivered_at}
+            for e in payloads])
+    elif kind == "purge":
+        await connection.execute(delete(im_history).where(im_history.c.delivered_at < max(payloads)))
+    elif kind == "conversation":
+        latest = {c.uri: c for c in payloads}
+        await connection.execute(delete(im_conversations).where(im_conversations.c.uri.in_(list(latest))))
+        await connection.execute(insert(im_conversations), [
+            {"uri": c.uri, "created_by": c.created_by, "created_at": c.created_at,
+             "participants": json.dumps(list(c.participants))} for c in latest.values()])
 
 
 class WriteBehindImStore:
     """uc_signal.im.ImStore for the daemon: reads from what `preload` found, writes queued."""
 
-    def __init__(self, sql: SqlImStore, flush_interval: float = 0.02) -> None:
+    def __init__(self, sql: SqlImStore, flush_interval: float = 0.02, history_flush_interval: float = 1.0) -> None:
         self.sql = sql
-        self.flush_interval = flush_interval
+        self.flush_interval = flush_interval                  # when someone waits for the write (a 202)
+        self.history_flush_interval = history_flush_interval  # when nobody does (history, deletes)
         self._offline: list[StoredMessage] = []
         self._conversations: list[Conversation] = []
         self._queue: list[_Operation] = []
-        self._wake = asyncio.Event()
-        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()      # something is queued
+        self._urgent = asyncio.Event()    # something queued is waited for (or we stop)
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self.writes = 0
@@ -140,6 +152,7 @@ class WriteBehindImStore:
 
     def store_offline(self, message: StoredMessage, on_durable: Callable[[], None]) -> None:
         self._push(_Operation("store", message, on_durable))
+        self._urgent.set()
 
     def delete_offline(self, message_id: int) -> None:
         self._push(_Operation("delete", message_id))
@@ -168,11 +181,16 @@ class WriteBehindImStore:
     async def _run(self) -> None:
         while not self._stopping:
             await self._wake.wait()
+            # History rows wait up to history_flush_interval and go in one INSERT; a
+            # stored message (its sender waits for the 202) cuts the wait short.
             try:
-                await asyncio.wait_for(self._stop.wait(), self.flush_interval)
+                await asyncio.wait_for(self._urgent.wait(), self.history_flush_interval)
             except asyncio.TimeoutError:
                 pass
+            if not self._stopping:
+                await asyncio.sleep(self.flush_interval)   # gather what comes with it
             self._wake.clear()
+            self._urgent.clear()
             await self._write_pending()
 
     async def _write_pending(self) -> None:
@@ -200,7 +218,7 @@ class WriteBehindImStore:
     async def flush(self) -> None:
         """Stop the writer and write what is queued (shutdown)."""
         self._stopping = True
-        self._stop.set()
+        self._urgent.set()
         self._wake.set()
         if self._task is not None:
             await self._task

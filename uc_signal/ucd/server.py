@@ -99,7 +99,8 @@ class Daemon:
         self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
         self.bindings.start()
-        self.im_store = WriteBehindImStore(SqlImStore(self.store.engine), config.im.flush_interval)
+        self.im_store = WriteBehindImStore(SqlImStore(self.store.engine), config.im.flush_interval,
+                                           config.im.history_flush_interval)
         await self.im_store.preload()
         self.im_store.start()
 
