@@ -150,3 +150,20 @@ def test_a_user_registered_before_a_restart_gets_messages_stored_meanwhile() -> 
     im.restart()            # the binding is reloaded: delivery starts without a new REGISTER
     im.net.advance(2)
     assert bodies(bob)[-1] == "during the outage" and im.store.offline == {}
+
+
+def test_a_stored_copy_waits_while_its_live_copies_are_out_and_a_late_2xx_cancels_it() -> None:
+    im = ImNetwork(settings=ImSettings(delivery_timeout=5.0, offline_retry_interval=10.0))
+    alice = im.user("alice", "192.0.2.10")
+    bob = im.user("bob", "192.0.2.20", answer=None)      # takes its time
+    bob.register()
+    assert im.send(alice, aor("bob"), "slow", advance=6).status == 202
+    assert len(im.store.offline) == 1
+    bob.register()                                        # a refresh: the stored copy must not go out yet
+    im.net.advance(3)
+    assert len(bob.requests("MESSAGE")) == 1
+    bob.answer(bob.requests("MESSAGE")[0], 200)           # the late 2xx
+    im.net.run()
+    assert im.store.offline == {} and [e.text for e in im.store.history] == ["slow"]
+    im.net.advance(30, step=2)
+    assert len(bob.requests("MESSAGE")) == 1              # delivered once

@@ -67,6 +67,7 @@ class _Live:
     deadline: float
     answered: bool = False
     stored_id: int | None = None
+    forking: bool = False           # copies still out to the endpoints
 
 
 @dataclass
@@ -96,6 +97,9 @@ class ImService:
         for message in stored:
             self._queue(message.recipient).messages.append(message)
         self._live: list[tuple[float, int, _Live]] = []   # heap by delivery deadline
+        # Stored after the timeout while their live copies are still out: not sent again
+        # until those have ended (a late 2xx would make it a duplicate).
+        self._still_forking: set[int] = set()
         self._order = itertools.count()
         self._next_purge: float | None = 0.0 if settings.retention_days > 0 else None
         self.delivered = 0
@@ -174,7 +178,9 @@ class ImService:
         fork = Fork(self.services, lambda d: self._live_copy(request, body, d),
                     lambda response, at: self._live_accepted(live, response, at),
                     lambda failures, at: self._live_failed(live, failures, at))
+        live.forking = True
         if not fork.start(self.services.destinations(recipient.aor, now), now):
+            live.forking = False
             self._unreachable(live, [], now)
             return
         if not live.answered:
@@ -219,7 +225,9 @@ class ImService:
         return copy
 
     def _live_accepted(self, live: _Live, response: Response, now: float) -> None:
+        live.forking = False
         if live.stored_id is not None:
+            self._still_forking.discard(live.stored_id)
             # Answered late, after the timeout stored a copy: that copy must not go out too.
             self._drop_stored(live.message.recipient, live.stored_id)
         if not live.answered:
@@ -229,6 +237,9 @@ class ImService:
             self._archive(live.message, now)
 
     def _live_failed(self, live: _Live, failures: list[Response], now: float) -> None:
+        live.forking = False
+        if live.stored_id is not None:
+            self._still_forking.discard(live.stored_id)
         if live.answered:
             return  # timed out before: stored already, or told 480
         if all_unreachable(failures):
@@ -251,6 +262,8 @@ class ImService:
             return
         message = self._store(live.message)
         live.stored_id = message.id
+        if live.forking:
+            self._still_forking.add(message.id)
         self.store.store_offline(message, lambda: live.context.respond(202, "Accepted (stored for delivery)"))
 
     def _store(self, message: StoredMessage) -> StoredMessage:
@@ -301,6 +314,9 @@ class ImService:
             del self._queues[recipient]
             return
         message = queue.messages[0]
+        if message.id in self._still_forking:
+            queue.due = now + self.settings.offline_retry_interval   # its live copies end by Timer F
+            return
         queue.in_flight = True
         fork = Fork(self.services, lambda d: self._stored_copy(message, d),
                     lambda response, at: self._stored_accepted(queue, message, at),
