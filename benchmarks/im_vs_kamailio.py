@@ -16,7 +16,9 @@ ucd runs as configured by default: the IM application claims the MESSAGE, checks
 policies, size and filter, forks it to bob's endpoints through its own client transaction
 and archives it in the history (SQLite, written behind); Kamailio only relays. A second
 ucd run with archiving off (`[im.policies.Default] archive = false`) shows what the
-history costs.
+history costs, and a third with the IM application off (`[im] enabled = false`: the
+MESSAGE is proxied by the router like any request) shows what the IM service itself costs
+over plain relaying.
 
 CPU per relayed MESSAGE = utime+stime of every process of the server (/proc) during the
 step / completed messages; the ratio is taken at the highest rate all runs passed clean.
@@ -110,6 +112,14 @@ def start_ucd_without_archive(workdir: Path, n_users: int) -> Server:
     return server
 
 
+def start_ucd_proxy_only(workdir: Path, n_users: int) -> Server:
+    sub = workdir / "proxy-only"
+    sub.mkdir()
+    server = start_ucd(sub, n_users, extra_config='[im]\nenabled = false\n')
+    server.name = "ucd-proxy-only"
+    return server
+
+
 def main() -> None:
     quick = quick_flag()
     plan = QUICK if quick else FULL
@@ -120,7 +130,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="im-vs-kamailio-") as tmp:
         workdir = Path(tmp)
         for name, start in (("kamailio", start_kamailio), ("ucd", start_ucd),
-                            ("ucd-no-archive", start_ucd_without_archive)):
+                            ("ucd-no-archive", start_ucd_without_archive), ("ucd-proxy-only", start_ucd_proxy_only)):
             server = start(workdir, 1)
             try:
                 results[name] = run_server(server, plan, workdir)
@@ -134,12 +144,14 @@ def main() -> None:
     def cpu(name: str) -> float | None:
         return next((float(s["server_cpu_us"]) for s in results[name] if s["rate"] == rate), None)
 
-    kamailio, ucd, bare = cpu("kamailio"), cpu("ucd"), cpu("ucd-no-archive")
+    kamailio, ucd, bare, proxy = cpu("kamailio"), cpu("ucd"), cpu("ucd-no-archive"), cpu("ucd-proxy-only")
     ratio = (ucd or 0) / kamailio if kamailio else float("inf")
     figures: dict = {"quick": quick, "compared_at_rate": rate,
-                     "cpu_us_per_message": {"kamailio": kamailio, "ucd": ucd, "ucd_no_archive": bare},
+                     "cpu_us_per_message": {"kamailio": kamailio, "ucd": ucd, "ucd_no_archive": bare,
+                                            "ucd_proxy_only": proxy},
                      "ratios": {"ucd_over_kamailio": round(ratio, 2),
-                                "ucd_no_archive_over_kamailio": round((bare or 0) / kamailio, 2) if kamailio else None},
+                                "ucd_no_archive_over_kamailio": round((bare or 0) / kamailio, 2) if kamailio else None,
+                                "ucd_proxy_only_over_kamailio": round((proxy or 0) / kamailio, 2) if kamailio else None},
                      "highest_clean_rate": {name: max((s["rate"] for s in steps if s["clean"]), default=0)
                                             for name, steps in results.items()},
                      "steps": results}

@@ -183,6 +183,12 @@ class LogSection:
     level: str = _key("info", one_of("debug", "info", "warning", "error"), "lowest level logged")
 
 
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {_got(value)}")
+    return value
+
+
 def non_negative_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ValueError(f"must be a number >= 0, got {_got(value)}")
@@ -211,6 +217,7 @@ def im_policies(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class ImSection:
+    enabled: bool = _key(True, boolean, "the IM application in the chain; false: MESSAGE is only proxied")
     max_size: int = _key(8192, positive_int, "largest MESSAGE body in bytes (413 above)")
     factory_user: str = _key("chat", sip_user, "user part of the conversation factory URI sip:<user>@<domain>")
     delivery_timeout: float = _key(10.0, positive_seconds, "seconds without an endpoint's answer before a "

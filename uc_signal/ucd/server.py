@@ -126,7 +126,7 @@ class Daemon:
         await self._start_http()  # binds the WS listener, which the proxy's addresses include
         try:
             self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir,
-                                       applications=[self._im_application()])
+                                       applications=[self._im_application()] if config.im.enabled else [])
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
