@@ -146,15 +146,14 @@ class ImService:
         request = context.request
         now = context.now
         sender_policy = self._policy_check(context, sender, "sender")
-        if sender_policy is False:
+        if context.answered:
             return
         if not recipient.enabled:
             context.respond(403, "Forbidden (recipient account disabled)")
             return
         recipient_policy = self._policy_check(context, recipient, "recipient")
-        if recipient_policy is False:
-            return
-        assert recipient_policy is not None
+        if recipient_policy is None:
+            return   # answered 403
         content_type = _content_type(request)
         composing = content_type == IS_COMPOSING
         body = request.body
@@ -163,9 +162,10 @@ class ImService:
             if len(body) > limit:
                 context.respond(413, f"Request Entity Too Large ({len(body)} bytes; limit {limit})")
                 return
-            body = self._filtered(context, content_type, body)
-            if body is None:
+            filtered = self._filtered(context, content_type, body)
+            if filtered is None:
                 return
+            body = filtered
         from_value = _without_tag(request.from_)
         sender_aor = sender.aor if sender is not None else _aor_of(request.from_)
         message = StoredMessage(0, recipient.aor, from_value, sender_aor, content_type, body, now)
@@ -186,17 +186,18 @@ class ImService:
         if not live.answered:
             heapq.heappush(self._live, (live.deadline, next(self._order), live))
 
-    def _policy_check(self, context: RequestContext, user: User | None, side: str) -> ImPolicy | None | bool:
-        """The user's policy; None for an external party; False when answered 403."""
+    def _policy_check(self, context: RequestContext, user: User | None, side: str) -> ImPolicy | None:
+        """The user's policy if it allows IM; None for an external party, or when the
+        request has been answered 403 (`context.answered`)."""
         if user is None:
             return None
         policy = self.settings.policy_for(user)
         if policy is None:
             context.respond(403, f"Forbidden ({side}'s IM policy {user.policy('im')} is not defined)")
-            return False
+            return None
         if not policy.enabled:
             context.respond(403, f"Forbidden (instant messaging is disabled for the {side} by policy {policy.name})")
-            return False
+            return None
         return policy
 
     def _filtered(self, context: RequestContext, content_type: str, body: bytes) -> bytes | None:
@@ -264,7 +265,9 @@ class ImService:
         live.stored_id = message.id
         if live.forking:
             self._still_forking.add(message.id)
-        self.store.store_offline(message, lambda: live.context.respond(202, "Accepted (stored for delivery)"))
+        def accepted() -> None:
+            live.context.respond(202, "Accepted (stored for delivery)")
+        self.store.store_offline(message, accepted)
 
     def _store(self, message: StoredMessage) -> StoredMessage:
         stored = StoredMessage(next(self._ids), message.recipient, message.sender, message.sender_aor,
@@ -359,9 +362,8 @@ class ImService:
             context.respond(403, "Forbidden (conversations are open to local users only)")
             return
         policy = self._policy_check(context, sender, "sender")
-        if policy is False:
-            return
-        assert policy is not None
+        if policy is None:
+            return   # answered 403
         content_type = _content_type(request)
         composing = content_type == IS_COMPOSING
         limit = self.settings.size_limit(policy)
