@@ -129,6 +129,7 @@ class WriteBehindImStore:
         self._wake = asyncio.Event()      # something is queued
         self._urgent = asyncio.Event()    # something queued is waited for (or we stop)
         self._stopping = False
+        self._writing = asyncio.Lock()    # one batch at a time: the queue's order is the commit order
         self._task: asyncio.Task[None] | None = None
         self.writes = 0
         self.write_errors = 0
@@ -193,7 +194,15 @@ class WriteBehindImStore:
             self._urgent.clear()
             await self._write_pending()
 
+    async def sync(self) -> None:
+        """Write what is queued now (the admin API reads the history after this)."""
+        await self._write_pending()
+
     async def _write_pending(self) -> None:
+        async with self._writing:
+            await self._write_batch()
+
+    async def _write_batch(self) -> None:
         if not self._queue:
             return
         batch, self._queue = self._queue, []

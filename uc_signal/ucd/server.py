@@ -26,7 +26,7 @@ import uc_signal
 
 from ..admin import AdminContext, create_admin_app
 from ..admin.im_routes import ImAdmin
-from ..im import ImService, im_application
+from ..im import ArchivedMessage, HistoryQuery, ImService, im_application
 from ..im.policy import settings_from_config
 from ..store.im_store import SqlImStore, WriteBehindImStore
 from ..config import Config
@@ -146,7 +146,12 @@ class Daemon:
 
     def _im_admin(self) -> ImAdmin:
         assert self.im_store is not None
-        return ImAdmin(history=self.im_store.sql.search,
+        im_store = self.im_store
+
+        async def history(query: HistoryQuery) -> list[ArchivedMessage]:
+            await im_store.sync()   # what has been delivered, including the rows still queued
+            return await im_store.sql.search(query)
+        return ImAdmin(history=history,
                        conversations=lambda: self.im.conversations.all() if self.im else [],
                        offline=lambda: self.im.pending() if self.im else [])
 
