@@ -152,3 +152,12 @@ def test_the_filter_blocks_urls_and_file_types_and_warns_on_flagged_links() -> N
     assert im.send(alice, aor("bob"), "plain text, nothing to see").status == 200
     assert bodies(bob) == ["[flagged] try https://best-casino.test/", "plain text, nothing to see"]
     assert im.store.history[0].text == "[flagged] try https://best-casino.test/"
+
+
+def test_an_answered_message_leaves_no_deadline_behind() -> None:
+    im = ImNetwork()
+    alice = im.user("alice", "192.0.2.10")
+    bob = im.user("bob", "192.0.2.20")
+    bob.register()
+    assert im.send(alice, aor("bob"), "quick").status == 200
+    assert im.im.get_timer() is None

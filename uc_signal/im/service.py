@@ -509,6 +509,10 @@ class ImService:
     # --- deadlines -------------------------------------------------------------------------------
 
     def get_timer(self) -> float | None:
+        # Answered MESSAGEs leave the heap here, not at their deadline: otherwise the core
+        # would wake up once per message, delivery_timeout after it, for nothing.
+        while self._live and self._live[0][2].answered:
+            heapq.heappop(self._live)
         deadlines = [q.due for q in self._queues.values() if q.due is not None]
         if self._live:
             deadlines.append(self._live[0][0])
