@@ -173,7 +173,7 @@ class ImService:
         live = _Live(context, message, composing, recipient_policy, archive, now + self.settings.delivery_timeout)
         queue = self._queues.get(recipient.aor)
         if queue is not None and queue.messages and not composing:
-            self._unreachable(live, [], now)  # behind the stored ones, in order
+            self._unreachable(live)  # behind the stored ones, in order
             return
         fork = Fork(self.services, lambda d: self._live_copy(request, body, d),
                     lambda response, at: self._live_accepted(live, response, at),
@@ -181,7 +181,7 @@ class ImService:
         live.forking = True
         if not fork.start(self.services.destinations(recipient.aor, now), now):
             live.forking = False
-            self._unreachable(live, [], now)
+            self._unreachable(live)
             return
         if not live.answered:
             heapq.heappush(self._live, (live.deadline, next(self._order), live))
@@ -244,14 +244,14 @@ class ImService:
         if live.answered:
             return  # timed out before: stored already, or told 480
         if all_unreachable(failures):
-            self._unreachable(live, failures, now)
+            self._unreachable(live)
             return
         best = best_failure(failures)
         assert best is not None
         live.answered = True
         live.context.respond(best.status, best.reason)
 
-    def _unreachable(self, live: _Live, failures: list[Response], now: float) -> None:
+    def _unreachable(self, live: _Live) -> None:
         """No endpoint took it: store it (202 once durable) or say why not (480)."""
         live.answered = True
         if live.composing:
@@ -263,6 +263,7 @@ class ImService:
             return
         message = self._store(live.message)
         live.stored_id = message.id
+        log.debug("im: stored %d for %s (offline)", message.id, message.recipient)
         if live.forking:
             self._still_forking.add(message.id)
         def accepted() -> None:
@@ -336,6 +337,7 @@ class ImService:
                             extra)
 
     def _stored_accepted(self, queue: _Queue, message: StoredMessage, now: float) -> None:
+        log.debug("im: stored %d delivered to %s", message.id, message.recipient)
         if queue.messages and queue.messages[0] is message:
             queue.messages.popleft()
         self.store.delete_offline(message.id)
@@ -526,7 +528,7 @@ class ImService:
             if not live.answered:
                 # RFC 4320: a non-INVITE must be answered before the sender's Timer F; an
                 # endpoint that has not answered by now is treated as offline.
-                self._unreachable(live, [], now)
+                self._unreachable(live)
         for recipient, queue in list(self._queues.items()):
             if queue.due is not None and queue.due <= now and not queue.in_flight:
                 queue.due = None
