@@ -26,6 +26,7 @@ from ..rls import (Contact, ContactLimitError, ContactList, ContactNotFoundError
                    contact_list_uri)
 from ..store import (ContactService, DuplicateUserError, InvalidUserError, UserNotFoundError, UserRecord, UserService,
                      parse_aor)
+from .im_routes import ImAdmin, add_im_routes
 from .schemas import (ContactCreate, ContactListOut, ContactOut, ErrorOut, GroupCreate, RegistrationOut, ServerOut,
                       UserCreate, UserOut, UserUpdate)
 
@@ -44,6 +45,7 @@ class AdminContext:
     draining: Callable[[], bool]
     meetings: MeetingDirectory | None = None          # conferencing's meeting directory
     contacts: ContactService | None = None            # contact lists (uc_signal.rls)
+    im: ImAdmin | None = None                          # the IM routes, when the IM service runs
 
 
 class ApiError(Exception):
@@ -193,6 +195,9 @@ def create_admin_app(context: AdminContext) -> FastAPI:
     register_meeting_routes(app, context, require_token)
     if context.contacts is not None:
         add_contact_routes(app, context.contacts, secured)
+    if context.im is not None:
+        add_im_routes(app, context.im, secured, ERRORS, lambda user: "sip:%s@%s" % aor_of(user))
+
     return app
 
 

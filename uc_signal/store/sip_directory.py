@@ -47,7 +47,7 @@ class CachedUserDirectory:
     def put(self, record: UserRecord) -> None:
         self.drop(record.username, record.domain)
         self._users[(record.username, record.domain)] = User(record.username, record.domain, record.display_name,
-                                                             record.enabled)
+                                                             record.enabled, tuple(sorted(record.policies.items())))
         for algorithm, ha1 in record.credentials.items():
             self._ha1[(record.username, record.domain, algorithm)] = ha1
 
