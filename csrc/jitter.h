@@ -89,7 +89,7 @@ typedef struct uc_jb_config {
 #define UC_JB_MAX_DELAY_MS 2500u
 #define UC_JB_DEFAULT_QUANTILE 0.97
 #define UC_JB_DEFAULT_FORGET_FACTOR 0.998
-#define UC_JB_DEFAULT_MS_PER_LATE_PERCENT 1500.0
+#define UC_JB_DEFAULT_MS_PER_LATE_PERCENT 1000.0
 #define UC_JB_DEFAULT_LATE_FORGET_FACTOR 0.9995
 #define UC_JB_STRETCH_COOLDOWN_TICKS 2u
 
@@ -150,5 +150,10 @@ uint32_t uc_jb_buffered(const uc_jitter *jb);
  * (positive: the sender's clock runs slow, each packet arrives a little later than the
  * last; bounded by +-10000). Relative delay is measured net of it. */
 double uc_jb_clock_skew_ppm(const uc_jitter *jb);
+
+/* How long (ms of delay, as the target) a missing packet is waited for once later packets
+ * are here: >= the target, up to max_delay_ms on a path whose gaps are mostly late
+ * packets (peak detector and start-up prior), the target itself on a lossy path. */
+double uc_jb_patience_ms(const uc_jitter *jb);
 
 #endif
