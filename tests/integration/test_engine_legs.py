@@ -121,10 +121,14 @@ def test_hostile_packets_are_counted_and_dropped_while_mixing_goes_on(engine: uc
         recorded = a.rtp(a.encoder.encode(a.tone_frame()))
         protected = a.tx.protect(recorded)
         a.send_raw(protected)
+        # A fresh sequence number with a wrong tag: libsrtp checks replay before the tag,
+        # so a damaged copy of `protected` would count as replayed, not as failing.
+        tampered = bytearray(a.tx.protect(a.rtp(a.encoder.encode(a.tone_frame()))))
+        tampered[-1] ^= 0xFF
         hostile = [
             protected,                                   # replayed
             protected[:8],                               # truncated RTP header
-            protected[:-3],                              # truncated tag: authentication fails
+            bytes(tampered),                             # wrong tag: authentication fails
             Participant.rtp(a, b"\x00" * 40)[:12] + secrets.token_bytes(40),  # wrong key / no tag
             bytes([0x80, 0xC8]) + b"\x00\x01",           # truncated RTCP
             bytes([22, 0xFE, 0xFD]) + secrets.token_bytes(40),  # DTLS record
@@ -265,6 +269,7 @@ def test_hold_and_mute(engine: uc_media.Engine) -> None:
         assert tone_magnitudes(b.decoded(last_packets=30), [440.0])[440.0] < 50  # muted: not heard
         a.leg.muted = False
         b.leg.direction = "recvonly"  # we send nothing to b
+        run([a, b], 3)  # the command reaches the worker between ticks; what it sent before is drained
         b.received.clear()
         run([a, b], 20)
         assert not b.received
