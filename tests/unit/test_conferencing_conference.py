@@ -361,3 +361,20 @@ def test_a_conference_for_a_directory_meeting():
     assert (conf.entity, conf.subject, conf.locked, conf.lobby_timeout, conf.max_participants) == (
         URI, "Plan", True, 30.0, 5)
     assert conf.join(Joiner(BOB, "Bob", True, True), "b", 0.0)[0].waits   # locked
+
+
+def test_admission_for_says_what_join_will_decide_and_the_operator_acts_as_a_presenter():
+    from uc_signal.conferencing.conference import OPERATOR
+    conf = joined()
+    carol = Joiner(CAROL, "Carol", True, False)
+    assert conf.admission_for(carol).waits                        # outside the company: lobby
+    assert not conf.admission_for(Joiner(BOB, "Bob", True, True)).waits
+    conf.lock(OPERATOR, True, 1.0)                                  # not in the meeting, still allowed
+    assert conf.admission_for(Joiner("sip:erin@example.test", "Erin", True, True)).lobby is not None
+    admission, _ = conf.join(carol, "carol-1", 2.0)
+    assert admission.waits and conf.admission_for(carol).waits      # another device: same place
+    assert conf.admit_invited(CAROL)[0] == ConnectToMix(CAROL, "carol-1")
+    assert conf.participant(CAROL).state is JoinState.CONNECTED
+    assert conf.admit_invited(CAROL) == []
+    with pytest.raises(NotPermittedError):
+        conf.eject(OPERATOR, ALICE, 3.0)

@@ -85,6 +85,11 @@ class Participant:
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
 
 
+OPERATOR = "operator:admin"
+"""The actor of a control made through the admin API or ucctl: the server's operator, who
+may do what a presenter may without being in the meeting."""
+
+
 class Conference:
     def __init__(self, policies: MeetingPolicies, *, entity: str, subject: str = "", lobby_timeout: float = 900.0,
                  max_participants: int = 250, speakers: ActiveSpeakers | None = None) -> None:
@@ -169,6 +174,22 @@ class Conference:
         actions.append(StateChanged())
         return admission, actions
 
+    def admission_for(self, joiner: Joiner) -> Admission:
+        """What `join` would decide for `joiner` now: the focus asks before it makes the
+        leg (in the mix or in the lobby). Another device of someone here: their place."""
+        existing = self.participants.get(joiner.entity)
+        if existing is not None and existing.state is not JoinState.DIALING_IN:
+            return Admission(existing.role, existing.lobby_reason)
+        return decide(self._current_policies(), joiner)
+
+    def admit_invited(self, entity: str) -> list[Action]:
+        """Someone the focus called in itself at a presenter's request (a dial-out): in
+        the mix whatever the lobby policy said."""
+        person = self.participant(entity)
+        if person.state is not JoinState.LOBBY:
+            return []
+        return self._admit(person) + [StateChanged()]
+
     def leave(self, entity: str, endpoint: str, now: float) -> list[Action]:
         """An endpoint's dialog ended (BYE, CANCEL, failure)."""
         participant = self.participants.get(entity)
@@ -195,7 +216,9 @@ class Conference:
 
     # --- permission ------------------------------------------------------------------------
 
-    def _presenter(self, actor: str) -> Participant:
+    def _presenter(self, actor: str) -> Participant | None:
+        if actor == OPERATOR:
+            return None
         participant = self.participant(actor)
         if not participant.role.can_control or participant.state is not JoinState.CONNECTED:
             raise NotPermittedError(f"{actor} is not a presenter")
