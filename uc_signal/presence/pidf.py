@@ -110,6 +110,9 @@ def parse_pidf(body: bytes, custom_states: tuple[CustomState, ...] = ()) -> Publ
         if not number.isdigit() or len(number) > 6:
             raise PidfError(f"ucs:availability must be a Lync availability number, got {number!r}")
         availability, user_set = Availability.from_lync_value(int(number)), True
+        # Off Work shares Away's number; the `other` token tells them apart.
+        availability = next((_OTHER_STATES[o.casefold()] for o in others if o.casefold() in _OTHER_STATES
+                             and _OTHER_STATES[o.casefold()].lync_value == availability.lync_value), availability)
         custom = next((o for o in others if any(s.text.casefold() == o.casefold() for s in custom_states)), "")
     else:
         availability, user_set, custom = _from_rpid(is_open, activities, others, custom_states)
