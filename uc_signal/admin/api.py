@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..directory import Binding
 from ..store import DuplicateUserError, InvalidUserError, UserNotFoundError, UserRecord, UserService, parse_aor
+from .presence_routes import PresenceAdmin, add_presence_routes
 from .schemas import ErrorOut, RegistrationOut, ServerOut, UserCreate, UserOut, UserUpdate
 
 
@@ -36,6 +37,7 @@ class AdminContext:
     listening: Callable[[], dict[str, list[str]]]
     metrics: Callable[[], tuple[bytes, str]]         # (exposition, content type)
     draining: Callable[[], bool]
+    presence: PresenceAdmin | None = None              # /api/v1/presence routes when set
 
 
 class ApiError(Exception):
@@ -180,4 +182,6 @@ def create_admin_app(context: AdminContext) -> FastAPI:
             found = [binding for binding in found if binding.aor == f"sip:{username}@{domain}"]
         return [registration_out(binding, now) for binding in found]
 
+    if context.presence is not None:
+        add_presence_routes(app, context.presence, secured, aor_of, ERRORS, ApiError)
     return app

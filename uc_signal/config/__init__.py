@@ -3,8 +3,10 @@
 from .loader import EMBEDDED, ConfigError, config_from_dict, load_config
 from .schema import (AuthSection, Config, DaemonSection, HttpSection, LogSection, RegistrarSection,
                      SipSection, StoreSection)
+from .schema import PresenceSection
 
-__all__ = [
+__all__ = ["PresenceSection"]
+__all__ += [
     "AuthSection", "Config", "ConfigError", "DaemonSection", "EMBEDDED", "HttpSection", "LogSection",
     "RegistrarSection", "SipSection", "StoreSection", "config_from_dict", "load_config",
 ]

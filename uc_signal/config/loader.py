@@ -86,6 +86,11 @@ def _cross_checks(config: Config, source: str) -> None:
         raise ConfigError(source, "registrar.default_expires",
                           f"must lie between registrar.min_expires and registrar.max_expires "
                           f"({registrar.min_expires}-{registrar.max_expires}), got {registrar.default_expires}")
+    presence = config.presence
+    if not presence.min_expires <= presence.default_expires <= presence.max_expires:
+        raise ConfigError(source, "presence.default_expires",
+                          f"must lie between presence.min_expires and presence.max_expires "
+                          f"({presence.min_expires}-{presence.max_expires}), got {presence.default_expires}")
     if bool(config.sip.tls_cert) != bool(config.sip.tls_key):
         key = "sip.tls_key" if config.sip.tls_cert else "sip.tls_cert"
         raise ConfigError(source, key, "must be set together with " +

@@ -183,6 +183,35 @@ class LogSection:
     level: str = _key("info", one_of("debug", "info", "warning", "error"), "lowest level logged")
 
 
+def custom_states(value: Any) -> tuple[tuple[str, str], ...]:
+    """Up to 4 tables {text = "...", availability = "available" | "busy" | "do-not-disturb"}."""
+    if not isinstance(value, list) or len(value) > 4:
+        raise ValueError(f"must be a list of at most 4 tables {{text, availability}}, got {_got(value)}")
+    states = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"text", "availability"}:
+            raise ValueError(f"each custom state is a table with text and availability, got {_got(item)}")
+        text_value, base = item["text"], item["availability"]
+        if not isinstance(text_value, str) or not 0 < len(text_value) <= 64 or not text_value.isprintable():
+            raise ValueError(f"a custom state's text must be 1-64 printable characters, got {_got(text_value)}")
+        if not isinstance(base, str) or base.lower() not in ("available", "busy", "do-not-disturb"):
+            raise ValueError(f"a custom state's availability must be one of available, busy, do-not-disturb, "
+                             f"got {_got(base)}")
+        states.append((text_value, base.lower()))
+    return tuple(states)
+
+
+@dataclass(frozen=True)
+class PresenceSection:
+    min_expires: int = _key(60, positive_int, "shortest SUBSCRIBE or PUBLISH accepted (423 below it)")
+    max_expires: int = _key(3600, positive_int, "longest subscription or publication granted")
+    default_expires: int = _key(3600, positive_int, "expiry when a SUBSCRIBE or PUBLISH names none")
+    idle_timeout: float = _key(300.0, positive_seconds, "seconds without user input before Available shows Away")
+    default_authorization: str = _key("open", one_of("open", "confirm"),
+                                      "new watchers: open (allowed) or confirm (pending until a relationship is set)")
+    custom_states: tuple[tuple[str, str], ...] = _key((), custom_states, "up to 4 {text, availability} tables")
+
+
 @dataclass(frozen=True)
 class Config:
     daemon: DaemonSection = field(default_factory=DaemonSection)
@@ -192,3 +221,4 @@ class Config:
     store: StoreSection = field(default_factory=StoreSection)
     http: HttpSection = field(default_factory=HttpSection)
     log: LogSection = field(default_factory=LogSection)
+    presence: PresenceSection = field(default_factory=PresenceSection)

@@ -37,6 +37,10 @@ from .http_app import ListenerDispatch
 from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, exposition
 from ..proxy.driver import ServicesDriver
 from .sip_core import build_sip_core
+from ..admin.presence_routes import PresenceAdmin
+from ..presence import PresenceService, presence_application
+from ..store.presence import PresenceStore
+from .presence import load_presence
 
 log = logging.getLogger("ucd")
 
@@ -60,6 +64,8 @@ class Daemon:
         self.bindings: WriteBehindBindingStore | None = None
         self.manager: TransportManager | None = None
         self.core: ServicesDriver | None = None
+        self.presence: PresenceService | None = None      # shared by the SIP agent, admin API and RLS
+        self.presence_store: PresenceStore | None = None
         self.http: HttpServer | None = None
         self.https: HttpServer | None = None
         self.admin_url = ""
@@ -92,6 +98,7 @@ class Daemon:
         self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
         self.bindings.start()
+        self.presence, self.presence_store = await load_presence(config, self.store)
 
         sip = config.sip
         transport_config = TransportConfig(
@@ -114,7 +121,8 @@ class Daemon:
                                f"{error.strerror or error}") from error
         await self._start_http()  # binds the WS listener, which the proxy's addresses include
         try:
-            self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir)
+            self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir,
+                                       applications=[presence_application(self.presence)])
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
@@ -151,7 +159,9 @@ class Daemon:
             version=uc_signal.__version__,
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
-            draining=lambda: self.draining))
+            draining=lambda: self.draining,
+            presence=PresenceAdmin(self.presence, self.presence_store,
+                                   lambda: self.core.poke() if self.core else None)))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
         ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
         for ws_socket in ws_sockets:
