@@ -134,9 +134,10 @@ def test_icalendar_parsing() -> None:
 def test_meeting_from_the_calendar_shows_while_published() -> None:
     service = PresenceService(PresenceConfig(idle_timeout=1e9), ("example.test",))
     now = time.time()
-    service.publish(ALICE, PublishedState(Availability.AVAILABLE, False), 3600, now)
-    service.set_calendar(ALICE, parse_busy(ICS), now)
-    start = service.calendar(ALICE).intervals[0].start
+    intervals = parse_busy(ICS)
+    start = intervals[0].start
+    service.publish(ALICE, PublishedState(Availability.AVAILABLE, False), start + 3600 - now, now)
+    service.set_calendar(ALICE, intervals, now)
     assert service.aggregate(ALICE, start + 1).activity is Activity.IN_A_MEETING
     assert service.aggregate(ALICE, start - 1).activity is None
 
