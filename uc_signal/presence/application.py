@@ -14,6 +14,7 @@ what that watcher may see, one per refresh, and a terminated one at the end.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import secrets
 from collections.abc import Callable
@@ -36,6 +37,10 @@ PACKAGES = (PRESENCE, WINFO)
 ALLOW_EVENTS = ", ".join(PACKAGES)
 TAG_PREFIX = "pa"
 # RFC 6665 4.2.2 (and 3261 12.2.1.2): these answers to a NOTIFY end the subscription.
+# A change is NOTIFYed to this many watchers at once; the rest a moment later, from the
+# core's timer (deadline: now), so in ucd the first NOTIFYs are on the wire while the
+# others are built (inside an event, sends leave only when the event is done).
+INLINE_NOTIFIES = 16
 ENDS_SUBSCRIPTION = frozenset({404, 405, 408, 410, 416, 480, 481, 482, 483, 484, 485, 489, 501, 503, 604})
 
 
@@ -52,6 +57,7 @@ class Subscription:
     state: str = "active"         # pending | active | terminated
     id: str = field(default_factory=lambda: secrets.token_hex(4))
     last_body: bytes | None = None
+    queued: bool = False          # waiting in the fan-out queue
     version: int = 0              # winfo document version (RFC 3858 4)
     display_name: str = ""
 
@@ -86,6 +92,8 @@ class PresenceApplication:
         self._by_presentity: dict[str, set[Subscription]] = {}
         self._expiries: list[tuple[float, int, Subscription]] = []
         self._order = 0
+        self._fanout: collections.deque[Subscription] = collections.deque()
+        self._fanout_at: float | None = None
         service.add_observer(self._presentity_changed)
         service.add_authorization_observer(self._authorization_changed)
         services.calls.subscribe(RouterCallFeed(service.calls, service.is_local))
@@ -330,8 +338,9 @@ class PresenceApplication:
         return self.service.document_for(subscription.presentity, subscription.watcher, now), PIDF_CONTENT_TYPE
 
     def _notify(self, subscription: Subscription, now: float, *, reason: str | None = None,
-                ended: list[WatcherEntry] | None = None) -> None:
-        body = self._body(subscription, now, ended)
+                ended: list[WatcherEntry] | None = None, body: tuple[bytes, str] | None = None) -> None:
+        if body is None:
+            body = self._body(subscription, now, ended)
         if reason is not None:
             state = f"terminated;reason={reason}"
         else:
@@ -354,11 +363,33 @@ class PresenceApplication:
         return on_response
 
     def _presentity_changed(self, presentity: str, now: float) -> None:
+        inline = INLINE_NOTIFIES
         for subscription in list(self._by_presentity.get(presentity, ())):
-            if subscription.package != PRESENCE or subscription.state != "active":
+            if subscription.package != PRESENCE or subscription.state != "active" or subscription.queued:
                 continue
-            if self.service.document_for(presentity, subscription.watcher, now) != subscription.last_body:
-                self._notify(subscription, now)
+            if inline > 0:
+                inline -= self._notify_if_changed(subscription, now)
+            else:
+                subscription.queued = True
+                self._fanout.append(subscription)
+        if self._fanout and self._fanout_at is None:
+            self._fanout_at = now
+
+    def _notify_if_changed(self, subscription: Subscription, now: float) -> int:
+        """NOTIFY the watcher when what it may see differs from what it was sent last."""
+        document = self.service.document_for(subscription.presentity, subscription.watcher, now)
+        if document == subscription.last_body:
+            return 0
+        self._notify(subscription, now, body=(document, PIDF_CONTENT_TYPE))
+        return 1
+
+    def _drain_fanout(self, now: float) -> None:
+        self._fanout_at = None
+        while self._fanout:
+            subscription = self._fanout.popleft()
+            subscription.queued = False
+            if subscription.state == "active":
+                self._notify_if_changed(subscription, now)   # the state now: changes coalesce
 
     def _authorization_changed(self, presentity: str, watcher: str, now: float) -> None:
         changed = False
@@ -399,16 +430,20 @@ class PresenceApplication:
         while self._expiries and (self._expiries[0][2].state == "terminated"
                                   or self._expiries[0][2].expires_at != self._expiries[0][0]):
             heapq.heappop(self._expiries)
-        deadlines = [t for t in (self.service.get_timer(), self._expiries[0][0] if self._expiries else None)
-                     if t is not None]
+        deadlines = [t for t in (self.service.get_timer(), self._expiries[0][0] if self._expiries else None,
+                                 self._fanout_at) if t is not None]
         return min(deadlines, default=None)
 
     def handle_timer(self, now: float) -> None:
+        if self._fanout_at is not None:
+            self._drain_fanout(now)
         self.service.handle_timer(now)
         while self._expiries and self._expiries[0][0] <= now:
             _, _, subscription = heapq.heappop(self._expiries)
             if subscription.state != "terminated" and subscription.expires_at <= now:
                 self._end(subscription, now, "timeout")   # RFC 6665 4.2.2: expired
+        if self._fanout_at is not None:
+            self._drain_fanout(now)
 
 
 def presence_application(service: PresenceService) -> Callable[[ApplicationServices], PresenceApplication]:

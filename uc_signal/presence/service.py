@@ -14,7 +14,9 @@ Time is always an argument: wall-clock seconds.
 
 from __future__ import annotations
 
+import functools
 import heapq
+import math
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,8 +30,6 @@ from .privacy import OFFLINE_VIEW, Relationship, watcher_view
 
 PresenceObserver = Callable[[str, float], None]
 AuthorizationObserver = Callable[[str, str, float], None]   # (presentity, watcher, now)
-
-_CACHE_LIMIT = 4096
 
 
 @dataclass
@@ -51,6 +51,7 @@ def new_etag() -> str:
     return secrets.token_hex(8)
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical_aor(aor: str) -> str:
     """sip:user@Domain -> sip:user@domain (users compare exactly, domains case-blind)."""
     scheme, colon, rest = aor.partition(":")
@@ -73,9 +74,12 @@ class PresenceService:
         self._observers: list[PresenceObserver] = []
         self._authorization_observers: list[AuthorizationObserver] = []
         self._aggregates: dict[str, Aggregate] = {}
+        # The aggregate of each presentity at the instant it was last computed: a fan-out
+        # asks for it once per watcher at the same `now`; every change recomputes it.
+        self._current: dict[str, tuple[float, Aggregate]] = {}
         self._deadlines: list[tuple[float, str]] = []
         self._deadline_of: dict[str, float] = {}
-        self._documents: dict[tuple[str, WatcherView], bytes] = {}
+        self._documents: dict[str, tuple[float, float, dict[Relationship | None, bytes]]] = {}
 
     # --- observers ---------------------------------------------------------------------------
 
@@ -201,6 +205,8 @@ class PresenceService:
             self._relationships.setdefault(canonical_aor(presentity), {})[canonical_aor(watcher)] = relationship
 
     def load_settings(self, rows: Iterable[tuple[str, UserPresenceSettings, tuple[BusyInterval, ...]]]) -> None:
+        self._current.clear()
+        self._documents.clear()
         for aor, settings, intervals in rows:
             self._settings[canonical_aor(aor)] = settings
             if intervals:
@@ -228,38 +234,64 @@ class PresenceService:
 
     def aggregate(self, aor: str, now: float) -> Aggregate:
         aor = canonical_aor(aor)
+        cached = self._current.get(aor)
+        if cached is not None and cached[0] == now:
+            return cached[1]
         endpoints = [self._publications[etag].endpoint() for etag in self._by_aor.get(aor, ())
                      if self._publications[etag].expires_at > now]
-        return aggregate(endpoints, now, self.config.idle_timeout, call=self.calls.activity(aor),
-                         meeting_until=self.calendar(aor).meeting_until(now))
+        result = aggregate(endpoints, now, self.config.idle_timeout, call=self.calls.activity(aor),
+                           meeting_until=self.calendar(aor).meeting_until(now))
+        self._current[aor] = (now, result)
+        return result
+
+    def _watcher_class(self, presentity: str, watcher: str | None) -> Relationship | None:
+        """What decides a watcher's view: its relationship, or None for "Offline" (privacy
+        mode and no relationship). A user sees all of themselves (Friends and Family)."""
+        if watcher is not None:
+            watcher = canonical_aor(watcher)
+            if watcher == presentity:
+                return Relationship.FRIENDS_AND_FAMILY
+        explicit = self._relationships.get(presentity, {}).get(watcher) if watcher is not None else None
+        if explicit is not None:
+            return explicit
+        settings = self._settings.get(presentity)
+        if settings is not None and settings.privacy_mode:
+            return None   # privacy mode: contacts only
+        if watcher is None:
+            return Relationship.EXTERNAL
+        return Relationship.COLLEAGUE if self.is_local(watcher) else Relationship.EXTERNAL
 
     def view_for(self, presentity: str, watcher: str | None, now: float) -> WatcherView:
         presentity = canonical_aor(presentity)
-        if watcher is not None and canonical_aor(watcher) == presentity:
-            relationship = Relationship.FRIENDS_AND_FAMILY   # users see all of themselves
-        else:
-            relationship = self.relationship(presentity, watcher)
-            if self.settings_for(presentity).privacy_mode and (
-                    watcher is None or self.explicit_relationship(presentity, watcher) is None):
-                return OFFLINE_VIEW   # privacy mode: contacts only
+        relationship = self._watcher_class(presentity, watcher)
+        if relationship is None:
+            return OFFLINE_VIEW
         return watcher_view(self.aggregate(presentity, now), self.settings_for(presentity).card, relationship)
 
     def document_for(self, presentity_aor: str, watcher_aor: str | None, now: float) -> bytes:
         """The PIDF document `watcher_aor` may see of `presentity_aor` now, privacy
-        applied (an Offline document for a blocked watcher or an unknown presentity)."""
+        applied (an Offline document for a blocked watcher or an unknown presentity).
+        One document per relationship is built per change and shared by the watchers
+        with that relationship (a fan-out builds at most six)."""
         presentity = canonical_aor(presentity_aor)
-        view = self.view_for(presentity, watcher_aor, now)
-        key = (presentity, view)
-        document = self._documents.get(key)
+        relationship = self._watcher_class(presentity, watcher_aor)
+        documents = self._documents.get(presentity)
+        if documents is None or now < documents[0] or now >= documents[1]:
+            # Valid from the change that made them to the presentity's next deadline (an
+            # idle timeout, a meeting, an expiry), which calls _changed.
+            documents = self._documents[presentity] = (now, self._deadline_of.get(presentity, math.inf), {})
+        document = documents[2].get(relationship)
         if document is None:
-            if len(self._documents) >= _CACHE_LIMIT:
-                self._documents.clear()
-            document = self._documents[key] = build_pidf(presentity, view)
+            view = OFFLINE_VIEW if relationship is None else watcher_view(
+                self.aggregate(presentity, now), self.settings_for(presentity).card, relationship)
+            document = documents[2][relationship] = build_pidf(presentity, view)
         return document
 
     # --- change and time ------------------------------------------------------------------------
 
     def _changed(self, aor: str, now: float, *, force: bool = False) -> None:
+        self._current.pop(aor, None)
+        self._documents.pop(aor, None)
         current = self.aggregate(aor, now)
         self._schedule(aor, now)
         if not force and self._aggregates.get(aor, _NOTHING) == current:
