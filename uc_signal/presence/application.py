@@ -94,6 +94,7 @@ class PresenceApplication:
         self._order = 0
         self._fanout: collections.deque[Subscription] = collections.deque()
         self._fanout_at: float | None = None
+        self._deferring = False
         service.add_observer(self._presentity_changed)
         service.add_authorization_observer(self._authorization_changed)
         services.calls.subscribe(RouterCallFeed(service.calls, service.is_local))
@@ -154,6 +155,17 @@ class PresenceApplication:
     # --- PUBLISH (RFC 3903 section 6) -----------------------------------------------------------
 
     def _on_publish(self, context: RequestContext) -> None:
+        # The 200 goes out before the NOTIFYs the change causes (what a publisher that
+        # watches itself expects): the fan-out is queued while the PUBLISH is handled.
+        self._deferring = True
+        try:
+            self._publish(context)
+        finally:
+            self._deferring = False
+        if self._fanout:
+            self._drain_fanout(context.now, INLINE_NOTIFIES)
+
+    def _publish(self, context: RequestContext) -> None:
         request = context.request
         if not self.services.caller_auth.authorize(context):
             return
@@ -363,7 +375,7 @@ class PresenceApplication:
         return on_response
 
     def _presentity_changed(self, presentity: str, now: float) -> None:
-        inline = INLINE_NOTIFIES
+        inline = 0 if self._deferring else INLINE_NOTIFIES
         for subscription in list(self._by_presentity.get(presentity, ())):
             if subscription.package != PRESENCE or subscription.state != "active" or subscription.queued:
                 continue
@@ -383,13 +395,15 @@ class PresenceApplication:
         self._notify(subscription, now, body=(document, PIDF_CONTENT_TYPE))
         return 1
 
-    def _drain_fanout(self, now: float) -> None:
-        self._fanout_at = None
-        while self._fanout:
+    def _drain_fanout(self, now: float, limit: int | None = None) -> None:
+        """NOTIFY the queued watchers (at most `limit`; the rest stay for the timer)."""
+        sent = 0
+        while self._fanout and (limit is None or sent < limit):
             subscription = self._fanout.popleft()
             subscription.queued = False
             if subscription.state == "active":
-                self._notify_if_changed(subscription, now)   # the state now: changes coalesce
+                sent += self._notify_if_changed(subscription, now)   # the state now: changes coalesce
+        self._fanout_at = now if self._fanout else None
 
     def _authorization_changed(self, presentity: str, watcher: str, now: float) -> None:
         changed = False
