@@ -89,7 +89,7 @@ class PresenceApplication:
             service.local_domains = frozenset(services.domains.domains)
         self.dialogs = DialogTable()
         self.subscriptions: dict[DialogId, Subscription] = {}
-        self._by_presentity: dict[str, set[Subscription]] = {}
+        self._by_presentity: dict[tuple[str, str], set[Subscription]] = {}   # (presentity, package)
         self._expiries: list[tuple[float, int, Subscription]] = []
         self._order = 0
         self._fanout: collections.deque[Subscription] = collections.deque()
@@ -306,7 +306,7 @@ class PresenceApplication:
     def _add(self, subscription: Subscription) -> None:
         self.dialogs.add(subscription.dialog)
         self.subscriptions[subscription.dialog.id] = subscription
-        self._by_presentity.setdefault(subscription.presentity, set()).add(subscription)
+        self._by_presentity.setdefault((subscription.presentity, subscription.package), set()).add(subscription)
         self._schedule(subscription)
 
     def _schedule(self, subscription: Subscription) -> None:
@@ -317,11 +317,12 @@ class PresenceApplication:
         subscription.state = "terminated"
         self.dialogs.remove(subscription.dialog)
         self.subscriptions.pop(subscription.dialog.id, None)
-        found = self._by_presentity.get(subscription.presentity)
+        key = (subscription.presentity, subscription.package)
+        found = self._by_presentity.get(key)
         if found is not None:
             found.discard(subscription)
             if not found:
-                del self._by_presentity[subscription.presentity]
+                del self._by_presentity[key]
 
     def _end(self, subscription: Subscription, now: float, reason: str, *, notify: bool = True) -> None:
         """Terminate: a last NOTIFY (unless the watcher is gone), and tell winfo watchers."""
@@ -335,8 +336,8 @@ class PresenceApplication:
 
     def watchers(self, presentity: str) -> list[Subscription]:
         """The presence subscriptions to `presentity` (what winfo lists)."""
-        return sorted((s for s in self._by_presentity.get(canonical_aor(presentity), ())
-                       if s.package == PRESENCE), key=lambda s: (s.created_at, s.id))
+        return sorted(self._by_presentity.get((canonical_aor(presentity), PRESENCE), ()),
+                      key=lambda s: (s.created_at, s.id))
 
     # --- NOTIFY ----------------------------------------------------------------------------------
 
@@ -376,8 +377,8 @@ class PresenceApplication:
 
     def _presentity_changed(self, presentity: str, now: float) -> None:
         inline = 0 if self._deferring else INLINE_NOTIFIES
-        for subscription in list(self._by_presentity.get(presentity, ())):
-            if subscription.package != PRESENCE or subscription.state != "active" or subscription.queued:
+        for subscription in list(self._by_presentity.get((presentity, PRESENCE), ())):
+            if subscription.state != "active" or subscription.queued:
                 continue
             if inline > 0:
                 inline -= self._notify_if_changed(subscription, now)
@@ -407,8 +408,8 @@ class PresenceApplication:
 
     def _authorization_changed(self, presentity: str, watcher: str, now: float) -> None:
         changed = False
-        for subscription in list(self._by_presentity.get(presentity, ())):
-            if subscription.package != PRESENCE or (watcher and subscription.watcher != watcher):
+        for subscription in list(self._by_presentity.get((presentity, PRESENCE), ())):
+            if watcher and subscription.watcher != watcher:
                 continue
             allowed = self.service.is_authorized(presentity, subscription.watcher)
             wanted = "active" if allowed else "pending"
@@ -434,8 +435,8 @@ class PresenceApplication:
                             int(now - subscription.created_at))
 
     def _winfo_changed(self, presentity: str, now: float, ended: list[WatcherEntry]) -> None:
-        for subscription in list(self._by_presentity.get(presentity, ())):
-            if subscription.package == WINFO and subscription.state == "active":
+        for subscription in list(self._by_presentity.get((presentity, WINFO), ())):
+            if subscription.state == "active":
                 self._notify(subscription, now, ended=ended)
 
     # --- time --------------------------------------------------------------------------------------
