@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape, quoteattr
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError as XmlParseError
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import ParseError as XmlParseError  # type: ignore[import-untyped]
 from defusedxml.ElementTree import fromstring
 
 from .model import Activity, Availability, ContactCard, CustomState

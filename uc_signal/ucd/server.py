@@ -135,6 +135,7 @@ class Daemon:
 
     async def _start_http(self) -> None:
         assert self.manager is not None and self.store is not None
+        assert self.presence is not None and self.presence_store is not None
         config = self.config
         sockets: list[socket.socket] = []
         try:
