@@ -99,6 +99,9 @@ def test_settings_and_card_are_stored_and_applied(tmp_path):
         assert service.settings_for(ALICE).authorization is WatcherAuthorization.CONFIRM
         bad = await client.patch("/api/v1/presence/alice/settings", headers=AUTH, json={"authorization": "maybe"})
         assert bad.status_code == 422
+        back = await client.patch("/api/v1/presence/alice/settings", headers=AUTH, json={"authorization": "policy"})
+        assert back.json()["authorization"] == "open" and back.json()["set_here"]["authorization"] is None
+        await client.patch("/api/v1/presence/alice/settings", headers=AUTH, json={"authorization": "confirm"})
         state = (await client.get("/api/v1/presence/alice", headers=AUTH)).json()
         assert state["availability"] == "offline" and state["lync_availability"] == 18500
     _, reloaded, _ = run_with_api(tmp_path, body)
@@ -145,14 +148,43 @@ def test_meeting_from_the_calendar_shows_while_published() -> None:
 def test_the_presence_section_of_the_config() -> None:
     config = config_from_dict({"presence": {"idle_timeout": 60, "default_authorization": "confirm", "custom_states": [
         {"text": "Working from home", "availability": "available"},
-        {"text": "Presenting", "availability": "do-not-disturb"}]}})
+        {"text": "Presenting", "availability": "do-not-disturb"}],
+        "policies": {"Executive": {"authorization": "confirm", "privacy_mode": True}, "Open": {"authorization": "open"}}}})
     built = presence_config(config)
+    executive = built.policy("Executive")
+    assert executive is not None and executive.privacy_mode is True
+    assert executive.authorization is WatcherAuthorization.CONFIRM
+    assert built.policy("Open").privacy_mode is None   # type: ignore[union-attr]
     assert built.idle_timeout == 60 and built.default_authorization is WatcherAuthorization.CONFIRM
     assert built.custom_state("presenting").availability is Availability.DO_NOT_DISTURB   # type: ignore[union-attr]
     for bad, key in (({"custom_states": [{"text": "x", "availability": "away"}]}, "presence.custom_states"),
                      ({"custom_states": [{"text": "y" * 65, "availability": "busy"}]}, "presence.custom_states"),
                      ({"custom_states": [{"text": str(i), "availability": "busy"} for i in range(5)]},
                       "presence.custom_states"),
-                     ({"default_expires": 10}, "presence.default_expires")):
+                     ({"default_expires": 10}, "presence.default_expires"),
+                     ({"policies": {"X": {"authorization": "maybe"}}}, "presence.policies"),
+                     ({"policies": {"X": {"colour": "red"}}}, "presence.policies")):
         with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
             config_from_dict({"presence": bad})
+
+
+def test_ucd_reads_each_users_presence_policy_from_the_directory(tmp_path):
+    from uc_signal.store import CachedUserDirectory, UserRecord
+    from uc_signal.ucd.presence import load_presence
+
+    config = config_from_dict({"sip": {"domain": "example.test"},
+                               "presence": {"policies": {"Executive": {"authorization": "confirm"}}}})
+
+    async def go():
+        store = SqlStore(sqlite_url(tmp_path / "ucd.sqlite3"))
+        await store.open()
+        try:
+            directory = CachedUserDirectory()
+            service, _ = await load_presence(config, store, directory)
+            before = service.authorization(ALICE)
+            directory.put(UserRecord("alice", "example.test", policies={"presence": "Executive"}))
+            return before, service.authorization(ALICE), service.authorization("sip:bob@example.test")
+        finally:
+            await store.close()
+    before, after, bob = asyncio.run(go())
+    assert (before, after, bob) == (WatcherAuthorization.OPEN, WatcherAuthorization.CONFIRM, WatcherAuthorization.OPEN)

@@ -7,6 +7,7 @@ import pytest
 
 from uc_signal.presence import (Availability, ContactCard, PresenceConfig, PresenceService, Relationship,
                                 UserPresenceSettings, WatcherAuthorization, parse_pidf)
+from uc_signal.presence.model import PresencePolicy
 from uc_signal.presence.calendar import BusyInterval
 
 NOW = 1_800_000_000.0
@@ -111,3 +112,19 @@ def test_relationship_names_parse() -> None:
     assert Relationship.parse("external-contacts") is Relationship.EXTERNAL
     with pytest.raises(ValueError, match="one of"):
         Relationship.parse("enemy")
+
+
+def test_policies_decide_unless_the_user_set_it() -> None:
+    config = PresenceConfig(policies=(("Executive", PresencePolicy(WatcherAuthorization.CONFIRM, True)),))
+    service = PresenceService(config, ("example.com",))
+    assert service.authorization(ALICE) is WatcherAuthorization.OPEN and not service.privacy_mode(ALICE)
+    service.policy_of = lambda aor: "Executive" if aor == ALICE else None
+    assert service.authorization(ALICE) is WatcherAuthorization.CONFIRM and service.privacy_mode(ALICE)
+    assert not service.is_authorized(ALICE, WATCHER)
+    assert "<ucs:state>Offline</ucs:state>" in service.document_for(ALICE, WATCHER, NOW).decode()
+    service.set_settings(ALICE, UserPresenceSettings(privacy_mode=False, authorization=WatcherAuthorization.OPEN),
+                         NOW)
+    assert service.is_authorized(ALICE, WATCHER) and not service.privacy_mode(ALICE)
+    service.policy_of = lambda aor: "NoSuchPolicy"
+    service.set_settings(ALICE, UserPresenceSettings(), NOW)
+    assert service.authorization(ALICE) is WatcherAuthorization.OPEN   # an unknown name: the defaults

@@ -57,14 +57,17 @@ class SettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     privacy_mode: bool | None = Field(default=None, description="only contacts (watchers with a relationship) "
                                                                 "see presence")
-    authorization: str | None = Field(default=None, description="open or confirm")
+    authorization: str | None = Field(default=None, description='open, confirm, or "policy" (the user\'s '
+                                                                'presence policy decides again)')
     card: CardIn | None = None
 
 
 class SettingsOut(BaseModel):
     aor: str
-    privacy_mode: bool
-    authorization: str
+    privacy_mode: bool = Field(description="in force: the user's setting, else their presence policy's, else off")
+    authorization: str = Field(description="in force: the user's setting, else the policy's, else the default")
+    policy: str | None = Field(description='the user\'s presence policy (their policies\' "presence" entry)')
+    set_here: dict[str, Any] = Field(description="what was set for this user itself (null: from the policy)")
     card: dict[str, str]
     calendar_intervals: int
 
@@ -102,7 +105,10 @@ def add_presence_routes(app: FastAPI, admin: PresenceAdmin, secured: list[Any],
 
     def settings_out(aor: str) -> SettingsOut:
         settings = service.settings_for(aor)
-        return SettingsOut(aor=aor, privacy_mode=settings.privacy_mode, authorization=settings.authorization.value,
+        return SettingsOut(aor=aor, privacy_mode=service.privacy_mode(aor),
+                           authorization=service.authorization(aor).value, policy=service.policy_of(aor),
+                           set_here={"privacy_mode": settings.privacy_mode,
+                                     "authorization": settings.authorization.value if settings.authorization else None},
                            card=settings.card.as_dict(), calendar_intervals=len(service.calendar(aor).intervals))
 
     @app.get("/api/v1/presence/{user}", response_model=PresenceOut, dependencies=secured, responses=errors)
@@ -158,10 +164,11 @@ def add_presence_routes(app: FastAPI, admin: PresenceAdmin, secured: list[Any],
         if body.privacy_mode is not None:
             settings = replace(settings, privacy_mode=body.privacy_mode)
         if body.authorization is not None:
+            choice = body.authorization.lower()
             try:
-                settings = replace(settings, authorization=WatcherAuthorization(body.authorization.lower()))
+                settings = replace(settings, authorization=None if choice == "policy" else WatcherAuthorization(choice))
             except ValueError:
-                raise api_error(422, "invalid", "must be open or confirm", "authorization") from None
+                raise api_error(422, "invalid", "must be open, confirm or policy", "authorization") from None
         if body.card is not None:
             changes = {name: value for name, value in body.card.model_dump().items() if value is not None}
             for name, value in changes.items():

@@ -201,6 +201,26 @@ def custom_states(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(states)
 
 
+def presence_policies(value: Any) -> tuple[tuple[str, str | None, bool | None], ...]:
+    """Tables [presence.policies.NAME] with authorization ("open"/"confirm") and/or
+    privacy_mode (true/false)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"must be tables [presence.policies.NAME], got {_got(value)}")
+    policies = []
+    for name, body in value.items():
+        if not isinstance(body, dict) or not set(body) <= {"authorization", "privacy_mode"}:
+            raise ValueError(f"policy {name!r} takes authorization and privacy_mode only, got {_got(body)}")
+        authorization = body.get("authorization")
+        if authorization is not None and (not isinstance(authorization, str)
+                                          or authorization.lower() not in ("open", "confirm")):
+            raise ValueError(f"policy {name!r}: authorization must be open or confirm, got {_got(authorization)}")
+        privacy_mode = body.get("privacy_mode")
+        if privacy_mode is not None and not isinstance(privacy_mode, bool):
+            raise ValueError(f"policy {name!r}: privacy_mode must be true or false, got {_got(privacy_mode)}")
+        policies.append((str(name), authorization.lower() if authorization else None, privacy_mode))
+    return tuple(policies)
+
+
 @dataclass(frozen=True)
 class PresenceSection:
     min_expires: int = _key(60, positive_int, "shortest SUBSCRIBE or PUBLISH accepted (423 below it)")
@@ -210,6 +230,8 @@ class PresenceSection:
     default_authorization: str = _key("open", one_of("open", "confirm"),
                                       "new watchers: open (allowed) or confirm (pending until a relationship is set)")
     custom_states: tuple[tuple[str, str], ...] = _key((), custom_states, "up to 4 {text, availability} tables")
+    policies: tuple[tuple[str, str | None, bool | None], ...] = _key(
+        (), presence_policies, "named presence policies: [presence.policies.NAME] authorization, privacy_mode")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from ..sip import (DIALOG_ERROR_STATUS, Dialog, DialogId, DialogProtocolError, D
                    SipUri, make_response)
 from ..transport.peer import Peer
 from .calls import RouterCallFeed
-from .model import PresenceConfig
+from .model import PresenceConfig, WatcherAuthorization
 from .pidf import PIDF_CONTENT_TYPE, PidfError, parse_pidf
 from .service import PresenceService, canonical_aor
 from .winfo import WATCHERINFO_CONTENT_TYPE, WatcherEntry, build_watcherinfo
@@ -429,7 +429,7 @@ class PresenceApplication:
             status, event = "pending", "subscribe"
         else:
             status = "active"
-            event = "subscribe" if self.service.settings_for(subscription.presentity).authorization.value == "open" \
+            event = "subscribe" if self.service.authorization(subscription.presentity) is WatcherAuthorization.OPEN \
                 else "approved"
         return WatcherEntry(subscription.id, subscription.watcher, status, event, subscription.display_name,
                             int(now - subscription.created_at))

@@ -141,12 +141,23 @@ class WatcherAuthorization(enum.Enum):
 
 @dataclass(frozen=True)
 class UserPresenceSettings:
-    """Per user: privacy mode (only contacts, i.e. watchers given a relationship, see
-    presence), how new watchers are authorized, and the contact card."""
+    """What a user (or an administrator for them) set: privacy mode (only contacts, i.e.
+    watchers given a relationship, see presence), how new watchers are authorized, and
+    the contact card. None: not set here, so the user's presence policy decides, else the
+    deployment default (docs/presence.md, "Policies")."""
 
-    privacy_mode: bool = False
-    authorization: WatcherAuthorization = WatcherAuthorization.OPEN
+    privacy_mode: bool | None = None
+    authorization: WatcherAuthorization | None = None
     card: ContactCard = field(default_factory=ContactCard)
+
+
+@dataclass(frozen=True)
+class PresencePolicy:
+    """A named presence policy (`[presence.policies.NAME]`), assigned to users as
+    `{"presence": NAME}`; None leaves a value to the deployment default."""
+
+    authorization: WatcherAuthorization | None = None
+    privacy_mode: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,11 @@ class PresenceConfig:
     idle_timeout: float = 300.0           # Available with no input for this long shows Away
     custom_states: tuple[CustomState, ...] = ()
     default_authorization: WatcherAuthorization = WatcherAuthorization.OPEN
+    policies: tuple[tuple[str, PresencePolicy], ...] = ()
+
+    def policy(self, name: str | None) -> PresencePolicy | None:
+        return next((policy for policy_name, policy in self.policies if policy_name == name), None) \
+            if name is not None else None
 
     def __post_init__(self) -> None:
         if len(self.custom_states) > MAX_CUSTOM_STATES:

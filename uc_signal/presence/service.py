@@ -25,6 +25,8 @@ from .aggregation import Aggregate, Endpoint, aggregate, next_idle_transition
 from .calendar import BusyInterval, Calendar
 from .calls import CallActivity
 from .model import PresenceConfig, UserPresenceSettings, WatcherAuthorization
+
+PolicyLookup = Callable[[str], str | None]   # aor -> the name of the user's presence policy
 from .pidf import PublishedState, WatcherView, build_pidf
 from .privacy import OFFLINE_VIEW, Relationship, watcher_view
 
@@ -66,6 +68,8 @@ class PresenceService:
         self.config = config or PresenceConfig()
         self.local_domains = frozenset(d.lower() for d in local_domains)
         self.calls = CallActivity(on_change=self._changed)
+        # Who has which named presence policy (ucd: the user directory's assignments).
+        self.policy_of: PolicyLookup = lambda aor: None
         self._publications: dict[str, Publication] = {}
         self._by_aor: dict[str, set[str]] = {}
         self._calendars: dict[str, Calendar] = {}
@@ -161,8 +165,28 @@ class PresenceService:
         return self._calendars.get(canonical_aor(aor), Calendar())
 
     def settings_for(self, aor: str) -> UserPresenceSettings:
-        return self._settings.get(canonical_aor(aor)) or UserPresenceSettings(
-            authorization=self.config.default_authorization)
+        """What was set for the user (None fields: not set)."""
+        return self._settings.get(canonical_aor(aor)) or _UNSET
+
+    def privacy_mode(self, aor: str) -> bool:
+        """In force: the user's own setting, else their policy's, else off."""
+        aor = canonical_aor(aor)
+        settings = self._settings.get(aor)
+        if settings is not None and settings.privacy_mode is not None:
+            return settings.privacy_mode
+        policy = self.config.policy(self.policy_of(aor))
+        return bool(policy is not None and policy.privacy_mode)
+
+    def authorization(self, aor: str) -> WatcherAuthorization:
+        """In force: the user's own setting, else their policy's, else the default."""
+        aor = canonical_aor(aor)
+        settings = self._settings.get(aor)
+        if settings is not None and settings.authorization is not None:
+            return settings.authorization
+        policy = self.config.policy(self.policy_of(aor))
+        if policy is not None and policy.authorization is not None:
+            return policy.authorization
+        return self.config.default_authorization
 
     def set_settings(self, aor: str, settings: UserPresenceSettings, now: float) -> None:
         aor = canonical_aor(aor)
@@ -226,7 +250,7 @@ class PresenceService:
         themselves always may; under CONFIRM, only watchers with a relationship set."""
         if canonical_aor(presentity) == canonical_aor(watcher):
             return True
-        if self.settings_for(presentity).authorization is WatcherAuthorization.OPEN:
+        if self.authorization(presentity) is WatcherAuthorization.OPEN:
             return True
         return self.explicit_relationship(presentity, watcher) is not None
 
@@ -254,8 +278,7 @@ class PresenceService:
         explicit = self._relationships.get(presentity, {}).get(watcher) if watcher is not None else None
         if explicit is not None:
             return explicit
-        settings = self._settings.get(presentity)
-        if settings is not None and settings.privacy_mode:
+        if self.privacy_mode(presentity):
             return None   # privacy mode: contacts only
         if watcher is None:
             return Relationship.EXTERNAL
@@ -332,4 +355,5 @@ class PresenceService:
             self._changed(aor, now)
 
 
+_UNSET = UserPresenceSettings()
 _NOTHING = object()   # no aggregate computed yet: the first one always counts as a change

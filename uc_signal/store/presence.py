@@ -56,16 +56,19 @@ class PresenceStore:
         async with self.store.engine.begin() as connection:
             await connection.execute(delete(presence_settings).where(presence_settings.c.aor == aor))
             await connection.execute(insert(presence_settings).values(
-                aor=aor, privacy_mode=settings.privacy_mode, authorization=settings.authorization.value,
+                aor=aor, privacy_mode=settings.privacy_mode,
+                authorization=settings.authorization.value if settings.authorization is not None else "",
                 card=json.dumps(settings.card.as_dict(), sort_keys=True),
                 calendar=json.dumps([[i.start, i.end] for i in calendar]), updated_at=time.time()))
 
 
 def _settings(row: object) -> UserPresenceSettings:
     card = json.loads(row["card"])   # type: ignore[index]
+    privacy_mode = row["privacy_mode"]   # type: ignore[index]
+    authorization = row["authorization"]   # type: ignore[index]
     return UserPresenceSettings(
-        privacy_mode=bool(row["privacy_mode"]),   # type: ignore[index]
-        authorization=WatcherAuthorization(row["authorization"]),   # type: ignore[index]
+        privacy_mode=None if privacy_mode is None else bool(privacy_mode),
+        authorization=WatcherAuthorization(authorization) if authorization else None,
         card=ContactCard(**{name: str(card.get(name, "")) for name in CARD_FIELDS}))
 
 

@@ -71,8 +71,8 @@ presence_relationships = Table(
 presence_settings = Table(
     "presence_settings", metadata,
     Column("aor", String(320), primary_key=True),
-    Column("privacy_mode", Boolean, nullable=False, server_default="0"),
-    Column("authorization", String(16), nullable=False, server_default="open"),
+    Column("privacy_mode", Boolean, nullable=True),                  # NULL: the user's policy decides
+    Column("authorization", String(16), nullable=False, server_default=""),   # "": the policy decides
     Column("card", Text, nullable=False, server_default="{}"),       # JSON {field: value}
     Column("calendar", Text, nullable=False, server_default="[]"),   # JSON [[start, end], ...] busy intervals
     Column("updated_at", Float, nullable=False),

@@ -98,7 +98,7 @@ class Daemon:
         self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
         self.bindings.start()
-        self.presence, self.presence_store = await load_presence(config, self.store)
+        self.presence, self.presence_store = await load_presence(config, self.store, self.directory)
 
         sip = config.sip
         transport_config = TransportConfig(

@@ -26,8 +26,8 @@ def upgrade() -> None:
     op.create_table(
         "presence_settings",
         sa.Column("aor", sa.String(320), primary_key=True),
-        sa.Column("privacy_mode", sa.Boolean, nullable=False, server_default="0"),
-        sa.Column("authorization", sa.String(16), nullable=False, server_default="open"),
+        sa.Column("privacy_mode", sa.Boolean, nullable=True),
+        sa.Column("authorization", sa.String(16), nullable=False, server_default=""),
         sa.Column("card", sa.Text, nullable=False, server_default="{}"),
         sa.Column("calendar", sa.Text, nullable=False, server_default="[]"),
         sa.Column("updated_at", sa.Float, nullable=False),
