@@ -1,14 +1,14 @@
 """Real softphones and presence through ucd.
 
-- baresip 1.0 (presence module) signs in as alice: it publishes its state (open: Available;
-  its publisher knows only open and closed) and watches carol (a contact with
-  `;presence=p2p`).
+- baresip 1.0 (presence module) signs in as alice: it publishes its state (its publisher
+  knows only open and closed: `/presence_online` Available, `/presence_offline` Offline,
+  typed on its stdin) and watches carol (a contact with `;presence=p2p`).
 - linphonec 5.1 signs in as bob and watches alice and carol (friends with subscribe=1).
   linphonec 5.1 has no command that sets its own presence (the old `status` verbs are
   gone), so Busy and Do Not Disturb are published by carol, a UDP user agent of the
   test's own (benchmarks/loadgen/presence_agents.py), with RPID bodies.
-- Both peers see carol go Available -> Busy -> Do Not Disturb; bob sees alice (baresip)
-  Available; after `ucctl presence relationship set carol alice blocked` baresip sees carol
+- Both peers see carol go Available -> Busy -> Do Not Disturb; bob (linphonec) sees alice
+  (baresip) go Available -> Offline -> Available; after `ucctl presence relationship set carol alice blocked` baresip sees carol
   Offline (basic closed), and after `... set alice bob blocked` linphonec sees alice Offline.
 """
 
@@ -52,6 +52,14 @@ def wait_for(path: Path, pattern: str, what: str) -> None:
                                                                         if path.exists() else "(no log)"))
 
 
+def wait_count(path: Path, pattern: str, count: int, what: str) -> None:
+    """Until `pattern` occurs `count` times in the log (a state seen again)."""
+    deadline = time.monotonic() + WAIT
+    while len(re.findall(pattern, path.read_text(errors="replace") if path.exists() else "")) < count:
+        assert time.monotonic() < deadline, f"{what}: {pattern!r} not {count} times in {path.name}"
+        time.sleep(0.2)
+
+
 def notify_bodies(log: Path, entity: str) -> list[str]:
     """The PIDF bodies of the NOTIFYs baresip's SIP trace (-s) shows for `entity`."""
     text = log.read_text(errors="replace")
@@ -84,7 +92,7 @@ def test_baresip_and_linphonec_watch_presence_through_ucd(tmp_path):
 
         etag = publish(PIDF % "")
         account = (f'<sip:alice@{DOMAIN}>;auth_pass=alice-pw;outbound="sip:{host}:{port}";regint=600;pubint=600')
-        conf = baresip_config(tmp_path / "baresip", free_port(), account, modules=("g711.so",),
+        conf = baresip_config(tmp_path / "baresip", free_port(), account, modules=("g711.so", "stdio.so"),
                               extra="module_app contact.so\nmodule_app presence.so\n")
         (conf / "contacts").write_text(f'"Carol" <sip:carol@{DOMAIN}>;presence=p2p\n')
         baresip_log = tmp_path / "baresip.log"
@@ -131,10 +139,23 @@ def test_baresip_and_linphonec_watch_presence_through_ucd(tmp_path):
         wait_for(linphone_log, r'[^\n]*sip:carol@example.test[^\n]* has presence \[other: Do Not Disturb\]',
                  "linphonec sees carol Do Not Disturb")
 
+        # baresip publishes Offline, then Available again; linphonec follows.
+        alice_open = r'sip:alice@example.test[^\n]* has presence \[open\]'
+        alice_closed = r'sip:alice@example.test[^\n]* has presence \[closed\]'
+        closed_before = len(re.findall(alice_closed, linphone_log.read_text(errors="replace")))
+        open_before = len(re.findall(alice_open, linphone_log.read_text(errors="replace")))
+        assert baresip.stdin is not None
+        baresip.stdin.write(b"/presence_offline\n")
+        baresip.stdin.flush()
+        wait_count(linphone_log, alice_closed, closed_before + 1, "linphonec sees alice (baresip) Offline")
+        assert ucctl_json(ucd, "presence", "show", "alice")["availability"] == "offline"
+        baresip.stdin.write(b"/presence_online\n")
+        baresip.stdin.flush()
+        wait_count(linphone_log, alice_open, open_before + 1, "linphonec sees alice (baresip) Available again")
+
         ucd.ucctl("presence", "relationship", "set", "carol", "alice", "blocked")
         ucd.ucctl("presence", "relationship", "set", "alice", "bob", "blocked")
-        wait_for(linphone_log, r'[^\n]*sip:alice@example.test[^\n]* has presence \[(closed|offline)\]',
-                 "linphonec sees alice Offline once blocked")
+        wait_count(linphone_log, alice_closed, closed_before + 2, "linphonec sees alice Offline once blocked")
         deadline = time.monotonic() + WAIT
         while True:
             bodies = notify_bodies(baresip_log, f"sip:carol@{DOMAIN}")
