@@ -192,7 +192,8 @@ class PresenceApplication:
             try:
                 state = parse_pidf(request.body, self.config.custom_states)
             except PidfError as error:
-                context.respond(400, f"Bad Request (PIDF: {str(error)[:60]})")
+                detail = "".join(c if c.isprintable() else " " for c in str(error)[:60])
+                context.respond(400, f"Bad Request (PIDF: {detail})")
                 return
         now = context.now
         if_match = request.headers.get("SIP-If-Match")
