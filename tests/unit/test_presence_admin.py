@@ -148,39 +148,43 @@ def test_meeting_from_the_calendar_shows_while_published() -> None:
 def test_the_presence_section_of_the_config() -> None:
     config = config_from_dict({"presence": {"idle_timeout": 60, "default_authorization": "confirm", "custom_states": [
         {"text": "Working from home", "availability": "available"},
-        {"text": "Presenting", "availability": "do-not-disturb"}],
-        "policies": {"Executive": {"authorization": "confirm", "privacy_mode": True}, "Open": {"authorization": "open"}}}})
+        {"text": "Presenting", "availability": "do-not-disturb"}]},
+        "policies": {"presence": {"Executive": {"authorization": "confirm", "privacy_mode": True},
+                                  "Open": {"authorization": "open"}}}})
     built = presence_config(config)
     executive = built.policy("Executive")
     assert executive is not None and executive.privacy_mode is True
     assert executive.authorization is WatcherAuthorization.CONFIRM
-    assert built.policy("Open").privacy_mode is None   # type: ignore[union-attr]
+    assert built.policy("Open").privacy_mode is False   # type: ignore[union-attr]
     assert built.idle_timeout == 60 and built.default_authorization is WatcherAuthorization.CONFIRM
     assert built.custom_state("presenting").availability is Availability.DO_NOT_DISTURB   # type: ignore[union-attr]
     for bad, key in (({"custom_states": [{"text": "x", "availability": "away"}]}, "presence.custom_states"),
                      ({"custom_states": [{"text": "y" * 65, "availability": "busy"}]}, "presence.custom_states"),
                      ({"custom_states": [{"text": str(i), "availability": "busy"} for i in range(5)]},
                       "presence.custom_states"),
-                     ({"default_expires": 10}, "presence.default_expires"),
-                     ({"policies": {"X": {"authorization": "maybe"}}}, "presence.policies"),
-                     ({"policies": {"X": {"colour": "red"}}}, "presence.policies")):
+                     ({"default_expires": 10}, "presence.default_expires")):
         with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
             config_from_dict({"presence": bad})
+    for bad_policy in ({"X": {"authorization": "maybe"}}, {"X": {"colour": "red"}}):
+        with pytest.raises(ConfigError, match=r"policies\.presence"):
+            config_from_dict({"policies": {"presence": bad_policy}})
 
 
 def test_ucd_reads_each_users_presence_policy_from_the_directory(tmp_path):
+    from uc_signal.rls import ContactDirectory
     from uc_signal.store import CachedUserDirectory, UserRecord
     from uc_signal.ucd.presence import load_presence
 
     config = config_from_dict({"sip": {"domain": "example.test"},
-                               "presence": {"policies": {"Executive": {"authorization": "confirm"}}}})
+                               "policies": {"presence": {"Executive": {"authorization": "confirm"}}}})
 
     async def go():
         store = SqlStore(sqlite_url(tmp_path / "ucd.sqlite3"))
         await store.open()
         try:
             directory = CachedUserDirectory()
-            service, _ = await load_presence(config, store, directory)
+            contacts = ContactDirectory()
+            service, _ = await load_presence(config, store, directory, contacts)
             before = service.authorization(ALICE)
             directory.put(UserRecord("alice", "example.test", policies={"presence": "Executive"}))
             return before, service.authorization(ALICE), service.authorization("sip:bob@example.test")

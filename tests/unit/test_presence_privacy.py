@@ -128,3 +128,27 @@ def test_policies_decide_unless_the_user_set_it() -> None:
     service.policy_of = lambda aor: "NoSuchPolicy"
     service.set_settings(ALICE, UserPresenceSettings(), NOW)
     assert service.authorization(ALICE) is WatcherAuthorization.OPEN   # an unknown name: the defaults
+
+
+def test_the_users_contact_list_counts_and_its_relationship_hints_apply() -> None:
+    from uc_signal.rls import ContactDirectory, ContactList
+    from uc_signal.rls.contacts import Contact
+    from uc_signal.ucd.presence import ContactIndex
+
+    contacts = ContactDirectory()
+    service = service_with_alice()
+    service.contact_of = ContactIndex(contacts)
+    contacts.add_observer(service.contacts_changed)
+    heard: list[str] = []
+    service.add_authorization_observer(lambda presentity, watcher, now: heard.append(presentity))
+    service.set_settings(ALICE, UserPresenceSettings(privacy_mode=True, authorization=WatcherAuthorization.CONFIRM,
+                                                     card=CARD), NOW)
+    assert not service.is_authorized(ALICE, WATCHER)
+    assert "<ucs:state>Offline</ucs:state>" in service.document_for(ALICE, WATCHER, NOW).decode()
+    contacts.put(ContactList(ALICE, (Contact(WATCHER, "Bob", (), "workgroup"),)), NOW)
+    assert heard[-1] == ALICE                                    # the subscriptions are looked at again
+    assert service.is_authorized(ALICE, WATCHER) and service.relationship(ALICE, WATCHER) is Relationship.WORKGROUP
+    document = service.document_for(ALICE, WATCHER, NOW).decode()
+    assert "+1 425 555 0101" in document                         # Workgroup sees the mobile number
+    service.set_relationship(ALICE, WATCHER, Relationship.BLOCKED, NOW)   # the admin's setting wins
+    assert "<ucs:state>Offline</ucs:state>" in service.document_for(ALICE, WATCHER, NOW).decode()

@@ -99,6 +99,11 @@ def _cross_checks(config: Config, source: str) -> None:
         value = getattr(config.sip, key)
         if value and {"tls", "wss"} & set(config.sip.transports) and not Path(value).is_file():
             raise ConfigError(source, f"sip.{key}", f"no such file: {json.dumps(value, ensure_ascii=False)}")
+    rls = config.rls
+    if not rls.min_expires <= rls.default_expires <= rls.max_expires:
+        raise ConfigError(source, "rls.default_expires",
+                          f"must lie between rls.min_expires and rls.max_expires "
+                          f"({rls.min_expires}-{rls.max_expires}), got {rls.default_expires}")
     if not config.daemon.data_dir:
         raise ConfigError(source, "daemon.data_dir", "must not be empty")
     if not config.store.path:
@@ -116,3 +121,16 @@ def _cross_checks(config: Config, source: str) -> None:
     if config.http.port != 0 and config.http.port in seen:
         raise ConfigError(source, "http.port",
                           f"must differ from sip.{seen[config.http.port]}_port ({config.http.port})")
+    _conferencing_checks(config, source)
+
+
+def _conferencing_checks(config: Config, source: str) -> None:
+    conferencing = config.conferencing
+    seen: dict[str, str] = {}
+    for name in ("dtmf_help", "dtmf_roll_call", "dtmf_audience_mute", "dtmf_self_mute", "dtmf_lock",
+                 "dtmf_admit_all", "dtmf_announcements"):
+        key = getattr(conferencing, name)
+        if key in seen:
+            raise ConfigError(source, f"conferencing.{name}",
+                              f"must differ from conferencing.{seen[key]} (both \"{key}\")")
+        seen[key] = name

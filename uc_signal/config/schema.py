@@ -8,6 +8,7 @@ normalised) or raising ValueError with the reason, worded as "must be ..., got .
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 import re
@@ -123,6 +124,38 @@ def admin_token(value: Any) -> str:
     return value
 
 
+def positive_days(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value != value:
+        raise ValueError(f"must be a positive number of days, got {_got(value)}")
+    return float(value)
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {_got(value)}")
+    return value
+
+
+def int_between(low: int, high: int) -> Check:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"must be an integer {low}-{high}, got {_got(value)}")
+        return value
+    return check
+
+
+def dtmf_key(value: Any) -> str:
+    if not isinstance(value, str) or len(value) != 1 or value not in "0123456789":
+        raise ValueError(f"must be one digit \"0\"-\"9\" (a string), got {_got(value)}")
+    return value
+
+
+def dtmf_command_character(value: Any) -> str:
+    if value not in ("*", "#"):
+        raise ValueError(f"must be \"*\" or \"#\", got {_got(value)}")
+    return str(value)
+
+
 def _key(default: Any, check: Check, doc: str) -> Any:
     return field(default=default, metadata={"check": check, "doc": doc})
 
@@ -201,26 +234,6 @@ def custom_states(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(states)
 
 
-def presence_policies(value: Any) -> tuple[tuple[str, str | None, bool | None], ...]:
-    """Tables [presence.policies.NAME] with authorization ("open"/"confirm") and/or
-    privacy_mode (true/false)."""
-    if not isinstance(value, dict):
-        raise ValueError(f"must be tables [presence.policies.NAME], got {_got(value)}")
-    policies = []
-    for name, body in value.items():
-        if not isinstance(body, dict) or not set(body) <= {"authorization", "privacy_mode"}:
-            raise ValueError(f"policy {name!r} takes authorization and privacy_mode only, got {_got(body)}")
-        authorization = body.get("authorization")
-        if authorization is not None and (not isinstance(authorization, str)
-                                          or authorization.lower() not in ("open", "confirm")):
-            raise ValueError(f"policy {name!r}: authorization must be open or confirm, got {_got(authorization)}")
-        privacy_mode = body.get("privacy_mode")
-        if privacy_mode is not None and not isinstance(privacy_mode, bool):
-            raise ValueError(f"policy {name!r}: privacy_mode must be true or false, got {_got(privacy_mode)}")
-        policies.append((str(name), authorization.lower() if authorization else None, privacy_mode))
-    return tuple(policies)
-
-
 @dataclass(frozen=True)
 class PresenceSection:
     min_expires: int = _key(60, positive_int, "shortest SUBSCRIBE or PUBLISH accepted (423 below it)")
@@ -230,8 +243,92 @@ class PresenceSection:
     default_authorization: str = _key("open", one_of("open", "confirm"),
                                       "new watchers: open (allowed) or confirm (pending until a relationship is set)")
     custom_states: tuple[tuple[str, str], ...] = _key((), custom_states, "up to 4 {text, availability} tables")
-    policies: tuple[tuple[str, str | None, bool | None], ...] = _key(
-        (), presence_policies, "named presence policies: [presence.policies.NAME] authorization, privacy_mode")
+
+
+@dataclass(frozen=True)
+class ConferencingSection:
+    conference_id_digits: int = _key(7, int_between(4, 16), "digits of a new meeting's dial-in conference ID")
+    meeting_keep_days: float = _key(14.0, positive_days, "days a meeting is kept after its end (a meet-now: "
+                                    "after it was made)")
+    presenters: str = _key("company", one_of("none", "company", "everyone"), "default presenter policy")
+    lobby: str = _key("outside-company", one_of("nobody", "unauthenticated", "outside-company"),
+                      "default lobby policy: who waits")
+    pstn_bypass_lobby: bool = _key(True, boolean, "default: dial-in callers get in directly")
+    lobby_timeout: float = _key(900.0, positive_seconds, "seconds in the lobby before the caller is let go")
+    max_participants: int = _key(250, positive_int, "participants in one meeting")
+    pin_min_length: int = _key(5, int_between(4, 24), "shortest leader PIN")
+    pin_max_attempts: int = _key(5, positive_int, "failed PIN checks in a row before the PIN locks")
+    pin_allow_common_patterns: bool = _key(False, boolean, "allow 11111, 12345, the user's own number")
+    dialin_max_tries: int = _key(3, positive_int, "wrong or missing conference IDs (or PINs) per call")
+    dialin_digit_timeout: float = _key(10.0, positive_seconds, "seconds to wait for the next digit")
+    dialin_record_names: bool = _key(True, boolean, "ask guests on the phone to record their name")
+    dtmf_command_character: str = _key("*", dtmf_command_character, "key that starts an in-meeting command")
+    dtmf_help: str = _key("1", dtmf_key, "in-meeting key: help")
+    dtmf_roll_call: str = _key("3", dtmf_key, "in-meeting key: private roll call")
+    dtmf_audience_mute: str = _key("4", dtmf_key, "in-meeting key: mute/unmute the audience")
+    dtmf_self_mute: str = _key("6", dtmf_key, "in-meeting key: mute/unmute yourself")
+    dtmf_lock: str = _key("7", dtmf_key, "in-meeting key: lock/unlock the meeting")
+    dtmf_admit_all: str = _key("8", dtmf_key, "in-meeting key: admit everyone from the lobby")
+    dtmf_announcements: str = _key("9", dtmf_key, "in-meeting key: entry/exit announcements on/off")
+
+
+@dataclass(frozen=True)
+class RlsSection:
+    notify_interval: float = _key(5.0, positive_seconds, "least seconds between two state-change NOTIFYs to one "
+                                  "list subscription (RFC 3856 6.10); changes meanwhile are merged")
+    min_expires: int = _key(60, positive_int, "shortest list subscription accepted (423 below it)")
+    max_expires: int = _key(3600, positive_int, "longest list subscription granted")
+    default_expires: int = _key(3600, positive_int, "list subscription length when the SUBSCRIBE names none")
+
+
+_POLICY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class ContactsPolicySection:
+    max_contacts: int = _key(1000, positive_int, "most contacts a user of this policy may keep")
+
+
+def _named_tables(section_type: Any) -> Check:
+    """A table of named policy tables ([policies.<kind>.<name>]), each checked key by key."""
+    def check(value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ValueError(f"must be a table of named policies, got {_got(value)}")
+        fields = {f.name: f for f in dataclasses.fields(section_type)}
+        named: dict[str, Any] = {}
+        for name, settings in value.items():
+            if not _POLICY_NAME.match(name):
+                raise ValueError(f"policy name {_got(name)} must be 1-64 letters, digits, spaces or ._-")
+            if not isinstance(settings, dict):
+                raise ValueError(f"{name}: must be a table, got {_got(settings)}")
+            kwargs = {}
+            for key, item in settings.items():
+                if key not in fields:
+                    raise ValueError(f"{name}.{key}: unknown key (known: {', '.join(fields)})")
+                try:
+                    kwargs[key] = fields[key].metadata["check"](item)
+                except ValueError as error:
+                    raise ValueError(f"{name}.{key}: {error}") from None
+            named[name] = section_type(**kwargs)
+        return named
+    return check
+
+
+@dataclass(frozen=True)
+class PresencePolicySection:
+    authorization: str = _key("", one_of("open", "confirm"), "new watchers: open or confirm (unset: "
+                              "presence.default_authorization)")
+    privacy_mode: bool = _key(False, boolean, "only contacts see presence")
+
+
+@dataclass(frozen=True)
+class PoliciesSection:
+    contacts: dict[str, ContactsPolicySection] = field(
+        default_factory=dict, metadata={"check": _named_tables(ContactsPolicySection),
+                                        "doc": "contacts policies by name: [policies.contacts.<name>]"})
+    presence: dict[str, PresencePolicySection] = field(
+        default_factory=dict, metadata={"check": _named_tables(PresencePolicySection),
+                                        "doc": "presence policies by name: [policies.presence.<name>]"})
 
 
 @dataclass(frozen=True)
@@ -243,4 +340,7 @@ class Config:
     store: StoreSection = field(default_factory=StoreSection)
     http: HttpSection = field(default_factory=HttpSection)
     log: LogSection = field(default_factory=LogSection)
+    conferencing: ConferencingSection = field(default_factory=ConferencingSection)
+    rls: RlsSection = field(default_factory=RlsSection)
+    policies: PoliciesSection = field(default_factory=PoliciesSection)
     presence: PresenceSection = field(default_factory=PresenceSection)

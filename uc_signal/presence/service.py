@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from .aggregation import Aggregate, Endpoint, aggregate, next_idle_transition
 from .calendar import BusyInterval, Calendar
 from .calls import CallActivity
-from .model import PresenceConfig, UserPresenceSettings, WatcherAuthorization
+from .model import PresenceConfig, PresencePolicy, UserPresenceSettings, WatcherAuthorization
 
 PolicyLookup = Callable[[str], str | None]   # aor -> the name of the user's presence policy
+# (owner, watcher) -> (the watcher is in the owner's contact list, its relationship hint)
+ContactLookup = Callable[[str, str], tuple[bool, str | None]]
 from .pidf import PublishedState, WatcherView, build_pidf
 from .privacy import OFFLINE_VIEW, Relationship, watcher_view
 
@@ -70,6 +72,9 @@ class PresenceService:
         self.calls = CallActivity(on_change=self._changed)
         # Who has which named presence policy (ucd: the user directory's assignments).
         self.policy_of: PolicyLookup = lambda aor: None
+        # The users' contact lists (ucd: the resource list server's ContactDirectory): a
+        # contact is someone the user knows (privacy mode, confirm), with a relationship hint.
+        self.contact_of: ContactLookup = lambda owner, watcher: (False, None)
         self._publications: dict[str, Publication] = {}
         self._by_aor: dict[str, set[str]] = {}
         self._calendars: dict[str, Calendar] = {}
@@ -174,8 +179,13 @@ class PresenceService:
         settings = self._settings.get(aor)
         if settings is not None and settings.privacy_mode is not None:
             return settings.privacy_mode
-        policy = self.config.policy(self.policy_of(aor))
+        policy = self._policy(aor)
         return bool(policy is not None and policy.privacy_mode)
+
+    def _policy(self, aor: str) -> PresencePolicy | None:
+        """The user's named presence policy; without one, `Global` if defined (the
+        convention of [policies.<kind>])."""
+        return self.config.policy(self.policy_of(aor) or "Global")
 
     def authorization(self, aor: str) -> WatcherAuthorization:
         """In force: the user's own setting, else their policy's, else the default."""
@@ -183,7 +193,7 @@ class PresenceService:
         settings = self._settings.get(aor)
         if settings is not None and settings.authorization is not None:
             return settings.authorization
-        policy = self.config.policy(self.policy_of(aor))
+        policy = self._policy(aor)
         if policy is not None and policy.authorization is not None:
             return policy.authorization
         return self.config.default_authorization
@@ -208,10 +218,33 @@ class PresenceService:
         users and External Contact for everyone else (an anonymous watcher too)."""
         if watcher is None:
             return Relationship.EXTERNAL
-        found = self.explicit_relationship(presentity, watcher)
+        found = self._relationship_set(canonical_aor(presentity), canonical_aor(watcher))
         if found is not None:
             return found
         return Relationship.COLLEAGUE if self.is_local(watcher) else Relationship.EXTERNAL
+
+    def _relationship_set(self, presentity: str, watcher: str) -> Relationship | None:
+        """Set through the admin API, else the hint on the watcher's entry in the user's
+        contact list."""
+        found = self._relationships.get(presentity, {}).get(watcher)
+        if found is not None:
+            return found
+        _, hint = self.contact_of(presentity, watcher)
+        if hint:
+            try:
+                return Relationship.parse(hint)
+            except ValueError:
+                return None
+        return None
+
+    def is_contact(self, presentity: str, watcher: str) -> bool:
+        """A watcher the user knows: one given a relationship, or in their contact list."""
+        presentity, watcher = canonical_aor(presentity), canonical_aor(watcher)
+        return watcher in self._relationships.get(presentity, {}) or self.contact_of(presentity, watcher)[0]
+
+    def contacts_changed(self, owner: str, now: float) -> None:
+        """The owner's contact list changed: who is a contact, and relationship hints."""
+        self._authorization_changed(canonical_aor(owner), "", now)
 
     def set_relationship(self, presentity: str, watcher: str, relationship: Relationship | None,
                          now: float) -> None:
@@ -252,7 +285,7 @@ class PresenceService:
             return True
         if self.authorization(presentity) is WatcherAuthorization.OPEN:
             return True
-        return self.explicit_relationship(presentity, watcher) is not None
+        return self.is_contact(presentity, watcher)
 
     # --- what watchers see ------------------------------------------------------------------
 
@@ -270,18 +303,17 @@ class PresenceService:
 
     def _watcher_class(self, presentity: str, watcher: str | None) -> Relationship | None:
         """What decides a watcher's view: its relationship, or None for "Offline" (privacy
-        mode and no relationship). A user sees all of themselves (Friends and Family)."""
-        if watcher is not None:
-            watcher = canonical_aor(watcher)
-            if watcher == presentity:
-                return Relationship.FRIENDS_AND_FAMILY
-        explicit = self._relationships.get(presentity, {}).get(watcher) if watcher is not None else None
-        if explicit is not None:
-            return explicit
-        if self.privacy_mode(presentity):
-            return None   # privacy mode: contacts only
+        mode and not a contact). A user sees all of themselves (Friends and Family)."""
         if watcher is None:
-            return Relationship.EXTERNAL
+            return None if self.privacy_mode(presentity) else Relationship.EXTERNAL
+        watcher = canonical_aor(watcher)
+        if watcher == presentity:
+            return Relationship.FRIENDS_AND_FAMILY
+        found = self._relationship_set(presentity, watcher)
+        if found is not None:
+            return found
+        if self.privacy_mode(presentity) and not self.contact_of(presentity, watcher)[0]:
+            return None   # privacy mode: contacts only
         return Relationship.COLLEAGUE if self.is_local(watcher) else Relationship.EXTERNAL
 
     def view_for(self, presentity: str, watcher: str | None, now: float) -> WatcherView:

@@ -3,7 +3,12 @@
     ucctl user add alice --password SECRET [--display-name "Alice"] [--line-uri tel:+14255550100]
     ucctl user list | show USER | set USER ... | remove USER
     ucctl registrations [--user USER]
+    ucctl contacts list USER | add USER CONTACT [--name N] [--group G]... [--relationship R]
+                 | remove USER CONTACT | groups list|add|remove USER [NAME]
     ucctl status
+    ucctl meeting add ORGANIZER [--subject S] [--start ISO --end ISO] [--presenters P] [--lobby L]
+    ucctl meeting list [--organizer USER] | show MEETING | remove MEETING
+    ucctl pin set USER [--pin DIGITS]
 
 Every command takes --json for machine-readable output. The token comes from --token,
 $UCD_ADMIN_TOKEN, or DATA_DIR/admin-token (DATA_DIR: --data-dir, $UCD_DATA_DIR, ./var).
@@ -15,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 import typer
@@ -26,6 +32,15 @@ from .client import AdminClient, CtlError, check_running, default_url, find_toke
 app = typer.Typer(help="Manage a running ucd through its admin API.", no_args_is_help=True)
 user_app = typer.Typer(help="Users: add, list, show, set, remove.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+meeting_app = typer.Typer(help="Meetings: add, list, show, remove.", no_args_is_help=True)
+app.add_typer(meeting_app, name="meeting")
+pin_app = typer.Typer(help="Leader PINs for dial-in conferencing.", no_args_is_help=True)
+app.add_typer(pin_app, name="pin")
+contacts_app = typer.Typer(help="A user's contact list (what the user's clients subscribe to).",
+                           no_args_is_help=True)
+app.add_typer(contacts_app, name="contacts")
+groups_app = typer.Typer(help="Groups of a user's contact list.", no_args_is_help=True)
+contacts_app.add_typer(groups_app, name="groups")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -221,6 +236,196 @@ def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         out.print(f"  {transport.lower():4} {', '.join(addresses)}", markup=False)
     out.print(f"  {server['users']} users, {server['registrations']} registrations")
 
+
+# --- conferencing ---------------------------------------------------------------------------
+
+def _when(epoch: float | None) -> str:
+    if epoch is None:
+        return ""
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _meeting_table(meetings: list[dict[str, Any]]) -> Table:
+    table = Table("meeting", "conference id", "organizer", "kind", "subject", "start", "presenters", "lobby")
+    for column in table.columns:
+        column.overflow = "fold"
+    for meeting in meetings:
+        table.add_row(meeting["meeting_id"], meeting["conference_id"], meeting["organizer"], meeting["kind"],
+                      meeting["subject"], _when(meeting["start"]), meeting["presenter_policy"],
+                      meeting["lobby_policy"])
+    return table
+
+
+def _show_meeting(meeting: dict[str, Any]) -> None:
+    table = Table(show_header=False, box=None)
+    for key in ("meeting_id", "conference_id", "conference_uri", "organizer", "kind", "subject", "start", "end",
+                "expires_at", "presenter_policy", "lobby_policy", "pstn_bypass_lobby", "locked"):
+        value = meeting[key]
+        if key in ("start", "end", "expires_at"):
+            value = _when(value)
+        elif isinstance(value, bool):
+            value = "yes" if value else "no"
+        table.add_row(key, str(value))
+    out.print(table)
+
+
+@meeting_app.command("add")
+def meeting_add(ctx: typer.Context,
+                organizer: str = typer.Argument(..., help="alice, alice@domain or sip:alice@domain"),
+                subject: str = typer.Option("", "--subject", "-s"),
+                start: Optional[str] = typer.Option(None, "--start", help="ISO 8601, e.g. 2026-12-01T15:00Z "
+                                                    "(UTC without an offset); with --end: a scheduled meeting"),
+                end: Optional[str] = typer.Option(None, "--end", help="ISO 8601"),
+                presenters: Optional[str] = typer.Option(None, "--presenters", help="none, company or everyone"),
+                lobby: Optional[str] = typer.Option(None, "--lobby",
+                                                    help="who waits: nobody, unauthenticated or outside-company"),
+                pstn_bypass: Optional[bool] = typer.Option(None, "--pstn-bypass/--no-pstn-bypass",
+                                                           help="dial-in callers get in directly"),
+                as_json: bool = JsonOption) -> None:
+    """Create a meeting: meet-now without --start/--end, scheduled with them."""
+    body: dict[str, Any] = {"organizer": organizer, "subject": subject}
+    for name, value in (("start", start), ("end", end), ("presenter_policy", presenters),
+                        ("lobby_policy", lobby), ("pstn_bypass_lobby", pstn_bypass)):
+        if value is not None:
+            body[name] = value
+    created = _run(ctx, lambda client: client.add_meeting(body))
+    if as_json:
+        _print_json(created)
+    else:
+        out.print(f"created meeting {created['meeting_id']} (conference ID {created['conference_id']})",
+                  markup=False)
+        out.print(f"  {created['conference_uri']}", markup=False, soft_wrap=True)
+
+
+@meeting_app.command("list")
+def meeting_list(ctx: typer.Context, organizer: Optional[str] = typer.Option(None, "--organizer", "-o"),
+                 as_json: bool = JsonOption) -> None:
+    """List meetings that have not expired."""
+    meetings = _run(ctx, lambda client: client.meetings(organizer))
+    if as_json:
+        _print_json(meetings)
+    elif not meetings:
+        out.print("no meetings")
+    else:
+        out.print(_meeting_table(meetings))
+
+
+@meeting_app.command("show")
+def meeting_show(ctx: typer.Context, meeting: str = typer.Argument(..., help="meeting ID, conference ID or URI"),
+                 as_json: bool = JsonOption) -> None:
+    """Show one meeting."""
+    found = _run(ctx, lambda client: client.meeting(meeting))
+    if as_json:
+        _print_json(found)
+    else:
+        _show_meeting(found)
+
+
+@meeting_app.command("remove")
+def meeting_remove(ctx: typer.Context, meeting: str = typer.Argument(..., help="meeting ID or conference ID"),
+                   as_json: bool = JsonOption) -> None:
+    """Delete a meeting."""
+    _run(ctx, lambda client: client.remove_meeting(meeting))
+    if as_json:
+        _print_json({"removed": meeting})
+    else:
+        out.print(f"removed meeting {meeting}", markup=False)
+
+
+@pin_app.command("set")
+def pin_set(ctx: typer.Context, user: str = typer.Argument(..., help="alice, alice@domain or sip:alice@domain"),
+            pin: str = typer.Option(..., "--pin", prompt=True, hide_input=True, confirmation_prompt=True,
+                                    help="digits; hashed by ucd, never stored"),
+            as_json: bool = JsonOption) -> None:
+    """Set a user's leader PIN (checked against the PIN policy; clears a lockout)."""
+    result = _run(ctx, lambda client: client.set_pin(user, pin))
+    if as_json:
+        _print_json(result)
+    else:
+        out.print(f"PIN set for {result['user']}", markup=False)
+
+
+@contacts_app.command("list")
+def contacts_list(ctx: typer.Context, user: str = typer.Argument(..., help="alice, alice@domain or sip:alice@domain"),
+                  as_json: bool = JsonOption) -> None:
+    """List a user's contacts and groups."""
+    found = _run(ctx, lambda client: client.contacts(user))
+    if as_json:
+        _print_json(found)
+        return
+    out.print(f"{found['owner']}: {len(found['contacts'])} of {found['max_contacts']} contacts "
+              f"(policy {found['policy']}); subscribe to {found['list_uri']}", markup=False)
+    if found["contacts"]:
+        table = Table("uri", "display name", "groups", "relationship")
+        for column in table.columns:
+            column.overflow = "fold"
+        for contact in found["contacts"]:
+            table.add_row(contact["uri"], contact["display_name"], ", ".join(contact["groups"]),
+                          contact["relationship"] or "")
+        out.print(table)
+    if found["groups"]:
+        out.print("groups: " + ", ".join(found["groups"]), markup=False)
+
+
+@contacts_app.command("add")
+def contacts_add(ctx: typer.Context, user: str = typer.Argument(..., help="the list's owner"),
+                 contact: str = typer.Argument(..., help="bob, bob@domain or sip:bob@domain"),
+                 name: str = typer.Option("", "--name", "-n", help="display name"),
+                 group: list[str] = typer.Option([], "--group", "-g", help="group name, repeatable (made if new)"),
+                 relationship: Optional[str] = typer.Option(
+                     None, "--relationship", "-r",
+                     help="friends-and-family, workgroup, colleague, external or blocked"),
+                 as_json: bool = JsonOption) -> None:
+    """Add a contact to a user's list."""
+    body = {"uri": contact, "display_name": name, "groups": group, "relationship": relationship}
+    added = _run(ctx, lambda client: client.add_contact(user, body))
+    if as_json:
+        _print_json(added)
+    else:
+        out.print(f"added {added['uri']} to the contacts of {user}", markup=False)
+
+
+@contacts_app.command("remove")
+def contacts_remove(ctx: typer.Context, user: str, contact: str, as_json: bool = JsonOption) -> None:
+    """Remove a contact from a user's list."""
+    _run(ctx, lambda client: client.remove_contact(user, contact))
+    if as_json:
+        _print_json({"removed": contact, "user": user})
+    else:
+        out.print(f"removed {contact} from the contacts of {user}", markup=False)
+
+
+@groups_app.command("list")
+def groups_list(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
+    """List the groups of a user's contact list."""
+    found = _run(ctx, lambda client: client.contact_groups(user))
+    if as_json:
+        _print_json(found)
+    elif not found:
+        out.print("no groups")
+    else:
+        for name in found:
+            out.print(name, markup=False)
+
+
+@groups_app.command("add")
+def groups_add(ctx: typer.Context, user: str, name: str, as_json: bool = JsonOption) -> None:
+    """Add an (empty) group to a user's contact list."""
+    found = _run(ctx, lambda client: client.add_contact_group(user, name))
+    if as_json:
+        _print_json(found["groups"])
+    else:
+        out.print(f"added group {name!r} to the contacts of {user}", markup=False)
+
+
+@groups_app.command("remove")
+def groups_remove(ctx: typer.Context, user: str, name: str, as_json: bool = JsonOption) -> None:
+    """Remove a group (its contacts stay in the list)."""
+    _run(ctx, lambda client: client.remove_contact_group(user, name))
+    if as_json:
+        _print_json({"removed": name, "user": user})
+    else:
+        out.print(f"removed group {name!r} from the contacts of {user}", markup=False)
 
 # --- presence ---------------------------------------------------------------------------------
 

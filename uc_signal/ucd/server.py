@@ -25,9 +25,14 @@ from starlette.types import ASGIApp
 import uc_signal
 
 from ..admin import AdminContext, create_admin_app
+from ..conferencing.directory import MeetingDirectory
+from ..conferencing.settings import directory_settings
+from ..store.meetings import SqlMeetingStore
 from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
-from ..store import CachedUserDirectory, SqlStore, UserService, WriteBehindBindingStore, sqlite_url
+from ..rls import ContactDirectory, ContactsPolicy, ResourceListServer, RlsConfig, rls_application
+from ..store import (CachedUserDirectory, ContactService, SqlContactStore, SqlStore, UserService,
+                     WriteBehindBindingStore, sqlite_url)
 from ..transport import HttpServer, TransportConfig, TransportManager, sip_websocket_app
 from ..transport.certificates import ensure_certificate
 from ..transport.http_server import bind_tcp_socket
@@ -36,6 +41,7 @@ from .banner import sign_in_banner
 from .http_app import ListenerDispatch
 from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, exposition
 from ..proxy.driver import ServicesDriver
+from ..proxy.services import ApplicationFactory
 from .sip_core import build_sip_core
 from ..admin.presence_routes import PresenceAdmin
 from ..presence import PresenceService, presence_application
@@ -62,6 +68,7 @@ class Daemon:
         self.store: SqlStore | None = None
         self.directory = CachedUserDirectory()
         self.bindings: WriteBehindBindingStore | None = None
+        self.contacts = ContactDirectory()
         self.manager: TransportManager | None = None
         self.core: ServicesDriver | None = None
         self.presence: PresenceService | None = None      # shared by the SIP agent, admin API and RLS
@@ -95,10 +102,11 @@ class Daemon:
             raise StartupError(f"store {self.data_dir / config.store.path}: {error}") from error
         log.info("store open", extra={"schema": self.store.revision, "path": str(self.data_dir / config.store.path)})
         await self.directory.load(self.store)
+        self.contacts.load(await SqlContactStore(self.store).load_all())
         self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
         self.bindings.start()
-        self.presence, self.presence_store = await load_presence(config, self.store, self.directory)
+        self.presence, self.presence_store = await load_presence(config, self.store, self.directory, self.contacts)
 
         sip = config.sip
         transport_config = TransportConfig(
@@ -122,16 +130,33 @@ class Daemon:
         await self._start_http()  # binds the WS listener, which the proxy's addresses include
         try:
             self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir,
-                                       applications=[presence_application(self.presence)])
+                                       applications=[self._rls(), presence_application(self.presence)])
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
         self.core.start()
+        self.contacts.add_observer(lambda _owner, _now: self.core.poke() if self.core else None)
         self.registry.register(DaemonCollector(
             self.sip_metrics, manager, registrations=lambda: len(self.core.registrations(time.time())) if self.core else 0,
             users=lambda: len(self.directory),
             binding_write_errors=lambda: self.bindings.write_errors if self.bindings else 0))
         log.info("ready", extra={"domain": sip.domain, "admin": self.admin_url})
+
+    def _rls(self) -> ApplicationFactory:
+        """The resource list server over the users' contact lists, with the presence
+        service as its presence source (asked for at first use)."""
+        rls = self.config.rls
+        presence = self.presence
+        assert presence is not None
+        return rls_application(self.contacts, lambda: presence, RlsConfig(
+            notify_interval=rls.notify_interval, min_expires=rls.min_expires, max_expires=rls.max_expires,
+            default_expires=rls.default_expires))
+
+    def _contact_service(self) -> ContactService:
+        assert self.store is not None
+        policies = {name: ContactsPolicy(max_contacts=policy.max_contacts)
+                    for name, policy in self.config.policies.contacts.items()}
+        return ContactService(self.store, SqlContactStore(self.store), self.contacts, self.config.sip.domain, policies)
 
     async def _start_http(self) -> None:
         assert self.manager is not None and self.store is not None
@@ -161,6 +186,9 @@ class Daemon:
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
             draining=lambda: self.draining,
+            meetings=MeetingDirectory(SqlMeetingStore(self.store), self.store,
+                                      directory_settings(config.conferencing)),
+            contacts=self._contact_service(),
             presence=PresenceAdmin(self.presence, self.presence_store,
                                    lambda: self.core.poke() if self.core else None)))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
@@ -235,6 +263,7 @@ class Daemon:
         manager = self.manager
         if manager is not None:
             manager.stop_accepting()
+            self._end_list_subscriptions()
             grace = self.config.daemon.shutdown_grace
             layer = manager.layer
             assert isinstance(layer, MeteredTransactionLayer)
@@ -255,6 +284,14 @@ class Daemon:
             await self.https.stop()
         await self._close_store()
         log.info("stopped")
+
+    def _end_list_subscriptions(self) -> None:
+        """Tell list subscribers to come back after the restart (their NOTIFYs are
+        answered within the grace period below)."""
+        if self.core is not None:
+            for application in self.core.services.core.chain:
+                if isinstance(application, ResourceListServer):
+                    application.shutdown(time.time(), RETRY_AFTER_SECONDS)
 
     async def _close_store(self) -> None:
         if self.bindings is not None:
