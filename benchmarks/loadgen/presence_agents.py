@@ -35,6 +35,7 @@ class Agent:
     tag: str = field(default_factory=lambda: secrets.token_hex(4))
     cseq: int = 0
     notifies: list[tuple[float, bytes]] = field(default_factory=list)   # (kernel arrival, raw)
+    seen: set[tuple[bytes, bytes]] = field(default_factory=set)          # (Call-ID, CSeq) of NOTIFYs
     pending: tuple[str, int] | None = None     # (method, cseq) of the transaction in flight
     response: Response | None = None
 
@@ -117,7 +118,10 @@ class Agents:
 
     def _received(self, agent: Agent, data: bytes, arrived: float) -> None:
         if data.startswith(b"NOTIFY "):
-            agent.notifies.append((arrived, data))
+            key = (raw_header(data, b"call-id"), raw_header(data, b"cseq"))
+            if key not in agent.seen:   # a retransmission is answered again, not counted again
+                agent.seen.add(key)
+                agent.notifies.append((arrived, data))
             agent.sock.sendto(ok_for(data), self.server)
             return
         if not data.startswith(b"SIP/2.0 "):
@@ -172,6 +176,15 @@ class Agents:
                     if response is not None and (auth_round == 1 or response.status not in (401, 407)):
                         results[agent] = response
         return results
+
+
+def raw_header(message: bytes, name: bytes) -> bytes:
+    """The value of the first header `name` (lower case, long form) of a raw message."""
+    for line in message.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
+        key, colon, value = line.partition(b":")
+        if colon and key.strip().lower() == name:
+            return value.strip()
+    return b""
 
 
 def ok_for(notify: bytes) -> bytes:
