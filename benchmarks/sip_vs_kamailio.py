@@ -258,7 +258,8 @@ def ucctl(admin_url: str, data_dir: Path, *args: str) -> None:
                    cwd=ROOT, check=True, capture_output=True, text=True, timeout=60)
 
 
-def start_ucd(workdir: Path, n_users: int) -> Server:
+def start_ucd(workdir: Path, n_users: int, extra_config: str = "") -> Server:
+    """`extra_config`: TOML tables appended to the configuration (benchmarks of one service)."""
     data_dir = workdir / "ucd-var"
     data_dir.mkdir()
     asyncio.run(_write_users(data_dir, n_users))
@@ -270,7 +271,7 @@ def start_ucd(workdir: Path, n_users: int) -> Server:
         '[auth]\nalgorithms = ["MD5"]\n\n'
         '[registrar]\nmin_expires = 60\nmax_expires = 3600\n\n'
         f'[http]\nhost = "127.0.0.1"\nport = {http_port}\n\n'
-        '[log]\nlevel = "warning"\n')
+        '[log]\nlevel = "warning"\n' + extra_config)
     log = (workdir / "ucd.log").open("w")
     # Under --profile-ucd: cProfile on the main thread's CPU clock (thread_time: the loop's
     # idle waits are not counted, nor the SQLite writer thread).

@@ -25,10 +25,17 @@ class User:
     domain: str
     display_name: str = ""
     enabled: bool = True
+    # Named policies by kind, e.g. (("im", "Default"),): what each name means is the
+    # configuration of the service of that kind (IM: [im.policies.<name>]).
+    policies: tuple[tuple[str, str], ...] = ()
 
     @property
     def aor(self) -> str:
         return f"sip:{self.username}@{self.domain}"
+
+    def policy(self, kind: str) -> str | None:
+        """The name of the user's policy of `kind`, None when none is assigned."""
+        return next((name for k, name in self.policies if k == kind), None)
 
 
 class UserDirectory(Protocol):
@@ -109,8 +116,8 @@ class InMemoryUserDirectory:
         self._ha1: dict[tuple[str, str, DigestAlgorithm], str] = {}
 
     def add_user(self, username: str, domain: str, password: str, *, display_name: str = "",
-                 enabled: bool = True) -> User:
-        user = User(username, domain.lower(), display_name, enabled)
+                 enabled: bool = True, policies: tuple[tuple[str, str], ...] = ()) -> User:
+        user = User(username, domain.lower(), display_name, enabled, policies)
         self._users[(username, domain.lower())] = user
         for algorithm in DigestAlgorithm:
             self._ha1[(username, domain.lower(), algorithm)] = compute_ha1(algorithm, username, domain.lower(),

@@ -26,6 +26,7 @@ from ..rls import (Contact, ContactLimitError, ContactList, ContactNotFoundError
                    contact_list_uri)
 from ..store import (ContactService, DuplicateUserError, InvalidUserError, UserNotFoundError, UserRecord, UserService,
                      parse_aor)
+from .im_routes import ImAdmin, add_im_routes
 from .schemas import (ContactCreate, ContactListOut, ContactOut, ErrorOut, GroupCreate, RegistrationOut, ServerOut,
                       UserCreate, UserOut, UserUpdate)
 from .presence_routes import PresenceAdmin, add_presence_routes
@@ -46,6 +47,7 @@ class AdminContext:
     meetings: MeetingDirectory | None = None          # conferencing's meeting directory
     contacts: ContactService | None = None            # contact lists (uc_signal.rls)
     presence: PresenceAdmin | None = None              # /api/v1/presence routes when set
+    im: ImAdmin | None = None                          # the IM routes, when the IM service runs
 
 
 class ApiError(Exception):
@@ -197,6 +199,9 @@ def create_admin_app(context: AdminContext) -> FastAPI:
         add_contact_routes(app, context.contacts, secured)
     if context.presence is not None:
         add_presence_routes(app, context.presence, secured, aor_of, ERRORS, ApiError)
+    if context.im is not None:
+        add_im_routes(app, context.im, secured, ERRORS, lambda user: "sip:%s@%s" % aor_of(user))
+
     return app
 
 

@@ -151,3 +151,31 @@ class ContactListOut(BaseModel):
 class GroupCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
+
+
+class ImHistoryOut(BaseModel):
+    id: int
+    sender: str = Field(description="AOR of the writer")
+    recipient: str = Field(description="AOR of the participant it was delivered to")
+    conversation: str | None = Field(description="the conversation URI of a multiparty message")
+    content_type: str
+    text: str
+    sent_at: float = Field(description="when ucd accepted it (Unix seconds)")
+    delivered_at: float = Field(description="when an endpoint of the recipient took it")
+
+
+class ImConversationOut(BaseModel):
+    uri: str
+    created_by: str
+    created_at: float
+    participants: list[str]
+
+
+class ImOfflineOut(BaseModel):
+    id: int
+    recipient: str
+    sender: str
+    content_type: str
+    size: int = Field(description="body bytes")
+    received_at: float
+    conversation: str | None

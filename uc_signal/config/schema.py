@@ -245,6 +245,56 @@ class PresenceSection:
     custom_states: tuple[tuple[str, str], ...] = _key((), custom_states, "up to 4 {text, availability} tables")
 
 
+def non_negative_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"must be a number >= 0, got {_got(value)}")
+    return float(value)
+
+
+def string_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ValueError(f"must be a list of non-empty strings, got {_got(value)}")
+    return tuple(value)
+
+
+def sip_user(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9._~-]{1,64}", value):
+        raise ValueError(f"must be a SIP user name (letters, digits, . _ ~ -), got {_got(value)}")
+    return value
+
+
+def im_policies(value: Any) -> Any:
+    """[im.policies.<name>] tables: each name's enabled, offline, archive, max_size."""
+    from ..im.policy import policies_from_mapping
+    if not isinstance(value, dict):
+        raise ValueError("must be tables [im.policies.<name>]")
+    return policies_from_mapping(value)
+
+
+@dataclass(frozen=True)
+class ImSection:
+    enabled: bool = _key(True, boolean, "the IM application in the chain; false: MESSAGE is only proxied")
+    max_size: int = _key(8192, positive_int, "largest MESSAGE body in bytes (413 above)")
+    factory_user: str = _key("chat", sip_user, "user part of the conversation factory URI sip:<user>@<domain>")
+    delivery_timeout: float = _key(10.0, positive_seconds, "seconds without an endpoint's answer before a "
+                                   "MESSAGE is stored offline (202)")
+    offline_retry_interval: float = _key(30.0, positive_seconds, "seconds between delivery attempts of a "
+                                         "stored message")
+    offline_max_attempts: int = _key(5, positive_int, "attempts per registration before waiting for the next")
+    retention_days: float = _key(0.0, non_negative_number, "days the history is kept; 0: forever")
+    purge_interval: float = _key(3600.0, positive_seconds, "seconds between retention purges")
+    flush_interval: float = _key(0.02, positive_seconds, "seconds IM store writes are gathered into one "
+                                 "transaction")
+    history_flush_interval: float = _key(1.0, positive_seconds, "seconds history rows wait to be written "
+                                         "together when no stored message is waiting")
+    filter_block_urls: tuple[str, ...] = _key((), string_list, "URL globs that block a message (403)")
+    filter_warn_urls: tuple[str, ...] = _key((), string_list, "URL globs that prefix a warning to a message")
+    filter_warn_prefix: str = _key("[Warning: this message contains a link to a site flagged by your "
+                                   "administrator] ", text, "the warning put before a flagged message")
+    blocked_extensions: tuple[str, ...] = _key((), string_list, "file extensions a message may not name (403)")
+    policies: tuple[Any, ...] = _key((), im_policies, "named IM policies, [im.policies.<name>]")
+
+
 @dataclass(frozen=True)
 class ConferencingSection:
     conference_id_digits: int = _key(7, int_between(4, 16), "digits of a new meeting's dial-in conference ID")
@@ -344,3 +394,4 @@ class Config:
     rls: RlsSection = field(default_factory=RlsSection)
     policies: PoliciesSection = field(default_factory=PoliciesSection)
     presence: PresenceSection = field(default_factory=PresenceSection)
+    im: ImSection = field(default_factory=ImSection)

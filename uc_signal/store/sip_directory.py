@@ -36,7 +36,6 @@ class CachedUserDirectory:
     def __init__(self) -> None:
         self._users: dict[tuple[str, str], User] = {}
         self._ha1: dict[tuple[str, str, str], str] = {}
-        self._policies: dict[tuple[str, str], dict[str, str]] = {}   # policy kind -> name, per user
 
     def __len__(self) -> int:
         return len(self._users)
@@ -48,24 +47,17 @@ class CachedUserDirectory:
     def put(self, record: UserRecord) -> None:
         self.drop(record.username, record.domain)
         self._users[(record.username, record.domain)] = User(record.username, record.domain, record.display_name,
-                                                             record.enabled)
+                                                             record.enabled, tuple(sorted(record.policies.items())))
         for algorithm, ha1 in record.credentials.items():
             self._ha1[(record.username, record.domain, algorithm)] = ha1
-        if record.policies:
-            self._policies[(record.username, record.domain)] = dict(record.policies)
 
     def drop(self, username: str, domain: str) -> None:
         self._users.pop((username, domain), None)
-        self._policies.pop((username, domain), None)
         for algorithm in DigestAlgorithm:
             self._ha1.pop((username, domain, algorithm.value), None)
 
     def find_user(self, username: str, domain: str) -> User | None:
         return self._users.get((username, domain.lower()))
-
-    def policy(self, username: str, domain: str, kind: str) -> str | None:
-        """The name of the user's policy of `kind` ("presence", "im"...), if assigned."""
-        return self._policies.get((username, domain.lower()), {}).get(kind)
 
     def ha1(self, username: str, realm: str, algorithm: DigestAlgorithm) -> str | None:
         # The realm of a user's credentials is the user's domain (model.credentials_for).

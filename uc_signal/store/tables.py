@@ -3,7 +3,7 @@ same; tests/unit/test_store_migrations.py checks that they agree)."""
 
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text,
                         UniqueConstraint)
 
 metadata = MetaData()
@@ -106,6 +106,43 @@ contacts = Table(
     Column("groups", Text, nullable=False, server_default="[]"),   # JSON [name, ...]
     Column("relationship", String(32), nullable=True),
     UniqueConstraint("user_id", "uri", name="uq_contacts_user_uri"),
+)
+
+# --- instant messaging (uc_signal.im) -------------------------------------------------------
+
+# MESSAGEs accepted (202) for users with no reachable endpoint, until a 2xx from one of them.
+im_offline = Table(
+    "im_offline", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),   # the service's order of arrival
+    Column("recipient", String(320), nullable=False, index=True),
+    Column("sender", Text, nullable=False),                         # From value, no tag
+    Column("sender_aor", String(320), nullable=False),
+    Column("content_type", String(128), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("conversation", String(320), nullable=True),
+)
+
+# The conversation history: one row per delivered IM and recipient.
+im_history = Table(
+    "im_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sender", String(320), nullable=False, index=True),
+    Column("recipient", String(320), nullable=False, index=True),
+    Column("conversation", String(320), nullable=True),
+    Column("content_type", String(128), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sent_at", Float, nullable=False),
+    Column("delivered_at", Float, nullable=False, index=True),
+)
+
+# Ad hoc multiparty conversations (sip:chat-<id>@domain) and their participants.
+im_conversations = Table(
+    "im_conversations", metadata,
+    Column("uri", String(320), primary_key=True),
+    Column("created_by", String(320), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("participants", Text, nullable=False, server_default="[]"),   # JSON [aor, ...]
 )
 
 # Presence privacy relationships, per (presentity, watcher) (uc_signal.presence.privacy).

@@ -9,6 +9,7 @@
     ucctl meeting add ORGANIZER [--subject S] [--start ISO --end ISO] [--presenters P] [--lobby L]
     ucctl meeting list [--organizer USER] | show MEETING | remove MEETING
     ucctl pin set USER [--pin DIGITS]
+    ucctl im history [--user U] [--peer P] [--since T] [--until T] | im search TEXT | im conversations
 
 Every command takes --json for machine-readable output. The token comes from --token,
 $UCD_ADMIN_TOKEN, or DATA_DIR/admin-token (DATA_DIR: --data-dir, $UCD_DATA_DIR, ./var).
@@ -547,3 +548,95 @@ def presence_calendar(ctx: typer.Context, user: str,
 
 def run() -> None:
     app(prog_name="ucctl")
+
+
+# --- instant messaging --------------------------------------------------------------------------
+
+im_app = typer.Typer(help="Instant messaging: the conversation history and the conversations.",
+                     no_args_is_help=True)
+app.add_typer(im_app, name="im")
+
+
+def _time_option(value: Optional[str], option: str) -> Optional[float]:
+    """Unix seconds, or an ISO 8601 date/time (UTC unless it names an offset)."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        err.print(f"ucctl: {option} {value!r}: write Unix seconds or an ISO date such as 2026-11-26T09:00",
+                  markup=False)
+        raise typer.Exit(2) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def _print_history(entries: list[dict[str, Any]]) -> None:
+    from datetime import datetime, timezone
+    if not entries:
+        out.print("no messages")
+        return
+    table = Table("delivered (UTC)", "from", "to", "conversation", "text")
+    for column in table.columns:
+        column.overflow = "fold"
+    for entry in entries:
+        when = datetime.fromtimestamp(entry["delivered_at"], timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(when, entry["sender"], entry["recipient"], entry["conversation"] or "", entry["text"])
+    out.print(table)
+
+
+def _history(ctx: typer.Context, params: dict[str, Any], as_json: bool) -> None:
+    entries = _run(ctx, lambda client: client.im_history(params))
+    if as_json:
+        _print_json(entries)
+    else:
+        _print_history(entries)
+
+
+@im_app.command("history")
+def im_history(ctx: typer.Context, user: Optional[str] = typer.Option(None, "--user", "-u", help="either side"),
+               peer: Optional[str] = typer.Option(None, "--peer", help="the other side, or a conversation URI"),
+               since: Optional[str] = typer.Option(None, "--since", help="Unix seconds or ISO date/time"),
+               until: Optional[str] = typer.Option(None, "--until", help="Unix seconds or ISO date/time"),
+               limit: int = typer.Option(100, "--limit", min=1, max=1000, help="the newest this many"),
+               as_json: bool = JsonOption) -> None:
+    """List archived instant messages, oldest first."""
+    _history(ctx, {"user": user, "peer": peer, "since": _time_option(since, "--since"), "until": _time_option(until, "--until"),
+                   "limit": limit}, as_json)
+
+
+@im_app.command("search")
+def im_search(ctx: typer.Context, text: str = typer.Argument(..., help="case-blind substring of the text"),
+              user: Optional[str] = typer.Option(None, "--user", "-u", help="either side"),
+              peer: Optional[str] = typer.Option(None, "--peer", help="the other side, or a conversation URI"),
+              since: Optional[str] = typer.Option(None, "--since", help="Unix seconds or ISO date/time"),
+              until: Optional[str] = typer.Option(None, "--until", help="Unix seconds or ISO date/time"),
+              limit: int = typer.Option(100, "--limit", min=1, max=1000),
+              as_json: bool = JsonOption) -> None:
+    """Search the archived instant messages for TEXT."""
+    _history(ctx, {"text": text, "user": user, "peer": peer, "since": _time_option(since, "--since"),
+                   "until": _time_option(until, "--until"), "limit": limit}, as_json)
+
+
+@im_app.command("conversations")
+def im_conversations(ctx: typer.Context, user: Optional[str] = typer.Option(None, "--user", "-u"),
+                     as_json: bool = JsonOption) -> None:
+    """List multiparty conversations and their participants."""
+    found = _run(ctx, lambda client: client.im_conversations(user))
+    if as_json:
+        _print_json(found)
+        return
+    if not found:
+        out.print("no conversations")
+        return
+    table = Table("uri", "created by", "participants")
+    for column in table.columns:
+        column.overflow = "fold"
+    for conversation in found:
+        table.add_row(conversation["uri"], conversation["created_by"], ", ".join(conversation["participants"]))
+    out.print(table)

@@ -126,6 +126,11 @@ class AdminClient:
 
     def remove_contact_group(self, user: str, name: str) -> None:
         self.request("DELETE", f"/api/v1/users/{_quote(user)}/contact-groups/{quote(name, safe='')}")
+    def im_history(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.request("GET", "/api/v1/im/history", params={k: v for k, v in params.items() if v is not None})
+
+    def im_conversations(self, user: str | None = None) -> list[dict[str, Any]]:
+        return self.request("GET", "/api/v1/im/conversations", params={"user": user} if user else None)
 
 
 def _quote(user: str) -> str:

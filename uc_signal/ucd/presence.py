@@ -52,8 +52,9 @@ async def load_presence(config: Config, store: SqlStore, directory: CachedUserDi
     service = PresenceService(presence_config(config), (config.sip.domain,))
 
     def policy_of(aor: str) -> str | None:
-        user, _, domain = aor.partition(":")[2].rpartition("@")
-        return directory.policy(user, domain, "presence")
+        username, _, domain = aor.partition(":")[2].rpartition("@")
+        user = directory.find_user(username, domain)
+        return user.policy("presence") if user is not None else None
 
     service.policy_of = policy_of
     service.contact_of = ContactIndex(contacts)

@@ -28,6 +28,10 @@ from ..admin import AdminContext, create_admin_app
 from ..conferencing.directory import MeetingDirectory
 from ..conferencing.settings import directory_settings
 from ..store.meetings import SqlMeetingStore
+from ..admin.im_routes import ImAdmin
+from ..im import ArchivedMessage, HistoryQuery, ImService, im_application
+from ..im.policy import settings_from_config
+from ..store.im_store import SqlImStore, WriteBehindImStore
 from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
 from ..rls import ContactDirectory, ContactsPolicy, ResourceListServer, RlsConfig, rls_application
@@ -69,6 +73,8 @@ class Daemon:
         self.directory = CachedUserDirectory()
         self.bindings: WriteBehindBindingStore | None = None
         self.contacts = ContactDirectory()
+        self.im_store: WriteBehindImStore | None = None
+        self.im: ImService | None = None
         self.manager: TransportManager | None = None
         self.core: ServicesDriver | None = None
         self.presence: PresenceService | None = None      # shared by the SIP agent, admin API and RLS
@@ -107,6 +113,10 @@ class Daemon:
         await self.bindings.preload(time.time())
         self.bindings.start()
         self.presence, self.presence_store = await load_presence(config, self.store, self.directory, self.contacts)
+        self.im_store = WriteBehindImStore(SqlImStore(self.store.engine), config.im.flush_interval,
+                                           config.im.history_flush_interval)
+        await self.im_store.preload()
+        self.im_store.start()
 
         sip = config.sip
         transport_config = TransportConfig(
@@ -130,7 +140,8 @@ class Daemon:
         await self._start_http()  # binds the WS listener, which the proxy's addresses include
         try:
             self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir,
-                                       applications=[self._rls(), presence_application(self.presence)])
+                                       applications=[self._rls(), presence_application(self.presence),
+                                                     *([self._im_application()] if config.im.enabled else [])])
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
@@ -157,6 +168,24 @@ class Daemon:
         policies = {name: ContactsPolicy(max_contacts=policy.max_contacts)
                     for name, policy in self.config.policies.contacts.items()}
         return ContactService(self.store, SqlContactStore(self.store), self.contacts, self.config.sip.domain, policies)
+
+    def _im_application(self) -> ApplicationFactory:
+        assert self.im_store is not None
+
+        def keep(service: ImService) -> None:
+            self.im = service
+        return im_application(settings_from_config(self.config.im), self.im_store, keep)
+
+    def _im_admin(self) -> ImAdmin:
+        assert self.im_store is not None
+        im_store = self.im_store
+
+        async def history(query: HistoryQuery) -> list[ArchivedMessage]:
+            await im_store.sync()   # what has been delivered, including the rows still queued
+            return await im_store.sql.search(query)
+        return ImAdmin(history=history,
+                       conversations=lambda: self.im.conversations.all() if self.im else [],
+                       offline=lambda: self.im.pending() if self.im else [])
 
     async def _start_http(self) -> None:
         assert self.manager is not None and self.store is not None
@@ -188,7 +217,7 @@ class Daemon:
             draining=lambda: self.draining,
             meetings=MeetingDirectory(SqlMeetingStore(self.store), self.store,
                                       directory_settings(config.conferencing)),
-            contacts=self._contact_service(),
+            contacts=self._contact_service(), im=self._im_admin(),
             presence=PresenceAdmin(self.presence, self.presence_store,
                                    lambda: self.core.poke() if self.core else None)))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
@@ -276,6 +305,7 @@ class Daemon:
                             layer.unfinished(), grace)
         if self.core is not None:
             self.core.stop()
+        await self._flush_im()
         if manager is not None:
             await manager.stop()
         if self.http is not None:
@@ -293,7 +323,16 @@ class Daemon:
                 if isinstance(application, ResourceListServer):
                     application.shutdown(time.time(), RETRY_AFTER_SECONDS)
 
+    async def _flush_im(self) -> None:
+        """Write the IM store's queue; stored messages' 202s go out while the transports
+        are still open."""
+        if self.im_store is not None:
+            await self.im_store.flush()
+            log.info("im store persisted", extra={"writes": self.im_store.writes})
+            self.im_store = None
+
     async def _close_store(self) -> None:
+        await self._flush_im()
         if self.bindings is not None:
             await self.bindings.flush()
             log.info("bindings persisted", extra={"writes": self.bindings.writes})

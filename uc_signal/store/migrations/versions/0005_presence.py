@@ -1,7 +1,7 @@
 """Presence: privacy relationships per (presentity, watcher) and per-user settings.
 
-Revision ID: 0004_presence
-Revises: 0003_contact_lists
+Revision ID: 0005_presence
+Revises: 0004_im
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_presence"
-down_revision = "0003_contact_lists"
+revision = "0005_presence"
+down_revision = "0004_im"
 branch_labels = None
 depends_on = None
 
