@@ -33,6 +33,32 @@
 #define LATE_START_FORGET_WEIGHT 2.0
 /* With nothing buffered, conceal at most this long, then fall silent (DTX or stream gone). */
 #define MAX_EMPTY_CONCEAL_MS 100u
+/* Patience with a missing packet once later ones are here (see observe_delay and decide).
+ * A new stream starts patient, as aiortc's 16-packet window or NetEq's start delay do,
+ * since nothing yet tells a reordering path from a lossy one; that prior fades by this
+ * factor per packet (half-life ~1000 packets, 20 s at 50 pps). It cannot be made to wait
+ * for evidence of jitter: the first straggler can come before any (mobile_mixed's 150 ms
+ * one among its first four packets, after nothing but clean arrivals), so the first gap
+ * of a clean stream that turns out lost is held for too (see GAP_PRIOR for how long). */
+#define START_PATIENCE_MS 300.0
+#define START_PATIENCE_DECAY 0.9993
+/* Peak detector: the lateness of the latest out-of-order packets, with headroom, since a
+ * heavy tail's next peak is likely higher than the last one (Pareto, alpha 2: the excess
+ * over a threshold has a median of 0.41 x the threshold); the peak fades by this factor
+ * per packet (half-life ~3500 packets, 70 s). */
+#define PEAK_HEADROOM 1.5
+#define PEAK_DECAY 0.9998
+/* Whether gaps are reordering or loss: the share of missing packets that arrived after
+ * all, forgetting this factor per gap (about the last 20 gaps), starting from GAP_PRIOR
+ * gap that arrived. Below GAP_ARRIVED_LOW the path's gaps are losses and a gap is waited
+ * for only up to the target; from GAP_ARRIVED_FULL on, up to the full patience; between,
+ * in proportion. So on a fresh stream whose gaps are losses the first one is held for
+ * with weight 0.57 (share 0.49), the second with 0.23, the third with 0.06. */
+#define GAP_FORGET 0.95
+#define GAP_PRIOR 1.0
+#define GAP_ARRIVED_LOW 0.2
+#define GAP_ARRIVED_FULL 0.7
+#define MAX_GAP_COUNT 16
 
 struct slot {
     int used;
@@ -82,6 +108,11 @@ struct uc_jitter {
     uint64_t late_count;
     double late_ms;     /* the delay that best trades delay against late loss */
     double target_ms;
+    /* how long a missing packet is waited for once later ones are here (>= target) */
+    double patience_ms;
+    double start_patience_ms; /* the start-up prior, fading */
+    double peak_ms;           /* peak detector: recent out-of-order lateness x headroom, fading */
+    double gaps_missing, gaps_arrived; /* gap packets seen missing / arrived after all, forgetting */
 
     /* the playout timeline: the packet with timestamp ts plays at ts_ms(ts) + offset_ms */
     int have_offset;
@@ -90,9 +121,11 @@ struct uc_jitter {
     /* playout */
     int anchored, playing;
     int64_t next_ts;
+    int64_t played_seq; /* extended sequence number of the last packet played */
     uint32_t continue_ticks;
     uint32_t conceal_run;  /* consecutive ticks concealed for missing packets */
     int concealing;
+    int waiting_for_gap;   /* the timeline holds for the missing packet at next_ts */
     uint32_t ticks_since_stretch;
 
     uc_jb_stats stats;
@@ -201,6 +234,7 @@ static void restart_timeline(uc_jitter *jb, uint16_t seq, uint32_t ts)
     jb->continue_ticks = 0;
     jb->conceal_run = 0;
     jb->concealing = 0;
+    jb->waiting_for_gap = 0;
 }
 
 void uc_jb_reset(uc_jitter *jb)
@@ -218,6 +252,11 @@ void uc_jb_reset(uc_jitter *jb)
     jb->late_ms = 0.0;
     jb->skew = 0.0;
     jb->target_ms = (double)jb->cfg.min_delay_ms;
+    jb->start_patience_ms = START_PATIENCE_MS;
+    jb->peak_ms = 0.0;
+    jb->gaps_missing = GAP_PRIOR;
+    jb->gaps_arrived = GAP_PRIOR;
+    jb->patience_ms = clampd(START_PATIENCE_MS, jb->target_ms, (double)jb->cfg.max_delay_ms);
     jb->ticks_since_stretch = UC_JB_STRETCH_COOLDOWN_TICKS;
 }
 
@@ -273,6 +312,10 @@ static double late_optimum(const uc_jitter *jb)
     for (uint32_t i = 0; i < jb->buckets; i++) {
         tail -= jb->late_hist[i];
         double delay = (double)(i + 1) * BUCKET_MS;
+        /* Beyond max_delay_ms no target can save a packet: its lateness (a single 1 s
+         * outlier, say) must not drag the target to the bound. */
+        if (i > 0 && delay > (double)jb->cfg.max_delay_ms)
+            break;
         double above = delay > jb->underrun_ms ? delay - jb->underrun_ms : 0.0;
         double cost = above + per_unit * (tail > 0.0 ? tail : 0.0);
         if (best_cost < 0.0 || cost < best_cost) {
@@ -323,7 +366,13 @@ static void track_skew(uc_jitter *jb, int64_t now_ms, double base)
  *    not mistaken for reordering. In-order packets count as lateness 0. The delay is
  *    then chosen by cost: ms_per_late_percent ms of delay buys one percent less late
  *    loss. A late packet lands in the tail of this histogram at once, so lateness raises
- *    the target on that packet, not after the quantile drifts. */
+ *    the target on that packet, not after the quantile drifts.
+ * And the patience with a missing packet (used by decide): how far beyond the target the
+ * timeline may hold for a packet that later ones overtook before giving it up as lost.
+ * Holding costs concealment now and a drop later (to shrink back), so it is worth it only
+ * on a path whose gaps are mostly late packets rather than lost ones; there it reaches
+ * the larger of the peak detector (the recent peak lateness, with headroom for a heavy
+ * tail) and the start-up prior, scaled by the share of gaps that arrived after all. */
 static void observe_delay(uc_jitter *jb, int64_t ts, int64_t now_ms, int reordered)
 {
     double base = (double)now_ms - ts_ms(jb, ts);
@@ -363,7 +412,10 @@ static void observe_delay(uc_jitter *jb, int64_t ts, int64_t now_ms, int reorder
     uint32_t late_idx = 0;
     if (reordered) {
         double need = rel;
-        if (jb->have_offset) {
+        /* The packet the timeline is holding for needed all of its delay: without the
+         * hold it would have been late. */
+        int held_for = jb->waiting_for_gap && ts == jb->next_ts;
+        if (jb->have_offset && !held_for) {
             /* The timeline runs deeper than the target. Within steering's band (a packet
              * and half a tick) that is slack the next hold or drop may take away, so the
              * delay counts in full; beyond it the timeline waited through a stall, and
@@ -376,6 +428,9 @@ static void observe_delay(uc_jitter *jb, int64_t ts, int64_t now_ms, int reorder
         }
         if (need > 0.0)
             late_idx = bucket_of(jb, need);
+        jb->gaps_arrived += 1.0;
+        if (need * PEAK_HEADROOM > jb->peak_ms)
+            jb->peak_ms = need * PEAK_HEADROOM;
     }
     hist_add(jb->late_hist, jb->buckets, &jb->late_count, jb->cfg.late_forget_factor, LATE_START_FORGET_WEIGHT,
              late_idx);
@@ -383,6 +438,22 @@ static void observe_delay(uc_jitter *jb, int64_t ts, int64_t now_ms, int reorder
 
     double target = jb->underrun_ms > jb->late_ms ? jb->underrun_ms : jb->late_ms;
     jb->target_ms = clampd(target, (double)jb->cfg.min_delay_ms, (double)jb->cfg.max_delay_ms);
+
+    jb->peak_ms *= PEAK_DECAY;
+    jb->start_patience_ms *= START_PATIENCE_DECAY;
+    double arrived = jb->gaps_missing > 0.0 ? jb->gaps_arrived / jb->gaps_missing : 1.0;
+    double weight = clampd((arrived - GAP_ARRIVED_LOW) / (GAP_ARRIVED_FULL - GAP_ARRIVED_LOW), 0.0, 1.0);
+    double peak = jb->peak_ms > jb->start_patience_ms ? jb->peak_ms : jb->start_patience_ms;
+    peak = clampd(peak, jb->target_ms, (double)jb->cfg.max_delay_ms);
+    jb->patience_ms = jb->target_ms + weight * (peak - jb->target_ms);
+}
+
+/* A newer packet arrived `missing` sequence numbers past the highest: those are gaps, to be
+ * told apart (by observe_delay) into late packets and lost ones. */
+static void count_gap(uc_jitter *jb, int64_t missing)
+{
+    jb->gaps_missing = jb->gaps_missing * GAP_FORGET + (double)(missing < MAX_GAP_COUNT ? missing : MAX_GAP_COUNT);
+    jb->gaps_arrived *= GAP_FORGET;
 }
 
 static struct slot *earliest(uc_jitter *jb, const struct slot *after)
@@ -510,6 +581,8 @@ int uc_jb_put(uc_jitter *jb, const uint8_t *payload, size_t len, uint16_t seq, u
         }
         for (int64_t s = jb->highest_seq + 1; s < ext_seq && s > ext_seq - (int64_t)SEEN_BITS; s++)
             seen_clear(jb, s);
+        if (jb->window_len > 0 && ext_seq > jb->highest_seq + 1)
+            count_gap(jb, ext_seq - jb->highest_seq - 1);
         seen_clear(jb, ext_seq);
         jb->highest_seq = ext_seq;
         jb->highest_ts = ext_ts;
@@ -554,8 +627,10 @@ static void emit_play(uc_jitter *jb, struct slot *p, uint32_t dropped, int64_t n
     uint32_t ticks = (dur + jb->tick / 2) / jb->tick;
     jb->continue_ticks = ticks > 1 ? ticks - 1 : 0;
     jb->next_ts = p->ts + dur;
+    jb->played_seq = p->seq;
     jb->conceal_run = 0;
     jb->concealing = 0;
+    jb->waiting_for_gap = 0;
     release(jb, p);
 }
 
@@ -596,6 +671,7 @@ static void decide(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out)
 {
     memset(out, 0, sizeof *out);
     out->action = UC_JB_SILENCE;
+    jb->waiting_for_gap = 0;
     out->samples = jb->tick;
     if (jb->ticks_since_stretch < UINT32_MAX)
         jb->ticks_since_stretch++;
@@ -680,12 +756,21 @@ static void decide(uc_jitter *jb, int64_t now_ms, uc_jb_frame *out)
             jb->next_ts += jb->tick;
         return;
     }
-    /* Later packets are here. While the missing one is not yet due, wait for it. Once it
-     * is overdue, give it up: play the next packet at once if that one is due (the ticks
-     * spent waiting stood in for the gap, so the delay does not grow), else conceal. A
-     * later packet that arrived within the last tick does not yet prove the missing one
-     * lost: at the end of a stall the held-back packets arrive together, in any order. */
-    int overdue = delay >= target && now_ms - p->arrival_ms >= (int64_t)jb->cfg.frame_ms;
+    /* Later packets are here. While the missing one is not yet due, wait for it; on a path
+     * whose gaps are mostly late packets, hold the timeline for it up to the patience
+     * (beyond the target: the delay grows, and shrinks back by drops later). Once it is
+     * overdue, give it up: play the next packet at once if that one is due (the ticks
+     * spent waiting stood in for the gap, so the delay does not grow further), else
+     * conceal. A later packet that arrived within the last tick does not yet prove the
+     * missing one lost: at the end of a stall the held-back packets arrive together, in
+     * any order. */
+    /* Only a sequence gap is a missing packet worth holding for; a timestamp gap between
+     * consecutive packets is a duration the buffer had not learnt yet. */
+    double patience = target;
+    if (p->seq > jb->played_seq + 1)
+        patience = clampd(jb->patience_ms, target, max_delay > target ? max_delay : target);
+    int overdue = delay >= patience && now_ms - p->arrival_ms >= (int64_t)jb->cfg.frame_ms;
+    jb->waiting_for_gap = !overdue;
     if (overdue && delay_of(jb, p->ts, now_ms) >= target) {
         emit_play(jb, p, 0, now_ms, out);
         return;
@@ -707,3 +792,5 @@ double uc_jb_target_delay_ms(const uc_jitter *jb) { return jb == NULL ? 0.0 : jb
 uint32_t uc_jb_buffered(const uc_jitter *jb) { return jb == NULL ? 0 : jb->used; }
 
 double uc_jb_clock_skew_ppm(const uc_jitter *jb) { return jb == NULL ? 0.0 : jb->skew * 1e6; }
+
+double uc_jb_patience_ms(const uc_jitter *jb) { return jb == NULL ? 0.0 : jb->patience_ms; }

@@ -20,6 +20,15 @@
  *     runs, goes into the second histogram (in-order packets count as 0); the delay chosen
  *     minimises delay + ms_per_late_percent * late loss in percent. A late packet lands in
  *     its tail at once, so it raises the target on the spot.
+ * A missing packet that newer ones overtook (a sequence gap) is waited for up to the
+ * patience (uc_jb_patience_ms), which is the target on a path whose gaps are losses and,
+ * on one whose gaps mostly arrive after all (reordering, heavy-tailed jitter), reaches
+ * the larger of a peak detector (recent out-of-order lateness x 1.5, fading over about a
+ * minute) and a start-up prior (300 ms fading over about 20 s: a new stream waits for its
+ * first reordered packets, as aiortc's 16-packet window does, before it knows the path).
+ * Holding beyond the target grows the delay, which "drop one to shrink" then takes back;
+ * the held-for packet counts its whole lateness in the lateness histogram, so where
+ * holding keeps being needed the target itself rises instead.
  * The buffer steers towards the target one tick at a time:
  *   - grow: when the next packet would play earlier than the target, the tick is a
  *     CONCEAL with `inserted` set (the packet waits one tick: "hold to grow");
@@ -27,9 +36,9 @@
  *     packet is dropped and the one after it played in the same tick (`dropped` = 1:
  *     "drop one to shrink"). Two drops are more than UC_JB_STRETCH_COOLDOWN_TICKS ticks
  *     apart (and not right after a hold), except while the delay is above max_delay_ms.
- * A missing packet is waited for (CONCEAL ticks) while it is not yet due by the target;
- * once it is overdue the next packet plays as soon as that one is due, so a lost burst
- * costs its own length in concealment and leaves the delay where it was. A packet that
+ * A missing packet is waited for (CONCEAL ticks) while it is not yet due by the patience;
+ * once it is overdue the next packet plays as soon as that one is due, so on a lossy path
+ * a lost burst costs its own length in concealment and leaves the delay where it was. A packet that
  * arrived less than a tick ago does not make the buffer give up the ones before it: after
  * a stall the held-back packets arrive together, in any order. With nothing
  * buffered the buffer conceals for at most MAX_EMPTY_CONCEAL_MS (100 ms), then answers
@@ -89,7 +98,7 @@ typedef struct uc_jb_config {
 #define UC_JB_MAX_DELAY_MS 2500u
 #define UC_JB_DEFAULT_QUANTILE 0.97
 #define UC_JB_DEFAULT_FORGET_FACTOR 0.998
-#define UC_JB_DEFAULT_MS_PER_LATE_PERCENT 1500.0
+#define UC_JB_DEFAULT_MS_PER_LATE_PERCENT 1000.0
 #define UC_JB_DEFAULT_LATE_FORGET_FACTOR 0.9995
 #define UC_JB_STRETCH_COOLDOWN_TICKS 2u
 
@@ -150,5 +159,10 @@ uint32_t uc_jb_buffered(const uc_jitter *jb);
  * (positive: the sender's clock runs slow, each packet arrives a little later than the
  * last; bounded by +-10000). Relative delay is measured net of it. */
 double uc_jb_clock_skew_ppm(const uc_jitter *jb);
+
+/* How long (ms of delay, as the target) a missing packet is waited for once later packets
+ * are here: >= the target, up to max_delay_ms on a path whose gaps are mostly late
+ * packets (peak detector and start-up prior), the target itself on a lossy path. */
+double uc_jb_patience_ms(const uc_jitter *jb);
 
 #endif

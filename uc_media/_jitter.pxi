@@ -33,10 +33,13 @@ cdef class JitterBuffer:
     what the buffer keeps). The target delay (WebRTC NetEq's DelayManager), within
     [min_delay_ms, max_delay_ms], is the larger of a quantile of relative arrival delay
     (`quantile`, default 0.97; `forget_factor` per packet, default 0.998) and the delay
-    that minimises delay + `ms_per_late_percent` (default 1500) x late loss in percent,
+    that minimises delay + `ms_per_late_percent` (default 1000) x late loss in percent,
     late loss read off reordered packets' lateness on the playout timeline
     (`late_forget_factor` per packet, default 0.9995). `clock_skew_ppm` is the sender's
-    clock skew as estimated; relative delay is measured net of it.
+    clock skew as estimated; relative delay is measured net of it. `patience_ms` is how
+    long a missing packet is waited for once later ones are here: the target on a lossy
+    path, up to a peak detector of recent lateness (or a start-up prior) on a path whose
+    gaps are mostly late packets.
 
     put and get run without the GIL; one buffer serves one thread at a time (a second
     thread calling in meanwhile gets StateError instead of a data race).
@@ -140,6 +143,11 @@ cdef class JitterBuffer:
     def clock_skew_ppm(self):
         """The sender's clock skew against ours as estimated, in ppm (positive: sender slow)."""
         return cjb.uc_jb_clock_skew_ppm(self._jb)
+
+    @property
+    def patience_ms(self):
+        """How long (ms of delay) a missing packet is waited for once later ones are here."""
+        return cjb.uc_jb_patience_ms(self._jb)
 
     @property
     def buffered(self):

@@ -25,9 +25,9 @@ def engine() -> Iterator[uc_media.Engine]:
 
 
 def participant(engine: uc_media.Engine, freq: float, codec: Codec = "opus", *, latch: bool = False,
-                jitter_min_ms: int = 0) -> Participant:
+                jitter_min_ms: int = 0, jitter_max_ms: int = 0) -> Participant:
     keys, send_key, recv_key = leg_keys()
-    leg = engine.create_leg(codec, srtp=keys, jitter_min_ms=jitter_min_ms)
+    leg = engine.create_leg(codec, srtp=keys, jitter_min_ms=jitter_min_ms, jitter_max_ms=jitter_max_ms)
     p = Participant(leg, freq, srtp=(send_key, recv_key), codec=codec)
     if not latch:
         leg.set_remote(p.address)
@@ -121,10 +121,14 @@ def test_hostile_packets_are_counted_and_dropped_while_mixing_goes_on(engine: uc
         recorded = a.rtp(a.encoder.encode(a.tone_frame()))
         protected = a.tx.protect(recorded)
         a.send_raw(protected)
+        # A fresh sequence number with a wrong tag: libsrtp checks replay before the tag,
+        # so a damaged copy of `protected` would count as replayed, not as failing.
+        tampered = bytearray(a.tx.protect(a.rtp(a.encoder.encode(a.tone_frame()))))
+        tampered[-1] ^= 0xFF
         hostile = [
             protected,                                   # replayed
             protected[:8],                               # truncated RTP header
-            protected[:-3],                              # truncated tag: authentication fails
+            bytes(tampered),                             # wrong tag: authentication fails
             Participant.rtp(a, b"\x00" * 40)[:12] + secrets.token_bytes(40),  # wrong key / no tag
             bytes([0x80, 0xC8]) + b"\x00\x01",           # truncated RTCP
             bytes([22, 0xFE, 0xFD]) + secrets.token_bytes(40),  # DTLS record
@@ -265,6 +269,7 @@ def test_hold_and_mute(engine: uc_media.Engine) -> None:
         assert tone_magnitudes(b.decoded(last_packets=30), [440.0])[440.0] < 50  # muted: not heard
         a.leg.muted = False
         b.leg.direction = "recvonly"  # we send nothing to b
+        run([a, b], 3)  # the command reaches the worker between ticks; what it sent before is drained
         b.received.clear()
         run([a, b], 20)
         assert not b.received
@@ -354,8 +359,12 @@ def test_g711_loss_is_concealed_not_faded(engine: uc_media.Engine) -> None:
     other participant hears keeps its level through the gap (a fade would halve it)."""
     conf = engine.create_conference()
     # 80 ms of playout delay: on a loaded machine the test's own sender runs late, and a
-    # late packet would be a second concealment the test did not make.
-    a, b = participant(engine, 400.0, "pcmu", jitter_min_ms=80), participant(engine, 660.0, "pcmu")
+    # late packet would be a second concealment the test did not make. Fixed at 80 ms:
+    # this is about the PLC over one lost packet, and a fresh stream's jitter buffer
+    # would otherwise hold the timeline for its first gap (start-up patience: is it lost
+    # or late?), concealing several ticks for the one packet.
+    a, b = (participant(engine, 400.0, "pcmu", jitter_min_ms=80, jitter_max_ms=80),
+            participant(engine, 660.0, "pcmu"))
     b.amplitude = 0.0
     conf.add_leg(a.leg)
     conf.add_leg(b.leg)

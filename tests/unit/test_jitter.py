@@ -7,7 +7,9 @@ Time is advanced by hand; `now` is float seconds.
 from __future__ import annotations
 
 import dataclasses
+import random
 import struct
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -337,6 +339,75 @@ def test_lateness_cost_arguments_are_checked() -> None:
     assert jb.target_delay_ms == 0.0 and jb.clock_skew_ppm == 0.0
 
 
+def in_order_run(jb: JitterBuffer, first: int, count: int, delay_ms: Callable[[int], float],
+                 start: float, tail: float = 0.5) -> tuple[int, float]:
+    """Packets first..first+count-1, packet i sent at 20 i ms and arriving delay_ms(i) later,
+    put in arrival order; a tick every 20 ms from `start` until `tail` s after the last
+    arrival (0: until it, so that the next run continues the stream). Returns (puts
+    answered LATE, the time of the next tick)."""
+    events = sorted((i * TICK + delay_ms(i) / 1000.0, i) for i in range(first, first + count))
+    late = 0
+    k = 0
+    now = start
+    while k < len(events) or now < events[-1][0] + tail:
+        while k < len(events) and events[k][0] <= now:
+            t, i = events[k]
+            if jb.put(payload_of(i), i & 0xFFFF, i * PKT & 0xFFFFFFFF, 1, i == 0, t) == PutOutcome.LATE:
+                late += 1
+            k += 1
+        jb.get(now)
+        now += TICK
+    return late, now
+
+
+def test_heavy_tailed_jitter_raises_target_and_patience_and_a_clean_path_lets_them_decay() -> None:
+    rng = random.Random(5)
+    jb = JitterBuffer(min_delay_ms=0, max_delay_ms=500)
+    # 60 s of Pareto jitter (alpha 2, scale 10 ms, capped at 400 ms): heavy-tailed
+    late, now = in_order_run(jb, 0, 3000, lambda i: 30.0 + min(10.0 * (rng.random() ** -0.5 - 1.0), 400.0), 0.010,
+                             tail=0.0)
+    heavy_target, heavy_patience = jb.target_delay_ms, jb.patience_ms
+    assert heavy_target >= 150.0  # the 0.97 quantile alone is ~50 ms: the lateness cost raised it
+    assert heavy_patience >= 300.0  # the peak detector: it waits beyond the target for a gap
+    assert late <= 3  # the start-up patience and the peak detector cover the tail's records
+    # then 5 minutes of a clean path (0-2 ms jitter): both decay, slowly, back down
+    late, now = in_order_run(jb, 3000, 6000, lambda i: 30.0 + 2.0 * rng.random(), now, tail=0.0)
+    assert late == 0
+    assert 10.0 < jb.target_delay_ms < heavy_target  # still decaying after 2 minutes
+    _, now = in_order_run(jb, 9000, 9000, lambda i: 30.0 + 2.0 * rng.random(), now, tail=0.0)
+    assert jb.target_delay_ms <= 10.0
+    assert jb.patience_ms <= 30.0
+    # and the playout delay followed the target down (drop one to shrink)
+    before = jb.stats
+    in_order_run(jb, 18000, 500, lambda i: 30.0 + 2.0 * rng.random(), now)
+    after = jb.stats
+    recent = (after.jitterBufferDelay - before.jitterBufferDelay) / (after.jitterBufferEmittedCount
+                                                                     - before.jitterBufferEmittedCount)
+    assert recent <= 0.030
+
+
+def test_a_lossy_path_stops_holding_for_missing_packets() -> None:
+    jb = JitterBuffer(min_delay_ms=0, max_delay_ms=500)
+    assert jb.patience_ms == 300.0  # a new stream is patient: is a gap loss or reordering?
+    # every 10th packet is lost, no jitter: the first gaps are held for, then no more
+    outs = steady_stream(jb, 400, skip=frozenset(range(5, 400, 10)))
+    assert jb.patience_ms == jb.target_delay_ms
+    later = outs[100:]
+    # each loss now costs exactly its own tick of concealment and nothing is dropped
+    assert sum(1 for o in later if o.action == JitterAction.CONCEAL) == 30
+    assert sum(o.dropped for o in later) == 0 and not any(o.inserted for o in later)
+
+
+def test_a_reordering_path_waits_for_its_gaps_and_loses_nothing() -> None:
+    jb = JitterBuffer(min_delay_ms=0, max_delay_ms=500)
+    # every 25th packet is held back 60 ms (overtaken by 3 packets), from the first on
+    late, _ = in_order_run(jb, 0, 2000, lambda i: 5.0 + (60.0 if i % 25 == 7 else 0.0), 0.010)
+    assert late == 0
+    assert jb.stats.packetsLate == 0
+    assert jb.target_delay_ms >= 55.0  # what the first held-for packet needed, learnt
+    assert jb.patience_ms >= 1.5 * 55.0  # peak lateness with heavy-tail headroom
+
+
 # --- invariants over random arrival schedules ---------------------------------------
 
 @st.composite
@@ -376,8 +447,10 @@ def test_invariants_over_random_arrival_schedules(
             jb.put(payload_of(i), (seq0 + i) & 0xFFFF, (ts0 + i * PKT) & 0xFFFFFFFF, 77, False, arrival)
             k += 1
             assert min_delay <= jb.target_delay_ms <= max_delay
+            assert jb.target_delay_ms <= jb.patience_ms <= max_delay
         out = jb.get(now)
         assert min_delay <= jb.target_delay_ms <= max_delay
+        assert jb.target_delay_ms <= jb.patience_ms <= max_delay
         if out.action == JitterAction.PLAY:
             i = index_of(out)
             # the payload is the one put for this sequence number and timestamp

@@ -65,3 +65,4 @@ cdef extern from "jitter.h" nogil:
     double uc_jb_target_delay_ms(const uc_jitter *jb)
     uint32_t uc_jb_buffered(const uc_jitter *jb)
     double uc_jb_clock_skew_ppm(const uc_jitter *jb)
+    double uc_jb_patience_ms(const uc_jitter *jb)
