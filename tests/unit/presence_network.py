@@ -3,6 +3,7 @@ agents that PUBLISH and SUBSCRIBE with digest credentials."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from uc_signal.presence import PresenceConfig, PresenceService, presence_application
@@ -47,7 +48,7 @@ class PresenceNet:
             assert ua.register().status == 200
         return ua
 
-    def send_authenticated(self, ua: UserAgent, make: "callable[[str], Request]", method: str) -> Response:
+    def send_authenticated(self, ua: UserAgent, make: Callable[[str], Request], method: str) -> Response:
         """Send, answer a 407 with credentials, return the final response."""
         ua.send(make(""))
         self.net.run()
