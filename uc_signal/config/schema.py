@@ -263,12 +263,10 @@ def sip_user(value: Any) -> str:
     return value
 
 
-def im_policies(value: Any) -> Any:
-    """[im.policies.<name>] tables: each name's enabled, offline, archive, max_size."""
-    from ..im.policy import policies_from_mapping
-    if not isinstance(value, dict):
-        raise ValueError("must be tables [im.policies.<name>]")
-    return policies_from_mapping(value)
+def byte_count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"must be a byte count >= 0, got {_got(value)}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -292,7 +290,6 @@ class ImSection:
     filter_warn_prefix: str = _key("[Warning: this message contains a link to a site flagged by your "
                                    "administrator] ", text, "the warning put before a flagged message")
     blocked_extensions: tuple[str, ...] = _key((), string_list, "file extensions a message may not name (403)")
-    policies: tuple[Any, ...] = _key((), im_policies, "named IM policies, [im.policies.<name>]")
 
 
 @dataclass(frozen=True)
@@ -372,6 +369,14 @@ class PresencePolicySection:
 
 
 @dataclass(frozen=True)
+class ImPolicySection:
+    enabled: bool = _key(True, boolean, "may send and receive instant messages")
+    offline: bool = _key(True, boolean, "messages may be stored while the user is offline")
+    archive: bool = _key(True, boolean, "this user's messages go to the history")
+    max_size: int = _key(0, byte_count, "largest body in bytes this user sends or receives; 0: im.max_size")
+
+
+@dataclass(frozen=True)
 class PoliciesSection:
     contacts: dict[str, ContactsPolicySection] = field(
         default_factory=dict, metadata={"check": _named_tables(ContactsPolicySection),
@@ -379,6 +384,9 @@ class PoliciesSection:
     presence: dict[str, PresencePolicySection] = field(
         default_factory=dict, metadata={"check": _named_tables(PresencePolicySection),
                                         "doc": "presence policies by name: [policies.presence.<name>]"})
+    im: dict[str, ImPolicySection] = field(
+        default_factory=dict, metadata={"check": _named_tables(ImPolicySection),
+                                        "doc": "IM policies by name: [policies.im.<name>]"})
 
 
 @dataclass(frozen=True)

@@ -174,7 +174,7 @@ class Daemon:
 
         def keep(service: ImService) -> None:
             self.im = service
-        return im_application(settings_from_config(self.config.im), self.im_store, keep)
+        return im_application(settings_from_config(self.config.im, self.config.policies.im), self.im_store, keep)
 
     def _im_admin(self) -> ImAdmin:
         assert self.im_store is not None
