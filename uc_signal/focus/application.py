@@ -1,0 +1,346 @@
+"""The conferencing focus's SIP side (RFC 4353, RFC 4579): an application of the chain
+that answers INVITEs to conference URIs with a leg in the meeting's audio mix and holds
+the dialogs. Sans-IO: requests come in through `on_request`, media through the narrow
+`MediaRooms` interface, time as `now`.
+
+What it claims: an out-of-dialog INVITE whose Request-URI the `ConferenceLookup` knows
+(or that carries the focus marker, answered 404 when unknown), and every request within
+one of its dialogs (matched by dialog ID, 12.2.2), plus NOTIFYs about the REFERs it sent.
+
+    INVITE + SDP offer      -> caller authentication (407) -> 200 + answer, Contact ;isfocus
+    INVITE without SDP      -> 200 + our offer; the ACK carries the answer (13.2.1)
+    ACK                     -> the participant is connected
+    re-INVITE               -> a new answer on the same leg (hold/resume: direction)
+    BYE                     -> 200, the leg leaves; the last one closes the room
+    unusable offer          -> 488 + Warning 305 (400 for malformed SDP), no leg left
+    unknown conference      -> 404
+    CANCEL                  -> answered by the core (9.2); the focus answers an INVITE at
+                               once, so a CANCEL finds it answered and changes nothing
+
+Escalation (issue 7): `invite_user` sends an out-of-dialog REFER (RFC 3515) to each
+registered endpoint of a user, Refer-To the conference URI; the endpoint then INVITEs the
+conference. The REFER's implicit subscription NOTIFYs are answered 200 and their sipfrag
+status kept in `referrals`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..application import RequestContext
+from ..proxy.services import ApplicationServices
+from ..sip import (DIALOG_ERROR_STATUS, Dialog, DialogId, Headers, Request, Response, copy_record_route,
+                   make_response)
+from ..sip.dialog import DialogState
+from .conference import ConferenceObserver, Participant, ParticipantState, RunningConference
+from .directory import ConferenceHandle, ConferenceLookup, conference_key, looks_like_conference_uri
+from .media import MediaRooms, OfferRejected, RoomFull
+
+log = logging.getLogger(__name__)
+
+SDP = "application/sdp"
+ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY"
+FOCUS_USER = "focus"
+
+
+class UnknownConference(LookupError):
+    pass
+
+
+class UnknownParticipant(LookupError):
+    pass
+
+
+@dataclass
+class Referral:
+    """One REFER the focus sent: to whom, and what came back (RFC 3515 2.4.4, 2.4.5)."""
+
+    target: str                      # the endpoint's URI
+    conference_uri: str
+    call_id: str
+    from_tag: str
+    status: int | None = None        # the final response to the REFER
+    notified: list[str] = field(default_factory=list)   # sipfrag status lines, in order
+
+
+class FocusApplication:
+    name = "focus"
+
+    def __init__(self, services: ApplicationServices, lookup: ConferenceLookup, rooms: MediaRooms) -> None:
+        self.services = services
+        self.lookup = lookup
+        self.rooms = rooms
+        self.conferences: dict[str, RunningConference] = {}     # by conference_key(uri)
+        self.observers: list[ConferenceObserver] = []
+        self._dialogs: dict[DialogId, tuple[RunningConference, Participant]] = {}
+        self._numbers = itertools.count(1)
+        self.referrals: dict[tuple[str, str], Referral] = {}     # by (Call-ID, our tag)
+
+    # --- the chain -------------------------------------------------------------------------
+
+    def on_request(self, context: RequestContext) -> bool:
+        request = context.request
+        to = request.to
+        if to is not None and to.tag is not None:
+            return self._in_dialog(context)
+        if request.method != "INVITE":
+            return False
+        handle = self.lookup.find(request.uri_text)
+        if handle is None:
+            if looks_like_conference_uri(request.uri_text):
+                context.respond(404, "Conference Not Found")
+                return True
+            return False
+        if not self.services.caller_auth.authorize(context):
+            return True   # answered: 407 or 403
+        self._join(context, handle)
+        return True
+
+    # --- joining ---------------------------------------------------------------------------
+
+    def _join(self, context: RequestContext, handle: ConferenceHandle) -> None:
+        request = context.request
+        if not request.contact or request.contact[0].is_star:
+            context.respond(400, "Bad Request (an INVITE needs a Contact)")
+            return
+        key = conference_key(handle.uri)
+        conference = self.conferences.get(key)
+        created = conference is None
+        if conference is None:
+            try:
+                conference = self._open(key, handle)
+            except RoomFull as error:
+                context.respond(503, "Service Unavailable (no media capacity)", headers=[("Retry-After", "30")])
+                log.warning("focus: %s", error)
+                return
+        try:
+            if request.body:
+                leg, sdp = conference.room.answer(request.body)
+            else:
+                leg, sdp = conference.room.offer()
+        except (OfferRejected, RoomFull) as error:
+            if isinstance(error, RoomFull):
+                context.respond(486, "Busy Here (the conference is full)")
+            else:
+                # RFC 3261 20.43: 305 Incompatible media format; 399 for malformed SDP.
+                code = 305 if error.status == 488 else 399
+                warning = f'{code} {self._warn_agent(context)} "{_quoted(str(error))}"'
+                context.respond(error.status, None, headers=[("Warning", warning)])
+            if created and not conference.participants:
+                self._close(key, conference)
+            return
+        response = make_response(request, 200, to_tag=context.to_tag)
+        transport = context.source.transport
+        response.headers.add("Contact", f"<{self.services.originator.contact(transport, FOCUS_USER)}>;isfocus")
+        response.headers.add("Allow", ALLOW)
+        copy_record_route(request, response)
+        response.set_body(sdp, SDP)
+        dialog = Dialog.for_uas(request, response)
+        dialog.sent_response(response)
+        sender = self.services.caller_auth.sender(request)
+        from_ = request.from_
+        assert from_ is not None
+        participant = Participant(
+            id=f"p{next(self._numbers)}", entity=sender.aor if sender is not None else from_.uri_text,
+            display_name=(from_.display_name or (sender.display_name if sender else "") or "").strip('"'),
+            authenticated=sender is not None, dialog=dialog, peer=context.source, media=leg, local_sdp=sdp)
+        self._dialogs[dialog.id] = (conference, participant)
+        conference.add(participant)
+        context.reply(response)
+        log.info("focus: %s joined %s as %s", participant.entity, handle.uri, participant.id)
+
+    def _open(self, key: str, handle: ConferenceHandle) -> RunningConference:
+        holder: list[RunningConference] = []
+        room = self.rooms.open_room(lambda talkers: holder[0].talkers_changed(talkers) if holder else None)
+        conference = RunningConference(handle, room, self.observers)
+        holder.append(conference)
+        self.conferences[key] = conference
+        return conference
+
+    def _close(self, key: str, conference: RunningConference) -> None:
+        self.conferences.pop(key, None)
+        conference.room.close()
+        conference.notify(lambda o: o.conference_ended(conference))
+
+    def _warn_agent(self, context: RequestContext) -> str:
+        host, port = self.services.originator.sent_by(context.source.transport)
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    # --- within a dialog -------------------------------------------------------------------
+
+    def _in_dialog(self, context: RequestContext) -> bool:
+        request = context.request
+        to, from_ = request.to, request.from_
+        assert to is not None and to.tag is not None
+        found = self._dialogs.get(DialogId(request.call_id or "", to.tag, from_.tag if from_ and from_.tag else ""))
+        if found is None:
+            if request.method == "NOTIFY" and (request.call_id or "", to.tag) in self.referrals:
+                self._refer_notify(context)
+                return True
+            return False
+        conference, participant = found
+        dialog = participant.dialog
+        if request.method == "ACK":
+            self._ack(context, conference, participant)
+            return True
+        error = dialog.receive_request(request)
+        if error is not None:
+            context.respond(*DIALOG_ERROR_STATUS[error])
+            return True
+        if request.method == "BYE":
+            context.respond(200)
+            self._leave(conference, participant)
+        elif request.method == "INVITE":
+            self._reinvite(context, conference, participant)
+        elif request.method in ("OPTIONS", "INFO"):
+            # INFO: DTMF relay bodies (application/dtmf-relay) are the dial-in's business;
+            # accepting them keeps the session up (RFC 6086 4.2.2).
+            context.respond(200, headers=[("Allow", ALLOW)])
+        else:
+            context.respond(501, headers=[("Allow", ALLOW)])
+        return True
+
+    def _ack(self, context: RequestContext, conference: RunningConference, participant: Participant) -> None:
+        request = context.request
+        if participant.state is not ParticipantState.CONNECTING:
+            return   # an ACK to a re-INVITE's 2xx, or a retransmission
+        if request.body and participant.local_sdp and participant.dialog.state is DialogState.CONFIRMED:
+            try:
+                participant.media.accept_answer(request.body)
+            except OfferRejected as error:
+                # 13.2.2.4 (from the UAS side): the answer in the ACK is unusable; end the call.
+                log.info("focus: %s answered our offer unusably (%s); BYE", participant.entity, error)
+                self.disconnect(conference, participant, context.now)
+                return
+        participant.state = ParticipantState.CONNECTED
+        conference.notify(lambda o: o.participant_changed(conference, participant))
+
+    def _reinvite(self, context: RequestContext, conference: RunningConference, participant: Participant) -> None:
+        request = context.request
+        if request.body:
+            try:
+                sdp = participant.media.reanswer(request.body)
+            except OfferRejected as error:
+                # 14.2: the session stays as it was.
+                context.respond(error.status, headers=[("Warning", f'305 {self._warn_agent(context)} '
+                                                                   f'"{_quoted(str(error))}"')])
+                return
+            participant.local_sdp = sdp
+        # Without a body (a session refresh) our last SDP is offered again unchanged, and
+        # the answer in the ACK cannot change anything (it must match it, RFC 3264 8).
+        response = make_response(request, 200, to_tag=participant.dialog.id.local_tag)
+        response.headers.add("Contact", f"<{self.services.originator.contact(context.source.transport, FOCUS_USER)}>"
+                                        ";isfocus")
+        response.headers.add("Allow", ALLOW)
+        response.set_body(participant.local_sdp, SDP)
+        context.reply(response)
+        conference.notify(lambda o: o.participant_changed(conference, participant))
+
+    def _leave(self, conference: RunningConference, participant: Participant) -> None:
+        self._dialogs.pop(participant.dialog.id, None)
+        participant.dialog.terminate()
+        conference.remove(participant)
+        log.info("focus: %s left %s", participant.entity, conference.uri)
+        if not conference.participants:
+            self._close(conference_key(conference.uri), conference)
+
+    # --- controls (admin API, the conference's presenters) ---------------------------------
+
+    def find_conference(self, conference_id: str) -> RunningConference:
+        for conference in self.conferences.values():
+            if conference.conference_id == conference_id:
+                return conference
+        raise UnknownConference(f"no running conference {conference_id}")
+
+    def participant(self, conference_id: str, participant_id: str) -> tuple[RunningConference, Participant]:
+        conference = self.find_conference(conference_id)
+        participant = conference.participants.get(participant_id)
+        if participant is None:
+            raise UnknownParticipant(f"no participant {participant_id} in conference {conference_id}")
+        return conference, participant
+
+    def set_muted(self, conference_id: str, participant_id: str, muted: bool) -> Participant:
+        """Stop (or resume) mixing a participant's audio: the engine's Leg.muted."""
+        conference, participant = self.participant(conference_id, participant_id)
+        conference.set_muted(participant, muted)
+        return participant
+
+    def disconnect(self, conference: RunningConference, participant: Participant, now: float) -> None:
+        """End a participant's dialog with BYE (eject, an unusable answer) and take it out."""
+        dialog = participant.dialog
+        if dialog.state is not DialogState.TERMINATED:
+            originator = self.services.originator
+            bye = dialog.create_request("BYE", originator.via(participant.peer.transport))
+            originator.send(bye, participant.peer, None, now)
+        self._leave(conference, participant)
+
+    def eject(self, conference_id: str, participant_id: str, now: float) -> None:
+        conference, participant = self.participant(conference_id, participant_id)
+        self.disconnect(conference, participant, now)
+
+    # --- escalation: REFER users to a conference (RFC 3515, RFC 4579 5.5) ----------------
+
+    def invite_user(self, aor: str, conference_uri: str, now: float,
+                    on_done: Callable[[Referral], None] | None = None) -> list[Referral]:
+        """Send a REFER to every registered endpoint of local user `aor`, asking it to
+        INVITE `conference_uri`. Returns the referrals (empty: no endpoint registered)."""
+        if self.lookup.find(conference_uri) is None:
+            raise UnknownConference(f"no conference {conference_uri}")
+        sent: list[Referral] = []
+        originator = self.services.originator
+        for destination in self.services.destinations(aor, now):
+            transport = destination.peer.transport
+            call_id = secrets.token_hex(12)
+            tag = secrets.token_hex(6)
+            headers: list[tuple[str, object]] = [("Via", originator.via(transport))]
+            headers += [("Route", route) for route in destination.routes]
+            headers += [
+                ("Max-Forwards", 70),
+                ("From", f"<{conference_uri}>;tag={tag}"),
+                ("To", f"<{aor}>"),
+                ("Call-ID", call_id),
+                ("CSeq", "1 REFER"),
+                ("Contact", f"<{originator.contact(transport, FOCUS_USER)}>;isfocus"),
+                ("Refer-To", f"<{conference_uri}>"),
+                ("Referred-By", f"<{conference_uri}>"),
+                ("Allow", ALLOW),
+                ("Content-Length", 0),
+            ]
+            request = Request("REFER", destination.uri, Headers(headers), b"")
+            referral = Referral(destination.uri, conference_uri, call_id, tag)
+            self.referrals[(call_id, tag)] = referral
+
+            def answered(response: Response, _now: float, referral: Referral = referral) -> None:
+                if response.status >= 200:
+                    referral.status = response.status
+                    if response.status >= 300:   # no subscription, so no NOTIFY will come
+                        self.referrals.pop((referral.call_id, referral.from_tag), None)
+                    if on_done is not None:
+                        on_done(referral)
+
+            originator.send(request, destination.peer, answered, now)
+            sent.append(referral)
+        return sent
+
+    def _refer_notify(self, context: RequestContext) -> None:
+        request = context.request
+        to = request.to
+        assert to is not None and to.tag is not None
+        referral = self.referrals[(request.call_id or "", to.tag)]
+        body = request.body.decode("utf-8", "replace").strip()
+        if body:
+            referral.notified.append(body.splitlines()[0])
+        context.respond(200)
+        state = (request.headers.get("Subscription-State") or "").strip().lower()
+        if state.startswith("terminated"):
+            self.referrals.pop((request.call_id or "", to.tag), None)
+
+
+def _quoted(text: str) -> str:
+    """Text for a quoted-string (RFC 3261 25.1): one line, no quote or backslash."""
+    return " ".join(text.replace("\\", "/").replace('"', "'").split())[:200]
+
