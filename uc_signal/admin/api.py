@@ -20,7 +20,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..directory import Binding
+from ..focus import FocusApplication
 from ..store import DuplicateUserError, InvalidUserError, UserNotFoundError, UserRecord, UserService, parse_aor
+from .focus_api import register_focus_routes
 from .schemas import ErrorOut, RegistrationOut, ServerOut, UserCreate, UserOut, UserUpdate
 
 
@@ -36,6 +38,7 @@ class AdminContext:
     listening: Callable[[], dict[str, list[str]]]
     metrics: Callable[[], tuple[bytes, str]]         # (exposition, content type)
     draining: Callable[[], bool]
+    focus: Callable[[], FocusApplication | None] | None = None   # the conferencing focus, once running
 
 
 class ApiError(Exception):
@@ -180,4 +183,5 @@ def create_admin_app(context: AdminContext) -> FastAPI:
             found = [binding for binding in found if binding.aor == f"sip:{username}@{domain}"]
         return [registration_out(binding, now) for binding in found]
 
+    register_focus_routes(app, context, require_token)
     return app

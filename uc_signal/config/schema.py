@@ -123,6 +123,29 @@ def admin_token(value: Any) -> str:
     return value
 
 
+def on_off(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {_got(value)}")
+    return value
+
+
+def tick_ms(value: Any) -> int:
+    if isinstance(value, bool) or value not in (10, 20):
+        raise ValueError(f"must be 10 or 20 (milliseconds), got {_got(value)}")
+    return int(value)
+
+
+def address_or_empty(value: Any) -> str:
+    return "" if value == "" else host(value)
+
+
+def conference_uris(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.lower().startswith(("sip:", "sips:"))
+                                              and "@" in item and item.isprintable() for item in value):
+        raise ValueError(f"must be a list of SIP URIs such as \"sip:meet1@example.test\", got {_got(value)}")
+    return tuple(value)
+
+
 def _key(default: Any, check: Check, doc: str) -> Any:
     return field(default=default, metadata={"check": check, "doc": doc})
 
@@ -184,6 +207,25 @@ class LogSection:
 
 
 @dataclass(frozen=True)
+class MediaSection:
+    enabled: bool = _key(True, on_off, "run the media engine (the conferencing focus needs it)")
+    workers: int = _key(1, positive_int, "engine worker threads (one per core at most)")
+    bind: str = _key("127.0.0.1", host, "address the media sockets bind to")
+    advertise: str = _key("", address_or_empty, "address put in our SDP; empty: media.bind")
+    port_min: int = _key(40000, port, "lowest UDP port of a media leg")
+    port_max: int = _key(49999, port, "highest UDP port of a media leg")
+    tick_ms: int = _key(20, tick_ms, "mixing tick and packet time, 10 or 20 ms")
+
+
+@dataclass(frozen=True)
+class FocusSection:
+    conferences: tuple[str, ...] = _key((), conference_uris, "interim: conference URIs served without a "
+                                        "meeting directory")
+    max_participants: int = _key(250, positive_int, "participants per meeting (Lync's default limit)")
+    top_k: int = _key(3, positive_int, "loudest talkers mixed per tick")
+
+
+@dataclass(frozen=True)
 class Config:
     daemon: DaemonSection = field(default_factory=DaemonSection)
     sip: SipSection = field(default_factory=SipSection)
@@ -192,3 +234,5 @@ class Config:
     store: StoreSection = field(default_factory=StoreSection)
     http: HttpSection = field(default_factory=HttpSection)
     log: LogSection = field(default_factory=LogSection)
+    media: MediaSection = field(default_factory=MediaSection)
+    focus: FocusSection = field(default_factory=FocusSection)

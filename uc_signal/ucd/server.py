@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp
 import uc_signal
 
 from ..admin import AdminContext, create_admin_app
+from ..application import Application
 from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
 from ..store import CachedUserDirectory, SqlStore, UserService, WriteBehindBindingStore, sqlite_url
@@ -37,6 +39,9 @@ from .http_app import ListenerDispatch
 from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, exposition
 from ..proxy.driver import ServicesDriver
 from .sip_core import build_sip_core
+from ..focus import FocusApplication, StaticConferences
+from ..proxy.services import ApplicationServices
+from .media_engine import MediaService
 
 log = logging.getLogger("ucd")
 
@@ -65,6 +70,8 @@ class Daemon:
         self.admin_url = ""
         self.token = ""
         self.token_file: Path | None = None
+        self.media: MediaService | None = None
+        self.focus: FocusApplication | None = None
 
     # --- start ------------------------------------------------------------------------------
 
@@ -113,8 +120,17 @@ class Daemon:
                                f"(udp {sip.udp_port}, tcp {sip.tcp_port}, tls {sip.tls_port}): "
                                f"{error.strerror or error}") from error
         await self._start_http()  # binds the WS listener, which the proxy's addresses include
+        if config.media.enabled:
+            try:
+                self.media = MediaService(config)
+            except (OSError, ValueError) as error:
+                await self.shutdown()
+                raise StartupError(f"cannot start the media engine (media.bind {config.media.bind}, "
+                                   f"ports {config.media.port_min}-{config.media.port_max}): {error}") from error
+            self.media.start()
         try:
-            self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir)
+            self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir,
+                                       applications=self._applications())
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
@@ -124,6 +140,20 @@ class Daemon:
             users=lambda: len(self.directory),
             binding_write_errors=lambda: self.bindings.write_errors if self.bindings else 0))
         log.info("ready", extra={"domain": sip.domain, "admin": self.admin_url})
+
+    def _applications(self) -> list[Callable[[ApplicationServices], Application]]:
+        """The chain between registrar and proxy, in order."""
+        factories: list[Callable[[ApplicationServices], Application]] = []
+        media = self.media
+        if media is not None:
+            # Interim conference source: [focus] conferences (the meeting directory replaces it).
+            lookup = StaticConferences(self.config.focus.conferences)
+
+            def focus(services: ApplicationServices) -> Application:
+                self.focus = FocusApplication(services, lookup, media.rooms)
+                return self.focus
+            factories.append(focus)
+        return factories
 
     async def _start_http(self) -> None:
         assert self.manager is not None and self.store is not None
@@ -151,7 +181,7 @@ class Daemon:
             version=uc_signal.__version__,
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
-            draining=lambda: self.draining))
+            draining=lambda: self.draining, focus=lambda: self.focus))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
         ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
         for ws_socket in ws_sockets:
@@ -238,6 +268,9 @@ class Daemon:
             self.core.stop()
         if manager is not None:
             await manager.stop()
+        if self.media is not None:
+            await self.media.close()
+            self.media = None
         if self.http is not None:
             await self.http.stop()
         if self.https is not None:

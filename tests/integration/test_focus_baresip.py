@@ -1,0 +1,177 @@
+"""Three real softphones in one meeting through ucd's focus and media engine.
+
+Each baresip sends a steady tone (ausine: 440, 660, 880 Hz) and records what it hears
+(the sndfile module dumps the decoded audio; baresip 1.0's aufile has no player). They register, INVITE the conference URI (digest-challenged by the focus), and
+the engine mixes: each recording holds the other two tones and not its own (FFT). Then
+the admin API mutes the 440 Hz participant (`Leg.muted`): from then on the other two stop
+hearing 440 Hz, and the muted one still hears both others. The conference's roster in the
+admin API lists the three while they are in, and the meeting is gone when they have left.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from peers import baresip_config
+from ucd_harness import Ucd, start_ucd
+
+pytestmark = pytest.mark.peer
+
+MEETING = "sip:meet1@example.test"
+TONES = {"alice": 440, "bob": 660, "carol": 880}
+WAIT = 30.0
+CALL_SECONDS = 14       # baresip's -t: it hangs up (BYE) and quits after this
+
+
+def free_port_pair() -> int:
+    """An even UDP port whose TCP neighbour is free too (baresip takes port+1 for TLS)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            if port % 2 or port > 65000:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+            return port
+    raise AssertionError("no free port pair")
+
+
+class Phone:
+    def __init__(self, tmp: Path, user: str, outbound: str, dial: str) -> None:
+        binary = shutil.which("baresip")
+        assert binary, "baresip is not installed (make test installs it)"
+        self.user = user
+        self.snd_dir = tmp / f"{user}-sound"
+        self.snd_dir.mkdir()
+        account = (f'<sip:{user}@example.test>;auth_pass={user}-pw;outbound="sip:{outbound}";regint=600;'
+                   "audio_codecs=opus/48000/2")   # ausine makes 48 kHz only (PEERS.md)
+        conf = baresip_config(tmp / f"baresip-{user}", free_port_pair(), account,
+                              modules=("opus.so", "ausine.so", "aufile.so", "sndfile.so"),
+                              source=f"ausine,{TONES[user]}", extra=f"snd_path {self.snd_dir}\n")
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            ["timeout", "60", binary, "-4", "-f", str(conf), "-n", "127.0.0.1", "-e", f"/dial {dial}",
+             "-t", str(CALL_SECONDS)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    @property
+    def recording(self) -> Path:
+        """What it heard: sndfile's dump of the decoded stream."""
+        found = sorted(self.snd_dir.glob("dump-*-dec.wav"))
+        assert len(found) == 1, f"{self.user}: sndfile dumps {found}:\n{self.output()}"
+        return found[0]
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = WAIT) -> float:
+        """The monotonic time the text was first seen (bounded wait)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.lines):
+                return time.monotonic()
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"{self.user}: no {text!r}:\n{self.output()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=WAIT)
+
+
+def read_mono(path: Path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path), "rb") as wav:
+        rate, channels = wav.getframerate(), wav.getnchannels()
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float64)
+    return samples.reshape(-1, channels).mean(axis=1), rate
+
+
+def tone_shares(samples: np.ndarray, rate: int) -> dict[int, float]:
+    """Each test tone's share of the window's power (a +-15 Hz band around it)."""
+    window = samples * np.hanning(len(samples))
+    power = np.abs(np.fft.rfft(window)) ** 2
+    freqs = np.fft.rfftfreq(len(samples), 1.0 / rate)
+    total = float(power[(freqs > 100) & (freqs < 4000)].sum()) or 1.0
+    return {tone: float(power[np.abs(freqs - tone) <= 15].sum()) / total for tone in TONES.values()}
+
+
+def window(samples: np.ndarray, rate: int, start: float, end: float) -> np.ndarray:
+    part = samples[int(start * rate):int(end * rate)]
+    assert len(part) >= rate, f"recording too short for the window {start:.1f}-{end:.1f} s ({len(samples) / rate:.1f} s)"
+    return part
+
+
+def test_three_baresips_hear_each_other_and_a_muted_one_goes_silent(tmp_path: Path) -> None:
+    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    phones: list[Phone] = []
+    try:
+        for user in TONES:
+            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        host, port = ucd.sip_address("UDP")
+        for user in TONES:
+            phones.append(Phone(tmp_path, user, f"{host}:{port}", MEETING))
+        established = {phone.user: phone.wait_for("Call established") for phone in phones}
+        api = ucd.api()
+        roster = api.get("/api/v1/conferences/1").json()
+        assert roster["uri"] == MEETING, roster
+        ids = {p["entity"].split(":")[1].split("@")[0]: p["id"] for p in roster["participants"]}
+        assert sorted(ids) == sorted(TONES), roster
+        assert all(p["authenticated"] and not p["muted"] for p in roster["participants"])
+
+        all_in = max(established.values())
+        time.sleep(4.0)
+        mute_at = time.monotonic()
+        muted = api.post(f"/api/v1/conferences/1/participants/{ids['alice']}/mute", json={"muted": True})
+        assert muted.status_code == 200 and muted.json()["muted"] is True, muted.text
+        assert api.post("/api/v1/conferences/1/participants/p999/mute").status_code == 404
+        for phone in phones:
+            phone.proc.wait(timeout=WAIT)   # -t: each hangs up with BYE and quits
+        # Everyone left: the focus closed the meeting's room.
+        assert api.get("/api/v1/conferences").json() == []
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+
+    for phone in phones:
+        samples, rate = read_mono(phone.recording)
+        # The recording starts about when the call is established; windows keep a second
+        # of margin either side of the joins and of the mute.
+        start = established[phone.user]
+        before = tone_shares(window(samples, rate, all_in - start + 1.0, mute_at - start - 0.5), rate)
+        after = tone_shares(window(samples, rate, mute_at - start + 1.0, mute_at - start + 4.0), rate)
+        own = TONES[phone.user]
+        others = [tone for user, tone in TONES.items() if user != phone.user]
+        where = f"{phone.user} ({own} Hz) before the mute {before}, after {after}"
+        assert before[own] < 0.01, where
+        assert all(before[tone] > 0.15 for tone in others), where
+        if phone.user == "alice":   # the muted one still hears both others
+            assert after[own] < 0.01 and all(after[tone] > 0.15 for tone in others), where
+        else:
+            assert after[TONES["alice"]] < 0.01, where
+            assert all(after[tone] > 0.3 for tone in others if tone != TONES["alice"]), where

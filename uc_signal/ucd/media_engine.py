@@ -1,0 +1,61 @@
+"""The media engine inside ucd: created at start-up from `[media]`, its event queue read by
+an asyncio task (uc_media.engine.event_stream, woken by the engine's eventfd) and handed to
+the focus's rooms, closed on shutdown after the SIP side has stopped.
+
+The engine's workers are C threads; Python only sends commands (legs, conferences, mute)
+from the loop and reads events here, so nothing of the focus runs on another thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from uc_media import Engine, EngineError, MediaError
+from uc_media.engine import Event, event_stream
+
+from ..config import Config
+from ..focus.engine_media import EngineRooms
+
+log = logging.getLogger(__name__)
+
+
+class MediaService:
+    def __init__(self, config: Config) -> None:
+        media = config.media
+        self.engine = Engine(workers=media.workers, port_range=(media.port_min, media.port_max), bind=media.bind,
+                             tick_ms=media.tick_ms)
+        self.rooms = EngineRooms(self.engine, address=media.advertise or media.bind,
+                                 max_participants=config.focus.max_participants, top_k=config.focus.top_k)
+        self._task: asyncio.Task[None] | None = None
+        log.info("media engine started", extra={"workers": self.engine.workers, "bind": media.bind,
+                                                "ports": f"{media.port_min}-{media.port_max}",
+                                                "tick_ms": self.engine.tick_ms})
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._events(), name="media-events")
+
+    async def _events(self) -> None:
+        async for event in event_stream(self.engine):
+            self._dispatch(event)
+
+    def _dispatch(self, event: Event) -> None:
+        if isinstance(event, EngineError):
+            log.warning("media engine error", extra={"code": event.code, "errno": event.errno})
+        try:
+            self.rooms.handle_event(event)
+        except (MediaError, LookupError):
+            log.exception("media event %s not handled", type(event).__name__)
+
+    async def close(self) -> None:
+        """Close every room and the engine; the event task then ends by itself."""
+        for room in list(self.rooms.rooms.values()):
+            room.close()
+        self.engine.close()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout=5.0)
+            except asyncio.TimeoutError:
+                self._task.cancel()
+            self._task = None
+        log.info("media engine closed")
