@@ -50,21 +50,21 @@ def free_port_pair() -> int:
 
 
 class Phone:
-    def __init__(self, tmp: Path, user: str, outbound: str, dial: str) -> None:
+    def __init__(self, tmp: Path, user: str, outbound: str, dial: str | None) -> None:
         binary = shutil.which("baresip")
         assert binary, "baresip is not installed (make test installs it)"
         self.user = user
         self.snd_dir = tmp / f"{user}-sound"
         self.snd_dir.mkdir()
         account = (f'<sip:{user}@example.test>;auth_pass={user}-pw;outbound="sip:{outbound}";regint=600;'
-                   "audio_codecs=opus/48000/2")   # ausine makes 48 kHz only (PEERS.md)
+                   "answermode=auto;audio_codecs=opus/48000/2")   # ausine makes 48 kHz only (PEERS.md)
         conf = baresip_config(tmp / f"baresip-{user}", free_port_pair(), account,
                               modules=("opus.so", "ausine.so", "aufile.so", "sndfile.so"),
                               source=f"ausine,{TONES[user]}", extra=f"snd_path {self.snd_dir}\n")
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
-            ["timeout", "60", binary, "-4", "-f", str(conf), "-n", "127.0.0.1", "-e", f"/dial {dial}",
-             "-t", str(CALL_SECONDS)],
+            ["timeout", "60", binary, "-4", "-f", str(conf), "-n", "127.0.0.1",
+             *(("-e", f"/dial {dial}") if dial else ()), "-t", str(CALL_SECONDS)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -175,3 +175,45 @@ def test_three_baresips_hear_each_other_and_a_muted_one_goes_silent(tmp_path: Pa
         else:
             assert after[TONES["alice"]] < 0.01, where
             assert all(after[tone] > 0.3 for tone in others if tone != TONES["alice"]), where
+
+
+def test_the_focus_dials_out_to_a_registered_baresip_and_refer_is_answered(tmp_path: Path) -> None:
+    """Adding a party: the admin API has the focus INVITE bob (auto-answer) into the meeting
+    alice is in. Escalation by REFER: the focus's out-of-dialog REFER reaches bob's
+    endpoint and its answer is recorded; baresip 1.0 implements REFER only within a call
+    (transfer) and answers an out-of-dialog one 501."""
+    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    phones: list[Phone] = []
+    try:
+        for user in ("alice", "bob"):
+            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        host, port = ucd.sip_address("UDP")
+        bob = Phone(tmp_path, "bob", f"{host}:{port}", None)
+        phones.append(bob)
+        bob.wait_for("200 OK")   # registered
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", MEETING)
+        phones.append(alice)
+        alice.wait_for("Call established")
+        api = ucd.api()
+        dialled = api.post("/api/v1/conferences/dial-outs", json={"conference_uri": MEETING, "user": "bob"})
+        assert dialled.status_code == 202, dialled.text
+        assert dialled.json()["endpoint"].startswith("sip:bob")
+        bob.wait_for("Call established")
+        roster = api.get("/api/v1/conferences/1").json()
+        assert sorted(p["entity"] for p in roster["participants"]) == ["sip:alice@example.test",
+                                                                         "sip:bob@example.test"], roster
+        assert api.post("/api/v1/conferences/dial-outs",
+                        json={"conference_uri": MEETING, "user": "nobody"}).status_code == 404
+
+        referred = api.post("/api/v1/conferences/invitations", json={"conference_uri": MEETING, "user": "bob"})
+        assert referred.status_code == 202, referred.text
+        deadline = time.monotonic() + WAIT
+        outcomes: list[dict[str, object]] = []
+        while time.monotonic() < deadline and not (outcomes and outcomes[0]["status"] is not None):
+            outcomes = api.get("/api/v1/conferences/invitations").json()
+            time.sleep(0.1)
+        assert [o["status"] for o in outcomes] == [501], outcomes
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()

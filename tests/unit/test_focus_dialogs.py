@@ -392,8 +392,63 @@ def test_refer_asks_each_endpoint_of_a_user_to_join_and_notifies_are_answered(se
     assert bob1.final("NOTIFY").status == 200
     [referral] = [r for r in referrals if r.target == bob1.contact]
     assert referral.notified == ["SIP/2.0 200 OK"]
-    assert (refer.call_id, refer.from_.tag) not in setup.focus.referrals   # terminated: forgotten
+    assert referral.subscription_ended and referral.status == 202
 
 
 def test_refer_to_an_unregistered_user_sends_nothing(setup: Setup) -> None:
     assert setup.focus.invite_user(f"sip:nobody@{DOMAIN}", MEETING, setup.net.now) == []
+
+
+def answer_with_sdp(net: Network, ua: UserAgent, status: int, body: str = "") -> Response:
+    from uc_signal.sip import make_response
+    [event] = ua.requests("INVITE")
+    response = make_response(event.request, status, to_tag=f"{ua.name}-totag")
+    response.headers.add("Contact", f"<{ua.contact}>")
+    if body:
+        response.set_body(body.encode(), "application/sdp")
+    ua.layer.send_response(response, net.now, event.transaction)
+    net.run()
+    return response
+
+
+def test_dial_out_adds_a_user_whose_answer_joins_the_mix(setup: Setup) -> None:
+    net = setup.net
+    bob = net.agent("bob", "192.0.2.20")
+    assert bob.register().status == 200
+    outcomes: list[int | None] = []
+    dial = setup.focus.dial_user(f"sip:bob@{DOMAIN}", MEETING, net.now, on_done=lambda o: outcomes.append(o.status))
+    net.run()
+    assert dial is not None and dial.target == bob.contact
+    [event] = bob.requests("INVITE")
+    offer = event.request.body
+    assert b"m=audio 30000 RTP/AVP" in offer and "isfocus" in event.request.contact[0].params
+    answer = bytes(negotiate_answer(offer, LocalCapabilities(address="192.0.2.20", port=4000))).decode()
+    answer_with_sdp(net, bob, 200, answer)
+    assert outcomes == [200]
+    [ack_request] = bob.requests("ACK")
+    assert ack_request.request.call_id == event.request.call_id
+    participant = dial.participant
+    assert participant is not None and participant.state.value == "connected"
+    assert setup.rooms.rooms[0].legs[0].joined
+    assert setup.recorder.events == [("joined", f"sip:bob@{DOMAIN}")]
+    # Bob hangs up: the BYE finds the focus's UAC dialog.
+    bye = bob.request("BYE", event.request.contact[0].uri_text, to=MEETING,
+                      to_tag=event.request.from_.tag if event.request.from_ else None,
+                      call_id=event.request.call_id)
+    bye.headers.set("From", f"<sip:bob@{DOMAIN}>;tag=bob-totag")   # bob's tag in this dialog: its To tag
+    bob.send(bye)
+    net.run()
+    assert bob.final("BYE").status == 200 and setup.focus.conferences == {}
+
+
+def test_a_declined_dial_out_leaves_no_leg(setup: Setup) -> None:
+    net = setup.net
+    bob = net.agent("bob", "192.0.2.20")
+    assert bob.register().status == 200
+    dial = setup.focus.dial_user(f"sip:bob@{DOMAIN}", MEETING, net.now)
+    net.run()
+    answer_with_sdp(net, bob, 486)
+    assert dial is not None and dial.status == 486 and dial.participant is None
+    assert setup.rooms.rooms[0].legs[0].closed and setup.rooms.rooms[0].closed
+    assert setup.focus.conferences == {}
+    assert setup.focus.dial_user(f"sip:nobody@{DOMAIN}", MEETING, net.now) is None

@@ -64,6 +64,18 @@ class InvitationOut(BaseModel):
     endpoints: list[str]
 
 
+class DialOutOut(BaseModel):
+    user: str
+    endpoint: str
+
+
+class ReferralOut(BaseModel):
+    target: str
+    conference_uri: str
+    status: int | None = Field(description="the final response to the REFER; null while none came")
+    notified: list[str] = Field(description="sipfrag status lines of the NOTIFYs (RFC 3515 2.4.5)")
+
+
 class _FocusApiError(Exception):
     def __init__(self, status: int, error: str, detail: str, field: str | None = None) -> None:
         self.status, self.error, self.detail, self.field = status, error, detail, field
@@ -106,6 +118,13 @@ def register_focus_routes(app: FastAPI, context: AdminContext, require_token: Ca
     async def list_conferences() -> list[ConferenceOut]:
         return [conference_out(c) for c in focus().conferences.values()]
 
+    @app.get("/api/v1/conferences/invitations", response_model=list[ReferralOut], dependencies=secured,
+             responses=FOCUS_ERRORS)
+    async def invitations() -> list[ReferralOut]:
+        """The REFERs sent lately (the last 200), oldest first, with what came back."""
+        return [ReferralOut(target=r.target, conference_uri=r.conference_uri, status=r.status,
+                            notified=list(r.notified)) for r in focus().referrals.values()]
+
     @app.get("/api/v1/conferences/{conference_id}", response_model=ConferenceOut, dependencies=secured,
              responses=FOCUS_ERRORS)
     async def show_conference(conference_id: str) -> ConferenceOut:
@@ -125,15 +144,29 @@ def register_focus_routes(app: FastAPI, context: AdminContext, require_token: Ca
         running = focus()
         lookup(lambda: running.eject(conference_id, participant_id, time.time()))
 
+    def local_aor(user: str) -> str:
+        try:
+            username, domain = parse_aor(user, context.domain)
+        except InvalidUserError as error:
+            raise _FocusApiError(422, "invalid", error.reason, "user") from None
+        return f"sip:{username}@{domain}"
+
+    @app.post("/api/v1/conferences/dial-outs", response_model=DialOutOut, status_code=202, dependencies=secured,
+              responses=FOCUS_ERRORS)
+    async def dial_out(body: InvitationIn) -> DialOutOut:
+        """The focus INVITEs the user's first registered endpoint into the conference."""
+        running = focus()
+        aor = local_aor(body.user)
+        dialled = lookup(lambda: running.dial_user(aor, body.conference_uri, time.time()))
+        if dialled is None:
+            raise _FocusApiError(404, "not_found", f"{aor} has no registered endpoint", "user")
+        return DialOutOut(user=aor, endpoint=dialled.target)
+
     @app.post("/api/v1/conferences/invitations", response_model=InvitationOut, status_code=202,
               dependencies=secured, responses=FOCUS_ERRORS)
     async def invite(body: InvitationIn) -> InvitationOut:
         running = focus()
-        try:
-            username, domain = parse_aor(body.user, context.domain)
-        except InvalidUserError as error:
-            raise _FocusApiError(422, "invalid", error.reason, "user") from None
-        aor = f"sip:{username}@{domain}"
+        aor = local_aor(body.user)
         referrals = lookup(lambda: running.invite_user(aor, body.conference_uri, time.time()))
         if not referrals:
             raise _FocusApiError(404, "not_found", f"{aor} has no registered endpoint", "user")

@@ -17,10 +17,12 @@ one of its dialogs (matched by dialog ID, 12.2.2), plus NOTIFYs about the REFERs
     CANCEL                  -> answered by the core (9.2); the focus answers an INVITE at
                                once, so a CANCEL finds it answered and changes nothing
 
-Escalation (issue 7): `invite_user` sends an out-of-dialog REFER (RFC 3515) to each
+Dial-out (adding a party, issue 7): `dial_user` INVITEs a user's first registered endpoint
+with our offer; its 2xx answer puts it in the mix (ACK sent, 13.2.2.4), a failure closes
+the leg again. Escalation (issue 7): `invite_user` sends an out-of-dialog REFER (RFC 3515) to each
 registered endpoint of a user, Refer-To the conference URI; the endpoint then INVITEs the
 conference. The REFER's implicit subscription NOTIFYs are answered 200 and their sipfrag
-status kept in `referrals`.
+status kept in `referrals` (the last REFERRALS_KEPT).
 """
 
 from __future__ import annotations
@@ -33,18 +35,20 @@ from dataclasses import dataclass, field
 
 from ..application import RequestContext
 from ..proxy.services import ApplicationServices
-from ..sip import (DIALOG_ERROR_STATUS, Dialog, DialogId, Headers, Request, Response, copy_record_route,
+from ..sip import (DIALOG_ERROR_STATUS, Dialog, DialogId, DialogProtocolError, Headers, Request, Response, copy_record_route,
                    make_response)
 from ..sip.dialog import DialogState
+from ..transport.peer import Peer
 from .conference import ConferenceObserver, Participant, ParticipantState, RunningConference
 from .directory import ConferenceHandle, ConferenceLookup, conference_key, looks_like_conference_uri
-from .media import MediaRooms, OfferRejected, RoomFull
+from .media import MediaLeg, MediaRooms, OfferRejected, RoomFull
 
 log = logging.getLogger(__name__)
 
 SDP = "application/sdp"
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY"
 FOCUS_USER = "focus"
+REFERRALS_KEPT = 200   # the last REFERs, with their outcome, for the admin API
 
 
 class UnknownConference(LookupError):
@@ -53,6 +57,16 @@ class UnknownConference(LookupError):
 
 class UnknownParticipant(LookupError):
     pass
+
+
+@dataclass
+class DialOut:
+    """One INVITE the focus sent to bring a user in: where, and how it ended."""
+
+    target: str
+    conference_uri: str
+    status: int | None = None          # the final response
+    participant: Participant | None = None
 
 
 @dataclass
@@ -65,6 +79,7 @@ class Referral:
     from_tag: str
     status: int | None = None        # the final response to the REFER
     notified: list[str] = field(default_factory=list)   # sipfrag status lines, in order
+    subscription_ended: bool = False                     # a NOTIFY said Subscription-State: terminated
 
 
 class FocusApplication:
@@ -282,6 +297,99 @@ class FocusApplication:
         conference, participant = self.participant(conference_id, participant_id)
         self.disconnect(conference, participant, now)
 
+    # --- dial-out: the focus INVITEs a user (a third party added) ------------------------
+
+    def dial_user(self, aor: str, conference_uri: str, now: float,
+                  on_done: Callable[[DialOut], None] | None = None) -> DialOut | None:
+        """INVITE the first registered endpoint of `aor` into the conference (our SDP offer,
+        its answer in the 2xx). None when the user has no endpoint registered."""
+        handle = self.lookup.find(conference_uri)
+        if handle is None:
+            raise UnknownConference(f"no conference {conference_uri}")
+        destinations = self.services.destinations(aor, now)
+        if not destinations:
+            return None
+        destination = destinations[0]
+        key = conference_key(handle.uri)
+        conference = self.conferences.get(key) or self._open(key, handle)
+        try:
+            leg, offer = conference.room.offer()
+        except RoomFull:
+            if not conference.participants:
+                self._close(key, conference)
+            raise
+        originator = self.services.originator
+        transport = destination.peer.transport
+        headers: list[tuple[str, object]] = [("Via", originator.via(transport))]
+        headers += [("Route", route) for route in destination.routes]
+        headers += [
+            ("Max-Forwards", 70),
+            ("From", f"<{handle.uri}>;tag={secrets.token_hex(6)}"),
+            ("To", f"<{aor}>"),
+            ("Call-ID", secrets.token_hex(12)),
+            ("CSeq", "1 INVITE"),
+            ("Contact", f"<{originator.contact(transport, FOCUS_USER)}>;isfocus"),
+            ("Allow", ALLOW),
+            ("Content-Type", SDP),
+            ("Content-Length", len(offer)),
+        ]
+        invite = Request("INVITE", destination.uri, Headers(headers), offer)
+        outcome = DialOut(destination.uri, handle.uri)
+        settled = False
+
+        def answered(response: Response, when: float) -> None:
+            nonlocal settled
+            if response.status < 200 or settled:
+                return
+            settled = True
+            outcome.status = response.status
+            if response.status >= 300:
+                leg.close()
+                if not conference.participants and self.conferences.get(key) is conference:
+                    self._close(key, conference)
+            else:
+                outcome.participant = self._dialled(conference, key, invite, response, leg, offer, aor,
+                                                    destination.peer, when)
+            if on_done is not None:
+                on_done(outcome)
+
+        originator.send(invite, destination.peer, answered, now)
+        return outcome
+
+    def _dialled(self, conference: RunningConference, key: str, invite: Request, response: Response,
+                 leg: MediaLeg, offer: bytes, aor: str, peer: Peer, now: float) -> Participant | None:
+        """The callee answered 2xx: ACK it (13.2.2.4), take its answer, add the participant;
+        an unusable answer is ACKed and then ended with BYE."""
+        originator = self.services.originator
+        try:
+            dialog = Dialog.for_uac(invite, response)
+        except DialogProtocolError:
+            leg.close()
+            return None
+        cseq = invite.cseq
+        assert cseq is not None
+        ack = dialog.create_request("ACK", originator.via(peer.transport), cseq=cseq.seq)
+        originator.sender.send_stateless(ack, peer)
+        to = response.to
+        participant = Participant(
+            id=f"p{next(self._numbers)}", entity=aor,
+            display_name=(to.display_name or "").strip('"') if to is not None else "", authenticated=True,
+            dialog=dialog, peer=peer, media=leg, local_sdp=offer)
+        try:
+            leg.accept_answer(response.body)
+        except OfferRejected as error:
+            log.info("focus: %s answered our offer unusably (%s); BYE", aor, error)
+            bye = dialog.create_request("BYE", originator.via(peer.transport))
+            originator.send(bye, peer, None, now)
+            leg.close()
+            if not conference.participants and self.conferences.get(key) is conference:
+                self._close(key, conference)
+            return None
+        participant.state = ParticipantState.CONNECTED
+        self._dialogs[dialog.id] = (conference, participant)
+        conference.add(participant)
+        return participant
+
     # --- escalation: REFER users to a conference (RFC 3515, RFC 4579 5.5) ----------------
 
     def invite_user(self, aor: str, conference_uri: str, now: float,
@@ -313,12 +421,12 @@ class FocusApplication:
             request = Request("REFER", destination.uri, Headers(headers), b"")
             referral = Referral(destination.uri, conference_uri, call_id, tag)
             self.referrals[(call_id, tag)] = referral
+            while len(self.referrals) > REFERRALS_KEPT:
+                del self.referrals[next(iter(self.referrals))]
 
             def answered(response: Response, _now: float, referral: Referral = referral) -> None:
                 if response.status >= 200:
                     referral.status = response.status
-                    if response.status >= 300:   # no subscription, so no NOTIFY will come
-                        self.referrals.pop((referral.call_id, referral.from_tag), None)
                     if on_done is not None:
                         on_done(referral)
 
@@ -336,8 +444,7 @@ class FocusApplication:
             referral.notified.append(body.splitlines()[0])
         context.respond(200)
         state = (request.headers.get("Subscription-State") or "").strip().lower()
-        if state.startswith("terminated"):
-            self.referrals.pop((request.call_id or "", to.tag), None)
+        referral.subscription_ended = state.startswith("terminated")
 
 
 def _quoted(text: str) -> str:
