@@ -145,10 +145,17 @@ def test_three_baresips_hear_each_other_and_a_muted_one_goes_silent(tmp_path: Pa
 
         all_in = max(established.values())
         time.sleep(4.0)
+        # Three steady tones: the engine's talker events name all three active speakers.
+        speakers = api.get("/api/v1/conferences/1").json()["speakers"]
+        assert sorted(speakers) == sorted(ids.values()), speakers
         mute_at = time.monotonic()
         muted = api.post(f"/api/v1/conferences/1/participants/{ids['alice']}/mute", json={"muted": True})
         assert muted.status_code == 200 and muted.json()["muted"] is True, muted.text
         assert api.post("/api/v1/conferences/1/participants/p999/mute").status_code == 404
+        time.sleep(2.0)
+        # A muted leg is not heard, so it stops being an active speaker.
+        after_mute = api.get("/api/v1/conferences/1").json()
+        assert sorted(after_mute["speakers"]) == sorted([ids["bob"], ids["carol"]]), after_mute
         for phone in phones:
             phone.proc.wait(timeout=WAIT)   # -t: each hangs up with BYE and quits
         # Everyone left: the focus closed the meeting's room.
