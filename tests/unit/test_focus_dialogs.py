@@ -452,3 +452,32 @@ def test_a_declined_dial_out_leaves_no_leg(setup: Setup) -> None:
     assert setup.rooms.rooms[0].legs[0].closed and setup.rooms.rooms[0].closed
     assert setup.focus.conferences == {}
     assert setup.focus.dial_user(f"sip:nobody@{DOMAIN}", MEETING, net.now) is None
+
+
+def test_the_200_is_retransmitted_until_the_ack_and_a_missing_ack_ends_the_call(setup: Setup) -> None:
+    net = setup.net
+    alice = net.agent("alice", "192.0.2.10")
+    alice.autoanswer = lambda event: (200, []) if event.request.method == "BYE" else None
+    ok = invite(net, alice, MEETING, offer_sdp("192.0.2.10"))
+    assert ok.status == 200
+    sent = len(net.sent_by_proxy("SIP/2.0 200 OK"))
+    net.advance(0.6, step=0.1)          # T1: the first retransmission
+    assert len(net.sent_by_proxy("SIP/2.0 200 OK")) == sent + 1
+    net.advance(1.1, step=0.1)          # 2*T1 later: the second
+    assert len(net.sent_by_proxy("SIP/2.0 200 OK")) == sent + 2
+    assert alice.requests("BYE") == []
+    net.advance(32, step=0.5)           # 64*T1 without an ACK: BYE (13.3.1.4)
+    assert len(alice.requests("BYE")) == 1
+    assert setup.focus.conferences == {} and setup.focus.get_timer() is None
+
+
+def test_the_ack_stops_the_retransmissions(setup: Setup) -> None:
+    net = setup.net
+    alice = net.agent("alice", "192.0.2.10")
+    ok = invite(net, alice, MEETING, offer_sdp("192.0.2.10"))
+    ack(net, alice, ok)
+    assert setup.focus.get_timer() is None
+    sent = len(net.sent_by_proxy("SIP/2.0 200 OK"))
+    net.advance(5, step=0.5)
+    assert len(net.sent_by_proxy("SIP/2.0 200 OK")) == sent
+    assert len(setup.focus.find_conference("1001").participants) == 1

@@ -17,6 +17,10 @@ one of its dialogs (matched by dialog ID, 12.2.2), plus NOTIFYs about the REFERs
     CANCEL                  -> answered by the core (9.2); the focus answers an INVITE at
                                once, so a CANCEL finds it answered and changes nothing
 
+Over UDP the 200 to an INVITE is retransmitted until its ACK comes (13.3.1.4: T1, doubling
+to T2; ucd's transaction layer leaves this to the UAS core), and after 64*T1 without an ACK
+the session is ended with BYE.
+
 Dial-out (adding a party, issue 7): `dial_user` INVITEs a user's first registered endpoint
 with our offer; its 2xx answer puts it in the mix (ACK sent, 13.2.2.4), a failure closes
 the leg again. Escalation (issue 7): `invite_user` sends an out-of-dialog REFER (RFC 3515) to each
@@ -49,6 +53,18 @@ SDP = "application/sdp"
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY"
 FOCUS_USER = "focus"
 REFERRALS_KEPT = 200   # the last REFERs, with their outcome, for the admin API
+T1, T2 = 0.5, 4.0      # RFC 3261 17.1.1.1 defaults, seconds
+
+
+@dataclass
+class _Unacked:
+    """A 2xx sent over UDP and not acknowledged yet (13.3.1.4)."""
+
+    response: Response
+    peer: Peer
+    next_at: float
+    interval: float
+    give_up_at: float
 
 
 class UnknownConference(LookupError):
@@ -94,6 +110,7 @@ class FocusApplication:
         self._dialogs: dict[DialogId, tuple[RunningConference, Participant]] = {}
         self._numbers = itertools.count(1)
         self.referrals: dict[tuple[str, str], Referral] = {}     # by (Call-ID, our tag)
+        self._unacked: dict[DialogId, _Unacked] = {}
 
     # --- the chain -------------------------------------------------------------------------
 
@@ -166,6 +183,9 @@ class FocusApplication:
         self._dialogs[dialog.id] = (conference, participant)
         conference.add(participant)
         context.reply(response)
+        if context.source.transport == "UDP":
+            now = context.now
+            self._unacked[dialog.id] = _Unacked(response, context.source, now + T1, T1, now + 64 * T1)
         log.info("focus: %s joined %s as %s", participant.entity, handle.uri, participant.id)
 
     def _open(self, key: str, handle: ConferenceHandle) -> RunningConference:
@@ -221,6 +241,7 @@ class FocusApplication:
 
     def _ack(self, context: RequestContext, conference: RunningConference, participant: Participant) -> None:
         request = context.request
+        self._unacked.pop(participant.dialog.id, None)
         if participant.state is not ParticipantState.CONNECTING:
             return   # an ACK to a re-INVITE's 2xx, or a retransmission
         if request.body and participant.local_sdp and participant.dialog.state is DialogState.CONFIRMED:
@@ -257,11 +278,33 @@ class FocusApplication:
 
     def _leave(self, conference: RunningConference, participant: Participant) -> None:
         self._dialogs.pop(participant.dialog.id, None)
+        self._unacked.pop(participant.dialog.id, None)
         participant.dialog.terminate()
         conference.remove(participant)
         log.info("focus: %s left %s", participant.entity, conference.uri)
         if not conference.participants:
             self._close(conference_key(conference.uri), conference)
+
+    # --- deadlines: 2xx retransmission (TimedApplication) -----------------------------------
+
+    def get_timer(self) -> float | None:
+        return min((u.next_at for u in self._unacked.values()), default=None)
+
+    def handle_timer(self, now: float) -> None:
+        for dialog_id, unacked in list(self._unacked.items()):
+            if unacked.next_at > now:
+                continue
+            found = self._dialogs.get(dialog_id)
+            if found is None:
+                self._unacked.pop(dialog_id, None)
+            elif now >= unacked.give_up_at:
+                conference, participant = found
+                log.info("focus: no ACK from %s in %.0f s; BYE", participant.entity, 64 * T1)
+                self.disconnect(conference, participant, now)
+            else:
+                self.services.originator.sender.send_stateless(unacked.response, unacked.peer)
+                unacked.interval = min(2 * unacked.interval, T2)
+                unacked.next_at = min(now + unacked.interval, unacked.give_up_at)
 
     # --- controls (admin API, the conference's presenters) ---------------------------------
 
