@@ -10,6 +10,7 @@ admin API lists the three while they are in, and the meeting is gone when they h
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -50,7 +51,8 @@ def free_port_pair() -> int:
 
 
 class Phone:
-    def __init__(self, tmp: Path, user: str, outbound: str, dial: str | None) -> None:
+    def __init__(self, tmp: Path, user: str, outbound: str, dial: str | None, *, control: bool = False,
+                 seconds: int = CALL_SECONDS) -> None:
         binary = shutil.which("baresip")
         assert binary, "baresip is not installed (make test installs it)"
         self.user = user
@@ -58,13 +60,16 @@ class Phone:
         self.snd_dir.mkdir()
         account = (f'<sip:{user}@example.test>;auth_pass={user}-pw;outbound="sip:{outbound}";regint=600;'
                    "answermode=auto;audio_codecs=opus/48000/2")   # ausine makes 48 kHz only (PEERS.md)
+        # ctrl_tcp: commands (dial, transfer) sent while it runs, as JSON netstrings.
+        self.control_port = free_port_pair() if control else 0
+        extra = f"module_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{self.control_port}\n" if control else ""
         conf = baresip_config(tmp / f"baresip-{user}", free_port_pair(), account,
                               modules=("opus.so", "ausine.so", "aufile.so", "sndfile.so"),
-                              source=f"ausine,{TONES[user]}", extra=f"snd_path {self.snd_dir}\n")
+                              source=f"ausine,{TONES[user]}", extra=f"snd_path {self.snd_dir}\n{extra}")
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
             ["timeout", "60", binary, "-4", "-f", str(conf), "-n", "127.0.0.1",
-             *(("-e", f"/dial {dial}") if dial else ()), "-t", str(CALL_SECONDS)],
+             *(("-e", f"/dial {dial}") if dial else ()), "-t", str(seconds)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -72,6 +77,18 @@ class Phone:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             self.lines.append(line)
+
+    def command(self, name: str, params: str) -> None:
+        """One ctrl_tcp command; waits for its response (bounded by the socket timeout)."""
+        body = json.dumps({"command": name, "params": params, "token": name}).encode()
+        with socket.create_connection(("127.0.0.1", self.control_port), timeout=WAIT) as conn:
+            conn.sendall(str(len(body)).encode() + b":" + body + b",")
+            received = b""
+            while b'"response":true' not in received:
+                chunk = conn.recv(4096)
+                assert chunk, f"{self.user}: ctrl_tcp closed before answering {name}"
+                received += chunk
+        assert b'"ok":true' in received, received
 
     @property
     def recording(self) -> Path:
@@ -102,6 +119,18 @@ class Phone:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=WAIT)
+
+
+def wait_registered(ucd: Ucd, *users: str) -> None:
+    """Until ucd's registrations list every user (bounded): read from ucd, since baresip's
+    block-buffered stdout may hold its "200 OK" line back."""
+    wanted = {f"sip:{user}@example.test" for user in users}
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        if wanted <= {b["aor"] for b in ucd.api().get("/api/v1/registrations").json()}:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not registered: {wanted}\n{ucd.output()}")
 
 
 def read_mono(path: Path) -> tuple[np.ndarray, int]:
@@ -197,7 +226,7 @@ def test_the_focus_dials_out_to_a_registered_baresip_and_refer_is_answered(tmp_p
         host, port = ucd.sip_address("UDP")
         bob = Phone(tmp_path, "bob", f"{host}:{port}", None)
         phones.append(bob)
-        bob.wait_for("200 OK")   # registered
+        wait_registered(ucd, "bob")
         alice = Phone(tmp_path, "alice", f"{host}:{port}", MEETING)
         phones.append(alice)
         alice.wait_for("Call established")
@@ -224,3 +253,51 @@ def test_the_focus_dials_out_to_a_registered_baresip_and_refer_is_answered(tmp_p
         for phone in phones:
             phone.stop()
         assert ucd.stop() == 0, ucd.output()
+
+
+def test_a_two_party_call_is_escalated_into_the_meeting_without_dropping_the_callee(tmp_path: Path) -> None:
+    """Escalation the way the clients drive it (Lync's): alice calls bob through ucd's proxy,
+    then transfers him to the meeting (REFER in their call's dialog, RFC 3515, proxied by
+    ucd); bob INVITEs the focus while still in the call, and only then does the old call end;
+    alice dials the meeting too. Both end up in the roster, hearing each other's tone."""
+    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    phones: list[Phone] = []
+    try:
+        for user in ("alice", "bob"):
+            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        host, port = ucd.sip_address("UDP")
+        # -t 50: they quit only when stopped (a slow, shared machine takes its time).
+        bob = Phone(tmp_path, "bob", f"{host}:{port}", None, seconds=50)
+        phones.append(bob)
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", None, control=True, seconds=50)
+        phones.append(alice)
+        wait_registered(ucd, "alice", "bob")
+        alice.command("dial", "sip:bob@example.test")
+        bob.wait_for("Call established: sip:alice@example.test")
+        alice.command("transfer", MEETING)
+        bob.wait_for("Call established: sip:meet1@example.test")
+        # alice hangs up once bob's NOTIFY says the new call is up; bob reports the BYE
+        # (read from bob: baresip's stdout is block-buffered, and alice, out of calls, prints
+        # too little to flush it).
+        bob.wait_for("sip:alice@example.test: session closed")
+        alice.command("dial", MEETING)
+        alice.wait_for("Call established: sip:meet1@example.test")
+        api = ucd.api()
+        roster = api.get("/api/v1/conferences/1").json()
+        assert sorted(p["entity"] for p in roster["participants"]) == ["sip:alice@example.test",
+                                                                         "sip:bob@example.test"], roster
+        time.sleep(5.0)   # both tones flowing through the mix
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+    # bob was never without a call: the meeting answered him before his call with alice ended.
+    lines = bob.output()
+    assert lines.index("Call established: sip:meet1@example.test") < lines.index(
+        "sip:alice@example.test: session closed"), lines
+    # sndfile dumps one file per call: the meeting call is the later one.
+    for phone, other in ((alice, "bob"), (bob, "alice")):
+        dumps = sorted(phone.snd_dir.glob("dump-*-dec.wav"), key=lambda path: path.stat().st_mtime)
+        samples, rate = read_mono(dumps[-1])
+        shares = tone_shares(samples[-int(2.5 * rate):-int(0.5 * rate)], rate)
+        assert shares[TONES[other]] > 0.3 and shares[TONES[phone.user]] < 0.01, (phone.user, shares)
