@@ -19,6 +19,9 @@ static int attach_cmd(uc_worker *w, void *a, void *b)
     if (rc < 0)
         return rc;
     br->worker = w;
+    /* A bridge neither plays clips to its legs nor records them. */
+    uc_leg_end_media(br->a, UC_END_STOPPED);
+    uc_leg_end_media(br->b, UC_END_STOPPED);
     br->a->bridge = br;
     br->b->bridge = br;
     if (br->mode == UC_BRIDGE_RELAY) {

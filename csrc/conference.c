@@ -24,6 +24,8 @@ static void free_conference(uc_conference *c)
     free(c->n1);
     free(c->acc);
     free(c->scratch);
+    free(c->clip_frame);
+    free(c->own_levels);
     free(c);
 }
 
@@ -89,8 +91,10 @@ int uc_conference_create(uc_engine *e, const uc_conference_config *cfg, uc_confe
     c->n1 = calloc((size_t)mc.top_k * f, sizeof(int16_t));
     c->acc = calloc(f, sizeof(int32_t));
     c->scratch = calloc(f, sizeof(int16_t));
+    c->clip_frame = calloc(f, sizeof(int16_t));
+    c->own_levels = calloc(m, 1);
     if (!c->slots || !c->class_of || !c->talker_index || !c->frames || !c->levels || !c->decoded ||
-        !c->shared || !c->n1 || !c->acc || !c->scratch) {
+        !c->shared || !c->n1 || !c->acc || !c->scratch || !c->clip_frame || !c->own_levels) {
         free_conference(c);
         return UC_ERR_NOMEM;
     }
@@ -254,6 +258,53 @@ int uc_conference_get_stats(uc_conference *c, uc_conference_stats *out)
     return uc_worker_call(c->worker, stats_cmd, c, out);
 }
 
+static void end_playback(uc_conference *c, int reason)
+{
+    if (!c->player.clip)
+        return;
+    uint64_t n = (uint64_t)c->player.passes * c->player.clip->samples + c->player.pos;
+    uc_emit_media_end(c->worker, UC_EV_PLAYBACK_FINISHED, c->cfg.id, reason, c->player.id,
+                      c->player.handle, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
+    c->player.clip = NULL;
+}
+
+static int play_cmd(uc_worker *w, void *a, void *b)
+{
+    (void)w;
+    uc_conference *c = a;
+    end_playback(c, UC_END_REPLACED);
+    c->player = *(const uc_player *)b;
+    return UC_OK;
+}
+
+int uc_conference_play(uc_conference *c, const uc_clip *clip, uint32_t id, uint32_t handle,
+                       int loop)
+{
+    if (!clip || !clip->pcm || clip->samples == 0)
+        return UC_ERR_ARGUMENT;
+    if (!c->worker)
+        return UC_ERR_STATE;
+    uc_player p = {.clip = clip, .id = id, .handle = handle, .loop = loop != 0};
+    return uc_worker_call(c->worker, play_cmd, c, &p);
+}
+
+static int stop_playback_cmd(uc_worker *w, void *a, void *b)
+{
+    (void)w;
+    (void)b;
+    uc_conference *c = a;
+    int was = c->player.clip != NULL;
+    end_playback(c, UC_END_STOPPED);
+    return was;
+}
+
+int uc_conference_stop_playback(uc_conference *c)
+{
+    if (!c->worker)
+        return UC_ERR_STATE;
+    return uc_worker_call(c->worker, stop_playback_cmd, c, NULL);
+}
+
 /* ---- the tick ---- */
 
 static int hears_leg(const uc_leg *leg)
@@ -298,9 +349,45 @@ static void report_levels(uc_conference *c)
         memset(&ev, 0, sizeof(ev));
         ev.type = UC_EV_LEVEL;
         ev.object_id = c->slots[s]->cfg.id;
-        ev.code = c->levels[s];
+        ev.code = c->own_levels[s];
         uc_worker_emit(c->worker, &ev);
     }
+}
+
+/* A leg the others do not hear (muted, or not receiving). It is not mixed, but a muted
+ * talker's level still tells the application it speaks (to remind it it is muted), and a
+ * recording still wants its audio: decode only for those. Returns its own level. */
+static uint8_t unheard_leg(uc_conference *c, uc_leg *leg)
+{
+    const int f = c->frame;
+    if (!uc_leg_receives(leg)) {
+        if (leg->recorder.buf) {
+            memset(c->scratch, 0, (size_t)f * sizeof(int16_t));
+            uc_leg_record_frame(leg, c->scratch);
+        }
+        return UC_MIXER_LEVEL_SILENT;
+    }
+    int want_level = c->cfg.level_event_ticks > 0 && leg->frame_level < 0;
+    if (!leg->recorder.buf && !want_level) {
+        if (leg->frame.action == UC_JB_PLAY)
+            leg->pcm_len = 0; /* not decoded: must not be continued later */
+        return leg->frame_level >= 0 ? (uint8_t)leg->frame_level : UC_MIXER_LEVEL_SILENT;
+    }
+    uc_leg_decode(leg, c->scratch);
+    c->st.decodes++;
+    uc_leg_record_frame(leg, c->scratch);
+    return leg->frame_level >= 0 ? (uint8_t)leg->frame_level : (uint8_t)uc_audio_level(c->scratch, f);
+}
+
+/* This tick of the conference-wide clip, into clip_frame. Returns 1 when one plays. */
+static int conference_clip(uc_conference *c)
+{
+    if (!c->player.clip)
+        return 0;
+    memset(c->clip_frame, 0, (size_t)c->frame * sizeof(int16_t));
+    if (uc_player_mix(&c->player, c->clip_frame, c->frame) == 2)
+        end_playback(c, UC_END_COMPLETED);
+    return 1;
 }
 
 static void tick_selective(uc_conference *c)
@@ -319,6 +406,8 @@ static void tick_selective(uc_conference *c)
             c->levels[s] = UC_MIXER_LEVEL_SILENT;
             memset(row, 0, (size_t)f * sizeof(int16_t));
             c->decoded[s] = 1;
+            c->own_levels[s] = unheard_leg(c, leg);
+            continue;
         } else if (leg->frame_level >= 0) {
             c->levels[s] = (uint8_t)leg->frame_level; /* RFC 6464: select before decoding */
         } else {
@@ -327,6 +416,7 @@ static void tick_selective(uc_conference *c)
             c->decoded[s] = 1;
             c->levels[s] = (uint8_t)uc_audio_level(row, f);
         }
+        c->own_levels[s] = c->levels[s];
     }
     int k = uc_mixer_select_levels(c->mixer, c->levels, n);
     if (k < 0)
@@ -343,11 +433,29 @@ static void tick_selective(uc_conference *c)
     }
     for (int s = 0; s < n; s++) {
         uc_leg *leg = c->slots[s];
+        if (!leg || !leg->recorder.buf || !hears_leg(leg))
+            continue; /* unheard legs record in unheard_leg */
+        int16_t *row = c->frames + (size_t)s * (size_t)f;
+        if (!c->decoded[s]) {
+            uc_leg_decode(leg, row);
+            c->st.decodes++;
+            c->decoded[s] = 1;
+        }
+        uc_leg_record_frame(leg, row);
+    }
+    for (int s = 0; s < n; s++) {
+        uc_leg *leg = c->slots[s];
         /* A packet not decoded this tick must not be continued on a later one. */
         if (leg && !c->decoded[s] && leg->frame.action == UC_JB_PLAY)
             leg->pcm_len = 0;
     }
     uc_mixer_mix(c->mixer, c->frames, (size_t)f, n, c->shared, c->n1, (size_t)f);
+    int clip = conference_clip(c);
+    if (clip) {
+        uc_pcm_add_saturate(c->shared, c->clip_frame, f);
+        for (int j = 0; j < k; j++)
+            uc_pcm_add_saturate(c->n1 + (size_t)j * (size_t)f, c->clip_frame, f);
+    }
     report_talkers(c);
     report_levels(c);
     for (int i = 0; i < UC_CONF_MAX_CLASSES; i++)
@@ -357,9 +465,19 @@ static void tick_selective(uc_conference *c)
         if (!leg)
             continue;
         int j = c->talker_index[s];
+        int own_clip = 0;
+        if (leg->player.clip) {
+            /* A prompt for this leg alone: over what it hears, through its own encoder. */
+            memcpy(c->scratch, j >= 0 ? c->n1 + (size_t)j * (size_t)f : c->shared, (size_t)f * sizeof(int16_t));
+            own_clip = uc_leg_play_frame(leg, c->scratch) != 0;
+        }
         if (!uc_leg_sends(leg) || !leg->have_remote) {
             /* nothing to send: keep the encoders out of it */
-        } else if (j >= 0 && k == 1 && c->classes[c->class_of[s]].silence_len > 0 && !uc_leg_dtmf_active(leg)) {
+        } else if (own_clip) {
+            uc_leg_send_pcm(leg, c->scratch);
+            c->st.own_encodes++;
+        } else if (j >= 0 && k == 1 && !clip && c->classes[c->class_of[s]].silence_len > 0 &&
+                   !uc_leg_dtmf_active(leg)) {
             /* The only talker: its N-1 mix is empty, digital silence. */
             const uc_enc_class *kc = &c->classes[c->class_of[s]];
             uc_leg_send_payload(leg, kc->silence, kc->silence_len);
@@ -393,14 +511,20 @@ static void tick_naive(uc_conference *c)
         if (!leg || (uc_leg_next_frame(leg), !hears_leg(leg))) {
             memset(row, 0, (size_t)f * sizeof(int16_t));
             c->levels[s] = UC_MIXER_LEVEL_SILENT;
+            if (leg)
+                c->own_levels[s] = unheard_leg(c, leg);
             continue;
         }
         uc_leg_decode(leg, row);
         c->st.decodes++;
-        c->levels[s] = (uint8_t)uc_audio_level(row, f);
+        c->levels[s] = c->own_levels[s] = (uint8_t)uc_audio_level(row, f);
+        uc_leg_record_frame(leg, row);
         for (int i = 0; i < f; i++)
             c->acc[i] += row[i];
     }
+    if (conference_clip(c))
+        for (int i = 0; i < f; i++)
+            c->acc[i] += c->clip_frame[i];
     if (uc_mixer_select_levels(c->mixer, c->levels, n) >= 0)
         report_talkers(c);
     report_levels(c);
@@ -408,12 +532,16 @@ static void tick_naive(uc_conference *c)
         uc_leg *leg = c->slots[s];
         if (!leg)
             continue;
-        if (uc_leg_sends(leg) && leg->have_remote) {
+        int sends = uc_leg_sends(leg) && leg->have_remote;
+        if (sends || leg->player.clip) {
             const int16_t *row = c->frames + (size_t)s * (size_t)f;
             for (int i = 0; i < f; i++) {
                 int32_t v = c->acc[i] - row[i];
                 c->scratch[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
             }
+            uc_leg_play_frame(leg, c->scratch);
+        }
+        if (sends) {
             uc_leg_send_pcm(leg, c->scratch);
             c->st.own_encodes++;
         }

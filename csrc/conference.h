@@ -23,6 +23,7 @@
 #include "audio_codec.h"
 #include "engine.h"
 #include "mixer.h"
+#include "playback.h"
 
 #define UC_CONF_MAX_CLASSES 8
 
@@ -84,6 +85,12 @@ struct uc_conference {
     uint32_t talker_ids[UC_EVENT_MAX_TALKERS];
     int talker_count;
     uc_conference_stats st;
+    /* A clip every participant hears (entry and exit tones, announcements), added to the
+     * shared mix and to every N-1 mix; and each leg's own level for LEVEL events (a muted
+     * leg's too, which the mixer sees as silent). */
+    uc_player player;
+    int16_t *clip_frame;
+    uint8_t *own_levels;
 };
 
 int uc_conference_create(uc_engine *e, const uc_conference_config *cfg, uc_conference **out);
@@ -96,6 +103,12 @@ int uc_conference_worker_index(const uc_conference *c);
 int uc_conference_add_leg(uc_conference *c, uc_leg *leg);
 int uc_conference_remove_leg(uc_conference *c, uc_leg *leg);
 int uc_conference_get_stats(uc_conference *c, uc_conference_stats *out);
+/* Play a clip to everyone in the conference (see uc_leg_play for `id`, `handle`, `loop`
+ * and how long the clip must live); replaces one already playing (REPLACED). */
+int uc_conference_play(uc_conference *c, const uc_clip *clip, uint32_t id, uint32_t handle,
+                       int loop);
+/* Returns 1 when a clip was stopped (event STOPPED), 0 when none was playing. */
+int uc_conference_stop_playback(uc_conference *c);
 
 /* Worker side. */
 void uc_conference_unlink_leg(uc_conference *c, uc_leg *leg);

@@ -54,6 +54,10 @@ enum uc_event_type {
     UC_EV_ERROR = 6,          /* object: a failure the worker could not report otherwise */
     UC_EV_ICE_STATE = 7,      /* leg: ICE-lite state changed (code: enum uc_ice_lite_state;
                                * addr: the selected pair's remote address) */
+    UC_EV_PLAYBACK_FINISHED = 8, /* leg or conference: a clip ended (code: enum uc_media_end;
+                                  * value: the embedder's id; handle; samples played) */
+    UC_EV_RECORDING_FINISHED = 9, /* leg: a recording ended (code: enum uc_media_end; value:
+                                   * the embedder's id; handle; samples recorded) */
 };
 
 #define UC_EVENT_MAX_TALKERS 8
@@ -76,6 +80,9 @@ typedef struct uc_event {
     float fraction_lost;      /* of our stream, as the peer reported it; < 0 unknown */
     /* REMOTE_LATCHED, ICE_STATE */
     struct sockaddr_storage addr;
+    /* PLAYBACK_FINISHED, RECORDING_FINISHED */
+    uint32_t handle;          /* the token given with the clip or buffer (playback.h) */
+    uint32_t samples;         /* played (48 kHz, over all passes) or recorded (at its rate) */
 } uc_event;
 
 typedef struct uc_worker_stats {

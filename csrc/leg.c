@@ -65,6 +65,7 @@ static void free_leg(uc_leg *leg)
     uc_srtp_session_destroy(leg->srtp_in);
     uc_srtp_session_destroy(leg->srtp_out);
     uc_ice_lite_destroy(leg->ice);
+    uc_resampler_destroy(leg->recorder.down);
     free(leg);
 }
 
@@ -104,7 +105,9 @@ int uc_leg_create(uc_engine *e, const uc_leg_config *cfg, uc_leg **out)
         (cfg->payload_type >= 64 && cfg->payload_type <= 95) || cfg->dtmf_payload_type < -1 ||
         cfg->dtmf_payload_type > 127 || cfg->dtmf_payload_type == cfg->payload_type ||
         (cfg->dtmf_payload_type >= 64 && cfg->dtmf_payload_type <= 95) ||
-        cfg->audio_level_id < 0 || cfg->audio_level_id > 14 || cfg->worker >= e->nworkers)
+        cfg->audio_level_id < 0 || cfg->audio_level_id > 14 || cfg->worker >= e->nworkers ||
+        (cfg->dtmf_clock_rate != 0 &&
+         (cfg->dtmf_clock_rate < 8000 || cfg->dtmf_clock_rate > 96000 || cfg->dtmf_clock_rate % 1000 != 0)))
         return UC_ERR_ARGUMENT;
     if (e->stopped)
         return UC_ERR_STATE;
@@ -125,6 +128,9 @@ int uc_leg_create(uc_engine *e, const uc_leg_config *cfg, uc_leg **out)
     leg->fd = fd;
     leg->clock_rate = clock;
     leg->ts_per_tick = (uint32_t)(clock / 1000 * tick);
+    leg->dtmf_clock = cfg->dtmf_clock_rate ? cfg->dtmf_clock_rate : clock;
+    leg->dtmf_rx_clock = leg->dtmf_clock;
+    leg->dtmf_per_tick = (uint32_t)(leg->dtmf_clock / 1000 * tick);
     if ((rc = uc_audio_enc_init(&leg->enc, cfg->codec, cfg->opus_bitrate, cfg->opus_complexity, tick)) < 0 ||
         (rc = uc_audio_dec_init(&leg->dec, cfg->codec, tick)) < 0)
         goto fail;
@@ -308,6 +314,10 @@ static int swap_codec_cmd(uc_worker *w, void *a, void *b)
     leg->cfg.audio_level_id = x->audio_level_id;
     leg->clock_rate = uc_audio_codec_clock(x->codec);
     leg->ts_per_tick = (uint32_t)(leg->clock_rate / 1000 * leg->engine->cfg.tick_ms);
+    leg->dtmf_clock = leg->clock_rate;
+    leg->dtmf_rx_clock = leg->clock_rate;
+    leg->dtmf_rx_have_first = 0;
+    leg->dtmf_per_tick = leg->ts_per_tick;
     leg->rtcp.clock_rate = (uint32_t)leg->clock_rate;
     leg->rtcp.have_remote = 0;
     leg->pcm_len = leg->pcm_pos = 0;
@@ -408,10 +418,182 @@ int uc_leg_send_dtmf(uc_leg *leg, char digit, int duration_ms)
         return UC_ERR_ARGUMENT;
     if (!leg->worker || leg->cfg.dtmf_payload_type < 0)
         return UC_ERR_STATE;
-    int args[2] = {event, (int)((int64_t)duration_ms * leg->clock_rate / 1000)};
+    int args[2] = {event, (int)((int64_t)duration_ms * leg->dtmf_clock / 1000)};
     if (args[1] > 65535)
         return UC_ERR_ARGUMENT;
     return uc_worker_call(leg->worker, dtmf_cmd, leg, args);
+}
+
+static int set_dtmf_clock_cmd(uc_worker *w, void *a, void *b)
+{
+    (void)w;
+    uc_leg *leg = a;
+    int rate = *(int *)b;
+    if (leg->dtmf_tx.active)
+        return UC_ERR_STATE;
+    leg->dtmf_clock = rate ? rate : leg->clock_rate;
+    leg->dtmf_rx_clock = leg->dtmf_clock;
+    leg->dtmf_per_tick = (uint32_t)(leg->dtmf_clock / 1000 * leg->engine->cfg.tick_ms);
+    return UC_OK;
+}
+
+int uc_leg_set_dtmf_clock(uc_leg *leg, int rate)
+{
+    if (rate != 0 && (rate < 8000 || rate > 96000 || rate % 1000 != 0))
+        return UC_ERR_ARGUMENT;
+    if (!leg->worker)
+        return UC_ERR_STATE;
+    return uc_worker_call(leg->worker, set_dtmf_clock_cmd, leg, &rate);
+}
+
+/* ---- prompts and recording ---- */
+
+void uc_emit_media_end(uc_worker *w, int type, uint32_t object_id, int reason, uint32_t id,
+                       uint32_t handle, uint32_t samples)
+{
+    uc_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = (uint16_t)type;
+    ev.object_id = object_id;
+    ev.code = reason;
+    ev.value = id;
+    ev.handle = handle;
+    ev.samples = samples;
+    uc_worker_emit(w, &ev);
+}
+
+static uint32_t played_samples(const uc_player *p)
+{
+    uint64_t n = (uint64_t)p->passes * (p->clip ? p->clip->samples : 0) + p->pos;
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+static void end_playback(uc_leg *leg, int reason)
+{
+    if (!leg->player.clip)
+        return;
+    uc_emit_media_end(leg->worker, UC_EV_PLAYBACK_FINISHED, leg->cfg.id, reason, leg->player.id,
+                      leg->player.handle, played_samples(&leg->player));
+    leg->player.clip = NULL;
+}
+
+static void end_recording(uc_leg *leg, int reason)
+{
+    if (!leg->recorder.buf)
+        return;
+    uc_emit_media_end(leg->worker, UC_EV_RECORDING_FINISHED, leg->cfg.id, reason, leg->recorder.id,
+                      leg->recorder.handle, leg->recorder.len);
+    leg->recorder.buf = NULL;
+}
+
+void uc_leg_end_media(uc_leg *leg, int reason)
+{
+    end_playback(leg, reason);
+    end_recording(leg, reason);
+}
+
+static int play_cmd(uc_worker *w, void *a, void *b)
+{
+    (void)w;
+    uc_leg *leg = a;
+    const uc_player *next = b;
+    if (leg->bridge)
+        return UC_ERR_STATE;
+    end_playback(leg, UC_END_REPLACED);
+    leg->player = *next;
+    return UC_OK;
+}
+
+int uc_leg_play(uc_leg *leg, const uc_clip *clip, uint32_t id, uint32_t handle, int loop)
+{
+    if (!clip || !clip->pcm || clip->samples == 0)
+        return UC_ERR_ARGUMENT;
+    if (!leg->worker)
+        return UC_ERR_STATE;
+    uc_player p = {.clip = clip, .id = id, .handle = handle, .loop = loop != 0};
+    return uc_worker_call(leg->worker, play_cmd, leg, &p);
+}
+
+static int stop_playback_cmd(uc_worker *w, void *a, void *b)
+{
+    (void)w;
+    (void)b;
+    uc_leg *leg = a;
+    int was = leg->player.clip != NULL;
+    end_playback(leg, UC_END_STOPPED);
+    return was;
+}
+
+int uc_leg_stop_playback(uc_leg *leg)
+{
+    if (!leg->worker)
+        return UC_ERR_STATE;
+    return uc_worker_call(leg->worker, stop_playback_cmd, leg, NULL);
+}
+
+static int record_cmd(uc_worker *w, void *a, void *b)
+{
+    (void)w;
+    uc_leg *leg = a;
+    uc_recorder *next = b;
+    if (leg->bridge || leg->recorder.buf)
+        return UC_ERR_STATE;
+    uc_resampler *old = leg->recorder.down;
+    leg->recorder = *next;
+    next->down = old; /* the control thread frees the previous recording's resampler */
+    return UC_OK;
+}
+
+int uc_leg_record(uc_leg *leg, int16_t *buf, uint32_t capacity, int rate, uint32_t id,
+                  uint32_t handle)
+{
+    if (!buf || capacity == 0 || capacity > UC_CLIP_MAX_SAMPLES ||
+        (rate != 8000 && rate != 16000 && rate != UC_MIX_RATE))
+        return UC_ERR_ARGUMENT;
+    if (!leg->worker)
+        return UC_ERR_STATE;
+    uc_recorder r = {.buf = buf, .capacity = capacity, .id = id, .handle = handle, .rate = rate};
+    if (rate != UC_MIX_RATE) {
+        int rc = uc_resampler_create(&r.down, 1, UC_MIX_RATE, rate, UC_RESAMPLER_QUALITY_VOIP);
+        if (rc < 0)
+            return rc;
+    }
+    int rc = uc_worker_call(leg->worker, record_cmd, leg, &r);
+    uc_resampler_destroy(r.down); /* the new one on failure, else the previous one */
+    return rc;
+}
+
+static int stop_recording_cmd(uc_worker *w, void *a, void *b)
+{
+    (void)w;
+    (void)b;
+    uc_leg *leg = a;
+    if (!leg->recorder.buf)
+        return UC_ERR_STATE;
+    int n = (int)leg->recorder.len;
+    end_recording(leg, UC_END_STOPPED);
+    return n;
+}
+
+int uc_leg_stop_recording(uc_leg *leg)
+{
+    if (!leg->worker)
+        return UC_ERR_STATE;
+    return uc_worker_call(leg->worker, stop_recording_cmd, leg, NULL);
+}
+
+int uc_leg_play_frame(uc_leg *leg, int16_t *pcm48)
+{
+    int r = uc_player_mix(&leg->player, pcm48, leg->dec.frame48);
+    if (r == 2)
+        end_playback(leg, UC_END_COMPLETED);
+    return r;
+}
+
+void uc_leg_record_frame(uc_leg *leg, const int16_t *pcm48)
+{
+    if (uc_recorder_write(&leg->recorder, pcm48, leg->dec.frame48))
+        end_recording(leg, UC_END_COMPLETED);
 }
 
 static void fill_stats(uc_leg *leg, uc_leg_stats *out)
@@ -506,6 +688,23 @@ static void latch(uc_leg *leg, const struct sockaddr_storage *from)
     uc_worker_emit(leg->worker, &ev);
 }
 
+/* At the end of an event whose first packet we saw: which clock did the peer count its
+ * duration in? The sender paces its packets in real time, so the duration grew by about
+ * the time that passed between them. Decided only over 40 ms or more (back-to-back
+ * packets say nothing), and kept for later events. */
+static void learn_dtmf_clock(uc_leg *leg, uint32_t end_duration)
+{
+    int64_t elapsed = leg->worker->now_ms - leg->dtmf_rx_first_ms;
+    if (elapsed < 40 || end_duration <= leg->dtmf_rx_first_duration)
+        return;
+    double grew = (double)(end_duration - leg->dtmf_rx_first_duration) * 1000.0;
+    double as_declared = grew / leg->dtmf_clock - (double)elapsed;
+    double as_audio = grew / leg->clock_rate - (double)elapsed;
+    leg->dtmf_rx_clock = (as_audio < 0 ? -as_audio : as_audio) < (as_declared < 0 ? -as_declared : as_declared)
+                             ? leg->clock_rate
+                             : leg->dtmf_clock;
+}
+
 static void on_dtmf(uc_leg *leg, const uc_rtp_packet *p, const uint8_t *buf)
 {
     uc_dtmf_payload d;
@@ -519,16 +718,24 @@ static void on_dtmf(uc_leg *leg, const uc_rtp_packet *p, const uint8_t *buf)
                            p->timestamp, buf + p->payload_offset, p->payload_length);
         return;
     }
+    if (!d.end && (!leg->dtmf_rx_have_first || leg->dtmf_rx_ts != p->timestamp)) {
+        leg->dtmf_rx_have_first = 1;
+        leg->dtmf_rx_ts = p->timestamp;
+        leg->dtmf_rx_first_duration = d.duration;
+        leg->dtmf_rx_first_ms = leg->worker->now_ms;
+    }
     int event;
     uint32_t duration;
     if (uc_dtmf_receive(&leg->dtmf_rx, p->timestamp, &d, &event, &duration)) {
+        if (leg->dtmf_clock != leg->clock_rate && leg->dtmf_rx_have_first && leg->dtmf_rx_ts == p->timestamp)
+            learn_dtmf_clock(leg, duration);
         leg->st.dtmf_received++;
         uc_event ev;
         memset(&ev, 0, sizeof(ev));
         ev.type = UC_EV_DTMF;
         ev.object_id = leg->cfg.id;
         ev.code = event;
-        ev.value = (uint32_t)((uint64_t)duration * 1000u / (uint32_t)leg->clock_rate);
+        ev.value = (uint32_t)((uint64_t)duration * 1000u / (uint32_t)leg->dtmf_rx_clock);
         uc_worker_emit(leg->worker, &ev);
     }
 }
@@ -793,7 +1000,7 @@ static int send_dtmf_packet(uc_leg *leg)
     uc_dtmf_payload d;
     int marker;
     uint32_t ts;
-    if (!uc_dtmf_sender_next(&leg->dtmf_tx, leg->ts_per_tick, &d, &marker, &ts))
+    if (!uc_dtmf_sender_next(&leg->dtmf_tx, leg->dtmf_per_tick, &d, &marker, &ts))
         return 0;
     uint8_t b[UC_DTMF_PAYLOAD_SIZE];
     uc_dtmf_write(b, &d);
@@ -888,5 +1095,24 @@ void uc_leg_end_tick(uc_leg *leg)
 void uc_leg_idle_tick(uc_leg *leg)
 {
     uc_leg_next_frame(leg);
+    int frame = leg->dec.frame48;
+    int16_t pcm[UC_AUDIO_PCM_MAX];
+    if (leg->recorder.buf) {
+        if (uc_leg_receives(leg))
+            uc_leg_decode(leg, pcm);
+        else
+            memset(pcm, 0, (size_t)frame * sizeof(int16_t));
+        uc_leg_record_frame(leg, pcm);
+    }
+    if (leg->player.clip) {
+        /* A leg on its own (auto attendant, lobby) hears just its clip. */
+        memset(pcm, 0, (size_t)frame * sizeof(int16_t));
+        uc_leg_play_frame(leg, pcm);
+        uc_leg_send_pcm(leg, pcm);
+    } else {
+        if (uc_leg_dtmf_active(leg))
+            uc_leg_send_payload(leg, NULL, 0);
+        leg->marker_next = 1; /* audio resumes with a new talkspurt (RFC 3551 4.1) */
+    }
     uc_leg_end_tick(leg);
 }

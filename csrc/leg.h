@@ -20,7 +20,9 @@
  * turns it into 48 kHz PCM (decode, continue a longer packet, conceal, or silence),
  * uc_leg_send_pcm / uc_leg_send_payload packetize (own SSRC, sequence, timestamp),
  * protect and queue a packet (or the pending DTMF packet instead), uc_leg_end_tick
- * advances the timestamp and sends RTCP when due. */
+ * advances the timestamp and sends RTCP when due. A leg's own clip (uc_leg_play) is added
+ * to what it hears, or sent on its own by the idle tick; a recording (uc_leg_record) takes
+ * its decoded frames (playback.h). */
 #ifndef UC_LEG_H
 #define UC_LEG_H
 
@@ -32,6 +34,7 @@
 #include "engine.h"
 #include "ice_lite.h"
 #include "jitter.h"
+#include "playback.h"
 #include "rtcp_session.h"
 #include "srtp_session.h"
 #include "udp_io.h"
@@ -60,6 +63,7 @@ typedef struct uc_leg_config {
     uint8_t srtp_tx_key[UC_SRTP_MAX_KEY_SALT_LEN]; /* ours: we protect with it */
     uint8_t srtp_rx_key[UC_SRTP_MAX_KEY_SALT_LEN]; /* the peer's: we unprotect with it */
     unsigned srtp_flags;      /* UC_SRTP_FLAG_SRTCP_TAG_32 */
+    int dtmf_clock_rate;      /* telephone-event clock (RFC 4733); 0: the codec's RTP clock */
 } uc_leg_config;
 
 typedef struct uc_leg_stats {
@@ -164,6 +168,24 @@ struct uc_leg {
     uint32_t relay_ts_offset;
 
     uc_leg_stats st;
+
+    /* Prompts and recording (playback.h); the recorder's resampler belongs to the leg. */
+    uc_player player;
+    uc_recorder recorder;
+    /* Telephone-events count durations in their own clock (telephone-event/8000 beside
+     * opus/48000, as baresip and linphone offer) but share the audio's timestamp base
+     * (RFC 4733 section 2.1), so only durations are converted. */
+    int dtmf_clock;
+    uint32_t dtmf_per_tick;
+    /* Some peers count durations in the audio clock although their SDP says 8000 (baresip
+     * 1.0 sets its telephone-event rate to the codec's). The first packet of each incoming
+     * event is remembered; at its end, the duration's growth is compared with the time
+     * that passed, and the clock that matches is kept for this peer (rx_clock). */
+    int dtmf_rx_clock;
+    uint32_t dtmf_rx_ts;
+    uint16_t dtmf_rx_first_duration;
+    uint8_t dtmf_rx_have_first;
+    int64_t dtmf_rx_first_ms;
 };
 
 /* Control thread. Binds the socket, creates codecs, jitter buffer and SRTP sessions, and
@@ -197,6 +219,28 @@ int uc_leg_set_mute(uc_leg *leg, int muted);
  * telephone-event payload type. */
 int uc_leg_send_dtmf(uc_leg *leg, char digit, int duration_ms);
 int uc_leg_get_stats(uc_leg *leg, uc_leg_stats *out);
+/* The telephone-event clock rate (8000..96000, or 0 for the codec's RTP clock): durations
+ * we send and receive are counted in it; timestamps stay in the audio clock. set_codec
+ * resets it to the codec's clock. */
+int uc_leg_set_dtmf_clock(uc_leg *leg, int rate);
+/* Play a clip to this leg alone (a prompt only this caller hears): added to whatever the
+ * leg hears in its conference, or sent on its own (encoded every tick) when the leg is in
+ * no conference. Replaces a clip already playing (its event says REPLACED). `loop` repeats
+ * it until stopped. The clip must stay alive until the PLAYBACK_FINISHED event carrying
+ * `handle` was read, uc_leg_stop_playback returned, or the leg was destroyed.
+ * UC_ERR_STATE in a bridge. */
+int uc_leg_play(uc_leg *leg, const uc_clip *clip, uint32_t id, uint32_t handle, int loop);
+/* Returns 1 when a clip was stopped (event STOPPED), 0 when none was playing. */
+int uc_leg_stop_playback(uc_leg *leg);
+/* Record the leg's decoded inbound audio (what its peer sends; mute does not apply) into
+ * buf, `capacity` samples at `rate` (8000, 16000 or 48000), until full (event COMPLETED)
+ * or stopped. buf must stay alive until the RECORDING_FINISHED event carrying `handle`
+ * was read, uc_leg_stop_recording returned, or the leg was destroyed. UC_ERR_STATE while
+ * recording or in a bridge. */
+int uc_leg_record(uc_leg *leg, int16_t *buf, uint32_t capacity, int rate, uint32_t id,
+                  uint32_t handle);
+/* Returns the samples recorded (event STOPPED), UC_ERR_STATE when not recording. */
+int uc_leg_stop_recording(uc_leg *leg);
 
 /* ---- worker side ---- */
 /* Move the leg to another worker (a command on each). */
@@ -217,6 +261,18 @@ int uc_leg_dtmf_active(const uc_leg *leg);
 void uc_leg_end_tick(uc_leg *leg);
 /* A leg in no conference or bridge: drain its jitter buffer, keep RTCP going. */
 void uc_leg_idle_tick(uc_leg *leg);
+/* Add this tick of the leg's own clip to pcm48 (reporting its end). Returns 0 when no
+ * clip is playing. */
+int uc_leg_play_frame(uc_leg *leg, int16_t *pcm48);
+/* Record one tick of the leg's decoded inbound audio when a recording runs. */
+void uc_leg_record_frame(uc_leg *leg, const int16_t *pcm48);
+/* End the leg's playback and recording (entering a bridge, which plays and records no
+ * clip), reporting them with `reason`. */
+void uc_leg_end_media(uc_leg *leg, int reason);
+/* Report a finished playback or recording (type UC_EV_PLAYBACK_FINISHED or
+ * UC_EV_RECORDING_FINISHED). */
+void uc_emit_media_end(uc_worker *w, int type, uint32_t object_id, int reason, uint32_t id,
+                       uint32_t handle, uint32_t samples);
 /* Forward an RTP payload (relay bridge) with this leg's header and keys. */
 void uc_leg_forward(uc_leg *leg, int payload_type, int marker, uint32_t timestamp,
                     const uint8_t *payload, size_t len);

@@ -37,6 +37,7 @@ cdef class Engine:
     cdef _eng.uc_event *_events
     cdef object _objects
     cdef object _ids
+    cdef object _handles  # tokens for clips and buffers lent to the workers
     cdef readonly str bind
     cdef readonly tuple port_range
     cdef public object _stream_wakers  # (loop, asyncio.Event, fd) of each events() iterator
@@ -72,6 +73,7 @@ cdef class Engine:
         _check(rc, f"Engine(bind={bind!r}, port_range={port_range!r})")
         self._objects = _weakref.WeakValueDictionary()
         self._ids = _itertools.count(1)
+        self._handles = _itertools.count(1)
         self.bind = bind
         self.port_range = (lo, hi)
         self._stream_wakers = set()
@@ -89,6 +91,9 @@ cdef class Engine:
         if self._engine == NULL:
             raise StateError("the engine is closed")
         return self._engine
+
+    cdef uint32_t _next_handle(self):
+        return next(self._handles) & 0xFFFFFFFF
 
     cdef uint32_t _register(self, obj):
         cdef uint32_t i = next(self._ids)
@@ -114,13 +119,15 @@ cdef class Engine:
 
     def create_leg(self, str codec="opus", payload_type=None, *, srtp=None, int dtmf_payload_type=101,
                    int audio_level_id=0, int opus_bitrate=0, opus_complexity=None, worker=None,
-                   ssrc=None, int jitter_min_ms=0, int jitter_max_ms=0, int rtcp_interval_ms=0):
+                   ssrc=None, int jitter_min_ms=0, int jitter_max_ms=0, int rtcp_interval_ms=0,
+                   int dtmf_clock_rate=0):
         """A new leg with its own UDP port. `srtp`: an `SrtpKeys`, or None for plain RTP.
-        `dtmf_payload_type=-1` disables telephone-events; `audio_level_id` is the RFC 6464
-        extension id the peer uses (0: none)."""
+        `dtmf_payload_type=-1` disables telephone-events; `dtmf_clock_rate` is their clock
+        when it differs from the codec's (telephone-event/8000 beside opus/48000; 0: the
+        codec's); `audio_level_id` is the RFC 6464 extension id the peer uses (0: none)."""
         return Leg._create(self, codec, payload_type, srtp, dtmf_payload_type, audio_level_id,
                            opus_bitrate, opus_complexity, worker, ssrc, jitter_min_ms,
-                           jitter_max_ms, rtcp_interval_ms)
+                           jitter_max_ms, rtcp_interval_ms, dtmf_clock_rate)
 
     def create_conference(self, *, int max_participants=64, int top_k=3, bint naive=False,
                           hangover_ticks=None, level_threshold=None, int level_event_ticks=0,
@@ -168,6 +175,16 @@ cdef class Engine:
             return model.IceStateChanged(obj, _ENGINE_ICE_STATES.get(ev.code, "waiting"), addr if addr[1] else None)
         if ev.type == _eng.UC_EV_LEVEL:
             return model.LevelReport(obj, ev.code)
+        if ev.type == _eng.UC_EV_PLAYBACK_FINISHED or ev.type == _eng.UC_EV_RECORDING_FINISHED:
+            # The worker let go of the clip or buffer: drop the reference that kept it alive.
+            if isinstance(obj, Leg):
+                (<Leg>obj)._held.pop(ev.handle, None)
+            elif isinstance(obj, AudioConference):
+                (<AudioConference>obj)._held.pop(ev.handle, None)
+            reason = _MEDIA_END_REASONS.get(ev.code, "stopped")
+            if ev.type == _eng.UC_EV_PLAYBACK_FINISHED:
+                return model.PlaybackFinished(obj, ev.value, reason, ev.samples)
+            return model.RecordingFinished(obj, ev.value, reason, ev.samples)
         return model.EngineError(obj, ev.code, ev.value)
 
     def events(self):
@@ -222,8 +239,10 @@ cdef class Leg:
     cdef readonly int payload_type
     cdef readonly int dtmf_payload_type
     cdef readonly int local_port
+    cdef readonly int dtmf_clock_rate
     cdef str _direction
     cdef bint _muted
+    cdef dict _held  # handle -> Clip or _PinnedBuffer the worker may still read or write
     cdef object __weakref__
 
     def __init__(self):
@@ -231,7 +250,8 @@ cdef class Leg:
 
     @staticmethod
     cdef Leg _create(Engine engine, str codec, payload_type, srtp, int dtmf_pt, int level_id,
-                     int bitrate, complexity, worker, ssrc, int jmin, int jmax, int rtcp_ms):
+                     int bitrate, complexity, worker, ssrc, int jmin, int jmax, int rtcp_ms,
+                     int dtmf_clock_rate):
         cdef _eng.uc_engine *e = engine._live()
         if codec not in _CODEC_IDS:
             raise InvalidArgumentError(f"codec must be one of {', '.join(_CODEC_IDS)}, not {codec!r}")
@@ -248,6 +268,7 @@ cdef class Leg:
         cfg.jitter_min_ms = jmin
         cfg.jitter_max_ms = jmax
         cfg.rtcp_interval_ms = rtcp_ms
+        cfg.dtmf_clock_rate = dtmf_clock_rate
         if srtp is not None:
             cfg.srtp_suite, cfg.srtp_flags = _leg_srtp_keys(srtp, cfg.srtp_tx_key, cfg.srtp_rx_key)
         cdef Leg leg = Leg.__new__(Leg)
@@ -261,8 +282,10 @@ cdef class Leg:
         leg.codec = codec
         leg.payload_type = cfg.payload_type
         leg.dtmf_payload_type = dtmf_pt
+        leg.dtmf_clock_rate = dtmf_clock_rate
         leg.local_port = _eng.uc_leg_local_port(leg._leg)
         leg._direction = "sendrecv"
+        leg._held = {}
         return leg
 
     def __dealloc__(self):
@@ -321,9 +344,13 @@ cdef class Leg:
             rc = _eng.uc_leg_set_srtp(leg, suite, tx, rx, flags)
         _check(rc, "set_srtp")
 
-    def set_codec(self, str codec, payload_type=None, *, int dtmf_payload_type=101, int audio_level_id=0):
+    def set_codec(self, str codec, payload_type=None, *, int dtmf_payload_type=101, int audio_level_id=0,
+                  int dtmf_clock_rate=0):
         """Switch to another codec and payload types (e.g. what SDP negotiated); only while
-        the leg is in no conference or bridge."""
+        the leg is in no conference or bridge. `dtmf_clock_rate`: the telephone-event clock
+        when it differs from the codec's (0: the codec's)."""
+        if dtmf_clock_rate and not (8000 <= dtmf_clock_rate <= 96000 and dtmf_clock_rate % 1000 == 0):
+            raise InvalidArgumentError(f"dtmf_clock_rate must be 0 or 8000..96000 Hz, not {dtmf_clock_rate}")
         if codec not in _CODEC_IDS:
             raise InvalidArgumentError(f"codec must be one of {', '.join(_CODEC_IDS)}, not {codec!r}")
         cdef _eng.uc_leg *leg = self._live()
@@ -333,6 +360,11 @@ cdef class Leg:
         with nogil:
             rc = _eng.uc_leg_set_codec(leg, c, pt, dtmf_payload_type, audio_level_id)
         _check(rc, f"set_codec({codec!r})")
+        if dtmf_clock_rate:
+            with nogil:
+                rc = _eng.uc_leg_set_dtmf_clock(leg, dtmf_clock_rate)
+            _check(rc, f"set_codec(dtmf_clock_rate={dtmf_clock_rate})")
+        self.dtmf_clock_rate = dtmf_clock_rate
         self.codec = codec
         self.payload_type = pt
         self.dtmf_payload_type = dtmf_payload_type
@@ -396,6 +428,81 @@ cdef class Leg:
             rc = _eng.uc_leg_send_dtmf(leg, c, duration_ms)
         _check(rc, f"send_dtmf({digit!r})")
 
+    def play(self, Clip clip not None, *, id=0, bint loop=False):
+        """Play `clip` to this leg alone (a prompt only this caller hears): over what it
+        hears in its conference, or on its own when it is in no conference (auto attendant,
+        lobby: the leg then sends the clip, encoded every tick). Replaces a clip already
+        playing. `loop` repeats it (music on hold) until `stop_playback()`. A
+        `PlaybackFinished(leg, id, reason, samples)` event follows when it ends. Not in a
+        bridge (StateError)."""
+        _check_media_id(id)
+        cdef _eng.uc_leg *leg = self._live()
+        cdef uint32_t handle = self.engine._next_handle()
+        cdef uint32_t cid = id
+        cdef int rc
+        # Held before the command: the worker may finish the clip before play() returns.
+        self._held[handle] = clip
+        with nogil:
+            rc = _eng.uc_leg_play(leg, clip._clip, cid, handle, loop)
+        if rc < 0:
+            self._held.pop(handle, None)
+        _check(rc, "play")
+        self._release_idle_clips(handle)
+
+    cdef _release_idle_clips(self, uint32_t keep):
+        # A replaced clip's event may still be queued; the command has returned, so the
+        # worker holds only `keep` now (and recording buffers, which are not Clips).
+        for h in [h for h, obj in self._held.items() if h != keep and isinstance(obj, Clip)]:
+            del self._held[h]
+
+    def stop_playback(self):
+        """Stop the leg's clip; True if one was playing (its PlaybackFinished says "stopped")."""
+        cdef _eng.uc_leg *leg = self._live()
+        cdef int rc
+        with nogil:
+            rc = _eng.uc_leg_stop_playback(leg)
+        _check(rc, "stop_playback")
+        self._release_idle_clips(0)
+        return rc == 1
+
+    def record(self, buffer, *, int rate=16000, id=0):
+        """Record what this leg's peer sends (its decoded audio, muted or not) into
+        `buffer`, a writable int16 buffer (array('h'), numpy int16, bytearray) of
+        len(buffer) samples at `rate` (8000, 16000 or 48000): until it is full, then a
+        `RecordingFinished(leg, id, "completed", samples)` event. The buffer is held
+        (cannot be resized) until then, `stop_recording()` or close. Not while another
+        recording runs, nor in a bridge (StateError)."""
+        if rate not in _CLIP_RATES:
+            raise InvalidArgumentError(f"rate must be 8000, 16000 or 48000, not {rate}")
+        _check_media_id(id)
+        cdef _eng.uc_leg *leg = self._live()
+        cdef _PinnedBuffer pin = _pin_recording_buffer(buffer)
+        cdef uint32_t handle = self.engine._next_handle()
+        cdef uint32_t cid = id
+        cdef uint32_t capacity = <uint32_t>pin.samples
+        cdef int16_t *buf = <int16_t *>pin.view.buf
+        cdef int rc
+        self._held[handle] = pin
+        with nogil:
+            rc = _eng.uc_leg_record(leg, buf, capacity, rate, cid, handle)
+        if rc < 0:
+            self._held.pop(handle, None)
+        _check(rc, "record")
+
+    def stop_recording(self):
+        """End the recording now; returns the samples recorded, or None when none ran
+        (it may have just filled its buffer: see its RecordingFinished event)."""
+        cdef _eng.uc_leg *leg = self._live()
+        cdef int rc
+        with nogil:
+            rc = _eng.uc_leg_stop_recording(leg)
+        for h in [h for h, obj in self._held.items() if isinstance(obj, _PinnedBuffer)]:
+            del self._held[h]
+        if rc == uc_errors.UC_ERR_STATE:
+            return None
+        _check(rc, "stop_recording")
+        return rc
+
     def stats(self):
         from uc_media.engine import LegStats
         cdef _eng.uc_leg_stats s
@@ -421,9 +528,16 @@ cdef class Leg:
             with nogil:
                 _eng.uc_leg_destroy(self._leg)
             self._leg = NULL
+        self._held = {}  # the worker has let go of every clip and buffer
 
     def __repr__(self):
         return f"<Leg {self.id} {self.codec} port {self.local_port}{' closed' if self.closed else ''}>"
+
+
+cdef int _check_media_id(object id) except -1:
+    if not isinstance(id, int) or not 0 <= id <= 0xFFFFFFFF:
+        raise InvalidArgumentError(f"id must be an int in 0..2**32-1, not {id!r}")
+    return 0
 
 
 cdef tuple _leg_srtp_keys(srtp, uint8_t *tx, uint8_t *rx):
@@ -451,6 +565,7 @@ cdef class AudioConference:
     cdef readonly bint naive
     cdef readonly int top_k
     cdef dict _legs
+    cdef dict _held  # handle -> Clip the worker may still read
     cdef object __weakref__
 
     def __init__(self):
@@ -482,6 +597,7 @@ cdef class AudioConference:
         c.naive = naive
         c.top_k = min(top_k, max_participants)
         c._legs = {}
+        c._held = {}
         return c
 
     def __dealloc__(self):
@@ -536,6 +652,34 @@ cdef class AudioConference:
         _check(rc, f"remove_leg({leg!r})")
         self._legs.pop(leg.id, None)
 
+    def play(self, Clip clip not None, *, id=0, bint loop=False):
+        """Play `clip` to everyone in the conference (entry and exit tones,
+        announcements), added to every mix; replaces one already playing. `loop` repeats
+        it until `stop_playback()`. A `PlaybackFinished(conference, id, reason, samples)`
+        event follows when it ends."""
+        _check_media_id(id)
+        cdef _eng.uc_conference *c = self._live()
+        cdef uint32_t handle = self.engine._next_handle()
+        cdef uint32_t cid = id
+        cdef int rc
+        self._held[handle] = clip
+        with nogil:
+            rc = _eng.uc_conference_play(c, clip._clip, cid, handle, loop)
+        if rc < 0:
+            self._held.pop(handle, None)
+        _check(rc, "play")
+        self._held = {handle: clip} if handle in self._held else {}
+
+    def stop_playback(self):
+        """Stop the conference's clip; True if one was playing."""
+        cdef _eng.uc_conference *c = self._live()
+        cdef int rc
+        with nogil:
+            rc = _eng.uc_conference_stop_playback(c)
+        _check(rc, "stop_playback")
+        self._held = {}
+        return rc == 1
+
     def stats(self):
         from uc_media.engine import ConferenceStats
         cdef _eng.uc_conference_stats s
@@ -554,6 +698,7 @@ cdef class AudioConference:
                 _eng.uc_conference_destroy(self._conf)
             self._conf = NULL
         self._legs = {}
+        self._held = {}
 
 
 # no_gc_clear: __dealloc__ needs `engine` (its workers) still alive.

@@ -175,7 +175,9 @@ class NegotiatedAudio:
     payload_type     the PT this stream uses for `codec` (as offered, RFC 3264 6.1)
     clock_rate       RTP clock rate of `codec` (8000 for G.722)
     ptime            milliseconds of audio per packet we send
-    telephone_event_payload_type   None when no telephone-event at `clock_rate` was agreed
+    telephone_event_payload_type   None when no telephone-event was agreed
+    telephone_event_clock_rate     its clock: `clock_rate`, or 8000 when the peer offered
+                                   only telephone-event/8000 beside a codec of another clock
     remote_opus      the peer's Opus fmtp (its receive preferences); None if not Opus
     srtp             None for plain RTP
     remote_rtp       where to send RTP (the default candidate; ICE may find a better one)
@@ -207,6 +209,7 @@ class NegotiatedAudio:
     audio_level_id: int | None
     remote_audio_level_vad: bool | None
     remote_ssrcs: tuple[int, ...]
+    telephone_event_clock_rate: int | None = None
 
 
 __all__ = [

@@ -168,8 +168,34 @@ class EngineError:
     errno: int
 
 
+@dataclass(frozen=True)
+class PlaybackFinished:
+    """A clip given to `Leg.play` or `AudioConference.play` ended. `id`: the one given to
+    play(); `reason`: "completed" (played out), "stopped" (stop_playback, or the leg
+    entered a bridge), "replaced" (another play() on the same leg or conference);
+    `samples`: played at 48 kHz, over all passes of a loop."""
+
+    source: Leg | AudioConference | None
+    id: int
+    reason: str
+    samples: int
+
+
+@dataclass(frozen=True)
+class RecordingFinished:
+    """A `Leg.record` ended: "completed" (the buffer is full) or "stopped"
+    (stop_recording, or the leg entered a bridge); `samples` were written to the buffer,
+    at the rate given to record()."""
+
+    leg: Leg | None
+    id: int
+    reason: str
+    samples: int
+
+
 Event = (
     RemoteLatched | TalkersChanged | DtmfReceived | StreamStats | LevelReport | IceStateChanged | EngineError
+    | PlaybackFinished | RecordingFinished
 )
 
 

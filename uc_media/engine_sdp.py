@@ -40,6 +40,8 @@ def configure_leg(leg: Leg, audio: NegotiatedAudio) -> None:
         audio.payload_type,
         dtmf_payload_type=-1 if audio.telephone_event_payload_type is None else audio.telephone_event_payload_type,
         audio_level_id=audio.audio_level_id or 0,
+        dtmf_clock_rate=(audio.telephone_event_clock_rate or 0)
+        if audio.telephone_event_clock_rate != audio.clock_rate else 0,
     )
     if audio.srtp is not None:
         leg.set_srtp(SrtpKeys(audio.srtp.suite, audio.srtp.local_key, audio.srtp.remote_key))

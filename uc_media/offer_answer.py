@@ -149,18 +149,23 @@ def _first_common_codec(media: MediaDescription, codecs: tuple[Codec, ...],
     return None
 
 
-def _telephone_event(media: MediaDescription, clock_rate: int) -> tuple[int | None, frozenset[int]]:
-    """The first telephone-event PT at `clock_rate` and the events both sides support."""
-    for pt in media.payload_types:
-        rtpmap = media.codec(pt)
-        if rtpmap is None or rtpmap.encoding.casefold() != "telephone-event" or rtpmap.clock_rate != clock_rate:
-            continue
-        fmtp = media.fmtp(pt)
-        offered = parse_telephone_events(fmtp) if fmtp is not None else frozenset(range(16))
-        events = offered & SUPPORTED_TELEPHONE_EVENTS
-        if events:
-            return pt, events
-    return None, frozenset()
+def _telephone_event(media: MediaDescription, clock_rate: int) -> tuple[int | None, frozenset[int], int | None]:
+    """The telephone-event PT to use with an audio codec of `clock_rate`, the events both
+    sides support, and the event clock. RFC 4733 section 2.1 wants the audio's clock; when
+    the peer offers telephone-event only at 8000 Hz beside a codec of another clock (baresip
+    and WebRTC beside opus/48000), that one is taken: the engine counts event durations in
+    the event clock and keeps the audio's timestamps (Leg.dtmf_clock_rate)."""
+    for rate in dict.fromkeys((clock_rate, 8000)):
+        for pt in media.payload_types:
+            rtpmap = media.codec(pt)
+            if rtpmap is None or rtpmap.encoding.casefold() != "telephone-event" or rtpmap.clock_rate != rate:
+                continue
+            fmtp = media.fmtp(pt)
+            offered = parse_telephone_events(fmtp) if fmtp is not None else frozenset(range(16))
+            events = offered & SUPPORTED_TELEPHONE_EVENTS
+            if events:
+                return pt, events, rate
+    return None, frozenset(), None
 
 
 def _remote_addresses(desc: SessionDescription, media: MediaDescription, mux: bool) -> tuple[tuple[str, int], tuple[str, int]]:
@@ -242,7 +247,8 @@ def _agreement(desc: SessionDescription, index: int, local: LocalCapabilities, p
     """Everything else both sides agreed, read from the peer's side of the exchange
     (`desc`: the offer when we answer, the answer when we offered)."""
     media = desc.media[index]
-    te_pt, events = _telephone_event(media, codec.clock_rate) if local.telephone_event else (None, frozenset())
+    te_pt, events, te_rate = (_telephone_event(media, codec.clock_rate) if local.telephone_event
+                              else (None, frozenset(), None))
     mux = media.rtcp_mux and local.rtcp_mux
     remote_rtp, remote_rtcp = _remote_addresses(desc, media, mux)
     remote_ice = _remote_ice(desc, media) if local.ice is not None else None
@@ -262,7 +268,7 @@ def _agreement(desc: SessionDescription, index: int, local: LocalCapabilities, p
         local_ice=local.ice if remote_ice is not None else None, remote_ice=remote_ice,
         audio_level_id=extmap.id if extmap is not None else None,
         remote_audio_level_vad=extmap.vad if extmap is not None else None,
-        remote_ssrcs=_remote_ssrcs(media))
+        remote_ssrcs=_remote_ssrcs(media), telephone_event_clock_rate=te_rate)
 
 
 def _our_crypto(remote: CryptoAttribute, previous: NegotiatedAudio | None) -> CryptoAttribute:
@@ -353,7 +359,8 @@ def _answer_media(local: LocalCapabilities, accepted: _Accepted, offer: SessionD
     attrs += _codec_attributes(local, audio.codec, accepted.rtpmap, audio.payload_type)
     if audio.telephone_event_payload_type is not None:
         formats.append(str(audio.telephone_event_payload_type))
-        attrs += _telephone_event_attributes(audio.telephone_event_payload_type, audio.clock_rate,
+        attrs += _telephone_event_attributes(audio.telephone_event_payload_type,
+                                             audio.telephone_event_clock_rate or audio.clock_rate,
                                              audio.telephone_events)
     attrs.append(Attribute("ptime", str(audio.ptime)))
     attrs.append(Attribute(audio.direction.value))
@@ -428,7 +435,9 @@ def build_offer(local: LocalCapabilities, *, session_id: int | None = None, sess
                                    codec.payload_type)
     if local.telephone_event:
         used = {c.payload_type for c in local.codecs}
-        for rate in dict.fromkeys(c.clock_rate for c in local.codecs):
+        # telephone-event/8000 as well: peers that know events only at 8 kHz (baresip)
+        # pair it with Opus's 48 kHz audio (see _telephone_event).
+        for rate in dict.fromkeys([*(c.clock_rate for c in local.codecs), 8000]):
             pt = TELEPHONE_EVENT_PAYLOAD_TYPES.get(rate)
             if pt is not None and pt not in used:
                 formats.append(str(pt))

@@ -58,6 +58,7 @@ class Participant:
         self.lose = 0  # packets to build and count but not send (loss on the way)
         self.received: list[tuple[int, bytes]] = []  # (sequence number, payload)
         self.received_pt: list[int] = []
+        self.received_ts: list[int] = []             # RTP timestamps, beside received_pt
         self.received_other: list[bytes] = []        # RTCP and anything else
         self.errors = 0
 
@@ -119,6 +120,7 @@ class Participant:
                 offset += 4 + 4 * struct.unpack("!H", plain[offset + 2:offset + 4])[0]
             self.received.append((seq, bytes(plain[offset:])))
             self.received_pt.append(plain[1] & 0x7F)
+            self.received_ts.append(struct.unpack("!I", plain[4:8])[0])
 
     def decoded(self, last_packets: int | None = None) -> np.ndarray:
         audio = [(q, p) for (q, p), pt in zip(self.received, self.received_pt) if pt == self.pt]

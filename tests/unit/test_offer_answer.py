@@ -48,10 +48,10 @@ PCMU_OPUS = "m=audio 5000 RTP/AVP 0 111 101\r\na=rtpmap:111 opus/48000/2\r\na=rt
 
 # name: (codec, payload type, telephone-event PT, SRTP suite, ICE, rtcp-mux)
 ANSWERABLE = {
-    "baresip_opus_g722_pcmu": ("opus", 96, None, None, False, False),
-    "baresip_srtp": ("opus", 96, None, "AES_CM_128_HMAC_SHA1_80", False, False),
-    "baresip_srtp_mandatory": ("opus", 96, None, "AES_CM_128_HMAC_SHA1_80", False, False),
-    "baresip_ice": ("opus", 96, None, None, True, False),
+    "baresip_opus_g722_pcmu": ("opus", 96, 101, None, False, False),
+    "baresip_srtp": ("opus", 96, 101, "AES_CM_128_HMAC_SHA1_80", False, False),
+    "baresip_srtp_mandatory": ("opus", 96, 101, "AES_CM_128_HMAC_SHA1_80", False, False),
+    "baresip_ice": ("opus", 96, 101, None, True, False),
     "linphone": ("opus", 96, 99, None, False, False),
     "linphone_srtp": ("opus", 96, 99, "AES_CM_128_HMAC_SHA1_80", False, False),
     "sipp_uac": ("PCMU", 0, None, None, False, False),
@@ -59,7 +59,7 @@ ANSWERABLE = {
     "ffmpeg_g722": ("G722", 9, None, None, False, False),
     "ffmpeg_pcmu": ("PCMU", 0, None, None, False, False),
     "ffmpeg_opus_srtp": ("opus", 97, None, "AES_CM_128_HMAC_SHA1_80", False, False),
-    "webrtc_sdes": ("opus", 111, None, "AES_CM_128_HMAC_SHA1_80", True, True),
+    "webrtc_sdes": ("opus", 111, 126, "AES_CM_128_HMAC_SHA1_80", True, True),
     "ucserver_offer": ("opus", 111, 101, "AES_CM_128_HMAC_SHA1_80", True, True),
     "ucserver_offer_srtp": ("opus", 111, 101, "AES_CM_128_HMAC_SHA1_80", True, True),
 }
@@ -119,7 +119,9 @@ def test_webrtc_answer_details() -> None:
     audio_answer, video_answer = answer.sdp.media
     assert answer.sdp.origin.session_id == 77 and answer.sdp.origin.session_version == 3
     assert (video_answer.port, video_answer.formats, video_answer.mid) == (0, ("100",), "video")
-    assert audio_answer.mid == "audio" and audio_answer.formats == ("111",)
+    # telephone-event/8000 beside opus/48000, as offered (durations in 8 kHz units).
+    assert audio_answer.mid == "audio" and audio_answer.formats == ("111", "126")
+    assert str(audio_answer.codec(126)) == "126 telephone-event/8000"
     # Our Opus receive preferences, not the peer's.
     assert audio_answer.fmtp(111).params == (("useinbandfec", "1"),)  # type: ignore[union-attr]
     assert [str(e) for e in audio_answer.extmaps] == [f"1/sendrecv {AUDIO_LEVEL_URI}"]
@@ -393,8 +395,8 @@ def test_process_real_baresip_answers() -> None:
                            fixture("baresip_answer"))
     answer = SessionDescription.parse(fixture("baresip_answer"))
     assert (plain.codec, plain.payload_type, plain.srtp, plain.rtcp_mux) == (OPUS, 111, None, False)
-    # baresip answers telephone-event/8000 only: no DTMF at Opus's 48 kHz.
-    assert plain.telephone_event_payload_type is None
+    # baresip answers telephone-event/8000 only: taken, with durations in its 8 kHz clock.
+    assert (plain.telephone_event_payload_type, plain.telephone_event_clock_rate) == (100, 8000)
     assert plain.remote_rtp == ("127.0.0.1", answer.media[0].port) and plain.remote_ice is None
     caps = LocalCapabilities("127.0.0.1", 26010, ice=ICE, require_srtp=True)
     offer = rebuilt_offer("ucserver_offer_srtp", caps)

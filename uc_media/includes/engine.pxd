@@ -1,4 +1,4 @@
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 
 cdef extern from "<sys/socket.h>" nogil:
@@ -38,6 +38,8 @@ cdef extern from "engine.h" nogil:
         UC_EV_LEVEL
         UC_EV_ERROR
         UC_EV_ICE_STATE
+        UC_EV_PLAYBACK_FINISHED
+        UC_EV_RECORDING_FINISHED
 
     enum:
         UC_EVENT_MAX_TALKERS
@@ -57,6 +59,8 @@ cdef extern from "engine.h" nogil:
         float rtt_ms
         float fraction_lost
         sockaddr_storage addr
+        uint32_t handle
+        uint32_t samples
 
     ctypedef struct uc_worker_stats:
         uint64_t ticks
@@ -84,6 +88,9 @@ cdef extern from "engine.h" nogil:
     int uc_engine_worker_stats(uc_engine *e, int worker, uc_worker_stats *out)
 
 
+from uc_media.includes.playback cimport uc_clip
+
+
 cdef extern from "leg.h" nogil:
     enum uc_leg_direction:
         UC_DIR_SENDRECV
@@ -108,6 +115,7 @@ cdef extern from "leg.h" nogil:
         uint8_t srtp_tx_key[30]
         uint8_t srtp_rx_key[30]
         unsigned srtp_flags
+        int dtmf_clock_rate
 
     ctypedef struct uc_leg_stats:
         uint64_t packets_received
@@ -165,6 +173,12 @@ cdef extern from "leg.h" nogil:
     int uc_leg_set_direction(uc_leg *leg, int direction)
     int uc_leg_set_mute(uc_leg *leg, int muted)
     int uc_leg_send_dtmf(uc_leg *leg, char digit, int duration_ms)
+    int uc_leg_set_dtmf_clock(uc_leg *leg, int rate)
+    int uc_leg_play(uc_leg *leg, const uc_clip *clip, uint32_t id, uint32_t handle, int loop)
+    int uc_leg_stop_playback(uc_leg *leg)
+    int uc_leg_record(uc_leg *leg, int16_t *buf, uint32_t capacity, int rate, uint32_t id,
+                      uint32_t handle)
+    int uc_leg_stop_recording(uc_leg *leg)
     int uc_leg_get_stats(uc_leg *leg, uc_leg_stats *out)
 
 
@@ -195,6 +209,9 @@ cdef extern from "conference.h" nogil:
     int uc_conference_add_leg(uc_conference *c, uc_leg *leg)
     int uc_conference_remove_leg(uc_conference *c, uc_leg *leg)
     int uc_conference_get_stats(uc_conference *c, uc_conference_stats *out)
+    int uc_conference_play(uc_conference *c, const uc_clip *clip, uint32_t id, uint32_t handle,
+                           int loop)
+    int uc_conference_stop_playback(uc_conference *c)
 
 
 cdef extern from "bridge.h" nogil:

@@ -23,6 +23,8 @@ from ..directory import Binding
 from ..focus import FocusApplication
 from ..store import DuplicateUserError, InvalidUserError, UserNotFoundError, UserRecord, UserService, parse_aor
 from .focus_api import register_focus_routes
+from ..conferencing.directory import MeetingDirectory
+from .meetings_api import register_meeting_routes
 from .schemas import ErrorOut, RegistrationOut, ServerOut, UserCreate, UserOut, UserUpdate
 
 
@@ -39,6 +41,7 @@ class AdminContext:
     metrics: Callable[[], tuple[bytes, str]]         # (exposition, content type)
     draining: Callable[[], bool]
     focus: Callable[[], FocusApplication | None] | None = None   # the conferencing focus, once running
+    meetings: MeetingDirectory | None = None          # conferencing's meeting directory
 
 
 class ApiError(Exception):
@@ -184,4 +187,5 @@ def create_admin_app(context: AdminContext) -> FastAPI:
         return [registration_out(binding, now) for binding in found]
 
     register_focus_routes(app, context, require_token)
+    register_meeting_routes(app, context, require_token)
     return app

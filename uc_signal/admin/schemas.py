@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -68,3 +71,51 @@ class ErrorOut(BaseModel):
     error: str = Field(description="not_found, duplicate, invalid, unauthorized")
     detail: str
     field: str | None = None
+
+
+# --- conferencing ------------------------------------------------------------------------------
+
+class MeetingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    organizer: str = Field(description='"alice", "alice@example.test" or "sip:alice@example.test"',
+                           examples=["alice"])
+    subject: str = ""
+    kind: Literal["meet-now", "scheduled"] | None = Field(
+        default=None, description="default: scheduled when start and end are given, else meet-now")
+    start: datetime | None = Field(default=None, description="ISO 8601 (UTC if no offset) or epoch seconds")
+    end: datetime | None = None
+    presenter_policy: Literal["none", "company", "everyone"] | None = Field(
+        default=None, description="who joins as a presenter; default from [conferencing] presenters")
+    lobby_policy: Literal["nobody", "unauthenticated", "outside-company"] | None = Field(
+        default=None, description="who waits in the lobby; default from [conferencing] lobby")
+    pstn_bypass_lobby: bool | None = Field(default=None, description="dial-in callers get in directly")
+
+
+class MeetingOut(BaseModel):
+    meeting_id: str
+    conference_id: str = Field(description="what dial-in callers key in")
+    conference_uri: str = Field(description="the focus URI clients join")
+    organizer: str
+    kind: str
+    subject: str
+    start: float | None
+    end: float | None
+    expires_at: float
+    presenter_policy: str
+    lobby_policy: str
+    pstn_bypass_lobby: bool
+    locked: bool
+    created_at: float
+
+
+class PinSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pin: str = Field(min_length=1, description="digits; checked against the PIN policy, stored as a hash only")
+
+
+class PinOut(BaseModel):
+    user: str
+    pin_set: bool
+    failed_attempts: int
+    locked_out: bool
+    updated_at: float

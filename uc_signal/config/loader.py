@@ -117,3 +117,16 @@ def _cross_checks(config: Config, source: str) -> None:
     if config.http.port != 0 and config.http.port in seen:
         raise ConfigError(source, "http.port",
                           f"must differ from sip.{seen[config.http.port]}_port ({config.http.port})")
+    _conferencing_checks(config, source)
+
+
+def _conferencing_checks(config: Config, source: str) -> None:
+    conferencing = config.conferencing
+    seen: dict[str, str] = {}
+    for name in ("dtmf_help", "dtmf_roll_call", "dtmf_audience_mute", "dtmf_self_mute", "dtmf_lock",
+                 "dtmf_admit_all", "dtmf_announcements"):
+        key = getattr(conferencing, name)
+        if key in seen:
+            raise ConfigError(source, f"conferencing.{name}",
+                              f"must differ from conferencing.{seen[key]} (both \"{key}\")")
+        seen[key] = name

@@ -123,10 +123,36 @@ def admin_token(value: Any) -> str:
     return value
 
 
-def on_off(value: Any) -> bool:
+def positive_days(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value != value:
+        raise ValueError(f"must be a positive number of days, got {_got(value)}")
+    return float(value)
+
+
+def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, got {_got(value)}")
     return value
+
+
+def int_between(low: int, high: int) -> Check:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"must be an integer {low}-{high}, got {_got(value)}")
+        return value
+    return check
+
+
+def dtmf_key(value: Any) -> str:
+    if not isinstance(value, str) or len(value) != 1 or value not in "0123456789":
+        raise ValueError(f"must be one digit \"0\"-\"9\" (a string), got {_got(value)}")
+    return value
+
+
+def dtmf_command_character(value: Any) -> str:
+    if value not in ("*", "#"):
+        raise ValueError(f"must be \"*\" or \"#\", got {_got(value)}")
+    return str(value)
 
 
 def tick_ms(value: Any) -> int:
@@ -208,7 +234,7 @@ class LogSection:
 
 @dataclass(frozen=True)
 class MediaSection:
-    enabled: bool = _key(True, on_off, "run the media engine (the conferencing focus needs it)")
+    enabled: bool = _key(True, boolean, "run the media engine (the conferencing focus needs it)")
     workers: int = _key(1, positive_int, "engine worker threads (one per core at most)")
     bind: str = _key("127.0.0.1", host, "address the media sockets bind to")
     advertise: str = _key("", address_or_empty, "address put in our SDP; empty: media.bind")
@@ -226,6 +252,33 @@ class FocusSection:
 
 
 @dataclass(frozen=True)
+class ConferencingSection:
+    conference_id_digits: int = _key(7, int_between(4, 16), "digits of a new meeting's dial-in conference ID")
+    meeting_keep_days: float = _key(14.0, positive_days, "days a meeting is kept after its end (a meet-now: "
+                                    "after it was made)")
+    presenters: str = _key("company", one_of("none", "company", "everyone"), "default presenter policy")
+    lobby: str = _key("outside-company", one_of("nobody", "unauthenticated", "outside-company"),
+                      "default lobby policy: who waits")
+    pstn_bypass_lobby: bool = _key(True, boolean, "default: dial-in callers get in directly")
+    lobby_timeout: float = _key(900.0, positive_seconds, "seconds in the lobby before the caller is let go")
+    max_participants: int = _key(250, positive_int, "participants in one meeting")
+    pin_min_length: int = _key(5, int_between(4, 24), "shortest leader PIN")
+    pin_max_attempts: int = _key(5, positive_int, "failed PIN checks in a row before the PIN locks")
+    pin_allow_common_patterns: bool = _key(False, boolean, "allow 11111, 12345, the user's own number")
+    dialin_max_tries: int = _key(3, positive_int, "wrong or missing conference IDs (or PINs) per call")
+    dialin_digit_timeout: float = _key(10.0, positive_seconds, "seconds to wait for the next digit")
+    dialin_record_names: bool = _key(True, boolean, "ask guests on the phone to record their name")
+    dtmf_command_character: str = _key("*", dtmf_command_character, "key that starts an in-meeting command")
+    dtmf_help: str = _key("1", dtmf_key, "in-meeting key: help")
+    dtmf_roll_call: str = _key("3", dtmf_key, "in-meeting key: private roll call")
+    dtmf_audience_mute: str = _key("4", dtmf_key, "in-meeting key: mute/unmute the audience")
+    dtmf_self_mute: str = _key("6", dtmf_key, "in-meeting key: mute/unmute yourself")
+    dtmf_lock: str = _key("7", dtmf_key, "in-meeting key: lock/unlock the meeting")
+    dtmf_admit_all: str = _key("8", dtmf_key, "in-meeting key: admit everyone from the lobby")
+    dtmf_announcements: str = _key("9", dtmf_key, "in-meeting key: entry/exit announcements on/off")
+
+
+@dataclass(frozen=True)
 class Config:
     daemon: DaemonSection = field(default_factory=DaemonSection)
     sip: SipSection = field(default_factory=SipSection)
@@ -236,3 +289,4 @@ class Config:
     log: LogSection = field(default_factory=LogSection)
     media: MediaSection = field(default_factory=MediaSection)
     focus: FocusSection = field(default_factory=FocusSection)
+    conferencing: ConferencingSection = field(default_factory=ConferencingSection)

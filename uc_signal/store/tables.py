@@ -57,3 +57,32 @@ bindings = Table(
     Column("user_agent", String(256), nullable=False, server_default=""),
     Column("registered_at", Float, nullable=False, server_default="0"),
 )
+
+# Meetings (uc_signal.conferencing.meeting.Meeting); they go with their organizer.
+meetings = Table(
+    "meetings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meeting_id", String(32), nullable=False, unique=True),
+    Column("conference_id", String(16), nullable=False, unique=True),
+    Column("organizer_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("subject", String(256), nullable=False, server_default=""),
+    Column("starts_at", Float, nullable=True),
+    Column("ends_at", Float, nullable=True),
+    Column("expires_at", Float, nullable=False, index=True),
+    Column("presenter_policy", String(16), nullable=False),
+    Column("lobby_policy", String(24), nullable=False),
+    Column("pstn_bypass_lobby", Boolean, nullable=False, server_default="1"),
+    Column("locked", Boolean, nullable=False, server_default="0"),
+    Column("created_at", Float, nullable=False),
+)
+
+# A user's leader PIN for dial-in conferencing: a scrypt hash, never the digits.
+user_pins = Table(
+    "user_pins", metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("pin_hash", String(256), nullable=False),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_out", Boolean, nullable=False, server_default="0"),
+    Column("updated_at", Float, nullable=False),
+)

@@ -4,6 +4,9 @@
     ucctl user list | show USER | set USER ... | remove USER
     ucctl registrations [--user USER]
     ucctl status
+    ucctl meeting add ORGANIZER [--subject S] [--start ISO --end ISO] [--presenters P] [--lobby L]
+    ucctl meeting list [--organizer USER] | show MEETING | remove MEETING
+    ucctl pin set USER [--pin DIGITS]
 
 Every command takes --json for machine-readable output. The token comes from --token,
 $UCD_ADMIN_TOKEN, or DATA_DIR/admin-token (DATA_DIR: --data-dir, $UCD_DATA_DIR, ./var).
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 import typer
@@ -26,6 +30,10 @@ from .client import AdminClient, CtlError, check_running, default_url, find_toke
 app = typer.Typer(help="Manage a running ucd through its admin API.", no_args_is_help=True)
 user_app = typer.Typer(help="Users: add, list, show, set, remove.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+meeting_app = typer.Typer(help="Meetings: add, list, show, remove.", no_args_is_help=True)
+app.add_typer(meeting_app, name="meeting")
+pin_app = typer.Typer(help="Leader PINs for dial-in conferencing.", no_args_is_help=True)
+app.add_typer(pin_app, name="pin")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -220,6 +228,114 @@ def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     for transport, addresses in server["listening"].items():
         out.print(f"  {transport.lower():4} {', '.join(addresses)}", markup=False)
     out.print(f"  {server['users']} users, {server['registrations']} registrations")
+
+
+# --- conferencing ---------------------------------------------------------------------------
+
+def _when(epoch: float | None) -> str:
+    if epoch is None:
+        return ""
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _meeting_table(meetings: list[dict[str, Any]]) -> Table:
+    table = Table("meeting", "conference id", "organizer", "kind", "subject", "start", "presenters", "lobby")
+    for column in table.columns:
+        column.overflow = "fold"
+    for meeting in meetings:
+        table.add_row(meeting["meeting_id"], meeting["conference_id"], meeting["organizer"], meeting["kind"],
+                      meeting["subject"], _when(meeting["start"]), meeting["presenter_policy"],
+                      meeting["lobby_policy"])
+    return table
+
+
+def _show_meeting(meeting: dict[str, Any]) -> None:
+    table = Table(show_header=False, box=None)
+    for key in ("meeting_id", "conference_id", "conference_uri", "organizer", "kind", "subject", "start", "end",
+                "expires_at", "presenter_policy", "lobby_policy", "pstn_bypass_lobby", "locked"):
+        value = meeting[key]
+        if key in ("start", "end", "expires_at"):
+            value = _when(value)
+        elif isinstance(value, bool):
+            value = "yes" if value else "no"
+        table.add_row(key, str(value))
+    out.print(table)
+
+
+@meeting_app.command("add")
+def meeting_add(ctx: typer.Context,
+                organizer: str = typer.Argument(..., help="alice, alice@domain or sip:alice@domain"),
+                subject: str = typer.Option("", "--subject", "-s"),
+                start: Optional[str] = typer.Option(None, "--start", help="ISO 8601, e.g. 2026-12-01T15:00Z "
+                                                    "(UTC without an offset); with --end: a scheduled meeting"),
+                end: Optional[str] = typer.Option(None, "--end", help="ISO 8601"),
+                presenters: Optional[str] = typer.Option(None, "--presenters", help="none, company or everyone"),
+                lobby: Optional[str] = typer.Option(None, "--lobby",
+                                                    help="who waits: nobody, unauthenticated or outside-company"),
+                pstn_bypass: Optional[bool] = typer.Option(None, "--pstn-bypass/--no-pstn-bypass",
+                                                           help="dial-in callers get in directly"),
+                as_json: bool = JsonOption) -> None:
+    """Create a meeting: meet-now without --start/--end, scheduled with them."""
+    body: dict[str, Any] = {"organizer": organizer, "subject": subject}
+    for name, value in (("start", start), ("end", end), ("presenter_policy", presenters),
+                        ("lobby_policy", lobby), ("pstn_bypass_lobby", pstn_bypass)):
+        if value is not None:
+            body[name] = value
+    created = _run(ctx, lambda client: client.add_meeting(body))
+    if as_json:
+        _print_json(created)
+    else:
+        out.print(f"created meeting {created['meeting_id']} (conference ID {created['conference_id']})",
+                  markup=False)
+        out.print(f"  {created['conference_uri']}", markup=False, soft_wrap=True)
+
+
+@meeting_app.command("list")
+def meeting_list(ctx: typer.Context, organizer: Optional[str] = typer.Option(None, "--organizer", "-o"),
+                 as_json: bool = JsonOption) -> None:
+    """List meetings that have not expired."""
+    meetings = _run(ctx, lambda client: client.meetings(organizer))
+    if as_json:
+        _print_json(meetings)
+    elif not meetings:
+        out.print("no meetings")
+    else:
+        out.print(_meeting_table(meetings))
+
+
+@meeting_app.command("show")
+def meeting_show(ctx: typer.Context, meeting: str = typer.Argument(..., help="meeting ID, conference ID or URI"),
+                 as_json: bool = JsonOption) -> None:
+    """Show one meeting."""
+    found = _run(ctx, lambda client: client.meeting(meeting))
+    if as_json:
+        _print_json(found)
+    else:
+        _show_meeting(found)
+
+
+@meeting_app.command("remove")
+def meeting_remove(ctx: typer.Context, meeting: str = typer.Argument(..., help="meeting ID or conference ID"),
+                   as_json: bool = JsonOption) -> None:
+    """Delete a meeting."""
+    _run(ctx, lambda client: client.remove_meeting(meeting))
+    if as_json:
+        _print_json({"removed": meeting})
+    else:
+        out.print(f"removed meeting {meeting}", markup=False)
+
+
+@pin_app.command("set")
+def pin_set(ctx: typer.Context, user: str = typer.Argument(..., help="alice, alice@domain or sip:alice@domain"),
+            pin: str = typer.Option(..., "--pin", prompt=True, hide_input=True, confirmation_prompt=True,
+                                    help="digits; hashed by ucd, never stored"),
+            as_json: bool = JsonOption) -> None:
+    """Set a user's leader PIN (checked against the PIN policy; clears a lockout)."""
+    result = _run(ctx, lambda client: client.set_pin(user, pin))
+    if as_json:
+        _print_json(result)
+    else:
+        out.print(f"PIN set for {result['user']}", markup=False)
 
 
 def run() -> None:

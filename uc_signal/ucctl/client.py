@@ -90,6 +90,23 @@ class AdminClient:
     def server(self) -> dict[str, Any]:
         return self.request("GET", "/api/v1/server")
 
+    # --- conferencing -----------------------------------------------------------------------
+
+    def meetings(self, organizer: str | None = None) -> list[dict[str, Any]]:
+        return self.request("GET", "/api/v1/meetings", params={"organizer": organizer} if organizer else None)
+
+    def meeting(self, meeting: str) -> dict[str, Any]:
+        return self.request("GET", f"/api/v1/meetings/{_quote(meeting)}")
+
+    def add_meeting(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.request("POST", "/api/v1/meetings", json=body)
+
+    def remove_meeting(self, meeting: str) -> None:
+        self.request("DELETE", f"/api/v1/meetings/{_quote(meeting)}")
+
+    def set_pin(self, user: str, pin: str) -> dict[str, Any]:
+        return self.request("PUT", f"/api/v1/users/{_quote(user)}/pin", json={"pin": pin})
+
 
 def _quote(user: str) -> str:
     return quote(user, safe="@:+~._-")

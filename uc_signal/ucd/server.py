@@ -27,6 +27,9 @@ import uc_signal
 
 from ..admin import AdminContext, create_admin_app
 from ..application import Application
+from ..conferencing.directory import MeetingDirectory
+from ..conferencing.settings import directory_settings
+from ..store.meetings import SqlMeetingStore
 from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
 from ..store import CachedUserDirectory, SqlStore, UserService, WriteBehindBindingStore, sqlite_url
@@ -181,7 +184,9 @@ class Daemon:
             version=uc_signal.__version__,
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
-            draining=lambda: self.draining, focus=lambda: self.focus))
+            draining=lambda: self.draining, focus=lambda: self.focus,
+            meetings=MeetingDirectory(SqlMeetingStore(self.store), self.store,
+                                      directory_settings(config.conferencing))))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
         ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
         for ws_socket in ws_sockets:
