@@ -133,6 +133,23 @@ def wait_registered(ucd: Ucd, *users: str) -> None:
     raise AssertionError(f"not registered: {wanted}\n{ucd.output()}")
 
 
+def invite_status(host: str, port: int, uri: str) -> int:
+    """The final status of a plain INVITE (no SDP, from outside the domain) to `uri`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(WAIT)
+        local = sock.getsockname()[1]
+        sock.sendto((f"INVITE {uri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKfocus404\r\n"
+                     f"Max-Forwards: 70\r\nFrom: <sip:guest@elsewhere.invalid>;tag=g1\r\nTo: <{uri}>\r\n"
+                     f"Call-ID: focus404@test\r\nCSeq: 1 INVITE\r\nContact: <sip:guest@127.0.0.1:{local}>\r\n"
+                     "Content-Length: 0\r\n\r\n").encode(), (host, port))
+        for _ in range(10):
+            status = int(sock.recv(65535).split(b" ", 2)[1])
+            if status >= 200:
+                return status
+    raise AssertionError("no final response")
+
+
 def read_mono(path: Path) -> tuple[np.ndarray, int]:
     with wave.open(str(path), "rb") as wav:
         rate, channels = wav.getframerate(), wav.getnchannels()
@@ -301,3 +318,30 @@ def test_a_two_party_call_is_escalated_into_the_meeting_without_dropping_the_cal
         samples, rate = read_mono(dumps[-1])
         shares = tone_shares(samples[-int(2.5 * rate):-int(0.5 * rate)], rate)
         assert shares[TONES[other]] > 0.3 and shares[TONES[phone.user]] < 0.01, (phone.user, shares)
+
+
+def test_a_meeting_made_through_the_admin_api_is_joined_at_its_conference_uri(tmp_path: Path) -> None:
+    """The focus finds meetings of the directory (no [focus] conferences): one created with
+    the admin API is joined at its conference URI (the organizer's GRUU with the focus's
+    opaque id) and listed under its numeric conference ID; once deleted, it is not found."""
+    ucd: Ucd = start_ucd(tmp_path)
+    phones: list[Phone] = []
+    try:
+        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        api = ucd.api()
+        made = api.post("/api/v1/meetings", json={"organizer": "alice", "subject": "weekly"})
+        assert made.status_code == 201, made.text
+        meeting = made.json()
+        host, port = ucd.sip_address("UDP")
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", meeting["conference_uri"])
+        phones.append(alice)
+        alice.wait_for("Call established")
+        roster = api.get(f"/api/v1/conferences/{meeting['conference_id']}").json()
+        assert roster["uri"] == meeting["conference_uri"], roster
+        assert [p["entity"] for p in roster["participants"]] == ["sip:alice@example.test"], roster
+        assert api.delete(f"/api/v1/meetings/{meeting['meeting_id']}").status_code == 204
+        assert invite_status(host, port, meeting["conference_uri"]) == 404
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()

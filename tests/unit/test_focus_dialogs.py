@@ -186,7 +186,7 @@ def test_an_invite_with_an_offer_is_answered_by_the_conference(setup: Setup) -> 
     ok = invite(net, alice, MEETING, offer_sdp("192.0.2.10"))
     assert ok.status == 200, ok
     assert ok.headers.get("Content-Type") == "application/sdp"
-    assert b"m=audio 30000 RTP/AVP 111\r\n" in ok.body
+    assert b"m=audio 30000 RTP/AVP 111 101\r\n" in ok.body   # telephone-event/8000 beside Opus
     contact = ok.contact[0]
     assert "isfocus" in contact.params and contact.uri_text.startswith("sip:focus@192.0.2.1:5060")
     conference = setup.focus.find_conference("1001")

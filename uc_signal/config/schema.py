@@ -245,9 +245,8 @@ class MediaSection:
 
 @dataclass(frozen=True)
 class FocusSection:
-    conferences: tuple[str, ...] = _key((), conference_uris, "interim: conference URIs served without a "
-                                        "meeting directory")
-    max_participants: int = _key(250, positive_int, "participants per meeting (Lync's default limit)")
+    conferences: tuple[str, ...] = _key((), conference_uris, "conference URIs served besides the meeting "
+                                        "directory's")
     top_k: int = _key(3, positive_int, "loudest talkers mixed per tick")
 
 

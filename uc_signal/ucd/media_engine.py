@@ -26,7 +26,7 @@ class MediaService:
         self.engine = Engine(workers=media.workers, port_range=(media.port_min, media.port_max), bind=media.bind,
                              tick_ms=media.tick_ms)
         self.rooms = EngineRooms(self.engine, address=media.advertise or media.bind,
-                                 max_participants=config.focus.max_participants, top_k=config.focus.top_k)
+                                 max_participants=config.conferencing.max_participants, top_k=config.focus.top_k)
         self._task: asyncio.Task[None] | None = None
         log.info("media engine started", extra={"workers": self.engine.workers, "bind": media.bind,
                                                 "ports": f"{media.port_min}-{media.port_max}",

@@ -43,6 +43,7 @@ from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, expos
 from ..proxy.driver import ServicesDriver
 from .sip_core import build_sip_core
 from ..focus import FocusApplication, StaticConferences
+from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory
 from ..proxy.services import ApplicationServices
 from .media_engine import MediaService
 
@@ -75,6 +76,8 @@ class Daemon:
         self.token_file: Path | None = None
         self.media: MediaService | None = None
         self.focus: FocusApplication | None = None
+        self.meeting_view = DirectoryConferences()
+        self.meetings: MeetingDirectory | None = None
 
     # --- start ------------------------------------------------------------------------------
 
@@ -99,6 +102,10 @@ class Daemon:
             raise StartupError(f"store {self.data_dir / config.store.path}: {error}") from error
         log.info("store open", extra={"schema": self.store.revision, "path": str(self.data_dir / config.store.path)})
         await self.directory.load(self.store)
+        # Meetings: the focus finds them in memory; the directory keeps that view current.
+        self.meetings = WatchedMeetingDirectory(SqlMeetingStore(self.store), self.store,
+                                                directory_settings(config.conferencing), view=self.meeting_view)
+        await self.meeting_view.load(self.meetings, time.time())
         self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
         self.bindings.start()
@@ -149,8 +156,8 @@ class Daemon:
         factories: list[Callable[[ApplicationServices], Application]] = []
         media = self.media
         if media is not None:
-            # Interim conference source: [focus] conferences (the meeting directory replaces it).
-            lookup = StaticConferences(self.config.focus.conferences)
+            # The meeting directory's meetings, and the interim [focus] conferences.
+            lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
 
             def focus(services: ApplicationServices) -> Application:
                 self.focus = FocusApplication(services, lookup, media.rooms)
@@ -185,8 +192,7 @@ class Daemon:
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
             draining=lambda: self.draining, focus=lambda: self.focus,
-            meetings=MeetingDirectory(SqlMeetingStore(self.store), self.store,
-                                      directory_settings(config.conferencing))))
+            meetings=self.meetings))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
         ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
         for ws_socket in ws_sockets:
