@@ -323,7 +323,8 @@ def test_a_two_party_call_is_escalated_into_the_meeting_without_dropping_the_cal
 def test_a_meeting_made_through_the_admin_api_is_joined_at_its_conference_uri(tmp_path: Path) -> None:
     """The focus finds meetings of the directory (no [focus] conferences): one created with
     the admin API is joined at its conference URI (the organizer's GRUU with the focus's
-    opaque id) and listed under its numeric conference ID; once deleted, it is not found."""
+    opaque id) and listed under its numeric conference ID; once deleted, it is not found
+    (404). ucd's shutdown then ends the running meeting with a BYE to the participant."""
     ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     try:
@@ -341,6 +342,13 @@ def test_a_meeting_made_through_the_admin_api_is_joined_at_its_conference_uri(tm
         assert [p["entity"] for p in roster["participants"]] == ["sip:alice@example.test"], roster
         assert api.delete(f"/api/v1/meetings/{meeting['meeting_id']}").status_code == 204
         assert invite_status(host, port, meeting["conference_uri"]) == 404
+        # Shutting down ends the running meeting: alice gets a BYE, and its transaction is
+        # among those the shutdown grace waits for.
+        assert ucd.stop() == 0, ucd.output()
+        assert "focus: 1 participants sent BYE" in ucd.output()
+        # Without ucd a terminated baresip would retry its un-REGISTER for 32 s: kill it.
+        alice.proc.kill()
+        alice.proc.wait(timeout=WAIT)
     finally:
         for phone in phones:
             phone.stop()

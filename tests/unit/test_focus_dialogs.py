@@ -481,3 +481,15 @@ def test_the_ack_stops_the_retransmissions(setup: Setup) -> None:
     net.advance(5, step=0.5)
     assert len(net.sent_by_proxy("SIP/2.0 200 OK")) == sent
     assert len(setup.focus.find_conference("1001").participants) == 1
+
+
+def test_end_all_sends_bye_to_every_participant(setup: Setup) -> None:
+    net = setup.net
+    agents = [net.agent(name, f"192.0.2.{10 + i}") for i, name in enumerate(("alice", "bob"))]
+    for ua, uri in zip(agents, (MEETING, LYNC_MEETING)):
+        ua.autoanswer = lambda event: (200, [])
+        ack(net, ua, invite(net, ua, uri, offer_sdp(ua.address.host)))
+    assert setup.focus.end_all(net.now) == 2
+    net.run()
+    assert [len(ua.requests("BYE")) for ua in agents] == [1, 1]
+    assert setup.focus.conferences == {} and all(room.closed for room in setup.rooms.rooms)

@@ -336,6 +336,15 @@ class FocusApplication:
             originator.send(bye, participant.peer, None, now)
         self._leave(conference, participant)
 
+    def end_all(self, now: float) -> int:
+        """BYE to every participant of every conference (ucd shutting down); how many."""
+        ended = 0
+        for conference in list(self.conferences.values()):
+            for participant in list(conference.participants.values()):
+                self.disconnect(conference, participant, now)
+                ended += 1
+        return ended
+
     def eject(self, conference_id: str, participant_id: str, now: float) -> None:
         conference, participant = self.participant(conference_id, participant_id)
         self.disconnect(conference, participant, now)

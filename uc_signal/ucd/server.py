@@ -263,6 +263,12 @@ class Daemon:
     async def shutdown(self) -> None:
         self.draining = True
         manager = self.manager
+        if self.focus is not None and self.core is not None:
+            # The meetings end: each participant gets a BYE, whose transaction the grace
+            # below lets finish.
+            ended = self.focus.end_all(time.time())
+            if ended:
+                log.info("focus: %d participants sent BYE", ended)
         if manager is not None:
             manager.stop_accepting()
             grace = self.config.daemon.shutdown_grace
