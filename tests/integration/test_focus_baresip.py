@@ -11,6 +11,7 @@ admin API lists the three while they are in, and the meeting is gone when they h
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peers import baresip_config
+from peers import baresip_config, linphone_env, linphone_rc
 from ucd_harness import Ucd, start_ucd
 
 pytestmark = pytest.mark.peer
@@ -350,6 +351,102 @@ def test_a_meeting_made_through_the_admin_api_is_joined_at_its_conference_uri(tm
         alice.proc.kill()
         alice.proc.wait(timeout=WAIT)
     finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+
+
+def test_hold_and_resume_from_baresip_are_answered_on_the_same_leg(tmp_path: Path) -> None:
+    """baresip's hold and resume are re-INVITEs (a=sendonly, then a=sendrecv): the focus
+    answers them on the participant's leg, and the roster shows the hold."""
+    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    phones: list[Phone] = []
+    try:
+        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        host, port = ucd.sip_address("UDP")
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", None, control=True, seconds=50)
+        phones.append(alice)
+        wait_registered(ucd, "alice")
+        alice.command("dial", MEETING)
+        alice.wait_for("Call established: sip:meet1@example.test")
+        api = ucd.api()
+
+        def on_hold() -> bool:
+            [participant] = api.get("/api/v1/conferences/1").json()["participants"]
+            return bool(participant["on_hold"])
+
+        def wait_hold(expected: bool) -> None:
+            deadline = time.monotonic() + WAIT
+            while on_hold() != expected:
+                assert time.monotonic() < deadline, f"on_hold never became {expected}:\n{ucd.output()}"
+                time.sleep(0.1)
+
+        assert not on_hold()
+        alice.command("hold", "")
+        wait_hold(True)
+        alice.command("resume", "")
+        wait_hold(False)
+        # Still one leg and one participant: the re-INVITEs were answered in the dialog.
+        assert len(api.get("/api/v1/conferences/1").json()["participants"]) == 1
+        assert re.search(r'ucd_sip_transactions_total\{class="2xx",method="INVITE",role="server"\} 3\.0',
+                         ucd.metrics()), ucd.metrics()
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+
+
+def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
+    """A second softphone stack: linphonec (registered with the admin guide's linphonerc)
+    calls the conference URI, is challenged and answered by the focus, and is in the
+    roster beside a baresip; its hang-up (BYE) takes it out."""
+    linphonec = shutil.which("linphonec")
+    assert linphonec, "linphonec is not installed (make test installs linphone-cli)"
+    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    phones: list[Phone] = []
+    linphone = None
+    try:
+        for user in ("alice", "carol"):
+            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        host, port = ucd.sip_address("UDP")
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", MEETING, seconds=50)
+        phones.append(alice)
+        alice.wait_for("Call established")
+        rc = linphone_rc(tmp_path / "linphonerc", free_port_pair(), free_port_pair(), extra=(
+            f"default_proxy=0\n[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
+            "reg_identity=sip:carol@example.test\nreg_expires=600\nreg_sendregister=1\n"
+            "[auth_info_0]\nusername=carol\npasswd=carol-pw\nrealm=example.test\n"))
+        linphone = subprocess.Popen(["timeout", "60", linphonec, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+                                    env=linphone_env(tmp_path / "linphone-home"), cwd=tmp_path)
+        assert linphone.stdin is not None
+        linphone.stdin.write("soundcard use files\n")
+        linphone.stdin.flush()
+        wait_registered(ucd, "carol")
+        linphone.stdin.write(f"call {MEETING}\n")
+        linphone.stdin.flush()
+        api = ucd.api()
+
+        def entities() -> list[str]:
+            return sorted(p["entity"] for p in api.get("/api/v1/conferences/1").json()["participants"])
+
+        deadline = time.monotonic() + WAIT
+        while entities() != ["sip:alice@example.test", "sip:carol@example.test"]:
+            assert time.monotonic() < deadline, f"{entities()}\n{ucd.output()}"
+            time.sleep(0.2)
+        linphone.stdin.write("terminate\n")
+        linphone.stdin.flush()
+        deadline = time.monotonic() + WAIT
+        while entities() != ["sip:alice@example.test"]:
+            assert time.monotonic() < deadline, f"{entities()}\n{ucd.output()}"
+            time.sleep(0.2)
+        linphone.stdin.write("quit\n")
+        linphone.stdin.flush()
+        linphone.wait(timeout=WAIT)
+    finally:
+        if linphone is not None and linphone.poll() is None:
+            linphone.kill()
+            linphone.wait(timeout=WAIT)
         for phone in phones:
             phone.stop()
         assert ucd.stop() == 0, ucd.output()
