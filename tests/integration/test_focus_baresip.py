@@ -390,6 +390,11 @@ def test_hold_and_resume_from_baresip_are_answered_on_the_same_leg(tmp_path: Pat
         assert len(api.get("/api/v1/conferences/1").json()["participants"]) == 1
         assert re.search(r'ucd_sip_transactions_total\{class="2xx",method="INVITE",role="server"\} 3\.0',
                          ucd.metrics()), ucd.metrics()
+        metrics = ucd.metrics()
+        for line in ("ucd_conferences 1.0", "ucd_conference_participants 1.0", 'ucd_media_legs{worker="0"} 1.0'):
+            assert f"\n{line}\n" in metrics, metrics
+        received = re.search(r'^ucd_media_packets_received_total\{worker="0"\} (\S+)$', metrics, re.MULTILINE)
+        assert received is not None and float(received.group(1)) > 0, metrics   # alice's tone
     finally:
         for phone in phones:
             phone.stop()

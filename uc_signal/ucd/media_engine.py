@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterator
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from uc_media import Engine, EngineError, MediaError
 from uc_media.engine import Event, event_stream
 
 from ..config import Config
+from ..focus import FocusApplication
 from ..focus.engine_media import EngineRooms
 
 log = logging.getLogger(__name__)
@@ -59,3 +64,38 @@ class MediaService:
                 self._task.cancel()
             self._task = None
         log.info("media engine closed")
+
+
+class MediaCollector(Collector):
+    """/metrics for the focus and the engine: running meetings and participants, and each
+    worker's counters (ticks, late ticks, packets, legs)."""
+
+    def __init__(self, service: MediaService, focus: Callable[[], FocusApplication | None]) -> None:
+        self.service = service
+        self.focus = focus
+
+    def collect(self) -> Iterator[Metric]:
+        focus = self.focus()
+        conferences = list(focus.conferences.values()) if focus is not None else []
+        yield GaugeMetricFamily("ucd_conferences", "meetings with participants on the focus", value=len(conferences))
+        yield GaugeMetricFamily("ucd_conference_participants", "participants connected to the focus",
+                                value=sum(len(c.participants) for c in conferences))
+        engine = self.service.engine
+        if engine.closed:
+            return
+        stats = [engine.worker_stats(i) for i in range(engine.workers)]
+        legs = GaugeMetricFamily("ucd_media_legs", "media legs on each engine worker", labels=["worker"])
+        for name, doc, field in (("ucd_media_ticks", "mixing ticks run", "ticks"),
+                                 ("ucd_media_late_ticks", "ticks that missed their deadline", "late_ticks"),
+                                 ("ucd_media_packets_received", "media packets received", "packets_received"),
+                                 ("ucd_media_packets_sent", "media packets sent", "packets_sent"),
+                                 ("ucd_media_send_errors", "media packets the kernel refused", "send_errors"),
+                                 ("ucd_media_events_dropped", "engine events lost to a full queue",
+                                  "events_dropped")):
+            family = CounterMetricFamily(name, doc, labels=["worker"])
+            for index, worker in enumerate(stats):
+                family.add_metric([str(index)], getattr(worker, field))
+            yield family
+        for index, worker in enumerate(stats):
+            legs.add_metric([str(index)], worker.legs)
+        yield legs

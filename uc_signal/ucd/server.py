@@ -45,7 +45,7 @@ from .sip_core import build_sip_core
 from ..focus import FocusApplication, StaticConferences
 from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory
 from ..proxy.services import ApplicationServices
-from .media_engine import MediaService
+from .media_engine import MediaCollector, MediaService
 
 log = logging.getLogger("ucd")
 
@@ -145,6 +145,8 @@ class Daemon:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
         self.core.start()
+        if self.media is not None:
+            self.registry.register(MediaCollector(self.media, lambda: self.focus))
         self.registry.register(DaemonCollector(
             self.sip_metrics, manager, registrations=lambda: len(self.core.registrations(time.time())) if self.core else 0,
             users=lambda: len(self.directory),
