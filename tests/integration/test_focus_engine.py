@@ -85,6 +85,9 @@ def test_an_unusable_offer_leaves_no_leg_and_a_full_room_refuses(engine: uc_medi
     with pytest.raises(OfferRejected) as malformed:
         room.answer(b"v=0\r\nthis is not SDP\r\n")
     assert malformed.value.status == 400
+    with pytest.raises(OfferRejected) as host_name:      # c= must be an address for the engine
+        room.answer(offer(40002).replace(b"c=IN IP4 127.0.0.1", b"c=IN IP4 host.example"))
+    assert host_name.value.status == 488 and "host.example" in str(host_name.value)
     assert room.legs == {} and room.conference.legs == ()
     room.answer(offer(40002))
     room.answer(offer(40004))

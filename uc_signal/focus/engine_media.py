@@ -22,6 +22,11 @@ from uc_media.offer_answer import Offer, process_answer
 from .media import MediaLeg, OfferRejected, RoomFull, TalkersCallback
 
 
+# What an unusable offer or answer raises: malformed SDP, no agreement, or an agreement the
+# engine cannot take (a c= host name instead of an address, ValueError; an engine refusal).
+UNUSABLE = (SdpError, NegotiationError, MediaError, ValueError)
+
+
 def _rejected(error: Exception) -> OfferRejected:
     if isinstance(error, SdpError):
         return OfferRejected(400, f"malformed SDP: {error}")
@@ -55,10 +60,10 @@ class EngineLeg:
         try:
             answer = negotiate_answer(offer, self.capabilities, session_id=self.session_id,
                                       session_version=self.version + 1, previous=self.audio)
-        except (SdpError, NegotiationError) as error:
+            self._apply(answer.audio)
+        except UNUSABLE as error:
             raise _rejected(error) from None
         self.version += 1
-        self._apply(answer.audio)
         return bytes(answer)
 
     def accept_answer(self, answer: bytes) -> None:
@@ -66,10 +71,10 @@ class EngineLeg:
             raise OfferRejected(400, "no offer of ours is waiting for an answer")
         try:
             audio = process_answer(self.pending_offer, answer)
-        except (SdpError, NegotiationError) as error:
+            self._apply(audio)
+        except UNUSABLE as error:
             raise _rejected(error) from None
         self.pending_offer = None
-        self._apply(audio)
 
     def _apply(self, audio: NegotiatedAudio) -> None:
         """Configure the leg for what was agreed. A codec, payload type or key change needs
@@ -137,7 +142,7 @@ class EngineRoom:
             answer = negotiate_answer(offer, handle.capabilities)
             handle.session_id = answer.sdp.origin.session_id
             handle._apply(answer.audio)
-        except (SdpError, NegotiationError) as error:
+        except UNUSABLE as error:
             handle.close()
             raise _rejected(error) from None
         except BaseException:
