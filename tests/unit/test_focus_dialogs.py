@@ -493,3 +493,26 @@ def test_end_all_sends_bye_to_every_participant(setup: Setup) -> None:
     net.run()
     assert [len(ua.requests("BYE")) for ua in agents] == [1, 1]
     assert setup.focus.conferences == {} and all(room.closed for room in setup.rooms.rooms)
+
+
+def test_a_cancel_after_the_answer_changes_nothing(setup: Setup) -> None:
+    """The focus answers an INVITE at once, so a CANCEL always comes after the 200: it has
+    no effect on the call (RFC 3261 9.2), which the caller then ends with BYE."""
+    net = setup.net
+    alice = net.agent("alice", "192.0.2.10")
+    ok = invite(net, alice, MEETING, offer_sdp("192.0.2.10"))
+    assert ok.status == 200 and ok.cseq is not None
+    cancel = alice.request("CANCEL", MEETING, call_id=ok.call_id, cseq=ok.cseq.seq)
+    # The CANCEL carries the INVITE's Via branch (9.1).
+    branch = ok.top_via.params["branch"] if ok.top_via is not None else ""
+    cancel.headers.set("Via", f"SIP/2.0/UDP 192.0.2.10:5060;branch={branch};rport")
+    alice.send(cancel)
+    net.run()
+    # The INVITE's server transaction still absorbs retransmissions (RFC 6026 Accepted), so
+    # the core finds it and answers 200 (9.2); the call goes on.
+    assert alice.final("CANCEL").status == 200
+    assert len(setup.focus.find_conference("1001").participants) == 1
+    ack(net, alice, ok)
+    alice.send(in_dialog(net, alice, ok, "BYE"))
+    net.run()
+    assert alice.final("BYE").status == 200 and setup.focus.conferences == {}
