@@ -89,8 +89,11 @@ def test_an_unusable_offer_leaves_no_leg_and_a_full_room_refuses(engine: uc_medi
         room.answer(offer(40002).replace(b"c=IN IP4 127.0.0.1", b"c=IN IP4 host.example"))
     assert host_name.value.status == 488 and "host.example" in str(host_name.value)
     assert room.legs == {} and room.conference.legs == ()
-    room.answer(offer(40002))
-    room.answer(offer(40004))
+    first, _ = room.answer(offer(40002))
+    second, _ = room.answer(offer(40004))
+    # Each participant its own media: socket, SSRC.
+    assert isinstance(first, EngineLeg) and isinstance(second, EngineLeg)
+    assert first.leg.local_port != second.leg.local_port and first.leg.ssrc != second.leg.ssrc
     with pytest.raises(RoomFull):
         room.answer(offer(40006))
     assert len(room.conference.legs) == 2
