@@ -41,13 +41,13 @@ def test_migration_upgrades_an_empty_database_to_the_schema_in_tables(db):
         await store.close()
         return version, mode
     version, mode = run(go())
-    assert version == head_revision() == "0002"
+    assert version == head_revision() == "0003_contact_lists"
     assert mode == "wal"
     connection = sqlite3.connect(db)
     try:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert tables == {"alembic_version", "users", "credentials", "user_policies", "bindings", "meetings",
-                          "user_pins"}
+                          "user_pins", "contact_groups", "contacts"}
         for table in metadata.sorted_tables:
             columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table.name})")}
             assert columns == {column.name for column in table.columns}, table.name
@@ -69,7 +69,7 @@ def test_opening_again_keeps_the_data_and_the_version(db):
         finally:
             await store.close()
     version, users = run(go())
-    assert version == "0002"
+    assert version == "0003_contact_lists"
     assert [user.aor for user in users] == ["sip:alice@example.test"]
 
 

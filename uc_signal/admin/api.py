@@ -21,11 +21,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..directory import Binding
 from ..focus import FocusApplication
-from ..store import DuplicateUserError, InvalidUserError, UserNotFoundError, UserRecord, UserService, parse_aor
 from .focus_api import register_focus_routes
 from ..conferencing.directory import MeetingDirectory
 from .meetings_api import register_meeting_routes
-from .schemas import ErrorOut, RegistrationOut, ServerOut, UserCreate, UserOut, UserUpdate
+from ..rls import (Contact, ContactLimitError, ContactList, ContactNotFoundError, DuplicateContactError, InvalidContactError,
+                   contact_list_uri)
+from ..store import (ContactService, DuplicateUserError, InvalidUserError, UserNotFoundError, UserRecord, UserService,
+                     parse_aor)
+from .schemas import (ContactCreate, ContactListOut, ContactOut, ErrorOut, GroupCreate, RegistrationOut, ServerOut,
+                      UserCreate, UserOut, UserUpdate)
 
 
 @dataclass
@@ -42,6 +46,7 @@ class AdminContext:
     draining: Callable[[], bool]
     focus: Callable[[], FocusApplication | None] | None = None   # the conferencing focus, once running
     meetings: MeetingDirectory | None = None          # conferencing's meeting directory
+    contacts: ContactService | None = None            # contact lists (uc_signal.rls)
 
 
 class ApiError(Exception):
@@ -174,6 +179,8 @@ def create_admin_app(context: AdminContext) -> FastAPI:
     async def delete_user(user: str) -> Response:
         username, domain = aor_of(user)
         await context.users.delete(username, domain)
+        if context.contacts is not None:
+            context.contacts.user_deleted(username, domain)
         return Response(status_code=204)
 
     @app.get("/api/v1/registrations", response_model=list[RegistrationOut], dependencies=secured,
@@ -188,4 +195,82 @@ def create_admin_app(context: AdminContext) -> FastAPI:
 
     register_focus_routes(app, context, require_token)
     register_meeting_routes(app, context, require_token)
+    if context.contacts is not None:
+        add_contact_routes(app, context.contacts, secured)
     return app
+
+
+CONTACT_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    404: {"model": ErrorOut, "description": "no such user, contact or group"},
+    409: {"model": ErrorOut, "description": "duplicate (error: duplicate), or the contacts policy's limit "
+                                            "reached (error: limit)"},
+}
+
+
+def contact_out(contact: Contact) -> ContactOut:
+    return ContactOut(uri=contact.uri, display_name=contact.display_name, groups=list(contact.groups),
+                      relationship=contact.relationship)
+
+
+def add_contact_routes(app: FastAPI, contacts: ContactService, secured: list[Any]) -> None:
+    """Contact lists: /api/v1/users/{user}/contacts and /contact-groups."""
+
+    @app.exception_handler(ContactNotFoundError)
+    async def contact_not_found(_request: Request, error: ContactNotFoundError) -> JSONResponse:
+        return _error(404, "not_found", str(error))
+
+    @app.exception_handler(DuplicateContactError)
+    async def contact_duplicate(_request: Request, error: DuplicateContactError) -> JSONResponse:
+        return _error(409, "duplicate", str(error))
+
+    @app.exception_handler(ContactLimitError)
+    async def contact_limit(_request: Request, error: ContactLimitError) -> JSONResponse:
+        return _error(409, "limit", str(error))
+
+    @app.exception_handler(InvalidContactError)
+    async def contact_invalid(_request: Request, error: InvalidContactError) -> JSONResponse:
+        return _error(422, "invalid", error.reason, error.field)
+
+    async def list_out(user: str, found: ContactList | None = None) -> ContactListOut:
+        if found is None:
+            found = await contacts.list(user)
+        name, policy = await contacts.policy_of(user)
+        return ContactListOut(owner=found.owner, list_uri=contact_list_uri(found.owner), policy=name,
+                              max_contacts=policy.max_contacts,
+                              contacts=[contact_out(c) for c in found.contacts],
+                              groups=list(found.groups))
+
+    @app.get("/api/v1/users/{user}/contacts", response_model=ContactListOut, dependencies=secured,
+             responses=CONTACT_ERRORS)
+    async def list_contacts(user: str) -> ContactListOut:
+        return await list_out(user)
+
+    @app.post("/api/v1/users/{user}/contacts", response_model=ContactOut, status_code=201, dependencies=secured,
+              responses=CONTACT_ERRORS)
+    async def add_contact(user: str, body: ContactCreate) -> ContactOut:
+        added = await contacts.add_contact(user, body.uri, display_name=body.display_name, groups=tuple(body.groups),
+                                           relationship=body.relationship)
+        return contact_out(added)
+
+    @app.delete("/api/v1/users/{user}/contacts/{contact:path}", status_code=204, dependencies=secured,
+                responses=CONTACT_ERRORS)
+    async def remove_contact(user: str, contact: str) -> Response:
+        await contacts.remove_contact(user, contact)
+        return Response(status_code=204)
+
+    @app.get("/api/v1/users/{user}/contact-groups", response_model=list[str], dependencies=secured,
+             responses=CONTACT_ERRORS)
+    async def list_groups(user: str) -> list[str]:
+        return list((await contacts.list(user)).groups)
+
+    @app.post("/api/v1/users/{user}/contact-groups", response_model=ContactListOut, status_code=201,
+              dependencies=secured, responses=CONTACT_ERRORS)
+    async def add_group(user: str, body: GroupCreate) -> ContactListOut:
+        return await list_out(user, await contacts.add_group(user, body.name))
+
+    @app.delete("/api/v1/users/{user}/contact-groups/{name:path}", status_code=204, dependencies=secured,
+                responses=CONTACT_ERRORS)
+    async def remove_group(user: str, name: str) -> Response:
+        await contacts.remove_group(user, name)
+        return Response(status_code=204)

@@ -119,3 +119,35 @@ class PinOut(BaseModel):
     failed_attempts: int
     locked_out: bool
     updated_at: float
+
+
+# --- contact lists (uc_signal.rls) ----------------------------------------------------------
+
+class ContactCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    uri: str = Field(description='"bob", "bob@example.test" or "sip:bob@example.test"', examples=["bob"])
+    display_name: str = ""
+    groups: list[str] = Field(default_factory=list, description="group names; a new name makes the group")
+    relationship: str | None = Field(default=None, description="friends-and-family, workgroup, colleague, "
+                                                               "external or blocked (presence's access level)")
+
+
+class ContactOut(BaseModel):
+    uri: str
+    display_name: str
+    groups: list[str]
+    relationship: str | None
+
+
+class ContactListOut(BaseModel):
+    owner: str
+    list_uri: str = Field(description="what a client subscribes to (RFC 4662, Event: presence)")
+    policy: str = Field(description="the contacts policy in force")
+    max_contacts: int
+    contacts: list[ContactOut]
+    groups: list[str]
+
+
+class GroupCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str

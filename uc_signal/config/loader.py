@@ -100,6 +100,11 @@ def _cross_checks(config: Config, source: str) -> None:
                           f"must be 1-{media.port_max} (at most media.port_max), got {media.port_min}")
     if config.focus.conferences and not media.enabled:
         raise ConfigError(source, "focus.conferences", "need the media engine (media.enabled = true)")
+    rls = config.rls
+    if not rls.min_expires <= rls.default_expires <= rls.max_expires:
+        raise ConfigError(source, "rls.default_expires",
+                          f"must lie between rls.min_expires and rls.max_expires "
+                          f"({rls.min_expires}-{rls.max_expires}), got {rls.default_expires}")
     if not config.daemon.data_dir:
         raise ConfigError(source, "daemon.data_dir", "must not be empty")
     if not config.store.path:

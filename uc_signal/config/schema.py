@@ -8,6 +8,7 @@ normalised) or raising ValueError with the reason, worded as "must be ..., got .
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 import re
@@ -278,6 +279,55 @@ class ConferencingSection:
 
 
 @dataclass(frozen=True)
+class RlsSection:
+    notify_interval: float = _key(5.0, positive_seconds, "least seconds between two state-change NOTIFYs to one "
+                                  "list subscription (RFC 3856 6.10); changes meanwhile are merged")
+    min_expires: int = _key(60, positive_int, "shortest list subscription accepted (423 below it)")
+    max_expires: int = _key(3600, positive_int, "longest list subscription granted")
+    default_expires: int = _key(3600, positive_int, "list subscription length when the SUBSCRIBE names none")
+
+
+_POLICY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class ContactsPolicySection:
+    max_contacts: int = _key(1000, positive_int, "most contacts a user of this policy may keep")
+
+
+def _named_tables(section_type: Any) -> Check:
+    """A table of named policy tables ([policies.<kind>.<name>]), each checked key by key."""
+    def check(value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ValueError(f"must be a table of named policies, got {_got(value)}")
+        fields = {f.name: f for f in dataclasses.fields(section_type)}
+        named: dict[str, Any] = {}
+        for name, settings in value.items():
+            if not _POLICY_NAME.match(name):
+                raise ValueError(f"policy name {_got(name)} must be 1-64 letters, digits, spaces or ._-")
+            if not isinstance(settings, dict):
+                raise ValueError(f"{name}: must be a table, got {_got(settings)}")
+            kwargs = {}
+            for key, item in settings.items():
+                if key not in fields:
+                    raise ValueError(f"{name}.{key}: unknown key (known: {', '.join(fields)})")
+                try:
+                    kwargs[key] = fields[key].metadata["check"](item)
+                except ValueError as error:
+                    raise ValueError(f"{name}.{key}: {error}") from None
+            named[name] = section_type(**kwargs)
+        return named
+    return check
+
+
+@dataclass(frozen=True)
+class PoliciesSection:
+    contacts: dict[str, ContactsPolicySection] = field(
+        default_factory=dict, metadata={"check": _named_tables(ContactsPolicySection),
+                                        "doc": "contacts policies by name: [policies.contacts.<name>]"})
+
+
+@dataclass(frozen=True)
 class Config:
     daemon: DaemonSection = field(default_factory=DaemonSection)
     sip: SipSection = field(default_factory=SipSection)
@@ -289,3 +339,5 @@ class Config:
     media: MediaSection = field(default_factory=MediaSection)
     focus: FocusSection = field(default_factory=FocusSection)
     conferencing: ConferencingSection = field(default_factory=ConferencingSection)
+    rls: RlsSection = field(default_factory=RlsSection)
+    policies: PoliciesSection = field(default_factory=PoliciesSection)

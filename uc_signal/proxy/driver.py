@@ -49,6 +49,11 @@ class ServicesDriver:
             self._timer.cancel()
             self._timer = self._timer_at = None
 
+    def poke(self) -> None:
+        """Something other than a SIP event changed the services (the admin API set a
+        calendar or a relationship): re-read the core's next deadline."""
+        self._arm()
+
     def on_event(self, event: TransactionEvent) -> None:
         self.services.core.handle_event(event, self._clock())
         self._arm()

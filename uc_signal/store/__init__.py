@@ -17,3 +17,7 @@ __all__ = [
     "StoreError", "UserNotFoundError", "UserRecord", "UserService", "WriteBehindBindingStore", "check_line_uri",
     "credentials_for", "parse_aor", "sqlite_url",
 ]
+
+from .contacts import ContactService, SqlContactStore
+
+__all__ += ["ContactService", "SqlContactStore"]

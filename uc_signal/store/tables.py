@@ -86,3 +86,24 @@ user_pins = Table(
     Column("locked_out", Boolean, nullable=False, server_default="0"),
     Column("updated_at", Float, nullable=False),
 )
+
+# Contact lists (uc_signal.rls): a user's groups and contacts, in the order they were made
+# (the id), gone with their owner. A contact's groups are a JSON list of group names.
+contact_groups = Table(
+    "contact_groups", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    UniqueConstraint("user_id", "name", name="uq_contact_groups_user_name"),
+)
+
+contacts = Table(
+    "contacts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("uri", String(320), nullable=False),
+    Column("display_name", String(128), nullable=False, server_default=""),
+    Column("groups", Text, nullable=False, server_default="[]"),   # JSON [name, ...]
+    Column("relationship", String(32), nullable=True),
+    UniqueConstraint("user_id", "uri", name="uq_contacts_user_uri"),
+)

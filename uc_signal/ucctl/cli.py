@@ -3,6 +3,8 @@
     ucctl user add alice --password SECRET [--display-name "Alice"] [--line-uri tel:+14255550100]
     ucctl user list | show USER | set USER ... | remove USER
     ucctl registrations [--user USER]
+    ucctl contacts list USER | add USER CONTACT [--name N] [--group G]... [--relationship R]
+                 | remove USER CONTACT | groups list|add|remove USER [NAME]
     ucctl status
     ucctl meeting add ORGANIZER [--subject S] [--start ISO --end ISO] [--presenters P] [--lobby L]
     ucctl meeting list [--organizer USER] | show MEETING | remove MEETING
@@ -34,6 +36,11 @@ meeting_app = typer.Typer(help="Meetings: add, list, show, remove.", no_args_is_
 app.add_typer(meeting_app, name="meeting")
 pin_app = typer.Typer(help="Leader PINs for dial-in conferencing.", no_args_is_help=True)
 app.add_typer(pin_app, name="pin")
+contacts_app = typer.Typer(help="A user's contact list (what the user's clients subscribe to).",
+                           no_args_is_help=True)
+app.add_typer(contacts_app, name="contacts")
+groups_app = typer.Typer(help="Groups of a user's contact list.", no_args_is_help=True)
+contacts_app.add_typer(groups_app, name="groups")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -336,6 +343,89 @@ def pin_set(ctx: typer.Context, user: str = typer.Argument(..., help="alice, ali
         _print_json(result)
     else:
         out.print(f"PIN set for {result['user']}", markup=False)
+
+
+@contacts_app.command("list")
+def contacts_list(ctx: typer.Context, user: str = typer.Argument(..., help="alice, alice@domain or sip:alice@domain"),
+                  as_json: bool = JsonOption) -> None:
+    """List a user's contacts and groups."""
+    found = _run(ctx, lambda client: client.contacts(user))
+    if as_json:
+        _print_json(found)
+        return
+    out.print(f"{found['owner']}: {len(found['contacts'])} of {found['max_contacts']} contacts "
+              f"(policy {found['policy']}); subscribe to {found['list_uri']}", markup=False)
+    if found["contacts"]:
+        table = Table("uri", "display name", "groups", "relationship")
+        for column in table.columns:
+            column.overflow = "fold"
+        for contact in found["contacts"]:
+            table.add_row(contact["uri"], contact["display_name"], ", ".join(contact["groups"]),
+                          contact["relationship"] or "")
+        out.print(table)
+    if found["groups"]:
+        out.print("groups: " + ", ".join(found["groups"]), markup=False)
+
+
+@contacts_app.command("add")
+def contacts_add(ctx: typer.Context, user: str = typer.Argument(..., help="the list's owner"),
+                 contact: str = typer.Argument(..., help="bob, bob@domain or sip:bob@domain"),
+                 name: str = typer.Option("", "--name", "-n", help="display name"),
+                 group: list[str] = typer.Option([], "--group", "-g", help="group name, repeatable (made if new)"),
+                 relationship: Optional[str] = typer.Option(
+                     None, "--relationship", "-r",
+                     help="friends-and-family, workgroup, colleague, external or blocked"),
+                 as_json: bool = JsonOption) -> None:
+    """Add a contact to a user's list."""
+    body = {"uri": contact, "display_name": name, "groups": group, "relationship": relationship}
+    added = _run(ctx, lambda client: client.add_contact(user, body))
+    if as_json:
+        _print_json(added)
+    else:
+        out.print(f"added {added['uri']} to the contacts of {user}", markup=False)
+
+
+@contacts_app.command("remove")
+def contacts_remove(ctx: typer.Context, user: str, contact: str, as_json: bool = JsonOption) -> None:
+    """Remove a contact from a user's list."""
+    _run(ctx, lambda client: client.remove_contact(user, contact))
+    if as_json:
+        _print_json({"removed": contact, "user": user})
+    else:
+        out.print(f"removed {contact} from the contacts of {user}", markup=False)
+
+
+@groups_app.command("list")
+def groups_list(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
+    """List the groups of a user's contact list."""
+    found = _run(ctx, lambda client: client.contact_groups(user))
+    if as_json:
+        _print_json(found)
+    elif not found:
+        out.print("no groups")
+    else:
+        for name in found:
+            out.print(name, markup=False)
+
+
+@groups_app.command("add")
+def groups_add(ctx: typer.Context, user: str, name: str, as_json: bool = JsonOption) -> None:
+    """Add an (empty) group to a user's contact list."""
+    found = _run(ctx, lambda client: client.add_contact_group(user, name))
+    if as_json:
+        _print_json(found["groups"])
+    else:
+        out.print(f"added group {name!r} to the contacts of {user}", markup=False)
+
+
+@groups_app.command("remove")
+def groups_remove(ctx: typer.Context, user: str, name: str, as_json: bool = JsonOption) -> None:
+    """Remove a group (its contacts stay in the list)."""
+    _run(ctx, lambda client: client.remove_contact_group(user, name))
+    if as_json:
+        _print_json({"removed": name, "user": user})
+    else:
+        out.print(f"removed group {name!r} from the contacts of {user}", markup=False)
 
 
 def run() -> None:

@@ -107,6 +107,26 @@ class AdminClient:
     def set_pin(self, user: str, pin: str) -> dict[str, Any]:
         return self.request("PUT", f"/api/v1/users/{_quote(user)}/pin", json={"pin": pin})
 
+    # --- contact lists ----------------------------------------------------------------------
+
+    def contacts(self, user: str) -> dict[str, Any]:
+        return self.request("GET", f"/api/v1/users/{_quote(user)}/contacts")
+
+    def add_contact(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.request("POST", f"/api/v1/users/{_quote(user)}/contacts", json=body)
+
+    def remove_contact(self, user: str, contact: str) -> None:
+        self.request("DELETE", f"/api/v1/users/{_quote(user)}/contacts/{_quote(contact)}")
+
+    def contact_groups(self, user: str) -> list[str]:
+        return self.request("GET", f"/api/v1/users/{_quote(user)}/contact-groups")
+
+    def add_contact_group(self, user: str, name: str) -> dict[str, Any]:
+        return self.request("POST", f"/api/v1/users/{_quote(user)}/contact-groups", json={"name": name})
+
+    def remove_contact_group(self, user: str, name: str) -> None:
+        self.request("DELETE", f"/api/v1/users/{_quote(user)}/contact-groups/{quote(name, safe='')}")
+
 
 def _quote(user: str) -> str:
     return quote(user, safe="@:+~._-")

@@ -32,7 +32,9 @@ from ..conferencing.settings import directory_settings
 from ..store.meetings import SqlMeetingStore
 from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
-from ..store import CachedUserDirectory, SqlStore, UserService, WriteBehindBindingStore, sqlite_url
+from ..rls import ContactDirectory, ContactsPolicy, ResourceListServer, RlsConfig, rls_application
+from ..store import (CachedUserDirectory, ContactService, SqlContactStore, SqlStore, UserService,
+                     WriteBehindBindingStore, sqlite_url)
 from ..transport import HttpServer, TransportConfig, TransportManager, sip_websocket_app
 from ..transport.certificates import ensure_certificate
 from ..transport.http_server import bind_tcp_socket
@@ -41,6 +43,7 @@ from .banner import sign_in_banner
 from .http_app import ListenerDispatch
 from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, exposition
 from ..proxy.driver import ServicesDriver
+from ..proxy.services import ApplicationFactory
 from .sip_core import build_sip_core
 from ..focus import FocusApplication, StaticConferences
 from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory
@@ -67,6 +70,7 @@ class Daemon:
         self.store: SqlStore | None = None
         self.directory = CachedUserDirectory()
         self.bindings: WriteBehindBindingStore | None = None
+        self.contacts = ContactDirectory()
         self.manager: TransportManager | None = None
         self.core: ServicesDriver | None = None
         self.http: HttpServer | None = None
@@ -106,6 +110,7 @@ class Daemon:
         self.meetings = WatchedMeetingDirectory(SqlMeetingStore(self.store), self.store,
                                                 directory_settings(config.conferencing), view=self.meeting_view)
         await self.meeting_view.load(self.meetings, time.time())
+        self.contacts.load(await SqlContactStore(self.store).load_all())
         self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
         self.bindings.start()
@@ -140,13 +145,14 @@ class Daemon:
             self.media.start()
         try:
             self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir,
-                                       applications=self._applications())
+                                       applications=[self._rls(), *self._applications()])
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
         self.core.start()
         if self.media is not None:
             self.registry.register(MediaCollector(self.media, lambda: self.focus))
+        self.contacts.add_observer(lambda _owner, _now: self.core.poke() if self.core else None)
         self.registry.register(DaemonCollector(
             self.sip_metrics, manager, registrations=lambda: len(self.core.registrations(time.time())) if self.core else 0,
             users=lambda: len(self.directory),
@@ -166,6 +172,20 @@ class Daemon:
                 return self.focus
             factories.append(focus)
         return factories
+
+    def _rls(self) -> ApplicationFactory:
+        """The resource list server over the users' contact lists. Presence: none yet (the
+        lists' resources go without state until the presence service is given here)."""
+        rls = self.config.rls
+        return rls_application(self.contacts, None, RlsConfig(
+            notify_interval=rls.notify_interval, min_expires=rls.min_expires, max_expires=rls.max_expires,
+            default_expires=rls.default_expires))
+
+    def _contact_service(self) -> ContactService:
+        assert self.store is not None
+        policies = {name: ContactsPolicy(max_contacts=policy.max_contacts)
+                    for name, policy in self.config.policies.contacts.items()}
+        return ContactService(self.store, SqlContactStore(self.store), self.contacts, self.config.sip.domain, policies)
 
     async def _start_http(self) -> None:
         assert self.manager is not None and self.store is not None
@@ -194,7 +214,7 @@ class Daemon:
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
             draining=lambda: self.draining, focus=lambda: self.focus,
-            meetings=self.meetings))
+            meetings=self.meetings, contacts=self._contact_service()))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
         ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
         for ws_socket in ws_sockets:
@@ -273,6 +293,7 @@ class Daemon:
                 log.info("focus: %d participants sent BYE", ended)
         if manager is not None:
             manager.stop_accepting()
+            self._end_list_subscriptions()
             grace = self.config.daemon.shutdown_grace
             layer = manager.layer
             assert isinstance(layer, MeteredTransactionLayer)
@@ -296,6 +317,14 @@ class Daemon:
             await self.https.stop()
         await self._close_store()
         log.info("stopped")
+
+    def _end_list_subscriptions(self) -> None:
+        """Tell list subscribers to come back after the restart (their NOTIFYs are
+        answered within the grace period below)."""
+        if self.core is not None:
+            for application in self.core.services.core.chain:
+                if isinstance(application, ResourceListServer):
+                    application.shutdown(time.time(), RETRY_AFTER_SECONDS)
 
     async def _close_store(self) -> None:
         if self.bindings is not None:

@@ -1,0 +1,122 @@
+"""A list subscription over real UDP against ucd, driven from Python: the subscriber's
+NOTIFYs carry the list, a contact added with ucctl arrives, and when ucd stops (SIGTERM)
+it ends the subscription with `terminated;reason=probation;retry-after=5` (RFC 6665
+4.1.3), so the client re-subscribes after the restart instead of waiting for a refresh;
+deleting the owner ends it with `noresource`."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+from uc_signal.rls import parse_list_body
+from uc_signal.sip import DigestClient, Request, Response, make_response, parse_message
+from ucd_harness import Ucd, start_ucd
+
+LIST_URI = "sip:alice@example.test;list=contacts"
+
+
+class Subscriber:
+    def __init__(self, server: tuple[str, int]) -> None:
+        self.server = server
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.cseq = 0
+        self.notifies: list[Request] = []
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def subscribe(self, extra: str = "") -> None:
+        self.cseq += 1
+        message = (f"SUBSCRIBE {LIST_URI} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch=z9hG4bK-py-{self.cseq};rport\r\n"
+                   "Max-Forwards: 70\r\nFrom: <sip:alice@example.test>;tag=py-alice\r\n"
+                   f"To: <{LIST_URI}>\r\nCall-ID: py-list-1\r\nCSeq: {self.cseq} SUBSCRIBE\r\n"
+                   f"Contact: <sip:alice@127.0.0.1:{self.port}>\r\nEvent: presence\r\nSupported: eventlist\r\n"
+                   f"Expires: 600\r\n{extra}Content-Length: 0\r\n\r\n")
+        self.sock.sendto(message.encode(), self.server)
+
+    def next(self, what: str, timeout: float = 20.0) -> Request | Response:
+        """The next final response (`what` = "response") or NOTIFY (answered 200)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                data, _ = self.sock.recvfrom(70000)
+            except socket.timeout:
+                continue
+            message = parse_message(data)
+            if isinstance(message, Request) and message.method == "NOTIFY":
+                self.sock.sendto(bytes(make_response(message, 200)), self.server)
+                if not any(n.cseq == message.cseq for n in self.notifies):   # not a retransmission
+                    self.notifies.append(message)
+                    if what == "notify":
+                        return message
+            elif isinstance(message, Response) and message.status >= 200 and what == "response":
+                return message
+        raise AssertionError(f"no {what} within {timeout} s")
+
+
+SETTINGS = {"auth": {"algorithms": ["MD5"]}, "rls": {"notify_interval": 0.5}}
+
+
+def subscribed(ucd: Ucd) -> Subscriber:
+    """alice subscribed to her list (407 answered), the 200 seen."""
+    subscriber = Subscriber(ucd.sip_address("UDP"))
+    subscriber.subscribe()
+    challenge = subscriber.next("response")
+    assert challenge.status == 407
+    auth = DigestClient("alice", "alice-pw").authorize(challenge.headers.get_all("Proxy-Authenticate")[-1],
+                                                       "SUBSCRIBE", LIST_URI)
+    subscriber.subscribe(f"Proxy-Authorization: {auth}\r\n")
+    accepted = subscriber.next("response")
+    assert accepted.status == 200 and accepted.headers.get("Require") == "eventlist"
+    return subscriber
+
+
+def test_a_list_subscription_over_udp_and_its_end_when_ucd_stops(tmp_path: Path) -> None:
+    ucd = start_ucd(tmp_path, SETTINGS)
+    subscriber: Subscriber | None = None
+    try:
+        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        ucd.ucctl("contacts", "add", "alice", "bob", "--name", "Bob")
+        subscriber = subscribed(ucd)
+        first = subscriber.next("notify")
+        assert first.content_type is not None
+        body = parse_list_body(first.body, first.content_type)
+        assert [(r.uri, r.name) for r in body.rlmi.resources] == [("sip:bob@example.test", "Bob")]
+
+        ucd.ucctl("contacts", "add", "alice", "carol")
+        second = subscriber.next("notify")
+        assert second.content_type is not None
+        assert [r.uri for r in parse_list_body(second.body, second.content_type).rlmi.resources] == [
+            "sip:bob@example.test", "sip:carol@example.test"]
+
+        ucd.proc.send_signal(15)   # SIGTERM: drains, telling list subscribers to come back
+        last = subscriber.next("notify")
+        assert last.headers.get("Subscription-State") == "terminated;reason=probation;retry-after=5"
+        assert ucd.stop() == 0, ucd.output()
+    finally:
+        if subscriber is not None:
+            subscriber.close()
+        if ucd.proc.poll() is None:
+            ucd.stop()
+
+
+def test_deleting_the_owner_ends_the_subscription_with_noresource(tmp_path: Path) -> None:
+    ucd = start_ucd(tmp_path, SETTINGS)
+    subscriber: Subscriber | None = None
+    try:
+        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        subscriber = subscribed(ucd)
+        subscriber.next("notify")
+        ucd.ucctl("user", "remove", "alice")
+        last = subscriber.next("notify")
+        assert last.headers.get("Subscription-State") == "terminated;reason=noresource"
+    finally:
+        if subscriber is not None:
+            subscriber.close()
+        assert ucd.stop() == 0, ucd.output()
