@@ -6,6 +6,8 @@ leaving nothing, and the engine's TalkersChanged mapped back to the room's legs.
 from __future__ import annotations
 
 import re
+import time
+from array import array
 from collections.abc import Iterator
 
 import pytest
@@ -99,6 +101,22 @@ def test_an_unusable_offer_leaves_no_leg_and_a_full_room_refuses(engine: uc_medi
     assert len(room.conference.legs) == 2
     room.close()
     assert rooms.rooms == {} and room.legs == {}
+
+
+def test_an_announcement_plays_into_the_mix(engine: uc_media.Engine) -> None:
+    chime = uc_media.Clip(array("h", [8000, -8000] * 800), 16000)     # 0.1 s
+    rooms = EngineRooms(engine, announcements={"entry": chime})
+    room = rooms.open_room(lambda talkers: None)
+    room.answer(offer(40002))
+    room.announce("entry")
+    room.announce("exit")            # no clip for it: nothing
+    deadline = time.monotonic() + 10
+    finished: list[uc_media.PlaybackFinished] = []
+    while not finished and time.monotonic() < deadline:
+        finished = [e for e in engine.poll_events() if isinstance(e, uc_media.PlaybackFinished)]
+        time.sleep(0.02)
+    assert [(e.reason, e.source.id if e.source is not None else None) for e in finished] == [
+        ("completed", room.conference.id)]
 
 
 def test_talker_events_reach_the_room_as_its_legs(engine: uc_media.Engine) -> None:

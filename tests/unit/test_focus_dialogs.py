@@ -72,6 +72,10 @@ class PlannedRoom:
     on_talkers: TalkersCallback
     legs: list[PlannedLeg] = field(default_factory=list)
     closed: bool = False
+    announced: list[str] = field(default_factory=list)
+
+    def announce(self, announcement: str) -> None:
+        self.announced.append(announcement)
 
     def _leg(self) -> PlannedLeg:
         leg = PlannedLeg(LocalCapabilities(address="192.0.2.1", port=30000 + 2 * len(self.legs)))
@@ -516,3 +520,19 @@ def test_a_cancel_after_the_answer_changes_nothing(setup: Setup) -> None:
     alice.send(in_dialog(net, alice, ok, "BYE"))
     net.run()
     assert alice.final("BYE").status == 200 and setup.focus.conferences == {}
+
+
+def test_joins_and_leaves_are_announced_to_the_meeting(setup: Setup) -> None:
+    net = setup.net
+    alice, bob = net.agent("alice", "192.0.2.10"), net.agent("bob", "192.0.2.11")
+    ok_a = invite(net, alice, MEETING, offer_sdp("192.0.2.10"))
+    invite(net, bob, MEETING, offer_sdp("192.0.2.11"))
+    room = setup.rooms.rooms[0]
+    assert room.announced == ["entry", "entry"]
+    alice.send(in_dialog(net, alice, ok_a, "BYE"))
+    net.run()
+    assert room.announced == ["entry", "entry", "exit"]   # bob hears alice leave
+    setup.focus.announcements = False
+    carol = net.agent("carol", "192.0.2.12")
+    invite(net, carol, MEETING, offer_sdp("192.0.2.12"))
+    assert room.announced == ["entry", "entry", "exit"]

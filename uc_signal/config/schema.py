@@ -249,6 +249,7 @@ class FocusSection:
     conferences: tuple[str, ...] = _key((), conference_uris, "conference URIs served besides the meeting "
                                         "directory's")
     top_k: int = _key(3, positive_int, "loudest talkers mixed per tick")
+    announcements: bool = _key(True, boolean, "entry and exit tones into the mix")
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,10 @@ class Referral:
 class FocusApplication:
     name = "focus"
 
-    def __init__(self, services: ApplicationServices, lookup: ConferenceLookup, rooms: MediaRooms) -> None:
+    def __init__(self, services: ApplicationServices, lookup: ConferenceLookup, rooms: MediaRooms, *,
+                 announcements: bool = True) -> None:
         self.services = services
+        self.announcements = announcements   # entry and exit tones into the mix
         self.lookup = lookup
         self.rooms = rooms
         self.conferences: dict[str, RunningConference] = {}     # by conference_key(uri)
@@ -182,6 +184,8 @@ class FocusApplication:
             authenticated=sender is not None, dialog=dialog, peer=context.source, media=leg, local_sdp=sdp)
         self._dialogs[dialog.id] = (conference, participant)
         conference.add(participant)
+        if self.announcements:
+            conference.room.announce("entry")
         context.reply(response)
         if context.source.transport == "UDP":
             now = context.now
@@ -284,6 +288,8 @@ class FocusApplication:
         log.info("focus: %s left %s", participant.entity, conference.uri)
         if not conference.participants:
             self._close(conference_key(conference.uri), conference)
+        elif self.announcements:
+            conference.room.announce("exit")
 
     # --- deadlines: 2xx retransmission (TimedApplication) -----------------------------------
 
@@ -440,6 +446,8 @@ class FocusApplication:
         participant.state = ParticipantState.CONNECTED
         self._dialogs[dialog.id] = (conference, participant)
         conference.add(participant)
+        if self.announcements:
+            conference.room.announce("entry")
         return participant
 
     # --- escalation: REFER users to a conference (RFC 3515, RFC 4579 5.5) ----------------

@@ -9,9 +9,10 @@ TalkersChanged goes to the room whose conference it names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from uc_media import (AudioConference, Engine, IceCredentials, LocalCapabilities, MediaError, NegotiationError,
+from uc_media import (AudioConference, Clip, Engine, IceCredentials, LocalCapabilities, MediaError, NegotiationError,
                       SdpError, TalkersChanged, build_offer, negotiate_answer)
 from uc_media._core import Leg
 from uc_media.audio_session import NegotiatedAudio
@@ -19,7 +20,7 @@ from uc_media.engine import Event
 from uc_media.engine_sdp import configure_leg
 from uc_media.offer_answer import Offer, process_answer
 
-from .media import MediaLeg, OfferRejected, RoomFull, TalkersCallback
+from .media import Announcement, MediaLeg, OfferRejected, RoomFull, TalkersCallback
 
 
 # What an unusable offer or answer raises: malformed SDP, no agreement, or an agreement the
@@ -161,6 +162,11 @@ class EngineRoom:
         handle.session_id = offer.sdp.origin.session_id
         return handle, bytes(offer)
 
+    def announce(self, announcement: Announcement) -> None:
+        clip = self.rooms.announcements.get(announcement)
+        if clip is not None and not self.conference_closed:
+            self.conference.play(clip)   # replaces a tone still playing: the latest counts
+
     def talkers_changed(self, event: TalkersChanged) -> None:
         talkers = tuple((self.legs[leg.id], level) for leg, level in event.talkers
                         if leg is not None and leg.id in self.legs)
@@ -179,8 +185,10 @@ class EngineRooms:
     """Rooms on one engine. `address` is the one our SDP announces."""
 
     def __init__(self, engine: Engine, *, address: str | None = None, max_participants: int = 250,
-                 top_k: int = 3, srtp_suites: tuple[str, ...] | None = None) -> None:
+                 top_k: int = 3, srtp_suites: tuple[str, ...] | None = None,
+                 announcements: Mapping[str, Clip] | None = None) -> None:
         self.engine = engine
+        self.announcements = dict(announcements or {})
         self.address = address or engine.bind
         self.max_participants = max_participants
         self.top_k = top_k

@@ -14,7 +14,7 @@ resume change the direction, RFC 3264 section 8.4).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Literal, Protocol
 
 
 class OfferRejected(Exception):
@@ -57,7 +57,15 @@ TalkersCallback = Callable[[tuple[tuple[MediaLeg, int], ...]], None]
 """The room's talkers changed: (leg, RFC 6464 level in -dBov) per talker, loudest first."""
 
 
+Announcement = Literal["entry", "exit"]
+"""The tone everyone in a meeting hears when someone joins or leaves (Lync's chimes)."""
+
+
 class MediaRoom(Protocol):
+    def announce(self, announcement: Announcement) -> None:
+        """Play the announcement's tone into the whole mix (nothing if there is none)."""
+        ...
+
     def answer(self, offer: bytes) -> tuple[MediaLeg, bytes]:
         """A new leg in the mix answering `offer`; raises OfferRejected or RoomFull."""
         ...

@@ -15,14 +15,24 @@ from collections.abc import Callable, Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from uc_media import Engine, EngineError, MediaError
+from uc_media import Clip, Engine, EngineError, MediaError
 from uc_media.engine import Event, event_stream
 
+from ..conferencing.prompts import Prompt, load_prompt
 from ..config import Config
 from ..focus import FocusApplication
 from ..focus.engine_media import EngineRooms
 
 log = logging.getLogger(__name__)
+
+
+def announcement_clips() -> dict[str, Clip]:
+    """The entry and exit chimes, from the prompts the project ships (16 kHz WAV)."""
+    clips = {}
+    for name, prompt in (("entry", Prompt.ENTRY_TONE), ("exit", Prompt.EXIT_TONE)):
+        audio = load_prompt(prompt)   # always 16 kHz (PromptError otherwise)
+        clips[name] = Clip(audio.samples, 16000)
+    return clips
 
 
 class MediaService:
@@ -31,7 +41,8 @@ class MediaService:
         self.engine = Engine(workers=media.workers, port_range=(media.port_min, media.port_max), bind=media.bind,
                              tick_ms=media.tick_ms)
         self.rooms = EngineRooms(self.engine, address=media.advertise or media.bind,
-                                 max_participants=config.conferencing.max_participants, top_k=config.focus.top_k)
+                                 max_participants=config.conferencing.max_participants, top_k=config.focus.top_k,
+                                 announcements=announcement_clips())
         self._task: asyncio.Task[None] | None = None
         log.info("media engine started", extra={"workers": self.engine.workers, "bind": media.bind,
                                                 "ports": f"{media.port_min}-{media.port_max}",

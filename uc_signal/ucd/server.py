@@ -168,7 +168,8 @@ class Daemon:
             lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
 
             def focus(services: ApplicationServices) -> Application:
-                self.focus = FocusApplication(services, lookup, media.rooms)
+                self.focus = FocusApplication(services, lookup, media.rooms,
+                                              announcements=self.config.focus.announcements)
                 return self.focus
             factories.append(focus)
         return factories
