@@ -53,13 +53,15 @@ def free_port_pair() -> int:
 
 class Phone:
     def __init__(self, tmp: Path, user: str, outbound: str, dial: str | None, *, control: bool = False,
-                 seconds: int = CALL_SECONDS) -> None:
+                 seconds: int = CALL_SECONDS, domain: str = "example.test") -> None:
         binary = shutil.which("baresip")
         assert binary, "baresip is not installed (make test installs it)"
         self.user = user
         self.snd_dir = tmp / f"{user}-sound"
         self.snd_dir.mkdir()
-        account = (f'<sip:{user}@example.test>;auth_pass={user}-pw;outbound="sip:{outbound}";regint=600;'
+        # A user of another domain is a guest: no password, no registration here.
+        credentials = f"auth_pass={user}-pw;regint=600" if domain == "example.test" else "regint=0"
+        account = (f'<sip:{user}@{domain}>;{credentials};outbound="sip:{outbound}";'
                    "answermode=auto;audio_codecs=opus/48000/2")   # ausine makes 48 kHz only (PEERS.md)
         # ctrl_tcp: commands (dial, transfer) sent while it runs, as JSON netstrings.
         self.control_port = free_port_pair() if control else 0
@@ -455,3 +457,45 @@ def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
         for phone in phones:
             phone.stop()
         assert ucd.stop() == 0, ucd.output()
+
+
+def test_a_guest_waits_in_the_lobby_until_a_presenter_admits_them(tmp_path: Path) -> None:
+    """A meeting made through the admin API has the default lobby (outside-company): alice,
+    its organizer, is in at once; a guest from another domain (not authenticated) is
+    answered but held out of the mix with the lobby music, and does not hear alice's tone
+    until the admin API admits them; then it does."""
+    ucd: Ucd = start_ucd(tmp_path)
+    phones: list[Phone] = []
+    try:
+        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        api = ucd.api()
+        meeting = api.post("/api/v1/meetings", json={"organizer": "alice"}).json()
+        host, port = ucd.sip_address("UDP")
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", meeting["conference_uri"], seconds=50)
+        phones.append(alice)
+        alice.wait_for("Call established")
+        guest = Phone(tmp_path, "carol", f"{host}:{port}", meeting["conference_uri"], seconds=50,
+                      domain="elsewhere.invalid")
+        phones.append(guest)
+        guest_started = guest.wait_for("Call established")   # about where its recording starts
+        path = f"/api/v1/conferences/{meeting['conference_id']}"
+        waiting = {p["entity"]: p for p in api.get(path).json()["participants"]}
+        assert waiting["sip:carol@elsewhere.invalid"]["in_lobby"], waiting
+        assert not waiting["sip:alice@example.test"]["in_lobby"], waiting
+        time.sleep(3.0)
+        admitted_at = time.monotonic()
+        admitted = api.post(f"{path}/participants/{waiting['sip:carol@elsewhere.invalid']['id']}/admit")
+        assert admitted.status_code == 200 and not admitted.json()["in_lobby"], admitted.text
+        time.sleep(3.0)
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+    samples, rate = read_mono(guest.recording)
+    admitted_after = admitted_at - guest_started
+    waiting_audio = window(samples, rate, 0.5, admitted_after - 0.5)
+    lobby = tone_shares(waiting_audio, rate)
+    inside = tone_shares(window(samples, rate, admitted_after + 1.0, admitted_after + 2.5), rate)
+    assert lobby[TONES["alice"]] < 0.01, lobby          # the music, not the meeting
+    assert float(np.sqrt(np.mean(waiting_audio ** 2))) > 100, "no lobby music"
+    assert inside[TONES["alice"]] > 0.3, inside         # alice's 440 Hz once admitted

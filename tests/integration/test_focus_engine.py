@@ -119,6 +119,25 @@ def test_an_announcement_plays_into_the_mix(engine: uc_media.Engine) -> None:
         ("completed", room.conference.id)]
 
 
+def test_a_lobby_leg_hears_the_music_out_of_the_mix_until_admitted(engine: uc_media.Engine) -> None:
+    music = uc_media.Clip(array("h", [4000, -4000] * 8000), 16000)     # 1 s, looped
+    rooms = EngineRooms(engine, lobby_music=music)
+    room = rooms.open_room(lambda talkers: None)
+    member, _ = room.answer(offer(40002))
+    waiting, answer = room.answer(offer(40004), lobby=True)
+    assert isinstance(member, EngineLeg) and isinstance(waiting, EngineLeg)
+    assert b"m=audio" in answer and waiting.in_lobby and not member.in_lobby
+    assert room.conference.legs == (member.leg,)
+    waiting.admit()
+    assert not waiting.in_lobby and set(room.conference.legs) == {member.leg, waiting.leg}
+    stopped = []
+    deadline = time.monotonic() + 10
+    while not stopped and time.monotonic() < deadline:   # the music ends with the admission
+        stopped = [e for e in engine.poll_events() if isinstance(e, uc_media.PlaybackFinished)]
+        time.sleep(0.02)
+    assert [e.reason for e in stopped] == ["stopped"]
+
+
 def test_talker_events_reach_the_room_as_its_legs(engine: uc_media.Engine) -> None:
     seen: list[tuple[tuple[MediaLeg, int], ...]] = []
     rooms, room = room_of(engine, seen)

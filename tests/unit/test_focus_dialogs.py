@@ -46,6 +46,10 @@ class PlannedLeg:
     closed: bool = False
     offer: Offer | None = None
     joined: bool = False
+    in_lobby: bool = False
+
+    def admit(self) -> None:
+        self.in_lobby, self.joined = False, True
 
     def reanswer(self, offer: bytes) -> bytes:
         try:
@@ -82,18 +86,19 @@ class PlannedRoom:
         self.legs.append(leg)
         return leg
 
-    def answer(self, offer: bytes) -> tuple[PlannedLeg, bytes]:
+    def answer(self, offer: bytes, *, lobby: bool = False) -> tuple[PlannedLeg, bytes]:
         leg = self._leg()
         try:
             answer = negotiate_answer(offer, leg.caps)
         except (SdpError, NegotiationError) as error:
             leg.close()
             raise OfferRejected(488, str(error)) from None
-        leg.direction, leg.joined = answer.audio.direction.value, True
+        leg.direction, leg.joined, leg.in_lobby = answer.audio.direction.value, not lobby, lobby
         return leg, bytes(answer)
 
-    def offer(self) -> tuple[PlannedLeg, bytes]:
+    def offer(self, *, lobby: bool = False) -> tuple[PlannedLeg, bytes]:
         leg = self._leg()
+        leg.in_lobby = lobby
         leg.offer = build_offer(leg.caps)
         return leg, bytes(leg.offer)
 
@@ -536,3 +541,31 @@ def test_joins_and_leaves_are_announced_to_the_meeting(setup: Setup) -> None:
     carol = net.agent("carol", "192.0.2.12")
     invite(net, carol, MEETING, offer_sdp("192.0.2.12"))
     assert room.announced == ["entry", "entry", "exit"]
+
+
+def test_a_guest_waits_in_the_lobby_until_admitted(setup: Setup) -> None:
+    """The lobby decision (here: callers who are not authenticated users wait) holds a
+    guest out of the mix, unannounced, until a presenter admits them."""
+    net = setup.net
+    setup.focus.lobby = lambda handle, entity, authenticated: not authenticated
+    alice = net.agent("alice", "192.0.2.10")
+    guest = net.agent("guest", "192.0.2.50", user=False)
+    invite(net, alice, MEETING, offer_sdp("192.0.2.10"))
+    # From another domain: not challenged, not authenticated.
+    request = guest.request("INVITE", MEETING, body=offer_sdp("192.0.2.50"), extra="Content-Type: application/sdp\r\n")
+    request.headers.set("From", "<sip:guest@elsewhere.invalid>;tag=guest-tag")
+    guest.send(request)
+    net.run()
+    assert guest.final("INVITE").status == 200
+    conference = setup.focus.find_conference("1001")
+    alice_p, guest_p = conference.participants.values()
+    assert guest_p.entity == "sip:guest@elsewhere.invalid" and not guest_p.authenticated
+    assert guest_p.in_lobby and not alice_p.in_lobby
+    room = setup.rooms.rooms[0]
+    assert room.announced == ["entry"]                   # alice's only
+    setup.focus.admit("1001", guest_p.id)
+    assert not guest_p.in_lobby and room.legs[-1].joined
+    assert room.announced == ["entry", "entry"]
+    assert setup.recorder.events[-1] == ("changed", "sip:guest@elsewhere.invalid")
+    setup.focus.admit("1001", guest_p.id)                # admitted already: nothing more
+    assert room.announced == ["entry", "entry"]

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from uc_signal.focus import StaticConferences
-from uc_signal.focus.meetings import DirectoryConferences, FirstFound, MeetingHandle, WatchedMeetingDirectory
+from uc_signal.focus.meetings import (DirectoryConferences, FirstFound, MeetingHandle, WatchedMeetingDirectory,
+                                     meeting_lobby)
 from uc_signal.store import SqlStore, UserRecord, sqlite_url
 from uc_signal.store.meetings import SqlMeetingStore
 
@@ -70,3 +71,19 @@ def test_static_uris_are_asked_before_the_directory(tmp_path: Path) -> None:
     assert static is not None and static.conference_id == "1"
     assert isinstance(lookup.find(uri), MeetingHandle)
     assert lookup.find("sip:meet2@example.test") is None
+
+
+def test_the_lobby_decision_is_the_meetings_admission_table(tmp_path: Path) -> None:
+    view = DirectoryConferences(clock=lambda: NOW)
+
+    async def body(directory: WatchedMeetingDirectory) -> str:
+        return (await directory.create("sip:alice@example.test", NOW)).conference_uri
+
+    handle = view.find(run(tmp_path, body, view))
+    assert handle is not None
+    # Defaults: presenters "company", lobby "outside-company".
+    assert not meeting_lobby(handle, "sip:alice@example.test", True)       # the organizer
+    assert not meeting_lobby(handle, "sip:bob@example.test", True)         # a company user: presenter
+    assert meeting_lobby(handle, "sip:guest@elsewhere.invalid", False)     # outside the company
+    static = StaticConferences(["sip:meet1@example.test"]).find("sip:meet1@example.test")
+    assert static is not None and not meeting_lobby(static, "sip:guest@elsewhere.invalid", False)

@@ -40,6 +40,7 @@ class ParticipantOut(BaseModel):
     state: str
     muted: bool
     on_hold: bool
+    in_lobby: bool = Field(description="waiting for a presenter to admit them (out of the mix)")
     speaking_level: int | None = Field(description="RFC 6464 level in -dBov while an active speaker")
 
 
@@ -84,7 +85,8 @@ class _FocusApiError(Exception):
 def participant_out(participant: Participant) -> ParticipantOut:
     return ParticipantOut(id=participant.id, entity=participant.entity, display_name=participant.display_name,
                           authenticated=participant.authenticated, state=participant.state.value,
-                          muted=participant.muted, on_hold=participant.on_hold, speaking_level=participant.level)
+                          muted=participant.muted, on_hold=participant.on_hold, in_lobby=participant.in_lobby,
+                          speaking_level=participant.level)
 
 
 def conference_out(conference: RunningConference) -> ConferenceOut:
@@ -137,6 +139,13 @@ def register_focus_routes(app: FastAPI, context: AdminContext, require_token: Ca
         running = focus()
         muted = body.muted if body is not None else True
         return participant_out(lookup(lambda: running.set_muted(conference_id, participant_id, muted)))
+
+    @app.post("/api/v1/conferences/{conference_id}/participants/{participant_id}/admit",
+              response_model=ParticipantOut, dependencies=secured, responses=FOCUS_ERRORS)
+    async def admit(conference_id: str, participant_id: str) -> ParticipantOut:
+        """Let a participant in from the lobby (deny: DELETE the participant)."""
+        running = focus()
+        return participant_out(lookup(lambda: running.admit(conference_id, participant_id)))
 
     @app.delete("/api/v1/conferences/{conference_id}/participants/{participant_id}", status_code=204,
                 dependencies=secured, responses=FOCUS_ERRORS)

@@ -52,6 +52,10 @@ log = logging.getLogger(__name__)
 SDP = "application/sdp"
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY"
 FOCUS_USER = "focus"
+
+LobbyDecision = Callable[[ConferenceHandle, str, bool], bool]
+"""(meeting, joiner's entity, authenticated local user) -> does the joiner wait in the
+lobby. ucd's is the meeting directory's admission table (uc_signal.conferencing.decide)."""
 REFERRALS_KEPT = 200   # the last REFERs, with their outcome, for the admin API
 T1, T2 = 0.5, 4.0      # RFC 3261 17.1.1.1 defaults, seconds
 
@@ -102,8 +106,9 @@ class FocusApplication:
     name = "focus"
 
     def __init__(self, services: ApplicationServices, lookup: ConferenceLookup, rooms: MediaRooms, *,
-                 announcements: bool = True) -> None:
+                 announcements: bool = True, lobby: LobbyDecision | None = None) -> None:
         self.services = services
+        self.lobby = lobby                   # who waits until admitted; None: nobody
         self.announcements = announcements   # entry and exit tones into the mix
         self.lookup = lookup
         self.rooms = rooms
@@ -151,11 +156,16 @@ class FocusApplication:
                 context.respond(503, "Service Unavailable (no media capacity)", headers=[("Retry-After", "30")])
                 log.warning("focus: %s", error)
                 return
+        sender = self.services.caller_auth.sender(request)
+        from_ = request.from_
+        assert from_ is not None
+        entity = sender.aor if sender is not None else from_.uri_text
+        waits = self.lobby is not None and self.lobby(handle, entity, sender is not None)
         try:
             if request.body:
-                leg, sdp = conference.room.answer(request.body)
+                leg, sdp = conference.room.answer(request.body, lobby=waits)
             else:
-                leg, sdp = conference.room.offer()
+                leg, sdp = conference.room.offer(lobby=waits)
         except (OfferRejected, RoomFull) as error:
             if isinstance(error, RoomFull):
                 context.respond(486, "Busy Here (the conference is full)")
@@ -175,22 +185,20 @@ class FocusApplication:
         response.set_body(sdp, SDP)
         dialog = Dialog.for_uas(request, response)
         dialog.sent_response(response)
-        sender = self.services.caller_auth.sender(request)
-        from_ = request.from_
-        assert from_ is not None
         participant = Participant(
-            id=f"p{next(self._numbers)}", entity=sender.aor if sender is not None else from_.uri_text,
+            id=f"p{next(self._numbers)}", entity=entity,
             display_name=(from_.display_name or (sender.display_name if sender else "") or "").strip('"'),
             authenticated=sender is not None, dialog=dialog, peer=context.source, media=leg, local_sdp=sdp)
         self._dialogs[dialog.id] = (conference, participant)
         conference.add(participant)
-        if self.announcements:
+        if self.announcements and not waits:
             conference.room.announce("entry")
         context.reply(response)
         if context.source.transport == "UDP":
             now = context.now
             self._unacked[dialog.id] = _Unacked(response, context.source, now + T1, T1, now + 64 * T1)
-        log.info("focus: %s joined %s as %s", participant.entity, handle.uri, participant.id)
+        log.info("focus: %s joined %s as %s%s", participant.entity, handle.uri, participant.id,
+                 " (in the lobby)" if waits else "")
 
     def _open(self, key: str, handle: ConferenceHandle) -> RunningConference:
         holder: list[RunningConference] = []
@@ -326,6 +334,16 @@ class FocusApplication:
         if participant is None:
             raise UnknownParticipant(f"no participant {participant_id} in conference {conference_id}")
         return conference, participant
+
+    def admit(self, conference_id: str, participant_id: str) -> Participant:
+        """Let a participant in from the lobby: into the mix, announced to the others."""
+        conference, participant = self.participant(conference_id, participant_id)
+        if participant.in_lobby:
+            participant.media.admit()
+            if self.announcements:
+                conference.room.announce("entry")
+            conference.notify(lambda o: o.participant_changed(conference, participant))
+        return participant
 
     def set_muted(self, conference_id: str, participant_id: str, muted: bool) -> Participant:
         """Stop (or resume) mixing a participant's audio: the engine's Leg.muted."""

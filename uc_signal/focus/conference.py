@@ -44,6 +44,11 @@ class Participant:
         return self.media.muted
 
     @property
+    def in_lobby(self) -> bool:
+        """Waiting for a presenter: out of the mix, hearing the lobby music."""
+        return self.media.in_lobby
+
+    @property
     def on_hold(self) -> bool:
         """The participant's side holds (we may not send, RFC 3264 8.4)."""
         return self.media.direction in ("recvonly", "inactive")

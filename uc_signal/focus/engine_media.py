@@ -43,7 +43,8 @@ class EngineLeg:
     pending_offer: Offer | None = None
     session_id: int = 0
     version: int = 1
-    joined: bool = False
+    joined: bool = False                     # in the conference's mix
+    lobby: bool = False                      # held out of the mix, hearing the lobby music
 
     @property
     def muted(self) -> bool:
@@ -56,6 +57,19 @@ class EngineLeg:
     @property
     def direction(self) -> str:
         return self.leg.direction
+
+    @property
+    def in_lobby(self) -> bool:
+        return self.lobby
+
+    def admit(self) -> None:
+        if not self.lobby:
+            return
+        self.lobby = False
+        self.leg.stop_playback()
+        if self.audio is not None:       # configured: join now (else when the answer comes)
+            self.room.conference.add_leg(self.leg)
+            self.joined = True
 
     def reanswer(self, offer: bytes) -> bytes:
         try:
@@ -98,6 +112,13 @@ class EngineLeg:
             self.room.conference.remove_leg(self.leg)
             self.joined = False
         configure_leg(self.leg, audio)
+        if self.lobby:
+            # Out of the mix: the music plays on the idle leg (the engine encodes it with
+            # the leg's own codec).
+            music = self.room.rooms.lobby_music
+            if music is not None:
+                self.leg.play(music, loop=True)
+            return
         self.room.conference.add_leg(self.leg)
         self.joined = True
         self.leg.muted = muted
@@ -137,8 +158,9 @@ class EngineRoom:
         self.legs[leg.id] = handle
         return handle
 
-    def answer(self, offer: bytes) -> tuple[MediaLeg, bytes]:
+    def answer(self, offer: bytes, *, lobby: bool = False) -> tuple[MediaLeg, bytes]:
         handle = self._new_leg()
+        handle.lobby = lobby
         try:
             answer = negotiate_answer(offer, handle.capabilities)
             handle.session_id = answer.sdp.origin.session_id
@@ -151,8 +173,9 @@ class EngineRoom:
             raise
         return handle, bytes(answer)
 
-    def offer(self) -> tuple[MediaLeg, bytes]:
+    def offer(self, *, lobby: bool = False) -> tuple[MediaLeg, bytes]:
         handle = self._new_leg()
+        handle.lobby = lobby
         try:
             offer = build_offer(handle.capabilities)
         except BaseException:
@@ -186,9 +209,10 @@ class EngineRooms:
 
     def __init__(self, engine: Engine, *, address: str | None = None, max_participants: int = 250,
                  top_k: int = 3, srtp_suites: tuple[str, ...] | None = None,
-                 announcements: Mapping[str, Clip] | None = None) -> None:
+                 announcements: Mapping[str, Clip] | None = None, lobby_music: Clip | None = None) -> None:
         self.engine = engine
         self.announcements = dict(announcements or {})
+        self.lobby_music = lobby_music
         self.address = address or engine.bind
         self.max_participants = max_participants
         self.top_k = top_k

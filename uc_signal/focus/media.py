@@ -50,6 +50,13 @@ class MediaLeg(Protocol):
         """Take the answer to our offer (late offer) and join the mix; raises OfferRejected."""
         ...
 
+    @property
+    def in_lobby(self) -> bool: ...
+
+    def admit(self) -> None:
+        """From the lobby (music, out of the mix) into the mix."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -66,12 +73,14 @@ class MediaRoom(Protocol):
         """Play the announcement's tone into the whole mix (nothing if there is none)."""
         ...
 
-    def answer(self, offer: bytes) -> tuple[MediaLeg, bytes]:
-        """A new leg in the mix answering `offer`; raises OfferRejected or RoomFull."""
+    def answer(self, offer: bytes, *, lobby: bool = False) -> tuple[MediaLeg, bytes]:
+        """A new leg answering `offer`, in the mix, or with `lobby` out of it hearing the
+        lobby music until `admit()`; raises OfferRejected or RoomFull."""
         ...
 
-    def offer(self) -> tuple[MediaLeg, bytes]:
-        """A new leg and our offer; it joins the mix when its `accept_answer` runs."""
+    def offer(self, *, lobby: bool = False) -> tuple[MediaLeg, bytes]:
+        """A new leg and our offer; it joins the mix (or the lobby) when its
+        `accept_answer` runs."""
         ...
 
     def close(self) -> None: ...

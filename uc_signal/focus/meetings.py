@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..conferencing.admission import Joiner, MeetingPolicies, decide
 from ..conferencing.directory import MeetingDirectory
 from ..conferencing.meeting import Meeting
 from .directory import ConferenceHandle, ConferenceLookup, conference_key
@@ -90,3 +91,16 @@ class FirstFound:
             if found is not None:
                 return found
         return None
+
+
+def meeting_lobby(handle: ConferenceHandle, entity: str, authenticated: bool) -> bool:
+    """The focus's lobby decision for a directory meeting: the meeting's admission table
+    (`uc_signal.conferencing.decide`: organizer and presenters in, the lobby policy for the
+    rest). An authenticated caller is a user of this server, so in the company. Meetings
+    from elsewhere (the static URIs) have no lobby."""
+    if not isinstance(handle, MeetingHandle):
+        return False
+    meeting = handle.meeting
+    policies = MeetingPolicies(meeting.organizer, meeting.presenter_policy, meeting.lobby_policy,
+                               meeting.pstn_bypass_lobby, meeting.locked)
+    return decide(policies, Joiner(entity, authenticated=authenticated, in_company=authenticated)).waits

@@ -35,6 +35,11 @@ def announcement_clips() -> dict[str, Clip]:
     return clips
 
 
+def lobby_music() -> Clip:
+    """What a caller waiting in a meeting's lobby hears, looped (the shipped prompt)."""
+    return Clip(load_prompt(Prompt.LOBBY_MUSIC).samples, 16000)
+
+
 class MediaService:
     def __init__(self, config: Config) -> None:
         media = config.media
@@ -42,7 +47,7 @@ class MediaService:
                              tick_ms=media.tick_ms)
         self.rooms = EngineRooms(self.engine, address=media.advertise or media.bind,
                                  max_participants=config.conferencing.max_participants, top_k=config.focus.top_k,
-                                 announcements=announcement_clips())
+                                 announcements=announcement_clips(), lobby_music=lobby_music())
         self._task: asyncio.Task[None] | None = None
         log.info("media engine started", extra={"workers": self.engine.workers, "bind": media.bind,
                                                 "ports": f"{media.port_min}-{media.port_max}",

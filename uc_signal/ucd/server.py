@@ -46,7 +46,7 @@ from ..proxy.driver import ServicesDriver
 from ..proxy.services import ApplicationFactory
 from .sip_core import build_sip_core
 from ..focus import FocusApplication, StaticConferences
-from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory
+from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_lobby
 from ..proxy.services import ApplicationServices
 from .media_engine import MediaCollector, MediaService
 
@@ -168,7 +168,7 @@ class Daemon:
             lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
 
             def focus(services: ApplicationServices) -> Application:
-                self.focus = FocusApplication(services, lookup, media.rooms,
+                self.focus = FocusApplication(services, lookup, media.rooms, lobby=meeting_lobby,
                                               announcements=self.config.focus.announcements)
                 return self.focus
             factories.append(focus)
