@@ -569,3 +569,23 @@ def test_a_guest_waits_in_the_lobby_until_admitted(setup: Setup) -> None:
     assert setup.recorder.events[-1] == ("changed", "sip:guest@elsewhere.invalid")
     setup.focus.admit("1001", guest_p.id)                # admitted already: nothing more
     assert room.announced == ["entry", "entry"]
+
+
+def test_a_caller_left_in_the_lobby_is_let_go_after_the_timeout(setup: Setup) -> None:
+    net = setup.net
+    setup.focus.lobby = lambda handle, entity, authenticated: True
+    setup.focus.lobby_timeout = 60.0
+    alice, bob = net.agent("alice", "192.0.2.10"), net.agent("bob", "192.0.2.11")
+    for ua in (alice, bob):
+        ua.autoanswer = lambda event: (200, [])
+        ack(net, ua, invite(net, ua, MEETING, offer_sdp(ua.address.host)))
+    conference = setup.focus.find_conference("1001")
+    waiting_alice, waiting_bob = conference.participants.values()
+    setup.focus.admit("1001", waiting_bob.id)       # bob is let in; alice keeps waiting
+    net.advance(30, step=1.0)
+    assert alice.requests("BYE") == [] and len(conference.participants) == 2
+    net.advance(31, step=1.0)
+    assert len(alice.requests("BYE")) == 1 and bob.requests("BYE") == []
+    assert list(conference.participants.values()) == [waiting_bob]
+    assert setup.focus.get_timer() is None
+    assert waiting_alice.state.value == "disconnected"

@@ -106,9 +106,12 @@ class FocusApplication:
     name = "focus"
 
     def __init__(self, services: ApplicationServices, lookup: ConferenceLookup, rooms: MediaRooms, *,
-                 announcements: bool = True, lobby: LobbyDecision | None = None) -> None:
+                 announcements: bool = True, lobby: LobbyDecision | None = None,
+                 lobby_timeout: float = 900.0) -> None:
         self.services = services
         self.lobby = lobby                   # who waits until admitted; None: nobody
+        self.lobby_timeout = lobby_timeout   # then the waiting caller is let go (BYE)
+        self._lobby_until: dict[DialogId, float] = {}
         self.announcements = announcements   # entry and exit tones into the mix
         self.lookup = lookup
         self.rooms = rooms
@@ -193,6 +196,8 @@ class FocusApplication:
         conference.add(participant)
         if self.announcements and not waits:
             conference.room.announce("entry")
+        if waits:
+            self._lobby_until[dialog.id] = context.now + self.lobby_timeout
         context.reply(response)
         if context.source.transport == "UDP":
             now = context.now
@@ -291,6 +296,7 @@ class FocusApplication:
     def _leave(self, conference: RunningConference, participant: Participant) -> None:
         self._dialogs.pop(participant.dialog.id, None)
         self._unacked.pop(participant.dialog.id, None)
+        self._lobby_until.pop(participant.dialog.id, None)
         participant.dialog.terminate()
         conference.remove(participant)
         log.info("focus: %s left %s", participant.entity, conference.uri)
@@ -299,12 +305,21 @@ class FocusApplication:
         elif self.announcements:
             conference.room.announce("exit")
 
-    # --- deadlines: 2xx retransmission (TimedApplication) -----------------------------------
+    # --- deadlines: 2xx retransmission, lobby timeout (TimedApplication) ----------------------
 
     def get_timer(self) -> float | None:
-        return min((u.next_at for u in self._unacked.values()), default=None)
+        return min([*(u.next_at for u in self._unacked.values()), *self._lobby_until.values()], default=None)
 
     def handle_timer(self, now: float) -> None:
+        for dialog_id, until in list(self._lobby_until.items()):
+            found = self._dialogs.get(dialog_id)
+            if until <= now and found is not None:
+                conference, participant = found
+                log.info("focus: %s waited %.0f s in the lobby of %s; BYE", participant.entity,
+                         self.lobby_timeout, conference.uri)
+                self.disconnect(conference, participant, now)
+            elif found is None:
+                self._lobby_until.pop(dialog_id, None)
         for dialog_id, unacked in list(self._unacked.items()):
             if unacked.next_at > now:
                 continue
@@ -339,6 +354,7 @@ class FocusApplication:
         """Let a participant in from the lobby: into the mix, announced to the others."""
         conference, participant = self.participant(conference_id, participant_id)
         if participant.in_lobby:
+            self._lobby_until.pop(participant.dialog.id, None)
             participant.media.admit()
             if self.announcements:
                 conference.room.announce("entry")

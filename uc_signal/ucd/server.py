@@ -169,6 +169,7 @@ class Daemon:
 
             def focus(services: ApplicationServices) -> Application:
                 self.focus = FocusApplication(services, lookup, media.rooms, lobby=meeting_lobby,
+                                              lobby_timeout=self.config.conferencing.lobby_timeout,
                                               announcements=self.config.focus.announcements)
                 return self.focus
             factories.append(focus)
