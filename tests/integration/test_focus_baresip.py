@@ -1,11 +1,14 @@
-"""Three real softphones in one meeting through ucd's focus and media engine.
+"""Real softphones in meetings through ucd's focus and media engine.
 
-Each baresip sends a steady tone (ausine: 440, 660, 880 Hz) and records what it hears
-(the sndfile module dumps the decoded audio; baresip 1.0's aufile has no player). They register, INVITE the conference URI (digest-challenged by the focus), and
-the engine mixes: each recording holds the other two tones and not its own (FFT). Then
-the admin API mutes the 440 Hz participant (`Leg.muted`): from then on the other two stop
-hearing 440 Hz, and the muted one still hears both others. The conference's roster in the
-admin API lists the three while they are in, and the meeting is gone when they have left.
+The key test: each of three baresips sends a steady tone (ausine: 440, 660, 880 Hz) and
+records what it hears (the sndfile module dumps the decoded audio; baresip 1.0's aufile
+has no player). They register, INVITE the conference URI (digest-challenged by the
+focus), and the engine mixes: each recording holds the other two tones and not its own
+(FFT). Then the admin API mutes the 440 Hz participant (`Leg.muted`): from then on the
+other two stop hearing 440 Hz, and the muted one still hears both others. The roster in
+the admin API lists the three while they are in, and the meeting is gone when they have
+left. The other tests: dial-out and REFER, escalation of a 2-party call, meetings of the
+directory, hold/resume, linphonec, the lobby.
 """
 
 from __future__ import annotations
@@ -171,7 +174,8 @@ def tone_shares(samples: np.ndarray, rate: int) -> dict[int, float]:
 
 def window(samples: np.ndarray, rate: int, start: float, end: float) -> np.ndarray:
     part = samples[int(start * rate):int(end * rate)]
-    assert len(part) >= rate, f"recording too short for the window {start:.1f}-{end:.1f} s ({len(samples) / rate:.1f} s)"
+    assert len(part) >= rate, (f"recording too short for the window {start:.1f}-{end:.1f} s "
+                               f"({len(samples) / rate:.1f} s)")
     return part
 
 

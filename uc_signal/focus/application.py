@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 
 from ..application import RequestContext
 from ..proxy.services import ApplicationServices
-from ..sip import (DIALOG_ERROR_STATUS, Dialog, DialogId, DialogProtocolError, Headers, Request, Response, copy_record_route,
-                   make_response)
+from ..sip import (DIALOG_ERROR_STATUS, Dialog, DialogId, DialogProtocolError, Headers, Request, Response,
+                   copy_record_route, make_response)
 from ..sip.dialog import DialogState
 from ..transport.peer import Peer
 from .conference import ConferenceObserver, Participant, ParticipantState, RunningConference
