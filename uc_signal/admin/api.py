@@ -20,6 +20,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..directory import Binding
+from ..focus import FocusApplication
+from .focus_api import register_focus_routes
 from ..conferencing.directory import MeetingDirectory
 from .meetings_api import register_meeting_routes
 from ..rls import (Contact, ContactLimitError, ContactList, ContactNotFoundError, DuplicateContactError, InvalidContactError,
@@ -44,6 +46,7 @@ class AdminContext:
     listening: Callable[[], dict[str, list[str]]]
     metrics: Callable[[], tuple[bytes, str]]         # (exposition, content type)
     draining: Callable[[], bool]
+    focus: Callable[[], FocusApplication | None] | None = None   # the conferencing focus, once running
     meetings: MeetingDirectory | None = None          # conferencing's meeting directory
     contacts: ContactService | None = None            # contact lists (uc_signal.rls)
     presence: PresenceAdmin | None = None              # /api/v1/presence routes when set
@@ -194,6 +197,7 @@ def create_admin_app(context: AdminContext) -> FastAPI:
             found = [binding for binding in found if binding.aor == f"sip:{username}@{domain}"]
         return [registration_out(binding, now) for binding in found]
 
+    register_focus_routes(app, context, require_token)
     register_meeting_routes(app, context, require_token)
     if context.contacts is not None:
         add_contact_routes(app, context.contacts, secured)

@@ -99,6 +99,12 @@ def _cross_checks(config: Config, source: str) -> None:
         value = getattr(config.sip, key)
         if value and {"tls", "wss"} & set(config.sip.transports) and not Path(value).is_file():
             raise ConfigError(source, f"sip.{key}", f"no such file: {json.dumps(value, ensure_ascii=False)}")
+    media = config.media
+    if media.port_min < 1 or media.port_min > media.port_max:
+        raise ConfigError(source, "media.port_min",
+                          f"must be 1-{media.port_max} (at most media.port_max), got {media.port_min}")
+    if config.focus.conferences and not media.enabled:
+        raise ConfigError(source, "focus.conferences", "need the media engine (media.enabled = true)")
     rls = config.rls
     if not rls.min_expires <= rls.default_expires <= rls.max_expires:
         raise ConfigError(source, "rls.default_expires",

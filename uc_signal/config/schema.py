@@ -156,6 +156,23 @@ def dtmf_command_character(value: Any) -> str:
     return str(value)
 
 
+def tick_ms(value: Any) -> int:
+    if isinstance(value, bool) or value not in (10, 20):
+        raise ValueError(f"must be 10 or 20 (milliseconds), got {_got(value)}")
+    return int(value)
+
+
+def address_or_empty(value: Any) -> str:
+    return "" if value == "" else host(value)
+
+
+def conference_uris(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.lower().startswith(("sip:", "sips:"))
+                                              and "@" in item and item.isprintable() for item in value):
+        raise ValueError(f"must be a list of SIP URIs such as \"sip:meet1@example.test\", got {_got(value)}")
+    return tuple(value)
+
+
 def _key(default: Any, check: Check, doc: str) -> Any:
     return field(default=default, metadata={"check": check, "doc": doc})
 
@@ -293,6 +310,25 @@ class ImSection:
 
 
 @dataclass(frozen=True)
+class MediaSection:
+    enabled: bool = _key(True, boolean, "run the media engine (the conferencing focus needs it)")
+    workers: int = _key(1, positive_int, "engine worker threads (one per core at most)")
+    bind: str = _key("127.0.0.1", host, "address the media sockets bind to")
+    advertise: str = _key("", address_or_empty, "address put in our SDP; empty: media.bind")
+    port_min: int = _key(40000, port, "lowest UDP port of a media leg")
+    port_max: int = _key(49999, port, "highest UDP port of a media leg")
+    tick_ms: int = _key(20, tick_ms, "mixing tick and packet time, 10 or 20 ms")
+
+
+@dataclass(frozen=True)
+class FocusSection:
+    conferences: tuple[str, ...] = _key((), conference_uris, "conference URIs served besides the meeting "
+                                        "directory's")
+    top_k: int = _key(3, positive_int, "loudest talkers mixed per tick")
+    announcements: bool = _key(True, boolean, "entry and exit tones into the mix")
+
+
+@dataclass(frozen=True)
 class ConferencingSection:
     conference_id_digits: int = _key(7, int_between(4, 16), "digits of a new meeting's dial-in conference ID")
     meeting_keep_days: float = _key(14.0, positive_days, "days a meeting is kept after its end (a meet-now: "
@@ -398,6 +434,8 @@ class Config:
     store: StoreSection = field(default_factory=StoreSection)
     http: HttpSection = field(default_factory=HttpSection)
     log: LogSection = field(default_factory=LogSection)
+    media: MediaSection = field(default_factory=MediaSection)
+    focus: FocusSection = field(default_factory=FocusSection)
     conferencing: ConferencingSection = field(default_factory=ConferencingSection)
     rls: RlsSection = field(default_factory=RlsSection)
     policies: PoliciesSection = field(default_factory=PoliciesSection)

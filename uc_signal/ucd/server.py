@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp
 import uc_signal
 
 from ..admin import AdminContext, create_admin_app
+from ..application import Application
 from ..conferencing.directory import MeetingDirectory
 from ..conferencing.settings import directory_settings
 from ..store.meetings import SqlMeetingStore
@@ -51,6 +53,10 @@ from ..admin.presence_routes import PresenceAdmin
 from ..presence import PresenceService, presence_application
 from ..store.presence import PresenceStore
 from .presence import load_presence
+from ..focus import FocusApplication, StaticConferences
+from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_lobby
+from ..proxy.services import ApplicationServices
+from .media_engine import MediaCollector, MediaService
 
 log = logging.getLogger("ucd")
 
@@ -84,6 +90,10 @@ class Daemon:
         self.admin_url = ""
         self.token = ""
         self.token_file: Path | None = None
+        self.media: MediaService | None = None
+        self.focus: FocusApplication | None = None
+        self.meeting_view = DirectoryConferences()
+        self.meetings: MeetingDirectory | None = None
 
     # --- start ------------------------------------------------------------------------------
 
@@ -108,6 +118,10 @@ class Daemon:
             raise StartupError(f"store {self.data_dir / config.store.path}: {error}") from error
         log.info("store open", extra={"schema": self.store.revision, "path": str(self.data_dir / config.store.path)})
         await self.directory.load(self.store)
+        # Meetings: the focus finds them in memory; the directory keeps that view current.
+        self.meetings = WatchedMeetingDirectory(SqlMeetingStore(self.store), self.store,
+                                                directory_settings(config.conferencing), view=self.meeting_view)
+        await self.meeting_view.load(self.meetings, time.time())
         self.contacts.load(await SqlContactStore(self.store).load_all())
         self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
@@ -138,20 +152,47 @@ class Daemon:
                                f"(udp {sip.udp_port}, tcp {sip.tcp_port}, tls {sip.tls_port}): "
                                f"{error.strerror or error}") from error
         await self._start_http()  # binds the WS listener, which the proxy's addresses include
+        if config.media.enabled:
+            try:
+                self.media = MediaService(config)
+            except (OSError, ValueError) as error:
+                await self.shutdown()
+                raise StartupError(f"cannot start the media engine (media.bind {config.media.bind}, "
+                                   f"ports {config.media.port_min}-{config.media.port_max}): {error}") from error
+            self.media.start()
         try:
             self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir,
                                        applications=[self._rls(), presence_application(self.presence),
+                                                     *self._applications(),
                                                      *([self._im_application()] if config.im.enabled else [])])
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
         self.core.start()
+        if self.media is not None:
+            self.registry.register(MediaCollector(self.media, lambda: self.focus))
         self.contacts.add_observer(lambda _owner, _now: self.core.poke() if self.core else None)
         self.registry.register(DaemonCollector(
             self.sip_metrics, manager, registrations=lambda: len(self.core.registrations(time.time())) if self.core else 0,
             users=lambda: len(self.directory),
             binding_write_errors=lambda: self.bindings.write_errors if self.bindings else 0))
         log.info("ready", extra={"domain": sip.domain, "admin": self.admin_url})
+
+    def _applications(self) -> list[Callable[[ApplicationServices], Application]]:
+        """The chain between registrar and proxy, in order."""
+        factories: list[Callable[[ApplicationServices], Application]] = []
+        media = self.media
+        if media is not None:
+            # The meeting directory's meetings, and the interim [focus] conferences.
+            lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
+
+            def focus(services: ApplicationServices) -> Application:
+                self.focus = FocusApplication(services, lookup, media.rooms, lobby=meeting_lobby,
+                                              lobby_timeout=self.config.conferencing.lobby_timeout,
+                                              announcements=self.config.focus.announcements)
+                return self.focus
+            factories.append(focus)
+        return factories
 
     def _rls(self) -> ApplicationFactory:
         """The resource list server over the users' contact lists, with the presence
@@ -214,10 +255,8 @@ class Daemon:
             version=uc_signal.__version__,
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
-            draining=lambda: self.draining,
-            meetings=MeetingDirectory(SqlMeetingStore(self.store), self.store,
-                                      directory_settings(config.conferencing)),
-            contacts=self._contact_service(), im=self._im_admin(),
+            draining=lambda: self.draining, focus=lambda: self.focus,
+            meetings=self.meetings, contacts=self._contact_service(), im=self._im_admin(),
             presence=PresenceAdmin(self.presence, self.presence_store,
                                    lambda: self.core.poke() if self.core else None)))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
@@ -290,6 +329,12 @@ class Daemon:
     async def shutdown(self) -> None:
         self.draining = True
         manager = self.manager
+        if self.focus is not None and self.core is not None:
+            # The meetings end: each participant gets a BYE, whose transaction the grace
+            # below lets finish.
+            ended = self.focus.end_all(time.time())
+            if ended:
+                log.info("focus: %d participants sent BYE", ended)
         if manager is not None:
             manager.stop_accepting()
             self._end_list_subscriptions()
@@ -308,6 +353,9 @@ class Daemon:
         await self._flush_im()
         if manager is not None:
             await manager.stop()
+        if self.media is not None:
+            await self.media.close()
+            self.media = None
         if self.http is not None:
             await self.http.stop()
         if self.https is not None:
