@@ -46,7 +46,7 @@ from ..proxy.driver import ServicesDriver
 from ..proxy.services import ApplicationFactory
 from .sip_core import build_sip_core
 from ..focus import FocusApplication, StaticConferences
-from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_lobby
+from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_admission
 from ..proxy.services import ApplicationServices
 from .media_engine import MediaCollector, MediaService
 
@@ -168,7 +168,7 @@ class Daemon:
             lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
 
             def focus(services: ApplicationServices) -> Application:
-                self.focus = FocusApplication(services, lookup, media.rooms, lobby=meeting_lobby,
+                self.focus = FocusApplication(services, lookup, media.rooms, admission=meeting_admission,
                                               lobby_timeout=self.config.conferencing.lobby_timeout,
                                               announcements=self.config.focus.announcements)
                 return self.focus
