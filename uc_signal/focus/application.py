@@ -21,11 +21,15 @@ Over UDP the 200 to an INVITE is retransmitted until its ACK comes (13.3.1.4: T1
 to T2; ucd's transaction layer leaves this to the UAS core), and after 64*T1 without an ACK
 the session is ended with BYE.
 
+Roles and the lobby: the `admission` hook gives each joiner a role and says whether it
+waits; a waiting joiner is answered too, but its leg stays out of the mix (lobby music)
+until `admit`, or a BYE after `lobby_timeout`. Joins and leaves are announced with a chime.
+
 Dial-out (adding a party, issue 7): `dial_user` INVITEs a user's first registered endpoint
 with our offer; its 2xx answer puts it in the mix (ACK sent, 13.2.2.4), a failure closes
-the leg again. Escalation (issue 7): `invite_user` sends an out-of-dialog REFER (RFC 3515) to each
-registered endpoint of a user, Refer-To the conference URI; the endpoint then INVITEs the
-conference. The REFER's implicit subscription NOTIFYs are answered 200 and their sipfrag
+the leg again. Escalation (issue 7): `invite_user` sends an out-of-dialog REFER (RFC 3515)
+to each registered endpoint of a user, Refer-To the conference URI; the endpoint then
+INVITEs the conference. The REFER's implicit subscription NOTIFYs are answered 200 and their sipfrag
 status kept in `referrals` (the last REFERRALS_KEPT).
 """
 
