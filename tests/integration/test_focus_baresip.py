@@ -486,6 +486,8 @@ def test_a_guest_waits_in_the_lobby_until_a_presenter_admits_them(tmp_path: Path
         waiting = {p["entity"]: p for p in api.get(path).json()["participants"]}
         assert waiting["sip:carol@elsewhere.invalid"]["in_lobby"], waiting
         assert not waiting["sip:alice@example.test"]["in_lobby"], waiting
+        assert waiting["sip:alice@example.test"]["role"] == "organizer", waiting
+        assert waiting["sip:carol@elsewhere.invalid"]["role"] == "attendee", waiting
         time.sleep(3.0)
         admitted_at = time.monotonic()
         admitted = api.post(f"{path}/participants/{waiting['sip:carol@elsewhere.invalid']['id']}/admit")

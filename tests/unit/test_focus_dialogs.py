@@ -10,7 +10,7 @@ import pytest
 
 from uc_media import LocalCapabilities, NegotiationError, SdpError, build_offer, negotiate_answer
 from uc_media.offer_answer import Offer, process_answer
-from uc_signal.focus import (FocusApplication, OfferRejected, Participant, RunningConference, StaticConference,
+from uc_signal.focus import (FocusApplication, JoinDecision, OfferRejected, Participant, RunningConference, StaticConference,
                              UnknownParticipant, conference_key)
 from uc_signal.focus.media import TalkersCallback
 from uc_signal.proxy.services import ApplicationServices
@@ -547,7 +547,8 @@ def test_a_guest_waits_in_the_lobby_until_admitted(setup: Setup) -> None:
     """The lobby decision (here: callers who are not authenticated users wait) holds a
     guest out of the mix, unannounced, until a presenter admits them."""
     net = setup.net
-    setup.focus.lobby = lambda handle, entity, authenticated: not authenticated
+    setup.focus.admission = lambda handle, entity, authenticated: JoinDecision(
+        "presenter" if authenticated else "attendee", not authenticated)
     alice = net.agent("alice", "192.0.2.10")
     guest = net.agent("guest", "192.0.2.50", user=False)
     invite(net, alice, MEETING, offer_sdp("192.0.2.10"))
@@ -561,6 +562,7 @@ def test_a_guest_waits_in_the_lobby_until_admitted(setup: Setup) -> None:
     alice_p, guest_p = conference.participants.values()
     assert guest_p.entity == "sip:guest@elsewhere.invalid" and not guest_p.authenticated
     assert guest_p.in_lobby and not alice_p.in_lobby
+    assert (alice_p.role, guest_p.role) == ("presenter", "attendee")
     room = setup.rooms.rooms[0]
     assert room.announced == ["entry"]                   # alice's only
     setup.focus.admit("1001", guest_p.id)
@@ -573,7 +575,7 @@ def test_a_guest_waits_in_the_lobby_until_admitted(setup: Setup) -> None:
 
 def test_a_caller_left_in_the_lobby_is_let_go_after_the_timeout(setup: Setup) -> None:
     net = setup.net
-    setup.focus.lobby = lambda handle, entity, authenticated: True
+    setup.focus.admission = lambda handle, entity, authenticated: JoinDecision("attendee", True)
     setup.focus.lobby_timeout = 60.0
     alice, bob = net.agent("alice", "192.0.2.10"), net.agent("bob", "192.0.2.11")
     for ua in (alice, bob):

@@ -8,9 +8,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from uc_signal.focus import StaticConferences
+from uc_signal.focus import JoinDecision, StaticConferences
 from uc_signal.focus.meetings import (DirectoryConferences, FirstFound, MeetingHandle, WatchedMeetingDirectory,
-                                     meeting_lobby)
+                                     meeting_admission)
 from uc_signal.store import SqlStore, UserRecord, sqlite_url
 from uc_signal.store.meetings import SqlMeetingStore
 
@@ -73,7 +73,7 @@ def test_static_uris_are_asked_before_the_directory(tmp_path: Path) -> None:
     assert lookup.find("sip:meet2@example.test") is None
 
 
-def test_the_lobby_decision_is_the_meetings_admission_table(tmp_path: Path) -> None:
+def test_roles_and_the_lobby_come_from_the_meetings_admission_table(tmp_path: Path) -> None:
     view = DirectoryConferences(clock=lambda: NOW)
 
     async def body(directory: WatchedMeetingDirectory) -> str:
@@ -82,8 +82,9 @@ def test_the_lobby_decision_is_the_meetings_admission_table(tmp_path: Path) -> N
     handle = view.find(run(tmp_path, body, view))
     assert handle is not None
     # Defaults: presenters "company", lobby "outside-company".
-    assert not meeting_lobby(handle, "sip:alice@example.test", True)       # the organizer
-    assert not meeting_lobby(handle, "sip:bob@example.test", True)         # a company user: presenter
-    assert meeting_lobby(handle, "sip:guest@elsewhere.invalid", False)     # outside the company
+    assert meeting_admission(handle, "sip:alice@example.test", True) == JoinDecision("organizer", False)
+    assert meeting_admission(handle, "sip:bob@example.test", True) == JoinDecision("presenter", False)  # company
+    assert meeting_admission(handle, "sip:guest@elsewhere.invalid", False) == JoinDecision("attendee", True)
     static = StaticConferences(["sip:meet1@example.test"]).find("sip:meet1@example.test")
-    assert static is not None and not meeting_lobby(static, "sip:guest@elsewhere.invalid", False)
+    assert static is not None
+    assert meeting_admission(static, "sip:guest@elsewhere.invalid", False) == JoinDecision("participant", False)

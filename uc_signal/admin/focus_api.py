@@ -41,6 +41,7 @@ class ParticipantOut(BaseModel):
     muted: bool
     on_hold: bool
     in_lobby: bool = Field(description="waiting for a presenter to admit them (out of the mix)")
+    role: str = Field(description="organizer, presenter or attendee (a meeting's); participant otherwise")
     speaking_level: int | None = Field(description="RFC 6464 level in -dBov while an active speaker")
 
 
@@ -85,7 +86,7 @@ class _FocusApiError(Exception):
 def participant_out(participant: Participant) -> ParticipantOut:
     return ParticipantOut(id=participant.id, entity=participant.entity, display_name=participant.display_name,
                           authenticated=participant.authenticated, state=participant.state.value,
-                          muted=participant.muted, on_hold=participant.on_hold, in_lobby=participant.in_lobby,
+                          muted=participant.muted, on_hold=participant.on_hold, in_lobby=participant.in_lobby, role=participant.role,
                           speaking_level=participant.level)
 
 

@@ -10,14 +10,15 @@ participants and their legs in the media engine's audio mix.
   REFER for escalation).
 """
 
-from .application import FocusApplication, Referral, UnknownConference, UnknownParticipant
+from .application import (AdmissionDecision, DialOut, FocusApplication, JoinDecision, Referral, UnknownConference,
+                          UnknownParticipant)
 from .conference import ConferenceObserver, Participant, ParticipantState, RunningConference
 from .directory import (ConferenceHandle, ConferenceLookup, StaticConference, StaticConferences, conference_key,
                         looks_like_conference_uri)
 from .media import MediaLeg, MediaRoom, MediaRooms, OfferRejected, RoomFull
 
 __all__ = [
-    "ConferenceHandle", "ConferenceLookup", "ConferenceObserver", "FocusApplication", "MediaLeg", "MediaRoom",
+    "AdmissionDecision", "ConferenceHandle", "ConferenceLookup", "DialOut", "JoinDecision", "ConferenceObserver", "FocusApplication", "MediaLeg", "MediaRoom",
     "MediaRooms", "OfferRejected", "Participant", "ParticipantState", "Referral", "RoomFull", "RunningConference",
     "StaticConference", "StaticConferences", "UnknownConference", "UnknownParticipant", "conference_key",
     "looks_like_conference_uri",

@@ -21,11 +21,15 @@ Over UDP the 200 to an INVITE is retransmitted until its ACK comes (13.3.1.4: T1
 to T2; ucd's transaction layer leaves this to the UAS core), and after 64*T1 without an ACK
 the session is ended with BYE.
 
+Roles and the lobby: the `admission` hook gives each joiner a role and says whether it
+waits; a waiting joiner is answered too, but its leg stays out of the mix (lobby music)
+until `admit`, or a BYE after `lobby_timeout`. Joins and leaves are announced with a chime.
+
 Dial-out (adding a party, issue 7): `dial_user` INVITEs a user's first registered endpoint
 with our offer; its 2xx answer puts it in the mix (ACK sent, 13.2.2.4), a failure closes
-the leg again. Escalation (issue 7): `invite_user` sends an out-of-dialog REFER (RFC 3515) to each
-registered endpoint of a user, Refer-To the conference URI; the endpoint then INVITEs the
-conference. The REFER's implicit subscription NOTIFYs are answered 200 and their sipfrag
+the leg again. Escalation (issue 7): `invite_user` sends an out-of-dialog REFER (RFC 3515)
+to each registered endpoint of a user, Refer-To the conference URI; the endpoint then
+INVITEs the conference. The REFER's implicit subscription NOTIFYs are answered 200 and their sipfrag
 status kept in `referrals` (the last REFERRALS_KEPT).
 """
 
@@ -53,9 +57,17 @@ SDP = "application/sdp"
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY"
 FOCUS_USER = "focus"
 
-LobbyDecision = Callable[[ConferenceHandle, str, bool], bool]
-"""(meeting, joiner's entity, authenticated local user) -> does the joiner wait in the
-lobby. ucd's is the meeting directory's admission table (uc_signal.conferencing.decide)."""
+@dataclass(frozen=True)
+class JoinDecision:
+    role: str                # RFC 4575 <roles> entry: Lync's organizer, presenter, attendee
+    waits: bool              # held in the lobby until admitted
+
+
+AdmissionDecision = Callable[[ConferenceHandle, str, bool], JoinDecision]
+"""(meeting, joiner's entity, authenticated local user) -> role and lobby. ucd's is the
+meeting directory's admission table (uc_signal.conferencing.decide)."""
+
+EVERYONE_IN = JoinDecision("participant", False)   # without an admission table
 REFERRALS_KEPT = 200   # the last REFERs, with their outcome, for the admin API
 T1, T2 = 0.5, 4.0      # RFC 3261 17.1.1.1 defaults, seconds
 
@@ -106,10 +118,10 @@ class FocusApplication:
     name = "focus"
 
     def __init__(self, services: ApplicationServices, lookup: ConferenceLookup, rooms: MediaRooms, *,
-                 announcements: bool = True, lobby: LobbyDecision | None = None,
+                 announcements: bool = True, admission: AdmissionDecision | None = None,
                  lobby_timeout: float = 900.0) -> None:
         self.services = services
-        self.lobby = lobby                   # who waits until admitted; None: nobody
+        self.admission = admission           # roles and who waits until admitted; None: all in
         self.lobby_timeout = lobby_timeout   # then the waiting caller is let go (BYE)
         self._lobby_until: dict[DialogId, float] = {}
         self.announcements = announcements   # entry and exit tones into the mix
@@ -163,7 +175,8 @@ class FocusApplication:
         from_ = request.from_
         assert from_ is not None
         entity = sender.aor if sender is not None else from_.uri_text
-        waits = self.lobby is not None and self.lobby(handle, entity, sender is not None)
+        decision = self._decide(handle, entity, sender is not None)
+        waits = decision.waits
         try:
             if request.body:
                 leg, sdp = conference.room.answer(request.body, lobby=waits)
@@ -191,7 +204,8 @@ class FocusApplication:
         participant = Participant(
             id=f"p{next(self._numbers)}", entity=entity,
             display_name=(from_.display_name or (sender.display_name if sender else "") or "").strip('"'),
-            authenticated=sender is not None, dialog=dialog, peer=context.source, media=leg, local_sdp=sdp)
+            authenticated=sender is not None, dialog=dialog, peer=context.source, media=leg, local_sdp=sdp,
+            role=decision.role)
         self._dialogs[dialog.id] = (conference, participant)
         conference.add(participant)
         if self.announcements and not waits:
@@ -204,6 +218,9 @@ class FocusApplication:
             self._unacked[dialog.id] = _Unacked(response, context.source, now + T1, T1, now + 64 * T1)
         log.info("focus: %s joined %s as %s%s", participant.entity, handle.uri, participant.id,
                  " (in the lobby)" if waits else "")
+
+    def _decide(self, handle: ConferenceHandle, entity: str, authenticated: bool) -> JoinDecision:
+        return self.admission(handle, entity, authenticated) if self.admission is not None else EVERYONE_IN
 
     def _open(self, key: str, handle: ConferenceHandle) -> RunningConference:
         holder: list[RunningConference] = []
@@ -441,7 +458,7 @@ class FocusApplication:
                     self._close(key, conference)
             else:
                 outcome.participant = self._dialled(conference, key, invite, response, leg, offer, aor,
-                                                    destination.peer, when)
+                                                    destination.peer, when, self._decide(handle, aor, True).role)
             if on_done is not None:
                 on_done(outcome)
 
@@ -449,7 +466,7 @@ class FocusApplication:
         return outcome
 
     def _dialled(self, conference: RunningConference, key: str, invite: Request, response: Response,
-                 leg: MediaLeg, offer: bytes, aor: str, peer: Peer, now: float) -> Participant | None:
+                 leg: MediaLeg, offer: bytes, aor: str, peer: Peer, now: float, role: str) -> Participant | None:
         """The callee answered 2xx: ACK it (13.2.2.4), take its answer, add the participant;
         an unusable answer is ACKed and then ended with BYE."""
         originator = self.services.originator
@@ -466,7 +483,7 @@ class FocusApplication:
         participant = Participant(
             id=f"p{next(self._numbers)}", entity=aor,
             display_name=(to.display_name or "").strip('"') if to is not None else "", authenticated=True,
-            dialog=dialog, peer=peer, media=leg, local_sdp=offer)
+            dialog=dialog, peer=peer, media=leg, local_sdp=offer, role=role)   # invited: never waits
         try:
             leg.accept_answer(response.body)
         except OfferRejected as error:

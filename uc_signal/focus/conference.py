@@ -38,6 +38,7 @@ class Participant:
     local_sdp: bytes                 # the last SDP we sent (answer or offer)
     state: ParticipantState = ParticipantState.CONNECTING
     level: int | None = None         # RFC 6464 -dBov while a talker, else None
+    role: str = "participant"        # RFC 4575 <roles>: organizer, presenter, attendee (meetings)
 
     @property
     def muted(self) -> bool:

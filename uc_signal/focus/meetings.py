@@ -17,6 +17,7 @@ from typing import Any
 from ..conferencing.admission import Joiner, MeetingPolicies, decide
 from ..conferencing.directory import MeetingDirectory
 from ..conferencing.meeting import Meeting
+from .application import EVERYONE_IN, JoinDecision
 from .directory import ConferenceHandle, ConferenceLookup, conference_key
 
 
@@ -93,14 +94,15 @@ class FirstFound:
         return None
 
 
-def meeting_lobby(handle: ConferenceHandle, entity: str, authenticated: bool) -> bool:
-    """The focus's lobby decision for a directory meeting: the meeting's admission table
-    (`uc_signal.conferencing.decide`: organizer and presenters in, the lobby policy for the
-    rest). An authenticated caller is a user of this server, so in the company. Meetings
-    from elsewhere (the static URIs) have no lobby."""
+def meeting_admission(handle: ConferenceHandle, entity: str, authenticated: bool) -> JoinDecision:
+    """The focus's admission for a directory meeting: the meeting's table
+    (`uc_signal.conferencing.decide`: the role, then organizer and presenters in, the lobby
+    policy for the rest). An authenticated caller is a user of this server, so in the
+    company. Meetings from elsewhere (the static URIs) have no roles and no lobby."""
     if not isinstance(handle, MeetingHandle):
-        return False
+        return EVERYONE_IN
     meeting = handle.meeting
     policies = MeetingPolicies(meeting.organizer, meeting.presenter_policy, meeting.lobby_policy,
                                meeting.pstn_bypass_lobby, meeting.locked)
-    return decide(policies, Joiner(entity, authenticated=authenticated, in_company=authenticated)).waits
+    admission = decide(policies, Joiner(entity, authenticated=authenticated, in_company=authenticated))
+    return JoinDecision(admission.role.value, admission.waits)

@@ -54,7 +54,7 @@ from ..presence import PresenceService, presence_application
 from ..store.presence import PresenceStore
 from .presence import load_presence
 from ..focus import FocusApplication, StaticConferences
-from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_lobby
+from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_admission
 from ..proxy.services import ApplicationServices
 from .media_engine import MediaCollector, MediaService
 
@@ -187,7 +187,7 @@ class Daemon:
             lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
 
             def focus(services: ApplicationServices) -> Application:
-                self.focus = FocusApplication(services, lookup, media.rooms, lobby=meeting_lobby,
+                self.focus = FocusApplication(services, lookup, media.rooms, admission=meeting_admission,
                                               lobby_timeout=self.config.conferencing.lobby_timeout,
                                               announcements=self.config.focus.announcements)
                 return self.focus
