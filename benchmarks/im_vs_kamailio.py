@@ -15,7 +15,7 @@ local sender, usrloc lookup, t_relay):
 ucd runs as configured by default: the IM application claims the MESSAGE, checks the
 policies, size and filter, forks it to bob's endpoints through its own client transaction
 and archives it in the history (SQLite, written behind); Kamailio only relays. A second
-ucd run with archiving off (`[im.policies.Default] archive = false`) shows what the
+ucd run with archiving off (`[policies.im.Global] archive = false`) shows what the
 history costs, and a third with the IM application off (`[im] enabled = false`: the
 MESSAGE is proxied by the router like any request) shows what the IM service itself costs
 over plain relaying.
@@ -107,7 +107,7 @@ def run_server(server: Server, plan: Plan, workdir: Path) -> list[dict]:
 def start_ucd_without_archive(workdir: Path, n_users: int) -> Server:
     sub = workdir / "no-archive"
     sub.mkdir()
-    server = start_ucd(sub, n_users, extra_config='[im.policies.Default]\narchive = false\n')
+    server = start_ucd(sub, n_users, extra_config='[policies.im.Global]\narchive = false\n')
     server.name = "ucd-no-archive"
     return server
 

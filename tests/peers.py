@@ -193,17 +193,18 @@ async def wait_until(condition: Callable[[], object], what: str, timeout: float 
 
 def baresip_config(conf: Path, sip_port: int, account: str, *,
                    modules: Iterable[str] = ("opus.so", "ausine.so", "aufile.so"),
-                   host: str = "127.0.0.1", extra: str = "") -> Path:
+                   host: str = "127.0.0.1", extra: str = "", source: str = "ausine,440",
+                   player: str = "aufile,/dev/null") -> Path:
     """A baresip configuration directory: one account line, a 440 Hz tone as the source
     and /dev/null as the player (no sound card here; ausine makes 48 kHz only, so
-    pair it with opus: PEERS.md)."""
+    pair it with opus: PEERS.md). `player` "aufile,OUT.wav" records what it hears."""
     conf.mkdir()
     (conf / "config").write_text(
         f"module_path {BARESIP_MODULES}\n"
         f"sip_listen {host}:{sip_port}\n"
         + "".join(f"module {m}\n" for m in modules)
         + "module_app account.so\nmodule_app menu.so\n"
-        "audio_source ausine,440\naudio_player aufile,/dev/null\n" + extra)
+        f"audio_source {source}\naudio_player {player}\n" + extra)
     (conf / "accounts").write_text(account + "\n")
     (conf / "contacts").write_text("")
     return conf

@@ -25,8 +25,8 @@ class User:
     domain: str
     display_name: str = ""
     enabled: bool = True
-    # Named policies by kind, e.g. (("im", "Default"),): what each name means is the
-    # configuration of the service of that kind (IM: [im.policies.<name>]).
+    # Named policies by kind, e.g. (("im", "Global"),): what each name means is the
+    # configuration of the service of that kind (IM: [policies.im.<name>]).
     policies: tuple[tuple[str, str], ...] = ()
 
     @property

@@ -1,7 +1,8 @@
 /* Load generator for the conference engine: N simulated SRTP Opus participants on loopback.
  *
  *   loadgen -c PARTICIPANTS.csv -d DURATION_MS [-x EXT_ID] [-p PT] [-g PER_SOCKET]
- *           [-l LISTENERS_CHECKED_PER_GROUP] [-G GROUPS_CHECKED] [-f CHECK_FRAMES] [-v]
+ *           [-l LISTENERS_CHECKED_PER_GROUP] [-G GROUPS_CHECKED] [-f CHECK_FRAMES]
+ *           [-b BASE_PORT] [-v]
  *
  * PARTICIPANTS.csv, one participant per line (written by benchmarks/mcu_capacity.py or the
  * test from legs it created through uc_media's API):
@@ -24,6 +25,9 @@
  * per socket (one message per participant, addressed to its leg); the engine's legs latch
  * their remote address from the first authenticated packet (symmetric RTP), so replies
  * come back to the shared socket and are told apart by source port. recvmmsg on epoll.
+ * With -b, socket s binds BASE_PORT + s instead of an ephemeral port: legs set up through
+ * SDP (benchmarks/meeting_joins.py) were told that address in the offer and take packets
+ * only from there.
  *
  * Measured per participant: packets received, loss from sequence gaps (RFC 3550 A.1
  * extended sequence numbers), inter-arrival jitter (RFC 3550 A.8, in ms). Content: for
@@ -363,15 +367,15 @@ static verdict check_content(participant *p, int nsig)
 static void usage(const char *argv0)
 {
     fprintf(stderr, "usage: %s -c PARTICIPANTS.csv -d DURATION_MS [-x EXT_ID] [-p PT] [-g PER_SOCKET] "
-                    "[-l LISTENERS_CHECKED] [-G GROUPS_CHECKED] [-f CHECK_FRAMES] [-v]\n", argv0);
+                    "[-l LISTENERS_CHECKED] [-G GROUPS_CHECKED] [-f CHECK_FRAMES] [-b BASE_PORT] [-v]\n", argv0);
 }
 
 int main(int argc, char **argv)
 {
     const char *config = NULL;
     int duration_ms = 0, ext_id = 1, pt = 111, per_socket = 64, listeners_checked = 2;
-    int groups_checked = 16, check_frames = 25, verbose = 0, opt;
-    while ((opt = getopt(argc, argv, "c:d:x:p:g:l:G:f:v")) != -1) {
+    int groups_checked = 16, check_frames = 25, verbose = 0, base_port = 0, opt;
+    while ((opt = getopt(argc, argv, "c:d:x:p:g:l:G:f:b:v")) != -1) {
         switch (opt) {
         case 'c': config = optarg; break;
         case 'd': duration_ms = atoi(optarg); break;
@@ -381,13 +385,14 @@ int main(int argc, char **argv)
         case 'l': listeners_checked = atoi(optarg); break;
         case 'G': groups_checked = atoi(optarg); break;
         case 'f': check_frames = atoi(optarg); break;
+        case 'b': base_port = atoi(optarg); break;
         case 'v': verbose = 1; break;
         default: usage(argv[0]); return 2;
         }
     }
     if (config == NULL || duration_ms < 200 || duration_ms > MAX_DURATION_MS || ext_id < 0 || ext_id > 14 ||
         pt < 0 || pt > 127 || per_socket < 1 || per_socket > BATCH || check_frames < 5 || check_frames > 500 ||
-        listeners_checked < 0 || groups_checked < 1) {
+        listeners_checked < 0 || groups_checked < 1 || base_port < 0 || base_port > 65535) {
         usage(argv[0]);
         return 2;
     }
@@ -445,6 +450,11 @@ int main(int argc, char **argv)
     for (int s = 0; s < nsock; s++) {
         socks[s] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
         struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        if (base_port > 0) {
+            if (base_port + s > 65535)
+                return 2;
+            a.sin_port = htons((uint16_t)(base_port + s));
+        }
         int size = 4 << 20;
         setsockopt(socks[s], SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
         setsockopt(socks[s], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));

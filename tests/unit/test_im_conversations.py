@@ -138,7 +138,7 @@ def test_retention_purges_history_older_than_n_days() -> None:
 
 def test_a_policy_without_archiving_keeps_it_out_of_the_history() -> None:
     from uc_signal.im import ImPolicy
-    im = ImNetwork(settings=ImSettings(policies=(ImPolicy("Default", archive=False),
+    im = ImNetwork(settings=ImSettings(policies=(ImPolicy("Global", archive=False),
                                                  ImPolicy("Archived", archive=True))))
     alice = im.user("alice", "192.0.2.10")
     bob = im.user("bob", "192.0.2.20")

@@ -93,7 +93,7 @@ def test_a_body_over_the_limit_is_413_server_limit_and_policy_limit() -> None:
 
 
 def test_policies_forbid_with_a_reason_naming_whose_policy() -> None:
-    settings = ImSettings(policies=(ImPolicy("Default"), ImPolicy("NoIM", enabled=False)))
+    settings = ImSettings(policies=(ImPolicy("Global"), ImPolicy("NoIM", enabled=False)))
     im = ImNetwork(settings=settings)
     alice = im.user("alice", "192.0.2.10")
     muted = im.user("muted", "192.0.2.11", policy="NoIM")

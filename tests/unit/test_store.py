@@ -48,7 +48,8 @@ def test_migration_upgrades_an_empty_database_to_the_schema_in_tables(db):
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert tables == {"alembic_version"} | {table.name for table in metadata.sorted_tables}
         assert {"users", "credentials", "user_policies", "bindings", "im_offline", "im_history",
-                "im_conversations"} <= tables
+                "im_conversations",
+                "presence_relationships", "presence_settings"} <= tables
         for table in metadata.sorted_tables:
             columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table.name})")}
             assert columns == {column.name for column in table.columns}, table.name

@@ -20,6 +20,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..directory import Binding
+from ..focus import FocusApplication
+from .focus_api import register_focus_routes
 from ..conferencing.directory import MeetingDirectory
 from .meetings_api import register_meeting_routes
 from ..rls import (Contact, ContactLimitError, ContactList, ContactNotFoundError, DuplicateContactError, InvalidContactError,
@@ -29,6 +31,7 @@ from ..store import (ContactService, DuplicateUserError, InvalidUserError, UserN
 from .im_routes import ImAdmin, add_im_routes
 from .schemas import (ContactCreate, ContactListOut, ContactOut, ErrorOut, GroupCreate, RegistrationOut, ServerOut,
                       UserCreate, UserOut, UserUpdate)
+from .presence_routes import PresenceAdmin, add_presence_routes
 
 
 @dataclass
@@ -43,8 +46,10 @@ class AdminContext:
     listening: Callable[[], dict[str, list[str]]]
     metrics: Callable[[], tuple[bytes, str]]         # (exposition, content type)
     draining: Callable[[], bool]
+    focus: Callable[[], FocusApplication | None] | None = None   # the conferencing focus, once running
     meetings: MeetingDirectory | None = None          # conferencing's meeting directory
     contacts: ContactService | None = None            # contact lists (uc_signal.rls)
+    presence: PresenceAdmin | None = None              # /api/v1/presence routes when set
     im: ImAdmin | None = None                          # the IM routes, when the IM service runs
 
 
@@ -192,9 +197,12 @@ def create_admin_app(context: AdminContext) -> FastAPI:
             found = [binding for binding in found if binding.aor == f"sip:{username}@{domain}"]
         return [registration_out(binding, now) for binding in found]
 
+    register_focus_routes(app, context, require_token)
     register_meeting_routes(app, context, require_token)
     if context.contacts is not None:
         add_contact_routes(app, context.contacts, secured)
+    if context.presence is not None:
+        add_presence_routes(app, context.presence, secured, aor_of, ERRORS, ApiError)
     if context.im is not None:
         add_im_routes(app, context.im, secured, ERRORS, lambda user: "sip:%s@%s" % aor_of(user))
 

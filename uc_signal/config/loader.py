@@ -86,6 +86,11 @@ def _cross_checks(config: Config, source: str) -> None:
         raise ConfigError(source, "registrar.default_expires",
                           f"must lie between registrar.min_expires and registrar.max_expires "
                           f"({registrar.min_expires}-{registrar.max_expires}), got {registrar.default_expires}")
+    presence = config.presence
+    if not presence.min_expires <= presence.default_expires <= presence.max_expires:
+        raise ConfigError(source, "presence.default_expires",
+                          f"must lie between presence.min_expires and presence.max_expires "
+                          f"({presence.min_expires}-{presence.max_expires}), got {presence.default_expires}")
     if bool(config.sip.tls_cert) != bool(config.sip.tls_key):
         key = "sip.tls_key" if config.sip.tls_cert else "sip.tls_cert"
         raise ConfigError(source, key, "must be set together with " +
@@ -94,6 +99,12 @@ def _cross_checks(config: Config, source: str) -> None:
         value = getattr(config.sip, key)
         if value and {"tls", "wss"} & set(config.sip.transports) and not Path(value).is_file():
             raise ConfigError(source, f"sip.{key}", f"no such file: {json.dumps(value, ensure_ascii=False)}")
+    media = config.media
+    if media.port_min < 1 or media.port_min > media.port_max:
+        raise ConfigError(source, "media.port_min",
+                          f"must be 1-{media.port_max} (at most media.port_max), got {media.port_min}")
+    if config.focus.conferences and not media.enabled:
+        raise ConfigError(source, "focus.conferences", "need the media engine (media.enabled = true)")
     rls = config.rls
     if not rls.min_expires <= rls.default_expires <= rls.max_expires:
         raise ConfigError(source, "rls.default_expires",

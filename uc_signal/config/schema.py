@@ -156,6 +156,23 @@ def dtmf_command_character(value: Any) -> str:
     return str(value)
 
 
+def tick_ms(value: Any) -> int:
+    if isinstance(value, bool) or value not in (10, 20):
+        raise ValueError(f"must be 10 or 20 (milliseconds), got {_got(value)}")
+    return int(value)
+
+
+def address_or_empty(value: Any) -> str:
+    return "" if value == "" else host(value)
+
+
+def conference_uris(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.lower().startswith(("sip:", "sips:"))
+                                              and "@" in item and item.isprintable() for item in value):
+        raise ValueError(f"must be a list of SIP URIs such as \"sip:meet1@example.test\", got {_got(value)}")
+    return tuple(value)
+
+
 def _key(default: Any, check: Check, doc: str) -> Any:
     return field(default=default, metadata={"check": check, "doc": doc})
 
@@ -216,6 +233,35 @@ class LogSection:
     level: str = _key("info", one_of("debug", "info", "warning", "error"), "lowest level logged")
 
 
+def custom_states(value: Any) -> tuple[tuple[str, str], ...]:
+    """Up to 4 tables {text = "...", availability = "available" | "busy" | "do-not-disturb"}."""
+    if not isinstance(value, list) or len(value) > 4:
+        raise ValueError(f"must be a list of at most 4 tables {{text, availability}}, got {_got(value)}")
+    states = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"text", "availability"}:
+            raise ValueError(f"each custom state is a table with text and availability, got {_got(item)}")
+        text_value, base = item["text"], item["availability"]
+        if not isinstance(text_value, str) or not 0 < len(text_value) <= 64 or not text_value.isprintable():
+            raise ValueError(f"a custom state's text must be 1-64 printable characters, got {_got(text_value)}")
+        if not isinstance(base, str) or base.lower() not in ("available", "busy", "do-not-disturb"):
+            raise ValueError(f"a custom state's availability must be one of available, busy, do-not-disturb, "
+                             f"got {_got(base)}")
+        states.append((text_value, base.lower()))
+    return tuple(states)
+
+
+@dataclass(frozen=True)
+class PresenceSection:
+    min_expires: int = _key(60, positive_int, "shortest SUBSCRIBE or PUBLISH accepted (423 below it)")
+    max_expires: int = _key(3600, positive_int, "longest subscription or publication granted")
+    default_expires: int = _key(3600, positive_int, "expiry when a SUBSCRIBE or PUBLISH names none")
+    idle_timeout: float = _key(300.0, positive_seconds, "seconds without user input before Available shows Away")
+    default_authorization: str = _key("open", one_of("open", "confirm"),
+                                      "new watchers: open (allowed) or confirm (pending until a relationship is set)")
+    custom_states: tuple[tuple[str, str], ...] = _key((), custom_states, "up to 4 {text, availability} tables")
+
+
 def non_negative_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ValueError(f"must be a number >= 0, got {_got(value)}")
@@ -234,12 +280,10 @@ def sip_user(value: Any) -> str:
     return value
 
 
-def im_policies(value: Any) -> Any:
-    """[im.policies.<name>] tables: each name's enabled, offline, archive, max_size."""
-    from ..im.policy import policies_from_mapping
-    if not isinstance(value, dict):
-        raise ValueError("must be tables [im.policies.<name>]")
-    return policies_from_mapping(value)
+def byte_count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"must be a byte count >= 0, got {_got(value)}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -263,7 +307,25 @@ class ImSection:
     filter_warn_prefix: str = _key("[Warning: this message contains a link to a site flagged by your "
                                    "administrator] ", text, "the warning put before a flagged message")
     blocked_extensions: tuple[str, ...] = _key((), string_list, "file extensions a message may not name (403)")
-    policies: tuple[Any, ...] = _key((), im_policies, "named IM policies, [im.policies.<name>]")
+
+
+@dataclass(frozen=True)
+class MediaSection:
+    enabled: bool = _key(True, boolean, "run the media engine (the conferencing focus needs it)")
+    workers: int = _key(1, positive_int, "engine worker threads (one per core at most)")
+    bind: str = _key("127.0.0.1", host, "address the media sockets bind to")
+    advertise: str = _key("", address_or_empty, "address put in our SDP; empty: media.bind")
+    port_min: int = _key(40000, port, "lowest UDP port of a media leg")
+    port_max: int = _key(49999, port, "highest UDP port of a media leg")
+    tick_ms: int = _key(20, tick_ms, "mixing tick and packet time, 10 or 20 ms")
+
+
+@dataclass(frozen=True)
+class FocusSection:
+    conferences: tuple[str, ...] = _key((), conference_uris, "conference URIs served besides the meeting "
+                                        "directory's")
+    top_k: int = _key(3, positive_int, "loudest talkers mixed per tick")
+    announcements: bool = _key(True, boolean, "entry and exit tones into the mix")
 
 
 @dataclass(frozen=True)
@@ -336,10 +398,31 @@ def _named_tables(section_type: Any) -> Check:
 
 
 @dataclass(frozen=True)
+class PresencePolicySection:
+    authorization: str = _key("", one_of("open", "confirm"), "new watchers: open or confirm (unset: "
+                              "presence.default_authorization)")
+    privacy_mode: bool = _key(False, boolean, "only contacts see presence")
+
+
+@dataclass(frozen=True)
+class ImPolicySection:
+    enabled: bool = _key(True, boolean, "may send and receive instant messages")
+    offline: bool = _key(True, boolean, "messages may be stored while the user is offline")
+    archive: bool = _key(True, boolean, "this user's messages go to the history")
+    max_size: int = _key(0, byte_count, "largest body in bytes this user sends or receives; 0: im.max_size")
+
+
+@dataclass(frozen=True)
 class PoliciesSection:
     contacts: dict[str, ContactsPolicySection] = field(
         default_factory=dict, metadata={"check": _named_tables(ContactsPolicySection),
                                         "doc": "contacts policies by name: [policies.contacts.<name>]"})
+    presence: dict[str, PresencePolicySection] = field(
+        default_factory=dict, metadata={"check": _named_tables(PresencePolicySection),
+                                        "doc": "presence policies by name: [policies.presence.<name>]"})
+    im: dict[str, ImPolicySection] = field(
+        default_factory=dict, metadata={"check": _named_tables(ImPolicySection),
+                                        "doc": "IM policies by name: [policies.im.<name>]"})
 
 
 @dataclass(frozen=True)
@@ -351,7 +434,10 @@ class Config:
     store: StoreSection = field(default_factory=StoreSection)
     http: HttpSection = field(default_factory=HttpSection)
     log: LogSection = field(default_factory=LogSection)
+    media: MediaSection = field(default_factory=MediaSection)
+    focus: FocusSection = field(default_factory=FocusSection)
     conferencing: ConferencingSection = field(default_factory=ConferencingSection)
     rls: RlsSection = field(default_factory=RlsSection)
     policies: PoliciesSection = field(default_factory=PoliciesSection)
+    presence: PresenceSection = field(default_factory=PresenceSection)
     im: ImSection = field(default_factory=ImSection)

@@ -5,12 +5,11 @@ Sans-IO throughout; the daemon's storage is uc_signal.store.im_store."""
 
 from .filter import FilterVerdict, ImFilter
 from .model import ArchivedMessage, Conversation, HistoryQuery, StoredMessage
-from .policy import FilterRules, ImPolicy, ImSettings, policies_from_mapping
+from .policy import FilterRules, ImPolicy, ImSettings
 from .service import IS_COMPOSING, ImService, im_application
 from .store import ImStore, InMemoryImStore
 
 __all__ = [
     "ArchivedMessage", "Conversation", "FilterRules", "FilterVerdict", "HistoryQuery", "IS_COMPOSING", "ImFilter",
     "ImPolicy", "ImService", "ImSettings", "ImStore", "InMemoryImStore", "StoredMessage", "im_application",
-    "policies_from_mapping",
 ]

@@ -1,8 +1,9 @@
 """IM policies and settings: what a user's named IM policy allows, and the server-wide
 limits. Lync assigns each user an IM/presence policy by name; here a user carries
 `{"im": "<name>"}` (uc_signal.directory.User.policies) and the configuration defines each
-name under `[im.policies.<name>]`. A user without one gets the policy named "Default",
-or the built-in defaults when the configuration defines no "Default".
+name under `[policies.im.<name>]`. A user without one gets the policy named "Global"
+(Lync's name for the policy that applies when none is assigned), or the built-in
+defaults when the configuration defines no "Global".
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from typing import TYPE_CHECKING
 from ..directory import User
 
 if TYPE_CHECKING:
-    from ..config.schema import ImSection
+    from ..config.schema import ImPolicySection, ImSection
 
-DEFAULT_POLICY = "Default"
+DEFAULT_POLICY = "Global"
 POLICY_KIND = "im"
 
 
 @dataclass(frozen=True)
 class ImPolicy:
-    """One named IM policy (docs/configuration.md, [im.policies.<name>])."""
+    """One named IM policy (docs/configuration.md, [policies.im.<name>])."""
 
     name: str = DEFAULT_POLICY
     enabled: bool = True          # may send and receive instant messages at all
@@ -73,38 +74,14 @@ class ImSettings:
         return min(limits)
 
 
-def policies_from_mapping(document: Mapping[str, object]) -> tuple[ImPolicy, ...]:
-    """[im.policies.<name>] tables into ImPolicy values; ValueError names the bad one."""
-    policies: list[ImPolicy] = []
-    for name, table in document.items():
-        if not isinstance(table, Mapping):
-            raise ValueError(f"{name}: must be a table ([im.policies.{name}])")
-        known = {"enabled", "offline", "archive", "max_size"}
-        unknown = sorted(set(table) - known)
-        if unknown:
-            raise ValueError(f"{name}.{unknown[0]}: unknown key (known: {', '.join(sorted(known))})")
-        values: dict[str, object] = {}
-        for key in ("enabled", "offline", "archive"):
-            if key in table:
-                if not isinstance(table[key], bool):
-                    raise ValueError(f"{name}.{key}: must be true or false, got {table[key]!r}")
-                values[key] = table[key]
-        if "max_size" in table:
-            size = table["max_size"]
-            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-                raise ValueError(f"{name}.max_size: must be a byte count >= 0 (0: im.max_size), got {size!r}")
-            values["max_size"] = size
-        policies.append(ImPolicy(name=name, **values))  # type: ignore[arg-type]
-    return tuple(policies)
-
-
-
-def settings_from_config(section: ImSection) -> ImSettings:
-    """ImSettings from the configuration's [im] table."""
+def settings_from_config(section: ImSection, policies: Mapping[str, ImPolicySection]) -> ImSettings:
+    """ImSettings from the configuration's [im] table and its [policies.im.<name>] tables."""
     rules = FilterRules(block_urls=section.filter_block_urls, warn_urls=section.filter_warn_urls,
                         warn_prefix=section.filter_warn_prefix, blocked_extensions=section.blocked_extensions)
     return ImSettings(max_size=section.max_size, factory_user=section.factory_user,
                       delivery_timeout=section.delivery_timeout,
                       offline_retry_interval=section.offline_retry_interval,
                       offline_max_attempts=section.offline_max_attempts, retention_days=section.retention_days,
-                      purge_interval=section.purge_interval, filter=rules, policies=tuple(section.policies))
+                      purge_interval=section.purge_interval, filter=rules,
+                      policies=tuple(ImPolicy(name, policy.enabled, policy.offline, policy.archive, policy.max_size)
+                                     for name, policy in policies.items()))

@@ -53,6 +53,7 @@ def build_services(sender: Sender, *, domains: LocalDomains, users: UserDirector
                          caller_auth, registrar, flow_alive)
     originator = RequestOriginator(sender, dict(listen))
     services = ApplicationServices(users, domains, location, caller_auth, originator, flow_alive)
+    router.call_events = services.calls
     core = ProxyCore(sender, router, (registrar, *(build(services) for build in applications)), location,
                      originator)
     location.load(now)

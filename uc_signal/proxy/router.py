@@ -25,6 +25,7 @@ from ..sip import (NameAddr, ParseError, Request, Response, SipUri,
                    TransactionError, TransactionKey, Via, make_cancel, make_response)
 from ..transport.peer import Peer
 from ..application import RequestContext
+from .call_events import CallEvents
 from .caller_auth import CallerAuthentication
 from .errors import REPLIES, ProxyError
 from .selection import best_response, prepare_upstream
@@ -107,6 +108,7 @@ class ProxyRouter:
         self._order = itertools.count()
         self._branch_salt = secrets.token_hex(4)
         self._ours = {(h.lower().strip("[]"), p) for h, p in config.listen.values()}
+        self.call_events: CallEvents | None = None   # answered INVITEs and BYEs, for presence
 
     # --- the chain ------------------------------------------------------------------------------
 
@@ -119,6 +121,8 @@ class ProxyRouter:
         if error is not None:
             self._reject(context, error)
             return True
+        if request.method == "BYE" and self.call_events is not None:
+            self.call_events.ended(request, context.now)   # presence's "In a Call" ends
         self._route(context, through_us=self._process_routes(request))
         return True
 
@@ -406,6 +410,8 @@ class ProxyRouter:
             rc.got_2xx = True
             self._send_upstream(rc, response)  # 16.7 item 5: every 2xx goes up
             if rc.request.method == "INVITE":
+                if self.call_events is not None:
+                    self.call_events.answered(rc.request, response, now)   # "In a Call"
                 # 16.7 item 10; RFC 3326 so the other phones do not show a missed call
                 self._cancel_branches(rc, now, 'SIP;cause=200;text="Call completed elsewhere"')
             rc.answered = True

@@ -8,12 +8,13 @@ registrar or the transport.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..application import Application
 from ..directory import UserDirectory
 from ..local_domains import LocalDomains
 from ..registrar import LocationService
+from .call_events import CallEvents
 from .caller_auth import CallerAuthentication
 from .originator import RequestOriginator
 from .targets import Destination, destination_groups
@@ -27,6 +28,7 @@ class ApplicationServices:
     caller_auth: CallerAuthentication    # 407 for local users without credentials (22.3)
     originator: RequestOriginator        # requests the application sends, answers routed back
     flow_alive: Callable[[str], bool] | None = None
+    calls: CallEvents = field(default_factory=CallEvents)   # calls the proxy router saw answered/ended
 
     def destinations(self, aor: str, now: float) -> list[Destination]:
         """Where a local user's registered endpoints are reached now, every q group

@@ -144,3 +144,23 @@ im_conversations = Table(
     Column("created_at", Float, nullable=False),
     Column("participants", Text, nullable=False, server_default="[]"),   # JSON [aor, ...]
 )
+
+# Presence privacy relationships, per (presentity, watcher) (uc_signal.presence.privacy).
+presence_relationships = Table(
+    "presence_relationships", metadata,
+    Column("presentity", String(320), primary_key=True),
+    Column("watcher", String(320), primary_key=True),
+    Column("relationship", String(32), nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Per-user presence settings: privacy mode, watcher authorization, contact card, calendar.
+presence_settings = Table(
+    "presence_settings", metadata,
+    Column("aor", String(320), primary_key=True),
+    Column("privacy_mode", Boolean, nullable=True),                  # NULL: the user's policy decides
+    Column("authorization", String(16), nullable=False, server_default=""),   # "": the policy decides
+    Column("card", Text, nullable=False, server_default="{}"),       # JSON {field: value}
+    Column("calendar", Text, nullable=False, server_default="[]"),   # JSON [[start, end], ...] busy intervals
+    Column("updated_at", Float, nullable=False),
+)

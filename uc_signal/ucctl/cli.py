@@ -428,6 +428,123 @@ def groups_remove(ctx: typer.Context, user: str, name: str, as_json: bool = Json
     else:
         out.print(f"removed group {name!r} from the contacts of {user}", markup=False)
 
+# --- presence ---------------------------------------------------------------------------------
+
+presence_app = typer.Typer(help="Presence: state, privacy relationships, settings, calendar.", no_args_is_help=True)
+relationship_app = typer.Typer(help="Privacy relationships: what a watcher sees of a user.", no_args_is_help=True)
+presence_app.add_typer(relationship_app, name="relationship")
+app.add_typer(presence_app, name="presence")
+
+
+def _presence_path(user: str, *rest: str) -> str:
+    from .client import _quote
+    return "/api/v1/presence/" + "/".join(_quote(part) for part in (user, *rest))
+
+
+@presence_app.command("show")
+def presence_show(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
+    """A user's aggregated presence now."""
+    found = _run(ctx, lambda client: client.request("GET", _presence_path(user)))
+    if as_json:
+        _print_json(found)
+        return
+    out.print(f"{found['aor']}: {found['state']} ({found['lync_availability']}), "
+              f"{found['endpoints']} endpoint(s)" + (f", note {found['note']!r}" if found["note"] else ""),
+              markup=False)
+
+
+@relationship_app.command("set")
+def relationship_set(ctx: typer.Context, user: str, watcher: str,
+                     relationship: str = typer.Argument(..., help="friends-and-family, workgroup, colleague, "
+                                                                  "external or blocked"),
+                     as_json: bool = JsonOption) -> None:
+    """Set what WATCHER is to USER (what WATCHER may see of USER's presence)."""
+    result = _run(ctx, lambda client: client.request("PUT", _presence_path(user, "relationships", watcher),
+                                                     json={"relationship": relationship}))
+    if as_json:
+        _print_json(result)
+    else:
+        out.print(f"{result['watcher']} is {result['relationship']} to {result['presentity']}", markup=False)
+
+
+@relationship_app.command("clear")
+def relationship_clear(ctx: typer.Context, user: str, watcher: str, as_json: bool = JsonOption) -> None:
+    """Back to the default (Colleague inside the domain, External Contact outside)."""
+    _run(ctx, lambda client: client.request("DELETE", _presence_path(user, "relationships", watcher)))
+    if as_json:
+        _print_json({"cleared": watcher})
+    else:
+        out.print(f"cleared {watcher}", markup=False)
+
+
+@relationship_app.command("list")
+def relationship_list(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
+    """The relationships USER has set."""
+    found = _run(ctx, lambda client: client.request("GET", _presence_path(user, "relationships")))
+    if as_json:
+        _print_json(found)
+        return
+    if not found:
+        out.print("no relationships set")
+        return
+    table = Table("watcher", "relationship")
+    for row in found:
+        table.add_row(row["watcher"], row["relationship"])
+    out.print(table)
+
+
+@presence_app.command("settings")
+def presence_settings(ctx: typer.Context, user: str,
+                      privacy_mode: Optional[bool] = typer.Option(None, "--privacy-mode/--no-privacy-mode"),
+                      authorization: Optional[str] = typer.Option(None, "--authorization", help="open or confirm"),
+                      title: Optional[str] = typer.Option(None, "--title"),
+                      email: Optional[str] = typer.Option(None, "--email"),
+                      office: Optional[str] = typer.Option(None, "--office"),
+                      work_phone: Optional[str] = typer.Option(None, "--work-phone"),
+                      mobile_phone: Optional[str] = typer.Option(None, "--mobile-phone"),
+                      home_phone: Optional[str] = typer.Option(None, "--home-phone"),
+                      as_json: bool = JsonOption) -> None:
+    """Show, or change, a user's privacy mode, watcher authorization and contact card."""
+    card = {name: value for name, value in (("title", title), ("email", email), ("office", office),
+                                            ("work_phone", work_phone), ("mobile_phone", mobile_phone),
+                                            ("home_phone", home_phone)) if value is not None}
+    body: dict[str, Any] = {}
+    if privacy_mode is not None:
+        body["privacy_mode"] = privacy_mode
+    if authorization is not None:
+        body["authorization"] = authorization
+    if card:
+        body["card"] = card
+    path = _presence_path(user, "settings")
+    found = _run(ctx, lambda client: client.request("PATCH", path, json=body) if body
+                 else client.request("GET", path))
+    if as_json:
+        _print_json(found)
+        return
+    table = Table(show_header=False, box=None)
+    table.add_row("aor", found["aor"])
+    table.add_row("privacy mode", "on" if found["privacy_mode"] else "off")
+    table.add_row("authorization", found["authorization"])
+    for name, value in found["card"].items():
+        if value:
+            table.add_row(name, value)
+    table.add_row("calendar", f"{found['calendar_intervals']} busy interval(s)")
+    out.print(table)
+
+
+@presence_app.command("calendar")
+def presence_calendar(ctx: typer.Context, user: str,
+                      ics: typer.FileText = typer.Argument(..., help="an iCalendar file (VFREEBUSY or VEVENTs)"),
+                      as_json: bool = JsonOption) -> None:
+    """Import a user's free/busy (In a Meeting while busy)."""
+    text = ics.read()
+    found = _run(ctx, lambda client: client.request("PUT", _presence_path(user, "calendar"), content=text.encode(),
+                                                    headers={"Content-Type": "text/calendar"}))
+    if as_json:
+        _print_json(found)
+    else:
+        out.print(f"{found['aor']}: {found['calendar_intervals']} busy interval(s)", markup=False)
+
 
 def run() -> None:
     app(prog_name="ucctl")

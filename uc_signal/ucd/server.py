@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp
 import uc_signal
 
 from ..admin import AdminContext, create_admin_app
+from ..application import Application
 from ..conferencing.directory import MeetingDirectory
 from ..conferencing.settings import directory_settings
 from ..store.meetings import SqlMeetingStore
@@ -47,6 +49,14 @@ from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, expos
 from ..proxy.driver import ServicesDriver
 from ..proxy.services import ApplicationFactory
 from .sip_core import build_sip_core
+from ..admin.presence_routes import PresenceAdmin
+from ..presence import PresenceService, presence_application
+from ..store.presence import PresenceStore
+from .presence import load_presence
+from ..focus import FocusApplication, StaticConferences
+from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_admission
+from ..proxy.services import ApplicationServices
+from .media_engine import MediaCollector, MediaService
 
 log = logging.getLogger("ucd")
 
@@ -73,11 +83,17 @@ class Daemon:
         self.im: ImService | None = None
         self.manager: TransportManager | None = None
         self.core: ServicesDriver | None = None
+        self.presence: PresenceService | None = None      # shared by the SIP agent, admin API and RLS
+        self.presence_store: PresenceStore | None = None
         self.http: HttpServer | None = None
         self.https: HttpServer | None = None
         self.admin_url = ""
         self.token = ""
         self.token_file: Path | None = None
+        self.media: MediaService | None = None
+        self.focus: FocusApplication | None = None
+        self.meeting_view = DirectoryConferences()
+        self.meetings: MeetingDirectory | None = None
 
     # --- start ------------------------------------------------------------------------------
 
@@ -102,10 +118,15 @@ class Daemon:
             raise StartupError(f"store {self.data_dir / config.store.path}: {error}") from error
         log.info("store open", extra={"schema": self.store.revision, "path": str(self.data_dir / config.store.path)})
         await self.directory.load(self.store)
+        # Meetings: the focus finds them in memory; the directory keeps that view current.
+        self.meetings = WatchedMeetingDirectory(SqlMeetingStore(self.store), self.store,
+                                                directory_settings(config.conferencing), view=self.meeting_view)
+        await self.meeting_view.load(self.meetings, time.time())
         self.contacts.load(await SqlContactStore(self.store).load_all())
         self.bindings = WriteBehindBindingStore(self.store, config.store.bindings_flush_interval)
         await self.bindings.preload(time.time())
         self.bindings.start()
+        self.presence, self.presence_store = await load_presence(config, self.store, self.directory, self.contacts)
         self.im_store = WriteBehindImStore(SqlImStore(self.store.engine), config.im.flush_interval,
                                            config.im.history_flush_interval)
         await self.im_store.preload()
@@ -131,14 +152,25 @@ class Daemon:
                                f"(udp {sip.udp_port}, tcp {sip.tcp_port}, tls {sip.tls_port}): "
                                f"{error.strerror or error}") from error
         await self._start_http()  # binds the WS listener, which the proxy's addresses include
+        if config.media.enabled:
+            try:
+                self.media = MediaService(config)
+            except (OSError, ValueError) as error:
+                await self.shutdown()
+                raise StartupError(f"cannot start the media engine (media.bind {config.media.bind}, "
+                                   f"ports {config.media.port_min}-{config.media.port_max}): {error}") from error
+            self.media.start()
         try:
             self.core = build_sip_core(config, manager, self.directory, self.bindings, self.data_dir,
-                                       applications=[self._rls(),
+                                       applications=[self._rls(), presence_application(self.presence),
+                                                     *self._applications(),
                                                      *([self._im_application()] if config.im.enabled else [])])
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
         self.core.start()
+        if self.media is not None:
+            self.registry.register(MediaCollector(self.media, lambda: self.focus))
         self.contacts.add_observer(lambda _owner, _now: self.core.poke() if self.core else None)
         self.registry.register(DaemonCollector(
             self.sip_metrics, manager, registrations=lambda: len(self.core.registrations(time.time())) if self.core else 0,
@@ -146,11 +178,29 @@ class Daemon:
             binding_write_errors=lambda: self.bindings.write_errors if self.bindings else 0))
         log.info("ready", extra={"domain": sip.domain, "admin": self.admin_url})
 
+    def _applications(self) -> list[Callable[[ApplicationServices], Application]]:
+        """The chain between registrar and proxy, in order."""
+        factories: list[Callable[[ApplicationServices], Application]] = []
+        media = self.media
+        if media is not None:
+            # The meeting directory's meetings, and the interim [focus] conferences.
+            lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
+
+            def focus(services: ApplicationServices) -> Application:
+                self.focus = FocusApplication(services, lookup, media.rooms, admission=meeting_admission,
+                                              lobby_timeout=self.config.conferencing.lobby_timeout,
+                                              announcements=self.config.focus.announcements)
+                return self.focus
+            factories.append(focus)
+        return factories
+
     def _rls(self) -> ApplicationFactory:
-        """The resource list server over the users' contact lists. Presence: none yet (the
-        lists' resources go without state until the presence service is given here)."""
+        """The resource list server over the users' contact lists, with the presence
+        service as its presence source (asked for at first use)."""
         rls = self.config.rls
-        return rls_application(self.contacts, None, RlsConfig(
+        presence = self.presence
+        assert presence is not None
+        return rls_application(self.contacts, lambda: presence, RlsConfig(
             notify_interval=rls.notify_interval, min_expires=rls.min_expires, max_expires=rls.max_expires,
             default_expires=rls.default_expires))
 
@@ -165,7 +215,7 @@ class Daemon:
 
         def keep(service: ImService) -> None:
             self.im = service
-        return im_application(settings_from_config(self.config.im), self.im_store, keep)
+        return im_application(settings_from_config(self.config.im, self.config.policies.im), self.im_store, keep)
 
     def _im_admin(self) -> ImAdmin:
         assert self.im_store is not None
@@ -180,6 +230,7 @@ class Daemon:
 
     async def _start_http(self) -> None:
         assert self.manager is not None and self.store is not None
+        assert self.presence is not None and self.presence_store is not None
         config = self.config
         sockets: list[socket.socket] = []
         try:
@@ -204,10 +255,10 @@ class Daemon:
             version=uc_signal.__version__,
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
-            draining=lambda: self.draining,
-            meetings=MeetingDirectory(SqlMeetingStore(self.store), self.store,
-                                      directory_settings(config.conferencing)),
-            contacts=self._contact_service(), im=self._im_admin()))
+            draining=lambda: self.draining, focus=lambda: self.focus,
+            meetings=self.meetings, contacts=self._contact_service(), im=self._im_admin(),
+            presence=PresenceAdmin(self.presence, self.presence_store,
+                                   lambda: self.core.poke() if self.core else None)))
         apps: dict[int, ASGIApp] = {admin_port: admin_app}
         ws_app = sip_websocket_app(self.manager, config.sip.ws_path)
         for ws_socket in ws_sockets:
@@ -278,6 +329,12 @@ class Daemon:
     async def shutdown(self) -> None:
         self.draining = True
         manager = self.manager
+        if self.focus is not None and self.core is not None:
+            # The meetings end: each participant gets a BYE, whose transaction the grace
+            # below lets finish.
+            ended = self.focus.end_all(time.time())
+            if ended:
+                log.info("focus: %d participants sent BYE", ended)
         if manager is not None:
             manager.stop_accepting()
             self._end_list_subscriptions()
@@ -296,6 +353,9 @@ class Daemon:
         await self._flush_im()
         if manager is not None:
             await manager.stop()
+        if self.media is not None:
+            await self.media.close()
+            self.media = None
         if self.http is not None:
             await self.http.stop()
         if self.https is not None:

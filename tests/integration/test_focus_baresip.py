@@ -1,0 +1,507 @@
+"""Real softphones in meetings through ucd's focus and media engine.
+
+The key test: each of three baresips sends a steady tone (ausine: 440, 660, 880 Hz) and
+records what it hears (the sndfile module dumps the decoded audio; baresip 1.0's aufile
+has no player). They register, INVITE the conference URI (digest-challenged by the
+focus), and the engine mixes: each recording holds the other two tones and not its own
+(FFT). Then the admin API mutes the 440 Hz participant (`Leg.muted`): from then on the
+other two stop hearing 440 Hz, and the muted one still hears both others. The roster in
+the admin API lists the three while they are in, and the meeting is gone when they have
+left. The other tests: dial-out and REFER, escalation of a 2-party call, meetings of the
+directory, hold/resume, linphonec, the lobby.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from peers import baresip_config, linphone_env, linphone_rc
+from ucd_harness import Ucd, start_ucd
+
+pytestmark = pytest.mark.peer
+
+MEETING = "sip:meet1@example.test"
+TONES = {"alice": 440, "bob": 660, "carol": 880}
+WAIT = 30.0
+CALL_SECONDS = 14       # baresip's -t: it hangs up (BYE) and quits after this
+
+
+def free_port_pair() -> int:
+    """An even UDP port whose TCP neighbour is free too (baresip takes port+1 for TLS)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            if port % 2 or port > 65000:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+            return port
+    raise AssertionError("no free port pair")
+
+
+class Phone:
+    def __init__(self, tmp: Path, user: str, outbound: str, dial: str | None, *, control: bool = False,
+                 seconds: int = CALL_SECONDS, domain: str = "example.test") -> None:
+        binary = shutil.which("baresip")
+        assert binary, "baresip is not installed (make test installs it)"
+        self.user = user
+        self.snd_dir = tmp / f"{user}-sound"
+        self.snd_dir.mkdir()
+        # A user of another domain is a guest: no password, no registration here.
+        credentials = f"auth_pass={user}-pw;regint=600" if domain == "example.test" else "regint=0"
+        account = (f'<sip:{user}@{domain}>;{credentials};outbound="sip:{outbound}";'
+                   "answermode=auto;audio_codecs=opus/48000/2")   # ausine makes 48 kHz only (PEERS.md)
+        # ctrl_tcp: commands (dial, transfer) sent while it runs, as JSON netstrings.
+        self.control_port = free_port_pair() if control else 0
+        extra = f"module_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{self.control_port}\n" if control else ""
+        conf = baresip_config(tmp / f"baresip-{user}", free_port_pair(), account,
+                              modules=("opus.so", "ausine.so", "aufile.so", "sndfile.so"),
+                              source=f"ausine,{TONES[user]}", extra=f"snd_path {self.snd_dir}\n{extra}")
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            ["timeout", "60", binary, "-4", "-f", str(conf), "-n", "127.0.0.1",
+             *(("-e", f"/dial {dial}") if dial else ()), "-t", str(seconds)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def command(self, name: str, params: str) -> None:
+        """One ctrl_tcp command; waits for its response (bounded by the socket timeout)."""
+        body = json.dumps({"command": name, "params": params, "token": name}).encode()
+        with socket.create_connection(("127.0.0.1", self.control_port), timeout=WAIT) as conn:
+            conn.sendall(str(len(body)).encode() + b":" + body + b",")
+            received = b""
+            while b'"response":true' not in received:
+                chunk = conn.recv(4096)
+                assert chunk, f"{self.user}: ctrl_tcp closed before answering {name}"
+                received += chunk
+        assert b'"ok":true' in received, received
+
+    @property
+    def recording(self) -> Path:
+        """What it heard: sndfile's dump of the decoded stream."""
+        found = sorted(self.snd_dir.glob("dump-*-dec.wav"))
+        assert len(found) == 1, f"{self.user}: sndfile dumps {found}:\n{self.output()}"
+        return found[0]
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = WAIT) -> float:
+        """The monotonic time the text was first seen (bounded wait)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.lines):
+                return time.monotonic()
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"{self.user}: no {text!r}:\n{self.output()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=WAIT)
+
+
+def wait_registered(ucd: Ucd, *users: str) -> None:
+    """Until ucd's registrations list every user (bounded): read from ucd, since baresip's
+    block-buffered stdout may hold its "200 OK" line back."""
+    wanted = {f"sip:{user}@example.test" for user in users}
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        if wanted <= {b["aor"] for b in ucd.api().get("/api/v1/registrations").json()}:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not registered: {wanted}\n{ucd.output()}")
+
+
+def invite_status(host: str, port: int, uri: str) -> int:
+    """The final status of a plain INVITE (no SDP, from outside the domain) to `uri`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(WAIT)
+        local = sock.getsockname()[1]
+        sock.sendto((f"INVITE {uri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKfocus404\r\n"
+                     f"Max-Forwards: 70\r\nFrom: <sip:guest@elsewhere.invalid>;tag=g1\r\nTo: <{uri}>\r\n"
+                     f"Call-ID: focus404@test\r\nCSeq: 1 INVITE\r\nContact: <sip:guest@127.0.0.1:{local}>\r\n"
+                     "Content-Length: 0\r\n\r\n").encode(), (host, port))
+        for _ in range(10):
+            status = int(sock.recv(65535).split(b" ", 2)[1])
+            if status >= 200:
+                return status
+    raise AssertionError("no final response")
+
+
+def read_mono(path: Path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path), "rb") as wav:
+        rate, channels = wav.getframerate(), wav.getnchannels()
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float64)
+    return samples.reshape(-1, channels).mean(axis=1), rate
+
+
+def tone_shares(samples: np.ndarray, rate: int) -> dict[int, float]:
+    """Each test tone's share of the window's power (a +-15 Hz band around it)."""
+    window = samples * np.hanning(len(samples))
+    power = np.abs(np.fft.rfft(window)) ** 2
+    freqs = np.fft.rfftfreq(len(samples), 1.0 / rate)
+    total = float(power[(freqs > 100) & (freqs < 4000)].sum()) or 1.0
+    return {tone: float(power[np.abs(freqs - tone) <= 15].sum()) / total for tone in TONES.values()}
+
+
+def window(samples: np.ndarray, rate: int, start: float, end: float) -> np.ndarray:
+    part = samples[int(start * rate):int(end * rate)]
+    assert len(part) >= rate, (f"recording too short for the window {start:.1f}-{end:.1f} s "
+                               f"({len(samples) / rate:.1f} s)")
+    return part
+
+
+def test_three_baresips_hear_each_other_and_a_muted_one_goes_silent(tmp_path: Path) -> None:
+    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    phones: list[Phone] = []
+    try:
+        for user in TONES:
+            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        host, port = ucd.sip_address("UDP")
+        for user in TONES:
+            phones.append(Phone(tmp_path, user, f"{host}:{port}", MEETING))
+        established = {phone.user: phone.wait_for("Call established") for phone in phones}
+        api = ucd.api()
+        roster = api.get("/api/v1/conferences/1").json()
+        assert roster["uri"] == MEETING, roster
+        ids = {p["entity"].split(":")[1].split("@")[0]: p["id"] for p in roster["participants"]}
+        assert sorted(ids) == sorted(TONES), roster
+        assert all(p["authenticated"] and not p["muted"] for p in roster["participants"])
+
+        all_in = max(established.values())
+        time.sleep(4.0)
+        # Three steady tones: the engine's talker events name all three active speakers.
+        speakers = api.get("/api/v1/conferences/1").json()["speakers"]
+        assert sorted(speakers) == sorted(ids.values()), speakers
+        mute_at = time.monotonic()
+        muted = api.post(f"/api/v1/conferences/1/participants/{ids['alice']}/mute", json={"muted": True})
+        assert muted.status_code == 200 and muted.json()["muted"] is True, muted.text
+        assert api.post("/api/v1/conferences/1/participants/p999/mute").status_code == 404
+        time.sleep(2.0)
+        # A muted leg is not heard, so it stops being an active speaker.
+        after_mute = api.get("/api/v1/conferences/1").json()
+        assert sorted(after_mute["speakers"]) == sorted([ids["bob"], ids["carol"]]), after_mute
+        for phone in phones:
+            phone.proc.wait(timeout=WAIT)   # -t: each hangs up with BYE and quits
+        # Everyone left: the focus closed the meeting's room.
+        assert api.get("/api/v1/conferences").json() == []
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+
+    for phone in phones:
+        samples, rate = read_mono(phone.recording)
+        # The recording starts about when the call is established; windows keep a second
+        # of margin either side of the joins and of the mute.
+        start = established[phone.user]
+        before = tone_shares(window(samples, rate, all_in - start + 1.0, mute_at - start - 0.5), rate)
+        after = tone_shares(window(samples, rate, mute_at - start + 1.0, mute_at - start + 4.0), rate)
+        own = TONES[phone.user]
+        others = [tone for user, tone in TONES.items() if user != phone.user]
+        where = f"{phone.user} ({own} Hz) before the mute {before}, after {after}"
+        assert before[own] < 0.01, where
+        assert all(before[tone] > 0.15 for tone in others), where
+        if phone.user == "alice":   # the muted one still hears both others
+            assert after[own] < 0.01 and all(after[tone] > 0.15 for tone in others), where
+        else:
+            assert after[TONES["alice"]] < 0.01, where
+            assert all(after[tone] > 0.3 for tone in others if tone != TONES["alice"]), where
+
+
+def test_the_focus_dials_out_to_a_registered_baresip_and_refer_is_answered(tmp_path: Path) -> None:
+    """Adding a party: the admin API has the focus INVITE bob (auto-answer) into the meeting
+    alice is in. Escalation by REFER: the focus's out-of-dialog REFER reaches bob's
+    endpoint and its answer is recorded; baresip 1.0 implements REFER only within a call
+    (transfer) and answers an out-of-dialog one 501."""
+    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    phones: list[Phone] = []
+    try:
+        for user in ("alice", "bob"):
+            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        host, port = ucd.sip_address("UDP")
+        bob = Phone(tmp_path, "bob", f"{host}:{port}", None)
+        phones.append(bob)
+        wait_registered(ucd, "bob")
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", MEETING)
+        phones.append(alice)
+        alice.wait_for("Call established")
+        api = ucd.api()
+        dialled = api.post("/api/v1/conferences/dial-outs", json={"conference_uri": MEETING, "user": "bob"})
+        assert dialled.status_code == 202, dialled.text
+        assert dialled.json()["endpoint"].startswith("sip:bob")
+        bob.wait_for("Call established")
+        roster = api.get("/api/v1/conferences/1").json()
+        assert sorted(p["entity"] for p in roster["participants"]) == ["sip:alice@example.test",
+                                                                         "sip:bob@example.test"], roster
+        assert api.post("/api/v1/conferences/dial-outs",
+                        json={"conference_uri": MEETING, "user": "nobody"}).status_code == 404
+
+        referred = api.post("/api/v1/conferences/invitations", json={"conference_uri": MEETING, "user": "bob"})
+        assert referred.status_code == 202, referred.text
+        deadline = time.monotonic() + WAIT
+        outcomes: list[dict[str, object]] = []
+        while time.monotonic() < deadline and not (outcomes and outcomes[0]["status"] is not None):
+            outcomes = api.get("/api/v1/conferences/invitations").json()
+            time.sleep(0.1)
+        assert [o["status"] for o in outcomes] == [501], outcomes
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+
+
+def test_a_two_party_call_is_escalated_into_the_meeting_without_dropping_the_callee(tmp_path: Path) -> None:
+    """Escalation the way the clients drive it (Lync's): alice calls bob through ucd's proxy,
+    then transfers him to the meeting (REFER in their call's dialog, RFC 3515, proxied by
+    ucd); bob INVITEs the focus while still in the call, and only then does the old call end;
+    alice dials the meeting too. Both end up in the roster, hearing each other's tone."""
+    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    phones: list[Phone] = []
+    try:
+        for user in ("alice", "bob"):
+            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        host, port = ucd.sip_address("UDP")
+        # -t 50: they quit only when stopped (a slow, shared machine takes its time).
+        bob = Phone(tmp_path, "bob", f"{host}:{port}", None, seconds=50)
+        phones.append(bob)
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", None, control=True, seconds=50)
+        phones.append(alice)
+        wait_registered(ucd, "alice", "bob")
+        alice.command("dial", "sip:bob@example.test")
+        bob.wait_for("Call established: sip:alice@example.test")
+        alice.command("transfer", MEETING)
+        bob.wait_for("Call established: sip:meet1@example.test")
+        # alice hangs up once bob's NOTIFY says the new call is up; bob reports the BYE
+        # (read from bob: baresip's stdout is block-buffered, and alice, out of calls, prints
+        # too little to flush it).
+        bob.wait_for("sip:alice@example.test: session closed")
+        alice.command("dial", MEETING)
+        alice.wait_for("Call established: sip:meet1@example.test")
+        api = ucd.api()
+        roster = api.get("/api/v1/conferences/1").json()
+        assert sorted(p["entity"] for p in roster["participants"]) == ["sip:alice@example.test",
+                                                                         "sip:bob@example.test"], roster
+        time.sleep(5.0)   # both tones flowing through the mix
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+    # bob was never without a call: the meeting answered him before his call with alice ended.
+    lines = bob.output()
+    assert lines.index("Call established: sip:meet1@example.test") < lines.index(
+        "sip:alice@example.test: session closed"), lines
+    # sndfile dumps one file per call: the meeting call is the later one.
+    for phone, other in ((alice, "bob"), (bob, "alice")):
+        dumps = sorted(phone.snd_dir.glob("dump-*-dec.wav"), key=lambda path: path.stat().st_mtime)
+        samples, rate = read_mono(dumps[-1])
+        shares = tone_shares(samples[-int(2.5 * rate):-int(0.5 * rate)], rate)
+        assert shares[TONES[other]] > 0.3 and shares[TONES[phone.user]] < 0.01, (phone.user, shares)
+
+
+def test_a_meeting_made_through_the_admin_api_is_joined_at_its_conference_uri(tmp_path: Path) -> None:
+    """The focus finds meetings of the directory (no [focus] conferences): one created with
+    the admin API is joined at its conference URI (the organizer's GRUU with the focus's
+    opaque id) and listed under its numeric conference ID; once deleted, it is not found
+    (404). ucd's shutdown then ends the running meeting with a BYE to the participant."""
+    ucd: Ucd = start_ucd(tmp_path)
+    phones: list[Phone] = []
+    try:
+        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        api = ucd.api()
+        made = api.post("/api/v1/meetings", json={"organizer": "alice", "subject": "weekly"})
+        assert made.status_code == 201, made.text
+        meeting = made.json()
+        host, port = ucd.sip_address("UDP")
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", meeting["conference_uri"])
+        phones.append(alice)
+        alice.wait_for("Call established")
+        roster = api.get(f"/api/v1/conferences/{meeting['conference_id']}").json()
+        assert roster["uri"] == meeting["conference_uri"], roster
+        assert [p["entity"] for p in roster["participants"]] == ["sip:alice@example.test"], roster
+        assert api.delete(f"/api/v1/meetings/{meeting['meeting_id']}").status_code == 204
+        assert invite_status(host, port, meeting["conference_uri"]) == 404
+        # Shutting down ends the running meeting: alice gets a BYE, and its transaction is
+        # among those the shutdown grace waits for.
+        assert ucd.stop() == 0, ucd.output()
+        assert "focus: 1 participants sent BYE" in ucd.output()
+        # Without ucd a terminated baresip would retry its un-REGISTER for 32 s: kill it.
+        alice.proc.kill()
+        alice.proc.wait(timeout=WAIT)
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+
+
+def test_hold_and_resume_from_baresip_are_answered_on_the_same_leg(tmp_path: Path) -> None:
+    """baresip's hold and resume are re-INVITEs (a=sendonly, then a=sendrecv): the focus
+    answers them on the participant's leg, and the roster shows the hold."""
+    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    phones: list[Phone] = []
+    try:
+        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        host, port = ucd.sip_address("UDP")
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", None, control=True, seconds=50)
+        phones.append(alice)
+        wait_registered(ucd, "alice")
+        alice.command("dial", MEETING)
+        alice.wait_for("Call established: sip:meet1@example.test")
+        api = ucd.api()
+
+        def on_hold() -> bool:
+            [participant] = api.get("/api/v1/conferences/1").json()["participants"]
+            return bool(participant["on_hold"])
+
+        def wait_hold(expected: bool) -> None:
+            deadline = time.monotonic() + WAIT
+            while on_hold() != expected:
+                assert time.monotonic() < deadline, f"on_hold never became {expected}:\n{ucd.output()}"
+                time.sleep(0.1)
+
+        assert not on_hold()
+        alice.command("hold", "")
+        wait_hold(True)
+        alice.command("resume", "")
+        wait_hold(False)
+        # Still one leg and one participant: the re-INVITEs were answered in the dialog.
+        assert len(api.get("/api/v1/conferences/1").json()["participants"]) == 1
+        assert re.search(r'ucd_sip_transactions_total\{class="2xx",method="INVITE",role="server"\} 3\.0',
+                         ucd.metrics()), ucd.metrics()
+        metrics = ucd.metrics()
+        for line in ("ucd_conferences 1.0", "ucd_conference_participants 1.0", 'ucd_media_legs{worker="0"} 1.0'):
+            assert f"\n{line}\n" in metrics, metrics
+        received = re.search(r'^ucd_media_packets_received_total\{worker="0"\} (\S+)$', metrics, re.MULTILINE)
+        assert received is not None and float(received.group(1)) > 0, metrics   # alice's tone
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+
+
+def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
+    """A second softphone stack: linphonec (registered with the admin guide's linphonerc)
+    calls the conference URI, is challenged and answered by the focus, and is in the
+    roster beside a baresip; its hang-up (BYE) takes it out."""
+    linphonec = shutil.which("linphonec")
+    assert linphonec, "linphonec is not installed (make test installs linphone-cli)"
+    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    phones: list[Phone] = []
+    linphone = None
+    try:
+        for user in ("alice", "carol"):
+            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        host, port = ucd.sip_address("UDP")
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", MEETING, seconds=50)
+        phones.append(alice)
+        alice.wait_for("Call established")
+        rc = linphone_rc(tmp_path / "linphonerc", free_port_pair(), free_port_pair(), extra=(
+            f"default_proxy=0\n[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
+            "reg_identity=sip:carol@example.test\nreg_expires=600\nreg_sendregister=1\n"
+            "[auth_info_0]\nusername=carol\npasswd=carol-pw\nrealm=example.test\n"))
+        linphone = subprocess.Popen(["timeout", "60", linphonec, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+                                    env=linphone_env(tmp_path / "linphone-home"), cwd=tmp_path)
+        assert linphone.stdin is not None
+        linphone.stdin.write("soundcard use files\n")
+        linphone.stdin.flush()
+        wait_registered(ucd, "carol")
+        linphone.stdin.write(f"call {MEETING}\n")
+        linphone.stdin.flush()
+        api = ucd.api()
+
+        def entities() -> list[str]:
+            return sorted(p["entity"] for p in api.get("/api/v1/conferences/1").json()["participants"])
+
+        deadline = time.monotonic() + WAIT
+        while entities() != ["sip:alice@example.test", "sip:carol@example.test"]:
+            assert time.monotonic() < deadline, f"{entities()}\n{ucd.output()}"
+            time.sleep(0.2)
+        linphone.stdin.write("terminate\n")
+        linphone.stdin.flush()
+        deadline = time.monotonic() + WAIT
+        while entities() != ["sip:alice@example.test"]:
+            assert time.monotonic() < deadline, f"{entities()}\n{ucd.output()}"
+            time.sleep(0.2)
+        linphone.stdin.write("quit\n")
+        linphone.stdin.flush()
+        linphone.wait(timeout=WAIT)
+    finally:
+        if linphone is not None and linphone.poll() is None:
+            linphone.kill()
+            linphone.wait(timeout=WAIT)
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+
+
+def test_a_guest_waits_in_the_lobby_until_a_presenter_admits_them(tmp_path: Path) -> None:
+    """A meeting made through the admin API has the default lobby (outside-company): alice,
+    its organizer, is in at once; a guest from another domain (not authenticated) is
+    answered but held out of the mix with the lobby music, and does not hear alice's tone
+    until the admin API admits them; then it does."""
+    ucd: Ucd = start_ucd(tmp_path)
+    phones: list[Phone] = []
+    try:
+        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        api = ucd.api()
+        meeting = api.post("/api/v1/meetings", json={"organizer": "alice"}).json()
+        host, port = ucd.sip_address("UDP")
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", meeting["conference_uri"], seconds=50)
+        phones.append(alice)
+        alice.wait_for("Call established")
+        guest = Phone(tmp_path, "carol", f"{host}:{port}", meeting["conference_uri"], seconds=50,
+                      domain="elsewhere.invalid")
+        phones.append(guest)
+        guest_started = guest.wait_for("Call established")   # about where its recording starts
+        path = f"/api/v1/conferences/{meeting['conference_id']}"
+        waiting = {p["entity"]: p for p in api.get(path).json()["participants"]}
+        assert waiting["sip:carol@elsewhere.invalid"]["in_lobby"], waiting
+        assert not waiting["sip:alice@example.test"]["in_lobby"], waiting
+        assert waiting["sip:alice@example.test"]["role"] == "organizer", waiting
+        assert waiting["sip:carol@elsewhere.invalid"]["role"] == "attendee", waiting
+        time.sleep(3.0)
+        admitted_at = time.monotonic()
+        admitted = api.post(f"{path}/participants/{waiting['sip:carol@elsewhere.invalid']['id']}/admit")
+        assert admitted.status_code == 200 and not admitted.json()["in_lobby"], admitted.text
+        time.sleep(3.0)
+    finally:
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()
+    samples, rate = read_mono(guest.recording)
+    admitted_after = admitted_at - guest_started
+    waiting_audio = window(samples, rate, 0.5, admitted_after - 0.5)
+    lobby = tone_shares(waiting_audio, rate)
+    inside = tone_shares(window(samples, rate, admitted_after + 1.0, admitted_after + 2.5), rate)
+    assert lobby[TONES["alice"]] < 0.01, lobby          # the music, not the meeting
+    assert float(np.sqrt(np.mean(waiting_audio ** 2))) > 100, "no lobby music"
+    assert inside[TONES["alice"]] > 0.3, inside         # alice's 440 Hz once admitted

@@ -1,0 +1,238 @@
+"""The focus's media on the engine: a room is an `AudioConference`, a participant a `Leg`.
+
+Offer/answer runs here (uc_media.offer_answer) because a re-offer must be answered on the
+same leg, with the same port, ICE credentials and SRTP key (RFC 3264 section 8, RFC 4568
+7.1.4); `uc_media.engine_sdp.join_from_offer` covers only the first offer. Events come
+from the engine's queue (`handle_event`, fed by the daemon's asyncio task); a
+TalkersChanged goes to the room whose conference it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from uc_media import (AudioConference, Clip, Engine, IceCredentials, LocalCapabilities, MediaError, NegotiationError,
+                      SdpError, TalkersChanged, build_offer, negotiate_answer)
+from uc_media._core import Leg
+from uc_media.audio_session import NegotiatedAudio
+from uc_media.engine import Event
+from uc_media.engine_sdp import configure_leg
+from uc_media.offer_answer import Offer, process_answer
+
+from .media import Announcement, MediaLeg, OfferRejected, RoomFull, TalkersCallback
+
+
+# What an unusable offer or answer raises: malformed SDP, no agreement, or an agreement the
+# engine cannot take (a c= host name instead of an address, ValueError; an engine refusal).
+UNUSABLE = (SdpError, NegotiationError, MediaError, ValueError)
+
+
+def _rejected(error: Exception) -> OfferRejected:
+    if isinstance(error, SdpError):
+        return OfferRejected(400, f"malformed SDP: {error}")
+    return OfferRejected(488, str(error))
+
+
+@dataclass(eq=False)
+class EngineLeg:
+    room: EngineRoom
+    leg: Leg
+    capabilities: LocalCapabilities
+    audio: NegotiatedAudio | None = None     # None until the answer to our offer arrives
+    pending_offer: Offer | None = None
+    session_id: int = 0
+    version: int = 1
+    joined: bool = False                     # in the conference's mix
+    lobby: bool = False                      # held out of the mix, hearing the lobby music
+
+    @property
+    def muted(self) -> bool:
+        return self.leg.muted
+
+    @muted.setter
+    def muted(self, value: bool) -> None:
+        self.leg.muted = value
+
+    @property
+    def direction(self) -> str:
+        return self.leg.direction
+
+    @property
+    def in_lobby(self) -> bool:
+        return self.lobby
+
+    def admit(self) -> None:
+        if not self.lobby:
+            return
+        self.lobby = False
+        self.leg.stop_playback()
+        if self.audio is not None:       # configured: join now (else when the answer comes)
+            self.room.conference.add_leg(self.leg)
+            self.joined = True
+
+    def reanswer(self, offer: bytes) -> bytes:
+        try:
+            answer = negotiate_answer(offer, self.capabilities, session_id=self.session_id,
+                                      session_version=self.version + 1, previous=self.audio)
+            self._apply(answer.audio)
+        except UNUSABLE as error:
+            raise _rejected(error) from None
+        self.version += 1
+        return bytes(answer)
+
+    def accept_answer(self, answer: bytes) -> None:
+        if self.pending_offer is None:
+            raise OfferRejected(400, "no offer of ours is waiting for an answer")
+        try:
+            audio = process_answer(self.pending_offer, answer)
+            self._apply(audio)
+        except UNUSABLE as error:
+            raise _rejected(error) from None
+        self.pending_offer = None
+
+    def _apply(self, audio: NegotiatedAudio) -> None:
+        """Configure the leg for what was agreed. A codec, payload type or key change needs
+        the leg out of the mix (the engine changes codecs only then); hold and resume only
+        change the direction and maybe the remote address."""
+        previous = self.audio
+        same_codec = previous is not None and (
+            previous.codec == audio.codec and previous.payload_type == audio.payload_type
+            and previous.telephone_event_payload_type == audio.telephone_event_payload_type
+            and previous.audio_level_id == audio.audio_level_id and previous.srtp == audio.srtp)
+        self.audio = audio
+        if self.joined and same_codec:
+            host, port = audio.remote_rtp
+            if port and host not in ("0.0.0.0", "::"):
+                self.leg.set_remote((host, port))
+            self.leg.direction = audio.direction.value
+            return
+        muted = self.leg.muted
+        if self.joined:
+            self.room.conference.remove_leg(self.leg)
+            self.joined = False
+        configure_leg(self.leg, audio)
+        if self.lobby:
+            # Out of the mix: the music plays on the idle leg (the engine encodes it with
+            # the leg's own codec).
+            music = self.room.rooms.lobby_music
+            if music is not None:
+                self.leg.play(music, loop=True)
+            return
+        self.room.conference.add_leg(self.leg)
+        self.joined = True
+        self.leg.muted = muted
+
+    def close(self) -> None:
+        if self.leg.closed:
+            return
+        if self.joined and not self.room.conference_closed:
+            self.room.conference.remove_leg(self.leg)
+        self.joined = False
+        self.room.legs.pop(self.leg.id, None)
+        self.leg.close()
+
+
+@dataclass(eq=False)
+class EngineRoom:
+    rooms: EngineRooms
+    conference: AudioConference
+    on_talkers: TalkersCallback
+    legs: dict[int, EngineLeg] = field(default_factory=dict)
+    conference_closed: bool = False
+
+    def _capabilities(self, leg: Leg) -> LocalCapabilities:
+        engine = self.rooms.engine
+        return LocalCapabilities(address=self.rooms.address, port=leg.local_port, ice=IceCredentials.generate(),
+                                 ptime=engine.tick_ms, srtp_suites=self.rooms.srtp_suites)
+
+    def _new_leg(self) -> EngineLeg:
+        if len(self.legs) >= self.rooms.max_participants:
+            raise RoomFull(f"the meeting has {len(self.legs)} participants, its limit")
+        leg = self.rooms.engine.create_leg("opus", worker=self.conference.worker)
+        try:
+            handle = EngineLeg(self, leg, self._capabilities(leg))
+        except BaseException:
+            leg.close()
+            raise
+        self.legs[leg.id] = handle
+        return handle
+
+    def answer(self, offer: bytes, *, lobby: bool = False) -> tuple[MediaLeg, bytes]:
+        handle = self._new_leg()
+        handle.lobby = lobby
+        try:
+            answer = negotiate_answer(offer, handle.capabilities)
+            handle.session_id = answer.sdp.origin.session_id
+            handle._apply(answer.audio)
+        except UNUSABLE as error:
+            handle.close()
+            raise _rejected(error) from None
+        except BaseException:
+            handle.close()
+            raise
+        return handle, bytes(answer)
+
+    def offer(self, *, lobby: bool = False) -> tuple[MediaLeg, bytes]:
+        handle = self._new_leg()
+        handle.lobby = lobby
+        try:
+            offer = build_offer(handle.capabilities)
+        except BaseException:
+            handle.close()
+            raise
+        handle.pending_offer = offer
+        handle.session_id = offer.sdp.origin.session_id
+        return handle, bytes(offer)
+
+    def announce(self, announcement: Announcement) -> None:
+        clip = self.rooms.announcements.get(announcement)
+        if clip is not None and not self.conference_closed:
+            self.conference.play(clip)   # replaces a tone still playing: the latest counts
+
+    def talkers_changed(self, event: TalkersChanged) -> None:
+        talkers = tuple((self.legs[leg.id], level) for leg, level in event.talkers
+                        if leg is not None and leg.id in self.legs)
+        self.on_talkers(talkers)
+
+    def close(self) -> None:
+        for handle in list(self.legs.values()):
+            handle.close()
+        self.rooms.rooms.pop(self.conference.id, None)
+        if not self.conference_closed:
+            self.conference_closed = True
+            self.conference.close()
+
+
+class EngineRooms:
+    """Rooms on one engine. `address` is the one our SDP announces."""
+
+    def __init__(self, engine: Engine, *, address: str | None = None, max_participants: int = 250,
+                 top_k: int = 3, srtp_suites: tuple[str, ...] | None = None,
+                 announcements: Mapping[str, Clip] | None = None, lobby_music: Clip | None = None) -> None:
+        self.engine = engine
+        self.announcements = dict(announcements or {})
+        self.lobby_music = lobby_music
+        self.address = address or engine.bind
+        self.max_participants = max_participants
+        self.top_k = top_k
+        self.srtp_suites = srtp_suites if srtp_suites is not None else LocalCapabilities(
+            address="127.0.0.1", port=1).srtp_suites
+        self.rooms: dict[int, EngineRoom] = {}
+        self.events_seen = 0
+
+    def open_room(self, on_talkers: TalkersCallback) -> EngineRoom:
+        try:
+            conference = self.engine.create_conference(max_participants=self.max_participants, top_k=self.top_k)
+        except MediaError as error:
+            raise RoomFull(f"the engine has no room for another meeting: {error}") from None
+        room = EngineRoom(self, conference, on_talkers)
+        self.rooms[conference.id] = room
+        return room
+
+    def handle_event(self, event: Event) -> None:
+        self.events_seen += 1
+        if isinstance(event, TalkersChanged) and event.conference is not None:
+            room = self.rooms.get(event.conference.id)
+            if room is not None:
+                room.talkers_changed(event)

@@ -1,0 +1,470 @@
+"""The presence agent in the proxy's chain: PUBLISH (RFC 3903), SUBSCRIBE/NOTIFY (RFC 6665)
+for `presence` (RFC 3856) and `presence.winfo` (RFC 3857). Sans-IO.
+
+Claimed: PUBLISH to a local domain; SUBSCRIBE for presence or presence.winfo to a local
+domain, or without an Event header (489); in-dialog SUBSCRIBEs of our own subscriptions
+(our To tags start with "pa"). Everything else goes on down the chain, to the proxy: a
+SUBSCRIBE for another package (dialog, message-summary) reaches the user's devices.
+
+A subscription is a dialog this server holds as UAS (RFC 6665 4.2.1); its NOTIFYs go to
+where its last SUBSCRIBE came from (the flow, RFC 5626 / NAT), with the remote target as
+Request-URI. The first NOTIFY follows the 2xx at once (4.2.1.1), then one per change of
+what that watcher may see, one per refresh, and a terminated one at the end.
+"""
+
+from __future__ import annotations
+
+import collections
+import heapq
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..application import RequestContext
+from ..proxy.services import ApplicationServices
+from ..sip import (DIALOG_ERROR_STATUS, Dialog, DialogId, DialogProtocolError, DialogTable, Request, Response,
+                   SipUri, make_response)
+from ..transport.peer import Peer
+from .calls import RouterCallFeed
+from .model import PresenceConfig, WatcherAuthorization
+from .pidf import PIDF_CONTENT_TYPE, PidfError, parse_pidf
+from .service import PresenceService, canonical_aor
+from .winfo import WATCHERINFO_CONTENT_TYPE, WatcherEntry, build_watcherinfo
+
+PRESENCE = "presence"
+WINFO = "presence.winfo"
+PACKAGES = (PRESENCE, WINFO)
+ALLOW_EVENTS = ", ".join(PACKAGES)
+TAG_PREFIX = "pa"
+# RFC 6665 4.2.2 (and 3261 12.2.1.2): these answers to a NOTIFY end the subscription.
+# A change is NOTIFYed to this many watchers at once; the rest a moment later, from the
+# core's timer (deadline: now), so in ucd the first NOTIFYs are on the wire while the
+# others are built (inside an event, sends leave only when the event is done).
+INLINE_NOTIFIES = 16
+ENDS_SUBSCRIPTION = frozenset({404, 405, 408, 410, 416, 480, 481, 482, 483, 484, 485, 489, 501, 503, 604})
+
+
+@dataclass(eq=False)
+class Subscription:
+    dialog: Dialog
+    package: str
+    presentity: str
+    watcher: str
+    peer: Peer
+    expires_at: float
+    created_at: float
+    event: str                    # the Event value, echoed in every NOTIFY (id param kept)
+    state: str = "active"         # pending | active | terminated
+    id: str = field(default_factory=lambda: secrets.token_hex(4))
+    last_body: bytes | None = None
+    queued: bool = False          # waiting in the fan-out queue
+    version: int = 0              # winfo document version (RFC 3858 4)
+    display_name: str = ""
+
+
+def _aor_of(uri: object) -> str | None:
+    if isinstance(uri, SipUri) and uri.user:
+        return f"sip:{uri.user}@{uri.host.lower()}"
+    return None
+
+
+def _accepts(request: Request, content_type: str) -> bool:
+    """RFC 6665 8.2.2 / 3261 20.1: no Accept means the package's default type."""
+    values = request.headers.get_all("Accept")
+    if not values:
+        return True
+    kinds = {part.split(";")[0].strip().lower() for value in values for part in value.split(",")}
+    major = content_type.split("/")[0]
+    return bool(kinds & {content_type, "*/*", f"{major}/*"}) or kinds == {""}
+
+
+class PresenceApplication:
+    name = "presence"
+
+    def __init__(self, services: ApplicationServices, service: PresenceService) -> None:
+        self.services = services
+        self.service = service
+        self.config: PresenceConfig = service.config
+        if not service.local_domains:
+            service.local_domains = frozenset(services.domains.domains)
+        self.dialogs = DialogTable()
+        self.subscriptions: dict[DialogId, Subscription] = {}
+        self._by_presentity: dict[tuple[str, str], set[Subscription]] = {}   # (presentity, package)
+        self._expiries: list[tuple[float, int, Subscription]] = []
+        self._order = 0
+        self._fanout: collections.deque[Subscription] = collections.deque()
+        self._fanout_at: float | None = None
+        self._deferring = False
+        service.add_observer(self._presentity_changed)
+        service.add_authorization_observer(self._authorization_changed)
+        services.calls.subscribe(RouterCallFeed(service.calls, service.is_local))
+
+    # --- the chain --------------------------------------------------------------------------------
+
+    def on_request(self, context: RequestContext) -> bool:
+        request = context.request
+        if request.method == "PUBLISH":
+            if not self._for_local_domain(request):
+                return False
+            self._on_publish(context)
+            return True
+        if request.method != "SUBSCRIBE":
+            return False
+        to = request.to
+        if to is not None and to.tag is not None:
+            if not to.tag.startswith(TAG_PREFIX):
+                return False
+            self._on_resubscribe(context)
+            return True
+        if not self._for_local_domain(request):
+            return False
+        event = request.event
+        if event is None:
+            context.respond(489, headers=[("Allow-Events", ALLOW_EVENTS)])   # RFC 6665 8.2.1
+            return True
+        if event.package.lower() not in PACKAGES:
+            return False
+        self._on_subscribe(context, event.package.lower(), str(event))
+        return True
+
+    def _for_local_domain(self, request: Request) -> bool:
+        uri = request.uri
+        return isinstance(uri, SipUri) and self.services.domains.is_domain(uri.host)
+
+    def _presentity(self, context: RequestContext) -> str | None:
+        """The local user the Request-URI names; answered 404 when there is none."""
+        uri = context.request.uri
+        assert isinstance(uri, SipUri)
+        user = self.services.users.find_user(uri.user or "", uri.host.lower())
+        if user is None or not user.enabled:
+            context.respond(404)
+            return None
+        return user.aor
+
+    def _expires(self, context: RequestContext) -> int | None:
+        """The granted duration: the default when absent, 423 below the minimum (RFC 3903
+        5, RFC 6665 4.2.1.1), the maximum at most. None: answered already."""
+        requested = context.request.expires
+        if requested is None:
+            return self.config.default_expires
+        if 0 < requested < self.config.min_expires:
+            context.respond(423, headers=[("Min-Expires", str(self.config.min_expires))])
+            return None
+        return min(requested, self.config.max_expires)
+
+    # --- PUBLISH (RFC 3903 section 6) -----------------------------------------------------------
+
+    def _on_publish(self, context: RequestContext) -> None:
+        # The 200 goes out before the NOTIFYs the change causes (what a publisher that
+        # watches itself expects): the fan-out is queued while the PUBLISH is handled.
+        self._deferring = True
+        try:
+            self._publish(context)
+        finally:
+            self._deferring = False
+        if self._fanout:
+            self._drain_fanout(context.now, INLINE_NOTIFIES)
+
+    def _publish(self, context: RequestContext) -> None:
+        request = context.request
+        if not self.services.caller_auth.authorize(context):
+            return
+        presentity = self._presentity(context)
+        if presentity is None:
+            return
+        sender = self.services.caller_auth.sender(request)
+        if sender is None or sender.aor != presentity:
+            context.respond(403, "Only the presentity may publish its presence")
+            return
+        event = request.event
+        if event is None or event.package.lower() != PRESENCE:
+            context.respond(489, headers=[("Allow-Events", PRESENCE)])    # 6 step 2
+            return
+        expires = self._expires(context)
+        if expires is None:
+            return
+        state = None
+        if request.body:
+            content_type = request.content_type
+            if content_type is None or content_type.mime_type != PIDF_CONTENT_TYPE:
+                context.respond(415, headers=[("Accept", PIDF_CONTENT_TYPE)])  # 6 step 3
+                return
+            try:
+                state = parse_pidf(request.body, self.config.custom_states)
+            except PidfError as error:
+                detail = "".join(c if c.isprintable() else " " for c in str(error)[:60])
+                context.respond(400, f"Bad Request (PIDF: {detail})")
+                return
+        now = context.now
+        if_match = request.headers.get("SIP-If-Match")
+        if if_match is None:                                         # initial publication
+            if state is None or expires == 0:
+                context.respond(400, "Bad Request (an initial PUBLISH carries a body)")
+                return
+            publication = self.service.publish(presentity, state, expires, now)
+        elif expires == 0:                                           # removal
+            if not self.service.unpublish(presentity, if_match.strip(), now):
+                context.respond(412)
+                return
+            context.respond(200, headers=[("Expires", "0")])
+            return
+        elif state is None:                                          # refresh
+            found = self.service.refresh(presentity, if_match.strip(), expires, now)
+            if found is None:
+                context.respond(412)
+                return
+            publication = found
+        else:                                                        # modification
+            found = self.service.modify(presentity, if_match.strip(), state, expires, now)
+            if found is None:
+                context.respond(412)
+                return
+            publication = found
+        context.respond(200, headers=[("SIP-ETag", publication.etag), ("Expires", str(expires))])
+
+    # --- SUBSCRIBE (RFC 6665 section 4.2.1) -----------------------------------------------------
+
+    def _on_subscribe(self, context: RequestContext, package: str, event: str) -> None:
+        request = context.request
+        if not self.services.caller_auth.authorize(context):
+            return
+        presentity = self._presentity(context)
+        if presentity is None:
+            return
+        from_ = request.from_
+        watcher = _aor_of(from_.uri if from_ is not None else None)
+        if watcher is None:
+            context.respond(400, "Bad Request (From is not a sip: user)")
+            return
+        if package == WINFO and canonical_aor(watcher) != presentity:
+            context.respond(403, "Only the user may watch their own watchers")   # RFC 3857 5.1.1
+            return
+        body_type = WATCHERINFO_CONTENT_TYPE if package == WINFO else PIDF_CONTENT_TYPE
+        if not _accepts(request, body_type):
+            context.respond(406, headers=[("Accept", body_type)])
+            return
+        expires = self._expires(context)
+        if expires is None:
+            return
+        now = context.now
+        context.to_tag = TAG_PREFIX + secrets.token_hex(6)
+        response = self._ok(context, expires)
+        try:
+            dialog = Dialog.for_uas(request, response)
+        except DialogProtocolError as error:
+            context.respond(*error.status)
+            return
+        context.reply(response)
+        authorized = package == WINFO or self.service.is_authorized(presentity, watcher)
+        subscription = Subscription(dialog, package, presentity, canonical_aor(watcher), context.source,
+                                    now + expires, now, event, "active" if authorized else "pending",
+                                    display_name=(from_.display_name or "") if from_ is not None else "")
+        if expires == 0:   # a fetch (RFC 6665 4.4.3): one NOTIFY with the state, then over
+            self._notify(subscription, now, reason="timeout")
+            return
+        self._add(subscription)
+        self._notify(subscription, now)
+        if package == PRESENCE:
+            self._winfo_changed(presentity, now, [])
+
+    def _ok(self, context: RequestContext, expires: int) -> Response:
+        response = make_response(context.request, 200, to_tag=context.to_tag)
+        response.headers.add("Expires", str(expires))
+        response.headers.add("Contact", f"<{self.services.originator.contact(context.source.transport)}>")
+        return response
+
+    def _on_resubscribe(self, context: RequestContext) -> None:
+        """A refresh or an unsubscription (Expires: 0) in an existing subscription dialog."""
+        request = context.request
+        match = self.dialogs.match_request(request)
+        if not isinstance(match, Dialog):
+            context.respond(481)
+            return
+        subscription = self.subscriptions[match.id]
+        error = match.receive_request(request)
+        if error is not None:
+            context.respond(*DIALOG_ERROR_STATUS[error])
+            return
+        event = request.event
+        if event is None or event.package.lower() != subscription.package:
+            context.respond(489, headers=[("Allow-Events", ALLOW_EVENTS)])
+            return
+        expires = self._expires(context)
+        if expires is None:
+            return
+        now = context.now
+        subscription.peer = context.source
+        context.reply(self._ok(context, expires))
+        if expires == 0:
+            self._end(subscription, now, "timeout")
+            return
+        subscription.expires_at = now + expires
+        self._schedule(subscription)
+        self._notify(subscription, now)   # RFC 6665 4.2.1.2: a refresh gets the current state
+
+    # --- subscriptions ----------------------------------------------------------------------------
+
+    def _add(self, subscription: Subscription) -> None:
+        self.dialogs.add(subscription.dialog)
+        self.subscriptions[subscription.dialog.id] = subscription
+        self._by_presentity.setdefault((subscription.presentity, subscription.package), set()).add(subscription)
+        self._schedule(subscription)
+
+    def _schedule(self, subscription: Subscription) -> None:
+        self._order += 1
+        heapq.heappush(self._expiries, (subscription.expires_at, self._order, subscription))
+
+    def _remove(self, subscription: Subscription) -> None:
+        subscription.state = "terminated"
+        self.dialogs.remove(subscription.dialog)
+        self.subscriptions.pop(subscription.dialog.id, None)
+        key = (subscription.presentity, subscription.package)
+        found = self._by_presentity.get(key)
+        if found is not None:
+            found.discard(subscription)
+            if not found:
+                del self._by_presentity[key]
+
+    def _end(self, subscription: Subscription, now: float, reason: str, *, notify: bool = True) -> None:
+        """Terminate: a last NOTIFY (unless the watcher is gone), and tell winfo watchers."""
+        if subscription.state == "terminated":
+            return
+        if notify:
+            self._notify(subscription, now, reason=reason)
+        self._remove(subscription)
+        if subscription.package == PRESENCE:
+            self._winfo_changed(subscription.presentity, now, [self._entry(subscription, now, reason)])
+
+    def watchers(self, presentity: str) -> list[Subscription]:
+        """The presence subscriptions to `presentity` (what winfo lists)."""
+        return sorted(self._by_presentity.get((canonical_aor(presentity), PRESENCE), ()),
+                      key=lambda s: (s.created_at, s.id))
+
+    # --- NOTIFY ----------------------------------------------------------------------------------
+
+    def _body(self, subscription: Subscription, now: float, ended: list[WatcherEntry] | None = None
+              ) -> tuple[bytes, str] | None:
+        if subscription.package == WINFO:
+            entries = [self._entry(s, now) for s in self.watchers(subscription.presentity)] + (ended or [])
+            return build_watcherinfo(subscription.presentity, entries, subscription.version), WATCHERINFO_CONTENT_TYPE
+        if subscription.state == "pending":
+            return None   # RFC 3856 6.6.2: no state before authorization
+        return self.service.document_for(subscription.presentity, subscription.watcher, now), PIDF_CONTENT_TYPE
+
+    def _notify(self, subscription: Subscription, now: float, *, reason: str | None = None,
+                ended: list[WatcherEntry] | None = None, body: tuple[bytes, str] | None = None) -> None:
+        if body is None:
+            body = self._body(subscription, now, ended)
+        if reason is not None:
+            state = f"terminated;reason={reason}"
+        else:
+            state = f"{subscription.state};expires={max(0, int(subscription.expires_at - now))}"
+        originator = self.services.originator
+        transport = subscription.peer.transport
+        request = subscription.dialog.create_request(
+            "NOTIFY", originator.via(transport), contact=originator.contact(transport),
+            extra_headers=[("Event", subscription.event), ("Subscription-State", state)],
+            body=body[0] if body else b"", content_type=body[1] if body else None)
+        if subscription.package == WINFO:
+            subscription.version += 1
+        subscription.last_body = body[0] if body else None
+        originator.send(request, subscription.peer, self._answered(subscription), now)
+
+    def _answered(self, subscription: Subscription) -> Callable[[Response, float], None]:
+        def on_response(response: Response, now: float) -> None:
+            if response.status in ENDS_SUBSCRIPTION and subscription.state != "terminated":
+                self._end(subscription, now, "deactivated", notify=False)
+        return on_response
+
+    def _presentity_changed(self, presentity: str, now: float) -> None:
+        inline = 0 if self._deferring else INLINE_NOTIFIES
+        for subscription in list(self._by_presentity.get((presentity, PRESENCE), ())):
+            if subscription.state != "active" or subscription.queued:
+                continue
+            if inline > 0:
+                inline -= self._notify_if_changed(subscription, now)
+            else:
+                subscription.queued = True
+                self._fanout.append(subscription)
+        if self._fanout and self._fanout_at is None:
+            self._fanout_at = now
+
+    def _notify_if_changed(self, subscription: Subscription, now: float) -> int:
+        """NOTIFY the watcher when what it may see differs from what it was sent last."""
+        document = self.service.document_for(subscription.presentity, subscription.watcher, now)
+        if document == subscription.last_body:
+            return 0
+        self._notify(subscription, now, body=(document, PIDF_CONTENT_TYPE))
+        return 1
+
+    def _drain_fanout(self, now: float, limit: int | None = None) -> None:
+        """NOTIFY the queued watchers (at most `limit`; the rest stay for the timer)."""
+        sent = 0
+        while self._fanout and (limit is None or sent < limit):
+            subscription = self._fanout.popleft()
+            subscription.queued = False
+            if subscription.state == "active":
+                sent += self._notify_if_changed(subscription, now)   # the state now: changes coalesce
+        self._fanout_at = now if self._fanout else None
+
+    def _authorization_changed(self, presentity: str, watcher: str, now: float) -> None:
+        changed = False
+        for subscription in list(self._by_presentity.get((presentity, PRESENCE), ())):
+            if watcher and subscription.watcher != watcher:
+                continue
+            allowed = self.service.is_authorized(presentity, subscription.watcher)
+            wanted = "active" if allowed else "pending"
+            if subscription.state != wanted:
+                subscription.state = wanted
+                self._notify(subscription, now)
+                changed = True
+        if changed:
+            self._winfo_changed(presentity, now, [])
+
+    # --- watcher information (RFC 3857) --------------------------------------------------------
+
+    def _entry(self, subscription: Subscription, now: float, ended: str | None = None) -> WatcherEntry:
+        if ended is not None:
+            status, event = "terminated", ended
+        elif subscription.state == "pending":
+            status, event = "pending", "subscribe"
+        else:
+            status = "active"
+            event = "subscribe" if self.service.authorization(subscription.presentity) is WatcherAuthorization.OPEN \
+                else "approved"
+        return WatcherEntry(subscription.id, subscription.watcher, status, event, subscription.display_name,
+                            int(now - subscription.created_at))
+
+    def _winfo_changed(self, presentity: str, now: float, ended: list[WatcherEntry]) -> None:
+        for subscription in list(self._by_presentity.get((presentity, WINFO), ())):
+            if subscription.state == "active":
+                self._notify(subscription, now, ended=ended)
+
+    # --- time --------------------------------------------------------------------------------------
+
+    def get_timer(self) -> float | None:
+        while self._expiries and (self._expiries[0][2].state == "terminated"
+                                  or self._expiries[0][2].expires_at != self._expiries[0][0]):
+            heapq.heappop(self._expiries)
+        deadlines = [t for t in (self.service.get_timer(), self._expiries[0][0] if self._expiries else None,
+                                 self._fanout_at) if t is not None]
+        return min(deadlines, default=None)
+
+    def handle_timer(self, now: float) -> None:
+        if self._fanout_at is not None:
+            self._drain_fanout(now)
+        self.service.handle_timer(now)
+        while self._expiries and self._expiries[0][0] <= now:
+            _, _, subscription = heapq.heappop(self._expiries)
+            if subscription.state != "terminated" and subscription.expires_at <= now:
+                self._end(subscription, now, "timeout")   # RFC 6665 4.2.2: expired
+        if self._fanout_at is not None:
+            self._drain_fanout(now)
+
+
+def presence_application(service: PresenceService) -> Callable[[ApplicationServices], PresenceApplication]:
+    """The ApplicationFactory for the chain, over `service` (which the admin API and the
+    resource list server share)."""
+    def build(services: ApplicationServices) -> PresenceApplication:
+        return PresenceApplication(services, service)
+    return build
