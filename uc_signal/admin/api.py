@@ -23,6 +23,8 @@ from ..directory import Binding
 from ..focus import FocusApplication
 from .focus_api import register_focus_routes
 from ..conferencing.directory import MeetingDirectory
+from ..focus.roster import FocusRoster
+from .meeting_controls_api import register_meeting_control_routes
 from .meetings_api import register_meeting_routes
 from ..rls import (Contact, ContactLimitError, ContactList, ContactNotFoundError, DuplicateContactError, InvalidContactError,
                    contact_list_uri)
@@ -51,6 +53,7 @@ class AdminContext:
     contacts: ContactService | None = None            # contact lists (uc_signal.rls)
     presence: PresenceAdmin | None = None              # /api/v1/presence routes when set
     im: ImAdmin | None = None                          # the IM routes, when the IM service runs
+    roster: Callable[[], FocusRoster | None] | None = None   # the focus's meeting rosters (controls)
 
 
 class ApiError(Exception):
@@ -199,6 +202,7 @@ def create_admin_app(context: AdminContext) -> FastAPI:
 
     register_focus_routes(app, context, require_token)
     register_meeting_routes(app, context, require_token)
+    register_meeting_control_routes(app, context, require_token)
     if context.contacts is not None:
         add_contact_routes(app, context.contacts, secured)
     if context.presence is not None:

@@ -338,6 +338,8 @@ class ConferencingSection:
                       "default lobby policy: who waits")
     pstn_bypass_lobby: bool = _key(True, boolean, "default: dial-in callers get in directly")
     lobby_timeout: float = _key(900.0, positive_seconds, "seconds in the lobby before the caller is let go")
+    events_min_expires: int = _key(60, positive_int, "shortest conference-event subscription (423 below it)")
+    events_max_expires: int = _key(3600, positive_int, "longest conference-event subscription granted")
     max_participants: int = _key(250, positive_int, "participants in one meeting")
     pin_min_length: int = _key(5, int_between(4, 24), "shortest leader PIN")
     pin_max_attempts: int = _key(5, positive_int, "failed PIN checks in a row before the PIN locks")

@@ -54,7 +54,7 @@ from .media import MediaLeg, MediaRooms, OfferRejected, RoomFull
 log = logging.getLogger(__name__)
 
 SDP = "application/sdp"
-ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY"
+ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY, REFER"
 FOCUS_USER = "focus"
 
 @dataclass(frozen=True)
@@ -68,6 +68,9 @@ AdmissionDecision = Callable[[ConferenceHandle, str, bool], JoinDecision]
 meeting directory's admission table (uc_signal.conferencing.decide)."""
 
 EVERYONE_IN = JoinDecision("participant", False)   # without an admission table
+
+DialogRequestHandler = Callable[[RequestContext, RunningConference, Participant], bool]
+"""(request, its conference, the participant whose dialog it came in) -> answered."""
 REFERRALS_KEPT = 200   # the last REFERs, with their outcome, for the admin API
 T1, T2 = 0.5, 4.0      # RFC 3261 17.1.1.1 defaults, seconds
 
@@ -133,6 +136,9 @@ class FocusApplication:
         self._numbers = itertools.count(1)
         self.referrals: dict[tuple[str, str], Referral] = {}     # by (Call-ID, our tag)
         self._unacked: dict[DialogId, _Unacked] = {}
+        # INFO and REFER in a participant's dialog go here first (the conference controls,
+        # uc_signal.focus.events); True: answered there.
+        self.dialog_requests: DialogRequestHandler | None = None
 
     # --- the chain -------------------------------------------------------------------------
 
@@ -265,6 +271,9 @@ class FocusApplication:
             self._leave(conference, participant)
         elif request.method == "INVITE":
             self._reinvite(context, conference, participant)
+        elif (request.method in ("INFO", "REFER") and self.dialog_requests is not None
+              and self.dialog_requests(context, conference, participant)):
+            pass
         elif request.method in ("OPTIONS", "INFO"):
             # INFO: DTMF relay bodies (application/dtmf-relay) are the dial-in's business;
             # accepting them keeps the session up (RFC 6086 4.2.2).

@@ -8,6 +8,8 @@
     ucctl status
     ucctl meeting add ORGANIZER [--subject S] [--start ISO --end ISO] [--presenters P] [--lobby L]
     ucctl meeting list [--organizer USER] | show MEETING | remove MEETING
+    ucctl meeting roster|end MEETING | mute MEETING [P] [--unmute] | eject MEETING P | lock MEETING [--unlock]
+    ucctl meeting admit MEETING [P] [--deny] | promote MEETING P [--demote]
     ucctl pin set USER [--pin DIGITS]
     ucctl im history [--user U] [--peer P] [--since T] [--until T] | im search TEXT | im conversations
 
@@ -33,7 +35,7 @@ from .client import AdminClient, CtlError, check_running, default_url, find_toke
 app = typer.Typer(help="Manage a running ucd through its admin API.", no_args_is_help=True)
 user_app = typer.Typer(help="Users: add, list, show, set, remove.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
-meeting_app = typer.Typer(help="Meetings: add, list, show, remove.", no_args_is_help=True)
+meeting_app = typer.Typer(help="Meetings: add, list, show, remove; running meetings: roster and controls.", no_args_is_help=True)
 app.add_typer(meeting_app, name="meeting")
 pin_app = typer.Typer(help="Leader PINs for dial-in conferencing.", no_args_is_help=True)
 app.add_typer(pin_app, name="pin")
@@ -331,6 +333,85 @@ def meeting_remove(ctx: typer.Context, meeting: str = typer.Argument(..., help="
         _print_json({"removed": meeting})
     else:
         out.print(f"removed meeting {meeting}", markup=False)
+
+
+def _control(ctx: typer.Context, meeting: str, control: str, participant: str | None, as_json: bool) -> None:
+    result = _run(ctx, lambda client: client.meeting_control(meeting, control, participant))
+    if as_json:
+        _print_json(result)
+    else:
+        out.print(f"{control}{' ' + participant if participant else ''}: done in meeting {meeting}", markup=False)
+
+
+@meeting_app.command("roster")
+def meeting_roster(ctx: typer.Context, meeting: str = typer.Argument(..., help="conference ID or meeting ID"),
+                   as_json: bool = JsonOption) -> None:
+    """Who is in a running meeting: roles, lobby, mute, active speakers."""
+    roster = _run(ctx, lambda client: client.meeting_roster(meeting))
+    if as_json:
+        _print_json(roster)
+        return
+    out.print(f"meeting {roster['conference_id']}  locked={roster['locked']}  "
+              f"audience muted={roster['audience_muted']}  speakers={', '.join(roster['speakers']) or '-'}",
+              markup=False)
+    table = Table("participant", "role", "state", "muted", "endpoints")
+    for person in roster["participants"]:
+        table.add_row(person["entity"], person["role"], person["state"], "yes" if person["muted"] else "no",
+                      " ".join(person["endpoints"]))
+    out.print(table)
+
+
+@meeting_app.command("mute")
+def meeting_mute(ctx: typer.Context, meeting: str = typer.Argument(..., help="conference ID or meeting ID"),
+                 participant: Optional[str] = typer.Argument(None, help="sip:bob@domain or p3; none: the audience"),
+                 unmute: bool = typer.Option(False, "--unmute"), as_json: bool = JsonOption) -> None:
+    """Mute (or --unmute) a participant, or without one the audience (attendees)."""
+    if participant is None:
+        _control(ctx, meeting, "audience-unmute" if unmute else "audience-mute", None, as_json)
+    else:
+        _control(ctx, meeting, "unmute" if unmute else "mute", participant, as_json)
+
+
+@meeting_app.command("eject")
+def meeting_eject(ctx: typer.Context, meeting: str = typer.Argument(...),
+                  participant: str = typer.Argument(..., help="sip:bob@domain or p3"),
+                  as_json: bool = JsonOption) -> None:
+    """Remove a participant (the focus sends BYE)."""
+    _control(ctx, meeting, "eject", participant, as_json)
+
+
+@meeting_app.command("lock")
+def meeting_lock(ctx: typer.Context, meeting: str = typer.Argument(...), unlock: bool = typer.Option(False, "--unlock"),
+                 as_json: bool = JsonOption) -> None:
+    """Lock (or --unlock) a meeting: new joiners wait in the lobby."""
+    _control(ctx, meeting, "unlock" if unlock else "lock", None, as_json)
+
+
+@meeting_app.command("admit")
+def meeting_admit(ctx: typer.Context, meeting: str = typer.Argument(...),
+                  participant: Optional[str] = typer.Argument(None, help="sip:guest@domain or p3; none: everyone"),
+                  deny: bool = typer.Option(False, "--deny", help="send them away instead"),
+                  as_json: bool = JsonOption) -> None:
+    """Admit a participant from the lobby (everyone without one), or --deny them."""
+    if participant is None:
+        if deny:
+            raise typer.BadParameter("--deny needs a participant")
+        _control(ctx, meeting, "admit-all", None, as_json)
+    else:
+        _control(ctx, meeting, "deny" if deny else "admit", participant, as_json)
+
+
+@meeting_app.command("promote")
+def meeting_promote(ctx: typer.Context, meeting: str = typer.Argument(...), participant: str = typer.Argument(...),
+                    demote: bool = typer.Option(False, "--demote"), as_json: bool = JsonOption) -> None:
+    """Make a participant a presenter (or --demote to attendee)."""
+    _control(ctx, meeting, "demote" if demote else "promote", participant, as_json)
+
+
+@meeting_app.command("end")
+def meeting_end(ctx: typer.Context, meeting: str = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """End a running meeting: every participant gets BYE."""
+    _control(ctx, meeting, "end", None, as_json)
 
 
 @pin_app.command("set")

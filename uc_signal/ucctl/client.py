@@ -104,6 +104,13 @@ class AdminClient:
     def remove_meeting(self, meeting: str) -> None:
         self.request("DELETE", f"/api/v1/meetings/{_quote(meeting)}")
 
+    def meeting_roster(self, meeting: str) -> dict[str, Any]:
+        return self.request("GET", f"/api/v1/meetings/{_quote(meeting)}/roster")
+
+    def meeting_control(self, meeting: str, control: str, participant: str | None = None) -> dict[str, Any]:
+        return self.request("POST", f"/api/v1/meetings/{_quote(meeting)}/controls/{_quote(control)}",
+                            json={"participant": participant})
+
     def set_pin(self, user: str, pin: str) -> dict[str, Any]:
         return self.request("PUT", f"/api/v1/users/{_quote(user)}/pin", json={"pin": pin})
 

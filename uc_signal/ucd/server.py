@@ -54,7 +54,9 @@ from ..presence import PresenceService, presence_application
 from ..store.presence import PresenceStore
 from .presence import load_presence
 from ..focus import FocusApplication, StaticConferences
+from ..focus.events import ConferenceEventsConfig, conference_services
 from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_admission
+from ..focus.roster import FocusRoster
 from ..proxy.services import ApplicationServices
 from .media_engine import MediaCollector, MediaService
 
@@ -92,6 +94,7 @@ class Daemon:
         self.token_file: Path | None = None
         self.media: MediaService | None = None
         self.focus: FocusApplication | None = None
+        self.roster: FocusRoster | None = None
         self.meeting_view = DirectoryConferences()
         self.meetings: MeetingDirectory | None = None
 
@@ -186,12 +189,24 @@ class Daemon:
             # The meeting directory's meetings, and the interim [focus] conferences.
             lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
 
+            conferencing = self.config.conferencing
+            roster = self.roster = FocusRoster(time.time, lobby_timeout=conferencing.lobby_timeout,
+                                               max_participants=conferencing.max_participants)
+
             def focus(services: ApplicationServices) -> Application:
                 self.focus = FocusApplication(services, lookup, media.rooms, admission=meeting_admission,
                                               lobby_timeout=self.config.conferencing.lobby_timeout,
                                               announcements=self.config.focus.announcements)
+                # The meetings' rosters drive it: roles, lobby, controls, chimes.
+                roster.attach(self.focus)
                 return self.focus
             factories.append(focus)
+            # Conference events, SIP controls and IM into meetings, right after the focus.
+            factories.append(conference_services(
+                lambda: self.focus, roster, self.im_store if self.config.im.enabled else None,
+                ConferenceEventsConfig(min_expires=conferencing.events_min_expires,
+                                       max_expires=conferencing.events_max_expires,
+                                       default_expires=conferencing.events_max_expires)))
         return factories
 
     def _rls(self) -> ApplicationFactory:
@@ -255,7 +270,7 @@ class Daemon:
             version=uc_signal.__version__,
             registrations=lambda now: self.core.registrations(now) if self.core else [],
             listening=self._listening_text, metrics=lambda: exposition(self.registry),
-            draining=lambda: self.draining, focus=lambda: self.focus,
+            draining=lambda: self.draining, focus=lambda: self.focus, roster=lambda: self.roster,
             meetings=self.meetings, contacts=self._contact_service(), im=self._im_admin(),
             presence=PresenceAdmin(self.presence, self.presence_store,
                                    lambda: self.core.poke() if self.core else None)))

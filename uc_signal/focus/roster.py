@@ -1,0 +1,286 @@
+"""The focus's running conferences driven by the conferencing roster
+(`uc_signal.conferencing.Conference`): roles, the lobby, locking, permission-checked
+controls and active speakers decided there, carried out here on the SIP dialogs and the
+media legs.
+
+`FocusRoster` is attached to a `FocusApplication`:
+- it is the focus's admission hook: a joiner of a directory meeting gets the roster's
+  role and admission (`decide` with the meeting's policies and the running lock), so the
+  leg is made in the lobby (out of the mix, the lobby music looping on it) or in the mix;
+- it observes the focus: each join, leave and talker report goes into the roster, and
+  the roster's actions come back out (SetMuted -> the leg's mute, ConnectToMix -> admit
+  from the lobby, Disconnect -> BYE, Announce -> the entry/exit tone into the mix,
+  StateChanged/SpeakersChanged -> the conference event package's listeners);
+- it runs the roster's deadlines (lobby timeout, the active-speaker hold) through `tick`,
+  called by the conference event server (a TimedApplication) or ucd.
+
+The roster announces entries and exits itself (it knows who joined the mix and who only
+the lobby), so the focus's own announcements are switched off when one is attached.
+Meetings that are not in the directory (the focus's tests' static URIs) are not driven.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..conferencing.actions import (Action, Announce, ConferenceEnded, ConnectToMix, Disconnect, SetMuted,
+                                    SpeakersChanged, StateChanged)
+from ..conferencing.admission import Joiner, Role
+from ..conferencing.conference import (OPERATOR, Conference, ConferenceEndedError, ControlError,
+                                       InvalidControlError, JoinState, NotPermittedError, UnknownParticipantError)
+from ..conferencing.prompts import Prompt
+from .application import EVERYONE_IN, FocusApplication, JoinDecision
+from .conference import Participant, RunningConference
+from .directory import ConferenceHandle, conference_key
+from .meetings import MeetingHandle
+
+log = logging.getLogger(__name__)
+
+StateListener = Callable[[RunningConference, Conference, float], None]
+"""(running conference, its roster, now): the roster changed (the event package listens)."""
+
+
+class ControlRefused(Exception):
+    """A control the roster refused: `status` 403 (not permitted), 404 (unknown
+    participant), 409 (not applicable, e.g. admitting someone not in the lobby)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+CONTROLS = ("mute", "unmute", "audience-mute", "audience-unmute", "eject", "lock", "unlock", "admit", "deny",
+            "admit-all", "promote", "demote", "end")
+"""The controls a presenter (or the operator) runs: SIP INFO (C3P subset), REFER
+method=BYE (eject), the admin API and ucctl all come here."""
+
+
+@dataclass
+class _Driven:
+    running: RunningConference | None
+    roster: Conference
+
+
+class FocusRoster:
+    def __init__(self, clock: Callable[[], float], *, lobby_timeout: float = 900.0,
+                 max_participants: int = 250) -> None:
+        self.clock = clock        # wall-clock seconds; observer callbacks carry no `now`
+        self.lobby_timeout = lobby_timeout
+        self.max_participants = max_participants
+        self.focus: FocusApplication | None = None
+        self.listeners: list[StateListener] = []
+        self._driven: dict[str, _Driven] = {}     # by conference_key(uri)
+
+    def attach(self, focus: FocusApplication) -> None:
+        self.focus = focus
+        focus.admission = self.admission
+        focus.announcements = False
+        focus.observers.append(self)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def roster(self, uri: str) -> Conference | None:
+        driven = self._driven.get(conference_key(uri))
+        return driven.roster if driven is not None else None
+
+    def running(self, uri: str) -> RunningConference | None:
+        driven = self._driven.get(conference_key(uri))
+        return driven.running if driven is not None else None
+
+    def running_ids(self) -> list[str]:
+        return sorted(d.running.conference_id for d in self._driven.values() if d.running is not None)
+
+    def by_conference_id(self, conference_id: str) -> tuple[RunningConference, Conference]:
+        for driven in self._driven.values():
+            if driven.running is not None and driven.running.conference_id == conference_id:
+                return driven.running, driven.roster
+        raise ControlRefused(404, f"no running conference {conference_id}")
+
+    # --- the focus's admission ------------------------------------------------------------------
+
+    def admission(self, handle: ConferenceHandle, entity: str, authenticated: bool) -> JoinDecision:
+        """The focus's admission hook: the roster's decision for a directory meeting (its
+        role, and whether the leg is made in the lobby); other meetings let everyone in."""
+        if not isinstance(handle, MeetingHandle):
+            return EVERYONE_IN
+        key = conference_key(handle.uri)
+        driven = self._driven.get(key)
+        if driven is None:
+            driven = _Driven(None, Conference.for_meeting(handle.meeting, lobby_timeout=self.lobby_timeout,
+                                                          max_participants=self.max_participants))
+            self._driven[key] = driven
+        admission = driven.roster.admission_for(Joiner(entity, authenticated=authenticated,
+                                                       in_company=authenticated))
+        return JoinDecision(admission.role.value, admission.waits)
+
+    # --- ConferenceObserver ---------------------------------------------------------------------
+
+    def _find(self, conference: RunningConference) -> _Driven | None:
+        driven = self._driven.get(conference_key(conference.uri))
+        if driven is not None and driven.running is None:
+            driven.running = conference
+        return driven
+
+    def participant_joined(self, conference: RunningConference, participant: Participant) -> None:
+        driven = self._find(conference)
+        if driven is None:
+            return
+        now = self.clock()
+        joiner = Joiner(participant.entity, participant.display_name, authenticated=participant.authenticated,
+                        in_company=participant.authenticated)
+        try:
+            admission, actions = driven.roster.join(joiner, participant.id, now, joining_method="dialed-in")
+        except ControlError as error:   # ConferenceFullError, ConferenceEndedError
+            log.info("focus roster: %s refused in %s: %s", participant.entity, conference.uri, error)
+            self._after(conference, [Disconnect(participant.entity, participant.id, str(error))], now)
+            return
+        if admission.waits and not participant.in_lobby:
+            # A leg made in the mix for someone the roster lobbies: a dial-out the focus
+            # placed itself (a presenter asked for that person), so admitted at once.
+            actions = driven.roster.admit_invited(participant.entity)
+        self._after(conference, actions, now)
+
+    def participant_changed(self, conference: RunningConference, participant: Participant) -> None:
+        """A leg changed (ACK, hold, or a mute or admission made on the focus directly, as
+        its own admin routes do): the roster follows the leg, then subscribers are told."""
+        driven = self._find(conference)
+        if driven is None:
+            return
+        now = self.clock()
+        roster = driven.roster
+        person = roster.participants.get(participant.entity)
+        actions: list[Action] = []
+        if person is not None:
+            if person.state is JoinState.LOBBY and not participant.in_lobby:
+                actions += roster.admit_invited(participant.entity)
+            endpoint = person.endpoints.get(participant.id)
+            if endpoint is not None and endpoint.muted != participant.muted:
+                actions += roster.mute(OPERATOR, participant.entity, now, participant.muted)
+        self._after(conference, actions, now)
+        self._publish(conference, roster, now)
+
+    def participant_left(self, conference: RunningConference, participant: Participant) -> None:
+        driven = self._find(conference)
+        if driven is None:
+            return
+        now = self.clock()
+        self._after(conference, driven.roster.leave(participant.entity, participant.id, now), now)
+
+    def speakers_changed(self, conference: RunningConference, speakers: tuple[Participant, ...]) -> None:
+        driven = self._find(conference)
+        if driven is None:
+            return
+        now = self.clock()
+        self._after(conference, driven.roster.talkers([p.entity for p in speakers], now), now)
+
+    def conference_ended(self, conference: RunningConference) -> None:
+        driven = self._driven.pop(conference_key(conference.uri), None)
+        if driven is not None:
+            driven.roster.ended = True
+            self._publish(conference, driven.roster, self.clock())
+
+    # --- controls ---------------------------------------------------------------------------------
+
+    def control(self, conference_id: str, actor: str, command: str, target: str | None, now: float) -> None:
+        """Run a control as `actor` (a participant's entity, or conferencing.OPERATOR);
+        raises ControlRefused."""
+        running, roster = self.by_conference_id(conference_id)
+        if command not in CONTROLS:
+            raise ControlRefused(400, f"unknown control {command!r}")
+        needs_target = command in ("mute", "unmute", "eject", "admit", "deny", "promote", "demote")
+        if needs_target and not target:
+            raise ControlRefused(400, f"{command} needs a participant")
+        target = self._entity(running, target) if target else None
+        try:
+            actions = self._run(roster, actor, command, target, now)
+        except NotPermittedError as error:
+            raise ControlRefused(403, str(error)) from None
+        except UnknownParticipantError as error:
+            raise ControlRefused(404, str(error)) from None
+        except (InvalidControlError, ConferenceEndedError) as error:
+            raise ControlRefused(409, str(error)) from None
+        log.info("focus roster: %s ran %s %s in %s", actor, command, target or "", running.uri)
+        self._after(running, actions, now)
+
+    @staticmethod
+    def _entity(running: RunningConference, target: str) -> str:
+        """A participant named by its entity (sip:bob@...) or by the focus's id (p3)."""
+        found = running.participants.get(target)
+        return found.entity if found is not None else target
+
+    @staticmethod
+    def _run(roster: Conference, actor: str, command: str, target: str | None, now: float) -> list[Action]:
+        if command in ("mute", "unmute"):
+            assert target is not None
+            return roster.mute(actor, target, now, muted=command == "mute")
+        if command in ("audience-mute", "audience-unmute"):
+            return roster.set_audience_mute(actor, command == "audience-mute", now)
+        if command in ("lock", "unlock"):
+            return roster.lock(actor, command == "lock", now)
+        if command == "admit-all":
+            return roster.admit_all(actor, now)
+        if command == "end":
+            return roster.end(actor, now)
+        assert target is not None
+        method = {"eject": roster.eject, "admit": roster.admit, "deny": roster.deny, "promote": roster.promote,
+                  "demote": roster.demote}[command]
+        return method(actor, target, now)
+
+    def role_of(self, uri: str, entity: str) -> Role | None:
+        roster = self.roster(uri)
+        person = roster.participants.get(entity) if roster is not None else None
+        return person.role if person is not None else None
+
+    # --- deadlines --------------------------------------------------------------------------------
+
+    def next_deadline(self) -> float | None:
+        return min((d for driven in self._driven.values() if (d := driven.roster.next_deadline()) is not None),
+                   default=None)
+
+    def tick(self, now: float) -> None:
+        """Lobby timeouts and the active-speaker hold."""
+        for driven in list(self._driven.values()):
+            if driven.running is not None:
+                self._after(driven.running, driven.roster.tick(now), now)
+
+    # --- carrying out the roster's actions ----------------------------------------------------------
+
+    def _endpoint(self, conference: RunningConference, endpoint: str) -> Participant | None:
+        return conference.participants.get(endpoint)
+
+    def _after(self, conference: RunningConference, actions: list[Action], now: float) -> None:
+        changed = False
+        for action in actions:
+            if isinstance(action, SetMuted):
+                participant = self._endpoint(conference, action.endpoint)
+                if participant is not None:
+                    conference.set_muted(participant, action.muted)
+            elif isinstance(action, ConnectToMix):
+                participant = self._endpoint(conference, action.endpoint)
+                if participant is not None and participant.in_lobby and self.focus is not None:
+                    self.focus.admit(conference.conference_id, participant.id)
+            elif isinstance(action, Disconnect):
+                participant = self._endpoint(conference, action.endpoint)
+                if participant is not None and self.focus is not None:
+                    # The prompt (removed, lobby timeout, meeting ended) is not played: the
+                    # BYE goes at once.
+                    self.focus.disconnect(conference, participant, now)
+            elif isinstance(action, Announce):
+                if action.prompt in (Prompt.ENTRY_TONE, Prompt.EXIT_TONE):
+                    conference.room.announce("entry" if action.prompt is Prompt.ENTRY_TONE else "exit")
+            elif isinstance(action, (StateChanged, SpeakersChanged, ConferenceEnded)):
+                changed = True
+        if changed:
+            driven = self._driven.get(conference_key(conference.uri))
+            if driven is not None:
+                self._publish(conference, driven.roster, now)
+
+    def _publish(self, conference: RunningConference, roster: Conference, now: float) -> None:
+        for participant in conference.participants.values():   # promotions show on the focus's legs too
+            person = roster.participants.get(participant.entity)
+            if person is not None:
+                participant.role = person.role.value
+        for listener in list(self.listeners):
+            listener(conference, roster, now)
