@@ -56,7 +56,7 @@ def free_port_pair() -> int:
 
 class Phone:
     def __init__(self, tmp: Path, user: str, outbound: str, dial: str | None, *, control: bool = False,
-                 seconds: int = CALL_SECONDS, domain: str = "example.test") -> None:
+                 seconds: int = CALL_SECONDS, domain: str = "example.test", tone: int | None = None) -> None:
         binary = shutil.which("baresip")
         assert binary, "baresip is not installed (make test installs it)"
         self.user = user
@@ -71,7 +71,7 @@ class Phone:
         extra = f"module_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{self.control_port}\n" if control else ""
         conf = baresip_config(tmp / f"baresip-{user}", free_port_pair(), account,
                               modules=("opus.so", "ausine.so", "aufile.so", "sndfile.so"),
-                              source=f"ausine,{TONES[user]}", extra=f"snd_path {self.snd_dir}\n{extra}")
+                              source=f"ausine,{tone or TONES[user]}", extra=f"snd_path {self.snd_dir}\n{extra}")
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
             ["timeout", "60", binary, "-4", "-f", str(conf), "-n", "127.0.0.1",

@@ -507,3 +507,21 @@ def test_the_roster_follows_mutes_and_admissions_made_on_the_focus_directly(setu
     net.run()
     assert setup.conference().participants["sip:guest@partner.test"].state.value == "connected"
     assert parse(notifies(alice)[-1].body).users[0].endpoints[0].status == "connected"
+
+
+def test_a_steady_talker_stays_an_active_speaker_until_the_engine_says_otherwise(setup: Setup) -> None:
+    """The engine reports talker changes only; the roster's hold must not drop a talker
+    who simply goes on talking."""
+    net = setup.net
+    alice, bob = net.agent("alice", "192.0.2.10"), net.agent("bob", "192.0.2.11")
+    join(setup, alice)
+    join(setup, bob)
+    room = setup.rooms.rooms[0]
+    room.on_talkers(((setup.person("bob").media, 20),))
+    net.run()
+    net.advance(10)
+    assert setup.conference().speakers.current == (entity("bob"),)
+    room.on_talkers(())
+    net.run()
+    net.advance(2)
+    assert setup.conference().speakers.current == ()

@@ -61,6 +61,10 @@ method=BYE (eject), the admin API and ucctl all come here."""
 class _Driven:
     running: RunningConference | None
     roster: Conference
+    # Who the engine says is talking now. It reports changes only, while the roster's
+    # speaker list holds each talker for `hold` seconds after the last report: the
+    # current talkers are reported again at each of the roster's deadlines.
+    talking: tuple[str, ...] = ()
 
 
 class FocusRoster:
@@ -173,7 +177,8 @@ class FocusRoster:
         if driven is None:
             return
         now = self.clock()
-        self._after(conference, driven.roster.talkers([p.entity for p in speakers], now), now)
+        driven.talking = tuple(p.entity for p in speakers)
+        self._after(conference, driven.roster.talkers(driven.talking, now), now)
 
     def conference_ended(self, conference: RunningConference) -> None:
         driven = self._driven.pop(conference_key(conference.uri), None)
@@ -243,7 +248,8 @@ class FocusRoster:
         """Lobby timeouts and the active-speaker hold."""
         for driven in list(self._driven.values()):
             if driven.running is not None:
-                self._after(driven.running, driven.roster.tick(now), now)
+                actions = driven.roster.talkers(driven.talking, now) if driven.talking else []
+                self._after(driven.running, actions + driven.roster.tick(now), now)
 
     # --- carrying out the roster's actions ----------------------------------------------------------
 
