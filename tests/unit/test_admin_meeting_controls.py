@@ -4,13 +4,16 @@ the sans-IO focus and roster of test_focus_roster; and ucctl's meeting commands.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import httpx
 from typer.testing import CliRunner
 
 from uc_signal.admin import AdminContext, create_admin_app
+from uc_signal.focus.meetings import WatchedMeetingDirectory
 from uc_signal.store import CachedUserDirectory, SqlStore, UserService, sqlite_url
+from uc_signal.store.meetings import SqlMeetingStore
 from uc_signal.ucctl.cli import app as ucctl_app
 
 from uc_signal.conferencing import PresenterPolicy
@@ -26,10 +29,14 @@ def run_with_api(tmp_path: Path, setup: Setup | None, body):  # type: ignore[no-
         store = SqlStore(sqlite_url(tmp_path / "ucd.sqlite3"))
         await store.open()
         users = UserService(store, CachedUserDirectory())
+        for name in ("alice", "bob"):
+            await users.create(name, "example.com", "pw")
+        meetings = WatchedMeetingDirectory(SqlMeetingStore(store), store, view=setup.view) if setup else None
         context = AdminContext(
             users=users, domain="example.com", token=TOKEN, version="0.1.0", registrations=lambda now: [],
             listening=lambda: {}, metrics=lambda: (b"", "text/plain"), draining=lambda: False,
-            roster=(lambda: setup.roster) if setup is not None else (lambda: None))
+            roster=(lambda: setup.roster) if setup is not None else (lambda: None),
+            focus=(lambda: setup.focus) if setup is not None else (lambda: None), meetings=meetings)
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_admin_app(context)),
                                          base_url="http://ucd", headers=AUTH) as client:
@@ -82,6 +89,38 @@ def test_roster_and_controls_through_the_admin_api(tmp_path: Path) -> None:
     run_with_api(tmp_path, setup, body)
     net.run()
     assert len(bob.requests("BYE")) == 1
+
+
+def test_an_escalation_makes_a_meet_now_meeting_and_refers_both_parties(tmp_path: Path) -> None:
+    setup = make_setup(view_clock=time.time)   # the API makes the meeting at wall-clock time
+    net = setup.net
+    alice, bob = net.agent("alice", "192.0.2.10"), net.agent("bob", "192.0.2.11")
+    for ua in (alice, bob):
+        assert ua.register().status == 200
+        ua.autoanswer = lambda event: (202, []) if event.request.method == "REFER" else (200, [])
+    created: list[dict] = []
+
+    async def body(client: httpx.AsyncClient) -> None:
+        response = await client.post("/api/v1/meetings/escalations",
+                                     json={"organizer": "alice", "parties": ["alice", "bob"], "subject": "Escalated"})
+        assert response.status_code == 201, response.text
+        created.append(response.json())
+        bad = await client.post("/api/v1/meetings/escalations", json={"organizer": "nobody", "parties": ["bob"]})
+        assert bad.status_code == 422 and bad.json()["field"] == "organizer"
+
+    run_with_api(tmp_path, setup, body)
+    net.run()
+    [escalation] = created
+    uri = escalation["conference_uri"]
+    assert escalation["referred"] == {entity("alice"): ["sip:alice@192.0.2.10:5060"],
+                                      entity("bob"): ["sip:bob@192.0.2.11:5060"]}
+    for ua in (alice, bob):
+        [refer] = [e.request for e in ua.requests("REFER")]
+        assert refer.headers.get("Refer-To") == f"<{uri}>"
+    # The referred party INVITEs the new meeting: the focus knows it at once.
+    from test_focus_dialogs import invite, offer_sdp
+    assert invite(net, bob, uri, offer_sdp("192.0.2.11")).status == 200
+    assert setup.roster.roster(uri) is not None
 
 
 def test_controls_are_503_without_the_focus(tmp_path: Path) -> None:

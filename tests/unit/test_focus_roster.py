@@ -5,6 +5,7 @@ NOTIFYs, refresh, unsubscribe, expiry, end), and IM into the meeting."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -40,6 +41,7 @@ class Setup:
     rooms: PlannedRooms
     meeting: Meeting
     im: InMemoryImStore
+    view: DirectoryConferences
 
     def running(self):  # type: ignore[no-untyped-def]
         return self.roster.running(URI)
@@ -54,12 +56,12 @@ class Setup:
         return found
 
 
-def make_setup(**policies: object) -> Setup:
+def make_setup(view_clock: Callable[[], float] | None = None, **policies: object) -> Setup:
     net_holder: list[Network] = []
     meeting = Meeting("R0STER", "4711", ORGANIZER, MeetingKind.MEET_NOW, subject="Planning",
                       expires_at=10 ** 12, **policies)  # type: ignore[arg-type]
     assert meeting.conference_uri == URI
-    view = DirectoryConferences(clock=lambda: net_holder[0].now)
+    view = DirectoryConferences(clock=view_clock or (lambda: net_holder[0].now))
     view.add(meeting)
     rooms = PlannedRooms()
     roster = FocusRoster(lambda: net_holder[0].now, lobby_timeout=300.0)
@@ -75,7 +77,7 @@ def make_setup(**policies: object) -> Setup:
     net_holder.append(net)
     services = net.core.chain[2]
     assert isinstance(services, ConferenceServices)
-    return Setup(net, built[0], services, roster, rooms, meeting, im)
+    return Setup(net, built[0], services, roster, rooms, meeting, im, view)
 
 
 @pytest.fixture

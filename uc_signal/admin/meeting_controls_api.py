@@ -5,6 +5,13 @@ in the meeting).
 
     GET  /api/v1/meetings/{meeting}/roster
     POST /api/v1/meetings/{meeting}/controls/{control}   {"participant": "sip:bob@..." | "p3"}
+    POST /api/v1/meetings/escalations   {"organizer": "alice", "parties": ["alice", "bob"]}
+
+An escalation (a 2-party call becoming a meeting, issue 7) makes a meet-now meeting of the
+organizer and sends each party's registered endpoints a REFER to its conference URI (the
+focus is not in their call, so out of dialog, RFC 3515); each endpoint that accepts
+INVITEs the meeting while its call goes on. The third party is then added with the
+focus's dial-out (POST /api/v1/conferences/dial-outs) or a presenter's REFER.
 
 `meeting` is the conference ID or the meeting ID; `control` one of roster.CONTROLS (mute,
 unmute, audience-mute, audience-unmute, eject, lock, unlock, admit, deny, admit-all,
@@ -24,9 +31,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ..conferencing.conference import OPERATOR, Conference
+from ..conferencing.meeting import MeetingKind
 from ..focus.conference import RunningConference
 from ..focus.meetings import MeetingHandle
 from ..focus.roster import CONTROLS, ControlRefused, FocusRoster
+from ..store import InvalidUserError, UserNotFoundError, parse_aor
 from .schemas import ErrorOut
 
 if TYPE_CHECKING:
@@ -69,6 +78,21 @@ class ControlIn(BaseModel):
 class ControlOut(BaseModel):
     control: str
     participant: str | None
+
+
+class EscalationIn(BaseModel):
+    organizer: str = Field(description="a local user (name or sip:name@domain): the meeting's organizer")
+    parties: list[str] = Field(description="local users whose endpoints are REFERred to the meeting",
+                               min_length=1, max_length=20)
+    subject: str = ""
+
+
+class EscalationOut(BaseModel):
+    conference_id: str
+    meeting_id: str
+    conference_uri: str
+    referred: dict[str, list[str]] = Field(description="each party's endpoints that were sent a REFER "
+                                                       "(empty: none registered)")
 
 
 class _ControlApiError(Exception):
@@ -119,6 +143,32 @@ def register_meeting_control_routes(app: FastAPI, context: AdminContext, require
             if isinstance(found.handle, MeetingHandle) and found.handle.meeting.meeting_id == meeting:
                 return conference_id, found, conference
         raise _ControlApiError(404, "not_found", f"meeting {meeting} is not running")
+
+    @app.post("/api/v1/meetings/escalations", response_model=EscalationOut, status_code=201, dependencies=secured,
+              responses=CONTROL_ERRORS)
+    async def escalate(body: EscalationIn) -> EscalationOut:
+        focus = context.focus() if context.focus is not None else None
+        if focus is None or context.meetings is None:
+            raise _ControlApiError(503, "unavailable", "the conferencing focus is not running (media.enabled)")
+        organizer = aor_of(body.organizer, "organizer")
+        parties = [aor_of(party, "parties") for party in body.parties]
+        try:
+            meeting = await context.meetings.create(organizer, time.time(), kind=MeetingKind.MEET_NOW,
+                                                    subject=body.subject)
+        except UserNotFoundError as error:
+            raise _ControlApiError(422, "invalid", f"no user {error.aor}", "organizer") from None
+        now = time.time()
+        referred = {party: [r.target for r in focus.invite_user(party, meeting.conference_uri, now)]
+                    for party in parties}
+        return EscalationOut(conference_id=meeting.conference_id, meeting_id=meeting.meeting_id,
+                             conference_uri=meeting.conference_uri, referred=referred)
+
+    def aor_of(user: str, field: str) -> str:
+        try:
+            username, domain = parse_aor(user, context.domain)
+        except InvalidUserError as error:
+            raise _ControlApiError(422, "invalid", error.reason, field) from None
+        return f"sip:{username}@{domain}"
 
     @app.get("/api/v1/meetings/{meeting}/roster", response_model=RosterOut, dependencies=secured,
              responses=CONTROL_ERRORS)
