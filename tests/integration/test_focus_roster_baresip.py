@@ -15,7 +15,9 @@ speakers, and carol leaving when she is ejected.
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -23,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from test_focus_baresip import WAIT, Phone, read_mono, window
+from peers import linphone_env, linphone_rc
+from test_focus_baresip import WAIT, Phone, free_port_pair, read_mono, wait_registered, window
 from uc_signal.conferencing import ConferenceInfo, DocState, apply, parse
 from uc_signal.sip import DigestClient, Request, Response, make_response, new_branch, parse_message
 from ucd_harness import Ucd, start_ucd
@@ -227,3 +230,71 @@ def test_three_hear_each_other_a_muted_one_goes_silent_the_lobby_guest_is_heard_
     assert float(np.sqrt(np.mean(lobby_audio ** 2))) > 100, "no lobby music"
     inside = shares(window(samples, rate, admit_at - start + 1.0, admit_at - start + 2.5), rate)
     assert inside["bob"] > 0.15 and inside["carol"] > 0.15 and inside["alice"] < 0.01, f"dave inside: {inside}"
+
+
+def test_a_two_party_call_is_escalated_and_a_third_party_dialled_in(tmp_path: Path) -> None:
+    """bob (baresip) calls carol (linphonec, auto-answer) through ucd; the admin API
+    escalates: a meet-now meeting of alice's, and a REFER (out of dialog: the focus is not
+    in their call) to each party's endpoint. Neither real peer takes a REFER outside a call
+    (baresip 1.0 answers 501, linphonec 603), so the focus calls each of them in instead,
+    beside the call they are in: baresip answers that second call and is in the meeting
+    with its call to carol still up; linphonec takes one call at a time and answers it
+    486 Busy, so carol stays out. Then alice, the third party, is dialled in."""
+    linphonec = shutil.which("linphonec")
+    assert linphonec, "linphonec is not installed (make test installs linphone-cli)"
+    ucd: Ucd = start_ucd(tmp_path)
+    phones: list[Phone] = []
+    linphone = None
+    try:
+        for user in ("alice", "bob", "carol"):
+            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        host, port = ucd.sip_address("UDP")
+        rc = linphone_rc(tmp_path / "linphonerc", free_port_pair(), free_port_pair(), extra=(
+            f"default_proxy=0\n[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
+            "reg_identity=sip:carol@example.test\nreg_expires=600\nreg_sendregister=1\n"
+            "[auth_info_0]\nusername=carol\npasswd=carol-pw\nrealm=example.test\n"))
+        linphone = subprocess.Popen(["timeout", "60", linphonec, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+                                    env=linphone_env(tmp_path / "linphone-home"), cwd=tmp_path)
+        assert linphone.stdin is not None
+        linphone.stdin.write("soundcard use files\nautoanswer enable\n")
+        linphone.stdin.flush()
+        wait_registered(ucd, "carol")
+        bob = Phone(tmp_path, "bob", f"{host}:{port}", "sip:carol@example.test", seconds=50, tone=TONES["bob"])
+        phones.append(bob)
+        bob.wait_for("Call established: sip:carol@example.test")
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", None, seconds=50, tone=TONES["alice"])
+        phones.append(alice)
+        wait_registered(ucd, "alice", "bob")
+        api = ucd.api()
+        escalation = api.post("/api/v1/meetings/escalations", json={"organizer": "alice", "parties": ["bob", "carol"]})
+        assert escalation.status_code == 201, escalation.text
+        body = escalation.json()
+        assert all(len(endpoints) == 1 for endpoints in body["referred"].values()), body
+        path = f"/api/v1/meetings/{body['conference_id']}/roster"
+
+        def entities() -> list[str]:
+            roster = api.get(path)
+            return sorted(p["entity"] for p in roster.json()["participants"]) if roster.status_code == 200 else []
+
+        deadline = time.monotonic() + WAIT
+        while entities() != ["sip:bob@example.test"]:
+            assert time.monotonic() < deadline, f"{entities()}\n{ucd.output()}"
+            time.sleep(0.2)
+        outcomes = sorted(r["status"] for r in api.get("/api/v1/conferences/invitations").json())
+        assert outcomes == [501, 603], outcomes
+        assert "sip:carol@example.test: session closed" not in bob.output()   # the 2-party call goes on
+        dialled = api.post("/api/v1/conferences/dial-outs", json={"conference_uri": body["conference_uri"],
+                                                                 "user": "alice"})
+        assert dialled.status_code == 202, dialled.text
+        deadline = time.monotonic() + WAIT
+        while entities() != ["sip:alice@example.test", "sip:bob@example.test"]:
+            assert time.monotonic() < deadline, f"{entities()}\n{ucd.output()}"
+            time.sleep(0.2)
+    finally:
+        if linphone is not None and linphone.poll() is None:
+            linphone.kill()
+            linphone.wait(timeout=WAIT)
+        for phone in phones:
+            phone.stop()
+        assert ucd.stop() == 0, ucd.output()

@@ -121,6 +121,25 @@ def test_an_escalation_makes_a_meet_now_meeting_and_refers_both_parties(tmp_path
     from test_focus_dialogs import invite, offer_sdp
     assert invite(net, bob, uri, offer_sdp("192.0.2.11")).status == 200
     assert setup.roster.roster(uri) is not None
+    assert alice.requests("INVITE") == []   # alice took the REFER: no dial-out
+
+
+def test_a_party_refusing_the_escalation_refer_is_dialled_in(tmp_path: Path) -> None:
+    setup = make_setup(view_clock=time.time)
+    net = setup.net
+    bob = net.agent("bob", "192.0.2.11")
+    assert bob.register().status == 200
+    bob.autoanswer = lambda event: (501, []) if event.request.method == "REFER" else None
+
+    async def body(client: httpx.AsyncClient) -> None:
+        response = await client.post("/api/v1/meetings/escalations", json={"organizer": "alice", "parties": ["bob"]})
+        assert response.status_code == 201, response.text
+
+    run_with_api(tmp_path, setup, body)
+    net.run()
+    [refer] = bob.requests("REFER")
+    [dial] = bob.requests("INVITE")          # the focus calls bob in instead
+    assert dial.request.from_ is not None and "opaque=app:conf:focus:id:" in dial.request.from_.uri_text
 
 
 def test_controls_are_503_without_the_focus(tmp_path: Path) -> None:

@@ -10,8 +10,11 @@ in the meeting).
 An escalation (a 2-party call becoming a meeting, issue 7) makes a meet-now meeting of the
 organizer and sends each party's registered endpoints a REFER to its conference URI (the
 focus is not in their call, so out of dialog, RFC 3515); each endpoint that accepts
-INVITEs the meeting while its call goes on. The third party is then added with the
-focus's dial-out (POST /api/v1/conferences/dial-outs) or a presenter's REFER.
+INVITEs the meeting while its call goes on. When every endpoint of a party refuses the
+REFER (baresip answers 501, linphonec 603: neither takes a REFER outside a call), the
+focus calls that party in instead (dial-out): a second call beside the one it is in,
+which the client then leaves. The third party is added the same way (POST
+/api/v1/conferences/dial-outs) or by a presenter's REFER.
 
 `meeting` is the conference ID or the meeting ID; `control` one of roster.CONTROLS (mute,
 unmute, audience-mute, audience-unmute, eject, lock, unlock, admit, deny, admit-all,
@@ -32,6 +35,7 @@ from pydantic import BaseModel, Field
 
 from ..conferencing.conference import OPERATOR, Conference
 from ..conferencing.meeting import MeetingKind
+from ..focus.application import FocusApplication, Referral
 from ..focus.conference import RunningConference
 from ..focus.meetings import MeetingHandle
 from ..focus.roster import CONTROLS, ControlRefused, FocusRoster
@@ -117,6 +121,24 @@ def roster_out(running: RunningConference, roster: Conference) -> RosterOut:
                      speakers=list(roster.speakers.current), participants=entries)
 
 
+class _ReferOrDial:
+    """REFER a party's endpoints to the meeting; once every REFER failed, dial it in."""
+
+    def __init__(self, focus: FocusApplication, party: str, conference_uri: str, now: float) -> None:
+        self.focus, self.party, self.conference_uri = focus, party, conference_uri
+        self.referrals: list[Referral] = []
+        self.dialled = False
+        self.referrals = focus.invite_user(party, conference_uri, now, on_done=lambda _r: self._check(time.time()))
+        self._check(now)   # a REFER that could not be sent is answered at once
+
+    def _check(self, now: float) -> None:
+        if self.dialled or not self.referrals:
+            return
+        if all(r.status is not None and r.status >= 300 for r in self.referrals):
+            self.dialled = True
+            self.focus.dial_user(self.party, self.conference_uri, now)
+
+
 def register_meeting_control_routes(app: FastAPI, context: AdminContext, require_token: Callable[..., None]) -> None:
     secured = [Depends(require_token)]
 
@@ -158,7 +180,7 @@ def register_meeting_control_routes(app: FastAPI, context: AdminContext, require
         except UserNotFoundError as error:
             raise _ControlApiError(422, "invalid", f"no user {error.aor}", "organizer") from None
         now = time.time()
-        referred = {party: [r.target for r in focus.invite_user(party, meeting.conference_uri, now)]
+        referred = {party: [r.target for r in _ReferOrDial(focus, party, meeting.conference_uri, now).referrals]
                     for party in parties}
         return EscalationOut(conference_id=meeting.conference_id, meeting_id=meeting.meeting_id,
                              conference_uri=meeting.conference_uri, referred=referred)
