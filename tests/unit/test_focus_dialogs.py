@@ -47,9 +47,15 @@ class PlannedLeg:
     offer: Offer | None = None
     joined: bool = False
     in_lobby: bool = False
+    notice_seconds: float = 0.0          # how long a notice plays (0: none configured)
+    notices: list[str] = field(default_factory=list)
 
     def admit(self) -> None:
         self.in_lobby, self.joined = False, True
+
+    def play_notice(self, notice: str) -> float:
+        self.notices.append(notice)
+        return self.notice_seconds
 
     def reanswer(self, offer: bytes) -> bytes:
         try:

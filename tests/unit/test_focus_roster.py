@@ -197,7 +197,8 @@ def test_a_locked_meeting_lobbies_new_company_joiners_until_unlocked(setup: Setu
     net = setup.net
     alice, bob = net.agent("alice", "192.0.2.10"), net.agent("bob", "192.0.2.11")
     ok_alice = join(setup, alice)
-    assert info(net, alice, ok_alice, "<modifyConferenceLock><locked>true</locked></modifyConferenceLock>").status == 200
+    lock = "<modifyConferenceLock><locked>true</locked></modifyConferenceLock>"
+    assert info(net, alice, ok_alice, lock).status == 200
     join(setup, bob)
     assert setup.person("bob").in_lobby
     assert setup.conference().participants[entity("bob")].lobby_reason.value == "locked"
@@ -527,3 +528,20 @@ def test_a_steady_talker_stays_an_active_speaker_until_the_engine_says_otherwise
     net.run()
     net.advance(2)
     assert setup.conference().speakers.current == ()
+
+
+def test_an_ejected_participant_hears_the_notice_unheard_then_gets_the_bye(setup: Setup) -> None:
+    net = setup.net
+    alice, bob = net.agent("alice", "192.0.2.10"), net.agent("bob", "192.0.2.11")
+    join(setup, alice)
+    join(setup, bob)
+    leg = setup.person("bob").media
+    leg.notice_seconds = 2.0
+    setup.roster.control("4711", OPERATOR, "eject", entity("bob"), net.now)
+    net.run()
+    assert leg.notices == ["removed"] and leg.muted and byes(bob) == []
+    assert entity("bob") not in setup.conference().participants
+    net.advance(1.5)
+    assert byes(bob) == []
+    net.advance(1.5)
+    assert len(byes(bob)) == 1 and leg.closed

@@ -62,6 +62,13 @@ class EngineLeg:
     def in_lobby(self) -> bool:
         return self.lobby
 
+    def play_notice(self, notice: str) -> float:
+        clip = self.room.rooms.notices.get(notice)
+        if clip is None or self.audio is None:
+            return 0.0
+        self.leg.play(clip)   # replaces the lobby music on a waiting leg
+        return clip.duration_ms / 1000
+
     def admit(self) -> None:
         if not self.lobby:
             return
@@ -209,9 +216,11 @@ class EngineRooms:
 
     def __init__(self, engine: Engine, *, address: str | None = None, max_participants: int = 250,
                  top_k: int = 3, srtp_suites: tuple[str, ...] | None = None,
-                 announcements: Mapping[str, Clip] | None = None, lobby_music: Clip | None = None) -> None:
+                 announcements: Mapping[str, Clip] | None = None, lobby_music: Clip | None = None,
+                 notices: Mapping[str, Clip] | None = None) -> None:
         self.engine = engine
         self.announcements = dict(announcements or {})
+        self.notices = dict(notices or {})   # played to one leg before the focus ends its call
         self.lobby_music = lobby_music
         self.address = address or engine.bind
         self.max_participants = max_participants

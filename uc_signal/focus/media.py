@@ -57,6 +57,12 @@ class MediaLeg(Protocol):
         """From the lobby (music, out of the mix) into the mix."""
         ...
 
+    def play_notice(self, notice: str) -> float:
+        """Play a notice (a conferencing prompt's name: "removed", "meeting-ended", ...) to
+        this participant alone, the meeting going on around it; its length in seconds, 0.0
+        when there is no such notice (the caller then need not wait for it)."""
+        ...
+
     def close(self) -> None: ...
 
 

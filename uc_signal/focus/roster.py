@@ -9,7 +9,8 @@ media legs.
   leg is made in the lobby (out of the mix, the lobby music looping on it) or in the mix;
 - it observes the focus: each join, leave and talker report goes into the roster, and
   the roster's actions come back out (SetMuted -> the leg's mute, ConnectToMix -> admit
-  from the lobby, Disconnect -> BYE, Announce -> the entry/exit tone into the mix,
+  from the lobby, Disconnect -> the notice to that leg alone, then BYE, Announce -> the
+  entry/exit tone into the mix,
   StateChanged/SpeakersChanged -> the conference event package's listeners);
 - it runs the roster's deadlines (lobby timeout, the active-speaker hold) through `tick`,
   called by the conference event server (a TimedApplication) or ucd.
@@ -37,6 +38,8 @@ from .directory import ConferenceHandle, conference_key
 from .meetings import MeetingHandle
 
 log = logging.getLogger(__name__)
+
+NOTICE_MARGIN = 0.3   # seconds after a notice's end before the BYE (the last packets out)
 
 StateListener = Callable[[RunningConference, Conference, float], None]
 """(running conference, its roster, now): the roster changed (the event package listens)."""
@@ -76,6 +79,7 @@ class FocusRoster:
         self.focus: FocusApplication | None = None
         self.listeners: list[StateListener] = []
         self._driven: dict[str, _Driven] = {}     # by conference_key(uri)
+        self._leaving: list[tuple[float, RunningConference, Participant]] = []   # BYE due after a notice
 
     def attach(self, focus: FocusApplication) -> None:
         self.focus = focus
@@ -94,12 +98,14 @@ class FocusRoster:
         return driven.running if driven is not None else None
 
     def running_ids(self) -> list[str]:
-        return sorted(d.running.conference_id for d in self._driven.values() if d.running is not None)
+        return sorted(d.running.conference_id for d in self._driven.values()
+                      if d.running is not None and not d.roster.ended)
 
     def by_conference_id(self, conference_id: str) -> tuple[RunningConference, Conference]:
         for driven in self._driven.values():
-            if driven.running is not None and driven.running.conference_id == conference_id:
-                return driven.running, driven.roster
+            running = driven.running
+            if running is not None and running.conference_id == conference_id and not driven.roster.ended:
+                return running, driven.roster
         raise ControlRefused(404, f"no running conference {conference_id}")
 
     # --- the focus's admission ------------------------------------------------------------------
@@ -241,11 +247,17 @@ class FocusRoster:
     # --- deadlines --------------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
-        return min((d for driven in self._driven.values() if (d := driven.roster.next_deadline()) is not None),
-                   default=None)
+        deadlines = [d for driven in self._driven.values() if (d := driven.roster.next_deadline()) is not None]
+        deadlines += [at for at, _, _ in self._leaving]
+        return min(deadlines, default=None)
 
     def tick(self, now: float) -> None:
-        """Lobby timeouts and the active-speaker hold."""
+        """Lobby timeouts, the active-speaker hold, and the BYEs after notices."""
+        due = [leaving for leaving in self._leaving if leaving[0] <= now]
+        self._leaving = [leaving for leaving in self._leaving if leaving[0] > now]
+        for _, conference, participant in due:
+            if self.focus is not None and conference.participants.get(participant.id) is participant:
+                self.focus.disconnect(conference, participant, now)
         for driven in list(self._driven.values()):
             if driven.running is not None:
                 actions = driven.roster.talkers(driven.talking, now) if driven.talking else []
@@ -269,10 +281,8 @@ class FocusRoster:
                     self.focus.admit(conference.conference_id, participant.id)
             elif isinstance(action, Disconnect):
                 participant = self._endpoint(conference, action.endpoint)
-                if participant is not None and self.focus is not None:
-                    # The prompt (removed, lobby timeout, meeting ended) is not played: the
-                    # BYE goes at once.
-                    self.focus.disconnect(conference, participant, now)
+                if participant is not None:
+                    self._disconnect(conference, participant, action, now)
             elif isinstance(action, Announce):
                 if action.prompt in (Prompt.ENTRY_TONE, Prompt.EXIT_TONE):
                     conference.room.announce("entry" if action.prompt is Prompt.ENTRY_TONE else "exit")
@@ -282,6 +292,19 @@ class FocusRoster:
             driven = self._driven.get(conference_key(conference.uri))
             if driven is not None:
                 self._publish(conference, driven.roster, now)
+
+    def _disconnect(self, conference: RunningConference, participant: Participant, action: Disconnect,
+                    now: float) -> None:
+        """The notice to the participant alone (unheard by the others meanwhile), then BYE
+        when it has played; BYE at once when there is none."""
+        if self.focus is None:
+            return
+        seconds = participant.media.play_notice(action.prompt.value) if action.prompt is not None else 0.0
+        if seconds <= 0:
+            self.focus.disconnect(conference, participant, now)
+            return
+        conference.set_muted(participant, True)
+        self._leaving.append((now + seconds + NOTICE_MARGIN, conference, participant))
 
     def _publish(self, conference: RunningConference, roster: Conference, now: float) -> None:
         for participant in conference.participants.values():   # promotions show on the focus's legs too

@@ -40,6 +40,13 @@ def lobby_music() -> Clip:
     return Clip(load_prompt(Prompt.LOBBY_MUSIC).samples, 16000)
 
 
+def notice_clips() -> dict[str, Clip]:
+    """What someone hears before the focus ends their call (ejected, denied, lobby timeout,
+    the meeting ended): the prompts the project ships, by prompt name."""
+    prompts = (Prompt.REMOVED, Prompt.LOBBY_DENIED, Prompt.LOBBY_TIMEOUT, Prompt.MEETING_ENDED)
+    return {prompt.value: Clip(load_prompt(prompt).samples, 16000) for prompt in prompts}
+
+
 class MediaService:
     def __init__(self, config: Config) -> None:
         media = config.media
@@ -47,7 +54,8 @@ class MediaService:
                              tick_ms=media.tick_ms)
         self.rooms = EngineRooms(self.engine, address=media.advertise or media.bind,
                                  max_participants=config.conferencing.max_participants, top_k=config.focus.top_k,
-                                 announcements=announcement_clips(), lobby_music=lobby_music())
+                                 announcements=announcement_clips(), lobby_music=lobby_music(),
+                                 notices=notice_clips())
         self._task: asyncio.Task[None] | None = None
         log.info("media engine started", extra={"workers": self.engine.workers, "bind": media.bind,
                                                 "ports": f"{media.port_min}-{media.port_max}",
