@@ -403,6 +403,8 @@ def test_refresh_unsubscribe_expiry_and_the_end(setup: Setup) -> None:
     setup.roster.control("4711", OPERATOR, "end", None, net.now)
     net.run()
     assert notifies(bob)[-1].headers.get("Subscription-State") == "terminated;reason=noresource"
+    last = parse(notifies(bob)[-1].body)
+    assert last.conference_state is not None and last.conference_state.active is False
     assert setup.services.subscribers(URI) == []
 
 

@@ -207,10 +207,12 @@ class ConferenceServices:
         subscriptions = [s for s in self._subscriptions.values() if s.conference == key]
         if roster.ended:
             self._events.pop(key, None)
+            if events is not None:
+                events.publish(roster.snapshot())
             for subscription in subscriptions:
-                body = subscription.documents.notify() if events is not None and events.publish(roster.snapshot()) \
-                    else None
-                self._notify(subscription, body or subscription.documents.refresh(), now, terminated="noresource")
+                # The last NOTIFY: what changed (everyone gone, not active), or the full state.
+                body = subscription.documents.notify() or subscription.documents.refresh()
+                self._notify(subscription, body, now, terminated="noresource")
             return
         if events is None or not events.publish(roster.snapshot()):
             return
