@@ -24,6 +24,7 @@ checked against the caller's role. The focus's `participant_left` ends the call 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -349,8 +350,7 @@ class DialInApplication:
                     pending += call.attendant.conference_found(action.conference_id, now)
             elif isinstance(action, VerifyPin):
                 self.meetings.check_pin(action.pin, user=action.user, extension=action.extension,
-                                        done=lambda result, user, when, call=call: self._pin_checked(
-                                            call, result, user, when))
+                                        done=functools.partial(self._pin_checked, call))
             elif isinstance(action, JoinMeeting):
                 self._join(call, action, now)
             elif isinstance(action, RunCommand):

@@ -15,6 +15,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Final, Literal
 
 from uc_media import Clip, DtmfReceived, IceCredentials, LocalCapabilities, PlaybackFinished, RecordingFinished, negotiate_answer
 from uc_media._core import Leg
@@ -22,10 +23,13 @@ from uc_media.audio_session import NegotiatedAudio
 from uc_media.engine import Event
 from uc_media.engine_sdp import configure_leg
 
-from ..conferencing.prompts import PROMPT_RATE, Prompt, load_prompt
+from ..conferencing.prompts import Prompt, load_prompt
 from ..focus.engine_media import UNUSABLE, EngineLeg, EngineRooms, _rejected
 from .application import DialInApplication
 from .media import Audio, AttendantLeg, Recording
+
+
+PROMPT_RATE: Final[Literal[16000]] = 16000   # the shipped prompts' rate, and the recordings'
 
 
 @lru_cache(maxsize=64)
