@@ -14,6 +14,7 @@ from uc_media import LocalCapabilities, NegotiationError, SdpError, negotiate_an
 from uc_signal.conferencing.admission import Role
 from uc_signal.conferencing.attendant import AttendantSettings, AttendantState, PinResult
 from uc_signal.conferencing.prompts import Prompt
+from uc_signal.config.schema import access_numbers
 from uc_signal.dialin import DialInApplication, access_key
 from uc_signal.focus import FocusApplication, OfferRejected, StaticConference, conference_key
 from uc_signal.focus.media import TalkersCallback
@@ -364,3 +365,34 @@ def test_no_ack_ends_the_call_and_an_offerless_invite_is_488(setup: Setup) -> No
     s.net.advance(40.0)                                 # 64*T1 without an ACK
     assert s.dialin.calls == {} and s.media.legs[0].closed
     assert any(r.request.method == "BYE" for r in bob.requests("BYE"))
+
+
+def test_a_lone_command_character_expires_and_leaves_no_deadline_behind(setup: Setup) -> None:
+    s = setup
+    bob = s.net.agent("bob", "192.0.2.11")
+    call(s.net, bob)
+    [leg] = s.media.legs
+    finish_prompts(s, leg)
+    rtp_digits(s, leg, "4711#")
+    finish_prompts(s, leg)
+    rtp_digits(s, leg, "#")
+    finish_prompts(s, leg)
+    s.dialin.recording_finished(leg.leg_id, leg.recording or 0, 0, s.net.now)   # nothing said: no name
+    finish_prompts(s, leg)
+    [participant] = s.focus.find_conference("4711").participants.values()
+    assert leg.announced == []                          # no name to announce
+    rtp_digits(s, leg, "*")
+    assert s.dialin.get_timer() is not None             # the keypad waits for the command key
+    s.net.advance(4.0)
+    assert s.dialin.get_timer() is None                 # expired: the timer does not spin
+    rtp_digits(s, leg, "6")                             # a plain 6 is no command now
+    assert not participant.muted
+
+
+def test_configured_access_numbers_must_be_uris() -> None:
+    assert access_numbers(["tel:+15550100", " sip:dialin@example.test "]) == ("tel:+15550100",
+                                                                            "sip:dialin@example.test")
+    with pytest.raises(ValueError, match="'12345' is not a tel: or SIP URI"):
+        access_numbers(["12345"])
+    with pytest.raises(ValueError, match="list of tel: or SIP URIs"):
+        access_numbers("tel:+15550100")
