@@ -135,6 +135,7 @@ class Directory:
 
     pins: dict[str, str] = field(default_factory=lambda: {f"sip:alice@{DOMAIN}": "24680"})
     is_locked: bool = False
+    extensions: dict[str, str] = field(default_factory=lambda: {"100": f"sip:alice@{DOMAIN}"})
     waiting: list[Callable[[], None]] = field(default_factory=list)
 
     def find(self, conference_id: str) -> StaticConference | None:
@@ -142,6 +143,8 @@ class Directory:
 
     def check_pin(self, pin: str, *, user: str | None, extension: str | None,
                   done: Callable[[PinResult, str | None, float], None]) -> None:
+        if user is None and extension is not None:
+            user = self.extensions.get(extension)
         ok = user is not None and self.pins.get(user) == pin
         self.waiting.append(lambda: done(PinResult.ACCEPTED if ok else PinResult.REJECTED, user, 0.0))
 
@@ -151,7 +154,7 @@ class Directory:
             call()
 
     def admission(self, handle: Any, entity: str, *, leader: bool, dialed_in: bool) -> tuple[Role, bool]:
-        return (Role.PRESENTER if leader else Role.ATTENDEE), False
+        return (Role.PRESENTER if leader else Role.ATTENDEE), self.is_locked and not leader
 
     def locked(self, handle: Any) -> bool:
         return self.is_locked
@@ -396,3 +399,58 @@ def test_configured_access_numbers_must_be_uris() -> None:
         access_numbers(["12345"])
     with pytest.raises(ValueError, match="list of tel: or SIP URIs"):
         access_numbers("tel:+15550100")
+
+
+def join_as_guest(s: Setup, ua: UserAgent, name_samples: int = 1600) -> tuple[Response, FakeLeg]:
+    ok = call(s.net, ua)
+    leg = s.media.legs[-1]
+    finish_prompts(s, leg)
+    rtp_digits(s, leg, "4711#")
+    finish_prompts(s, leg)
+    rtp_digits(s, leg, "#")
+    finish_prompts(s, leg)
+    assert leg.recording is not None
+    s.dialin.recording_finished(leg.leg_id, leg.recording, name_samples, s.net.now)
+    finish_prompts(s, leg)
+    return ok, leg
+
+
+def test_a_locked_meeting_holds_a_guest_in_the_lobby_until_a_presenter_admits_all(setup: Setup) -> None:
+    s = setup
+    # A leader whose caller ID names nobody: PIN, then the extension picks the user.
+    dave = s.net.agent("dave", "192.0.2.13", user=False)
+    call(s.net, dave)
+    leader = s.media.legs[-1]
+    finish_prompts(s, leader)
+    rtp_digits(s, leader, "4711#")
+    finish_prompts(s, leader)
+    rtp_digits(s, leader, "24680#")
+    assert leader.prompts()[-1] is Prompt.ENTER_EXTENSION
+    finish_prompts(s, leader)
+    rtp_digits(s, leader, "100#")
+    s.directory.release()
+    finish_prompts(s, leader)
+    presenter = s.dialin._by_leg[leader.leg_id].participant
+    assert presenter is not None and presenter.entity == f"sip:alice@{DOMAIN}" and presenter.role == "presenter"
+    rtp_digits(s, leader, "*7")
+    assert s.directory.is_locked
+    _, guest = join_as_guest(s, s.net.agent("bob", "192.0.2.11"))
+    bob = s.dialin._by_leg[guest.leg_id].participant
+    assert bob is not None and bob.in_lobby and bob.role == "attendee"
+    assert s.rooms.rooms[0].adopted[-1] == (guest, True) and guest.announced == []   # no name while waiting
+    rtp_digits(s, guest, "*8")                                  # an attendee cannot admit
+    assert bob.in_lobby and guest.prompts()[-1] is Prompt.NOT_PERMITTED
+    rtp_digits(s, leader, "*8")
+    assert not bob.in_lobby and leader.prompts()[-1] is Prompt.LOBBY_ADMITTED
+    # Audience mute takes the attendee, not the presenter; the attendee cannot unmute.
+    rtp_digits(s, leader, "*4")
+    assert bob.muted and not presenter.muted
+    rtp_digits(s, guest, "*6")
+    assert bob.muted and guest.prompts()[-1] is Prompt.NOT_PERMITTED
+    rtp_digits(s, leader, "*4")
+    assert not bob.muted and leader.prompts()[-1] is Prompt.AUDIENCE_UNMUTED
+    # Roll call: the prompt, then the recorded names, to the caller alone.
+    rtp_digits(s, leader, "*3")
+    assert leader.played[-1][0] == (Prompt.ROLL_CALL, b"\x01\x00" * 1600)
+    rtp_digits(s, leader, "*9")                                 # chimes are the focus's: refused
+    assert leader.prompts()[-1] is Prompt.NOT_PERMITTED
