@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from uc_media import LocalCapabilities, NegotiationError, SdpError, negotiate_answer
 from uc_signal.conferencing.admission import Role
@@ -454,3 +456,9 @@ def test_a_locked_meeting_holds_a_guest_in_the_lobby_until_a_presenter_admits_al
     assert leader.played[-1][0] == (Prompt.ROLL_CALL, b"\x01\x00" * 1600)
     rtp_digits(s, leader, "*9")                                 # chimes are the focus's: refused
     assert leader.prompts()[-1] is Prompt.NOT_PERMITTED
+
+
+@given(st.text(max_size=80))
+def test_access_key_takes_any_text(text: str) -> None:
+    key = access_key(text)
+    assert key is None or key.startswith(("tel:+", "tel:", "sip:", "sips:"))

@@ -188,6 +188,8 @@ class Daemon:
         """The chain between registrar and proxy, in order."""
         factories: list[Callable[[ApplicationServices], Application]] = []
         media = self.media
+        if media is None and self.config.conferencing.dialin_numbers:
+            log.warning("conferencing.dialin_numbers ignored: dial-in needs the media engine (media.enabled)")
         if media is not None:
             # The meeting directory's meetings, and the interim [focus] conferences.
             lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
