@@ -12,6 +12,7 @@ engine (a leg per caller: our offer, RFC 4733 digits by `Leg.send_dtmf`, a stead
 from __future__ import annotations
 
 import math
+import signal
 import socket
 import time
 from array import array
@@ -240,3 +241,18 @@ def test_info_digits_three_wrong_ids_then_goodbye_and_bye(tmp_path: Path, engine
     assert samples is not None and samples > RATE
     heard = np.frombuffer(caller.heard, dtype=np.int16)[:samples].astype(np.float64)
     assert float(np.sqrt(np.mean(heard ** 2))) > 100.0
+
+
+def test_a_caller_still_at_the_attendant_gets_a_bye_when_ucd_stops(tmp_path: Path, engine: uc_media.Engine) -> None:
+    ucd, _ = start(tmp_path)
+    caller = Caller(engine, ucd.sip_address("UDP"), "late", None)
+    try:
+        caller.call()
+        caller.info_digits("1")              # in the middle of keying the ID
+        ucd.proc.send_signal(signal.SIGTERM)
+        bye = caller.wait_bye()
+        assert bye.call_id == caller.call_id
+    finally:
+        caller.close()
+        assert ucd.stop() == 0, ucd.output()
+    assert "dialin: 1 callers sent BYE" in ucd.output()
