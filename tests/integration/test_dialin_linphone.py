@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peers import linphone_env, linphone_rc
-from test_focus_baresip import Phone, free_port_pair, read_mono, tone_shares, wait_registered, window
+from peers import linphone_env, linphone_ports, linphone_rc
+from test_focus_baresip import Phone, read_mono, tone_shares, wait_registered, window
 from ucd_harness import Ucd, start_ucd
 
 pytestmark = pytest.mark.peer
@@ -50,7 +50,7 @@ class Linphone:
     def __init__(self, tmp: Path, host: str, port: int, user: str, password: str, *, use_info: bool) -> None:
         binary = shutil.which("linphonec")
         assert binary, "linphonec is not installed (make test installs linphone-cli)"
-        rc = linphone_rc(tmp / f"linphonerc-{user}", free_port_pair(), free_port_pair(), extra=(
+        rc = linphone_rc(tmp / f"linphonerc-{user}", *linphone_ports(), extra=(
             f"use_info={int(use_info)}\nuse_rfc2833={int(not use_info)}\n"
             f"default_proxy=0\n[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
             f"reg_identity=sip:{user}@example.test\nreg_expires=600\nreg_sendregister=1\n"
