@@ -440,11 +440,15 @@ def test_a_locked_meeting_holds_a_guest_in_the_lobby_until_a_presenter_admits_al
     bob = s.dialin._by_leg[guest.leg_id].participant
     assert bob is not None and bob.in_lobby and bob.role == "attendee"
     assert s.rooms.rooms[0].adopted[-1] == (guest, True) and guest.announced == []   # no name while waiting
-    rtp_digits(s, guest, "*8")                                  # an attendee cannot admit
-    assert bob.in_lobby and guest.prompts()[-1] is Prompt.NOT_PERMITTED
+    heard = len(guest.played)
+    rtp_digits(s, guest, "*8")                                  # no commands in the lobby, no notice
+    assert bob.in_lobby and len(guest.played) == heard
     rtp_digits(s, leader, "*8")
     assert not bob.in_lobby and leader.prompts()[-1] is Prompt.LOBBY_ADMITTED
+    assert guest.announced == [b"\x01\x00" * 1600]           # the name, once in the mix
     # Audience mute takes the attendee, not the presenter; the attendee cannot unmute.
+    rtp_digits(s, guest, "*8")                                  # admitted, still an attendee
+    assert guest.prompts()[-1] is Prompt.NOT_PERMITTED
     rtp_digits(s, leader, "*4")
     assert bob.muted and not presenter.muted
     rtp_digits(s, guest, "*6")

@@ -128,6 +128,7 @@ class DialInCall:
     participant: Participant | None = None
     role: Role = Role.ATTENDEE
     name: Recording | None = None
+    name_announced: bool = False
     digits_info: int = 0                # digits that came by SIP INFO
     digits_rtp: int = 0                 # and by RFC 4733
 
@@ -384,8 +385,7 @@ class DialInApplication:
         state = self._meetings.setdefault(handle.conference_id, _MeetingState())
         if state.audience_muted and call.role is Role.ATTENDEE:
             self.focus.set_muted(handle.conference_id, call.participant.id, True)
-        if call.name and not waits:
-            call.leg.announce(call.name)
+        self._announce_name(call)
         log.info("dialin: %s joined %s as %s (%s)%s; digits: %d by RFC 4733, %d by SIP INFO", entity, handle.uri,
                  call.participant.id, call.role.value, " in the lobby" if waits else "", call.digits_rtp,
                  call.digits_info)
@@ -435,7 +435,9 @@ class DialInApplication:
         participant = call.participant
         if conference is None or participant is None or call.handle is None:
             return
-        presenter = call.role in (Role.ORGANIZER, Role.PRESENTER) and not participant.in_lobby
+        if participant.in_lobby:
+            return   # no commands while waiting: a notice would replace the lobby music
+        presenter = call.role in (Role.ORGANIZER, Role.PRESENTER)
         if command.presenters_only and not presenter:
             self._notice(call, Prompt.NOT_PERMITTED)
             return
@@ -489,7 +491,16 @@ class DialInApplication:
         pass
 
     def participant_changed(self, conference: RunningConference, participant: Participant) -> None:
-        pass
+        for call in self.calls.values():
+            if call.participant is participant:
+                self._announce_name(call)   # admitted from the lobby: now the others hear the name
+
+    def _announce_name(self, call: DialInCall) -> None:
+        """A guest's recorded name, into the whole mix once it is in it."""
+        participant = call.participant
+        if call.name and not call.name_announced and participant is not None and not participant.in_lobby:
+            call.name_announced = True
+            call.leg.announce(call.name)
 
     def participant_left(self, conference: RunningConference, participant: Participant) -> None:
         for call in list(self.calls.values()):
