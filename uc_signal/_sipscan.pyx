@@ -463,3 +463,87 @@ def is_token(str text):
     cdef View v
     cdef bytes keep = _view(text, &v)
     return bool(sip_is_token(v.ptr, v.n))
+
+
+# ---- what a server checks on every request (Message.check_required_headers, validate) ----
+
+# RFC 3261 8.1.1 / RFC 4475 3.3.1: required; 7.3.1 / RFC 4475 3.3.8, 3.3.9: at most once.
+# Slots 0-4 are required (in the order their absence is reported), 0-3 and 5-8 single.
+cdef tuple _CHECKED = ("to", "from", "call-id", "cseq", "via", "max-forwards", "content-length",
+                       "content-type", "expires")
+cdef enum:
+    N_CHECKED = 9
+    SLOT_VIA = 4
+    N_REQUIRED = 5
+
+
+cdef inline int _checked_slot(str key):
+    cdef int i
+    for i in range(N_CHECKED):  # the scanner's keys are these very str objects
+        if <object>key is _CHECKED[i]:
+            return i
+    for i in range(N_CHECKED):
+        if key == _CHECKED[i]:
+            return i
+    return -1
+
+
+def required_fields_error(list fields):
+    """The first problem Message.check_required_headers() reports, as its message, or None:
+    a required header missing, else a single-valued one repeated with different values
+    (compared stripped). One pass over the (key, name, value) fields."""
+    cdef list first = [None] * N_CHECKED
+    cdef bint conflict[N_CHECKED]
+    cdef int i, slot
+    cdef tuple field
+    for i in range(N_CHECKED):
+        conflict[i] = False
+    for field in fields:
+        slot = _checked_slot(field[0])
+        if slot < 0:
+            continue
+        if first[slot] is None:
+            first[slot] = field[2]
+        elif slot != SLOT_VIA and not conflict[slot] and (<str>field[2]).strip() != (<str>first[slot]).strip():
+            conflict[slot] = True
+    for i in range(N_REQUIRED):
+        if first[i] is None:
+            return f"missing {_CHECKED[i]} header"
+    for i in range(N_CHECKED):
+        if conflict[i]:
+            return f"conflicting {_CHECKED[i]} headers"
+    return None
+
+
+cdef object _NameAddr = None
+cdef object _Contact = None
+
+
+def configure_addresses(name_addr_class, contact_class):
+    """address.py's NameAddr and Contact, for validate_typed() (set when uc_signal.sip loads)."""
+    global _NameAddr, _Contact
+    _NameAddr = name_addr_class
+    _Contact = contact_class
+
+
+def validate_typed(headers):
+    """Parse every header that has a typed parser (first occurrence order), and the URI of
+    every address in them (not of the wildcard Contact): Message.validate()'s loop. Raises
+    the first ParseError."""
+    cdef list fields = headers._fields
+    cdef set seen = set()
+    cdef tuple field
+    cdef list items
+    for field in fields:
+        key = field[0]
+        if key in seen or key not in _TYPED_PARSERS:
+            continue
+        seen.add(key)
+        value = headers_typed(headers, key)
+        if type(value) is list:
+            items = <list>value
+            for addr in items:
+                if isinstance(addr, _NameAddr) and not (isinstance(addr, _Contact) and (<object>addr)._uri_text == "*"):
+                    addr.uri
+        elif isinstance(value, _NameAddr) and not (isinstance(value, _Contact) and value._uri_text == "*"):
+            value.uri
