@@ -286,5 +286,13 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
+_date_cache: tuple[int, str] = (-1, "")
+
+
 def _http_date(now: float) -> str:
-    return format_date(datetime.fromtimestamp(now, timezone.utc))
+    """The Date header value (RFC 3261 20.17: whole seconds), made once per second."""
+    global _date_cache
+    second = int(now)
+    if _date_cache[0] != second:
+        _date_cache = (second, format_date(datetime.fromtimestamp(second, timezone.utc)))
+    return _date_cache[1]

@@ -432,6 +432,7 @@ class DigestAuthenticator:
         self._secret = secret
         self._credentials = credentials
         self._random_bytes = random_bytes
+        self._realm_bytes = realm.encode("utf-8")
         # The opaque is fixed per realm and secret: it only has to come back unchanged.
         self.opaque = hmac.new(secret, b"opaque:" + realm.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
@@ -450,7 +451,7 @@ class DigestAuthenticator:
         return base64.urlsafe_b64encode(head + self._nonce_mac(head)).decode("ascii").rstrip("=")
 
     def _nonce_mac(self, head: bytes) -> bytes:
-        return hmac.new(self._secret, head + self.realm.encode("utf-8"), hashlib.sha256).digest()[:_NONCE_MAC_BYTES]
+        return hmac.digest(self._secret, head + self._realm_bytes, "sha256")[:_NONCE_MAC_BYTES]
 
     def nonce_issued_at(self, nonce: str) -> float | None:
         """The issue time of a nonce this server made, or None if forged or mangled."""
@@ -485,7 +486,14 @@ class DigestAuthenticator:
 
     def verify_request(self, request: Request, now: float) -> DigestVerdict:
         """Check a request's Authorization (Proxy-Authorization for a proxy) fields."""
-        values = request.headers.get_all(self.credentials_header)
+        headers = request.headers
+        values: list[str] | list[Credentials] = headers.get_all(self.credentials_header)
+        try:
+            parsed = headers.typed(self.credentials_header)  # cached once validate() ran
+        except ParseError:
+            parsed = None
+        if parsed is not None and len(parsed) == len(values):
+            values = parsed  # one value per field line: the same values, already parsed
         return self.verify(request.method, request.uri_text, values, now)
 
     def rejection(self, request: Request, error: DigestError, now: float, *, to_tag: str) -> Response:

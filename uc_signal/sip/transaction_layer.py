@@ -154,6 +154,8 @@ class TransactionLayer:
             if tx is not None and tx.next_deadline() == deadline:
                 break
             heapq.heappop(heap)
+        if not self._answers:
+            return heap[0][0] if heap else None
         deadlines = [heap[0][0]] if heap else []
         deadlines += [min(answer.deadline, answer.give_up) for answer in self._answers.values()]
         return min(deadlines, default=None)

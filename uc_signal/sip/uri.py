@@ -86,8 +86,16 @@ class SipUri:
             scheme, user, host, port, params = m.groups()
             if user is not None and ("%" in user and _BAD_ESCAPE_RE.search(user)):
                 raise ParseError(f"bad %-escape in URI {text!r}")
-            uri = cls(host, user, int(port) if port else None, scheme=scheme,
-                      params=_parse_uri_params(params, text) if params else None)
+            # What __init__ does, without copying the fresh params dict (every message's
+            # From, To, Contact and Request-URI come here).
+            uri = cls.__new__(cls)
+            uri.scheme = scheme.lower()
+            uri.user = user
+            uri.password = None
+            uri.host = host
+            uri.port = int(port) if port else None
+            uri.params = _parse_uri_params(params, text) if params else {}
+            uri.headers = {}
             if uri.port is not None and uri.port > 65535:
                 raise ParseError(f"port out of range in URI {text!r}")
             return uri

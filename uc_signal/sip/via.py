@@ -64,6 +64,8 @@ class Via:
         value = self.params["rport"]
         if value is None:
             return True
+        if len(value) <= 5 and value.isdigit() and value.isascii() and int(value) <= 65535:
+            return int(value)  # what parse_uint gives, read on every response routed
         return parse_uint(value, "Via rport", 65535)
 
     @property
