@@ -45,6 +45,8 @@ CANONICAL: dict[str, str] = {name.lower(): name for name in _KNOWN}
 # Lower-case name (any spelling) -> key: the lower-case long name.
 _KEYS: dict[str, str] = {name: name for name in CANONICAL}
 _KEYS.update({short: long.lower() for short, long in COMPACT_FORMS.items()})
+# The spellings code uses ("Via", "CSeq", "Content-Length"...) -> key, without lower().
+_KEY_OF_SPELLING: dict[str, str] = {**_KEYS, **{name: key for key, name in CANONICAL.items()}}
 
 # Headers whose grammar is a comma-separated list (RFC 3261 7.3.1), split element-wise.
 # WWW-Authenticate and friends are lists too, but of challenges containing commas: their
@@ -63,6 +65,9 @@ LIST_HEADERS = frozenset({
 
 def header_key(name: str) -> str:
     """The lookup key of a header name: its long form, lower-cased."""
+    key = _KEY_OF_SPELLING.get(name)
+    if key is not None:
+        return key
     lower = name.lower()
     return _KEYS.get(lower, lower)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .transaction_table import (
+    _STARTS,
     INITIAL,
     TABLES,
     Action,
@@ -145,7 +146,7 @@ class Transaction:
         self.state = next_state
         performed: list[Action] = []
         for action in actions:
-            timer = action.starts
+            timer = _STARTS[action]
             if timer is not None:
                 self._start(timer, now)
             elif action is Action.BACK_OFF and fired is not None:

@@ -286,6 +286,8 @@ _OPAQUE_RE = re.compile(r"[^\s<>\"]+")
 
 def parse_uri(text: str) -> Uri:
     """A URI of any scheme; raises ParseError when even the generic syntax is broken."""
+    if text.startswith("sip:"):  # nearly every URI: what the scheme match below concludes
+        return SipUri.parse(text)
     m = _SCHEME_RE.match(text)
     if m is None:
         raise ParseError(f"not a URI: {text!r}")
