@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import hashlib
 import heapq
 import hmac
@@ -469,10 +470,23 @@ class DigestAuthenticator:
     def challenges(self, now: float, *, stale: bool = False) -> list[str]:
         """One challenge value per offered algorithm, sharing one fresh nonce."""
         nonce = self.make_nonce(now)
-        return [
-            str(DigestChallenge(self.realm, nonce, algorithm, ("auth",), self.opaque, stale))
-            for algorithm in self.algorithms
-        ]
+        return [head + nonce + tail for head, tail in self._challenge_templates[stale]]
+
+    @functools.cached_property
+    def _challenge_templates(self) -> dict[bool, list[tuple[str, str]]]:
+        """str(DigestChallenge(...)) split around its nonce, per stale flag and algorithm:
+        all but the nonce is fixed for this realm, and a nonce (base64url) is written as
+        it is inside its quotes, so head + nonce + tail is that same string."""
+        marker = "\x00nonce\x00"  # no realm or opaque holds a NUL
+        templates: dict[bool, list[tuple[str, str]]] = {}
+        for stale in (False, True):
+            templates[stale] = []
+            for algorithm in self.algorithms:
+                text = str(DigestChallenge(self.realm, marker, algorithm, ("auth",), self.opaque, stale))
+                head, found, tail = text.partition(f'"{marker}"')
+                assert found, text
+                templates[stale].append((head + '"', '"' + tail))
+        return templates
 
     def rejection_headers(self, error: DigestError, now: float) -> tuple[int, str, list[tuple[str, str]]]:
         """Status, reason and headers answering `error` (401 becomes 407 for a proxy)."""
