@@ -547,3 +547,34 @@ def validate_typed(headers):
                     addr.uri
         elif isinstance(value, _NameAddr) and not (isinstance(value, _Contact) and value._uri_text == "*"):
             value.uri
+
+
+# ---- building responses and serialising (make_response, Headers.serialize) ----
+
+def response_fields(list fields, bint trying):
+    """The fields a response copies from its request (RFC 3261 8.2.6.2): every Via, From,
+    Call-ID and CSeq field, the first To, and Timestamp when `trying` (a 100, 8.2.6.1), in
+    order; returns (that list, the index of the To in it or -1)."""
+    cdef list out = []
+    cdef Py_ssize_t to_index = -1
+    cdef tuple field
+    for field in fields:
+        key = field[0]
+        if key == "via" or key == "from" or key == "call-id" or key == "cseq" or (trying and key == "timestamp"):
+            out.append(field)
+        elif key == "to" and to_index < 0:
+            to_index = len(out)
+            out.append(field)
+    return out, to_index
+
+
+def serialize_fields(list fields):
+    """`Name: value` CRLF per field, in order."""
+    cdef list parts = []
+    cdef tuple field
+    for field in fields:
+        parts.append(field[1])
+        parts.append(": ")
+        parts.append(field[2])
+        parts.append("\r\n")
+    return "".join(parts)

@@ -245,7 +245,7 @@ class Headers:
         return f"Headers({self.items()!r})"
 
     def serialize(self) -> str:
-        return "".join(f"{name}: {value}\r\n" for _, name, value in self._fields)
+        return _sipscan.serialize_fields(self._fields)  # `Name: value` CRLF per field
 
 
 def _split_checked(raw: str, key: str) -> list[str]:

@@ -457,18 +457,15 @@ def make_response(request: Request | Headers, status: int, reason: str | None = 
     Content-Length: 0.
     Accepts a ParseError's headers, to answer a request that failed to parse."""
     headers = request.headers if isinstance(request, Request) else request
-    out = Headers()
-    for key, name, value in headers._fields:
-        if key in ("via", "from", "call-id", "cseq") or (key == "timestamp" and status == 100):
-            out._fields.append((key, name, value))
-        elif key == "to" and not any(f[0] == "to" for f in out._fields):
-            if to_tag is not None and status != 100:
-                try:
-                    to = NameAddr.parse(value)
-                    if to.tag is None:
-                        value = str(to.with_tag(to_tag))
-                except ParseError:
-                    pass
-            out._fields.append((key, name, value))
-    out.add("Content-Length", 0)  # set_body() updates it; streams require it (RFC 3261 18.3)
-    return Response(status, reason, out)
+    fields, to_index = _sipscan.response_fields(headers._fields, status == 100)
+    if to_index >= 0 and to_tag is not None and status != 100:
+        key, name, value = fields[to_index]
+        try:
+            to = NameAddr.parse(value)
+            if to.tag is None:
+                fields[to_index] = (key, name, str(to.with_tag(to_tag)))
+        except ParseError:
+            pass
+    # set_body() updates it; streams require it (RFC 3261 18.3)
+    fields.append(("content-length", "Content-Length", "0"))
+    return Response(status, reason, Headers._from_parsed(fields))

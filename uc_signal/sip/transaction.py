@@ -13,7 +13,7 @@ messages (a registrar keeps two such transactions per REGISTER round for 32 s).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .transaction_table import (
     _STARTS,
@@ -37,14 +37,16 @@ if TYPE_CHECKING:
 Address = tuple[str, int] | tuple[str, int, str, str]
 
 
-@dataclass(frozen=True, slots=True)
-class TransactionKey:
+class TransactionKey(NamedTuple):
     """Identifies a transaction (RFC 3261 17.1.3, 17.2.3).
 
     RFC 3261 requests: the branch (with magic cookie), the top Via sent-by (servers only;
     a client generated the branch itself) and the method, with ACK folded into INVITE.
     RFC 2543 requests (no cookie): `legacy` holds Request-URI, From tag, Call-ID, CSeq
     number and the top Via, and `branch` is empty.
+
+    A tuple (immutable; hashed and compared in C: every message looks one up at least
+    twice, which a dataclass's generated __hash__ and __eq__ made Python calls).
     """
 
     is_client: bool
