@@ -578,3 +578,108 @@ def serialize_fields(list fields):
         parts.append(field[2])
         parts.append("\r\n")
     return "".join(parts)
+
+
+# ---- the common SIP URI (uri.SipUri.parse's fast path) ----
+
+cdef inline bint _alnum(char c):
+    return (b'a' <= c <= b'z') or (b'A' <= c <= b'Z') or (b'0' <= c <= b'9')
+
+
+cdef inline bint _user_char(char c):
+    # RFC 3261 25.1 user: unreserved / user-unreserved, less ';' '?' and escapes (which
+    # the Python path handles)
+    return _alnum(c) or c in b"-_.!~*'()&=+$,/"
+
+
+cdef inline bint _host_char(char c):
+    return _alnum(c) or c == b'-' or c == b'_' or c == b'.'
+
+
+cdef inline bint _param_char(char c):
+    # paramchar: unreserved / param-unreserved ("[" "]" "/" ":" "&" "+" "$"), no escapes
+    return _alnum(c) or c in b"-_.!~*'()[]/:&+$"
+
+
+def parse_sip_uri_simple(cls, str text):
+    """A sip:/sips: URI of the plain common form, `scheme:[user@]host[:port][;params]`
+    with a lower-case scheme, a host name or IPv4 address, no %-escapes, no password, no
+    headers: an instance of `cls` (SipUri) built as SipUri.parse builds it, else None
+    (the caller's regular expressions decide, and report errors)."""
+    cdef View v
+    if not PyUnicode_IS_COMPACT_ASCII(text):
+        return None
+    _view(text, &v)
+    cdef const char *p = v.ptr
+    cdef Py_ssize_t n = v.n, i, start, at = -1, host_start, host_end, name_start, name_end, value_start
+    cdef long port = -1
+    cdef int digits
+    cdef str scheme
+    if n > 4 and memcmp(p, b"sip:", 4) == 0:
+        scheme = "sip"
+        i = 4
+    elif n > 5 and memcmp(p, b"sips:", 5) == 0:
+        scheme = "sips"
+        i = 5
+    else:
+        return None
+    start = i
+    for i in range(start, n):
+        if p[i] == b'@':
+            at = i
+            break
+    user = None
+    if at >= 0:
+        if at == start:
+            return None
+        for i in range(start, at):
+            if not _user_char(p[i]):
+                return None
+        user = PyUnicode_DecodeASCII(p + start, at - start, NULL)
+        i = at + 1
+    else:
+        i = start
+    host_start = i
+    while i < n and _host_char(p[i]):
+        i += 1
+    host_end = i
+    if host_end == host_start:
+        return None
+    if i < n and p[i] == b':':
+        i += 1
+        digits = 0
+        port = 0
+        while i < n and b'0' <= p[i] <= b'9' and digits < 6:
+            port = port * 10 + (p[i] - 48)  # '0'
+            digits += 1
+            i += 1
+        if digits == 0 or digits > 5 or port > 65535:
+            return None
+    cdef dict params = {}
+    while i < n:
+        if p[i] != b';':
+            return None
+        i += 1
+        name_start = i
+        while i < n and _param_char(p[i]):
+            i += 1
+        name_end = i
+        if name_end == name_start:
+            return None
+        value = None
+        if i < n and p[i] == b'=':
+            i += 1
+            value_start = i
+            while i < n and _param_char(p[i]):
+                i += 1
+            value = PyUnicode_DecodeASCII(p + value_start, i - value_start, NULL)
+        params[PyUnicode_DecodeASCII(p + name_start, name_end - name_start, NULL).lower()] = value
+    uri = cls.__new__(cls)
+    uri.scheme = scheme
+    uri.user = user
+    uri.password = None
+    uri.host = PyUnicode_DecodeASCII(p + host_start, host_end - host_start, NULL)
+    uri.port = port if port >= 0 else None
+    uri.params = params
+    uri.headers = {}
+    return uri

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_to_bytes
 
+from .. import _sipscan
 from .grammar import Params
 from .parse_error import ParseError
 
@@ -81,6 +82,14 @@ class SipUri:
 
     @classmethod
     def parse(cls, text: str) -> SipUri:
+        uri = _sipscan.parse_sip_uri_simple(cls, text)  # the plain common form, in one pass
+        if uri is not None:
+            return uri
+        return cls._parse_regex(text)
+
+    @classmethod
+    def _parse_regex(cls, text: str) -> SipUri:
+        """Any SIP URI, by regular expressions (what parse_sip_uri_simple must agree with)."""
         m = _SIP_FAST_RE.fullmatch(text)
         if m is not None:
             scheme, user, host, port, params = m.groups()
