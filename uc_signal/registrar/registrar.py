@@ -18,6 +18,7 @@ from ..local_domains import LocalDomains
 from ..application import RequestContext
 from ..sip import Contact, DigestAuthenticator, ParseError, Request, Response, SipUri, make_response
 from ..sip.fields import format_date
+from ..sip.frozen_init import direct_init
 from ..sip.grammar import unquote
 from ..transport.peer import Peer
 from .errors import REPLIES, RegistrarError
@@ -41,6 +42,7 @@ class RegistrarRejected(Exception):
         self.error = error
 
 
+@direct_init  # one per Contact of every REGISTER
 @dataclass(frozen=True)
 class _Update:
     """One Contact of the request, read and checked, not applied yet."""

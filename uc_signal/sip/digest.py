@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .frozen_init import direct_init
 from .auth_headers import AuthHeader, Challenge, Credentials, parse_challenges, parse_credentials
 from .message import Request, Response, make_response
 from .parse_error import ParseError
@@ -134,6 +135,7 @@ class DigestChallenge:
         return str(Challenge("Digest", params))
 
 
+@direct_init  # one per authenticated request
 @dataclass(frozen=True)
 class DigestCredentials:
     """One Digest credentials value (an Authorization or Proxy-Authorization value)."""
@@ -383,6 +385,7 @@ class NonceCountTracker:
         self.floor = max(self.floor, issued_at)
 
 
+@direct_init  # one per authenticated request
 @dataclass(frozen=True)
 class DigestVerdict:
     """The outcome of checking one request: the user, or the error and how to answer it."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .frozen_init import direct_init
 from .message import Request, Response
 from .parse_error import ParseError
 from .transaction import Address, TransactionKey
@@ -33,6 +34,7 @@ class RequestReceived:
             raise ValueError("only a CANCEL cancels a transaction")
 
 
+@direct_init  # one per message or transaction
 @dataclass(frozen=True)
 class ResponseReceived:
     """A response for the TU. `transaction` is None for a stray response that matched no
@@ -80,6 +82,7 @@ class AckTimedOut:
     peer: Address
 
 
+@direct_init  # one per message or transaction
 @dataclass(frozen=True)
 class TransactionTerminated:
     """The transaction reached Terminated and was removed from the layer."""
