@@ -683,3 +683,15 @@ def parse_sip_uri_simple(cls, str text):
     uri.params = params
     uri.headers = {}
     return uri
+
+
+def format_params(dict params):
+    """`;name` or `;name=value` per parameter, in order (grammar.format_params)."""
+    cdef list parts = []
+    for name, value in params.items():
+        parts.append(";")
+        parts.append(name if type(name) is str else format(name))
+        if value is not None:
+            parts.append("=")
+            parts.append(value if type(value) is str else format(value))  # as an f-string would
+    return "".join(parts)
