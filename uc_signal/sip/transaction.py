@@ -121,7 +121,11 @@ class Transaction:
         return {timer: running.deadline for timer, running in self._timers.items()}
 
     def next_deadline(self) -> float | None:
-        return min((running.deadline for running in self._timers.values()), default=None)
+        timers = self._timers
+        if len(timers) == 1:  # most states run one timer
+            for running in timers.values():
+                return running.deadline
+        return min((running.deadline for running in timers.values()), default=None)
 
     def fire_due_timer(self, now: float) -> tuple[Timer, tuple[Action, ...] | None] | None:
         """Fire the earliest timer due at `now`: (timer, actions as from `step`), or None

@@ -320,6 +320,9 @@ class TransactionLayer:
 
     def _run_timers(self, tx: Transaction, now: float) -> None:
         for _ in range(64):  # bounded: each firing moves a deadline forward or ends a timer
+            deadline = tx.next_deadline()
+            if deadline is None or deadline > now:
+                break  # nothing due (the common case: checked without fire_due_timer)
             fired = tx.fire_due_timer(now)
             if fired is None:
                 break

@@ -246,13 +246,14 @@ class TransportManager:
         if self._busy:
             return  # a send from inside on_event: the outer call drains it
         self._busy = True
+        layer = self.layer
         try:
             for _ in range(100_000):  # bounded; each pass consumes queued output
-                event = self.layer.next_event()
+                event = layer.next_event()
                 if event is not None:
                     self._dispatch(event)
                     continue
-                datagrams = self.layer.datagrams_to_send(self._now())
+                datagrams = layer.datagrams_to_send(self._now())
                 if not datagrams:
                     break
                 for data, addr in datagrams:
