@@ -17,9 +17,10 @@ _T = TypeVar("_T")
 
 def direct_init(cls: type[_T]) -> type[_T]:
     """Class decorator, under @dataclass(frozen=True): for plain frozen dataclasses only
-    (no slots, no __post_init__, every field in __init__, defaults without factories)."""
+    (no slots, every field in __init__, defaults without factories; a __post_init__ runs
+    after the fields are set, as the dataclass's own __init__ runs it)."""
     params = getattr(cls, "__dataclass_params__", None)
-    if params is None or not params.frozen or "__slots__" in cls.__dict__ or hasattr(cls, "__post_init__"):
+    if params is None or not params.frozen or "__slots__" in cls.__dict__:
         raise TypeError(f"direct_init needs a plain frozen dataclass: {cls.__name__}")
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     if any(not f.init or f.default_factory is not dataclasses.MISSING for f in fields):
@@ -28,6 +29,8 @@ def direct_init(cls: type[_T]) -> type[_T]:
     arguments = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=_d_{f.name}" for f in fields)
     values = ", ".join(f"{f.name!r}: {f.name}" for f in fields)
     source = f"def __init__(self, {arguments}):\n    self.__dict__.update({{{values}}})\n"
+    if hasattr(cls, "__post_init__"):
+        source += "    self.__post_init__()\n"
     namespace: dict[str, object] = {}
     exec(source, defaults, namespace)  # noqa: S102 - generated from the class's own field names
     init = namespace["__init__"]

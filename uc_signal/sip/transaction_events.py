@@ -14,6 +14,7 @@ from .transaction import Address, TransactionKey
 from .transaction_table import Timer
 
 
+@direct_init  # one per request
 @dataclass(frozen=True)
 class RequestReceived:
     """A new request (a server transaction was created for it), or an ACK.
