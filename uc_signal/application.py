@@ -9,11 +9,11 @@ routing are inserted between them, each claiming only what it serves.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from .sip import Request, Response, TransactionKey, make_response
+from .sip.random_tokens import token_hex
 from .transport.peer import Peer
 
 
@@ -32,7 +32,7 @@ class RequestContext:
     transaction: TransactionKey | None   # None for an ACK to a 2xx (no transaction)
     now: float                           # wall-clock seconds
     responder: Responder
-    to_tag: str = field(default_factory=lambda: secrets.token_hex(6))
+    to_tag: str = field(default_factory=lambda: token_hex(6))
     answered: bool = False
 
     def reply(self, response: Response) -> None:
