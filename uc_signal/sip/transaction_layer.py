@@ -433,9 +433,10 @@ def _stamp_received(request: Request, via: Via, source: Address) -> None:
     """18.2.1: note the source address in the top Via (received; rport if asked, RFC 3581)
     so responses built from the request find their way back."""
     params: dict[str, str | None] = {}
-    if via.host != source[0] or via.rport is True:
+    rport = via.rport
+    if via.host != source[0] or rport is True:
         params["received"] = source[0]
-    if via.rport is True:
+    if rport is True:
         params["rport"] = str(source[1])
     if params:
         headers = request.headers
