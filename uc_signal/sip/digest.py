@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .frozen_init import direct_init
+from .random_tokens import token_bytes
 from .auth_headers import AuthHeader, Challenge, Credentials, parse_challenges, parse_credentials
 from .message import Request, Response, make_response
 from .parse_error import ParseError
@@ -422,7 +423,7 @@ class DigestAuthenticator:
         algorithms: tuple[DigestAlgorithm, ...] = (DigestAlgorithm.SHA_256, DigestAlgorithm.MD5),
         proxy: bool = False,
         tracker: NonceCountTracker | None = None,
-        random_bytes: Callable[[int], bytes] = os.urandom,
+        random_bytes: Callable[[int], bytes] = token_bytes,
     ) -> None:
         if len(secret) < 16:
             raise ValueError("the nonce secret must be at least 16 bytes")
@@ -519,8 +520,7 @@ class DigestAuthenticator:
         response = make_response(request, status, reason, to_tag=to_tag)
         for name, value in headers:
             response.headers.add(name, value)
-        response.headers.set("Content-Length", "0")
-        return response
+        return response  # with make_response's Content-Length: 0
 
     def verify(
         self,
