@@ -41,13 +41,14 @@ def test_any_text_parses_as_the_regex_path_does(text: str) -> None:
 
 
 def test_the_common_forms_take_the_one_pass_path() -> None:
-    for text, expected in [
+    cases: list[tuple[str, tuple]] = [
         ("sip:u1@example.com", ("sip", "u1", None, "example.com", None, [], {})),
         ("sips:alice@127.0.0.1:5061", ("sips", "alice", None, "127.0.0.1", 5061, [], {})),
         ("sip:127.0.0.1:5060;Transport=udp;lr", ("sip", None, None, "127.0.0.1", 5060,
                                                  [("transport", "udp"), ("lr", None)], {})),
         ("sip:h;a=;a=2", ("sip", None, None, "h", None, [("a", "2")], {})),
-    ]:
+    ]
+    for text, expected in cases:
         uri = _sipscan.parse_sip_uri_simple(SipUri, text)
         assert uri is not None and _attributes(uri) == expected
 

@@ -63,8 +63,8 @@ class Via:
         value = self.params.get("rport", _ABSENT)
         if value is None:
             return True
-        if value is _ABSENT:
-            return None
+        if not isinstance(value, str):
+            return None  # _ABSENT: no rport parameter
         if len(value) <= 5 and value.isdigit() and value.isascii() and int(value) <= 65535:
             return int(value)  # what parse_uint gives, read on every response routed
         return parse_uint(value, "Via rport", 65535)
