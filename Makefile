@@ -73,7 +73,7 @@ fuzz-short: build
 # Every benchmark in --quick mode; each ends with its JSON line (docs/benchmarks.md).
 BENCHMARKS := media_kernels kernel_stun rtp_parse jitter_traces mcu_capacity sdp_offer_answer \
 	sip_parse bench_sip_transaction sip_transport sip_proxy_cpu ucd_overhead sip_vs_kamailio \
-	conference_events playback_prompts im_vs_kamailio
+	conference_events playback_prompts im_vs_kamailio presence_fanout meeting_joins
 bench: build
 	@mkdir -p build; set -e; for b in $(BENCHMARKS); do echo "== $$b"; $(VPY) benchmarks/$$b.py --quick | tail -n 1 | tee build/bench-$$b.json; done
 

@@ -11,21 +11,12 @@ import sys
 from pathlib import Path
 
 import atheris
-from _seeded import seeded_payload
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout, not an install
 
 with atheris.instrument_imports():
+    from _services_run import T0, run_services
     from uc_signal.directory import Binding, InMemoryBindingStore, InMemoryUserDirectory
-    from uc_signal.local_domains import LocalDomains
-    from uc_signal.proxy import LayerSender, build_services
-    from uc_signal.sip import (ParseError, Request, TransactionLayer, make_response, parse_datagram)
-    from uc_signal.transport.peer import Peer, as_peer
-    from uc_signal.transport.via_handling import stamp_via
-
-PROXY = ("192.0.2.1", 5060)
-UA = Peer("192.0.2.20", 5060)
-T0 = 1_800_000_000.0
 
 SEEDS = [
     b"REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKr1;rport\r\n"
@@ -59,45 +50,7 @@ def one_input(data: bytes) -> None:
     store.save(Binding("sip:bob@example.com", "sip:bob@192.0.2.20", T0 + 600, q=0.7))
     store.save(Binding("sip:bob@example.com", "sip:bob@192.0.2.21;transport=tcp", T0 + 600,
                        transport="TCP", source_host="192.0.2.21", source_port=4000, flow="f1"))
-    layer = TransactionLayer(retransmit_2xx=False)
-    sender = LayerSender(layer, T0)
-    services = build_services(sender, domains=LocalDomains(("example.com",), addresses=(PROXY,)),
-                              users=users, store=store, secret=b"fuzz-secret-0123456789",
-                              listen={"UDP": PROXY, "TCP": PROXY}, now=T0,
-                              flow_alive=lambda token: fdp.ConsumeBool())
-    core = services.core
-    now = T0
-    for _ in range(fdp.ConsumeIntInRange(1, 8)):
-        now += fdp.ConsumeFloatInRange(0.0, 200.0)
-        sender.now = now
-        layer.handle_timer(now)
-        core.handle_timer(now)
-        payload = seeded_payload(fdp, SEEDS, raw_one_in=5)
-        source = Peer("192.0.2.30", fdp.ConsumeIntInRange(1, 65535), "UDP", "udp0")
-        try:
-            message = parse_datagram(payload)
-        except ParseError:
-            message = None
-        if message is not None:
-            if isinstance(message, Request):
-                stamp_via(message.headers, source)
-            layer.receive(message, source, now)
-        for event in iter(layer.next_event, None):
-            core.handle_event(event, now)
-        # The proxied-to side answers what the proxy sent with a random status.
-        for raw, dest in layer.datagrams_to_send(now):
-            if as_peer(dest).host not in ("192.0.2.20", "192.0.2.21") or not fdp.ConsumeBool():
-                continue
-            try:
-                sent = parse_datagram(raw)
-            except ParseError:
-                raise AssertionError(f"the proxy sent something unparseable: {raw[:200]!r}") from None
-            if isinstance(sent, Request) and sent.method != "ACK":
-                answer = make_response(sent, fdp.ConsumeIntInRange(100, 699), to_tag="u")
-                layer.receive(bytes(answer), UA, now)
-                for event in iter(layer.next_event, None):
-                    core.handle_event(event, now)
-        layer.datagrams_to_send(now)
+    run_services(fdp, users, store, SEEDS, raw_one_in=5, max_step=200.0)
 
 
 if __name__ == "__main__":

@@ -36,29 +36,49 @@ def free_port(kind: int = socket.SOCK_DGRAM, host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-# sipp binds four media ports from -mp: audio RTP/RTCP at P, P+1 and video at P+2, P+3.
-# Ports from the ephemeral range (32768-60999 here) can be taken by any client socket
-# between our probe and sipp's bind, so these come from below it, each block handed out once.
-# The starting block depends on the pid so that two test runs side by side start apart.
-_SIPP_MEDIA_BLOCKS = list(range(20000, 32760, 4))
-_SIPP_MEDIA_PORTS = iter(_SIPP_MEDIA_BLOCKS[os.getpid() % len(_SIPP_MEDIA_BLOCKS):]
-                         + _SIPP_MEDIA_BLOCKS[:os.getpid() % len(_SIPP_MEDIA_BLOCKS)])
+# Ports for peers that bind several at once: sipp's media (-mp P: audio RTP/RTCP at P,
+# P+1, video at P+2, P+3) and baresip's SIP (UDP and TCP on P, TLS on P+1). Ports from the
+# ephemeral range (32768-60999 here) can be taken by any client socket between our probe
+# and the peer's bind, so these come from below it, in blocks of four, each block handed
+# out once per test run. The starting block depends on the pid so that two runs side by
+# side start apart.
+_PEER_BLOCKS = list(range(20000, 32760, 4))
+_PEER_PORTS = iter(_PEER_BLOCKS[os.getpid() % len(_PEER_BLOCKS):] + _PEER_BLOCKS[:os.getpid() % len(_PEER_BLOCKS)])
 
 
-def sipp_media_port(host: str = "127.0.0.1") -> int:
-    """A base port P for sipp's -mp with P..P+3 free on `host` and outside the ephemeral range."""
-    for base in _SIPP_MEDIA_PORTS:
-        probes = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
+def _free_block(host: str, binds: tuple[tuple[int, int], ...], what: str) -> int:
+    """The base P of the next block where every (offset, socket kind) of `binds` is free."""
+    for base in _PEER_PORTS:
+        probes: list[socket.socket] = []
         try:
-            for offset, probe in enumerate(probes):
-                probe.bind((host, base + offset))
+            for offset, kind in binds:
+                probes.append(socket.socket(socket.AF_INET, kind))
+                probes[-1].bind((host, base + offset))
             return base
         except OSError:
             continue
         finally:
             for probe in probes:
                 probe.close()
-    raise AssertionError(f"no free block of four UDP ports for sipp media on {host}")
+    raise AssertionError(f"no free block of ports for {what} on {host}")
+
+
+def sipp_media_port(host: str = "127.0.0.1") -> int:
+    """A base port P for sipp's -mp with P..P+3 free (UDP) on `host`."""
+    return _free_block(host, tuple((offset, socket.SOCK_DGRAM) for offset in range(4)), "sipp media")
+
+
+def baresip_sip_port(host: str = "127.0.0.1") -> int:
+    """A port P for baresip's sip_listen: UDP and TCP P and TLS on P+1 all free on `host`."""
+    return _free_block(host, ((0, socket.SOCK_DGRAM), (0, socket.SOCK_STREAM), (1, socket.SOCK_STREAM)),
+                       "baresip SIP")
+
+
+def linphone_ports(host: str = "127.0.0.1") -> tuple[int, int]:
+    """linphonec's SIP port (UDP) and its audio RTP port, whose RTCP takes the next one."""
+    base = _free_block(host, ((0, socket.SOCK_DGRAM), (2, socket.SOCK_DGRAM), (3, socket.SOCK_DGRAM)),
+                       "linphonec")
+    return base, base + 2
 
 
 def udp_socket_pair(host: str = "127.0.0.1") -> tuple[socket.socket, socket.socket]:

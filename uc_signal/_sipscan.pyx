@@ -463,3 +463,235 @@ def is_token(str text):
     cdef View v
     cdef bytes keep = _view(text, &v)
     return bool(sip_is_token(v.ptr, v.n))
+
+
+# ---- what a server checks on every request (Message.check_required_headers, validate) ----
+
+# RFC 3261 8.1.1 / RFC 4475 3.3.1: required; 7.3.1 / RFC 4475 3.3.8, 3.3.9: at most once.
+# Slots 0-4 are required (in the order their absence is reported), 0-3 and 5-8 single.
+cdef tuple _CHECKED = ("to", "from", "call-id", "cseq", "via", "max-forwards", "content-length",
+                       "content-type", "expires")
+cdef enum:
+    N_CHECKED = 9
+    SLOT_VIA = 4
+    N_REQUIRED = 5
+
+
+cdef inline int _checked_slot(str key):
+    cdef int i
+    for i in range(N_CHECKED):  # the scanner's keys are these very str objects
+        if <object>key is _CHECKED[i]:
+            return i
+    for i in range(N_CHECKED):
+        if key == _CHECKED[i]:
+            return i
+    return -1
+
+
+def required_fields_error(list fields):
+    """The first problem Message.check_required_headers() reports, as its message, or None:
+    a required header missing, else a single-valued one repeated with different values
+    (compared stripped). One pass over the (key, name, value) fields."""
+    cdef list first = [None] * N_CHECKED
+    cdef bint conflict[N_CHECKED]
+    cdef int i, slot
+    cdef tuple field
+    for i in range(N_CHECKED):
+        conflict[i] = False
+    for field in fields:
+        slot = _checked_slot(field[0])
+        if slot < 0:
+            continue
+        if first[slot] is None:
+            first[slot] = field[2]
+        elif slot != SLOT_VIA and not conflict[slot] and (<str>field[2]).strip() != (<str>first[slot]).strip():
+            conflict[slot] = True
+    for i in range(N_REQUIRED):
+        if first[i] is None:
+            return f"missing {_CHECKED[i]} header"
+    for i in range(N_CHECKED):
+        if conflict[i]:
+            return f"conflicting {_CHECKED[i]} headers"
+    return None
+
+
+cdef object _NameAddr = None
+cdef object _Contact = None
+
+
+def configure_addresses(name_addr_class, contact_class):
+    """address.py's NameAddr and Contact, for validate_typed() (set when uc_signal.sip loads)."""
+    global _NameAddr, _Contact
+    _NameAddr = name_addr_class
+    _Contact = contact_class
+
+
+def validate_typed(headers):
+    """Parse every header that has a typed parser (first occurrence order), and the URI of
+    every address in them (not of the wildcard Contact): Message.validate()'s loop. Raises
+    the first ParseError."""
+    cdef list fields = headers._fields
+    cdef set seen = set()
+    cdef tuple field
+    cdef list items
+    for field in fields:
+        key = field[0]
+        if key in seen or key not in _TYPED_PARSERS:
+            continue
+        seen.add(key)
+        value = headers_typed(headers, key)
+        if type(value) is list:
+            items = <list>value
+            for addr in items:
+                if isinstance(addr, _NameAddr) and not (isinstance(addr, _Contact) and (<object>addr)._uri_text == "*"):
+                    addr.uri
+        elif isinstance(value, _NameAddr) and not (isinstance(value, _Contact) and value._uri_text == "*"):
+            value.uri
+
+
+# ---- building responses and serialising (make_response, Headers.serialize) ----
+
+def response_fields(list fields, bint trying):
+    """The fields a response copies from its request (RFC 3261 8.2.6.2): every Via, From,
+    Call-ID and CSeq field, the first To, and Timestamp when `trying` (a 100, 8.2.6.1), in
+    order; returns (that list, the index of the To in it or -1)."""
+    cdef list out = []
+    cdef Py_ssize_t to_index = -1
+    cdef tuple field
+    for field in fields:
+        key = field[0]
+        if key == "via" or key == "from" or key == "call-id" or key == "cseq" or (trying and key == "timestamp"):
+            out.append(field)
+        elif key == "to" and to_index < 0:
+            to_index = len(out)
+            out.append(field)
+    return out, to_index
+
+
+def serialize_fields(list fields):
+    """`Name: value` CRLF per field, in order."""
+    cdef list parts = []
+    cdef tuple field
+    for field in fields:
+        parts.append(field[1])
+        parts.append(": ")
+        parts.append(field[2])
+        parts.append("\r\n")
+    return "".join(parts)
+
+
+# ---- the common SIP URI (uri.SipUri.parse's fast path) ----
+
+cdef inline bint _alnum(char c):
+    return (b'a' <= c <= b'z') or (b'A' <= c <= b'Z') or (b'0' <= c <= b'9')
+
+
+cdef inline bint _user_char(char c):
+    # RFC 3261 25.1 user: unreserved / user-unreserved, less ';' '?' and escapes (which
+    # the Python path handles)
+    return _alnum(c) or c in b"-_.!~*'()&=+$,/"
+
+
+cdef inline bint _host_char(char c):
+    return _alnum(c) or c == b'-' or c == b'_' or c == b'.'
+
+
+cdef inline bint _param_char(char c):
+    # paramchar: unreserved / param-unreserved ("[" "]" "/" ":" "&" "+" "$"), no escapes
+    return _alnum(c) or c in b"-_.!~*'()[]/:&+$"
+
+
+def parse_sip_uri_simple(cls, str text):
+    """A sip:/sips: URI of the plain common form, `scheme:[user@]host[:port][;params]`
+    with a lower-case scheme, a host name or IPv4 address, no %-escapes, no password, no
+    headers: an instance of `cls` (SipUri) built as SipUri.parse builds it, else None
+    (the caller's regular expressions decide, and report errors)."""
+    cdef View v
+    if not PyUnicode_IS_COMPACT_ASCII(text):
+        return None
+    _view(text, &v)
+    cdef const char *p = v.ptr
+    cdef Py_ssize_t n = v.n, i, start, at = -1, host_start, host_end, name_start, name_end, value_start
+    cdef long port = -1
+    cdef int digits
+    cdef str scheme
+    if n > 4 and memcmp(p, b"sip:", 4) == 0:
+        scheme = "sip"
+        i = 4
+    elif n > 5 and memcmp(p, b"sips:", 5) == 0:
+        scheme = "sips"
+        i = 5
+    else:
+        return None
+    start = i
+    for i in range(start, n):
+        if p[i] == b'@':
+            at = i
+            break
+    user = None
+    if at >= 0:
+        if at == start:
+            return None
+        for i in range(start, at):
+            if not _user_char(p[i]):
+                return None
+        user = PyUnicode_DecodeASCII(p + start, at - start, NULL)
+        i = at + 1
+    else:
+        i = start
+    host_start = i
+    while i < n and _host_char(p[i]):
+        i += 1
+    host_end = i
+    if host_end == host_start:
+        return None
+    if i < n and p[i] == b':':
+        i += 1
+        digits = 0
+        port = 0
+        while i < n and b'0' <= p[i] <= b'9' and digits < 6:
+            port = port * 10 + (p[i] - 48)  # '0'
+            digits += 1
+            i += 1
+        if digits == 0 or digits > 5 or port > 65535:
+            return None
+    cdef dict params = {}
+    while i < n:
+        if p[i] != b';':
+            return None
+        i += 1
+        name_start = i
+        while i < n and _param_char(p[i]):
+            i += 1
+        name_end = i
+        if name_end == name_start:
+            return None
+        value = None
+        if i < n and p[i] == b'=':
+            i += 1
+            value_start = i
+            while i < n and _param_char(p[i]):
+                i += 1
+            value = PyUnicode_DecodeASCII(p + value_start, i - value_start, NULL)
+        params[PyUnicode_DecodeASCII(p + name_start, name_end - name_start, NULL).lower()] = value
+    uri = cls.__new__(cls)
+    uri.scheme = scheme
+    uri.user = user
+    uri.password = None
+    uri.host = PyUnicode_DecodeASCII(p + host_start, host_end - host_start, NULL)
+    uri.port = port if port >= 0 else None
+    uri.params = params
+    uri.headers = {}
+    return uri
+
+
+def format_params(dict params):
+    """`;name` or `;name=value` per parameter, in order (grammar.format_params)."""
+    cdef list parts = []
+    for name, value in params.items():
+        parts.append(";")
+        parts.append(name if type(name) is str else format(name))
+        if value is not None:
+            parts.append("=")
+            parts.append(value if type(value) is str else format(value))  # as an f-string would
+    return "".join(parts)

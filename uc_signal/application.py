@@ -13,11 +13,11 @@ asks it for its next deadline and runs it, in wall-clock seconds like everything
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from .sip import Request, Response, TransactionKey, make_response
+from .sip.random_tokens import token_hex
 from .transport.peer import Peer
 
 
@@ -36,7 +36,7 @@ class RequestContext:
     transaction: TransactionKey | None   # None for an ACK to a 2xx (no transaction)
     now: float                           # wall-clock seconds
     responder: Responder
-    to_tag: str = field(default_factory=lambda: secrets.token_hex(6))
+    to_tag: str = field(default_factory=lambda: token_hex(6))
     answered: bool = False
 
     def reply(self, response: Response) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from .sip.digest import DigestAlgorithm, compute_ha1
+from .sip.frozen_init import direct_init
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class UserDirectory(Protocol):
         ...
 
 
+@direct_init  # one is built per REGISTER
 @dataclass(frozen=True)
 class Binding:
     """One Contact bound to an address of record (RFC 3261 10.3, RFC 5626, RFC 5627).

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peers import baresip_config, linphone_env, linphone_rc
+from peers import baresip_config, baresip_sip_port, linphone_env, linphone_ports, linphone_rc
 from ucd_harness import Ucd, start_ucd
 
 pytestmark = pytest.mark.peer
@@ -35,23 +35,6 @@ MEETING = "sip:meet1@example.test"
 TONES = {"alice": 440, "bob": 660, "carol": 880}
 WAIT = 30.0
 CALL_SECONDS = 14       # baresip's -t: it hangs up (BYE) and quits after this
-
-
-def free_port_pair() -> int:
-    """An even UDP port whose TCP neighbour is free too (baresip takes port+1 for TLS)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port = udp.getsockname()[1]
-            if port % 2 or port > 65000:
-                continue
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-            return port
-    raise AssertionError("no free port pair")
 
 
 class Phone:
@@ -67,9 +50,9 @@ class Phone:
         account = (f'<sip:{user}@{domain}>;{credentials};outbound="sip:{outbound}";'
                    "answermode=auto;audio_codecs=opus/48000/2")   # ausine makes 48 kHz only (PEERS.md)
         # ctrl_tcp: commands (dial, transfer) sent while it runs, as JSON netstrings.
-        self.control_port = free_port_pair() if control else 0
+        self.control_port = baresip_sip_port() if control else 0
         extra = f"module_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{self.control_port}\n" if control else ""
-        conf = baresip_config(tmp / f"baresip-{user}", free_port_pair(), account,
+        conf = baresip_config(tmp / f"baresip-{user}", baresip_sip_port(), account,
                               modules=("opus.so", "ausine.so", "aufile.so", "sndfile.so"),
                               source=f"ausine,{tone or TONES[user]}", extra=f"snd_path {self.snd_dir}\n{extra}")
         self.lines: list[str] = []
@@ -423,7 +406,7 @@ def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
         alice = Phone(tmp_path, "alice", f"{host}:{port}", MEETING, seconds=50)
         phones.append(alice)
         alice.wait_for("Call established")
-        rc = linphone_rc(tmp_path / "linphonerc", free_port_pair(), free_port_pair(), extra=(
+        rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports(), extra=(
             f"default_proxy=0\n[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
             "reg_identity=sip:carol@example.test\nreg_expires=600\nreg_sendregister=1\n"
             "[auth_info_0]\nusername=carol\npasswd=carol-pw\nrealm=example.test\n"))

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from peers import baresip_config, free_port, require, wait_until
+from peers import baresip_config, baresip_sip_port, require, wait_until
 
 from uc_signal.directory import InMemoryBindingStore, InMemoryUserDirectory
 from uc_signal.proxy.server import SipServer
@@ -75,8 +75,8 @@ def test_baresip_calls_baresip_through_the_proxy(tmp_path: Path) -> None:
         try:
             host, port = server.manager.address("UDP")
             line = f'<sip:{{}}@{DOMAIN}>;auth_pass={{}};outbound="sip:{host}:{port}";regint=600;audio_codecs=opus/48000/2'
-            baresip_config(tmp_path / "bob", free_port(), line.format("bob", "bob-pw") + ";answermode=auto")
-            baresip_config(tmp_path / "alice", free_port(), line.format("alice", "alice-pw"))
+            baresip_config(tmp_path / "bob", baresip_sip_port(), line.format("bob", "bob-pw") + ";answermode=auto")
+            baresip_config(tmp_path / "alice", baresip_sip_port(), line.format("alice", "alice-pw"))
             bob = await start_baresip(tmp_path / "bob", 25)
             location = server.services.location
             await wait_until(lambda: location.lookup(f"sip:bob@{DOMAIN}", time.time()), "bob did not register", WAIT)

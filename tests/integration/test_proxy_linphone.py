@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from peers import baresip_config, free_port, linphone_env, linphone_rc, require, wait_until
+from peers import baresip_config, baresip_sip_port, linphone_env, linphone_ports, linphone_rc, require, wait_until
 from test_proxy_baresip import DOMAIN, WAIT, finish, start_baresip, start_recording_server
 
 from uc_signal.directory import InMemoryUserDirectory
@@ -32,13 +32,13 @@ def test_linphonec_calls_a_baresip_user_through_the_proxy(tmp_path: Path) -> Non
         linphone = None
         try:
             host, port = server.manager.address("UDP")
-            baresip_config(tmp_path / "bob", free_port(),
+            baresip_config(tmp_path / "bob", baresip_sip_port(),
                          f'<sip:bob@{DOMAIN}>;auth_pass=bob-pw;outbound="sip:{host}:{port}";regint=600;'
                          "audio_codecs=opus/48000/2;answermode=auto")
             bob = await start_baresip(tmp_path / "bob", 40)
             await wait_until(lambda: services.location.lookup(f"sip:bob@{DOMAIN}", time.time()), "bob did not register")
 
-            rc = linphone_rc(tmp_path / "linphonerc", free_port(), free_port())
+            rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports())
             env = linphone_env(tmp_path / "home")
             log = (tmp_path / "linphonec.log").open("wb")
             linphone = await asyncio.create_subprocess_exec(

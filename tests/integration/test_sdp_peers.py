@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from peers import baresip_config, free_port, require
+from peers import baresip_config, baresip_sip_port, require
 
 from uc_media import (
     OPUS,
@@ -106,7 +106,7 @@ def test_baresip_answer_to_our_offer_keys_its_srtp(tmp_path: Path) -> None:
     media = bound_udp()
     sip = bound_udp()
     sip_port = sip.getsockname()[1]
-    baresip_port = free_port()
+    baresip_port = baresip_sip_port()
     baresip_config(tmp_path / "baresip", baresip_port,
                    f"<sip:bob@{HOST}:{baresip_port}>;regint=0;answermode=auto;mediaenc=srtp-mand;"
                    "audio_codecs=opus/48000/2,PCMU/8000/1",

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from peers import free_port, linphone_env, linphone_rc, require, sipp_media_port
+from peers import free_port, linphone_env, linphone_ports, linphone_rc, require, sipp_media_port
 
 from uc_signal.sip.dialog import Dialog, DialogError, DialogTable
 from uc_signal.sip.digest import DigestAlgorithm, DigestAuthenticator, DigestError, InMemoryCredentials
@@ -210,7 +210,7 @@ def test_linphone_registers_with_sha256(tmp_path: Path) -> None:
     store.add_password("alice", "127.0.0.1", "secret")
     server = LoopbackServer(DigestAuthenticator("127.0.0.1", b"integration-secret-0123", store,
                                                 algorithms=(DigestAlgorithm.SHA_256,)))
-    rc = linphone_rc(tmp_path / "linphonerc", free_port(), free_port())
+    rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports())
     env = linphone_env(tmp_path / "home")
     proc = subprocess.Popen([linphonec, "-c", str(rc), "-d", "0"], cwd=tmp_path, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -17,27 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from peers import baresip_sip_port, linphone_ports
 from ucd_harness import start_ucd
 
 pytestmark = pytest.mark.peer
 WAIT = 30.0
-
-
-def free_port() -> int:
-    # baresip takes port+1 for TLS: ask for a pair that are both free (bounded tries).
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a:
-            a.bind(("127.0.0.1", 0))
-            port = a.getsockname()[1]
-            if port % 2 or port > 65000:
-                continue
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as b:
-                try:
-                    b.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-            return port
-    raise AssertionError("no free port pair")
 
 
 class Baresip:
@@ -47,7 +30,7 @@ class Baresip:
         assert binary, "baresip is not installed (make test installs it)"
         conf = tmp / f"baresip-{user}"
         conf.mkdir()
-        self.port = free_port()
+        self.port = baresip_sip_port()
         (conf / "config").write_text(
             "module_path /usr/lib/baresip/modules\n"
             f"sip_listen 127.0.0.1:{self.port}\n"
@@ -155,10 +138,11 @@ def test_linphonec_registers_and_calls_a_baresip_user_through_ucd(tmp_path):
         assert bob.wait_for("200 OK"), bob.output()
 
         rc = tmp_path / "linphonerc"
+        sip_port, rtp_port = linphone_ports()
         # The admin guide's linphonerc: reg_route makes calls go through ucd (linphonec's
         # interactive `register` sets no route, and then a call resolves example.test in DNS).
-        rc.write_text(f"[sip]\nsip_port={free_port()}\nsip_tcp_port=0\nsip_tls_port=0\nbind_address=127.0.0.1\n"
-                      f"default_proxy=0\n[rtp]\naudio_rtp_port={free_port()}\n"
+        rc.write_text(f"[sip]\nsip_port={sip_port}\nsip_tcp_port=0\nsip_tls_port=0\nbind_address=127.0.0.1\n"
+                      f"default_proxy=0\n[rtp]\naudio_rtp_port={rtp_port}\n"
                       f"[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
                       "reg_identity=sip:carol@example.test\nreg_expires=600\nreg_sendregister=1\n"
                       "[auth_info_0]\nusername=carol\npasswd=carol-pw\nrealm=example.test\n")

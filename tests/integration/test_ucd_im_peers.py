@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from peers import baresip_config, free_port, linphone_env, linphone_rc, require, run_linphonec
+from peers import baresip_config, baresip_sip_port, linphone_env, linphone_ports, linphone_rc, require, run_linphonec
 from ucd_harness import Ucd, start_ucd
 
 pytestmark = pytest.mark.peer
@@ -25,7 +25,7 @@ WAIT = 30.0
 def start_baresip(ucd: Ucd, tmp_path: Path, user: str) -> tuple[subprocess.Popen[str], Path]:
     baresip = require("baresip")
     host, port = ucd.sip_address("UDP")
-    conf = baresip_config(tmp_path / f"baresip-{user}", free_port(),
+    conf = baresip_config(tmp_path / f"baresip-{user}", baresip_sip_port(),
                           f'<sip:{user}@{DOMAIN}>;auth_pass={user}-pw;outbound="sip:{host}:{port}";regint=600')
     trace = tmp_path / f"baresip-{user}.log"
     proc = subprocess.Popen(["timeout", "60", baresip, "-4", "-s", "-f", str(conf), "-n", "127.0.0.1", "-t", "50"],
@@ -47,7 +47,7 @@ def linphone_chat(ucd: Ucd, tmp_path: Path, to_user: str, text: str) -> None:
     require("linphonec")
     host, port = ucd.sip_address("UDP")
     home = tmp_path / "linphone-home"
-    rc = linphone_rc(tmp_path / "linphonerc", free_port(), free_port())
+    rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports())
     run_linphonec(rc, [(f"register sip:alice@{DOMAIN} sip:{host}:{port} alice-pw", 3),
                        (f"chat sip:{to_user}@{host}:{port} {text}", 4), ("quit", 1)], 25, cwd=tmp_path,
                   env=linphone_env(home))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from peers import baresip_config, free_port, linphone_env, linphone_rc
+from peers import baresip_config, baresip_sip_port, linphone_env, linphone_ports, linphone_rc
 from ucd_harness import start_ucd, ucctl_json
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,14 +92,14 @@ def test_baresip_and_linphonec_watch_presence_through_ucd(tmp_path):
 
         etag = publish(PIDF % "")
         account = (f'<sip:alice@{DOMAIN}>;auth_pass=alice-pw;outbound="sip:{host}:{port}";regint=600;pubint=600')
-        conf = baresip_config(tmp_path / "baresip", free_port(), account, modules=("g711.so", "stdio.so"),
+        conf = baresip_config(tmp_path / "baresip", baresip_sip_port(), account, modules=("g711.so", "stdio.so"),
                               extra="module_app contact.so\nmodule_app presence.so\n")
         (conf / "contacts").write_text(f'"Carol" <sip:carol@{DOMAIN}>;presence=p2p\n')
         baresip_log = tmp_path / "baresip.log"
         baresip = subprocess.Popen(["timeout", "90", "baresip", "-4", "-f", str(conf), "-n", "127.0.0.1", "-s"],
                                    stdin=subprocess.PIPE, stdout=baresip_log.open("w"), stderr=subprocess.STDOUT)
 
-        rc = linphone_rc(tmp_path / "linphonerc", free_port(), free_port())
+        rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports())
         rc.write_text(rc.read_text() + (
             f"[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\nreg_identity=sip:bob@{DOMAIN}\nreg_expires=600\n"
             "reg_sendregister=1\n"

@@ -547,3 +547,21 @@ def test_an_ejected_participant_hears_the_notice_unheard_then_gets_the_bye(setup
     assert byes(bob) == []
     net.advance(1.5)
     assert len(byes(bob)) == 1 and leg.closed
+
+
+def test_a_leg_admitted_by_another_application_keeps_its_role_and_place(setup: Setup) -> None:
+    """The dial-in attendant hands the focus a caller it judged itself (a leader's PIN, the
+    PSTN lobby bypass): the roster takes that role and place rather than its own."""
+    from dataclasses import replace
+
+    from test_focus_dialogs import PlannedLeg
+    from uc_media import LocalCapabilities
+
+    net = setup.net
+    alice = net.agent("alice", "192.0.2.10")
+    join(setup, alice)
+    caller = replace(setup.person("alice"), id="p99", entity="tel:+14255550123", authenticated=False,
+                     role="presenter", media=PlannedLeg(LocalCapabilities(address="192.0.2.1", port=31000)))
+    setup.running().add(caller)
+    person = setup.conference().participants["tel:+14255550123"]
+    assert person.role.value == "presenter" and person.state.value == "connected"

@@ -277,6 +277,9 @@ class AutoAttendant:
         return self._play(Prompt.JOINING)
 
     def timer(self, now: float) -> list[AttendantAction]:
+        if self.state is AttendantState.JOINED:
+            self._keypad.expire(now)   # a command character left alone: its deadline passes
+            return []
         if self._deadline is None or now < self._deadline:
             return []
         self._deadline = None

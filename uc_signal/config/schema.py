@@ -173,6 +173,20 @@ def conference_uris(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def access_numbers(value: Any) -> tuple[str, ...]:
+    """Dial-in access numbers: tel: URIs (tel:+15550100) or SIP URIs (sip:dialin@example.test)."""
+    from ..sip import ParseError
+    from ..sip.uri import parse_uri
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"must be a list of tel: or SIP URIs, got {_got(value)}")
+    for item in value:
+        try:
+            parse_uri(item.strip())
+        except ParseError as error:
+            raise ValueError(f"{item!r} is not a tel: or SIP URI: {error}") from None
+    return tuple(item.strip() for item in value)
+
+
 def _key(default: Any, check: Check, doc: str) -> Any:
     return field(default=default, metadata={"check": check, "doc": doc})
 
@@ -355,6 +369,8 @@ class ConferencingSection:
     dtmf_lock: str = _key("7", dtmf_key, "in-meeting key: lock/unlock the meeting")
     dtmf_admit_all: str = _key("8", dtmf_key, "in-meeting key: admit everyone from the lobby")
     dtmf_announcements: str = _key("9", dtmf_key, "in-meeting key: entry/exit announcements on/off")
+    dialin_numbers: tuple[str, ...] = _key((), access_numbers, "dial-in access numbers the auto attendant answers "
+                                           "(tel: or SIP URIs)")
 
 
 @dataclass(frozen=True)

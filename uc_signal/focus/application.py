@@ -245,6 +245,44 @@ class FocusApplication:
         host, port = self.services.originator.sent_by(context.source.transport)
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
+    # --- adoption: a dialog another application answered joins (dial-in) -----------------
+
+    def adopt(self, handle: ConferenceHandle, *, dialog: Dialog, peer: Peer, media: object, local_sdp: bytes,
+              entity: str, display_name: str, authenticated: bool, decision: JoinDecision,
+              now: float) -> Participant:
+        """Take over a confirmed dialog and its media leg from another application of the
+        chain (the dial-in attendant answered the INVITE and kept the caller until the
+        meeting was known). The leg moves into the meeting's room (`MediaRoom.adopt`: the mix,
+        or the lobby), the participant is connected at once, and from then on the focus
+        answers the dialog's requests (BYE, re-INVITE, OPTIONS) and ends it (eject, end_all).
+        The caller sees no new INVITE. `decision` is the caller's role and lobby as the
+        adopter judged it (a dial-in leader's PIN, PSTN lobby bypass: what the focus cannot
+        see in a SIP request). RoomFull when the meeting or the engine is full."""
+        lobby = decision.waits
+        key = conference_key(handle.uri)
+        conference = self.conferences.get(key)
+        created = conference is None
+        if conference is None:
+            conference = self._open(key, handle)
+        try:
+            leg = conference.room.adopt(media, lobby=lobby)
+        except RoomFull:
+            if created and not conference.participants:
+                self._close(key, conference)
+            raise
+        participant = Participant(id=f"p{next(self._numbers)}", entity=entity, display_name=display_name,
+                                  authenticated=authenticated, dialog=dialog, peer=peer, media=leg,
+                                  local_sdp=local_sdp, state=ParticipantState.CONNECTED, role=decision.role)
+        self._dialogs[dialog.id] = (conference, participant)
+        conference.add(participant)
+        if self.announcements and not lobby:
+            conference.room.announce("entry")
+        if lobby:
+            self._lobby_until[dialog.id] = now + self.lobby_timeout
+        log.info("focus: %s joined %s as %s by dial-in%s", entity, handle.uri, participant.id,
+                 " (in the lobby)" if lobby else "")
+        return participant
+
     # --- within a dialog -------------------------------------------------------------------
 
     def _in_dialog(self, context: RequestContext) -> bool:

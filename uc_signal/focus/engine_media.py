@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from uc_media import (AudioConference, Clip, Engine, IceCredentials, LocalCapabilities, MediaError, NegotiationError,
                       SdpError, TalkersChanged, build_offer, negotiate_answer)
@@ -179,6 +180,27 @@ class EngineRoom:
             handle.close()
             raise
         return handle, bytes(answer)
+
+    def adopt(self, handover: Any, *, lobby: bool = False) -> MediaLeg:
+        """A leg negotiated elsewhere on this engine (uc_signal.dialin.engine_media.DetachedLeg)
+        joins: moved to the conference's worker by add_leg, its SDP state kept so a later
+        re-offer is answered on it as on any other. `handover.adopted` names the result."""
+        if len(self.legs) >= self.rooms.max_participants:
+            raise RoomFull(f"the meeting has {len(self.legs)} participants, its limit")
+        leg = handover.leg
+        handle = EngineLeg(self, leg, handover.capabilities, audio=handover.audio, session_id=handover.session_id,
+                           version=handover.version, lobby=lobby)
+        leg.stop_playback()   # the attendant's last prompt, if any is still playing
+        self.legs[leg.id] = handle
+        if lobby:
+            music = self.rooms.lobby_music
+            if music is not None:
+                leg.play(music, loop=True)
+        else:
+            self.conference.add_leg(leg)
+            handle.joined = True
+        handover.adopted = handle
+        return handle
 
     def offer(self, *, lobby: bool = False) -> tuple[MediaLeg, bytes]:
         handle = self._new_leg()

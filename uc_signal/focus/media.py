@@ -14,7 +14,7 @@ resume change the direction, RFC 3264 section 8.4).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 
 class OfferRejected(Exception):
@@ -82,6 +82,12 @@ class MediaRoom(Protocol):
     def answer(self, offer: bytes, *, lobby: bool = False) -> tuple[MediaLeg, bytes]:
         """A new leg answering `offer`, in the mix, or with `lobby` out of it hearing the
         lobby music until `admit()`; raises OfferRejected or RoomFull."""
+        ...
+
+    def adopt(self, handover: Any, *, lobby: bool = False) -> MediaLeg:
+        """Take in a leg answered outside any room (the dial-in attendant's; engine_media:
+        anything with `leg`, `capabilities`, `audio`, `session_id`, `version`), into the mix
+        or with `lobby` out of it hearing the music; raises RoomFull."""
         ...
 
     def offer(self, *, lobby: bool = False) -> tuple[MediaLeg, bytes]:

@@ -55,6 +55,14 @@ class DirectoryConferences:
     def remove(self, meeting: Meeting) -> None:
         self._by_key.pop(conference_key(meeting.conference_uri), None)
 
+    def by_conference_id(self, conference_id: str) -> ConferenceHandle | None:
+        """The meeting a dial-in caller keyed in (its numeric conference ID), if not expired."""
+        now = self._clock()
+        for meeting in self._by_key.values():
+            if meeting.conference_id == conference_id and not meeting.is_expired(now):
+                return MeetingHandle(meeting)
+        return None
+
     def find(self, uri: str) -> ConferenceHandle | None:
         meeting = self._by_key.get(conference_key(uri))
         if meeting is None or meeting.is_expired(self._clock()):

@@ -39,6 +39,7 @@ from .meetings import MeetingHandle
 
 log = logging.getLogger(__name__)
 
+ROLES = frozenset(role.value for role in Role)
 NOTICE_MARGIN = 0.3   # seconds after a notice's end before the BYE (the last packets out)
 
 StateListener = Callable[[RunningConference, Conference, float], None]
@@ -146,9 +147,15 @@ class FocusRoster:
             log.info("focus roster: %s refused in %s: %s", participant.entity, conference.uri, error)
             self._after(conference, [Disconnect(participant.entity, participant.id, str(error))], now)
             return
+        person = driven.roster.participants[participant.entity]
+        if len(person.endpoints) == 1 and participant.role in ROLES and person.role.value != participant.role:
+            # Whoever admitted the leg knew more than a SIP request shows (the dial-in
+            # attendant: a leader's PIN): its role stands.
+            person.role = Role(participant.role)
         if admission.waits and not participant.in_lobby:
-            # A leg made in the mix for someone the roster lobbies: a dial-out the focus
-            # placed itself (a presenter asked for that person), so admitted at once.
+            # A leg in the mix for someone the roster would lobby: a dial-out the focus
+            # placed itself (a presenter asked for that person), or a caller the dial-in let
+            # in (PSTN lobby bypass): admitted at once.
             actions = driven.roster.admit_invited(participant.entity)
         self._after(conference, actions, now)
 

@@ -23,6 +23,7 @@ from ..local_domains import LocalDomains
 from ..registrar import LocationService, Registrar
 from ..sip import (NameAddr, ParseError, Request, Response, SipUri,
                    TransactionError, TransactionKey, Via, make_cancel, make_response)
+from ..sip.random_tokens import token_hex
 from ..transport.peer import Peer
 from ..application import RequestContext
 from .call_events import CallEvents
@@ -331,7 +332,7 @@ class ProxyRouter:
                 headers.prepend("Record-Route", f"<{outbound}>")
         top = original.top_via
         assert top is not None
-        branch = f"z9hG4bK{_loop_key(original, top)}.{self._branch_salt}{secrets.token_hex(4)}"
+        branch = f"z9hG4bK{_loop_key(original, top)}.{self._branch_salt}{token_hex(4)}"
         host, port = self._listen_for(peer.transport)
         headers.prepend("Via", str(Via(peer.transport, host, port, {"branch": branch, "rport": None})))
         return out
@@ -440,7 +441,7 @@ class ProxyRouter:
         chosen = best_response(rc.finals)
         if chosen is None:
             status, reason = REPLIES[ProxyError.NO_RESPONSE]
-            chosen = make_response(rc.request, status, reason, to_tag=secrets.token_hex(6))
+            chosen = make_response(rc.request, status, reason, to_tag=token_hex(6))
             ours = False  # built from the request as received: its top Via is upstream's
         else:
             chosen = prepare_upstream(chosen, rc.finals)

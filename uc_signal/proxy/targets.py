@@ -4,6 +4,7 @@ RFC 3263 reduced to numeric hosts: there is no DNS in the core)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ def uri_transport(uri: SipUri) -> str:
     return "TLS" if uri.secure else "UDP"
 
 
+@functools.lru_cache(maxsize=1024)  # ipaddress parses in Python; every routed request asks
 def is_numeric_host(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))

@@ -18,6 +18,7 @@ from ..local_domains import LocalDomains
 from ..application import RequestContext
 from ..sip import Contact, DigestAuthenticator, ParseError, Request, Response, SipUri, make_response
 from ..sip.fields import format_date
+from ..sip.frozen_init import direct_init
 from ..sip.grammar import unquote
 from ..transport.peer import Peer
 from .errors import REPLIES, RegistrarError
@@ -41,6 +42,7 @@ class RegistrarRejected(Exception):
         self.error = error
 
 
+@direct_init  # one per Contact of every REGISTER
 @dataclass(frozen=True)
 class _Update:
     """One Contact of the request, read and checked, not applied yet."""
@@ -286,5 +288,13 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
+_date_cache: tuple[int, str] = (-1, "")
+
+
 def _http_date(now: float) -> str:
-    return format_date(datetime.fromtimestamp(now, timezone.utc))
+    """The Date header value (RFC 3261 20.17: whole seconds), made once per second."""
+    global _date_cache
+    second = int(now)
+    if _date_cache[0] != second:
+        _date_cache = (second, format_date(datetime.fromtimestamp(second, timezone.utc)))
+    return _date_cache[1]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import hashlib
 import heapq
 import hmac
@@ -24,6 +25,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .frozen_init import direct_init
+from .random_tokens import token_bytes
 from .auth_headers import AuthHeader, Challenge, Credentials, parse_challenges, parse_credentials
 from .message import Request, Response, make_response
 from .parse_error import ParseError
@@ -133,6 +136,7 @@ class DigestChallenge:
         return str(Challenge("Digest", params))
 
 
+@direct_init  # one per authenticated request
 @dataclass(frozen=True)
 class DigestCredentials:
     """One Digest credentials value (an Authorization or Proxy-Authorization value)."""
@@ -382,6 +386,7 @@ class NonceCountTracker:
         self.floor = max(self.floor, issued_at)
 
 
+@direct_init  # one per authenticated request
 @dataclass(frozen=True)
 class DigestVerdict:
     """The outcome of checking one request: the user, or the error and how to answer it."""
@@ -418,7 +423,7 @@ class DigestAuthenticator:
         algorithms: tuple[DigestAlgorithm, ...] = (DigestAlgorithm.SHA_256, DigestAlgorithm.MD5),
         proxy: bool = False,
         tracker: NonceCountTracker | None = None,
-        random_bytes: Callable[[int], bytes] = os.urandom,
+        random_bytes: Callable[[int], bytes] = token_bytes,
     ) -> None:
         if len(secret) < 16:
             raise ValueError("the nonce secret must be at least 16 bytes")
@@ -432,6 +437,7 @@ class DigestAuthenticator:
         self._secret = secret
         self._credentials = credentials
         self._random_bytes = random_bytes
+        self._realm_bytes = realm.encode("utf-8")
         # The opaque is fixed per realm and secret: it only has to come back unchanged.
         self.opaque = hmac.new(secret, b"opaque:" + realm.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
@@ -450,7 +456,7 @@ class DigestAuthenticator:
         return base64.urlsafe_b64encode(head + self._nonce_mac(head)).decode("ascii").rstrip("=")
 
     def _nonce_mac(self, head: bytes) -> bytes:
-        return hmac.new(self._secret, head + self.realm.encode("utf-8"), hashlib.sha256).digest()[:_NONCE_MAC_BYTES]
+        return hmac.digest(self._secret, head + self._realm_bytes, "sha256")[:_NONCE_MAC_BYTES]
 
     def nonce_issued_at(self, nonce: str) -> float | None:
         """The issue time of a nonce this server made, or None if forged or mangled."""
@@ -468,10 +474,23 @@ class DigestAuthenticator:
     def challenges(self, now: float, *, stale: bool = False) -> list[str]:
         """One challenge value per offered algorithm, sharing one fresh nonce."""
         nonce = self.make_nonce(now)
-        return [
-            str(DigestChallenge(self.realm, nonce, algorithm, ("auth",), self.opaque, stale))
-            for algorithm in self.algorithms
-        ]
+        return [head + nonce + tail for head, tail in self._challenge_templates[stale]]
+
+    @functools.cached_property
+    def _challenge_templates(self) -> dict[bool, list[tuple[str, str]]]:
+        """str(DigestChallenge(...)) split around its nonce, per stale flag and algorithm:
+        all but the nonce is fixed for this realm, and a nonce (base64url) is written as
+        it is inside its quotes, so head + nonce + tail is that same string."""
+        marker = "\x00nonce\x00"  # no realm or opaque holds a NUL
+        templates: dict[bool, list[tuple[str, str]]] = {}
+        for stale in (False, True):
+            templates[stale] = []
+            for algorithm in self.algorithms:
+                text = str(DigestChallenge(self.realm, marker, algorithm, ("auth",), self.opaque, stale))
+                head, found, tail = text.partition(f'"{marker}"')
+                assert found, text
+                templates[stale].append((head + '"', '"' + tail))
+        return templates
 
     def rejection_headers(self, error: DigestError, now: float) -> tuple[int, str, list[tuple[str, str]]]:
         """Status, reason and headers answering `error` (401 becomes 407 for a proxy)."""
@@ -485,7 +504,14 @@ class DigestAuthenticator:
 
     def verify_request(self, request: Request, now: float) -> DigestVerdict:
         """Check a request's Authorization (Proxy-Authorization for a proxy) fields."""
-        values = request.headers.get_all(self.credentials_header)
+        headers = request.headers
+        values: list[str] | list[Credentials] = headers.get_all(self.credentials_header)
+        try:
+            parsed = headers.typed(self.credentials_header)  # cached once validate() ran
+        except ParseError:
+            parsed = None
+        if parsed is not None and len(parsed) == len(values):
+            values = parsed  # one value per field line: the same values, already parsed
         return self.verify(request.method, request.uri_text, values, now)
 
     def rejection(self, request: Request, error: DigestError, now: float, *, to_tag: str) -> Response:
@@ -494,8 +520,7 @@ class DigestAuthenticator:
         response = make_response(request, status, reason, to_tag=to_tag)
         for name, value in headers:
             response.headers.add(name, value)
-        response.headers.set("Content-Length", "0")
-        return response
+        return response  # with make_response's Content-Length: 0
 
     def verify(
         self,

@@ -34,7 +34,11 @@ def parse_params(text: str, pos: int = 0, what: str = "parameter") -> Params:
 
 
 def format_params(params: Params) -> str:
-    return "".join(f";{name}" if value is None else f";{name}={value}" for name, value in params.items())
+    """`;name` or `;name=value` per parameter, in order (in the scanner's module: every
+    Via, To and Contact a server writes passes here)."""
+    if type(params) is not dict:
+        return "".join(f";{name}" if value is None else f";{name}={value}" for name, value in params.items())
+    return _sipscan.format_params(params)
 
 
 def unquote(value: str) -> str:

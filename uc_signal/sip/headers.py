@@ -45,6 +45,8 @@ CANONICAL: dict[str, str] = {name.lower(): name for name in _KNOWN}
 # Lower-case name (any spelling) -> key: the lower-case long name.
 _KEYS: dict[str, str] = {name: name for name in CANONICAL}
 _KEYS.update({short: long.lower() for short, long in COMPACT_FORMS.items()})
+# The spellings code uses ("Via", "CSeq", "Content-Length"...) -> key, without lower().
+_KEY_OF_SPELLING: dict[str, str] = {**_KEYS, **{name: key for key, name in CANONICAL.items()}}
 
 # Headers whose grammar is a comma-separated list (RFC 3261 7.3.1), split element-wise.
 # WWW-Authenticate and friends are lists too, but of challenges containing commas: their
@@ -63,6 +65,9 @@ LIST_HEADERS = frozenset({
 
 def header_key(name: str) -> str:
     """The lookup key of a header name: its long form, lower-cased."""
+    key = _KEY_OF_SPELLING.get(name)
+    if key is not None:
+        return key
     lower = name.lower()
     return _KEYS.get(lower, lower)
 
@@ -100,7 +105,7 @@ class Headers:
     # Reading raw values
     def get(self, name: str, default: str | None = None) -> str | None:
         """The value of the first field with this name."""
-        key = header_key(name)
+        key = _KEY_OF_SPELLING.get(name) or header_key(name)
         for k, _, value in self._fields:
             if k == key:
                 return value
@@ -108,7 +113,7 @@ class Headers:
 
     def get_all(self, name: str) -> list[str]:
         """Every field line with this name, in order (not split on commas)."""
-        key = header_key(name)
+        key = _KEY_OF_SPELLING.get(name) or header_key(name)
         return [value for k, _, value in self._fields if k == key]
 
     def values(self, name: str) -> list[str]:
@@ -121,11 +126,11 @@ class Headers:
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        key = header_key(name)
+        key = _KEY_OF_SPELLING.get(name) or header_key(name)
         return any(k == key for k, _, _ in self._fields)
 
     def count(self, name: str) -> int:
-        key = header_key(name)
+        key = _KEY_OF_SPELLING.get(name) or header_key(name)
         return sum(1 for k, _, _ in self._fields if k == key)
 
     def items(self) -> list[tuple[str, str]]:
@@ -147,20 +152,20 @@ class Headers:
     # Changing fields (each change drops that header's cached typed value)
     def add(self, name: str, value: object) -> None:
         """Append a field (after any with the same name)."""
-        key = header_key(name)
+        key = _KEY_OF_SPELLING.get(name) or header_key(name)
         self._fields.append((key, name, str(value)))
         self._typed.pop(key, None)
 
     def insert(self, index: int, name: str, value: object) -> None:
         """Insert a field at a position in the whole list (0: first, e.g. a new top Via)."""
-        key = header_key(name)
+        key = _KEY_OF_SPELLING.get(name) or header_key(name)
         self._fields.insert(index, (key, name, str(value)))
         self._typed.pop(key, None)
 
     def prepend(self, name: str, value: object) -> None:
         """Put a field before the first field of the same name (or at the end if none):
         how a proxy adds its Via or Record-Route (RFC 3261 16.6 steps 4 and 8)."""
-        key = header_key(name)
+        key = _KEY_OF_SPELLING.get(name) or header_key(name)
         for i, (k, _, _) in enumerate(self._fields):
             if k == key:
                 self.insert(i, name, value)
@@ -169,7 +174,7 @@ class Headers:
 
     def set(self, name: str, value: object) -> None:
         """Replace every field with this name by one (in the first one's place)."""
-        key = header_key(name)
+        key = _KEY_OF_SPELLING.get(name) or header_key(name)
         new = (key, name, str(value))
         out: list[tuple[str, str, str]] = []
         placed = False
@@ -187,7 +192,7 @@ class Headers:
 
     def remove(self, name: str) -> int:
         """Delete every field with this name; returns how many were removed."""
-        key = header_key(name)
+        key = _KEY_OF_SPELLING.get(name) or header_key(name)
         before = len(self._fields)
         self._fields = [f for f in self._fields if f[0] != key]
         self._typed.pop(key, None)
@@ -196,7 +201,7 @@ class Headers:
     def pop_first(self, name: str) -> str | None:
         """Remove the first list element of this header and return it (a proxy stripping
         its own top Via, RFC 3261 16.7 step 3); the rest of that field line stays."""
-        key = header_key(name)
+        key = _KEY_OF_SPELLING.get(name) or header_key(name)
         for i, (k, written, value) in enumerate(self._fields):
             if k == key:
                 elements = split_commas(value)
@@ -214,7 +219,7 @@ class Headers:
         transport stamping received/rport on the top Via (RFC 3261 18.2.1, 7.3.1). The
         same result as pop_first() then insert() at that field's index, in one pass.
         KeyError if there is no such field."""
-        key = header_key(name)
+        key = _KEY_OF_SPELLING.get(name) or header_key(name)
         fields = self._fields
         for i, (k, written, line) in enumerate(fields):
             if k == key:
@@ -240,7 +245,7 @@ class Headers:
         return f"Headers({self.items()!r})"
 
     def serialize(self) -> str:
-        return "".join(f"{name}: {value}\r\n" for _, name, value in self._fields)
+        return _sipscan.serialize_fields(self._fields)  # `Name: value` CRLF per field
 
 
 def _split_checked(raw: str, key: str) -> list[str]:

@@ -21,7 +21,7 @@ from .address import Contact, NameAddr
 from .auth_headers import Challenge, Credentials
 from .fields import CSeq, ContentType, Event, Replaces, SubscriptionState, parse_content_length
 from .. import _sipscan
-from .headers import TYPED_PARSERS, Headers
+from .headers import Headers
 from .parse_error import ParseError
 from .uri import SipUri, Uri, parse_uri
 from .via import Via
@@ -53,7 +53,8 @@ REASON_PHRASES = {
 REQUIRED_HEADERS = ("to", "from", "call-id", "cseq", "via")
 # Headers that may appear at most once (RFC 3261 7.3.1; RFC 4475 3.3.8, 3.3.9).
 SINGLE_HEADERS = ("to", "from", "call-id", "cseq", "max-forwards", "content-length", "content-type", "expires")
-_CHECKED_HEADERS = frozenset(REQUIRED_HEADERS + SINGLE_HEADERS)
+# (_sipscan.required_fields_error checks both, in this order.)
+_sipscan.configure_addresses(NameAddr, Contact)
 
 
 class Message:
@@ -223,11 +224,7 @@ class Message:
         the Request-URI and the CSeq method; raise the first ParseError. Returns self."""
         headers = self.headers
         try:
-            for key in dict.fromkeys(k for k, _, _ in headers._fields if k in TYPED_PARSERS):
-                value = headers.typed(key)
-                for addr in value if isinstance(value, list) else (value,):
-                    if isinstance(addr, NameAddr) and not (isinstance(addr, Contact) and addr.is_star):
-                        addr.uri  # noqa: B018 - parses and checks the URI
+            _sipscan.validate_typed(headers)  # every typed header and the URIs in them
             contacts = headers.typed("contact")
             if len(contacts) > 1 and any(c.is_star for c in contacts):
                 raise ParseError("Contact '*' mixed with addresses (RFC 3261 10.2.2)")
@@ -242,17 +239,10 @@ class Message:
     def check_required_headers(self) -> None:
         """Raise ParseError (400) if a mandatory header is missing or a single-valued one is
         repeated with different values (what a server checks before processing)."""
-        present: dict[str, list[str]] = {}
-        for key, _, value in self.headers._fields:
-            if key in _CHECKED_HEADERS:  # every request passes here: skip the others
-                present.setdefault(key, []).append(value)
-        for key in REQUIRED_HEADERS:
-            if key not in present:
-                raise self._annotate(ParseError(f"missing {key} header"))
-        for key in SINGLE_HEADERS:
-            values = present.get(key, ())
-            if len(values) > 1 and len({value.strip() for value in values}) > 1:
-                raise self._annotate(ParseError(f"conflicting {key} headers"))
+        # One pass in the scanner's module (every message received passes here).
+        problem = _sipscan.required_fields_error(self.headers._fields)
+        if problem is not None:
+            raise self._annotate(ParseError(problem))
 
     def _annotate(self, exc: ParseError) -> ParseError:
         if exc.headers is None:
@@ -467,18 +457,15 @@ def make_response(request: Request | Headers, status: int, reason: str | None = 
     Content-Length: 0.
     Accepts a ParseError's headers, to answer a request that failed to parse."""
     headers = request.headers if isinstance(request, Request) else request
-    out = Headers()
-    for key, name, value in headers._fields:
-        if key in ("via", "from", "call-id", "cseq") or (key == "timestamp" and status == 100):
-            out._fields.append((key, name, value))
-        elif key == "to" and not any(f[0] == "to" for f in out._fields):
-            if to_tag is not None and status != 100:
-                try:
-                    to = NameAddr.parse(value)
-                    if to.tag is None:
-                        value = str(to.with_tag(to_tag))
-                except ParseError:
-                    pass
-            out._fields.append((key, name, value))
-    out.add("Content-Length", 0)  # set_body() updates it; streams require it (RFC 3261 18.3)
-    return Response(status, reason, out)
+    fields, to_index = _sipscan.response_fields(headers._fields, status == 100)
+    if to_index >= 0 and to_tag is not None and status != 100:
+        key, name, value = fields[to_index]
+        try:
+            to = NameAddr.parse(value)
+            if to.tag is None:
+                fields[to_index] = (key, name, str(to.with_tag(to_tag)))
+        except ParseError:
+            pass
+    # set_body() updates it; streams require it (RFC 3261 18.3)
+    fields.append(("content-length", "Content-Length", "0"))
+    return Response(status, reason, Headers._from_parsed(fields))

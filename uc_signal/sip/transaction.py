@@ -13,9 +13,10 @@ messages (a registrar keeps two such transactions per REGISTER round for 32 s).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .transaction_table import (
+    _STARTS,
     INITIAL,
     TABLES,
     Action,
@@ -36,14 +37,16 @@ if TYPE_CHECKING:
 Address = tuple[str, int] | tuple[str, int, str, str]
 
 
-@dataclass(frozen=True, slots=True)
-class TransactionKey:
+class TransactionKey(NamedTuple):
     """Identifies a transaction (RFC 3261 17.1.3, 17.2.3).
 
     RFC 3261 requests: the branch (with magic cookie), the top Via sent-by (servers only;
     a client generated the branch itself) and the method, with ACK folded into INVITE.
     RFC 2543 requests (no cookie): `legacy` holds Request-URI, From tag, Call-ID, CSeq
     number and the top Via, and `branch` is empty.
+
+    A tuple (immutable; hashed and compared in C: every message looks one up at least
+    twice, which a dataclass's generated __hash__ and __eq__ made Python calls).
     """
 
     is_client: bool
@@ -118,7 +121,11 @@ class Transaction:
         return {timer: running.deadline for timer, running in self._timers.items()}
 
     def next_deadline(self) -> float | None:
-        return min((running.deadline for running in self._timers.values()), default=None)
+        timers = self._timers
+        if len(timers) == 1:  # most states run one timer
+            for running in timers.values():
+                return running.deadline
+        return min((running.deadline for running in timers.values()), default=None)
 
     def fire_due_timer(self, now: float) -> tuple[Timer, tuple[Action, ...] | None] | None:
         """Fire the earliest timer due at `now`: (timer, actions as from `step`), or None
@@ -145,7 +152,7 @@ class Transaction:
         self.state = next_state
         performed: list[Action] = []
         for action in actions:
-            timer = action.starts
+            timer = _STARTS[action]
             if timer is not None:
                 self._start(timer, now)
             elif action is Action.BACK_OFF and fired is not None:

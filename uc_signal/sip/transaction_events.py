@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .frozen_init import direct_init
 from .message import Request, Response
 from .parse_error import ParseError
 from .transaction import Address, TransactionKey
 from .transaction_table import Timer
 
 
+@direct_init  # one per request
 @dataclass(frozen=True)
 class RequestReceived:
     """A new request (a server transaction was created for it), or an ACK.
@@ -33,6 +35,7 @@ class RequestReceived:
             raise ValueError("only a CANCEL cancels a transaction")
 
 
+@direct_init  # one per message or transaction
 @dataclass(frozen=True)
 class ResponseReceived:
     """A response for the TU. `transaction` is None for a stray response that matched no
@@ -80,6 +83,7 @@ class AckTimedOut:
     peer: Address
 
 
+@direct_init  # one per message or transaction
 @dataclass(frozen=True)
 class TransactionTerminated:
     """The transaction reached Terminated and was removed from the layer."""

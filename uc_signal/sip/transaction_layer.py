@@ -154,6 +154,8 @@ class TransactionLayer:
             if tx is not None and tx.next_deadline() == deadline:
                 break
             heapq.heappop(heap)
+        if not self._answers:
+            return heap[0][0] if heap else None
         deadlines = [heap[0][0]] if heap else []
         deadlines += [min(answer.deadline, answer.give_up) for answer in self._answers.values()]
         return min(deadlines, default=None)
@@ -318,6 +320,9 @@ class TransactionLayer:
 
     def _run_timers(self, tx: Transaction, now: float) -> None:
         for _ in range(64):  # bounded: each firing moves a deadline forward or ends a timer
+            deadline = tx.next_deadline()
+            if deadline is None or deadline > now:
+                break  # nothing due (the common case: checked without fire_due_timer)
             fired = tx.fire_due_timer(now)
             if fired is None:
                 break
@@ -428,9 +433,10 @@ def _stamp_received(request: Request, via: Via, source: Address) -> None:
     """18.2.1: note the source address in the top Via (received; rport if asked, RFC 3581)
     so responses built from the request find their way back."""
     params: dict[str, str | None] = {}
-    if via.host != source[0] or via.rport is True:
+    rport = via.rport
+    if via.host != source[0] or rport is True:
         params["received"] = source[0]
-    if via.rport is True:
+    if rport is True:
         params["rport"] = str(source[1])
     if params:
         headers = request.headers

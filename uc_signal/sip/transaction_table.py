@@ -119,7 +119,13 @@ class Action(enum.Enum):
 
     @property
     def starts(self) -> Timer | None:
-        return self.value if isinstance(self.value, Timer) else None
+        return _STARTS[self]
+
+
+# Action -> the timer it starts (None for a message-level action): read on every step, so
+# looked up rather than through Enum.value (a Python-level descriptor).
+_STARTS: dict[Action, Timer | None] = {
+    action: action.value if isinstance(action.value, Timer) else None for action in Action}
 
 
 @dataclass(frozen=True)

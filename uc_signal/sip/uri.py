@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_to_bytes
 
+from .. import _sipscan
 from .grammar import Params
 from .parse_error import ParseError
 
@@ -81,13 +82,29 @@ class SipUri:
 
     @classmethod
     def parse(cls, text: str) -> SipUri:
+        uri = _sipscan.parse_sip_uri_simple(cls, text)  # the plain common form, in one pass
+        if uri is not None:
+            return uri
+        return cls._parse_regex(text)
+
+    @classmethod
+    def _parse_regex(cls, text: str) -> SipUri:
+        """Any SIP URI, by regular expressions (what parse_sip_uri_simple must agree with)."""
         m = _SIP_FAST_RE.fullmatch(text)
         if m is not None:
             scheme, user, host, port, params = m.groups()
             if user is not None and ("%" in user and _BAD_ESCAPE_RE.search(user)):
                 raise ParseError(f"bad %-escape in URI {text!r}")
-            uri = cls(host, user, int(port) if port else None, scheme=scheme,
-                      params=_parse_uri_params(params, text) if params else None)
+            # What __init__ does, without copying the fresh params dict (every message's
+            # From, To, Contact and Request-URI come here).
+            uri = cls.__new__(cls)
+            uri.scheme = scheme.lower()
+            uri.user = user
+            uri.password = None
+            uri.host = host
+            uri.port = int(port) if port else None
+            uri.params = _parse_uri_params(params, text) if params else {}
+            uri.headers = {}
             if uri.port is not None and uri.port > 65535:
                 raise ParseError(f"port out of range in URI {text!r}")
             return uri
@@ -278,6 +295,8 @@ _OPAQUE_RE = re.compile(r"[^\s<>\"]+")
 
 def parse_uri(text: str) -> Uri:
     """A URI of any scheme; raises ParseError when even the generic syntax is broken."""
+    if text.startswith("sip:"):  # nearly every URI: what the scheme match below concludes
+        return SipUri.parse(text)
     m = _SCHEME_RE.match(text)
     if m is None:
         raise ParseError(f"not a URI: {text!r}")

@@ -12,6 +12,7 @@ from .parse_error import ParseError
 
 # RFC 3261 8.1.1.7: a branch starting with this cookie is unique per transaction.
 MAGIC_COOKIE = "z9hG4bK"
+_ABSENT = object()
 
 
 class Via:
@@ -59,11 +60,13 @@ class Via:
     def rport(self) -> int | bool | None:
         """None: absent; True: present without value (a request asking for it); an int:
         the source port a server filled in."""
-        if "rport" not in self.params:
-            return None
-        value = self.params["rport"]
+        value = self.params.get("rport", _ABSENT)
         if value is None:
             return True
+        if not isinstance(value, str):
+            return None  # _ABSENT: no rport parameter
+        if len(value) <= 5 and value.isdigit() and value.isascii() and int(value) <= 65535:
+            return int(value)  # what parse_uint gives, read on every response routed
         return parse_uint(value, "Via rport", 65535)
 
     @property

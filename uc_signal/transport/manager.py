@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import secrets
 import ssl
 from typing import Callable
@@ -36,6 +37,15 @@ from .websocket import sip_websocket_app
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[TransactionEvent], None]
+
+# The loop timer wakes on a 20 ms grid (a deadline is rounded up to it): under load the
+# transaction timers of many transactions (Timer J alone: two per registration, 32 s on)
+# then end in one wake-up instead of one each (a wake-up, the layer's event drain and a
+# re-arm, ~20 us apiece), and most inputs leave the armed wake-up where it is. A timer
+# fires at most 20 ms late; the layer schedules retransmissions from the deadline, not from
+# the late firing (transaction.py), so the RFC 3261 17.1.1.2 schedule is kept. Kamailio's
+# own timers tick at 62.5 ms (TIMER_TICKS_HZ 16).
+TIMER_GRANULARITY = 0.02
 
 
 class TransportManager:
@@ -236,13 +246,14 @@ class TransportManager:
         if self._busy:
             return  # a send from inside on_event: the outer call drains it
         self._busy = True
+        layer = self.layer
         try:
             for _ in range(100_000):  # bounded; each pass consumes queued output
-                event = self.layer.next_event()
+                event = layer.next_event()
                 if event is not None:
                     self._dispatch(event)
                     continue
-                datagrams = self.layer.datagrams_to_send(self._now())
+                datagrams = layer.datagrams_to_send(self._now())
                 if not datagrams:
                     break
                 for data, addr in datagrams:
@@ -263,6 +274,8 @@ class TransportManager:
 
     def _arm_timer(self) -> None:
         deadline = self.layer.get_timer()
+        if deadline is not None:
+            deadline = math.ceil(deadline / TIMER_GRANULARITY) * TIMER_GRANULARITY
         if deadline == self._timer_at:
             return
         if self._timer is not None:

@@ -35,6 +35,9 @@ def stamp_via(headers: Headers, source: Peer) -> Via | None:
     # The top Via may share its field line with others: take off just the first element
     # and put the stamped one, as a line of its own, where that field was (RFC 3261 7.3.1).
     headers.replace_first_element("via", stamped)
+    # The field now holds str(stamped), which parses back to an equal Via (serialising a
+    # parsed Via is a fixed point): keep the parsed list instead of reading it again.
+    headers._typed["via"] = [stamped, *vias[1:]]
     return stamped
 
 

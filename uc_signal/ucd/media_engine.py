@@ -57,6 +57,7 @@ class MediaService:
                                  announcements=announcement_clips(), lobby_music=lobby_music(),
                                  notices=notice_clips())
         self._task: asyncio.Task[None] | None = None
+        self.listeners: list[Callable[[Event], None]] = []   # besides the rooms (the dial-in)
         log.info("media engine started", extra={"workers": self.engine.workers, "bind": media.bind,
                                                 "ports": f"{media.port_min}-{media.port_max}",
                                                 "tick_ms": self.engine.tick_ms})
@@ -73,6 +74,8 @@ class MediaService:
             log.warning("media engine error", extra={"code": event.code, "errno": event.errno})
         try:
             self.rooms.handle_event(event)
+            for listener in self.listeners:
+                listener(event)
         except (MediaError, LookupError):
             log.exception("media event %s not handled", type(event).__name__)
 

@@ -59,6 +59,11 @@ from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDir
 from ..focus.roster import FocusRoster
 from ..proxy.services import ApplicationServices
 from .media_engine import MediaCollector, MediaService
+from ..conferencing.settings import attendant_settings, key_map
+from ..dialin import DialInApplication
+from ..dialin.engine_media import EngineAttendantMedia, route_event
+from ..dialin.meetings import DirectoryAccess
+from uc_media.engine import Event
 
 log = logging.getLogger("ucd")
 
@@ -95,6 +100,7 @@ class Daemon:
         self.media: MediaService | None = None
         self.focus: FocusApplication | None = None
         self.roster: FocusRoster | None = None
+        self.dialin: DialInApplication | None = None
         self.meeting_view = DirectoryConferences()
         self.meetings: MeetingDirectory | None = None
 
@@ -185,6 +191,8 @@ class Daemon:
         """The chain between registrar and proxy, in order."""
         factories: list[Callable[[ApplicationServices], Application]] = []
         media = self.media
+        if media is None and self.config.conferencing.dialin_numbers:
+            log.warning("conferencing.dialin_numbers ignored: dial-in needs the media engine (media.enabled)")
         if media is not None:
             # The meeting directory's meetings, and the interim [focus] conferences.
             lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
@@ -194,12 +202,16 @@ class Daemon:
                                                max_participants=conferencing.max_participants)
 
             def focus(services: ApplicationServices) -> Application:
+                if self.focus is not None:   # already built for the dial-in, which drives it
+                    return self.focus
                 self.focus = FocusApplication(services, lookup, media.rooms, admission=meeting_admission,
                                               lobby_timeout=self.config.conferencing.lobby_timeout,
                                               announcements=self.config.focus.announcements)
                 # The meetings' rosters drive it: roles, lobby, controls, chimes.
                 roster.attach(self.focus)
                 return self.focus
+            if self.config.conferencing.dialin_numbers:
+                factories.append(self._dialin(media, focus))   # before the focus: DTMF INFO in meetings
             factories.append(focus)
             # Conference events, SIP controls and IM into meetings, right after the focus.
             factories.append(conference_services(
@@ -208,6 +220,31 @@ class Daemon:
                                        max_expires=conferencing.events_max_expires,
                                        default_expires=conferencing.events_max_expires)))
         return factories
+
+    def _dialin(self, media: MediaService, focus: Callable[[ApplicationServices], Application]) -> ApplicationFactory:
+        """The auto attendant on the access numbers, joining callers through the focus;
+        the engine's DTMF, playback and recording events reach it from the media task."""
+        section = self.config.conferencing
+
+        def poke() -> None:
+            if self.core is not None:
+                self.core.poke()
+
+        def dialin(services: ApplicationServices) -> Application:
+            built = focus(services)
+            assert isinstance(built, FocusApplication) and self.meetings is not None
+            application = DialInApplication(
+                services, section.dialin_numbers, EngineAttendantMedia(media.rooms),
+                DirectoryAccess(self.meeting_view, self.meetings, poke), built,
+                settings=attendant_settings(section), key_map=key_map(section))
+            self.dialin = application
+
+            def on_event(event: Event) -> None:
+                route_event(application, event, time.time())
+                poke()
+            media.listeners.append(on_event)
+            return application
+        return dialin
 
     def _rls(self) -> ApplicationFactory:
         """The resource list server over the users' contact lists, with the presence
@@ -344,6 +381,10 @@ class Daemon:
     async def shutdown(self) -> None:
         self.draining = True
         manager = self.manager
+        if self.dialin is not None and self.core is not None:
+            waiting = self.dialin.end_all(time.time())   # callers still at the attendant: BYE
+            if waiting:
+                log.info("dialin: %d callers sent BYE", waiting)
         if self.focus is not None and self.core is not None:
             # The meetings end: each participant gets a BYE, whose transaction the grace
             # below lets finish.
