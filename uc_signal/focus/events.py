@@ -211,8 +211,8 @@ class ConferenceServices:
                 events.publish(roster.snapshot())
             for subscription in subscriptions:
                 # The last NOTIFY: what changed (everyone gone, not active), or the full state.
-                body = subscription.documents.notify() or subscription.documents.refresh()
-                self._notify(subscription, body, now, terminated="noresource")
+                last = subscription.documents.notify() or subscription.documents.refresh()
+                self._notify(subscription, last, now, terminated="noresource")
             return
         if events is None or not events.publish(roster.snapshot()):
             return
