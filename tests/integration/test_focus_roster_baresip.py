@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peers import linphone_env, linphone_rc
-from test_focus_baresip import WAIT, Phone, free_port_pair, read_mono, wait_registered, window
+from peers import linphone_env, linphone_ports, linphone_rc
+from test_focus_baresip import WAIT, Phone, read_mono, wait_registered, window
 from uc_signal.conferencing import ConferenceInfo, DocState, apply, parse
 from uc_signal.sip import DigestClient, Request, Response, make_response, new_branch, parse_message
 from ucd_harness import Ucd, start_ucd
@@ -249,7 +249,7 @@ def test_a_two_party_call_is_escalated_and_a_third_party_dialled_in(tmp_path: Pa
         for user in ("alice", "bob", "carol"):
             ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
         host, port = ucd.sip_address("UDP")
-        rc = linphone_rc(tmp_path / "linphonerc", free_port_pair(), free_port_pair(), extra=(
+        rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports(), extra=(
             f"default_proxy=0\n[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
             "reg_identity=sip:carol@example.test\nreg_expires=600\nreg_sendregister=1\n"
             "[auth_info_0]\nusername=carol\npasswd=carol-pw\nrealm=example.test\n"))
