@@ -64,7 +64,7 @@ def make_setup(view_clock: Callable[[], float] | None = None, **policies: object
     view = DirectoryConferences(clock=view_clock or (lambda: net_holder[0].now))
     view.add(meeting)
     rooms = PlannedRooms()
-    roster = FocusRoster(lambda: net_holder[0].now, lobby_timeout=300.0)
+    roster = FocusRoster(lambda: net_holder[0].now, lobby_timeout=300.0, view=view)
     built: list[FocusApplication] = []
     im = InMemoryImStore()
 
@@ -565,3 +565,22 @@ def test_a_leg_admitted_by_another_application_keeps_its_role_and_place(setup: S
     setup.running().add(caller)
     person = setup.conference().participants["tel:+14255550123"]
     assert person.role.value == "presenter" and person.state.value == "connected"
+
+
+def test_the_lock_is_shared_with_the_directory_view_both_ways(setup: Setup) -> None:
+    """The dial-in's keypad locks the directory's meeting; C3P and the admin API lock the
+    roster: each sees the other's."""
+    from dataclasses import replace
+
+    net = setup.net
+    alice, bob, carol = (net.agent(n, f"192.0.2.{10 + i}") for i, n in enumerate(("alice", "bob", "carol")))
+    ok_alice = join(setup, alice)
+    setup.view.add(replace(setup.meeting, locked=True))       # as the dial-in's *7 does
+    join(setup, bob)
+    assert setup.person("bob").in_lobby
+    unlock = "<modifyConferenceLock><locked>false</locked></modifyConferenceLock>"
+    assert info(net, alice, ok_alice, unlock).status == 200
+    handle = setup.view.find(URI)
+    assert handle is not None and handle.meeting.locked is False   # type: ignore[attr-defined]
+    join(setup, carol)
+    assert not setup.person("carol").in_lobby

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..conferencing.actions import (Action, Announce, ConferenceEnded, ConnectToMix, Disconnect, SetMuted,
                                     SpeakersChanged, StateChanged)
@@ -35,7 +35,7 @@ from ..conferencing.prompts import Prompt
 from .application import EVERYONE_IN, FocusApplication, JoinDecision
 from .conference import Participant, RunningConference
 from .directory import ConferenceHandle, conference_key
-from .meetings import MeetingHandle
+from .meetings import DirectoryConferences, MeetingHandle
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +69,15 @@ class _Driven:
     # speaker list holds each talker for `hold` seconds after the last report: the
     # current talkers are reported again at each of the roster's deadlines.
     talking: tuple[str, ...] = ()
+    # The meeting's lock as the directory last had it: the dial-in's keypad locks the
+    # directory's meeting; a change there reaches the roster at the next join.
+    directory_locked: bool = False
 
 
 class FocusRoster:
     def __init__(self, clock: Callable[[], float], *, lobby_timeout: float = 900.0,
-                 max_participants: int = 250) -> None:
+                 max_participants: int = 250, view: DirectoryConferences | None = None) -> None:
+        self.view = view          # the meetings the focus finds: the lock is written back there
         self.clock = clock        # wall-clock seconds; observer callbacks carry no `now`
         self.lobby_timeout = lobby_timeout
         self.max_participants = max_participants
@@ -120,8 +124,11 @@ class FocusRoster:
         driven = self._driven.get(key)
         if driven is None:
             driven = _Driven(None, Conference.for_meeting(handle.meeting, lobby_timeout=self.lobby_timeout,
-                                                          max_participants=self.max_participants))
+                                                          max_participants=self.max_participants),
+                             directory_locked=handle.meeting.locked)
             self._driven[key] = driven
+        elif handle.meeting.locked != driven.directory_locked:
+            driven.directory_locked = driven.roster.locked = handle.meeting.locked
         admission = driven.roster.admission_for(Joiner(entity, authenticated=authenticated,
                                                        in_company=authenticated))
         return JoinDecision(admission.role.value, admission.waits)
@@ -220,6 +227,12 @@ class FocusRoster:
         except (InvalidControlError, ConferenceEndedError) as error:
             raise ControlRefused(409, str(error)) from None
         log.info("focus roster: %s ran %s %s in %s", actor, command, target or "", running.uri)
+        current = self.view.find(running.uri) if self.view is not None and command in ("lock", "unlock") else None
+        if self.view is not None and isinstance(current, MeetingHandle):
+            # The directory's view follows (the dial-in attendant reads the lock there);
+            # in memory only: the stored meeting keeps its lock as made.
+            self.view.add(replace(current.meeting, locked=roster.locked))
+            self._driven[conference_key(running.uri)].directory_locked = roster.locked
         self._after(running, actions, now)
 
     @staticmethod

@@ -199,7 +199,7 @@ class Daemon:
 
             conferencing = self.config.conferencing
             roster = self.roster = FocusRoster(time.time, lobby_timeout=conferencing.lobby_timeout,
-                                               max_participants=conferencing.max_participants)
+                                               max_participants=conferencing.max_participants, view=self.meeting_view)
 
             def focus(services: ApplicationServices) -> Application:
                 if self.focus is not None:   # already built for the dial-in, which drives it
