@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from ..application import RequestContext
@@ -42,8 +42,9 @@ from ..focus.application import FocusApplication, JoinDecision
 from ..focus.conference import Participant, RunningConference
 from ..focus.directory import ConferenceHandle
 from ..focus.media import OfferRejected, RoomFull
+from ..proxy.invite_uas import UnacknowledgedAnswer, answer_invite
 from ..proxy.services import ApplicationServices
-from ..sip import DIALOG_ERROR_STATUS, Dialog, DialogId, ParseError, Response, copy_record_route, make_response
+from ..sip import DIALOG_ERROR_STATUS, Dialog, DialogId, ParseError, make_response
 from ..sip.dialog import DialogState
 from ..sip.uri import SipUri, TelUri, parse_uri
 from ..transport.peer import Peer
@@ -55,7 +56,6 @@ SDP = "application/sdp"
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
 ATTENDANT_USER = "dialin"
 DTMF_TYPES = ("application/dtmf-relay", "application/dtmf")
-T1, T2 = 0.5, 4.0      # RFC 3261 17.1.1.1
 
 
 class MeetingAccess(Protocol):
@@ -99,15 +99,6 @@ def access_key(uri: str) -> str | None:
     return None
 
 
-@dataclass
-class _Unacked:
-    response: Response
-    peer: Peer
-    next_at: float
-    interval: float
-    give_up_at: float
-
-
 @dataclass(eq=False)
 class DialInCall:
     """One call at the attendant, and (after the join) its place in the meeting."""
@@ -123,7 +114,7 @@ class DialInCall:
     playing: Prompt | None = None
     record_token: int = 0
     acked: bool = False
-    unacked: _Unacked | None = None
+    unacked: UnacknowledgedAnswer | None = None
     handle: ConferenceHandle | None = None
     participant: Participant | None = None
     role: Role = Role.ATTENDEE
@@ -193,14 +184,10 @@ class DialInApplication:
             return
         from_ = request.from_
         assert from_ is not None
-        response = make_response(request, 200, to_tag=context.to_tag)
         transport = context.source.transport
-        response.headers.add("Contact", f"<{self.services.originator.contact(transport, ATTENDANT_USER)}>")
-        response.headers.add("Allow", ALLOW)
-        copy_record_route(request, response)
-        response.set_body(sdp, SDP)
-        dialog = Dialog.for_uas(request, response)
-        dialog.sent_response(response)
+        response, dialog = answer_invite(
+            request, context.to_tag, f"<{self.services.originator.contact(transport, ATTENDANT_USER)}>", ALLOW,
+            sdp, SDP)
         attendant = AutoAttendant(self.settings, caller_user=self._caller_user(from_.uri_text), key_map=self.key_map)
         call = DialInCall(dialog, context.source, leg, sdp, attendant, from_.uri_text,
                           (from_.display_name or "").strip('"'))
@@ -209,7 +196,7 @@ class DialInApplication:
         context.reply(response)
         if transport == "UDP":
             now = context.now
-            call.unacked = _Unacked(response, context.source, now + T1, T1, now + 64 * T1)
+            call.unacked = UnacknowledgedAnswer.sent(response, context.source, now)
         log.info("dialin: %s called %s", call.caller, request.uri_text)
 
     def _caller_user(self, uri: str) -> str | None:
@@ -524,13 +511,12 @@ class DialInApplication:
     def handle_timer(self, now: float) -> None:
         for call in list(self.calls.values()):
             unacked = call.unacked
-            if unacked is not None and unacked.next_at <= now:
-                if now >= unacked.give_up_at:
+            if unacked is not None and unacked.due(now):
+                if unacked.given_up(now):
                     self._hang_up(call, "no ACK", now)
                     continue
                 self.services.originator.sender.send_stateless(unacked.response, unacked.peer)
-                unacked.interval = min(2 * unacked.interval, T2)
-                unacked.next_at = min(now + unacked.interval, unacked.give_up_at)
+                unacked.retransmitted(now)
             deadline = call.attendant.next_timer()
             if deadline is not None and deadline <= now and self.calls.get(call.dialog.id) is call:
                 self._run(call, call.attendant.timer(now), now)

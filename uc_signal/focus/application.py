@@ -42,9 +42,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..application import RequestContext
+from ..proxy.invite_uas import UnacknowledgedAnswer, answer_invite
 from ..proxy.services import ApplicationServices
 from ..sip import (DIALOG_ERROR_STATUS, Dialog, DialogId, DialogProtocolError, Headers, Request, Response,
-                   copy_record_route, make_response)
+                   make_response)
 from ..sip.dialog import DialogState
 from ..transport.peer import Peer
 from .conference import ConferenceObserver, Participant, ParticipantState, RunningConference
@@ -72,18 +73,6 @@ EVERYONE_IN = JoinDecision("participant", False)   # without an admission table
 DialogRequestHandler = Callable[[RequestContext, RunningConference, Participant], bool]
 """(request, its conference, the participant whose dialog it came in) -> answered."""
 REFERRALS_KEPT = 200   # the last REFERs, with their outcome, for the admin API
-T1, T2 = 0.5, 4.0      # RFC 3261 17.1.1.1 defaults, seconds
-
-
-@dataclass
-class _Unacked:
-    """A 2xx sent over UDP and not acknowledged yet (13.3.1.4)."""
-
-    response: Response
-    peer: Peer
-    next_at: float
-    interval: float
-    give_up_at: float
 
 
 class UnknownConference(LookupError):
@@ -135,7 +124,7 @@ class FocusApplication:
         self._dialogs: dict[DialogId, tuple[RunningConference, Participant]] = {}
         self._numbers = itertools.count(1)
         self.referrals: dict[tuple[str, str], Referral] = {}     # by (Call-ID, our tag)
-        self._unacked: dict[DialogId, _Unacked] = {}
+        self._unacked: dict[DialogId, UnacknowledgedAnswer] = {}
         # INFO and REFER in a participant's dialog go here first (the conference controls,
         # uc_signal.focus.events); True: answered there.
         self.dialog_requests: DialogRequestHandler | None = None
@@ -199,14 +188,10 @@ class FocusApplication:
             if created and not conference.participants:
                 self._close(key, conference)
             return
-        response = make_response(request, 200, to_tag=context.to_tag)
         transport = context.source.transport
-        response.headers.add("Contact", f"<{self.services.originator.contact(transport, FOCUS_USER)}>;isfocus")
-        response.headers.add("Allow", ALLOW)
-        copy_record_route(request, response)
-        response.set_body(sdp, SDP)
-        dialog = Dialog.for_uas(request, response)
-        dialog.sent_response(response)
+        response, dialog = answer_invite(
+            request, context.to_tag, f"<{self.services.originator.contact(transport, FOCUS_USER)}>;isfocus",
+            ALLOW, sdp, SDP)
         participant = Participant(
             id=f"p{next(self._numbers)}", entity=entity,
             display_name=(from_.display_name or (sender.display_name if sender else "") or "").strip('"'),
@@ -221,7 +206,7 @@ class FocusApplication:
         context.reply(response)
         if context.source.transport == "UDP":
             now = context.now
-            self._unacked[dialog.id] = _Unacked(response, context.source, now + T1, T1, now + 64 * T1)
+            self._unacked[dialog.id] = UnacknowledgedAnswer.sent(response, context.source, now)
         log.info("focus: %s joined %s as %s%s", participant.entity, handle.uri, participant.id,
                  " (in the lobby)" if waits else "")
 
@@ -385,19 +370,18 @@ class FocusApplication:
             elif found is None:
                 self._lobby_until.pop(dialog_id, None)
         for dialog_id, unacked in list(self._unacked.items()):
-            if unacked.next_at > now:
+            if not unacked.due(now):
                 continue
             found = self._dialogs.get(dialog_id)
             if found is None:
                 self._unacked.pop(dialog_id, None)
-            elif now >= unacked.give_up_at:
+            elif unacked.given_up(now):
                 conference, participant = found
-                log.info("focus: no ACK from %s in %.0f s; BYE", participant.entity, 64 * T1)
+                log.info("focus: no ACK from %s; BYE", participant.entity)
                 self.disconnect(conference, participant, now)
             else:
                 self.services.originator.sender.send_stateless(unacked.response, unacked.peer)
-                unacked.interval = min(2 * unacked.interval, T2)
-                unacked.next_at = min(now + unacked.interval, unacked.give_up_at)
+                unacked.retransmitted(now)
 
     # --- controls (admin API, the conference's presenters) ---------------------------------
 
