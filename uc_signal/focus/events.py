@@ -46,8 +46,9 @@ from ..im.fork import Fork
 from ..im.model import ArchivedMessage
 from ..im.store import ImStore
 from ..proxy.services import ApplicationFactory, ApplicationServices
+from ..proxy.subscription_rules import accepts_refresh, granted_expires
 from ..proxy.targets import Destination
-from ..sip import (DIALOG_ERROR_STATUS, Dialog, DialogId, Headers, NameAddr, ParseError, Request, Response, SipUri,
+from ..sip import (Dialog, DialogId, Headers, NameAddr, ParseError, Request, Response, SipUri,
                    make_response)
 from ..transport.peer import Peer
 from .application import FocusApplication
@@ -145,12 +146,9 @@ class ConferenceServices:
     # --- conference events ----------------------------------------------------------------------
 
     def _expires(self, context: RequestContext) -> int | None:
-        asked = context.request.expires
-        expires = self.config.default_expires if asked is None else asked
-        if 0 < expires < self.config.min_expires:
-            context.respond(423, headers=[("Min-Expires", str(self.config.min_expires))])
-            return None
-        return min(expires, self.config.max_expires)
+        config = self.config
+        return granted_expires(context, default=config.default_expires, minimum=config.min_expires,
+                               maximum=config.max_expires)
 
     def _subscribe(self, context: RequestContext, key: str, running: RunningConference, roster: Conference,
                    entity: str) -> None:
@@ -182,14 +180,7 @@ class ConferenceServices:
                      terminated="timeout" if expires == 0 else None)
 
     def _refresh(self, context: RequestContext, subscription: _Subscription) -> None:
-        request = context.request
-        error = subscription.dialog.receive_request(request)
-        if error is not None:
-            context.respond(*DIALOG_ERROR_STATUS[error])
-            return
-        event = request.event
-        if event is None or event.package != EVENT_PACKAGE:
-            context.respond(489, headers=[("Allow-Events", EVENT_PACKAGE)])
+        if not accepts_refresh(context, subscription.dialog, EVENT_PACKAGE, EVENT_PACKAGE):
             return
         expires = self._expires(context)
         if expires is None:

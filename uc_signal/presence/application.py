@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 from ..application import RequestContext
 from ..proxy.services import ApplicationServices
-from ..sip import (DIALOG_ERROR_STATUS, Dialog, DialogId, DialogProtocolError, DialogTable, Request, Response,
+from ..proxy.subscription_rules import accepts_refresh, granted_expires
+from ..sip import (Dialog, DialogId, DialogProtocolError, DialogTable, Request, Response,
                    SipUri, make_response)
 from ..transport.peer import Peer
 from .calls import RouterCallFeed
@@ -142,15 +143,10 @@ class PresenceApplication:
         return user.aor
 
     def _expires(self, context: RequestContext) -> int | None:
-        """The granted duration: the default when absent, 423 below the minimum (RFC 3903
-        5, RFC 6665 4.2.1.1), the maximum at most. None: answered already."""
-        requested = context.request.expires
-        if requested is None:
-            return self.config.default_expires
-        if 0 < requested < self.config.min_expires:
-            context.respond(423, headers=[("Min-Expires", str(self.config.min_expires))])
-            return None
-        return min(requested, self.config.max_expires)
+        """The granted duration (RFC 3903 5, RFC 6665 4.2.1.1). None: answered already."""
+        config = self.config
+        return granted_expires(context, default=config.default_expires, minimum=config.min_expires,
+                               maximum=config.max_expires)
 
     # --- PUBLISH (RFC 3903 section 6) -----------------------------------------------------------
 
@@ -281,13 +277,7 @@ class PresenceApplication:
             context.respond(481)
             return
         subscription = self.subscriptions[match.id]
-        error = match.receive_request(request)
-        if error is not None:
-            context.respond(*DIALOG_ERROR_STATUS[error])
-            return
-        event = request.event
-        if event is None or event.package.lower() != subscription.package:
-            context.respond(489, headers=[("Allow-Events", ALLOW_EVENTS)])
+        if not accepts_refresh(context, match, subscription.package, ALLOW_EVENTS):
             return
         expires = self._expires(context)
         if expires is None:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from ..application import RequestContext
 from ..proxy.services import ApplicationFactory, ApplicationServices
+from ..proxy.subscription_rules import accepts_refresh, granted_expires
 from ..proxy.targets import peer_for_uri
 from ..sip import (DIALOG_ERROR_STATUS, ContentType, Dialog, DialogError, DialogId, NameAddr, ParseError, Request, Response,
                    SipUri, Uri)
@@ -140,12 +141,9 @@ class ResourceListServer:
 
     def _expires(self, context: RequestContext) -> int | None:
         """The granted interval, or None after answering 423."""
-        asked = context.request.expires
-        expires = self.config.default_expires if asked is None else asked
-        if 0 < expires < self.config.min_expires:
-            context.respond(423, headers=[("Min-Expires", str(self.config.min_expires))])
-            return None
-        return min(expires, self.config.max_expires)
+        config = self.config
+        return granted_expires(context, default=config.default_expires, minimum=config.min_expires,
+                               maximum=config.max_expires)
 
     def _new_subscription(self, context: RequestContext, owner: str) -> None:
         request = context.request
@@ -187,14 +185,7 @@ class ResourceListServer:
         self._pump(subscription, context.now)
 
     def _in_dialog(self, context: RequestContext, subscription: ListSubscription) -> None:
-        request = context.request
-        error = subscription.dialog.receive_request(request)
-        if error is not None:
-            context.respond(*DIALOG_ERROR_STATUS[error])
-            return
-        event = request.event
-        if event is None or event.package != EVENT_PACKAGE:
-            context.respond(489, headers=[("Allow-Events", EVENT_PACKAGE)])
+        if not accepts_refresh(context, subscription.dialog, EVENT_PACKAGE, EVENT_PACKAGE):
             return
         expires = self._expires(context)
         if expires is None:
