@@ -30,17 +30,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import emit, quick_flag, target  # noqa: E402
-from benchmarks.sip_vs_kamailio import (DOMAIN, Server, free_port, sipp, sipp_stats, start_kamailio,  # noqa: E402
+from benchmarks.sip_vs_kamailio import (DOMAIN, Server, finish_step, free_port, sipp, start_kamailio,  # noqa: E402
                                         start_ucd, stop_tree)
 
 
@@ -49,6 +49,11 @@ class Plan:
     rates: list[int]      # MESSAGEs per second
     step_seconds: float
 
+
+# ucd as configured by default, then without the history, then with the IM application out
+# of the chain (MESSAGE proxied by the router): what IM costs beside what SIP costs.
+NO_ARCHIVE = "[policies.im.Global]\narchive = false\n"
+PROXY_ONLY = "[im]\nenabled = false\n"
 
 QUICK = Plan(rates=[100, 200], step_seconds=3.0)
 FULL = Plan(rates=[100, 200, 400, 800, 1600], step_seconds=5.0)
@@ -62,19 +67,8 @@ def message_step(server: Server, workdir: Path, count: int, rate: float, index: 
                "-ap", "alice-pw", "-auth_uri", f"bob@{DOMAIN}", "-set", "caller", "alice",
                "-timeout", f"{int(limit)}s", "-trace_stat", "-stf", str(stats_file), "-fd", "1",
                calls=count, rate=rate)
-    try:
-        code = uac.wait(timeout=limit + 15)
-    except subprocess.TimeoutExpired:
-        uac.kill()
-        code = uac.wait(timeout=10)
-    time.sleep(0.5)   # the write-behind history batch of the last messages
-    server_cpu = server.cpu() - cpu0
-    stats = sipp_stats(stats_file)
-    return {"rate": rate, "count": count, "completed": stats["successful"], "failed": stats["failed"],
-            "retransmissions": stats["retransmissions"], "uac_exit": code,
-            "clean": code == 0 and stats["failed"] == 0 and stats["retransmissions"] == 0
-            and stats["successful"] == count,
-            "server_cpu_us": round(server_cpu / max(1, stats["successful"]) * 1e6, 1)}
+    # settle: the write-behind history batch of the last messages
+    return finish_step(server, uac, stats_file, count, rate, limit, cpu0, settle=0.5)
 
 
 def run_server(server: Server, plan: Plan, workdir: Path) -> list[dict]:
@@ -104,20 +98,15 @@ def run_server(server: Server, plan: Plan, workdir: Path) -> list[dict]:
     return steps
 
 
-def start_ucd_without_archive(workdir: Path, n_users: int) -> Server:
-    sub = workdir / "no-archive"
-    sub.mkdir()
-    server = start_ucd(sub, n_users, extra_config='[policies.im.Global]\narchive = false\n')
-    server.name = "ucd-no-archive"
-    return server
-
-
-def start_ucd_proxy_only(workdir: Path, n_users: int) -> Server:
-    sub = workdir / "proxy-only"
-    sub.mkdir()
-    server = start_ucd(sub, n_users, extra_config='[im]\nenabled = false\n')
-    server.name = "ucd-proxy-only"
-    return server
+def start_ucd_variant(name: str, extra_config: str) -> Callable[[Path, int], Server]:
+    """A start function for ucd with `extra_config` appended, in its own data directory."""
+    def start(workdir: Path, n_users: int) -> Server:
+        sub = workdir / name
+        sub.mkdir()
+        server = start_ucd(sub, n_users, extra_config=extra_config)
+        server.name = name
+        return server
+    return start
 
 
 def main() -> None:
@@ -129,8 +118,10 @@ def main() -> None:
     results: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="im-vs-kamailio-") as tmp:
         workdir = Path(tmp)
-        for name, start in (("kamailio", start_kamailio), ("ucd", start_ucd),
-                            ("ucd-no-archive", start_ucd_without_archive), ("ucd-proxy-only", start_ucd_proxy_only)):
+        servers = (("kamailio", start_kamailio), ("ucd", start_ucd),
+                   ("ucd-no-archive", start_ucd_variant("ucd-no-archive", NO_ARCHIVE)),
+                   ("ucd-proxy-only", start_ucd_variant("ucd-proxy-only", PROXY_ONLY)))
+        for name, start in servers:
             server = start(workdir, 1)
             try:
                 results[name] = run_server(server, plan, workdir)

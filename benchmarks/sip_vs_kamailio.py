@@ -348,18 +348,26 @@ def call_step(server: Server, workdir: Path, calls: int, rate: float, index: int
                "-au", "alice", "-ap", "alice-pw",
                "-auth_uri", f"bob@{DOMAIN}", "-set", "caller", "alice", "-timeout", f"{int(limit)}s",
                "-trace_stat", "-stf", str(stats_file), "-fd", "1", calls=calls, rate=rate)
+    return finish_step(server, uac, stats_file, calls, rate, limit, cpu0, settle=0.3)
+
+
+def finish_step(server: Server, uac: subprocess.Popen, stats_file: Path, count: int, rate: float, limit: float,
+                cpu0: float, *, settle: float) -> dict:
+    """Wait for a step's sipp UAC (killed after `limit` + 15 s), let the server finish what
+    is in flight for `settle` seconds, and report the step: counts from sipp's statistics,
+    clean or not, and the server's CPU per completed transaction since `cpu0`."""
     try:
         code = uac.wait(timeout=limit + 15)
     except subprocess.TimeoutExpired:
         uac.kill()
         code = uac.wait(timeout=10)
-    time.sleep(0.3)
+    time.sleep(settle)
     server_cpu = server.cpu() - cpu0
     stats = sipp_stats(stats_file)
-    return {"rate": rate, "count": calls, "completed": stats["successful"], "failed": stats["failed"],
+    return {"rate": rate, "count": count, "completed": stats["successful"], "failed": stats["failed"],
             "retransmissions": stats["retransmissions"], "uac_exit": code,
             "clean": code == 0 and stats["failed"] == 0 and stats["retransmissions"] == 0
-            and stats["successful"] == calls,
+            and stats["successful"] == count,
             "server_cpu_us": round(server_cpu / max(1, stats["successful"]) * 1e6, 1)}
 
 
