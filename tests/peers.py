@@ -237,6 +237,15 @@ def linphone_rc(path: Path, sip_port: int, rtp_port: int, *, host: str = "127.0.
     return path
 
 
+def linphone_account(host: str, port: int, user: str, password: str, domain: str = "example.test") -> str:
+    """linphone_rc's `extra` for one account registered through the server at host:port:
+    [proxy_0] with reg_route, so that calls go through the server too (linphonec resolves
+    the domain itself otherwise, and there is no DNS here), and [auth_info_0]."""
+    return (f"default_proxy=0\n[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
+            f"reg_identity=sip:{user}@{domain}\nreg_expires=600\nreg_sendregister=1\n"
+            f"[auth_info_0]\nusername={user}\npasswd={password}\nrealm={domain}\n")
+
+
 def linphone_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment linphonec needs: without a writable data directory liblinphone
     never brings its SIP transports up ("No listening point matching for udp://...")."""

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peers import linphone_env, linphone_ports, linphone_rc
+from peers import linphone_account, linphone_env, linphone_ports, linphone_rc
 from test_focus_baresip import Phone, read_mono, tone_shares, wait_registered, window
 from ucd_harness import Ucd, start_ucd
 
@@ -52,9 +52,7 @@ class Linphone:
         assert binary, "linphonec is not installed (make test installs linphone-cli)"
         rc = linphone_rc(tmp / f"linphonerc-{user}", *linphone_ports(), extra=(
             f"use_info={int(use_info)}\nuse_rfc2833={int(not use_info)}\n"
-            f"default_proxy=0\n[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
-            f"reg_identity=sip:{user}@example.test\nreg_expires=600\nreg_sendregister=1\n"
-            f"[auth_info_0]\nusername={user}\npasswd={password}\nrealm=example.test\n"))
+            + linphone_account(host, port, user, password)))
         self.lines: list[str] = []
         self.proc = subprocess.Popen(["timeout", "60", binary, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,

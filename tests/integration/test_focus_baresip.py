@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peers import baresip_config, baresip_sip_port, linphone_env, linphone_ports, linphone_rc
+from peers import baresip_config, baresip_sip_port, linphone_account, linphone_env, linphone_ports, linphone_rc
 from ucd_harness import Ucd, start_ucd
 
 pytestmark = pytest.mark.peer
@@ -406,10 +406,8 @@ def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
         alice = Phone(tmp_path, "alice", f"{host}:{port}", MEETING, seconds=50)
         phones.append(alice)
         alice.wait_for("Call established")
-        rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports(), extra=(
-            f"default_proxy=0\n[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
-            "reg_identity=sip:carol@example.test\nreg_expires=600\nreg_sendregister=1\n"
-            "[auth_info_0]\nusername=carol\npasswd=carol-pw\nrealm=example.test\n"))
+        rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports(),
+                         extra=linphone_account(host, port, "carol", "carol-pw"))
         linphone = subprocess.Popen(["timeout", "60", linphonec, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
                                     env=linphone_env(tmp_path / "linphone-home"), cwd=tmp_path)

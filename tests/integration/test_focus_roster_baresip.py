@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peers import linphone_env, linphone_ports, linphone_rc
+from peers import linphone_account, linphone_env, linphone_ports, linphone_rc
 from test_focus_baresip import WAIT, Phone, read_mono, wait_registered, window
 from uc_signal.conferencing import ConferenceInfo, DocState, apply, parse
 from uc_signal.sip import DigestClient, Request, Response, make_response, new_branch, parse_message
@@ -249,10 +249,8 @@ def test_a_two_party_call_is_escalated_and_a_third_party_dialled_in(tmp_path: Pa
         for user in ("alice", "bob", "carol"):
             ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
         host, port = ucd.sip_address("UDP")
-        rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports(), extra=(
-            f"default_proxy=0\n[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
-            "reg_identity=sip:carol@example.test\nreg_expires=600\nreg_sendregister=1\n"
-            "[auth_info_0]\nusername=carol\npasswd=carol-pw\nrealm=example.test\n"))
+        rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports(),
+                         extra=linphone_account(host, port, "carol", "carol-pw"))
         linphone = subprocess.Popen(["timeout", "60", linphonec, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
                                     env=linphone_env(tmp_path / "linphone-home"), cwd=tmp_path)

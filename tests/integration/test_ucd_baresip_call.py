@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from peers import baresip_sip_port, linphone_ports
+from peers import baresip_sip_port, linphone_account, linphone_env, linphone_ports, linphone_rc
 from ucd_harness import start_ucd
 
 pytestmark = pytest.mark.peer
@@ -137,22 +137,13 @@ def test_linphonec_registers_and_calls_a_baresip_user_through_ucd(tmp_path):
         phones.append(bob)
         assert bob.wait_for("200 OK"), bob.output()
 
-        rc = tmp_path / "linphonerc"
-        sip_port, rtp_port = linphone_ports()
         # The admin guide's linphonerc: reg_route makes calls go through ucd (linphonec's
         # interactive `register` sets no route, and then a call resolves example.test in DNS).
-        rc.write_text(f"[sip]\nsip_port={sip_port}\nsip_tcp_port=0\nsip_tls_port=0\nbind_address=127.0.0.1\n"
-                      f"default_proxy=0\n[rtp]\naudio_rtp_port={rtp_port}\n"
-                      f"[proxy_0]\nreg_proxy=<sip:{host}:{port}>\nreg_route=<sip:{host}:{port};lr>\n"
-                      "reg_identity=sip:carol@example.test\nreg_expires=600\nreg_sendregister=1\n"
-                      "[auth_info_0]\nusername=carol\npasswd=carol-pw\nrealm=example.test\n")
-        # Without a writable data directory liblinphone never brings its SIP transports up.
-        home = tmp_path / "linphone-home"
-        (home / ".local" / "share" / "linphone").mkdir(parents=True)
-        env = {"HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share"), "PATH": "/usr/bin:/bin"}
+        rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports(),
+                         extra=linphone_account(host, port, "carol", "carol-pw"))
         linphone = subprocess.Popen(["timeout", "60", linphonec, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                                    cwd=tmp_path)
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                    env=linphone_env(tmp_path / "linphone-home"), cwd=tmp_path)
         assert linphone.stdin is not None
         linphone.stdin.write("soundcard use files\n")
         linphone.stdin.flush()
