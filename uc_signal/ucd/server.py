@@ -1,13 +1,18 @@
-"""The ucd process: wires the store, the SIP transports and the proxy core, the admin API
-and the metrics into one asyncio loop, and takes them down again on SIGTERM.
+"""The ucd process: wires the store, the SIP transports, the media engine, the SIP services
+with their application chain, the admin API and the metrics into one asyncio loop, and
+takes them down again on SIGTERM.
 
-Start-up order: data dir and admin token -> store (migrations) -> users into memory ->
-bindings read back -> SIP core (registrar, location, proxy) over the directory adapters ->
-transports -> the one HTTP server (admin API on its port, SIP over WebSocket on its own).
+Start-up order: data dir and admin token -> store (migrations) -> users, meetings, contact
+lists, bindings, presence state and the IM store read into memory -> transports -> the
+one HTTP server (admin API on its port, SIP over WebSocket on its own) -> the media engine
+([media]) -> the SIP services, whose chain is registrar -> rls -> presence -> dial-in ->
+focus (and its conference events) -> im -> proxy.
 Shutdown (SIGTERM/SIGINT): stop accepting (TCP/TLS listeners closed; new requests over
-UDP answered 503 with Retry-After), let open transactions finish for at most
-`daemon.shutdown_grace` seconds, stop the transports and HTTP, write the queued binding
-changes, close the store.
+UDP answered 503 with Retry-After), end subscriptions and calls the server holds (list
+subscribers told to come back, meeting participants and dial-in callers sent BYE), let
+open transactions finish for at most `daemon.shutdown_grace` seconds, write the IM store,
+stop the transports, HTTP and the engine, write the queued binding changes, close the
+store.
 """
 
 from __future__ import annotations
