@@ -204,7 +204,9 @@ class Daemon:
 
             conferencing = self.config.conferencing
             roster = self.roster = FocusRoster(time.time, lobby_timeout=conferencing.lobby_timeout,
-                                               max_participants=conferencing.max_participants, view=self.meeting_view)
+                                               max_participants=conferencing.max_participants, view=self.meeting_view,
+                                               store_lock=self.meetings.store_lock if isinstance(
+                                                   self.meetings, WatchedMeetingDirectory) else None)
 
             def focus(services: ApplicationServices) -> Application:
                 if self.focus is not None:   # already built for the dial-in, which drives it
@@ -241,7 +243,7 @@ class Daemon:
             application = DialInApplication(
                 services, section.dialin_numbers, EngineAttendantMedia(media.rooms),
                 DirectoryAccess(self.meeting_view, self.meetings, poke), built,
-                settings=attendant_settings(section), key_map=key_map(section))
+                settings=attendant_settings(section), key_map=key_map(section), roster=self.roster)
             self.dialin = application
 
             def on_event(event: Event) -> None:
@@ -446,6 +448,8 @@ class Daemon:
             await self.bindings.flush()
             log.info("bindings persisted", extra={"writes": self.bindings.writes})
             self.bindings = None
+        if isinstance(self.meetings, WatchedMeetingDirectory):
+            await self.meetings.drain()   # meeting locks still being written
         if self.store is not None:
             await self.store.close()
             self.store = None
