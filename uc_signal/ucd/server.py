@@ -60,7 +60,9 @@ from ..store.presence import PresenceStore
 from .presence import load_presence
 from ..focus import FocusApplication, StaticConferences
 from ..focus.events import ConferenceEventsConfig, conference_services
-from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_admission
+from ..focus.factory import FocusFactory, meet_now_policy
+from ..focus.meetings import (DirectoryConferences, DirectoryMeetingMaker, FirstFound, WatchedMeetingDirectory,
+                              meeting_admission)
 from ..focus.roster import FocusRoster
 from ..proxy.services import ApplicationServices
 from .media_engine import MediaCollector, MediaService
@@ -195,6 +197,10 @@ class Daemon:
     def _applications(self) -> list[Callable[[ApplicationServices], Application]]:
         """The chain between registrar and proxy, in order."""
         factories: list[Callable[[ApplicationServices], Application]] = []
+        if self.meetings is not None:
+            # Meet-now from the organizer's client (SERVICE addConference), stored through the
+            # same directory as the admin API's meetings.
+            factories.append(self._focus_factory(self.meetings))
         media = self.media
         if media is None and self.config.conferencing.dialin_numbers:
             log.warning("conferencing.dialin_numbers ignored: dial-in needs the media engine (media.enabled)")
@@ -227,6 +233,14 @@ class Daemon:
                                        max_expires=conferencing.events_max_expires,
                                        default_expires=conferencing.events_max_expires)))
         return factories
+
+    def _focus_factory(self, meetings: MeetingDirectory) -> ApplicationFactory:
+        def poke() -> None:
+            if self.core is not None:
+                self.core.poke()
+        maker = DirectoryMeetingMaker(meetings, poke)
+        policy = meet_now_policy(self.config.policies.conferencing)
+        return lambda services: FocusFactory(services, maker, policy)
 
     def _dialin(self, media: MediaService, focus: Callable[[ApplicationServices], Application]) -> ApplicationFactory:
         """The auto attendant on the access numbers, joining callers through the focus;
