@@ -93,6 +93,14 @@ class WatchedMeetingDirectory(MeetingDirectory):
         self.view.remove(meeting)
         return meeting
 
+    async def get(self, reference: str, now: float | None = None) -> Meeting:
+        await self.drain()   # a read sees every lock change made before it
+        return await super().get(reference, now)
+
+    async def list(self, now: float, organizer: str | None = None) -> list[Meeting]:
+        await self.drain()
+        return await super().list(now, organizer)
+
     def store_lock(self, meeting: Meeting) -> None:
         """A running meeting was locked or unlocked (C3P, the admin API, the dial-in
         keypad): the view at once, the store behind it (a task on the running loop), so a
