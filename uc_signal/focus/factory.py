@@ -2,9 +2,9 @@
 do ([MS-CONFBAS] 3.2.5.1): a SIP SERVICE to the organizer's focus factory URI,
 `sip:alice@example.test;gruu;opaque=app:conf:focusfactory`, carrying a C3P
 `addConference` (application/cccp+xml, cccp.py's subset). An application of the chain,
-sans-IO: the meeting is made through a `MeetingMaker` (ucd's: the meeting directory the
-admin API uses, so it is stored and the focus finds it at once), which may answer later;
-the SERVICE is answered then.
+sans-IO: the meeting is made through a `MeetingMaker`, which may answer later; the SERVICE
+is answered then. ucd's is `DirectoryMeetingMaker` (below): the meeting directory the admin
+API uses (`WatchedMeetingDirectory`), so the meeting is stored and the focus finds it at once.
 
     SERVICE to <user>;gruu;opaque=app:conf:focusfactory, out of dialog
       415 + Accept       another body than application/cccp+xml
@@ -22,12 +22,15 @@ Responses carry the C3P <response> (code and reason) besides the SIP status.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from ..application import RequestContext
-from ..conferencing.meeting import Meeting
+from ..conferencing.directory import MeetingDirectory
+from ..conferencing.meeting import LobbyPolicy, Meeting, MeetingKind
 from ..directory import User
 from ..proxy.services import ApplicationServices
 from ..sip import ParseError, SipUri, make_response
@@ -153,3 +156,34 @@ class FocusFactory:
 def _phrase(text: str) -> str:
     """A reason phrase fragment: one line, no parentheses, bounded."""
     return " ".join(text.replace("(", "").replace(")", "").split())[:80]
+
+
+class DirectoryMeetingMaker:
+    """The focus factory's `MeetingMaker` in ucd: a meet-now meeting made by the meeting
+    directory (the one the admin API uses: stored, and in the focus's view at once), as a
+    task on the running loop; `poke` lets the SIP core send the answer it caused."""
+
+    def __init__(self, directory: MeetingDirectory, poke: Callable[[], None],
+                 clock: Callable[[], float] = time.time) -> None:
+        self.directory = directory
+        self.poke = poke
+        self.clock = clock
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def make(self, organizer: str, request: AddConference, now: float,
+             done: Callable[[Meeting | None, float], None]) -> None:
+        async def make() -> None:
+            meeting: Meeting | None
+            try:
+                meeting = await self.directory.create(
+                    organizer, now, kind=MeetingKind.MEET_NOW, subject=request.subject,
+                    lobby_policy=LobbyPolicy(request.lobby_policy) if request.lobby_policy else None,
+                    pstn_bypass_lobby=request.pstn_bypass_lobby)
+            except Exception:   # the store failed, the organizer was deleted meanwhile
+                log.exception("focus factory: the meet-now meeting of %s was not made", organizer)
+                meeting = None
+            done(meeting, self.clock())
+            self.poke()
+        task = asyncio.get_running_loop().create_task(make())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -18,12 +18,9 @@ from typing import Any
 
 from ..conferencing.admission import Joiner, MeetingPolicies, decide
 from ..conferencing.directory import MeetingDirectory
-from ..conferencing.meeting import LobbyPolicy, Meeting, MeetingKind
-from .cccp import AddConference
+from ..conferencing.meeting import Meeting
 from .application import EVERYONE_IN, JoinDecision
 from .directory import ConferenceHandle, ConferenceLookup, conference_key
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,6 +72,9 @@ class DirectoryConferences:
         return MeetingHandle(meeting)
 
 
+log = logging.getLogger(__name__)
+
+
 class WatchedMeetingDirectory(MeetingDirectory):
     """The meeting directory, telling `view` of the meetings it creates and deletes."""
 
@@ -120,37 +120,6 @@ class WatchedMeetingDirectory(MeetingDirectory):
         """Wait for the lock writes still running (before the store closes)."""
         while self._writes:
             await asyncio.gather(*list(self._writes), return_exceptions=True)
-
-
-class DirectoryMeetingMaker:
-    """The focus factory's `MeetingMaker` in ucd: a meet-now meeting made by the meeting
-    directory (the one the admin API uses: stored, and in the focus's view at once), as a
-    task on the running loop; `poke` lets the SIP core send the answer it caused."""
-
-    def __init__(self, directory: MeetingDirectory, poke: Callable[[], None],
-                 clock: Callable[[], float] = time.time) -> None:
-        self.directory = directory
-        self.poke = poke
-        self.clock = clock
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def make(self, organizer: str, request: AddConference, now: float,
-             done: Callable[[Meeting | None, float], None]) -> None:
-        async def make() -> None:
-            meeting: Meeting | None
-            try:
-                meeting = await self.directory.create(
-                    organizer, now, kind=MeetingKind.MEET_NOW, subject=request.subject,
-                    lobby_policy=LobbyPolicy(request.lobby_policy) if request.lobby_policy else None,
-                    pstn_bypass_lobby=request.pstn_bypass_lobby)
-            except Exception:   # the store failed, the organizer was deleted meanwhile
-                log.exception("focus factory: the meet-now meeting of %s was not made", organizer)
-                meeting = None
-            done(meeting, self.clock())
-            self.poke()
-        task = asyncio.get_running_loop().create_task(make())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
 
 class FirstFound:

@@ -60,9 +60,8 @@ from ..store.presence import PresenceStore
 from .presence import load_presence
 from ..focus import FocusApplication, StaticConferences
 from ..focus.events import ConferenceEventsConfig, conference_services
-from ..focus.factory import FocusFactory, meet_now_policy
-from ..focus.meetings import (DirectoryConferences, DirectoryMeetingMaker, FirstFound, WatchedMeetingDirectory,
-                              meeting_admission)
+from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_admission
+from ..focus.factory import DirectoryMeetingMaker, FocusFactory, meet_now_policy
 from ..focus.roster import FocusRoster
 from ..proxy.services import ApplicationServices
 from .media_engine import MediaCollector, MediaService
