@@ -5,8 +5,8 @@ takes them down again on SIGTERM.
 Start-up order: data dir and admin token -> store (migrations) -> users, meetings, contact
 lists, bindings, presence state and the IM store read into memory -> transports -> the
 one HTTP server (admin API on its port, SIP over WebSocket on its own) -> the media engine
-([media]) -> the SIP services, whose chain is registrar -> rls -> presence -> dial-in ->
-focus (and its conference events) -> im -> proxy.
+([media]) -> the SIP services, whose chain is registrar -> rls -> presence -> focus factory
+(meet-now SERVICE) -> dial-in -> focus (and its conference events) -> im -> proxy.
 Shutdown (SIGTERM/SIGINT): stop accepting (TCP/TLS listeners closed; new requests over
 UDP answered 503 with Retry-After), end subscriptions and calls the server holds (list
 subscribers told to come back, meeting participants and dial-in callers sent BYE), let
