@@ -61,9 +61,9 @@ from .presence import load_presence
 from ..focus import FocusApplication, StaticConferences
 from ..focus.events import ConferenceEventsConfig, conference_services
 from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_admission
-from ..focus.factory import DirectoryMeetingMaker, FocusFactory, meet_now_policy
 from ..focus.roster import FocusRoster
 from ..proxy.services import ApplicationServices
+from ..focus.factory import DirectoryMeetingMaker, FocusFactory, meet_now_policy
 from .media_engine import MediaCollector, MediaService
 from ..conferencing.settings import attendant_settings, key_map
 from ..dialin import DialInApplication
