@@ -194,7 +194,8 @@ def test_the_parser_reads_the_subset_and_defaults() -> None:
     parsed = parse_add_conference(add_conference("<msci:admission-policy>openAuthenticated</msci:admission-policy>"
                                                  "<msci:pstn-lobby-bypass>true</msci:pstn-lobby-bypass>").encode())
     assert parsed.lobby_policy == "outside-company" and parsed.pstn_bypass_lobby is True
-    for bad in (b"", b"x" * 20000, b"<response/>", add_conference("<ci:subject>" + "s" * 300 + "</ci:subject>").encode(),
+    for bad in (b"", b"x" * 20000, b"<response/>",
+                add_conference("<ci:subject>" + "s" * 300 + "</ci:subject>").encode(),
                 add_conference("<msci:pstn-lobby-bypass>maybe</msci:pstn-lobby-bypass>").encode(),
                 b'<!DOCTYPE r SYSTEM "http://example.test/x.dtd"><request><addConference/></request>'):
         with pytest.raises(CccpError):
