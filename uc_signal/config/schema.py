@@ -431,6 +431,11 @@ class ImPolicySection:
 
 
 @dataclass(frozen=True)
+class ConferencingPolicySection:
+    meet_now: bool = _key(True, boolean, "may make meet-now meetings from a client (SERVICE addConference)")
+
+
+@dataclass(frozen=True)
 class PoliciesSection:
     contacts: dict[str, ContactsPolicySection] = field(
         default_factory=dict, metadata={"check": _named_tables(ContactsPolicySection),
@@ -441,6 +446,9 @@ class PoliciesSection:
     im: dict[str, ImPolicySection] = field(
         default_factory=dict, metadata={"check": _named_tables(ImPolicySection),
                                         "doc": "IM policies by name: [policies.im.<name>]"})
+    conferencing: dict[str, ConferencingPolicySection] = field(
+        default_factory=dict, metadata={"check": _named_tables(ConferencingPolicySection),
+                                        "doc": "conferencing policies by name: [policies.conferencing.<name>]"})
 
 
 @dataclass(frozen=True)

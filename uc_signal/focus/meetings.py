@@ -9,6 +9,8 @@ deletes. Expired meetings are not found (the directory's own rule, `Meeting.is_e
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -70,12 +72,16 @@ class DirectoryConferences:
         return MeetingHandle(meeting)
 
 
+log = logging.getLogger(__name__)
+
+
 class WatchedMeetingDirectory(MeetingDirectory):
     """The meeting directory, telling `view` of the meetings it creates and deletes."""
 
     def __init__(self, *args: Any, view: DirectoryConferences, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
+        self._writes: set[asyncio.Task[None]] = set()
 
     async def create(self, organizer: str, now: float, **kwargs: Any) -> Meeting:
         meeting = await super().create(organizer, now, **kwargs)
@@ -86,6 +92,34 @@ class WatchedMeetingDirectory(MeetingDirectory):
         meeting = await super().delete(reference)
         self.view.remove(meeting)
         return meeting
+
+    async def get(self, reference: str, now: float | None = None) -> Meeting:
+        await self.drain()   # a read sees every lock change made before it
+        return await super().get(reference, now)
+
+    async def list(self, now: float, organizer: str | None = None) -> list[Meeting]:
+        await self.drain()
+        return await super().list(now, organizer)
+
+    def store_lock(self, meeting: Meeting) -> None:
+        """A running meeting was locked or unlocked (C3P, the admin API, the dial-in
+        keypad): the view at once, the store behind it (a task on the running loop), so a
+        restarted ucd loads the meeting as it was left."""
+        self.view.add(meeting)
+
+        async def write() -> None:
+            try:
+                await self.meetings.set_locked(meeting.meeting_id, meeting.locked)
+            except Exception:   # the meeting was deleted meanwhile, or the store failed
+                log.exception("focus: storing the lock of meeting %s failed", meeting.meeting_id)
+        task = asyncio.get_running_loop().create_task(write())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def drain(self) -> None:
+        """Wait for the lock writes still running (before the store closes)."""
+        while self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
 
 
 class FirstFound:

@@ -5,8 +5,8 @@ takes them down again on SIGTERM.
 Start-up order: data dir and admin token -> store (migrations) -> users, meetings, contact
 lists, bindings, presence state and the IM store read into memory -> transports -> the
 one HTTP server (admin API on its port, SIP over WebSocket on its own) -> the media engine
-([media]) -> the SIP services, whose chain is registrar -> rls -> presence -> dial-in ->
-focus (and its conference events) -> im -> proxy.
+([media]) -> the SIP services, whose chain is registrar -> rls -> presence -> focus factory
+(meet-now SERVICE) -> dial-in -> focus (and its conference events) -> im -> proxy.
 Shutdown (SIGTERM/SIGINT): stop accepting (TCP/TLS listeners closed; new requests over
 UDP answered 503 with Retry-After), end subscriptions and calls the server holds (list
 subscribers told to come back, meeting participants and dial-in callers sent BYE), let
@@ -63,6 +63,7 @@ from ..focus.events import ConferenceEventsConfig, conference_services
 from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_admission
 from ..focus.roster import FocusRoster
 from ..proxy.services import ApplicationServices
+from ..focus.factory import DirectoryMeetingMaker, FocusFactory, meet_now_policy
 from .media_engine import MediaCollector, MediaService
 from ..conferencing.settings import attendant_settings, key_map
 from ..dialin import DialInApplication
@@ -195,6 +196,10 @@ class Daemon:
     def _applications(self) -> list[Callable[[ApplicationServices], Application]]:
         """The chain between registrar and proxy, in order."""
         factories: list[Callable[[ApplicationServices], Application]] = []
+        if self.meetings is not None:
+            # Meet-now from the organizer's client (SERVICE addConference), stored through the
+            # same directory as the admin API's meetings.
+            factories.append(self._focus_factory(self.meetings))
         media = self.media
         if media is None and self.config.conferencing.dialin_numbers:
             log.warning("conferencing.dialin_numbers ignored: dial-in needs the media engine (media.enabled)")
@@ -204,7 +209,9 @@ class Daemon:
 
             conferencing = self.config.conferencing
             roster = self.roster = FocusRoster(time.time, lobby_timeout=conferencing.lobby_timeout,
-                                               max_participants=conferencing.max_participants, view=self.meeting_view)
+                                               max_participants=conferencing.max_participants, view=self.meeting_view,
+                                               store_lock=self.meetings.store_lock if isinstance(
+                                                   self.meetings, WatchedMeetingDirectory) else None)
 
             def focus(services: ApplicationServices) -> Application:
                 if self.focus is not None:   # already built for the dial-in, which drives it
@@ -226,6 +233,14 @@ class Daemon:
                                        default_expires=conferencing.events_max_expires)))
         return factories
 
+    def _focus_factory(self, meetings: MeetingDirectory) -> ApplicationFactory:
+        def poke() -> None:
+            if self.core is not None:
+                self.core.poke()
+        maker = DirectoryMeetingMaker(meetings, poke)
+        policy = meet_now_policy(self.config.policies.conferencing)
+        return lambda services: FocusFactory(services, maker, policy)
+
     def _dialin(self, media: MediaService, focus: Callable[[ApplicationServices], Application]) -> ApplicationFactory:
         """The auto attendant on the access numbers, joining callers through the focus;
         the engine's DTMF, playback and recording events reach it from the media task."""
@@ -241,7 +256,7 @@ class Daemon:
             application = DialInApplication(
                 services, section.dialin_numbers, EngineAttendantMedia(media.rooms),
                 DirectoryAccess(self.meeting_view, self.meetings, poke), built,
-                settings=attendant_settings(section), key_map=key_map(section))
+                settings=attendant_settings(section), key_map=key_map(section), roster=self.roster)
             self.dialin = application
 
             def on_event(event: Event) -> None:
@@ -446,6 +461,8 @@ class Daemon:
             await self.bindings.flush()
             log.info("bindings persisted", extra={"writes": self.bindings.writes})
             self.bindings = None
+        if isinstance(self.meetings, WatchedMeetingDirectory):
+            await self.meetings.drain()   # meeting locks still being written
         if self.store is not None:
             await self.store.close()
             self.store = None
