@@ -25,9 +25,11 @@ For each meeting size N (250, Lync's default meeting limit; 1,000 too in the ful
 
 Reference, in the same run: the same N offers answered in this process by the focus's
 engine rooms (`EngineRooms.answer`, SDP negotiation + leg + join, no SIP; the calling
-thread's CPU): ucd's CPU per join is quoted as a ratio to it. ucd's figure is its whole
-process, so it also holds what the SIP dialog, transport and daemon add and the engine
-worker's ticks over the join phase (a growing, silent meeting).
+thread's CPU): ucd's CPU per join is quoted as a ratio to it. Two ucd figures: its main
+thread (the asyncio loop: SIP transport and dialogs, the focus, the meeting's roster;
+compared with the reference) and its whole process, which also holds the engine worker's
+ticks over the join phase (a growing meeting, every leg sent the mix each 20 ms); the
+latter grows with the join phase's length, so with how busy the machine is.
 
 The machine is shared: figures are provisional.
 """
@@ -35,6 +37,7 @@ The machine is shared: figures are provisional.
 from __future__ import annotations
 
 import base64
+import csv
 import json
 import os
 import re
@@ -56,7 +59,8 @@ import httpx  # noqa: E402
 import uc_media  # noqa: E402
 from benchmarks import _common  # noqa: E402
 from benchmarks.loadgen import driver  # noqa: E402
-from benchmarks.sip_vs_kamailio import cpu_seconds, free_port, stop_tree, wait_sip_ready  # noqa: E402
+from benchmarks.sip_vs_kamailio import (CLK_TCK, cpu_seconds, free_port, sipp_stats, stop_tree,  # noqa: E402
+                                        wait_sip_ready)
 from uc_signal.focus.engine_media import EngineRooms  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,6 +133,14 @@ def start_ucd(workdir: Path, size: int) -> tuple[subprocess.Popen[bytes], int, s
     return process, port, f"http://127.0.0.1:{http_port}", token
 
 
+def main_thread_cpu_seconds(pid: int) -> float:
+    """utime+stime of a process's main thread (its task with the process's own id)."""
+    with open(f"/proc/{pid}/task/{pid}/stat") as f:
+        text = f.read()
+    fields = text[text.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 def add_meeting(api: httpx.Client) -> dict[str, Any]:
     """The organizer and one meet-now meeting, through the admin API: attendees unless
     promoted, and nobody waits in the lobby (the callers are anonymous)."""
@@ -156,7 +168,7 @@ def join_meeting(size: int, rate: int, media_ms: int, binary: Path, workdir: Pat
     try:
         api = httpx.Client(base_url=admin_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
         meeting = add_meeting(api)
-        cpu0 = cpu_seconds(process.pid)
+        cpu0, main0 = cpu_seconds(process.pid), main_thread_cpu_seconds(process.pid)
         sipp = subprocess.Popen(
             ["sipp", f"127.0.0.1:{sip_port}", "-sf", str(SCENARIO), "-set", "conference", meeting["conference_uri"],
              "-inf", str(injection), "-m", str(size), "-l", str(size), "-r", str(rate), "-d", str(hold_ms),
@@ -180,6 +192,7 @@ def join_meeting(size: int, rate: int, media_ms: int, binary: Path, workdir: Pat
                         last = time.monotonic()
             time.sleep(0.01)
         cpu_join = cpu_seconds(process.pid) - cpu0
+        main_join = main_thread_cpu_seconds(process.pid) - main0
         if len(joined) < size or first is None or last is None:
             raise SystemExit(f"only {len(joined)} of {size} joins answered (see {workdir}/ucd.log)")
         roster = api.get(f"/api/v1/conferences/{meeting['conference_id']}").json()
@@ -215,11 +228,13 @@ def join_meeting(size: int, rate: int, media_ms: int, binary: Path, workdir: Pat
     joins_per_s = (size - 1) / max(last - first, 1e-3)
     return {
         "participants": size, "offered_rate": rate, "joins_per_s": round(joins_per_s, 1),
+        "ucd_main_thread_ms_per_join": round(main_join / size * 1e3, 3),
         "ucd_cpu_ms_per_join": round(cpu_join / size * 1e3, 3),
         "reference_cpu_ms_per_join": round(reference_s * 1e3, 3),
+        "main_thread_ratio_to_reference": round(main_join / size / reference_s, 2),
         "cpu_ratio_to_reference": round(cpu_join / size / reference_s, 2),
         "in_roster": in_meeting, "roles": dict(roles), "in_lobby": in_lobby, "sipp_exit": sipp_code, "sipp_failed": stats.get("failed", -1),
-        "sipp_retransmissions": stats.get("retransmissions", -1),
+        "sipp_retransmissions": stats.get("retransmissions", -1), "sipp_failures": failure_kinds(workdir / "sipp-stats.csv"),
         "mix_content_ok": bool(mix["content_ok"]), "mix_checked": mix["checked"],
         "mix_loss_fraction": mix["loss_fraction"], "silent_participants": mix["silent_participants"],
         "silent": silent, "mix_auth_failed": mix["auth_failed"], "mix_stray": mix["stray"],
@@ -228,8 +243,16 @@ def join_meeting(size: int, rate: int, media_ms: int, binary: Path, workdir: Pat
 
 
 def driver_stats(path: Path) -> dict[str, int]:
-    from benchmarks.sip_vs_kamailio import sipp_stats
     return sipp_stats(path)
+
+
+def failure_kinds(path: Path) -> dict[str, int]:
+    """sipp's non-zero Failed* counters (cumulative): what kind of failure, when there is one."""
+    rows = list(csv.reader(path.open(), delimiter=";")) if path.exists() else []
+    if len(rows) < 2:
+        return {}
+    return {name: int(value) for name, value in zip(rows[0], rows[-1])
+            if name.startswith("Failed") and name.endswith("(C)") and value.isdigit() and int(value) > 0}
 
 
 def main() -> None:
