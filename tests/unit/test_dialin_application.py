@@ -18,7 +18,7 @@ from uc_signal.conferencing.attendant import AttendantSettings, AttendantState, 
 from uc_signal.conferencing.prompts import Prompt
 from uc_signal.config.schema import access_numbers
 from uc_signal.dialin import DialInApplication, access_key
-from uc_signal.focus import FocusApplication, OfferRejected, StaticConference, conference_key
+from uc_signal.focus import FocusApplication, OfferRejected, conference_key
 from uc_signal.focus.media import TalkersCallback
 from uc_signal.proxy.services import ApplicationServices
 from uc_signal.sip import Response
@@ -26,7 +26,17 @@ from uc_signal.sip import Response
 from proxy_network import DOMAIN, Network, UserAgent
 
 ACCESS = "tel:+15550100"
-MEETING = StaticConference(f"sip:meet1@{DOMAIN}", "4711")
+
+
+@dataclass(frozen=True)
+class Handle:
+    """A ConferenceHandle; the test's directory access decides roles and the lobby."""
+
+    uri: str
+    conference_id: str
+
+
+MEETING = Handle(f"sip:meet1@{DOMAIN}", "4711")
 
 
 def offer_sdp(host: str, port: int = 4000) -> str:
@@ -140,7 +150,7 @@ class Directory:
     extensions: dict[str, str] = field(default_factory=lambda: {"100": f"sip:alice@{DOMAIN}"})
     waiting: list[Callable[[], None]] = field(default_factory=list)
 
-    def find(self, conference_id: str) -> StaticConference | None:
+    def find(self, conference_id: str) -> Handle | None:
         return MEETING if conference_id == MEETING.conference_id else None
 
     def check_pin(self, pin: str, *, user: str | None, extension: str | None,
@@ -166,7 +176,7 @@ class Directory:
 
 
 class Lookup:
-    def find(self, uri: str) -> StaticConference | None:
+    def find(self, uri: str) -> Handle | None:
         return MEETING if conference_key(uri) == conference_key(MEETING.uri) else None
 
 

@@ -166,13 +166,6 @@ def address_or_empty(value: Any) -> str:
     return "" if value == "" else host(value)
 
 
-def conference_uris(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) and item.lower().startswith(("sip:", "sips:"))
-                                              and "@" in item and item.isprintable() for item in value):
-        raise ValueError(f"must be a list of SIP URIs such as \"sip:meet1@example.test\", got {_got(value)}")
-    return tuple(value)
-
-
 def access_numbers(value: Any) -> tuple[str, ...]:
     """Dial-in access numbers: tel: URIs (tel:+15550100) or SIP URIs (sip:dialin@example.test)."""
     from ..sip import ParseError
@@ -336,8 +329,6 @@ class MediaSection:
 
 @dataclass(frozen=True)
 class FocusSection:
-    conferences: tuple[str, ...] = _key((), conference_uris, "conference URIs served besides the meeting "
-                                        "directory's")
     top_k: int = _key(3, positive_int, "loudest talkers mixed per tick")
     announcements: bool = _key(True, boolean, "entry and exit tones into the mix")
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..conferencing.admission import Joiner, MeetingPolicies, decide
 from ..conferencing.directory import MeetingDirectory
 from ..conferencing.meeting import Meeting
-from .application import EVERYONE_IN, JoinDecision
-from .directory import ConferenceHandle, ConferenceLookup, conference_key
+from .application import JoinDecision
+from .directory import ConferenceHandle, conference_key
 
 
 @dataclass(frozen=True)
@@ -122,27 +122,12 @@ class WatchedMeetingDirectory(MeetingDirectory):
             await asyncio.gather(*list(self._writes), return_exceptions=True)
 
 
-class FirstFound:
-    """Several lookups asked in order (the configured static URIs, then the directory)."""
-
-    def __init__(self, lookups: Iterable[ConferenceLookup]) -> None:
-        self.lookups = tuple(lookups)
-
-    def find(self, uri: str) -> ConferenceHandle | None:
-        for lookup in self.lookups:
-            found = lookup.find(uri)
-            if found is not None:
-                return found
-        return None
-
-
 def meeting_admission(handle: ConferenceHandle, entity: str, authenticated: bool) -> JoinDecision:
     """The focus's admission for a directory meeting: the meeting's table
     (`uc_signal.conferencing.decide`: the role, then organizer and presenters in, the lobby
     policy for the rest). An authenticated caller is a user of this server, so in the
-    company. Meetings from elsewhere (the static URIs) have no roles and no lobby."""
-    if not isinstance(handle, MeetingHandle):
-        return EVERYONE_IN
+    company. Every handle the focus gets in ucd is a stored meeting's (`DirectoryConferences`)."""
+    assert isinstance(handle, MeetingHandle), handle
     meeting = handle.meeting
     policies = MeetingPolicies(meeting.organizer, meeting.presenter_policy, meeting.lobby_policy,
                                meeting.pstn_bypass_lobby, meeting.locked)

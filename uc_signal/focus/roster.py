@@ -17,7 +17,7 @@ media legs.
 
 The roster announces entries and exits itself (it knows who joined the mix and who only
 the lobby), so the focus's own announcements are switched off when one is attached.
-Meetings that are not in the directory (the focus's tests' static URIs) are not driven.
+Every meeting is a stored one (`DirectoryConferences` hands the focus `MeetingHandle`s).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from ..conferencing.conference import (OPERATOR, Conference, ConferenceEndedErro
                                        InvalidControlError, JoinState, NotPermittedError, UnknownParticipantError)
 from ..conferencing.meeting import Meeting
 from ..conferencing.prompts import Prompt
-from .application import EVERYONE_IN, FocusApplication, JoinDecision
+from .application import FocusApplication, JoinDecision
 from .conference import Participant, RunningConference
 from .directory import ConferenceHandle, conference_key
 from .meetings import DirectoryConferences, MeetingHandle
@@ -122,9 +122,8 @@ class FocusRoster:
 
     def admission(self, handle: ConferenceHandle, entity: str, authenticated: bool) -> JoinDecision:
         """The focus's admission hook: the roster's decision for a directory meeting (its
-        role, and whether the leg is made in the lobby); other meetings let everyone in."""
-        if not isinstance(handle, MeetingHandle):
-            return EVERYONE_IN
+        role, and whether the leg is made in the lobby)."""
+        assert isinstance(handle, MeetingHandle), handle
         key = conference_key(handle.uri)
         driven = self._driven.get(key)
         if driven is None:

@@ -58,9 +58,9 @@ from ..admin.presence_routes import PresenceAdmin
 from ..presence import PresenceService, presence_application
 from ..store.presence import PresenceStore
 from .presence import load_presence
-from ..focus import FocusApplication, StaticConferences
+from ..focus import FocusApplication
 from ..focus.events import ConferenceEventsConfig, conference_services
-from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_admission
+from ..focus.meetings import DirectoryConferences, WatchedMeetingDirectory, meeting_admission
 from ..focus.roster import FocusRoster
 from ..proxy.services import ApplicationServices
 from ..focus.factory import DirectoryMeetingMaker, FocusFactory, meet_now_policy
@@ -204,9 +204,6 @@ class Daemon:
         if media is None and self.config.conferencing.dialin_numbers:
             log.warning("conferencing.dialin_numbers ignored: dial-in needs the media engine (media.enabled)")
         if media is not None:
-            # The meeting directory's meetings, and the interim [focus] conferences.
-            lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
-
             conferencing = self.config.conferencing
             roster = self.roster = FocusRoster(time.time, lobby_timeout=conferencing.lobby_timeout,
                                                max_participants=conferencing.max_participants, view=self.meeting_view,
@@ -216,7 +213,7 @@ class Daemon:
             def focus(services: ApplicationServices) -> Application:
                 if self.focus is not None:   # already built for the dial-in, which drives it
                     return self.focus
-                self.focus = FocusApplication(services, lookup, media.rooms, admission=meeting_admission,
+                self.focus = FocusApplication(services, self.meeting_view, media.rooms, admission=meeting_admission,
                                               lobby_timeout=self.config.conferencing.lobby_timeout,
                                               announcements=self.config.focus.announcements)
                 # The meetings' rosters drive it: roles, lobby, controls, chimes.
