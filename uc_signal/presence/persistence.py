@@ -19,11 +19,18 @@ RLMI), which advance with the CSeq, are kept the same way.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from ..sip import Dialog, DialogId, DialogState, NameAddr
 from ..transport.peer import Peer
+from .model import CustomState
+from .pidf import PidfError, parse_pidf
+from .service import Publication
+
+log = logging.getLogger(__name__)
 
 CSEQ_MARGIN = 256
 
@@ -105,6 +112,22 @@ class StoredPublication:
     expires_at: float
     published_at: float
     last_input: float
+
+
+def publications_of(stored: Iterable[StoredPublication], custom_states: tuple[CustomState, ...]
+                    ) -> list[Publication]:
+    """The stored publications as the service holds them, each document parsed again
+    (with today's custom states); one that no longer parses is left out, logged."""
+    publications = []
+    for record in stored:
+        try:
+            state = parse_pidf(record.document, custom_states)
+        except PidfError as error:
+            log.warning("presence state: publication %s of %s dropped: %s", record.etag, record.aor, error)
+            continue
+        publications.append(Publication(record.aor, record.etag, state, record.expires_at, record.published_at,
+                                        record.last_input))
+    return publications
 
 
 class PresenceStateSink(Protocol):
