@@ -29,7 +29,7 @@ from ..transport.peer import Peer
 from .calls import RouterCallFeed
 from .model import PresenceConfig, WatcherAuthorization
 from .persistence import (NO_PERSISTENCE, PresenceStateSink, StoredDialog, StoredPublication, StoredSubscription,
-                          next_save_at, stored_mark)
+                          next_save_at, restored_peer, stored_mark)
 from .pidf import PIDF_CONTENT_TYPE, PidfError, parse_pidf
 from .service import PresenceService, Publication, canonical_aor
 from .winfo import WATCHERINFO_CONTENT_TYPE, WatcherEntry, build_watcherinfo
@@ -346,7 +346,7 @@ class PresenceApplication:
             if record.application != self.name or record.expires_at <= now:
                 continue
             subscription = Subscription(record.dialog.restore(), record.package, record.resource, record.watcher,
-                                        record.peer, record.expires_at, record.created_at, record.event,
+                                        restored_peer(record), record.expires_at, record.created_at, record.event,
                                         record.state, id=record.key.partition(".")[0], version=record.version,
                                         display_name=record.display_name)
             if subscription.package == PRESENCE:
