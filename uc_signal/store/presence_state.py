@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import RowMapping, bindparam, delete, insert, select
 
 from ..presence.persistence import StoredDialog, StoredPublication, StoredSubscription
 from ..transport.peer import Peer
@@ -196,7 +196,7 @@ def _publication_row(publication: StoredPublication) -> dict[str, Any]:
             "published_at": publication.published_at, "last_input": publication.last_input}
 
 
-def _publication(row: Mapping[str, Any]) -> StoredPublication:
+def _publication(row: RowMapping) -> StoredPublication:
     return StoredPublication(row["etag"], row["aor"], bytes(row["document"]), row["endpoint"], row["expires_at"],
                              row["published_at"], row["last_input"])
 
@@ -215,7 +215,7 @@ def _subscription_row(subscription: StoredSubscription) -> dict[str, Any]:
             "version": subscription.version}
 
 
-def _subscription(row: Mapping[str, Any]) -> StoredSubscription:
+def _subscription(row: RowMapping) -> StoredSubscription:
     dialog = StoredDialog(row["call_id"], row["local_tag"], row["remote_tag"], row["local_uri"], row["remote_uri"],
                           row["remote_target"], tuple(json.loads(row["route_set"])), bool(row["secure"]),
                           row["local_seq"], row["remote_seq"])
