@@ -6,13 +6,17 @@ directory and UDP port), driven by Python UDP clients with digest credentials:
   got before, and its in-dialog refresh SUBSCRIBE is accepted (not 481);
 - a publication's entity tag from before the restart modifies and refreshes it after;
 - a publication and a subscription that expired while ucd was down are not restored, and
-  their watcher gets no NOTIFY for them.
+  their watcher gets no NOTIFY for them;
+- after a crash (SIGKILL: nothing flushed at exit), what the write-behind queue had
+  written is restored, and the watcher's next NOTIFY is still above every CSeq it got.
 """
 
 from __future__ import annotations
 
 import re
+import signal
 import socket
+import sqlite3
 import time
 from pathlib import Path
 
@@ -182,6 +186,48 @@ def test_presence_publications_and_subscriptions_survive_a_restart(tmp_path: Pat
 
         assert ucctl_json(ucd, "presence", "show", "dave")["availability"] == "offline"
         assert carol.quiet(1.0) == []   # nothing for the subscription that expired meanwhile
+    finally:
+        for client in clients:
+            client.close()
+        if ucd.proc.poll() is None:
+            assert ucd.stop() == 0, ucd.output()
+
+
+def stored(ucd: Ucd) -> tuple[int, list[str]]:
+    """How many subscriptions, and which publications' entity tags, the store holds."""
+    with sqlite3.connect(ucd.data_dir / "ucd.sqlite3") as db:
+        count = int(db.execute("SELECT count(*) FROM presence_subscriptions").fetchone()[0])
+        return count, [row[0] for row in db.execute("SELECT etag FROM presence_publications")]
+
+
+def test_after_a_crash_the_watcher_still_gets_notifies_above_its_last_cseq(tmp_path: Path) -> None:
+    ucd = start_ucd(tmp_path, SETTINGS)
+    clients: list[Client] = []
+    try:
+        for user in ("alice", "bob"):
+            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        alice, bob = (Client(user, ucd.sip_address("UDP")) for user in ("alice", "bob"))
+        clients += [alice, bob]
+        assert bob.request("SUBSCRIBE", alice.aor, "bob-watches-alice",
+                           "Event: presence\r\nExpires: 600\r\n").status == 200
+        bob.notify()
+        etag = publish(alice, pidf("alice")).headers.get("SIP-ETag") or ""
+        for activity in ("<rpid:busy/>", "<rpid:away/>", ""):   # more NOTIFYs after the subscription was saved
+            etag = publish(alice, pidf("alice", activity), etag).headers.get("SIP-ETag") or ""
+            bob.notify()
+        last_cseq = max(n.cseq.seq for n in bob.notifies)
+        for _ in range(200):   # the write-behind queue's batches are in the store (bounded wait)
+            if stored(ucd) == (1, [etag]):
+                break
+            time.sleep(0.05)
+        assert stored(ucd) == (1, [etag])
+
+        port = ucd.sip_address("UDP")[1]
+        ucd.stop(signal.SIGKILL)
+        ucd = start_ucd(tmp_path, {**SETTINGS, "sip": {"udp_port": port}})
+        resumed = bob.notify()
+        assert resumed.cseq.seq > last_cseq and resumed.headers.get("Call-ID") == "bob-watches-alice"
+        assert state(resumed) == "Available"
     finally:
         for client in clients:
             client.close()
