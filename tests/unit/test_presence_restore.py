@@ -176,3 +176,13 @@ def test_the_cseq_mark_is_saved_again_once_half_the_margin_is_used() -> None:
     assert kept.saves == saves + 1              # one save for 130 NOTIFYs
     assert sent < stored                        # a restore now would go on above it
     assert next_save_at(sent) < stored
+
+
+def test_a_subscription_ended_by_a_481_to_its_notify_leaves_the_sink() -> None:
+    kept = KeptState()
+    pnet = started(kept)
+    pnet.agent("alice", "10.0.0.1")
+    ghost = pnet.agent("ghost", "10.0.0.9", register=False)
+    ghost.autoanswer = lambda event: (481, [])   # "no such subscription" at once
+    assert pnet.subscribe(ghost, aor("alice")).status == 200
+    assert not agent_of(pnet).subscriptions and not kept.subscriptions

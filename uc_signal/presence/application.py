@@ -328,7 +328,10 @@ class PresenceApplication:
 
     def _save(self, subscription: Subscription) -> None:
         """Hand the subscription to the persistence sink, its CSeq and version as marks
-        (uc_signal.presence.persistence)."""
+        (uc_signal.presence.persistence). One that already ended (its NOTIFY failed at
+        once) is not saved."""
+        if subscription.state == "terminated":
+            return
         dialog = subscription.dialog
         subscription.save_at = next_save_at(dialog.local_seq)
         self.persistence.subscription_saved(StoredSubscription(
