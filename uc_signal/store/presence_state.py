@@ -9,7 +9,7 @@ what is still queued. No store write happens on the NOTIFY path: a subscription 
 when it is created, refreshed or ended, when its state changes, and when its CSeq has used
 half the high-water margin saved with it. At start `preload(now)` reads what is still
 valid and deletes what expired while the server was down; the writer deletes expired rows
-as it goes.
+with a batch at most once a minute.
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ from .sql import SqlStore
 from .tables import presence_publications, presence_subscriptions
 
 log = logging.getLogger(__name__)
+
+# Expired rows are never restored (load reads expires_at > now); deleting them is
+# housekeeping, done with a write at most this often rather than with every batch.
+PURGE_INTERVAL = 60.0
 
 
 class SqlPresenceState:
@@ -93,11 +97,13 @@ class WriteBehindPresenceState:
         self._stop = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._purged_at = 0.0
         self.writes = 0
         self.write_errors = 0
 
     async def preload(self, now: float) -> None:
         purged = await self.sql.purge_expired(now)
+        self._purged_at = now
         self.publications, self.subscriptions = await self.sql.load(now)
         self._live = {p.etag: p for p in self.publications}
         log.info("presence state: %d publications and %d subscriptions reloaded, %d expired rows purged",
@@ -160,12 +166,14 @@ class WriteBehindPresenceState:
         publications, self._pending_publications = self._pending_publications, {}
         subscriptions, self._pending_subscriptions = self._pending_subscriptions, {}
         now = time.time()
-        for etag, record in list(self._live.items()):   # expired on its own (RFC 3903 4.1)
-            if record.expires_at <= now:
-                del self._live[etag]
         try:
             await self.sql.apply(publications, subscriptions)
-            await self.sql.purge_expired(now)
+            if now - self._purged_at >= PURGE_INTERVAL:
+                self._purged_at = now
+                for etag, record in list(self._live.items()):   # expired on its own (RFC 3903 4.1)
+                    if record.expires_at <= now:
+                        del self._live[etag]
+                await self.sql.purge_expired(now)
             self.writes += len(publications) + len(subscriptions)
         except Exception:
             self.write_errors += 1
