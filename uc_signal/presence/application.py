@@ -341,14 +341,15 @@ class PresenceApplication:
 
     def restore(self, stored: list[StoredSubscription], now: float) -> int:
         """At start: the subscriptions saved before a restart, unexpired and to a presentity
-        that is still a user, saved again with new marks. Each presence watcher is sent the current state at once (through the
-        fan-out: what changed while the server was down, e.g. a publication that expired)
-        under a CSeq above all it was sent. How many."""
+        that is still a user, saved again with new marks. Each presence watcher is sent
+        the current state at once (through the fan-out: what changed while the server was
+        down, e.g. a publication that expired) under a CSeq above all it was sent. How
+        many."""
         restored = 0
         for record in stored:
             if record.application != self.name or record.expires_at <= now:
                 continue
-            username, _, domain = record.resource[4:].rpartition("@")
+            username, _, domain = record.resource.partition(":")[2].rpartition("@")
             if self.services.users.find_user(username, domain) is None:   # deleted meanwhile
                 self.persistence.subscription_removed(self.name, record.key)
                 continue

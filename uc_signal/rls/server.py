@@ -249,8 +249,8 @@ class ResourceListServer:
         for record in stored:
             if record.application != self.name or record.expires_at <= now:
                 continue
-            username, _, domain = record.resource[4:].rpartition("@")
-            if self.services.users.find_user(username, domain) is None:
+            username, _, domain = record.resource.partition(":")[2].rpartition("@")
+            if self.services.users.find_user(username, domain) is None:   # deleted meanwhile
                 self.persistence.subscription_removed(self.name, record.key)
                 continue
             dialog = record.dialog.restore()
