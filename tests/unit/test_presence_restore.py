@@ -8,6 +8,9 @@ restored."""
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from uc_signal.presence import (Availability, CustomState, PresenceApplication, PresenceConfig, PresenceService,
                                 presence_application)
 from uc_signal.presence.persistence import (CSEQ_MARGIN, StoredPublication, StoredSubscription, next_save_at,
@@ -186,3 +189,42 @@ def test_a_subscription_ended_by_a_481_to_its_notify_leaves_the_sink() -> None:
     ghost.autoanswer = lambda event: (481, [])   # "no such subscription" at once
     assert pnet.subscribe(ghost, aor("alice")).status == 200
     assert not agent_of(pnet).subscriptions and not kept.subscriptions
+
+
+class DurableAtFlush(KeptState):
+    """What the store holds after a crash: only the changes written by a flush."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.durable: dict[tuple[str, str], StoredSubscription] = {}
+
+    def flush(self) -> None:
+        self.durable = dict(self.subscriptions)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([1, CSEQ_MARGIN // 4, CSEQ_MARGIN // 2 - 2, CSEQ_MARGIN // 2 - 1]),
+                min_size=2, max_size=4))
+def test_after_a_crash_a_restored_dialog_is_above_every_cseq_sent(bursts: list[int]) -> None:
+    """Bursts of NOTIFYs, a flush of the write-behind queue after each, then a crash in
+    the middle of one more burst: as long as fewer than half the margin go out between two
+    flushes, the restored dialog's next CSeq is above every one the watcher got."""
+    kept = DurableAtFlush()
+    pnet = started(kept)
+    alice, bob = pnet.agent("alice", "10.0.0.1"), pnet.agent("bob", "10.0.0.2")
+    pnet.subscribe(bob, aor("alice"))
+    etag = pnet.publish(alice, pidf("alice")).headers.get("SIP-ETag")
+    kept.flush()
+    turn = 0
+    for index, burst in enumerate(bursts):
+        for _ in range(burst):
+            turn += 1
+            etag = pnet.publish(alice, pidf("alice", activities=BUSY if turn % 2 else ""), etag=etag).headers.get(
+                "SIP-ETag")
+        if index < len(bursts) - 1:
+            kept.flush()
+    sent = max(cseqs(pnet.notifies(bob)))
+    kept.subscriptions = dict(kept.durable)   # the crash: what was not flushed is lost
+    restart(pnet, kept)
+    pnet.net.advance(0.5)
+    assert pnet.last_notify(bob).cseq.seq > sent
