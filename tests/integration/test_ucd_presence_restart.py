@@ -5,6 +5,7 @@ directory and UDP port), driven by Python UDP clients with digest credentials:
   the current state, then the publisher's Busy, each NOTIFY with a CSeq above every one it
   got before, and its in-dialog refresh SUBSCRIBE is accepted (not 481);
 - a publication's entity tag from before the restart modifies and refreshes it after;
+- the user's watcher-information subscription gets the watcher list in its dialog;
 - a publication and a subscription that expired while ucd was down are not restored, and
   their watcher gets no NOTIFY for them;
 - after a crash (SIGKILL: nothing flushed at exit), what the write-behind queue had
@@ -154,6 +155,9 @@ def test_presence_publications_and_subscriptions_survive_a_restart(tmp_path: Pat
         etag = published.headers.get("SIP-ETag") or ""
         assert published.status == 200 and etag
         assert state(bob.notify()) == "Available"
+        assert alice.request("SUBSCRIBE", alice.aor, "alice-watches-watchers",
+                             "Event: presence.winfo\r\nExpires: 600\r\n").status == 200
+        assert b"sip:bob@" in alice.notify().body
         # What expires while ucd is down: dave's publication, carol's subscription to dave.
         expired_by = time.monotonic() + 2.5
         assert publish(dave, pidf("dave", "<rpid:away/>"), expires=2).status == 200
@@ -163,7 +167,10 @@ def test_presence_publications_and_subscriptions_survive_a_restart(tmp_path: Pat
         last_cseq = max(n.cseq.seq for n in bob.notifies)
 
         ucd = restarted(tmp_path, ucd, down_until=expired_by)
-        assert re.search(r"presence state restored publications=1 subscriptions=1", ucd.output()), ucd.output()
+        assert re.search(r"presence state restored publications=1 subscriptions=2", ucd.output()), ucd.output()
+        watchers = alice.notify()   # the winfo subscriber: the watcher list as it is now
+        assert watchers.headers.get("Call-ID") == "alice-watches-watchers" and watchers.cseq.seq > 1
+        assert b"sip:bob@" in watchers.body
 
         resumed = bob.notify()   # the current state at once, in the old dialog
         assert resumed.cseq.seq > last_cseq and state(resumed) == "Available"

@@ -8,6 +8,8 @@ restored."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -228,3 +230,24 @@ def test_after_a_crash_a_restored_dialog_is_above_every_cseq_sent(bursts: list[i
     restart(pnet, kept)
     pnet.net.advance(0.5)
     assert pnet.last_notify(bob).cseq.seq > sent
+
+
+def test_a_winfo_watcher_gets_the_watcher_list_after_a_restart() -> None:
+    kept = KeptState()
+    pnet = started(kept)
+    alice, bob = pnet.agent("alice", "10.0.0.1"), pnet.agent("bob", "10.0.0.2")
+    assert pnet.subscribe(alice, aor("alice"), event="presence.winfo").status == 200
+    assert pnet.subscribe(bob, aor("alice")).status == 200
+    before = pnet.notifies(alice, "presence.winfo")
+    assert b"sip:bob@" in before[-1].body
+    restart(pnet, kept)
+    pnet.net.run()
+    after = pnet.last_notify(alice, "presence.winfo")
+    assert after.cseq.seq > before[-1].cseq.seq and b"sip:bob@" in after.body
+    assert winfo_version(after) > winfo_version(before[-1])
+
+
+def winfo_version(notify: Request) -> int:
+    found = re.search(rb'<watcherinfo [^>]*version="(\d+)"', notify.body)
+    assert found is not None
+    return int(found.group(1))

@@ -343,9 +343,11 @@ class PresenceApplication:
         """At start: the subscriptions saved before a restart, unexpired and to a presentity
         that is still a user, saved again with new marks. Each presence watcher is sent
         the current state at once (through the fan-out: what changed while the server was
-        down, e.g. a publication that expired) under a CSeq above all it was sent. How
-        many."""
+        down, e.g. a publication that expired) under a CSeq above all it was sent; each
+        winfo watcher the watcher list as it is now (those that expired meanwhile are no
+        longer on it). How many."""
         restored = 0
+        winfo: list[Subscription] = []
         for record in stored:
             if record.application != self.name or record.expires_at <= now:
                 continue
@@ -365,9 +367,13 @@ class PresenceApplication:
             if subscription.package == PRESENCE:
                 subscription.queued = True
                 self._fanout.append(subscription)
+            else:
+                winfo.append(subscription)
             restored += 1
         if self._fanout and self._fanout_at is None:
             self._fanout_at = now
+        for subscription in winfo:   # after every presence subscription is back: the full list
+            self._notify(subscription, now)
         return restored
 
     def _remove(self, subscription: Subscription) -> None:
