@@ -267,6 +267,8 @@ class PresenceSection:
     default_authorization: str = _key("open", one_of("open", "confirm"),
                                       "new watchers: open (allowed) or confirm (pending until a relationship is set)")
     custom_states: tuple[tuple[str, str], ...] = _key((), custom_states, "up to 4 {text, availability} tables")
+    state_flush_interval: float = _key(1.0, positive_seconds, "seconds publication and subscription changes "
+                                       "are gathered into one store transaction")
 
 
 def non_negative_number(value: Any) -> float:

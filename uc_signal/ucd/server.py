@@ -6,13 +6,14 @@ Start-up order: data dir and admin token -> store (migrations) -> users, meeting
 lists, bindings, presence state and the IM store read into memory -> transports -> the
 one HTTP server (admin API on its port, SIP over WebSocket on its own) -> the media engine
 ([media]) -> the SIP services, whose chain is registrar -> rls -> presence -> focus factory
-(meet-now SERVICE) -> dial-in -> focus (and its conference events) -> im -> proxy.
+(meet-now SERVICE) -> dial-in -> focus (and its conference events) -> im -> proxy; the
+stored publications and presence and list subscriptions restored into them.
 Shutdown (SIGTERM/SIGINT): stop accepting (TCP/TLS listeners closed; new requests over
-UDP answered 503 with Retry-After), end subscriptions and calls the server holds (list
-subscribers told to come back, meeting participants and dial-in callers sent BYE), let
-open transactions finish for at most `daemon.shutdown_grace` seconds, write the IM store,
-stop the transports, HTTP and the engine, write the queued binding changes, close the
-store.
+UDP answered 503 with Retry-After), end the calls the server holds (meeting participants
+and dial-in callers sent BYE; presence and list subscriptions are kept in the store and go
+on after the restart), let open transactions finish for at most `daemon.shutdown_grace`
+seconds, write the IM store, stop the transports, HTTP and the engine, write the queued
+binding and presence state changes and the meeting locks in flight, close the store.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from ..im.policy import settings_from_config
 from ..store.im_store import SqlImStore, WriteBehindImStore
 from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
-from ..rls import ContactDirectory, ContactsPolicy, ResourceListServer, RlsConfig, rls_application
+from ..rls import ContactDirectory, ContactsPolicy, RlsConfig, rls_application
 from ..store import (CachedUserDirectory, ContactService, SqlContactStore, SqlStore, UserService,
                      WriteBehindBindingStore, sqlite_url)
 from ..transport import HttpServer, TransportConfig, TransportManager, sip_websocket_app
@@ -58,6 +59,8 @@ from ..admin.presence_routes import PresenceAdmin
 from ..presence import PresenceService, presence_application
 from ..store.presence import PresenceStore
 from .presence import load_presence
+from ..store.presence_state import SqlPresenceState, WriteBehindPresenceState
+from .presence_state import restore_presence_state
 from ..focus import FocusApplication
 from ..focus.events import ConferenceEventsConfig, conference_services
 from ..focus.meetings import DirectoryConferences, WatchedMeetingDirectory, meeting_admission
@@ -98,6 +101,7 @@ class Daemon:
         self.core: ServicesDriver | None = None
         self.presence: PresenceService | None = None      # shared by the SIP agent, admin API and RLS
         self.presence_store: PresenceStore | None = None
+        self.presence_state: WriteBehindPresenceState | None = None   # publications, subscriptions
         self.http: HttpServer | None = None
         self.https: HttpServer | None = None
         self.admin_url = ""
@@ -142,6 +146,9 @@ class Daemon:
         await self.bindings.preload(time.time())
         self.bindings.start()
         self.presence, self.presence_store = await load_presence(config, self.store, self.directory, self.contacts)
+        self.presence_state = WriteBehindPresenceState(SqlPresenceState(self.store), config.presence.state_flush_interval)
+        await self.presence_state.preload(time.time())
+        self.presence_state.start()
         self.im_store = WriteBehindImStore(SqlImStore(self.store.engine), config.im.flush_interval,
                                            config.im.history_flush_interval)
         await self.im_store.preload()
@@ -183,6 +190,7 @@ class Daemon:
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
+        restore_presence_state(self.presence_state, self.presence, self.core.services.core.chain, time.time())
         self.core.start()
         if self.media is not None:
             self.registry.register(MediaCollector(self.media, lambda: self.focus))
@@ -410,7 +418,6 @@ class Daemon:
                 log.info("focus: %d participants sent BYE", ended)
         if manager is not None:
             manager.stop_accepting()
-            self._end_list_subscriptions()
             grace = self.config.daemon.shutdown_grace
             layer = manager.layer
             assert isinstance(layer, MeteredTransactionLayer)
@@ -436,14 +443,6 @@ class Daemon:
         await self._close_store()
         log.info("stopped")
 
-    def _end_list_subscriptions(self) -> None:
-        """Tell list subscribers to come back after the restart (their NOTIFYs are
-        answered within the grace period below)."""
-        if self.core is not None:
-            for application in self.core.services.core.chain:
-                if isinstance(application, ResourceListServer):
-                    application.shutdown(time.time(), RETRY_AFTER_SECONDS)
-
     async def _flush_im(self) -> None:
         """Write the IM store's queue; stored messages' 202s go out while the transports
         are still open."""
@@ -460,6 +459,10 @@ class Daemon:
             self.bindings = None
         if isinstance(self.meetings, WatchedMeetingDirectory):
             await self.meetings.drain()   # meeting locks still being written
+        if self.presence_state is not None:
+            await self.presence_state.flush()
+            log.info("presence state persisted", extra={"writes": self.presence_state.writes})
+            self.presence_state = None
         if self.store is not None:
             await self.store.close()
             self.store = None
