@@ -1,6 +1,6 @@
 """Presence publications and subscription dialogs, kept across a restart.
 
-Revision ID: 0007_presence_state
+Revision ID: 0006_presence_state
 Revises: 0005_presence
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_presence_state"
+revision = "0006_presence_state"
 down_revision = "0005_presence"
 branch_labels = None
 depends_on = None
