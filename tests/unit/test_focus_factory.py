@@ -95,7 +95,9 @@ def service(net: Network, ua: UserAgent, body: str, *, uri: str = FACTORY, extra
 def c3p(response: Response) -> dict[str, str]:
     assert response.headers.get("Content-Type") == "application/cccp+xml"
     root = fromstring(response.body)
-    assert root.tag == NS + "response" and root.find(NS + "addConference") is not None
+    assert root.tag == NS + "response" and len(root) == 1     # the command's element
+    command = root[0]
+    assert command.get("reason") == root.get("reason")       # the reason on both ([MS-CONFPRO] 3.1.5.3)
     return dict(root.attrib)
 
 
@@ -152,6 +154,7 @@ def test_refusals_carry_the_sip_status_and_the_c3p_reason(setup: Setup) -> None:
     bomb = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
             '<request xmlns="urn:ietf:params:xml:ns:cccp"><addConference/>&b;</request>')
     for body in ("<request", bomb, '<request xmlns="urn:ietf:params:xml:ns:cccp"><deleteConference/></request>',
+                 '<request xmlns="urn:ietf:params:xml:ns:cccp"><modifyConferenceLock/></request>',
                  add_conference("<msci:admission-policy>everyone</msci:admission-policy>")):
         refused = service(s.net, alice, body)
         assert refused.status == 400 and c3p(refused)["reason"] == "requestMalformed", body
