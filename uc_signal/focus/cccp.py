@@ -315,6 +315,7 @@ LOBBY_POLICIES = ("nobody", "unauthenticated", "outside-company")
 PRESENTER_POLICIES = ("none", "company", "everyone")
 # The admission policy a lobby policy is shown as (Lync knows no "unauthenticated" waiting).
 ADMISSION_OF_LOBBY = {"nobody": "anonymous", "unauthenticated": "anonymous", "outside-company": "openAuthenticated"}
+LATEST_TIME = 32_503_680_000.0   # 3000-01-01T00:00:00Z: every time a response writes back is in range
 _MEETING_KEY = re.compile(r"^[A-Za-z0-9]{4,32}$")
 _CONFERENCE_ENTITY = re.compile(r"^sip:[^@;<>\s]+@[^;<>\s]+;gruu;opaque=app:conf:focus:id:(?P<id>[A-Za-z0-9]{4,32})$")
 
@@ -363,7 +364,7 @@ def _meeting_key(control: Element) -> str:
 
 
 def _time(element: Element | None) -> float | None:
-    """An xs:dateTime (UTC when it names no offset) as epoch seconds."""
+    """An xs:dateTime (UTC when it names no offset) as epoch seconds, 1970 to 3000."""
     if element is None:
         return None
     text = (element.text or "").strip()
@@ -373,10 +374,10 @@ def _time(element: Element | None) -> float | None:
         raise CccpError(f"{_local(element.tag)} {text[:40]!r} is not an xs:dateTime") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    try:
-        return value.timestamp()
-    except (OverflowError, ValueError):
-        raise CccpError(f"{_local(element.tag)} {text[:40]!r} is out of range") from None
+    epoch = value.timestamp()
+    if not 0 <= epoch <= LATEST_TIME:
+        raise CccpError(f"{_local(element.tag)} {text[:40]!r}: 1970 to 3000 only")
+    return epoch
 
 
 def _choice(parent: Element, name: str, values: tuple[str, ...]) -> str | None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -214,10 +215,11 @@ class FocusFactory:
 def _command_of(body: bytes) -> str:
     """The command a malformed request seems to be (for the failure's element name); the
     body is not parsed again, only searched, so nothing in it is expanded."""
-    text = body[:4096].decode("utf-8", "replace")
-    found = [(text.find(f"<{name}"), name) for name in FACTORY_COMMANDS]
-    seen = [(at, name) for at, name in found if at >= 0]
-    return min(seen)[1] if seen else "addConference"
+    found = _COMMAND_TAG.search(body[:4096].decode("utf-8", "replace"))
+    return found[1] if found else "addConference"
+
+
+_COMMAND_TAG = re.compile(r"<(?:[\w.-]+:)?(" + "|".join(FACTORY_COMMANDS) + r")[\s/>]")
 
 
 def meeting_info(meeting: Meeting) -> MeetingInfo:
