@@ -148,7 +148,7 @@ class FocusFactory:
             self._refuse(context, 404, "Not Found (no such organizer here)", "", factory, actor, "notFound")
             return True
         if sender is None or sender.aor != organizer.aor:
-            self._refuse(context, 403, "Forbidden (only the organizer makes its meetings)", "", factory, actor,
+            self._refuse(context, 403, "Forbidden (only the organizer makes and manages its meetings)", "", factory, actor,
                          "unauthorized")
             return True
         try:
@@ -203,7 +203,9 @@ class FocusFactory:
 
     def _refuse(self, context: RequestContext, status: int, reason: str, request_id: str, factory: str, actor: str,
                 code: str) -> None:
-        self._reply(context, status, reason, build_add_conference_response(request_id, factory, actor, reason=code))
+        # named after the command the body seems to hold (addConference's failure is the same shape)
+        self._reply(context, status, reason, build_factory_response(_command_of(context.request.body), request_id,
+                                                                    factory, actor, reason=code))
 
     @staticmethod
     def _reply(context: RequestContext, status: int, reason: str, body: bytes) -> None:
