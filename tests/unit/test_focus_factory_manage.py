@@ -389,3 +389,17 @@ def test_a_modification_written_out_parses_back_to_itself(changes: MeetingChange
     expected = MeetingChanges(**{**vars(changes), "subject": None if changes.subject is None
                                  else " ".join(changes.subject.split())})
     assert parse_factory_request(body).changes == expected
+
+
+def test_a_meeting_id_drawn_all_digits_is_found_by_its_uri(tmp_path: Path) -> None:
+    """A meeting ID from the alphabet can be all digits; named by the conference URI (as the
+    focus factory names it) it is the meeting ID, not a numeric conference ID."""
+    async def body(directory: WatchedMeetingDirectory, view: DirectoryConferences) -> None:
+        digits = await directory.meetings.create_meeting(Meeting(
+            "23456789", "4711081", ALICE, MeetingKind.MEET_NOW, expires_at=NOW + 3600, created_at=NOW))
+        assert await directory.get(digits.conference_uri, NOW) == digits
+        got = await manage_meetings(directory, ALICE, FactoryRequest("getConference", "1", meeting_id="23456789"),
+                                    NOW)
+        assert got == Managed((digits,))
+        assert (await directory.get("4711081", NOW)).meeting_id == "23456789"   # the numeric ID still works
+    run(tmp_path, body)
