@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from uc_signal.conferencing import LobbyPolicy, Meeting, MeetingKind
 from uc_signal.config.schema import ConferencingPolicySection
-from uc_signal.focus.cccp import AddConference, CccpError, parse_add_conference
-from uc_signal.focus.factory import FocusFactory, MeetingMade, factory_organizer, meet_now_policy
+from uc_signal.focus.cccp import AddConference, CccpError, FactoryRequest, parse_add_conference
+from uc_signal.focus.factory import FocusFactory, ManageDone, MeetingMade, factory_organizer, meet_now_policy
 from uc_signal.proxy.services import ApplicationServices
 from uc_signal.sip import Response
 
@@ -61,6 +61,9 @@ class Maker:
         waiting, self.waiting = self.waiting, []
         for meeting, done in waiting:
             done(meeting, now)
+
+    def manage(self, organizer: str, request: FactoryRequest, now: float, done: ManageDone) -> None:
+        raise AssertionError("only addConference here (test_focus_factory_manage.py has the others)")
 
 
 @dataclass
