@@ -194,7 +194,7 @@ def test_a_caller_of_another_domain_is_refused_and_other_services_pass_by(setup:
 
 
 def test_the_parser_reads_the_subset_and_defaults() -> None:
-    assert parse_add_conference(add_conference("")) == AddConference("68537848")
+    assert parse_add_conference(add_conference("").encode()) == AddConference("68537848")
     minimal = b'<request xmlns="urn:ietf:params:xml:ns:cccp" requestId="3"><addConference/></request>'
     assert parse_add_conference(minimal) == AddConference("3")
     parsed = parse_add_conference(add_conference("<msci:admission-policy>openAuthenticated</msci:admission-policy>"
