@@ -11,7 +11,7 @@ parses back to itself)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from uc_signal.focus.cccp import (FACTORY_COMMANDS, LOBBY_POLICIES, PRESENTER_PO
                                   MeetingChanges, parse_factory_request)
 from uc_signal.focus.factory import (DirectoryMeetingMaker, FocusFactory, Managed, ManageDone, MeetingMade,
                                      manage_meetings)
-from uc_signal.focus.meetings import DirectoryConferences, WatchedMeetingDirectory
+from uc_signal.focus.meetings import DirectoryConferences, MeetingHandle, WatchedMeetingDirectory
+from uc_signal.focus.roster import FocusRoster
 from uc_signal.proxy.services import ApplicationServices
 from uc_signal.sip import Response
 from uc_signal.store import SqlStore, UserRecord, sqlite_url
@@ -403,3 +404,16 @@ def test_a_meeting_id_drawn_all_digits_is_found_by_its_uri(tmp_path: Path) -> No
         assert got == Managed((digits,))
         assert (await directory.get("4711081", NOW)).meeting_id == "23456789"   # the numeric ID still works
     run(tmp_path, body)
+
+
+def test_a_running_meeting_decides_new_joiners_by_its_modified_policies() -> None:
+    """The roster of a running meeting takes a modified lobby and presenter policy at the
+    next join (the handle the focus looks up per INVITE carries the directory's meeting)."""
+    roster = FocusRoster(lambda: NOW)
+    before = meeting(lobby_policy=LobbyPolicy.OUTSIDE_COMPANY, presenter_policy=PresenterPolicy.COMPANY)
+    assert roster.admission(MeetingHandle(before), "sip:guest@partner.test", False).waits
+    assert roster.admission(MeetingHandle(before), f"sip:bob@{DOMAIN}", True).role == "presenter"
+    after = replace(before, lobby_policy=LobbyPolicy.NOBODY, presenter_policy=PresenterPolicy.NONE)
+    assert not roster.admission(MeetingHandle(after), "sip:other@partner.test", False).waits
+    assert roster.admission(MeetingHandle(after), f"sip:carol@{DOMAIN}", True).role == "attendee"
+    assert roster.admission(MeetingHandle(after), ALICE, True).role == "organizer"
