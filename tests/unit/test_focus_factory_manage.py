@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from uc_signal.conferencing import LobbyPolicy, Meeting, MeetingKind, PresenterPolicy
 from uc_signal.focus.cccp import (FACTORY_COMMANDS, LOBBY_POLICIES, PRESENTER_POLICIES, CccpError, FactoryRequest,
                                   MeetingChanges, parse_factory_request)
-from uc_signal.focus.factory import (DirectoryMeetingMaker, FocusFactory, Managed, ManageDone, MeetingMade,
-                                     manage_meetings)
+from uc_signal.focus.factory import (MAX_LISTED, DirectoryMeetingMaker, FocusFactory, Managed, ManageDone,
+                                     MeetingMade, manage_meetings)
 from uc_signal.focus.meetings import DirectoryConferences, MeetingHandle, WatchedMeetingDirectory
 from uc_signal.focus.roster import FocusRoster
 from uc_signal.proxy.services import ApplicationServices
@@ -417,3 +417,11 @@ def test_a_running_meeting_decides_new_joiners_by_its_modified_policies() -> Non
     assert not roster.admission(MeetingHandle(after), "sip:other@partner.test", False).waits
     assert roster.admission(MeetingHandle(after), f"sip:carol@{DOMAIN}", True).role == "attendee"
     assert roster.admission(MeetingHandle(after), ALICE, True).role == "organizer"
+
+
+def test_get_conferences_answers_the_newest_meetings_up_to_the_bound(tmp_path: Path) -> None:
+    async def body(directory: WatchedMeetingDirectory, view: DirectoryConferences) -> None:
+        made = [await directory.create(ALICE, NOW + index) for index in range(MAX_LISTED + 2)]
+        listed = await manage_meetings(directory, ALICE, FactoryRequest("getConferences", "1"), NOW + 100)
+        assert [m.meeting_id for m in listed.meetings] == [m.meeting_id for m in made[2:]]
+    run(tmp_path, body)

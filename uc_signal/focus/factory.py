@@ -59,6 +59,8 @@ MeetingMade = Callable[[Meeting | None, float], None]
 """(the meeting, or None when it could not be made; now)."""
 
 
+MAX_LISTED = 50   # getConferences answers at most this many meetings, the newest
+
 # A failed command's C3P reason and its SIP status.
 REASON_STATUS = {"requestMalformed": (400, "Bad Request"), "unauthorized": (403, "Forbidden"),
                  "notFound": (404, "Not Found"), "otherFailure": (500, "Server Internal Error")}
@@ -239,7 +241,8 @@ async def manage_meetings(directory: MeetingDirectory, organizer: str, request: 
     one `notFound`, a modification the meeting cannot take `requestMalformed`; a store
     failure propagates (the caller answers otherFailure)."""
     if request.command == "getConferences":
-        return Managed(tuple(await directory.list(now, organizer)))
+        # the newest MAX_LISTED: an answer has to fit a SIP response over UDP (~1 KB each)
+        return Managed(tuple((await directory.list(now, organizer))[-MAX_LISTED:]))
     reference = request.meeting_id or ""
     try:
         meeting = await directory.get(conference_uri(organizer, reference) if reference else "", now)
