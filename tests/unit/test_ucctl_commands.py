@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import uc_signal.ucctl.cli as cli
 from uc_signal.ucctl.client import AdminClient
 
-USER = {"uri": "sip:alice@example.test", "display_name": "Alice", "line_uri": None, "enabled": True,
+USER: dict[str, Any] = {"uri": "sip:alice@example.test", "display_name": "Alice", "line_uri": None, "enabled": True,
         "policies": {}, "digest_algorithms": ["SHA-256"]}
 ANSWERS: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/users"): USER,

@@ -76,24 +76,20 @@ def main(ctx: typer.Context,
     ctx.obj = Settings(url, token, data_dir)
 
 
-def _run(ctx: typer.Context, action: Callable[[AdminClient], Any]) -> Any:
+def _answer(ctx: typer.Context, as_json: bool, call: Callable[[AdminClient], Any], show: Callable[[Any], None],
+            data: Optional[Callable[[Any], Any]] = None) -> None:
+    """What every command does: call the API (an error is one line on stderr, exit 1), then print
+    the answer as text with `show`, or with --json `data(answer)` (by default the answer itself)."""
     settings: Settings = ctx.obj
     try:
         client = settings.client()
         try:
-            return action(client)
+            answer = call(client)
         finally:
             client.close()
     except CtlError as error:
         err.print(f"ucctl: {error}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
-
-
-def _answer(ctx: typer.Context, as_json: bool, call: Callable[[AdminClient], Any], show: Callable[[Any], None],
-            data: Optional[Callable[[Any], Any]] = None) -> None:
-    """What every command does: call the API (an error is one line on stderr, exit 1), then print
-    the answer as text with `show`, or with --json `data(answer)` (by default the answer itself)."""
-    answer = _run(ctx, call)
     if as_json:
         _print_json(answer if data is None else data(answer))
     else:
@@ -108,13 +104,9 @@ def _say(text: str) -> None:
     out.print(text, markup=False)
 
 
-def _listing(empty: str, show: Callable[[list[Any]], None]) -> Callable[[list[Any]], None]:
-    """Text for a list answer: `empty` when there is nothing, else `show`."""
-    return lambda rows: show(rows) if rows else _say(empty)
-
-
-def _print_table(table: Callable[[list[Any]], Table]) -> Callable[[list[Any]], None]:
-    return lambda rows: out.print(table(rows))
+def _table_or(empty: str, table: Callable[[list[Any]], Table]) -> Callable[[list[Any]], None]:
+    """Text for a list answer: its table, or `empty` when there is nothing."""
+    return lambda rows: out.print(table(rows)) if rows else _say(empty)
 
 
 def _folding_table(*headers: str) -> Table:
@@ -176,7 +168,7 @@ def user_add(ctx: typer.Context, user: str = typer.Argument(..., help="alice, al
 def user_list(ctx: typer.Context, domain: Optional[str] = typer.Option(None, "--domain"),
               as_json: bool = JsonOption) -> None:
     """List users."""
-    _answer(ctx, as_json, lambda client: client.users(domain), _listing("no users", _print_table(_user_table)))
+    _answer(ctx, as_json, lambda client: client.users(domain), _table_or("no users", _user_table))
 
 
 @user_app.command("show")
@@ -228,7 +220,7 @@ def registrations(ctx: typer.Context, user: Optional[str] = typer.Option(None, "
                   as_json: bool = JsonOption) -> None:
     """List registered contacts (the registrar's bindings)."""
     _answer(ctx, as_json, lambda client: client.registrations(user),
-            _listing("no registrations", _print_table(_registrations_table)))
+            _table_or("no registrations", _registrations_table))
 
 
 def _show_status(server: dict[str, Any]) -> None:
@@ -306,7 +298,7 @@ def meeting_list(ctx: typer.Context, organizer: Optional[str] = typer.Option(Non
                  as_json: bool = JsonOption) -> None:
     """List meetings that have not expired."""
     _answer(ctx, as_json, lambda client: client.meetings(organizer),
-            _listing("no meetings", _print_table(_meeting_table)))
+            _table_or("no meetings", _meeting_table))
 
 
 @meeting_app.command("show")
@@ -405,7 +397,8 @@ def pin_set(ctx: typer.Context, user: str = typer.Argument(..., help="alice, ali
                                     help="digits; hashed by ucd, never stored"),
             as_json: bool = JsonOption) -> None:
     """Set a user's leader PIN (checked against the PIN policy; clears a lockout)."""
-    _answer(ctx, as_json, lambda client: client.set_pin(user, pin), lambda result: _say(f"PIN set for {result['user']}"))
+    _answer(ctx, as_json, lambda client: client.set_pin(user, pin),
+            lambda result: _say(f"PIN set for {result['user']}"))
 
 
 def _show_contacts(found: dict[str, Any]) -> None:
@@ -452,6 +445,8 @@ def contacts_remove(ctx: typer.Context, user: str, contact: str, as_json: bool =
 
 
 def _show_group_names(names: list[str]) -> None:
+    if not names:
+        _say("no groups")
     for name in names:
         _say(name)
 
@@ -459,7 +454,7 @@ def _show_group_names(names: list[str]) -> None:
 @groups_app.command("list")
 def groups_list(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
     """List the groups of a user's contact list."""
-    _answer(ctx, as_json, lambda client: client.contact_groups(user), _listing("no groups", _show_group_names))
+    _answer(ctx, as_json, lambda client: client.contact_groups(user), _show_group_names)
 
 
 @groups_app.command("add")
@@ -529,7 +524,7 @@ def _relationships_table(rows: list[dict[str, Any]]) -> Table:
 def relationship_list(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
     """The relationships USER has set."""
     _answer(ctx, as_json, lambda client: client.request("GET", _presence_path(user, "relationships")),
-            _listing("no relationships set", _print_table(_relationships_table)))
+            _table_or("no relationships set", _relationships_table))
 
 
 def _show_presence_settings(found: dict[str, Any]) -> None:
@@ -621,7 +616,7 @@ def _history_table(entries: list[dict[str, Any]]) -> Table:
 
 
 def _history(ctx: typer.Context, params: dict[str, Any], as_json: bool) -> None:
-    _answer(ctx, as_json, lambda client: client.im_history(params), _listing("no messages", _print_table(_history_table)))
+    _answer(ctx, as_json, lambda client: client.im_history(params), _table_or("no messages", _history_table))
 
 
 @im_app.command("history")
@@ -661,4 +656,4 @@ def im_conversations(ctx: typer.Context, user: Optional[str] = typer.Option(None
                      as_json: bool = JsonOption) -> None:
     """List multiparty conversations and their participants."""
     _answer(ctx, as_json, lambda client: client.im_conversations(user),
-            _listing("no conversations", _print_table(_conversations_table)))
+            _table_or("no conversations", _conversations_table))
