@@ -32,13 +32,17 @@ ANSWERS: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/users/alice/contact-groups"): ["Team", "New"],
     ("DELETE", "/api/v1/presence/alice/relationships/bob"): None,
     ("PUT", "/api/v1/presence/alice/calendar"): {"aor": "sip:alice@example.test", "calendar_intervals": 3},
+    ("GET", "/api/v1/im/conversations"): [{"uri": "sip:chat@example.test", "created_by": "sip:[/b]@example.test",
+                                           "participants": ["sip:[bold]x@example.test"]}],
 }
 EMPTY_LISTS = ("/api/v1/users", "/api/v1/registrations", "/api/v1/meetings", "/api/v1/users/alice/contact-groups",
-               "/api/v1/presence/alice/relationships", "/api/v1/im/history", "/api/v1/im/conversations")
+               "/api/v1/presence/alice/relationships", "/api/v1/im/history")
 
 
 def answer(request: httpx.Request) -> httpx.Response:
     key = (request.method, request.url.path)
+    if request.url.params.get("user") == "nobody":
+        return httpx.Response(200, json=[])
     if key in ANSWERS:
         body = ANSWERS[key]
         return httpx.Response(204) if body is None else httpx.Response(200, json=body)
@@ -82,7 +86,7 @@ TEXT = [
     (("presence", "relationship", "list", "alice"), "no relationships set\n"),
     (("im", "history"), "no messages\n"),
     (("im", "search", "hello"), "no messages\n"),
-    (("im", "conversations"), "no conversations\n"),
+    (("im", "conversations", "--user", "nobody"), "no conversations\n"),
 ]
 
 
@@ -124,3 +128,9 @@ def test_an_api_error_is_one_line_on_stderr_and_status_1(args: tuple[str, ...], 
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == f"ucctl: nothing at {path}\n"
+
+
+def test_data_is_printed_as_it_is_not_as_rich_markup() -> None:
+    result = ucctl("im", "conversations")
+    assert result.exit_code == 0, result.output
+    assert "sip:[/b]@example.test" in result.stdout and "sip:[bold]x@example.test" in result.stdout

@@ -45,7 +45,9 @@ app.add_typer(contacts_app, name="contacts")
 groups_app = typer.Typer(help="Groups of a user's contact list.", no_args_is_help=True)
 contacts_app.add_typer(groups_app, name="groups")
 
-out = Console(highlight=False)
+# No markup: what ucctl prints is data (display names, IM text) in which "[b]" is text, and a
+# stray "[/b]" would otherwise stop the command with a MarkupError.
+out = Console(highlight=False, markup=False)
 err = Console(stderr=True, highlight=False)
 
 JsonOption = typer.Option(False, "--json", help="print JSON instead of a table")
