@@ -20,11 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # tests/corpus.py
 
-from corpus import rfc4475_dir  # noqa: E402
-
+# The code under test is imported first, inside the block: atheris instruments a module
+# only when it is loaded there, and tests/corpus.py imports uc_signal.sip itself.
 with atheris.instrument_imports():
     from uc_signal.sip import NEED_DATA, ConnectionClosed, ParseError, StreamFramer, parse_datagram, parse_message
     from uc_signal.sip.multipart import parse_multipart
+
+from corpus import rfc4475_dir  # noqa: E402
 
 
 def check_message(data: bytes) -> None:

@@ -47,9 +47,11 @@ def test_duplicate_and_unknown_users_are_clear_errors(ucd):
     assert duplicate.returncode == 1
     assert duplicate.stderr.strip() == "ucctl: user sip:bob@example.test already exists"
     for args in (("user", "show", "nobody"), ("user", "remove", "nobody"), ("user", "set", "nobody", "--enable")):
-        unknown = ucd.ucctl(*args, check=False)
-        assert unknown.returncode == 1
-        assert unknown.stderr.strip() == "ucctl: no user sip:nobody@example.test"
+        for json_args in ((), ("--json",)):
+            unknown = ucd.ucctl(*args, *json_args, check=False)
+            assert unknown.returncode == 1
+            assert unknown.stdout == ""
+            assert unknown.stderr.strip() == "ucctl: no user sip:nobody@example.test"
     invalid = ucd.ucctl("user", "set", "bob", "--line-uri", "4255550100", check=False)
     assert invalid.returncode == 1
     assert invalid.stderr.startswith("ucctl: line_uri: must be tel:+E.164")
@@ -82,10 +84,12 @@ def test_daemon_not_running(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     for token_args in ((), ("--token", "x" * 20)):
-        result = run_ucctl("--url", f"http://127.0.0.1:{port}", "--data-dir", str(tmp_path), *token_args,
-                           "user", "list", check=False)
-        assert result.returncode == 1
-        assert result.stderr.strip() == f"ucctl: ucd is not running at http://127.0.0.1:{port} (connection refused)"
+        for json_args in ((), ("--json",)):
+            result = run_ucctl("--url", f"http://127.0.0.1:{port}", "--data-dir", str(tmp_path), *token_args,
+                               "user", "list", *json_args, check=False)
+            assert result.returncode == 1
+            assert result.stdout == ""   # --json prints no JSON for an error: one line on stderr
+            assert result.stderr.strip() == f"ucctl: ucd is not running at http://127.0.0.1:{port} (connection refused)"
 
 
 def test_shell_completion_is_offered():

@@ -24,7 +24,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import typer
 from rich.console import Console
@@ -45,7 +45,9 @@ app.add_typer(contacts_app, name="contacts")
 groups_app = typer.Typer(help="Groups of a user's contact list.", no_args_is_help=True)
 contacts_app.add_typer(groups_app, name="groups")
 
-out = Console(highlight=False)
+# No markup: what ucctl prints is data (display names, IM text) in which "[b]" is text, and a
+# stray "[/b]" would otherwise stop the command with a MarkupError.
+out = Console(highlight=False, markup=False)
 err = Console(stderr=True, highlight=False)
 
 JsonOption = typer.Option(False, "--json", help="print JSON instead of a table")
@@ -76,21 +78,45 @@ def main(ctx: typer.Context,
     ctx.obj = Settings(url, token, data_dir)
 
 
-def _run(ctx: typer.Context, action: Any) -> Any:
+def _answer(ctx: typer.Context, as_json: bool, call: Callable[[AdminClient], Any], show: Callable[[Any], None],
+            data: Optional[Callable[[Any], Any]] = None) -> None:
+    """What every command does: call the API (an error is one line on stderr, exit 1), then print
+    the answer as text with `show`, or with --json `data(answer)` (by default the answer itself)."""
     settings: Settings = ctx.obj
     try:
         client = settings.client()
         try:
-            return action(client)
+            answer = call(client)
         finally:
             client.close()
     except CtlError as error:
         err.print(f"ucctl: {error}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    if as_json:
+        _print_json(answer if data is None else data(answer))
+    else:
+        show(answer)
 
 
 def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, sort_keys=True))
+
+
+def _say(text: str) -> None:
+    out.print(text, markup=False)
+
+
+def _table_or(empty: str, table: Callable[[list[Any]], Table]) -> Callable[[list[Any]], None]:
+    """Text for a list answer: its table, or `empty` when there is nothing."""
+    return lambda rows: out.print(table(rows)) if rows else _say(empty)
+
+
+def _folding_table(*headers: str) -> Table:
+    """A table that wraps whole values (URIs) rather than cutting them with an ellipsis."""
+    table = Table(*headers)
+    for column in table.columns:
+        column.overflow = "fold"
+    return table
 
 
 def _policies(values: list[str]) -> dict[str, str]:
@@ -105,9 +131,7 @@ def _policies(values: list[str]) -> dict[str, str]:
 
 
 def _user_table(users: list[dict[str, Any]]) -> Table:
-    table = Table("uri", "display name", "line uri", "enabled", "policies", "digest")
-    for column in table.columns:
-        column.overflow = "fold"
+    table = _folding_table("uri", "display name", "line uri", "enabled", "policies", "digest")
     for user in users:
         table.add_row(user["uri"], user["display_name"], user["line_uri"] or "", "yes" if user["enabled"] else "no",
                       ", ".join(f"{k}={v}" for k, v in user["policies"].items()),
@@ -139,34 +163,20 @@ def user_add(ctx: typer.Context, user: str = typer.Argument(..., help="alice, al
     """Create a user."""
     body = {"user": user, "password": password, "display_name": display_name, "line_uri": line_uri,
             "enabled": not disabled, "policies": _policies(policy)}
-    created = _run(ctx, lambda client: client.add_user(body))
-    if as_json:
-        _print_json(created)
-    else:
-        out.print(f"created {created['uri']}", markup=False)
+    _answer(ctx, as_json, lambda client: client.add_user(body), lambda created: _say(f"created {created['uri']}"))
 
 
 @user_app.command("list")
 def user_list(ctx: typer.Context, domain: Optional[str] = typer.Option(None, "--domain"),
               as_json: bool = JsonOption) -> None:
     """List users."""
-    users = _run(ctx, lambda client: client.users(domain))
-    if as_json:
-        _print_json(users)
-    elif not users:
-        out.print("no users")
-    else:
-        out.print(_user_table(users))
+    _answer(ctx, as_json, lambda client: client.users(domain), _table_or("no users", _user_table))
 
 
 @user_app.command("show")
 def user_show(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
     """Show one user."""
-    found = _run(ctx, lambda client: client.user(user))
-    if as_json:
-        _print_json(found)
-    else:
-        _show_user(found)
+    _answer(ctx, as_json, lambda client: client.user(user), _show_user)
 
 
 @user_app.command("set")
@@ -189,55 +199,43 @@ def user_set(ctx: typer.Context, user: str,
     if not changes:
         err.print("ucctl: nothing to change (see ucctl user set --help)")
         raise typer.Exit(2)
-    updated = _run(ctx, lambda client: client.set_user(user, changes))
-    if as_json:
-        _print_json(updated)
-    else:
-        _show_user(updated)
+    _answer(ctx, as_json, lambda client: client.set_user(user, changes), _show_user)
 
 
 @user_app.command("remove")
 def user_remove(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
     """Delete a user (its HA1 credentials and policies go with it)."""
-    _run(ctx, lambda client: client.remove_user(user))
-    if as_json:
-        _print_json({"removed": user})
-    else:
-        out.print(f"removed {user}", markup=False)
+    _answer(ctx, as_json, lambda client: client.remove_user(user), lambda _: _say(f"removed {user}"),
+            data=lambda _: {"removed": user})
+
+
+def _registrations_table(bindings: list[dict[str, Any]]) -> Table:
+    table = _folding_table("aor", "contact", "expires in", "transport", "source", "user agent")
+    for binding in bindings:
+        table.add_row(binding["aor"], binding["contact"], f"{binding['expires_in']} s", binding["transport"],
+                      binding["source"], binding["user_agent"])
+    return table
 
 
 @app.command("registrations")
 def registrations(ctx: typer.Context, user: Optional[str] = typer.Option(None, "--user", "-u"),
                   as_json: bool = JsonOption) -> None:
     """List registered contacts (the registrar's bindings)."""
-    found = _run(ctx, lambda client: client.registrations(user))
-    if as_json:
-        _print_json(found)
-        return
-    if not found:
-        out.print("no registrations")
-        return
-    table = Table("aor", "contact", "expires in", "transport", "source", "user agent")
-    for column in table.columns:
-        column.overflow = "fold"   # whole URIs, wrapped, rather than cut with an ellipsis
-    for binding in found:
-        table.add_row(binding["aor"], binding["contact"], f"{binding['expires_in']} s", binding["transport"],
-                      binding["source"], binding["user_agent"])
-    out.print(table)
+    _answer(ctx, as_json, lambda client: client.registrations(user),
+            _table_or("no registrations", _registrations_table))
+
+
+def _show_status(server: dict[str, Any]) -> None:
+    _say(f"ucd {server['version']}, domain {server['domain']}{' (draining)' if server['draining'] else ''}")
+    for transport, addresses in server["listening"].items():
+        _say(f"  {transport.lower():4} {', '.join(addresses)}")
+    _say(f"  {server['users']} users, {server['registrations']} registrations")
 
 
 @app.command("status")
 def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Version, domain, listeners, counts."""
-    server = _run(ctx, lambda client: client.server())
-    if as_json:
-        _print_json(server)
-        return
-    out.print(f"ucd {server['version']}, domain {server['domain']}"
-              f"{' (draining)' if server['draining'] else ''}", markup=False)
-    for transport, addresses in server["listening"].items():
-        out.print(f"  {transport.lower():4} {', '.join(addresses)}", markup=False)
-    out.print(f"  {server['users']} users, {server['registrations']} registrations")
+    _answer(ctx, as_json, lambda client: client.server(), _show_status)
 
 
 # --- conferencing ---------------------------------------------------------------------------
@@ -249,9 +247,7 @@ def _when(epoch: float | None) -> str:
 
 
 def _meeting_table(meetings: list[dict[str, Any]]) -> Table:
-    table = Table("meeting", "conference id", "organizer", "kind", "subject", "start", "presenters", "lobby")
-    for column in table.columns:
-        column.overflow = "fold"
+    table = _folding_table("meeting", "conference id", "organizer", "kind", "subject", "start", "presenters", "lobby")
     for meeting in meetings:
         table.add_row(meeting["meeting_id"], meeting["conference_id"], meeting["organizer"], meeting["kind"],
                       meeting["subject"], _when(meeting["start"]), meeting["presenter_policy"],
@@ -270,6 +266,11 @@ def _show_meeting(meeting: dict[str, Any]) -> None:
             value = "yes" if value else "no"
         table.add_row(key, str(value))
     out.print(table)
+
+
+def _show_created_meeting(created: dict[str, Any]) -> None:
+    _say(f"created meeting {created['meeting_id']} (conference ID {created['conference_id']})")
+    out.print(f"  {created['conference_uri']}", markup=False, soft_wrap=True)
 
 
 @meeting_app.command("add")
@@ -291,74 +292,52 @@ def meeting_add(ctx: typer.Context,
                         ("lobby_policy", lobby), ("pstn_bypass_lobby", pstn_bypass)):
         if value is not None:
             body[name] = value
-    created = _run(ctx, lambda client: client.add_meeting(body))
-    if as_json:
-        _print_json(created)
-    else:
-        out.print(f"created meeting {created['meeting_id']} (conference ID {created['conference_id']})",
-                  markup=False)
-        out.print(f"  {created['conference_uri']}", markup=False, soft_wrap=True)
+    _answer(ctx, as_json, lambda client: client.add_meeting(body), _show_created_meeting)
 
 
 @meeting_app.command("list")
 def meeting_list(ctx: typer.Context, organizer: Optional[str] = typer.Option(None, "--organizer", "-o"),
                  as_json: bool = JsonOption) -> None:
     """List meetings that have not expired."""
-    meetings = _run(ctx, lambda client: client.meetings(organizer))
-    if as_json:
-        _print_json(meetings)
-    elif not meetings:
-        out.print("no meetings")
-    else:
-        out.print(_meeting_table(meetings))
+    _answer(ctx, as_json, lambda client: client.meetings(organizer),
+            _table_or("no meetings", _meeting_table))
 
 
 @meeting_app.command("show")
 def meeting_show(ctx: typer.Context, meeting: str = typer.Argument(..., help="meeting ID, conference ID or URI"),
                  as_json: bool = JsonOption) -> None:
     """Show one meeting."""
-    found = _run(ctx, lambda client: client.meeting(meeting))
-    if as_json:
-        _print_json(found)
-    else:
-        _show_meeting(found)
+    _answer(ctx, as_json, lambda client: client.meeting(meeting), _show_meeting)
 
 
 @meeting_app.command("remove")
 def meeting_remove(ctx: typer.Context, meeting: str = typer.Argument(..., help="meeting ID or conference ID"),
                    as_json: bool = JsonOption) -> None:
     """Delete a meeting."""
-    _run(ctx, lambda client: client.remove_meeting(meeting))
-    if as_json:
-        _print_json({"removed": meeting})
-    else:
-        out.print(f"removed meeting {meeting}", markup=False)
+    _answer(ctx, as_json, lambda client: client.remove_meeting(meeting), lambda _: _say(f"removed meeting {meeting}"),
+            data=lambda _: {"removed": meeting})
 
 
 def _control(ctx: typer.Context, meeting: str, control: str, participant: str | None, as_json: bool) -> None:
-    result = _run(ctx, lambda client: client.meeting_control(meeting, control, participant))
-    if as_json:
-        _print_json(result)
-    else:
-        out.print(f"{control}{' ' + participant if participant else ''}: done in meeting {meeting}", markup=False)
+    _answer(ctx, as_json, lambda client: client.meeting_control(meeting, control, participant),
+            lambda _: _say(f"{control}{' ' + participant if participant else ''}: done in meeting {meeting}"))
+
+
+def _show_roster(roster: dict[str, Any]) -> None:
+    _say(f"meeting {roster['conference_id']}  locked={roster['locked']}  "
+         f"audience muted={roster['audience_muted']}  speakers={', '.join(roster['speakers']) or '-'}")
+    table = Table("participant", "role", "state", "muted", "endpoints")
+    for person in roster["participants"]:
+        table.add_row(person["entity"], person["role"], person["state"], "yes" if person["muted"] else "no",
+                      " ".join(person["endpoints"]))
+    out.print(table)
 
 
 @meeting_app.command("roster")
 def meeting_roster(ctx: typer.Context, meeting: str = typer.Argument(..., help="conference ID or meeting ID"),
                    as_json: bool = JsonOption) -> None:
     """Who is in a running meeting: roles, lobby, mute, active speakers."""
-    roster = _run(ctx, lambda client: client.meeting_roster(meeting))
-    if as_json:
-        _print_json(roster)
-        return
-    out.print(f"meeting {roster['conference_id']}  locked={roster['locked']}  "
-              f"audience muted={roster['audience_muted']}  speakers={', '.join(roster['speakers']) or '-'}",
-              markup=False)
-    table = Table("participant", "role", "state", "muted", "endpoints")
-    for person in roster["participants"]:
-        table.add_row(person["entity"], person["role"], person["state"], "yes" if person["muted"] else "no",
-                      " ".join(person["endpoints"]))
-    out.print(table)
+    _answer(ctx, as_json, lambda client: client.meeting_roster(meeting), _show_roster)
 
 
 @meeting_app.command("mute")
@@ -420,33 +399,28 @@ def pin_set(ctx: typer.Context, user: str = typer.Argument(..., help="alice, ali
                                     help="digits; hashed by ucd, never stored"),
             as_json: bool = JsonOption) -> None:
     """Set a user's leader PIN (checked against the PIN policy; clears a lockout)."""
-    result = _run(ctx, lambda client: client.set_pin(user, pin))
-    if as_json:
-        _print_json(result)
-    else:
-        out.print(f"PIN set for {result['user']}", markup=False)
+    _answer(ctx, as_json, lambda client: client.set_pin(user, pin),
+            lambda result: _say(f"PIN set for {result['user']}"))
+
+
+def _show_contacts(found: dict[str, Any]) -> None:
+    _say(f"{found['owner']}: {len(found['contacts'])} of {found['max_contacts']} contacts "
+         f"(policy {found['policy']}); subscribe to {found['list_uri']}")
+    if found["contacts"]:
+        table = _folding_table("uri", "display name", "groups", "relationship")
+        for contact in found["contacts"]:
+            table.add_row(contact["uri"], contact["display_name"], ", ".join(contact["groups"]),
+                          contact["relationship"] or "")
+        out.print(table)
+    if found["groups"]:
+        _say("groups: " + ", ".join(found["groups"]))
 
 
 @contacts_app.command("list")
 def contacts_list(ctx: typer.Context, user: str = typer.Argument(..., help="alice, alice@domain or sip:alice@domain"),
                   as_json: bool = JsonOption) -> None:
     """List a user's contacts and groups."""
-    found = _run(ctx, lambda client: client.contacts(user))
-    if as_json:
-        _print_json(found)
-        return
-    out.print(f"{found['owner']}: {len(found['contacts'])} of {found['max_contacts']} contacts "
-              f"(policy {found['policy']}); subscribe to {found['list_uri']}", markup=False)
-    if found["contacts"]:
-        table = Table("uri", "display name", "groups", "relationship")
-        for column in table.columns:
-            column.overflow = "fold"
-        for contact in found["contacts"]:
-            table.add_row(contact["uri"], contact["display_name"], ", ".join(contact["groups"]),
-                          contact["relationship"] or "")
-        out.print(table)
-    if found["groups"]:
-        out.print("groups: " + ", ".join(found["groups"]), markup=False)
+    _answer(ctx, as_json, lambda client: client.contacts(user), _show_contacts)
 
 
 @contacts_app.command("add")
@@ -460,54 +434,44 @@ def contacts_add(ctx: typer.Context, user: str = typer.Argument(..., help="the l
                  as_json: bool = JsonOption) -> None:
     """Add a contact to a user's list."""
     body = {"uri": contact, "display_name": name, "groups": group, "relationship": relationship}
-    added = _run(ctx, lambda client: client.add_contact(user, body))
-    if as_json:
-        _print_json(added)
-    else:
-        out.print(f"added {added['uri']} to the contacts of {user}", markup=False)
+    _answer(ctx, as_json, lambda client: client.add_contact(user, body),
+            lambda added: _say(f"added {added['uri']} to the contacts of {user}"))
 
 
 @contacts_app.command("remove")
 def contacts_remove(ctx: typer.Context, user: str, contact: str, as_json: bool = JsonOption) -> None:
     """Remove a contact from a user's list."""
-    _run(ctx, lambda client: client.remove_contact(user, contact))
-    if as_json:
-        _print_json({"removed": contact, "user": user})
-    else:
-        out.print(f"removed {contact} from the contacts of {user}", markup=False)
+    _answer(ctx, as_json, lambda client: client.remove_contact(user, contact),
+            lambda _: _say(f"removed {contact} from the contacts of {user}"),
+            data=lambda _: {"removed": contact, "user": user})
+
+
+def _show_group_names(names: list[str]) -> None:
+    if not names:
+        _say("no groups")
+    for name in names:
+        _say(name)
 
 
 @groups_app.command("list")
 def groups_list(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
     """List the groups of a user's contact list."""
-    found = _run(ctx, lambda client: client.contact_groups(user))
-    if as_json:
-        _print_json(found)
-    elif not found:
-        out.print("no groups")
-    else:
-        for name in found:
-            out.print(name, markup=False)
+    _answer(ctx, as_json, lambda client: client.contact_groups(user), _show_group_names)
 
 
 @groups_app.command("add")
 def groups_add(ctx: typer.Context, user: str, name: str, as_json: bool = JsonOption) -> None:
     """Add an (empty) group to a user's contact list."""
-    found = _run(ctx, lambda client: client.add_contact_group(user, name))
-    if as_json:
-        _print_json(found["groups"])
-    else:
-        out.print(f"added group {name!r} to the contacts of {user}", markup=False)
+    _answer(ctx, as_json, lambda client: client.add_contact_group(user, name),
+            lambda _: _say(f"added group {name!r} to the contacts of {user}"), data=lambda found: found["groups"])
 
 
 @groups_app.command("remove")
 def groups_remove(ctx: typer.Context, user: str, name: str, as_json: bool = JsonOption) -> None:
     """Remove a group (its contacts stay in the list)."""
-    _run(ctx, lambda client: client.remove_contact_group(user, name))
-    if as_json:
-        _print_json({"removed": name, "user": user})
-    else:
-        out.print(f"removed group {name!r} from the contacts of {user}", markup=False)
+    _answer(ctx, as_json, lambda client: client.remove_contact_group(user, name),
+            lambda _: _say(f"removed group {name!r} from the contacts of {user}"),
+            data=lambda _: {"removed": name, "user": user})
 
 # --- presence ---------------------------------------------------------------------------------
 
@@ -522,16 +486,15 @@ def _presence_path(user: str, *rest: str) -> str:
     return "/api/v1/presence/" + "/".join(_quote(part) for part in (user, *rest))
 
 
+def _show_presence(found: dict[str, Any]) -> None:
+    _say(f"{found['aor']}: {found['state']} ({found['lync_availability']}), "
+         f"{found['endpoints']} endpoint(s)" + (f", note {found['note']!r}" if found["note"] else ""))
+
+
 @presence_app.command("show")
 def presence_show(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
     """A user's aggregated presence now."""
-    found = _run(ctx, lambda client: client.request("GET", _presence_path(user)))
-    if as_json:
-        _print_json(found)
-        return
-    out.print(f"{found['aor']}: {found['state']} ({found['lync_availability']}), "
-              f"{found['endpoints']} endpoint(s)" + (f", note {found['note']!r}" if found["note"] else ""),
-              markup=False)
+    _answer(ctx, as_json, lambda client: client.request("GET", _presence_path(user)), _show_presence)
 
 
 @relationship_app.command("set")
@@ -540,37 +503,41 @@ def relationship_set(ctx: typer.Context, user: str, watcher: str,
                                                                   "external or blocked"),
                      as_json: bool = JsonOption) -> None:
     """Set what WATCHER is to USER (what WATCHER may see of USER's presence)."""
-    result = _run(ctx, lambda client: client.request("PUT", _presence_path(user, "relationships", watcher),
-                                                     json={"relationship": relationship}))
-    if as_json:
-        _print_json(result)
-    else:
-        out.print(f"{result['watcher']} is {result['relationship']} to {result['presentity']}", markup=False)
+    _answer(ctx, as_json, lambda client: client.request("PUT", _presence_path(user, "relationships", watcher),
+                                                        json={"relationship": relationship}),
+            lambda result: _say(f"{result['watcher']} is {result['relationship']} to {result['presentity']}"))
 
 
 @relationship_app.command("clear")
 def relationship_clear(ctx: typer.Context, user: str, watcher: str, as_json: bool = JsonOption) -> None:
     """Back to the default (Colleague inside the domain, External Contact outside)."""
-    _run(ctx, lambda client: client.request("DELETE", _presence_path(user, "relationships", watcher)))
-    if as_json:
-        _print_json({"cleared": watcher})
-    else:
-        out.print(f"cleared {watcher}", markup=False)
+    _answer(ctx, as_json, lambda client: client.request("DELETE", _presence_path(user, "relationships", watcher)),
+            lambda _: _say(f"cleared {watcher}"), data=lambda _: {"cleared": watcher})
+
+
+def _relationships_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table("watcher", "relationship")
+    for row in rows:
+        table.add_row(row["watcher"], row["relationship"])
+    return table
 
 
 @relationship_app.command("list")
 def relationship_list(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
     """The relationships USER has set."""
-    found = _run(ctx, lambda client: client.request("GET", _presence_path(user, "relationships")))
-    if as_json:
-        _print_json(found)
-        return
-    if not found:
-        out.print("no relationships set")
-        return
-    table = Table("watcher", "relationship")
-    for row in found:
-        table.add_row(row["watcher"], row["relationship"])
+    _answer(ctx, as_json, lambda client: client.request("GET", _presence_path(user, "relationships")),
+            _table_or("no relationships set", _relationships_table))
+
+
+def _show_presence_settings(found: dict[str, Any]) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_row("aor", found["aor"])
+    table.add_row("privacy mode", "on" if found["privacy_mode"] else "off")
+    table.add_row("authorization", found["authorization"])
+    for name, value in found["card"].items():
+        if value:
+            table.add_row(name, value)
+    table.add_row("calendar", f"{found['calendar_intervals']} busy interval(s)")
     out.print(table)
 
 
@@ -597,20 +564,8 @@ def presence_settings(ctx: typer.Context, user: str,
     if card:
         body["card"] = card
     path = _presence_path(user, "settings")
-    found = _run(ctx, lambda client: client.request("PATCH", path, json=body) if body
-                 else client.request("GET", path))
-    if as_json:
-        _print_json(found)
-        return
-    table = Table(show_header=False, box=None)
-    table.add_row("aor", found["aor"])
-    table.add_row("privacy mode", "on" if found["privacy_mode"] else "off")
-    table.add_row("authorization", found["authorization"])
-    for name, value in found["card"].items():
-        if value:
-            table.add_row(name, value)
-    table.add_row("calendar", f"{found['calendar_intervals']} busy interval(s)")
-    out.print(table)
+    _answer(ctx, as_json, lambda client: client.request("PATCH", path, json=body) if body
+            else client.request("GET", path), _show_presence_settings)
 
 
 @presence_app.command("calendar")
@@ -619,12 +574,9 @@ def presence_calendar(ctx: typer.Context, user: str,
                       as_json: bool = JsonOption) -> None:
     """Import a user's free/busy (In a Meeting while busy)."""
     text = ics.read()
-    found = _run(ctx, lambda client: client.request("PUT", _presence_path(user, "calendar"), content=text.encode(),
-                                                    headers={"Content-Type": "text/calendar"}))
-    if as_json:
-        _print_json(found)
-    else:
-        out.print(f"{found['aor']}: {found['calendar_intervals']} busy interval(s)", markup=False)
+    _answer(ctx, as_json, lambda client: client.request("PUT", _presence_path(user, "calendar"), content=text.encode(),
+                                                        headers={"Content-Type": "text/calendar"}),
+            lambda found: _say(f"{found['aor']}: {found['calendar_intervals']} busy interval(s)"))
 
 
 def run() -> None:
@@ -657,26 +609,16 @@ def _time_option(value: Optional[str], option: str) -> Optional[float]:
     return moment.timestamp()
 
 
-def _print_history(entries: list[dict[str, Any]]) -> None:
-    from datetime import datetime, timezone
-    if not entries:
-        out.print("no messages")
-        return
-    table = Table("delivered (UTC)", "from", "to", "conversation", "text")
-    for column in table.columns:
-        column.overflow = "fold"
+def _history_table(entries: list[dict[str, Any]]) -> Table:
+    table = _folding_table("delivered (UTC)", "from", "to", "conversation", "text")
     for entry in entries:
         when = datetime.fromtimestamp(entry["delivered_at"], timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         table.add_row(when, entry["sender"], entry["recipient"], entry["conversation"] or "", entry["text"])
-    out.print(table)
+    return table
 
 
 def _history(ctx: typer.Context, params: dict[str, Any], as_json: bool) -> None:
-    entries = _run(ctx, lambda client: client.im_history(params))
-    if as_json:
-        _print_json(entries)
-    else:
-        _print_history(entries)
+    _answer(ctx, as_json, lambda client: client.im_history(params), _table_or("no messages", _history_table))
 
 
 @im_app.command("history")
@@ -704,20 +646,16 @@ def im_search(ctx: typer.Context, text: str = typer.Argument(..., help="case-bli
                    "until": _time_option(until, "--until"), "limit": limit}, as_json)
 
 
+def _conversations_table(conversations: list[dict[str, Any]]) -> Table:
+    table = _folding_table("uri", "created by", "participants")
+    for conversation in conversations:
+        table.add_row(conversation["uri"], conversation["created_by"], ", ".join(conversation["participants"]))
+    return table
+
+
 @im_app.command("conversations")
 def im_conversations(ctx: typer.Context, user: Optional[str] = typer.Option(None, "--user", "-u"),
                      as_json: bool = JsonOption) -> None:
     """List multiparty conversations and their participants."""
-    found = _run(ctx, lambda client: client.im_conversations(user))
-    if as_json:
-        _print_json(found)
-        return
-    if not found:
-        out.print("no conversations")
-        return
-    table = Table("uri", "created by", "participants")
-    for column in table.columns:
-        column.overflow = "fold"
-    for conversation in found:
-        table.add_row(conversation["uri"], conversation["created_by"], ", ".join(conversation["participants"]))
-    out.print(table)
+    _answer(ctx, as_json, lambda client: client.im_conversations(user),
+            _table_or("no conversations", _conversations_table))
