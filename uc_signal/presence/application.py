@@ -21,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..application import RequestContext
+from ..proxy.originator import new_branch
 from ..proxy.services import ApplicationServices
 from ..proxy.subscription_rules import accepts_refresh, granted_expires
 from ..sip import (Dialog, DialogId, DialogProtocolError, DialogTable, Request, Response,
                    SipUri, make_response)
+from ..sip.request_template import DialogRequestTemplate
 from ..transport.peer import Peer
 from .calls import RouterCallFeed
 from .model import PresenceConfig, WatcherAuthorization
@@ -58,6 +60,10 @@ class Subscription:
     state: str = "active"         # pending | active | terminated
     id: str = field(default_factory=lambda: secrets.token_hex(4))
     last_body: bytes | None = None
+    # The NOTIFY fields that stay the same, pre-serialised for the transport they were made
+    # for (a NOTIFY is then a few byte joins: its CSeq, branch, Subscription-State, body).
+    template: DialogRequestTemplate | None = None
+    template_transport: str = ""
     queued: bool = False          # waiting in the fan-out queue
     version: int = 0              # winfo document version (RFC 3858 4)
     display_name: str = ""
@@ -350,15 +356,26 @@ class PresenceApplication:
         else:
             state = f"{subscription.state};expires={max(0, int(subscription.expires_at - now))}"
         originator = self.services.originator
-        transport = subscription.peer.transport
-        request = subscription.dialog.create_request(
-            "NOTIFY", originator.via(transport), contact=originator.contact(transport),
-            extra_headers=[("Event", subscription.event), ("Subscription-State", state)],
-            body=body[0] if body else b"", content_type=body[1] if body else None)
+        branch = new_branch()
+        data = self._template(subscription).encode(branch, [("Subscription-State", state)],
+                                                    body[0] if body else b"", body[1] if body else None)
         if subscription.package == WINFO:
             subscription.version += 1
         subscription.last_body = body[0] if body else None
-        originator.send(request, subscription.peer, self._answered(subscription), now)
+        originator.send_encoded(data, "NOTIFY", branch, subscription.peer, self._answered(subscription), now)
+
+    def _template(self, subscription: Subscription) -> DialogRequestTemplate:
+        """The subscription's NOTIFY template; a new one when its transport or its dialog's
+        remote target changed (a refreshing SUBSCRIBE, RFC 6665 4.2.1.2)."""
+        template = subscription.template
+        transport = subscription.peer.transport
+        if template is None or subscription.template_transport != transport or not template.fits():
+            originator = self.services.originator
+            template = subscription.template = DialogRequestTemplate(
+                subscription.dialog, "NOTIFY", originator.via(transport), contact=originator.contact(transport),
+                fixed_headers=[("Event", subscription.event)])
+            subscription.template_transport = transport
+        return template
 
     def _answered(self, subscription: Subscription) -> Callable[[Response, float], None]:
         def on_response(response: Response, now: float) -> None:
