@@ -73,8 +73,11 @@ class DialogRequestTemplate:
             raise DialogProtocolError(DialogError.TERMINATED)
         number = 1 if dialog.local_seq is None else dialog.local_seq + 1
         dialog.local_seq = number
-        tail = "".join(f"{name}: {value}\r\n" for name, value in headers)
+        tail = ""
+        for name, value in headers:
+            tail += f"{name}: {value}\r\n"
         if content_type is not None:
             tail += f"Content-Type: {content_type}\r\n"
-        return b"".join((self._head, _encode(branch), self._after_branch, b"%d" % number, self._after_cseq,
-                         _encode(f"{tail}Content-Length: {len(body)}\r\n\r\n"), body))
+        tail += f"Content-Length: {len(body)}\r\n\r\n"
+        return b"%s%s%s%d%s%s%s" % (self._head, _encode(branch), self._after_branch, number, self._after_cseq,
+                                    _encode(tail), body)

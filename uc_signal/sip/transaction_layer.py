@@ -228,7 +228,12 @@ class TransactionLayer:
         tx.request_bytes = data
         self._transactions[key] = tx
         self._datagrams.append((data, addr))
-        self._run_timers(tx, now)  # schedules Timers E and F
+        # Timers E and F (F alone when reliable) start at T1 and 64*T1 > 0: nothing is due
+        # yet, so only the deadline is scheduled (what _run_timers does in that case).
+        deadline = tx.next_deadline()
+        assert deadline is not None and deadline > now
+        tx.scheduled_at = deadline
+        heapq.heappush(self._timer_heap, (deadline, next(self._timer_order), key))
         return key
 
     def send_cancel(self, invite: TransactionKey, now: float) -> TransactionKey:
