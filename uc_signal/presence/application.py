@@ -450,12 +450,15 @@ class PresenceApplication:
     # --- time --------------------------------------------------------------------------------------
 
     def get_timer(self) -> float | None:
-        while self._expiries and (self._expiries[0][2].state == "terminated"
-                                  or self._expiries[0][2].expires_at != self._expiries[0][0]):
-            heapq.heappop(self._expiries)
-        deadlines = [t for t in (self.service.get_timer(), self._expiries[0][0] if self._expiries else None,
-                                 self._fanout_at) if t is not None]
-        return min(deadlines, default=None)
+        # Read after every event the core handles (each NOTIFY's 200 OK): no lists.
+        expiries = self._expiries
+        while expiries and (expiries[0][2].state == "terminated" or expiries[0][2].expires_at != expiries[0][0]):
+            heapq.heappop(expiries)
+        deadline = self.service.get_timer()
+        for t in (expiries[0][0] if expiries else None, self._fanout_at):
+            if t is not None and (deadline is None or t < deadline):
+                deadline = t
+        return deadline
 
     def handle_timer(self, now: float) -> None:
         if self._fanout_at is not None:
