@@ -105,7 +105,9 @@ class Transaction:
         self.state, first_timers = INITIAL[kind]
         self._timers: dict[Timer, _RunningTimer] = {}
         for timer in first_timers:
-            self._start(timer, now)
+            interval = config.initial_interval(timer, reliable)
+            if interval is not None:
+                self._timers[timer] = _RunningTimer(now + interval, interval)
 
     def __repr__(self) -> str:
         return f"<Transaction {self.kind.value} {self.state.name} {self.key.method} {self.key.branch!r}>"
@@ -129,7 +131,11 @@ class Transaction:
         if len(timers) == 1:  # most states run one timer
             for running in timers.values():
                 return running.deadline
-        return min((running.deadline for running in timers.values()), default=None)
+        deadline = None
+        for running in timers.values():  # two at most (A and B, E and F, G and H)
+            if deadline is None or running.deadline < deadline:
+                deadline = running.deadline
+        return deadline
 
     def fire_due_timer(self, now: float) -> tuple[Timer, tuple[Action, ...] | None] | None:
         """Fire the earliest timer due at `now`: (timer, actions as from `step`), or None

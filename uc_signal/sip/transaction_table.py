@@ -141,9 +141,15 @@ class TimerConfig:
             raise ValueError("need 0 < T1 <= T2")
         if self.t4 <= 0:
             raise ValueError("need T4 > 0")
+        # Every transaction starts a timer or two: looked up, not worked out each time.
+        object.__setattr__(self, "_intervals", {
+            (timer, reliable): self._interval(timer, reliable) for timer in Timer for reliable in (False, True)})
 
     def initial_interval(self, timer: Timer, reliable: bool) -> float | None:
         """How long `timer` runs when started; None: not started on this transport."""
+        return self._intervals[(timer, reliable)]  # type: ignore[attr-defined, no-any-return]
+
+    def _interval(self, timer: Timer, reliable: bool) -> float | None:
         if timer in (Timer.A, Timer.E, Timer.G):
             return None if reliable else self.t1
         if timer in (Timer.B, Timer.F, Timer.H, Timer.J, Timer.L, Timer.M):
