@@ -35,6 +35,8 @@ class ContactIndex:
 
     def __call__(self, owner: str, watcher: str) -> tuple[bool, str | None]:
         current = self.contacts.list_of(owner)
+        if not current.contacts:
+            return False, None   # no list: list_of() makes an empty one per call, nothing to index
         cached = self._index.get(owner)
         if cached is None or cached[0] is not current:
             cached = self._index[owner] = (current, {c.uri: c.relationship for c in current.contacts})
