@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class TransactionKind(enum.Enum):
@@ -135,6 +135,7 @@ class TimerConfig:
     t1: float = 0.5
     t2: float = 4.0
     t4: float = 5.0
+    _intervals: dict[tuple[Timer, bool], float | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 < self.t1 <= self.t2:
@@ -147,7 +148,7 @@ class TimerConfig:
 
     def initial_interval(self, timer: Timer, reliable: bool) -> float | None:
         """How long `timer` runs when started; None: not started on this transport."""
-        return self._intervals[(timer, reliable)]  # type: ignore[attr-defined, no-any-return]
+        return self._intervals[(timer, reliable)]
 
     def _interval(self, timer: Timer, reliable: bool) -> float | None:
         if timer in (Timer.A, Timer.E, Timer.G):
