@@ -101,7 +101,8 @@ def test_tags_call_id_contact_and_via_of_each_request() -> None:
     notify = parse_message(data)
     assert isinstance(notify, Request)
     top = notify.top_via
-    assert top is not None and (top.transport, top.host, top.branch, top.rport) == ("TCP", "[2001:db8::1]", "z9hG4bKv1", True)
+    assert top is not None
+    assert (top.transport, top.host, top.branch, top.rport) == ("TCP", "[2001:db8::1]", "z9hG4bKv1", True)
     assert notify.from_ is not None and (notify.from_.uri_text, notify.from_.tag) == ("sip:alice@example.com", "pa0123")
     assert notify.to is not None and (notify.to.display_name, notify.to.tag) == ("Bob B.", "b-tag")
     assert notify.call_id == "sub-1@192.0.2.20" and notify.max_forwards == 70
