@@ -6,8 +6,12 @@ engine mixes them under the C load generator.
 For each meeting size N (250, Lync's default meeting limit; 1,000 too in the full run):
 
 1. ucd starts as an operator runs it (`python -m uc_signal.daemon --config ucd.toml`),
-   with one interim conference URI in `[focus] conferences` and the media engine on.
-2. sipp (benchmarks/sipp/meeting_join_uac.xml) joins N participants at an offered rate
+   with the media engine on; once it is up, the admin API makes the organizer (a user) and
+   one meet-now meeting, the way an operator would (`ucctl meeting add organizer
+   --presenters none --lobby nobody`): the load generator's participants are anonymous
+   callers from another domain, so they join as attendees and nobody waits in the lobby.
+2. sipp (benchmarks/sipp/meeting_join_uac.xml) joins N participants to the meeting's
+   conference URI at an offered rate
    above what ucd sustains: INVITE with an SDES-SRTP Opus offer (a fresh key and the load
    generator's RTP address per participant) -> 200 with the engine's answer -> ACK, then
    holds the call. Joins per second = N over the time from the first to the last 200;
@@ -21,9 +25,11 @@ For each meeting size N (250, Lync's default meeting limit; 1,000 too in the ful
 
 Reference, in the same run: the same N offers answered in this process by the focus's
 engine rooms (`EngineRooms.answer`, SDP negotiation + leg + join, no SIP; the calling
-thread's CPU): ucd's CPU per join is quoted as a ratio to it. ucd's figure is its whole
-process, so it also holds what the SIP dialog, transport and daemon add and the engine
-worker's ticks over the join phase (a growing, silent meeting).
+thread's CPU): ucd's CPU per join is quoted as a ratio to it. Two ucd figures: its main
+thread (the asyncio loop: SIP transport and dialogs, the focus, the meeting's roster;
+compared with the reference) and its whole process, which also holds the engine worker's
+ticks over the join phase (a growing meeting, every leg sent the mix each 20 ms); the
+latter grows with the join phase's length, so with how busy the machine is.
 
 The machine is shared: figures are provisional.
 """
@@ -31,6 +37,7 @@ The machine is shared: figures are provisional.
 from __future__ import annotations
 
 import base64
+import csv
 import json
 import os
 import re
@@ -41,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +59,14 @@ import httpx  # noqa: E402
 import uc_media  # noqa: E402
 from benchmarks import _common  # noqa: E402
 from benchmarks.loadgen import driver  # noqa: E402
-from benchmarks.sip_vs_kamailio import cpu_seconds, free_port, stop_tree, wait_sip_ready  # noqa: E402
+from benchmarks.sip_vs_kamailio import (CLK_TCK, cpu_seconds, free_port, sipp_stats, stop_tree,  # noqa: E402
+                                        wait_sip_ready)
 from uc_signal.focus.engine_media import EngineRooms  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "benchmarks" / "sipp" / "meeting_join_uac.xml"
 DOMAIN = "example.test"
-MEETING_USER = "meet1"
+ORGANIZER = "organizer"
 MEDIA_PORTS = (41000, 44999)
 PER_SOCKET = 64
 TALKERS = 3
@@ -114,7 +123,7 @@ def start_ucd(workdir: Path, size: int) -> tuple[subprocess.Popen[bytes], int, s
         f'[sip]\ndomain = "{DOMAIN}"\nlisten = ["127.0.0.1"]\ntransports = ["udp"]\nudp_port = {port}\n\n'
         f'[http]\nhost = "127.0.0.1"\nport = {http_port}\n\n'
         f'[media]\nworkers = 1\nport_min = {MEDIA_PORTS[0]}\nport_max = {MEDIA_PORTS[1]}\n\n'
-        f'[focus]\nconferences = ["sip:{MEETING_USER}@{DOMAIN}"]\n\n[conferencing]\nmax_participants = {size}\n\n'
+        f'[conferencing]\nmax_participants = {size}\n\n'
         '[log]\nlevel = "warning"\n')
     log = (workdir / "ucd.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "uc_signal.daemon", "--config", str(config)], cwd=ROOT,
@@ -122,6 +131,25 @@ def start_ucd(workdir: Path, size: int) -> tuple[subprocess.Popen[bytes], int, s
     wait_sip_ready(port, process)
     token = (data_dir / "admin-token").read_text().strip()
     return process, port, f"http://127.0.0.1:{http_port}", token
+
+
+def main_thread_cpu_seconds(pid: int) -> float:
+    """utime+stime of a process's main thread (its task with the process's own id)."""
+    with open(f"/proc/{pid}/task/{pid}/stat") as f:
+        text = f.read()
+    fields = text[text.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def add_meeting(api: httpx.Client) -> dict[str, Any]:
+    """The organizer and one meet-now meeting, through the admin API: attendees unless
+    promoted, and nobody waits in the lobby (the callers are anonymous)."""
+    api.post("/api/v1/users", json={"user": ORGANIZER, "password": secrets.token_hex(8)}).raise_for_status()
+    made = api.post("/api/v1/meetings", json={"organizer": ORGANIZER, "subject": "meeting joins benchmark",
+                                               "presenter_policy": "none", "lobby_policy": "nobody"})
+    made.raise_for_status()
+    meeting: dict[str, Any] = made.json()
+    return meeting
 
 
 def join_meeting(size: int, rate: int, media_ms: int, binary: Path, workdir: Path) -> dict[str, Any]:
@@ -139,31 +167,39 @@ def join_meeting(size: int, rate: int, media_ms: int, binary: Path, workdir: Pat
     sipp = None
     try:
         api = httpx.Client(base_url=admin_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        cpu0 = cpu_seconds(process.pid)
+        meeting = add_meeting(api)
+        cpu0, main0 = cpu_seconds(process.pid), main_thread_cpu_seconds(process.pid)
         sipp = subprocess.Popen(
-            ["sipp", f"127.0.0.1:{sip_port}", "-sf", str(SCENARIO), "-s", MEETING_USER, "-set", "domain", DOMAIN,
+            ["sipp", f"127.0.0.1:{sip_port}", "-sf", str(SCENARIO), "-set", "conference", meeting["conference_uri"],
              "-inf", str(injection), "-m", str(size), "-l", str(size), "-r", str(rate), "-d", str(hold_ms),
              "-i", "127.0.0.1", "-p", str(free_port()), "-mp", str(free_port()), "-nostdin", "-max_retrans", "5",
              "-trace_logs", "-log_file", str(log_file), "-trace_stat", "-stf", str(workdir / "sipp-stats.csv"),
              "-timeout", f"{int(hold_ms / 1000 + 60)}s"],
             cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         joined: dict[int, tuple[int, bytes]] = {}
+        joined_at: dict[int, float] = {}
         first = last = None
         deadline = time.monotonic() + size / rate * 4 + 30
         while len(joined) < size and time.monotonic() < deadline and sipp.poll() is None:
             if log_file.exists():
-                for line in log_file.read_text().splitlines():
+                # Whole lines only: sipp may be half-way through writing the last one.
+                for line in log_file.read_text().rpartition("\n")[0].splitlines():
                     found = re.fullmatch(r"(\d+);(\d+);([A-Za-z0-9+/=]+)", line.strip())
                     if found and int(found[1]) not in joined:
                         joined[int(found[1])] = (int(found[2]), base64.b64decode(found[3]))
+                        joined_at[int(found[1])] = time.monotonic()
                         first = first or time.monotonic()
                         last = time.monotonic()
             time.sleep(0.01)
         cpu_join = cpu_seconds(process.pid) - cpu0
+        main_join = main_thread_cpu_seconds(process.pid) - main0
         if len(joined) < size or first is None or last is None:
             raise SystemExit(f"only {len(joined)} of {size} joins answered (see {workdir}/ucd.log)")
-        roster = api.get("/api/v1/conferences/1").json()
+        roster = api.get(f"/api/v1/conferences/{meeting['conference_id']}").json()
         in_meeting = len(roster["participants"])
+        roles = Counter(p["role"] for p in roster["participants"])
+        in_lobby = sum(p["in_lobby"] for p in roster["participants"])
+        by_entity = {p["entity"]: p for p in roster["participants"]}
 
         people = "".join(f"{joined[i][0]},{send_keys[i].hex()},{joined[i][1].hex()},0,{i if i < TALKERS else -1}\n"
                          for i in range(size))
@@ -174,6 +210,11 @@ def join_meeting(size: int, rate: int, media_ms: int, binary: Path, workdir: Pat
         if gen.returncode != 0:
             raise SystemExit(f"loadgen exited {gen.returncode}: {gen.stderr.strip()}")
         mix = json.loads(gen.stdout.strip().splitlines()[-1])
+        # A participant that heard nothing: where its join fell, and what the focus says of it.
+        order = sorted(joined, key=lambda i: joined_at[i])
+        silent = [{**leg, "join_rank": order.index(leg["index"]),
+                   "joined_after_s": round(joined_at[leg["index"]] - first, 3), "port": joined[leg["index"]][0],
+                   "roster": by_entity.get(f"sip:load{leg['index']}@loadgen.invalid")} for leg in mix["silent"]]
 
         sipp_code = sipp.wait(timeout=hold_ms / 1000 + 90)
         left = api.get("/api/v1/conferences").json()
@@ -187,21 +228,31 @@ def join_meeting(size: int, rate: int, media_ms: int, binary: Path, workdir: Pat
     joins_per_s = (size - 1) / max(last - first, 1e-3)
     return {
         "participants": size, "offered_rate": rate, "joins_per_s": round(joins_per_s, 1),
+        "ucd_main_thread_ms_per_join": round(main_join / size * 1e3, 3),
         "ucd_cpu_ms_per_join": round(cpu_join / size * 1e3, 3),
         "reference_cpu_ms_per_join": round(reference_s * 1e3, 3),
+        "main_thread_ratio_to_reference": round(main_join / size / reference_s, 2),
         "cpu_ratio_to_reference": round(cpu_join / size / reference_s, 2),
-        "in_roster": in_meeting, "sipp_exit": sipp_code, "sipp_failed": stats.get("failed", -1),
-        "sipp_retransmissions": stats.get("retransmissions", -1),
+        "in_roster": in_meeting, "roles": dict(roles), "in_lobby": in_lobby, "sipp_exit": sipp_code, "sipp_failed": stats.get("failed", -1),
+        "sipp_retransmissions": stats.get("retransmissions", -1), "sipp_failures": failure_kinds(workdir / "sipp-stats.csv"),
         "mix_content_ok": bool(mix["content_ok"]), "mix_checked": mix["checked"],
         "mix_loss_fraction": mix["loss_fraction"], "silent_participants": mix["silent_participants"],
-        "mix_auth_failed": mix["auth_failed"], "mix_stray": mix["stray"],
+        "silent": silent, "mix_auth_failed": mix["auth_failed"], "mix_stray": mix["stray"],
         "left_after_bye": left == [], "engine_error_events": engine_errors,
     }
 
 
 def driver_stats(path: Path) -> dict[str, int]:
-    from benchmarks.sip_vs_kamailio import sipp_stats
     return sipp_stats(path)
+
+
+def failure_kinds(path: Path) -> dict[str, int]:
+    """sipp's non-zero Failed* counters (cumulative): what kind of failure, when there is one."""
+    rows = list(csv.reader(path.open(), delimiter=";")) if path.exists() else []
+    if len(rows) < 2:
+        return {}
+    return {name: int(value) for name, value in zip(rows[0], rows[-1])
+            if name.startswith("Failed") and name.endswith("(C)") and value.isdigit() and int(value) > 0}
 
 
 def main() -> None:
@@ -220,7 +271,8 @@ def main() -> None:
         print(f"{size} participants: {result}", file=sys.stderr, flush=True)
     targets: dict[str, dict[str, object]] = {}
     for name, result in runs.items():
-        clean = (result["in_roster"] == int(name) and result["sipp_failed"] == 0 and result["sipp_exit"] == 0
+        clean = (result["in_roster"] == int(name) == result["roles"].get("attendee") and result["in_lobby"] == 0
+                 and result["sipp_failed"] == 0 and result["sipp_exit"] == 0
                  and result["mix_content_ok"] and result["left_after_bye"])
         targets[f"joins_per_s_{name}"] = _common.target(float(result["joins_per_s"]), 50,
                                                         ">= 50 joins/s (busy machine)", higher_is_better=True)

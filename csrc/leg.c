@@ -145,8 +145,14 @@ int uc_leg_create(uc_engine *e, const uc_leg_config *cfg, uc_leg **out)
     if ((rc = uc_jb_create(&jc, &leg->jb)) < 0)
         goto fail;
     leg->ssrc = cfg->ssrc ? cfg->ssrc : random_u32();
-    /* RFC 3550 5.1: random initial sequence number and timestamp. */
-    leg->seq = (uint16_t)random_u32();
+    /* RFC 3550 5.1: random initial sequence number and timestamp. The sequence number is
+     * drawn from the lower half: an SRTP receiver takes ROC = 0 at the first packet it
+     * sees (RFC 3711 3.3.1) and tracks it from there, so if we wrapped past 65535 before
+     * that packet (we send from the answer on; a peer may start listening seconds later)
+     * it is one roll-over behind for good and every packet fails authentication. From
+     * below 2^15 a receiver may miss up to 2^15 packets (11 minutes at 20 ms) and still
+     * be right. */
+    leg->seq = (uint16_t)(random_u32() & 0x7fffu);
     leg->ts = random_u32();
     leg->marker_next = 1;
     leg->frame_level = -1;

@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #define RATE 48000
+#define SILENT_LISTED 32
 #define FRAME 960               /* 20 ms at 48 kHz */
 #define TICK_NS 20000000LL
 #define LOOP_FRAMES 50          /* one second of pre-encoded signal, replayed */
@@ -86,6 +87,7 @@ typedef struct {
     uint16_t seq;
     /* receive statistics */
     uint64_t received, auth_failed, malformed;
+    int first_failed_seq; /* the RTP sequence number of the first packet that failed, + 1 (0: none) */
     int have_first;
     uint16_t max_seq;
     uint32_t cycles, base_ext;
@@ -269,6 +271,8 @@ static void on_packet(uint8_t *buf, int len, uint16_t from_port, int64_t arrival
         return; /* RTCP (rtcp-mux, RFC 5761 section 4: packet types 192-223) is not counted */
     }
     if (srtp_unprotect(p->rx, buf, &len) != srtp_err_status_ok) {
+        if (!p->first_failed_seq)
+            p->first_failed_seq = ((buf[2] << 8) | buf[3]) + 1;
         p->auth_failed++;
         return;
     }
@@ -649,8 +653,15 @@ int main(int argc, char **argv)
             printf("%s%.1f", s ? ", " : "", v.amp[s]);
         printf("]}");
     }
-    printf("], \"checks_passed\": %d, \"content_ok\": %s}\n", checks_ok,
+    /* Which participants heard nothing (the first SILENT_LISTED), with their SRTP failures
+     * and the sequence number of the first failed packet: a count alone says nothing about why. */
+    printf("], \"checks_passed\": %d, \"content_ok\": %s, \"silent\": [", checks_ok,
            checks_ok == nchecked && nchecked > 0 ? "true" : "false");
+    for (int i = 0, listed = 0; i < nparts && listed < SILENT_LISTED; i++)
+        if (!P[i].have_first)
+            printf("%s{\"index\": %d, \"auth_failed\": %llu, \"first_failed_seq\": %d}", listed++ ? ", " : "", i,
+                   (unsigned long long)P[i].auth_failed, P[i].first_failed_seq - 1);
+    printf("]}\n");
     for (int s = 0; s < nsock; s++)
         close(socks[s]);
     for (int i = 0; i < nparts; i++) {

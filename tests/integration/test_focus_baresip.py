@@ -1,9 +1,12 @@
 """Real softphones in meetings through ucd's focus and media engine.
 
+Every meeting is made the way an operator makes one, with `ucctl meeting add` against the
+running ucd (or the admin API), and joined at the conference URI that prints.
+
 The key test: each of three baresips sends a steady tone (ausine: 440, 660, 880 Hz) and
 records what it hears (the sndfile module dumps the decoded audio; baresip 1.0's aufile
-has no player). They register, INVITE the conference URI (digest-challenged by the
-focus), and the engine mixes: each recording holds the other two tones and not its own
+has no player). They register, INVITE the meeting's conference URI (digest-challenged by
+the focus), and the engine mixes: each recording holds the other two tones and not its own
 (FFT). Then the admin API mutes the 440 Hz participant (`Leg.muted`): from then on the
 other two stop hearing 440 Hz, and the muted one still hears both others. The roster in
 the admin API lists the three while they are in, and the meeting is gone when they have
@@ -27,11 +30,10 @@ import numpy as np
 import pytest
 
 from peers import baresip_config, baresip_sip_port, linphone_account, linphone_env, linphone_ports, linphone_rc
-from ucd_harness import Ucd, start_ucd
+from ucd_harness import Ucd, start_ucd, ucctl_json
 
 pytestmark = pytest.mark.peer
 
-MEETING = "sip:meet1@example.test"
 TONES = {"alice": 440, "bob": 660, "carol": 880}
 WAIT = 30.0
 CALL_SECONDS = 14       # baresip's -t: it hangs up (BYE) and quits after this
@@ -110,6 +112,14 @@ class Phone:
             self.proc.wait(timeout=WAIT)
 
 
+def add_meeting(ucd: Ucd, organizer: str, *options: str) -> dict[str, str]:
+    """A meet-now made with ucctl against the running ucd: its meeting ID, conference ID
+    and the conference URI the phones dial (the organizer's GRUU with the focus's opaque id)."""
+    meeting: dict[str, str] = ucctl_json(ucd, "meeting", "add", organizer, *options)
+    assert ";gruu;opaque=app:conf:focus:id:" in meeting["conference_uri"], meeting
+    return meeting
+
+
 def wait_registered(ucd: Ucd, *users: str) -> None:
     """Until ucd's registrations list every user (bounded): read from ucd, since baresip's
     block-buffered stdout may hold its "200 OK" line back."""
@@ -163,18 +173,26 @@ def window(samples: np.ndarray, rate: int, start: float, end: float) -> np.ndarr
 
 
 def test_three_baresips_hear_each_other_and_a_muted_one_goes_silent(tmp_path: Path) -> None:
-    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    """alice organizes; bob and carol, users of the company, join as presenters (the
+    default policies: nobody of the company waits in the lobby)."""
+    ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     try:
         for user in TONES:
             ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        meeting = add_meeting(ucd, "alice")
+        conference = f"/api/v1/conferences/{meeting['conference_id']}"
         host, port = ucd.sip_address("UDP")
         for user in TONES:
-            phones.append(Phone(tmp_path, user, f"{host}:{port}", MEETING))
+            phones.append(Phone(tmp_path, user, f"{host}:{port}", meeting["conference_uri"]))
         established = {phone.user: phone.wait_for("Call established") for phone in phones}
         api = ucd.api()
-        roster = api.get("/api/v1/conferences/1").json()
-        assert roster["uri"] == MEETING, roster
+        roster = api.get(conference).json()
+        assert roster["uri"] == meeting["conference_uri"], roster
+        roles = {p["entity"]: p["role"] for p in roster["participants"]}
+        assert roles == {"sip:alice@example.test": "organizer", "sip:bob@example.test": "presenter",
+                         "sip:carol@example.test": "presenter"}, roster
+        assert not any(p["in_lobby"] for p in roster["participants"]), roster
         ids = {p["entity"].split(":")[1].split("@")[0]: p["id"] for p in roster["participants"]}
         assert sorted(ids) == sorted(TONES), roster
         assert all(p["authenticated"] and not p["muted"] for p in roster["participants"])
@@ -182,15 +200,15 @@ def test_three_baresips_hear_each_other_and_a_muted_one_goes_silent(tmp_path: Pa
         all_in = max(established.values())
         time.sleep(4.0)
         # Three steady tones: the engine's talker events name all three active speakers.
-        speakers = api.get("/api/v1/conferences/1").json()["speakers"]
+        speakers = api.get(conference).json()["speakers"]
         assert sorted(speakers) == sorted(ids.values()), speakers
         mute_at = time.monotonic()
-        muted = api.post(f"/api/v1/conferences/1/participants/{ids['alice']}/mute", json={"muted": True})
+        muted = api.post(f"{conference}/participants/{ids['alice']}/mute", json={"muted": True})
         assert muted.status_code == 200 and muted.json()["muted"] is True, muted.text
-        assert api.post("/api/v1/conferences/1/participants/p999/mute").status_code == 404
+        assert api.post(f"{conference}/participants/p999/mute").status_code == 404
         time.sleep(2.0)
         # A muted leg is not heard, so it stops being an active speaker.
-        after_mute = api.get("/api/v1/conferences/1").json()
+        after_mute = api.get(conference).json()
         assert sorted(after_mute["speakers"]) == sorted([ids["bob"], ids["carol"]]), after_mute
         for phone in phones:
             phone.proc.wait(timeout=WAIT)   # -t: each hangs up with BYE and quits
@@ -225,30 +243,32 @@ def test_the_focus_dials_out_to_a_registered_baresip_and_refer_is_answered(tmp_p
     alice is in. Escalation by REFER: the focus's out-of-dialog REFER reaches bob's
     endpoint and its answer is recorded; baresip 1.0 implements REFER only within a call
     (transfer) and answers an out-of-dialog one 501."""
-    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     try:
         for user in ("alice", "bob"):
             ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        meeting = add_meeting(ucd, "alice")
+        uri = meeting["conference_uri"]
         host, port = ucd.sip_address("UDP")
         bob = Phone(tmp_path, "bob", f"{host}:{port}", None)
         phones.append(bob)
         wait_registered(ucd, "bob")
-        alice = Phone(tmp_path, "alice", f"{host}:{port}", MEETING)
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", uri)
         phones.append(alice)
         alice.wait_for("Call established")
         api = ucd.api()
-        dialled = api.post("/api/v1/conferences/dial-outs", json={"conference_uri": MEETING, "user": "bob"})
+        dialled = api.post("/api/v1/conferences/dial-outs", json={"conference_uri": uri, "user": "bob"})
         assert dialled.status_code == 202, dialled.text
         assert dialled.json()["endpoint"].startswith("sip:bob")
         bob.wait_for("Call established")
-        roster = api.get("/api/v1/conferences/1").json()
+        roster = api.get(f"/api/v1/conferences/{meeting['conference_id']}").json()
         assert sorted(p["entity"] for p in roster["participants"]) == ["sip:alice@example.test",
                                                                          "sip:bob@example.test"], roster
         assert api.post("/api/v1/conferences/dial-outs",
-                        json={"conference_uri": MEETING, "user": "nobody"}).status_code == 404
+                        json={"conference_uri": uri, "user": "nobody"}).status_code == 404
 
-        referred = api.post("/api/v1/conferences/invitations", json={"conference_uri": MEETING, "user": "bob"})
+        referred = api.post("/api/v1/conferences/invitations", json={"conference_uri": uri, "user": "bob"})
         assert referred.status_code == 202, referred.text
         deadline = time.monotonic() + WAIT
         outcomes: list[dict[str, object]] = []
@@ -266,12 +286,16 @@ def test_a_two_party_call_is_escalated_into_the_meeting_without_dropping_the_cal
     """Escalation the way the clients drive it (Lync's): alice calls bob through ucd's proxy,
     then transfers him to the meeting (REFER in their call's dialog, RFC 3515, proxied by
     ucd); bob INVITEs the focus while still in the call, and only then does the old call end;
-    alice dials the meeting too. Both end up in the roster, hearing each other's tone."""
-    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    alice dials the meeting too. Both end up in the roster, hearing each other's tone. The
+    meeting's organizer is dave, who never joins, so that its conference URI (dave's GRUU)
+    tells the meeting call apart from alice's call in baresip's output."""
+    ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     try:
-        for user in ("alice", "bob"):
+        for user in ("alice", "bob", "dave"):
             ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        meeting = add_meeting(ucd, "dave")
+        uri = meeting["conference_uri"]
         host, port = ucd.sip_address("UDP")
         # -t 50: they quit only when stopped (a slow, shared machine takes its time).
         bob = Phone(tmp_path, "bob", f"{host}:{port}", None, seconds=50)
@@ -281,18 +305,18 @@ def test_a_two_party_call_is_escalated_into_the_meeting_without_dropping_the_cal
         wait_registered(ucd, "alice", "bob")
         alice.command("dial", "sip:bob@example.test")
         bob.wait_for("Call established: sip:alice@example.test")
-        alice.command("transfer", MEETING)
-        bob.wait_for("Call established: sip:meet1@example.test")
+        alice.command("transfer", uri)
+        bob.wait_for("Call established: sip:dave@example.test")
         # alice hangs up once bob's NOTIFY says the new call is up; bob reports the BYE
         # (read from bob: baresip's stdout is block-buffered, and alice, out of calls, prints
         # too little to flush it).
         bob.wait_for("sip:alice@example.test: session closed")
-        alice.command("dial", MEETING)
-        alice.wait_for("Call established: sip:meet1@example.test")
+        alice.command("dial", uri)
+        alice.wait_for("Call established: sip:dave@example.test")
         api = ucd.api()
-        roster = api.get("/api/v1/conferences/1").json()
-        assert sorted(p["entity"] for p in roster["participants"]) == ["sip:alice@example.test",
-                                                                         "sip:bob@example.test"], roster
+        roster = api.get(f"/api/v1/conferences/{meeting['conference_id']}").json()
+        assert {p["entity"]: p["role"] for p in roster["participants"]} == {
+            "sip:alice@example.test": "presenter", "sip:bob@example.test": "presenter"}, roster
         time.sleep(5.0)   # both tones flowing through the mix
     finally:
         for phone in phones:
@@ -300,7 +324,7 @@ def test_a_two_party_call_is_escalated_into_the_meeting_without_dropping_the_cal
         assert ucd.stop() == 0, ucd.output()
     # bob was never without a call: the meeting answered him before his call with alice ended.
     lines = bob.output()
-    assert lines.index("Call established: sip:meet1@example.test") < lines.index(
+    assert lines.index("Call established: sip:dave@example.test") < lines.index(
         "sip:alice@example.test: session closed"), lines
     # sndfile dumps one file per call: the meeting call is the later one.
     for phone, other in ((alice, "bob"), (bob, "alice")):
@@ -311,7 +335,7 @@ def test_a_two_party_call_is_escalated_into_the_meeting_without_dropping_the_cal
 
 
 def test_a_meeting_made_through_the_admin_api_is_joined_at_its_conference_uri(tmp_path: Path) -> None:
-    """The focus finds meetings of the directory (no [focus] conferences): one created with
+    """The focus finds meetings of the directory: one created with
     the admin API is joined at its conference URI (the organizer's GRUU with the focus's
     opaque id) and listed under its numeric conference ID; once deleted, it is not found
     (404). ucd's shutdown then ends the running meeting with a BYE to the participant."""
@@ -348,20 +372,22 @@ def test_a_meeting_made_through_the_admin_api_is_joined_at_its_conference_uri(tm
 def test_hold_and_resume_from_baresip_are_answered_on_the_same_leg(tmp_path: Path) -> None:
     """baresip's hold and resume are re-INVITEs (a=sendonly, then a=sendrecv): the focus
     answers them on the participant's leg, and the roster shows the hold."""
-    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     try:
         ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        meeting = add_meeting(ucd, "alice")
+        conference = f"/api/v1/conferences/{meeting['conference_id']}"
         host, port = ucd.sip_address("UDP")
         alice = Phone(tmp_path, "alice", f"{host}:{port}", None, control=True, seconds=50)
         phones.append(alice)
         wait_registered(ucd, "alice")
-        alice.command("dial", MEETING)
-        alice.wait_for("Call established: sip:meet1@example.test")
+        alice.command("dial", meeting["conference_uri"])
+        alice.wait_for("Call established: sip:alice@example.test")
         api = ucd.api()
 
         def on_hold() -> bool:
-            [participant] = api.get("/api/v1/conferences/1").json()["participants"]
+            [participant] = api.get(conference).json()["participants"]
             return bool(participant["on_hold"])
 
         def wait_hold(expected: bool) -> None:
@@ -376,7 +402,7 @@ def test_hold_and_resume_from_baresip_are_answered_on_the_same_leg(tmp_path: Pat
         alice.command("resume", "")
         wait_hold(False)
         # Still one leg and one participant: the re-INVITEs were answered in the dialog.
-        assert len(api.get("/api/v1/conferences/1").json()["participants"]) == 1
+        assert len(api.get(conference).json()["participants"]) == 1
         assert re.search(r'ucd_sip_transactions_total\{class="2xx",method="INVITE",role="server"\} 3\.0',
                          ucd.metrics()), ucd.metrics()
         metrics = ucd.metrics()
@@ -396,14 +422,15 @@ def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
     roster beside a baresip; its hang-up (BYE) takes it out."""
     linphonec = shutil.which("linphonec")
     assert linphonec, "linphonec is not installed (make test installs linphone-cli)"
-    ucd: Ucd = start_ucd(tmp_path, {"focus": {"conferences": [MEETING]}})
+    ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     linphone = None
     try:
         for user in ("alice", "carol"):
             ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        meeting = add_meeting(ucd, "alice")
         host, port = ucd.sip_address("UDP")
-        alice = Phone(tmp_path, "alice", f"{host}:{port}", MEETING, seconds=50)
+        alice = Phone(tmp_path, "alice", f"{host}:{port}", meeting["conference_uri"], seconds=50)
         phones.append(alice)
         alice.wait_for("Call established")
         rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports(),
@@ -415,12 +442,13 @@ def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
         linphone.stdin.write("soundcard use files\n")
         linphone.stdin.flush()
         wait_registered(ucd, "carol")
-        linphone.stdin.write(f"call {MEETING}\n")
+        linphone.stdin.write(f"call {meeting['conference_uri']}\n")
         linphone.stdin.flush()
         api = ucd.api()
 
         def entities() -> list[str]:
-            return sorted(p["entity"] for p in api.get("/api/v1/conferences/1").json()["participants"])
+            return sorted(p["entity"] for p in
+                          api.get(f"/api/v1/conferences/{meeting['conference_id']}").json()["participants"])
 
         deadline = time.monotonic() + WAIT
         while entities() != ["sip:alice@example.test", "sip:carol@example.test"]:
@@ -469,7 +497,7 @@ def test_a_guest_waits_in_the_lobby_until_a_presenter_admits_them(tmp_path: Path
         assert not waiting["sip:alice@example.test"]["in_lobby"], waiting
         assert waiting["sip:alice@example.test"]["role"] == "organizer", waiting
         assert waiting["sip:carol@elsewhere.invalid"]["role"] == "attendee", waiting
-        time.sleep(3.0)
+        time.sleep(5.5)                                 # the lobby notice (2.25 s), then music
         admitted_at = time.monotonic()
         admitted = api.post(f"{path}/participants/{waiting['sip:carol@elsewhere.invalid']['id']}/admit")
         assert admitted.status_code == 200 and not admitted.json()["in_lobby"], admitted.text
@@ -480,7 +508,7 @@ def test_a_guest_waits_in_the_lobby_until_a_presenter_admits_them(tmp_path: Path
         assert ucd.stop() == 0, ucd.output()
     samples, rate = read_mono(guest.recording)
     admitted_after = admitted_at - guest_started
-    waiting_audio = window(samples, rate, 0.5, admitted_after - 0.5)
+    waiting_audio = window(samples, rate, 3.0, admitted_after - 0.5)   # past the notice: the music
     lobby = tone_shares(waiting_audio, rate)
     inside = tone_shares(window(samples, rate, admitted_after + 1.0, admitted_after + 2.5), rate)
     assert lobby[TONES["alice"]] < 0.01, lobby          # the music, not the meeting

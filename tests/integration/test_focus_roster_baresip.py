@@ -4,8 +4,8 @@ conference-event subscriber, through ucd.
 Three baresips (alice the organizer 440 Hz, bob 660 Hz, carol 880 Hz, users of the
 server) join a meeting made through the admin API; a fourth, dave from another domain
 (1100 Hz), is not authenticated and the meeting's lobby policy (outside-company) keeps him
-in the lobby: he hears the lobby music and nobody hears him. Each of the three hears the
-other two and not itself (FFT of what sndfile recorded). The operator mutes alice through
+in the lobby: he hears the lobby notice, then the music, and nobody hears him. Each of the
+three hears the other two and not itself (FFT of what sndfile recorded). The operator mutes alice through
 the admin API's controls: bob and carol stop hearing 440 Hz. Then dave is admitted: bob
 and carol hear 1100 Hz, dave hears the meeting. Beside them a SIP subscriber (alice's
 account, a plain UDP client here) subscribes to the conference events (RFC 4575) and
@@ -43,6 +43,20 @@ def shares(samples: np.ndarray, rate: int) -> dict[str, float]:
     freqs = np.fft.rfftfreq(len(samples), 1.0 / rate)
     total = float(power[(freqs > 100) & (freqs < 4000)].sum()) or 1.0
     return {user: float(power[np.abs(freqs - tone) <= 15].sum()) / total for user, tone in TONES.items()}
+
+
+# The shipped lobby music's notes (scripts/make-prompts.sh: C, Am, F, G chords) and the
+# length of the lobby notice played before it.
+MUSIC_NOTES = (174.61, 196.0, 220.0, 246.94, 261.63, 293.66, 329.63, 392.0)
+NOTICE_SECONDS = 2.25
+
+
+def music_share(samples: np.ndarray, rate: int) -> float:
+    """The lobby music's notes' share of the window's power (+-4 Hz each)."""
+    power = np.abs(np.fft.rfft(samples * np.hanning(len(samples)))) ** 2
+    freqs = np.fft.rfftfreq(len(samples), 1.0 / rate)
+    total = float(power[(freqs > 100) & (freqs < 4000)].sum()) or 1.0
+    return sum(float(power[np.abs(freqs - note) <= 4].sum()) for note in MUSIC_NOTES) / total
 
 
 class Subscriber:
@@ -224,7 +238,12 @@ def test_three_hear_each_other_a_muted_one_goes_silent_the_lobby_guest_is_heard_
             assert inside["dave"] > 0.1 and inside["alice"] < 0.01, f"{user} after the admission: {inside}"
     samples, rate = heard["dave"]
     start = established["dave"]
-    lobby_audio = window(samples, rate, 0.5, admit_at - start - 0.5)
+    # In the lobby: the notice first ("please wait...", 2.25 s of speech), then the music.
+    notice_audio = window(samples, rate, 0.3, 1.9)
+    lobby_audio = window(samples, rate, NOTICE_SECONDS + 0.7, admit_at - start - 0.5)
+    assert float(np.sqrt(np.mean(notice_audio ** 2))) > 100, "no lobby notice"
+    assert music_share(notice_audio, rate) < 0.5 < music_share(lobby_audio, rate), (
+        f"notice then music: {music_share(notice_audio, rate)}, {music_share(lobby_audio, rate)}")
     lobby = shares(lobby_audio, rate)
     assert all(lobby[user] < 0.01 for user in ("alice", "bob", "carol")), f"dave in the lobby: {lobby}"
     assert float(np.sqrt(np.mean(lobby_audio ** 2))) > 100, "no lobby music"

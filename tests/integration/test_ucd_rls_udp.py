@@ -1,8 +1,9 @@
 """A list subscription over real UDP against ucd, driven from Python: the subscriber's
-NOTIFYs carry the list, a contact added with ucctl arrives, and when ucd stops (SIGTERM)
-it ends the subscription with `terminated;reason=probation;retry-after=5` (RFC 6665
-4.1.3), so the client re-subscribes after the restart instead of waiting for a refresh;
-deleting the owner ends it with `noresource`."""
+NOTIFYs carry the list, a contact added with ucctl arrives; the subscription outlives a
+restart of ucd (SIGTERM, a new process on the same data and UDP port): a full-state
+NOTIFY in the same dialog with a CSeq and an RLMI version above the last, then the next
+change, and the subscriber's in-dialog refresh is accepted; deleting the owner ends it
+with `noresource`."""
 
 from __future__ import annotations
 
@@ -30,12 +31,13 @@ class Subscriber:
     def close(self) -> None:
         self.sock.close()
 
-    def subscribe(self, extra: str = "") -> None:
+    def subscribe(self, extra: str = "", to_tag: str = "", uri: str = LIST_URI) -> None:
         self.cseq += 1
-        message = (f"SUBSCRIBE {LIST_URI} SIP/2.0\r\n"
+        to = f"<{LIST_URI}>" + (f";tag={to_tag}" if to_tag else "")
+        message = (f"SUBSCRIBE {uri} SIP/2.0\r\n"
                    f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch=z9hG4bK-py-{self.cseq};rport\r\n"
                    "Max-Forwards: 70\r\nFrom: <sip:alice@example.test>;tag=py-alice\r\n"
-                   f"To: <{LIST_URI}>\r\nCall-ID: py-list-1\r\nCSeq: {self.cseq} SUBSCRIBE\r\n"
+                   f"To: {to}\r\nCall-ID: py-list-1\r\nCSeq: {self.cseq} SUBSCRIBE\r\n"
                    f"Contact: <sip:alice@127.0.0.1:{self.port}>\r\nEvent: presence\r\nSupported: eventlist\r\n"
                    f"Expires: 600\r\n{extra}Content-Length: 0\r\n\r\n")
         self.sock.sendto(message.encode(), self.server)
@@ -63,8 +65,8 @@ class Subscriber:
 SETTINGS = {"auth": {"algorithms": ["MD5"]}, "rls": {"notify_interval": 0.5}}
 
 
-def subscribed(ucd: Ucd) -> Subscriber:
-    """alice subscribed to her list (407 answered), the 200 seen."""
+def subscribed(ucd: Ucd) -> tuple[Subscriber, Response]:
+    """alice subscribed to her list (407 answered); the 200."""
     subscriber = Subscriber(ucd.sip_address("UDP"))
     subscriber.subscribe()
     challenge = subscriber.next("response")
@@ -74,16 +76,16 @@ def subscribed(ucd: Ucd) -> Subscriber:
     subscriber.subscribe(f"Proxy-Authorization: {auth}\r\n")
     accepted = subscriber.next("response")
     assert accepted.status == 200 and accepted.headers.get("Require") == "eventlist"
-    return subscriber
+    return subscriber, accepted
 
 
-def test_a_list_subscription_over_udp_and_its_end_when_ucd_stops(tmp_path: Path) -> None:
+def test_a_list_subscription_over_udp_goes_on_after_a_restart(tmp_path: Path) -> None:
     ucd = start_ucd(tmp_path, SETTINGS)
     subscriber: Subscriber | None = None
     try:
         ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
         ucd.ucctl("contacts", "add", "alice", "bob", "--name", "Bob")
-        subscriber = subscribed(ucd)
+        subscriber, accepted = subscribed(ucd)
         first = subscriber.next("notify")
         assert first.content_type is not None
         body = parse_list_body(first.body, first.content_type)
@@ -92,18 +94,34 @@ def test_a_list_subscription_over_udp_and_its_end_when_ucd_stops(tmp_path: Path)
         ucd.ucctl("contacts", "add", "alice", "carol")
         second = subscriber.next("notify")
         assert second.content_type is not None
-        assert [r.uri for r in parse_list_body(second.body, second.content_type).rlmi.resources] == [
-            "sip:bob@example.test", "sip:carol@example.test"]
+        before = parse_list_body(second.body, second.content_type).rlmi
+        assert [r.uri for r in before.resources] == ["sip:bob@example.test", "sip:carol@example.test"]
 
-        ucd.proc.send_signal(15)   # SIGTERM: drains, telling list subscribers to come back
-        last = subscriber.next("notify")
-        assert last.headers.get("Subscription-State") == "terminated;reason=probation;retry-after=5"
-        assert ucd.stop() == 0, ucd.output()
+        port = ucd.sip_address("UDP")[1]
+        assert ucd.stop() == 0, ucd.output()   # SIGTERM: the subscription is kept, not ended
+        assert all(not n.headers.get("Subscription-State", "").startswith("terminated")
+                   for n in subscriber.notifies)
+        ucd = start_ucd(tmp_path, {**SETTINGS, "sip": {"udp_port": port}})
+        resumed = subscriber.next("notify")
+        assert resumed.content_type is not None and resumed.headers.get("Call-ID") == "py-list-1"
+        assert resumed.cseq.seq > second.cseq.seq and resumed.from_.tag == accepted.to.tag
+        full = parse_list_body(resumed.body, resumed.content_type).rlmi
+        assert full.full_state and full.version > before.version
+        assert [r.uri for r in full.resources] == ["sip:bob@example.test", "sip:carol@example.test"]
+
+        ucd.ucctl("contacts", "add", "alice", "dave")
+        added = subscriber.next("notify")
+        assert added.cseq.seq == resumed.cseq.seq + 1
+        assert added.content_type is not None
+        assert parse_list_body(added.body, added.content_type).rlmi.version == full.version + 1
+
+        subscriber.subscribe(to_tag=accepted.to.tag, uri=accepted.contact[0].uri_text)   # in the old dialog
+        assert subscriber.next("response").status == 200
     finally:
         if subscriber is not None:
             subscriber.close()
         if ucd.proc.poll() is None:
-            ucd.stop()
+            assert ucd.stop() == 0, ucd.output()
 
 
 def test_deleting_the_owner_ends_the_subscription_with_noresource(tmp_path: Path) -> None:
@@ -111,7 +129,7 @@ def test_deleting_the_owner_ends_the_subscription_with_noresource(tmp_path: Path
     subscriber: Subscriber | None = None
     try:
         ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
-        subscriber = subscribed(ucd)
+        subscriber, _ = subscribed(ucd)
         subscriber.next("notify")
         ucd.ucctl("user", "remove", "alice")
         last = subscriber.next("notify")

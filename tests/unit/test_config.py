@@ -112,6 +112,21 @@ def test_ucd_exits_non_zero_with_the_one_line_on_bad_config(tmp_path):
     assert result.stdout == ""
 
 
+def test_ucd_refuses_the_retired_focus_conferences_and_says_what_replaces_them(tmp_path):
+    """`[focus] conferences` (meetings without a roster) is gone: a config that still has it
+    stops ucd before it starts, naming the file and the key, and pointing to stored
+    meetings; an operator who missed it would otherwise lose the conference URIs silently."""
+    path = write(tmp_path, '[focus]\nconferences = ["sip:meet1@example.test"]\n')
+    result = subprocess.run([sys.executable, "-m", "uc_signal.daemon", "--config", str(path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"ucd: {path}: focus.conferences: removed: "), result.stderr
+    assert "ucctl meeting add" in result.stderr and "/api/v1/meetings" in result.stderr
+    with pytest.raises(ConfigError) as caught:
+        config_from_dict({"focus": {"conferences": []}})     # even an empty list: the key is gone
+    assert caught.value.key == "focus.conferences"
+
+
 def test_ucd_check_config_accepts_a_good_file(tmp_path):
     path = write(tmp_path, '[sip]\ndomain = "corp.example"\n')
     result = subprocess.run([sys.executable, "-m", "uc_signal.daemon", "--config", str(path), "--check-config"],

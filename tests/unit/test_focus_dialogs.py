@@ -10,7 +10,7 @@ import pytest
 
 from uc_media import LocalCapabilities, NegotiationError, SdpError, build_offer, negotiate_answer
 from uc_media.offer_answer import Offer, process_answer
-from uc_signal.focus import (FocusApplication, JoinDecision, OfferRejected, Participant, RunningConference, StaticConference,
+from uc_signal.focus import (FocusApplication, JoinDecision, OfferRejected, Participant, RunningConference,
                              UnknownParticipant, conference_key)
 from uc_signal.focus.media import TalkersCallback
 from uc_signal.proxy.services import ApplicationServices
@@ -20,12 +20,22 @@ from proxy_network import DOMAIN, Network, UserAgent
 
 MEETING = f"sip:meet1@{DOMAIN}"
 LYNC_MEETING = f"sip:alice@{DOMAIN};gruu;opaque=app:conf:focus:id:AB12CD"
-CONFERENCES = {conference_key(MEETING): StaticConference(MEETING, "1001"),
-               conference_key(LYNC_MEETING): StaticConference(LYNC_MEETING, "1002")}
+
+
+@dataclass(frozen=True)
+class Handle:
+    """A ConferenceHandle without a stored meeting behind it: the focus alone, no roster."""
+
+    uri: str
+    conference_id: str
+
+
+CONFERENCES = {conference_key(MEETING): Handle(MEETING, "1001"),
+               conference_key(LYNC_MEETING): Handle(LYNC_MEETING, "1002")}
 
 
 class DictLookup:
-    def find(self, uri: str) -> StaticConference | None:
+    def find(self, uri: str) -> Handle | None:
         return CONFERENCES.get(conference_key(uri))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from uc_signal.focus import StaticConferences, conference_key, looks_like_conference_uri
+from uc_signal.focus import conference_key, looks_like_conference_uri
 
 LYNC = "sip:alice@Example.TEST;gruu;opaque=app:conf:focus:id:AB12CD"   # the user part is case-sensitive (19.1.4)
 
@@ -23,16 +23,6 @@ def test_the_focus_marker() -> None:
     assert not looks_like_conference_uri("sip:alice@example.test;gruu;opaque=user:epid:x")
     assert not looks_like_conference_uri("sip:meet1@example.test")
     assert not looks_like_conference_uri("not a uri")
-
-
-def test_static_conferences_are_numbered_in_order() -> None:
-    static = StaticConferences(["sip:meet1@example.test", LYNC])
-    assert len(static) == 2
-    found = static.find("sip:meet1@example.test;transport=udp")
-    assert found is not None and found.conference_id == "1"
-    lync = static.find("sip:alice@example.test;gruu;opaque=app:conf:focus:id:AB12CD")
-    assert lync is not None and lync.conference_id == "2" and lync.uri == LYNC
-    assert static.find("sip:meet2@example.test") is None
 
 
 @given(st.text(max_size=120))

@@ -1,6 +1,6 @@
 """The focus's lookup over the meeting directory (real SQL store, SQLite file): meetings
 created and deleted through the directory are found and forgotten at once, a restart
-reloads them, expired ones are not found, and the configured static URIs are asked first."""
+reloads them, expired ones are not found, and admission follows each meeting's policies."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from uc_signal.focus import JoinDecision, StaticConferences
-from uc_signal.focus.meetings import (DirectoryConferences, FirstFound, MeetingHandle, WatchedMeetingDirectory,
+from uc_signal.focus import JoinDecision
+from uc_signal.focus.meetings import (DirectoryConferences, MeetingHandle, WatchedMeetingDirectory,
                                      meeting_admission)
 from uc_signal.store import SqlStore, UserRecord, sqlite_url
 from uc_signal.store.meetings import SqlMeetingStore
@@ -59,20 +59,6 @@ def test_meetings_are_found_as_they_are_created_and_deleted(tmp_path: Path) -> N
     assert reloaded.find(uri) is None
 
 
-def test_static_uris_are_asked_before_the_directory(tmp_path: Path) -> None:
-    view = DirectoryConferences(clock=lambda: NOW)
-
-    async def body(directory: WatchedMeetingDirectory) -> str:
-        return (await directory.create("sip:alice@example.test", NOW)).conference_uri
-
-    uri = run(tmp_path, body, view)
-    lookup = FirstFound((StaticConferences(["sip:meet1@example.test"]), view))
-    static = lookup.find("sip:meet1@example.test")
-    assert static is not None and static.conference_id == "1"
-    assert isinstance(lookup.find(uri), MeetingHandle)
-    assert lookup.find("sip:meet2@example.test") is None
-
-
 def test_roles_and_the_lobby_come_from_the_meetings_admission_table(tmp_path: Path) -> None:
     view = DirectoryConferences(clock=lambda: NOW)
 
@@ -85,6 +71,3 @@ def test_roles_and_the_lobby_come_from_the_meetings_admission_table(tmp_path: Pa
     assert meeting_admission(handle, "sip:alice@example.test", True) == JoinDecision("organizer", False)
     assert meeting_admission(handle, "sip:bob@example.test", True) == JoinDecision("presenter", False)  # company
     assert meeting_admission(handle, "sip:guest@elsewhere.invalid", False) == JoinDecision("attendee", True)
-    static = StaticConferences(["sip:meet1@example.test"]).find("sip:meet1@example.test")
-    assert static is not None
-    assert meeting_admission(static, "sip:guest@elsewhere.invalid", False) == JoinDecision("participant", False)

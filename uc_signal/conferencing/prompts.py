@@ -70,7 +70,7 @@ PROMPT_TEXT: dict[Prompt, str] = {
     Prompt.JOINING: "You are joining the meeting.",
     Prompt.TOO_MANY_ATTEMPTS: "Too many attempts.",
     Prompt.GOODBYE: "Goodbye.",
-    Prompt.LOBBY_WAIT: "Please wait. Someone will let you in soon.",
+    Prompt.LOBBY_WAIT: "Please wait. The presenter will let you in shortly.",
     Prompt.LOBBY_DENIED: "You were not let into the meeting.",
     Prompt.LOBBY_TIMEOUT: "Nobody let you in.",
     Prompt.HELP: "Star 1 help, 3 roll call, 4 mute all, 6 mute, 7 lock, 8 admit, 9 announce.",

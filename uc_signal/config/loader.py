@@ -2,7 +2,8 @@
 key and the reason (`/etc/ucd.toml: sip.udp_port: must be an integer 0-65535, got "abc"`).
 
 Unknown tables and keys are errors too: a misspelt key silently ignored is a setting the
-operator believes in and does not have.
+operator believes in and does not have. A key an earlier version had (`RETIRED_KEYS`) fails
+the same way, with what to do instead.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from typing import Any
 from .schema import Config
 
 EMBEDDED = "<embedded defaults>"
+
+# Keys ucd no longer reads, and what replaces each.
+RETIRED_KEYS = {
+    "focus.conferences": "removed: every meeting is a stored meeting with its roster, lobby and roles; "
+                         "create each one with `ucctl meeting add ORGANIZER --lobby nobody` (or POST "
+                         "/api/v1/meetings) and join it at the conference URI that prints, then delete this key",
+}
 
 
 class ConfigError(Exception):
@@ -68,6 +76,8 @@ def _section(section_type: Any, values: dict[str, Any], table: str, source: str)
     fields = {f.name: f for f in dataclasses.fields(section_type)}
     kwargs: dict[str, Any] = {}
     for name, value in values.items():
+        if f"{table}.{name}" in RETIRED_KEYS:
+            raise ConfigError(source, f"{table}.{name}", RETIRED_KEYS[f"{table}.{name}"])
         if name not in fields:
             raise ConfigError(source, f"{table}.{name}", f"unknown key (known: {', '.join(fields)})")
         try:
@@ -103,8 +113,6 @@ def _cross_checks(config: Config, source: str) -> None:
     if media.port_min < 1 or media.port_min > media.port_max:
         raise ConfigError(source, "media.port_min",
                           f"must be 1-{media.port_max} (at most media.port_max), got {media.port_min}")
-    if config.focus.conferences and not media.enabled:
-        raise ConfigError(source, "focus.conferences", "need the media engine (media.enabled = true)")
     rls = config.rls
     if not rls.min_expires <= rls.default_expires <= rls.max_expires:
         raise ConfigError(source, "rls.default_expires",

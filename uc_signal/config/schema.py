@@ -166,13 +166,6 @@ def address_or_empty(value: Any) -> str:
     return "" if value == "" else host(value)
 
 
-def conference_uris(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) and item.lower().startswith(("sip:", "sips:"))
-                                              and "@" in item and item.isprintable() for item in value):
-        raise ValueError(f"must be a list of SIP URIs such as \"sip:meet1@example.test\", got {_got(value)}")
-    return tuple(value)
-
-
 def access_numbers(value: Any) -> tuple[str, ...]:
     """Dial-in access numbers: tel: URIs (tel:+15550100) or SIP URIs (sip:dialin@example.test)."""
     from ..sip import ParseError
@@ -274,6 +267,8 @@ class PresenceSection:
     default_authorization: str = _key("open", one_of("open", "confirm"),
                                       "new watchers: open (allowed) or confirm (pending until a relationship is set)")
     custom_states: tuple[tuple[str, str], ...] = _key((), custom_states, "up to 4 {text, availability} tables")
+    state_flush_interval: float = _key(1.0, positive_seconds, "seconds publication and subscription changes "
+                                       "are gathered into one store transaction")
 
 
 def non_negative_number(value: Any) -> float:
@@ -336,8 +331,6 @@ class MediaSection:
 
 @dataclass(frozen=True)
 class FocusSection:
-    conferences: tuple[str, ...] = _key((), conference_uris, "conference URIs served besides the meeting "
-                                        "directory's")
     top_k: int = _key(3, positive_int, "loudest talkers mixed per tick")
     announcements: bool = _key(True, boolean, "entry and exit tones into the mix")
 
@@ -431,6 +424,11 @@ class ImPolicySection:
 
 
 @dataclass(frozen=True)
+class ConferencingPolicySection:
+    meet_now: bool = _key(True, boolean, "may make meet-now meetings from a client (SERVICE addConference)")
+
+
+@dataclass(frozen=True)
 class PoliciesSection:
     contacts: dict[str, ContactsPolicySection] = field(
         default_factory=dict, metadata={"check": _named_tables(ContactsPolicySection),
@@ -441,6 +439,9 @@ class PoliciesSection:
     im: dict[str, ImPolicySection] = field(
         default_factory=dict, metadata={"check": _named_tables(ImPolicySection),
                                         "doc": "IM policies by name: [policies.im.<name>]"})
+    conferencing: dict[str, ConferencingPolicySection] = field(
+        default_factory=dict, metadata={"check": _named_tables(ConferencingPolicySection),
+                                        "doc": "conferencing policies by name: [policies.conferencing.<name>]"})
 
 
 @dataclass(frozen=True)

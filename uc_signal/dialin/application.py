@@ -42,6 +42,7 @@ from ..focus.application import FocusApplication, JoinDecision
 from ..focus.conference import Participant, RunningConference
 from ..focus.directory import ConferenceHandle
 from ..focus.media import OfferRejected, RoomFull
+from ..focus.roster import ControlRefused, FocusRoster
 from ..proxy.invite_uas import UnacknowledgedAnswer, answer_invite
 from ..proxy.services import ApplicationServices
 from ..sip import DIALOG_ERROR_STATUS, Dialog, DialogId, ParseError, make_response
@@ -124,21 +125,20 @@ class DialInCall:
     digits_rtp: int = 0                 # and by RFC 4733
 
 
-@dataclass
-class _MeetingState:
-    audience_muted: bool = False
-
-
 class DialInApplication:
     name = "dialin"
 
     def __init__(self, services: ApplicationServices, access_numbers: Iterable[str], media: AttendantMedia,
                  meetings: MeetingAccess, focus: FocusApplication, *, settings: AttendantSettings | None = None,
-                 key_map: KeyMap | None = None) -> None:
+                 key_map: KeyMap | None = None, roster: FocusRoster | None = None) -> None:
         self.services = services
         self.media = media
         self.meetings = meetings
         self.focus = focus
+        # The meetings' rosters (ucd's): the keypad's controls run there, so audience
+        # mute, lock and the lobby have one state that SIP, the admin API and the
+        # conference event package share.
+        self.roster = roster
         self.settings = settings or AttendantSettings()
         self.key_map = key_map or KeyMap()
         self.access_numbers: set[str] = set()
@@ -150,7 +150,6 @@ class DialInApplication:
         self.calls: dict[DialogId, DialInCall] = {}
         self._by_leg: dict[int, DialInCall] = {}
         self._tokens = 0
-        self._meetings: dict[str, _MeetingState] = {}
         self.ended: list[tuple[str, str]] = []       # (caller, reason) of the last calls, for tests/admin
         focus.observers.append(self)
 
@@ -368,10 +367,7 @@ class DialInApplication:
             log.warning("dialin: %s cannot join %s: %s", entity, handle.uri, error)
             self._hang_up(call, "the meeting is full", now)
             return
-        call.unacked = None
-        state = self._meetings.setdefault(handle.conference_id, _MeetingState())
-        if state.audience_muted and call.role is Role.ATTENDEE:
-            self.focus.set_muted(handle.conference_id, call.participant.id, True)
+        call.unacked = None   # an attendee joining under audience mute: the roster mutes it
         self._announce_name(call)
         log.info("dialin: %s joined %s as %s (%s)%s; digits: %d by RFC 4733, %d by SIP INFO", entity, handle.uri,
                  call.participant.id, call.role.value, " in the lobby" if waits else "", call.digits_rtp,
@@ -424,27 +420,63 @@ class DialInApplication:
             return
         if participant.in_lobby:
             return   # no commands while waiting: a notice would replace the lobby music
-        presenter = call.role in (Role.ORGANIZER, Role.PRESENTER)
-        if command.presenters_only and not presenter:
-            self._notice(call, Prompt.NOT_PERMITTED)
-            return
-        state = self._meetings.setdefault(call.handle.conference_id, _MeetingState())
         cid = call.handle.conference_id
+        roster = self.roster.roster(call.handle.uri) if self.roster is not None else None
+        if roster is None:
+            self._command_without_roster(call, conference, participant, command)
+            return
+        entity = participant.entity
+
+        def run(control: str, target: str | None = None) -> bool:
+            """The roster's control as this caller (its permission check); a refusal is
+            NOT_PERMITTED to the caller."""
+            assert self.roster is not None
+            try:
+                self.roster.control(cid, entity, control, target, now)
+            except ControlRefused as error:
+                log.info("dialin: %s's %s refused: %s", entity, control, error)
+                self._notice(call, Prompt.NOT_PERMITTED)
+                return False
+            return True
+
         if command is KeypadCommand.HELP:
             self._notice(call, Prompt.HELP)
         elif command is KeypadCommand.SELF_MUTE:
             muted = not participant.muted
-            if not muted and state.audience_muted and not presenter:
-                self._notice(call, Prompt.NOT_PERMITTED)   # an attendee stays muted with the audience
-                return
+            if run("mute" if muted else "unmute", entity):   # not under audience mute, for an attendee
+                self._notice(call, Prompt.MUTED if muted else Prompt.UNMUTED)
+        elif command is KeypadCommand.AUDIENCE_MUTE:
+            muted = not roster.audience_muted
+            if run("audience-mute" if muted else "audience-unmute"):
+                self._notice(call, Prompt.AUDIENCE_MUTED if muted else Prompt.AUDIENCE_UNMUTED)
+        elif command is KeypadCommand.LOCK:
+            locked = not roster.locked
+            if run("lock" if locked else "unlock"):           # the roster writes the directory and store
+                self._notice(call, Prompt.MEETING_LOCKED if locked else Prompt.MEETING_UNLOCKED)
+        elif command is KeypadCommand.ADMIT_ALL:
+            if run("admit-all"):
+                self._notice(call, Prompt.LOBBY_ADMITTED)
+        elif command is KeypadCommand.ROLL_CALL:
+            self._roll_call(call, conference)
+        else:
+            # Entry and exit chimes are the focus's setting for every meeting, not one
+            # caller's to switch.
+            self._notice(call, Prompt.NOT_PERMITTED)
+
+    def _command_without_roster(self, call: DialInCall, conference: RunningConference, participant: Participant,
+                                command: KeypadCommand) -> None:
+        """A meeting no roster drives (no roster given, or a conference without roles):
+        no audience to mute; the rest on the focus and the directory directly."""
+        assert call.handle is not None
+        cid = call.handle.conference_id
+        if command.presenters_only and call.role not in (Role.ORGANIZER, Role.PRESENTER):
+            self._notice(call, Prompt.NOT_PERMITTED)
+        elif command is KeypadCommand.HELP:
+            self._notice(call, Prompt.HELP)
+        elif command is KeypadCommand.SELF_MUTE:
+            muted = not participant.muted
             self.focus.set_muted(cid, participant.id, muted)
             self._notice(call, Prompt.MUTED if muted else Prompt.UNMUTED)
-        elif command is KeypadCommand.AUDIENCE_MUTE:
-            state.audience_muted = not state.audience_muted
-            for other in list(conference.participants.values()):
-                if self._role_of(conference, other) is Role.ATTENDEE:
-                    self.focus.set_muted(cid, other.id, state.audience_muted)
-            self._notice(call, Prompt.AUDIENCE_MUTED if state.audience_muted else Prompt.AUDIENCE_UNMUTED)
         elif command is KeypadCommand.LOCK:
             locked = not self.meetings.locked(call.handle)
             self.meetings.set_locked(call.handle, locked)
@@ -455,22 +487,16 @@ class DialInApplication:
                     self.focus.admit(cid, other.id)
             self._notice(call, Prompt.LOBBY_ADMITTED)
         elif command is KeypadCommand.ROLL_CALL:
-            names: list[Audio] = [other.name for other in self.calls.values()
-                                  if other.name and other.participant is not None
-                                  and other.participant.id in conference.participants]
-            self._notice(call, Prompt.ROLL_CALL, *names)
-        else:
-            # Entry and exit chimes are the focus's setting for every meeting, not one
-            # caller's to switch.
+            self._roll_call(call, conference)
+        else:   # audience mute (there is no roster's audience), announcements
             self._notice(call, Prompt.NOT_PERMITTED)
 
-    def _role_of(self, conference: RunningConference, participant: Participant) -> Role:
-        """The focus's role for the participant; a conference without roles (a configured
-        [focus] URI) has no audience to mute."""
-        try:
-            return Role(participant.role)
-        except ValueError:
-            return Role.PRESENTER
+    def _roll_call(self, call: DialInCall, conference: RunningConference) -> None:
+        """ROLL_CALL then the names recorded by the meeting's dial-in callers, to the caller alone."""
+        names: list[Audio] = [other.name for other in self.calls.values()
+                              if other.name and other.participant is not None
+                              and other.participant.id in conference.participants]
+        self._notice(call, Prompt.ROLL_CALL, *names)
 
     # --- the focus tells us (ConferenceObserver) -------------------------------------------
 
@@ -498,7 +524,7 @@ class DialInApplication:
         pass
 
     def conference_ended(self, conference: RunningConference) -> None:
-        self._meetings.pop(conference.conference_id, None)
+        pass
 
     # --- deadlines (TimedApplication) ------------------------------------------------------
 

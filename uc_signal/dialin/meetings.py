@@ -49,8 +49,7 @@ class DirectoryAccess:
         self._spawn(check())
 
     def admission(self, handle: ConferenceHandle, entity: str, *, leader: bool, dialed_in: bool) -> tuple[Role, bool]:
-        if not isinstance(handle, MeetingHandle):
-            return Role.PRESENTER, False     # a configured [focus] conference: no lobby, no roles
+        assert isinstance(handle, MeetingHandle), handle   # every meeting is a stored one
         meeting = handle.meeting
         policies = MeetingPolicies(meeting.organizer, meeting.presenter_policy, meeting.lobby_policy,
                                    meeting.pstn_bypass_lobby, meeting.locked)

@@ -2,8 +2,8 @@
 
 The meeting directory (uc_signal.conferencing) implements `ConferenceLookup`; the focus
 only needs a synchronous `find(uri)` from an in-memory view, like the location service's
-bindings (the store behind it is async). `StaticConferences` is the interim source ucd
-uses until that directory is wired in: conference URIs listed in the `[focus]` config.
+bindings (the store behind it is async): `uc_signal.focus.meetings.DirectoryConferences`.
+Every meeting the focus serves is a stored meeting, with its roster, lobby and roles.
 
 Which URIs are the focus's at all: the ones the lookup knows, and any URI carrying Lync's
 focus marker `opaque=app:conf:...` (a conference URI is the organizer's GRUU with that
@@ -13,8 +13,6 @@ rather than proxied to the organizer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Protocol
 
 from ..sip import ParseError, SipUri
@@ -40,12 +38,6 @@ class ConferenceLookup(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class StaticConference:
-    uri: str
-    conference_id: str
-
-
 def conference_key(uri: str) -> str:
     """A conference URI reduced to what names the meeting: scheme, user, host (lower
     case), and the opaque parameter. Transport, port and other parameters a client or
@@ -66,19 +58,3 @@ def looks_like_conference_uri(uri: str) -> bool:
         return False
     opaque = parsed.params.get("opaque")
     return isinstance(opaque, str) and opaque.lower().startswith(FOCUS_OPAQUE_PREFIX)
-
-
-class StaticConferences:
-    """Conference URIs from configuration, numbered 1, 2, ... in the order given (their
-    conference IDs). Interim: the meeting directory replaces it."""
-
-    def __init__(self, uris: Iterable[str]) -> None:
-        self._by_key: dict[str, StaticConference] = {}
-        for number, uri in enumerate(uris, start=1):
-            self._by_key[conference_key(uri)] = StaticConference(uri, str(number))
-
-    def __len__(self) -> int:
-        return len(self._by_key)
-
-    def find(self, uri: str) -> ConferenceHandle | None:
-        return self._by_key.get(conference_key(uri))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from uc_media import (AudioConference, Clip, Engine, IceCredentials, LocalCapabilities, MediaError, NegotiationError,
-                      SdpError, TalkersChanged, build_offer, negotiate_answer)
+                      PlaybackFinished, SdpError, TalkersChanged, build_offer, negotiate_answer)
 from uc_media._core import Leg
 from uc_media.audio_session import NegotiatedAudio
 from uc_media.engine import Event
@@ -23,6 +23,10 @@ from uc_media.offer_answer import Offer, process_answer
 
 from .media import Announcement, MediaLeg, OfferRejected, RoomFull, TalkersCallback
 
+
+# The play() id of the lobby notice, told apart from other clips in the engine's
+# PlaybackFinished (the dial-in attendant numbers its prompts from 1).
+LOBBY_NOTICE_ID = 0x4C4F4242
 
 # What an unusable offer or answer raises: malformed SDP, no agreement, or an agreement the
 # engine cannot take (a c= host name instead of an address, ValueError; an engine refusal).
@@ -46,6 +50,7 @@ class EngineLeg:
     version: int = 1
     joined: bool = False                     # in the conference's mix
     lobby: bool = False                      # held out of the mix, hearing the lobby music
+    noticed: bool = False                    # the lobby notice was started (once per leg)
 
     @property
     def muted(self) -> bool:
@@ -62,6 +67,24 @@ class EngineLeg:
     @property
     def in_lobby(self) -> bool:
         return self.lobby
+
+    def enter_lobby(self) -> None:
+        """What a waiting caller hears: the lobby notice ("please wait, the presenter will
+        let you in shortly") once, then the music in a loop. The engine has one player
+        per leg, so the music starts when the notice's PlaybackFinished comes back
+        (`EngineRooms.handle_event`)."""
+        rooms = self.room.rooms
+        if rooms.lobby_notice is not None and not self.noticed:
+            self.noticed = True
+            rooms.noticing[self.leg.id] = self
+            self.leg.play(rooms.lobby_notice, id=LOBBY_NOTICE_ID)
+            return
+        self.play_music()
+
+    def play_music(self) -> None:
+        music = self.room.rooms.lobby_music
+        if music is not None and self.lobby and not self.leg.closed:
+            self.leg.play(music, loop=True)
 
     def play_notice(self, notice: str) -> float:
         clip = self.room.rooms.notices.get(notice)
@@ -121,11 +144,9 @@ class EngineLeg:
             self.joined = False
         configure_leg(self.leg, audio)
         if self.lobby:
-            # Out of the mix: the music plays on the idle leg (the engine encodes it with
-            # the leg's own codec).
-            music = self.room.rooms.lobby_music
-            if music is not None:
-                self.leg.play(music, loop=True)
+            # Out of the mix: the notice, then the music, play on the idle leg (the engine
+            # encodes them with the leg's own codec).
+            self.enter_lobby()
             return
         self.room.conference.add_leg(self.leg)
         self.joined = True
@@ -138,6 +159,7 @@ class EngineLeg:
             self.room.conference.remove_leg(self.leg)
         self.joined = False
         self.room.legs.pop(self.leg.id, None)
+        self.room.rooms.noticing.pop(self.leg.id, None)
         self.leg.close()
 
 
@@ -193,9 +215,7 @@ class EngineRoom:
         leg.stop_playback()   # the attendant's last prompt, if any is still playing
         self.legs[leg.id] = handle
         if lobby:
-            music = self.rooms.lobby_music
-            if music is not None:
-                leg.play(music, loop=True)
+            handle.enter_lobby()
         else:
             self.conference.add_leg(leg)
             handle.joined = True
@@ -239,8 +259,10 @@ class EngineRooms:
     def __init__(self, engine: Engine, *, address: str | None = None, max_participants: int = 250,
                  top_k: int = 3, srtp_suites: tuple[str, ...] | None = None,
                  announcements: Mapping[str, Clip] | None = None, lobby_music: Clip | None = None,
-                 notices: Mapping[str, Clip] | None = None) -> None:
+                 notices: Mapping[str, Clip] | None = None, lobby_notice: Clip | None = None) -> None:
         self.engine = engine
+        self.lobby_notice = lobby_notice     # before the lobby music, once per waiting leg
+        self.noticing: dict[int, EngineLeg] = {}   # by leg id: the lobby notice is playing
         self.announcements = dict(announcements or {})
         self.notices = dict(notices or {})   # played to one leg before the focus ends its call
         self.lobby_music = lobby_music
@@ -267,3 +289,9 @@ class EngineRooms:
             room = self.rooms.get(event.conference.id)
             if room is not None:
                 room.talkers_changed(event)
+        elif isinstance(event, PlaybackFinished) and event.id == LOBBY_NOTICE_ID and isinstance(event.source, Leg):
+            handle = self.noticing.pop(event.source.id, None)
+            # Only a notice that played out: one stopped (admitted) or replaced (a
+            # notice before the BYE, a re-offer's music) has nothing to follow.
+            if handle is not None and event.reason == "completed":
+                handle.play_music()

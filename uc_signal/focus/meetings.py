@@ -9,16 +9,18 @@ deletes. Expired meetings are not found (the directory's own rule, `Meeting.is_e
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..conferencing.admission import Joiner, MeetingPolicies, decide
 from ..conferencing.directory import MeetingDirectory
 from ..conferencing.meeting import Meeting
-from .application import EVERYONE_IN, JoinDecision
-from .directory import ConferenceHandle, ConferenceLookup, conference_key
+from .application import JoinDecision
+from .directory import ConferenceHandle, conference_key
 
 
 @dataclass(frozen=True)
@@ -70,12 +72,16 @@ class DirectoryConferences:
         return MeetingHandle(meeting)
 
 
+log = logging.getLogger(__name__)
+
+
 class WatchedMeetingDirectory(MeetingDirectory):
     """The meeting directory, telling `view` of the meetings it creates and deletes."""
 
     def __init__(self, *args: Any, view: DirectoryConferences, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
+        self._writes: set[asyncio.Task[None]] = set()
 
     async def create(self, organizer: str, now: float, **kwargs: Any) -> Meeting:
         meeting = await super().create(organizer, now, **kwargs)
@@ -87,28 +93,41 @@ class WatchedMeetingDirectory(MeetingDirectory):
         self.view.remove(meeting)
         return meeting
 
+    async def get(self, reference: str, now: float | None = None) -> Meeting:
+        await self.drain()   # a read sees every lock change made before it
+        return await super().get(reference, now)
 
-class FirstFound:
-    """Several lookups asked in order (the configured static URIs, then the directory)."""
+    async def list(self, now: float, organizer: str | None = None) -> list[Meeting]:
+        await self.drain()
+        return await super().list(now, organizer)
 
-    def __init__(self, lookups: Iterable[ConferenceLookup]) -> None:
-        self.lookups = tuple(lookups)
+    def store_lock(self, meeting: Meeting) -> None:
+        """A running meeting was locked or unlocked (C3P, the admin API, the dial-in
+        keypad): the view at once, the store behind it (a task on the running loop), so a
+        restarted ucd loads the meeting as it was left."""
+        self.view.add(meeting)
 
-    def find(self, uri: str) -> ConferenceHandle | None:
-        for lookup in self.lookups:
-            found = lookup.find(uri)
-            if found is not None:
-                return found
-        return None
+        async def write() -> None:
+            try:
+                await self.meetings.set_locked(meeting.meeting_id, meeting.locked)
+            except Exception:   # the meeting was deleted meanwhile, or the store failed
+                log.exception("focus: storing the lock of meeting %s failed", meeting.meeting_id)
+        task = asyncio.get_running_loop().create_task(write())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def drain(self) -> None:
+        """Wait for the lock writes still running (before the store closes)."""
+        while self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
 
 
 def meeting_admission(handle: ConferenceHandle, entity: str, authenticated: bool) -> JoinDecision:
     """The focus's admission for a directory meeting: the meeting's table
     (`uc_signal.conferencing.decide`: the role, then organizer and presenters in, the lobby
     policy for the rest). An authenticated caller is a user of this server, so in the
-    company. Meetings from elsewhere (the static URIs) have no roles and no lobby."""
-    if not isinstance(handle, MeetingHandle):
-        return EVERYONE_IN
+    company. Every handle the focus gets in ucd is a stored meeting's (`DirectoryConferences`)."""
+    assert isinstance(handle, MeetingHandle), handle
     meeting = handle.meeting
     policies = MeetingPolicies(meeting.organizer, meeting.presenter_policy, meeting.lobby_policy,
                                meeting.pstn_bypass_lobby, meeting.locked)

@@ -17,7 +17,7 @@ media legs.
 
 The roster announces entries and exits itself (it knows who joined the mix and who only
 the lobby), so the focus's own announcements are switched off when one is attached.
-Meetings that are not in the directory (the focus's tests' static URIs) are not driven.
+Every meeting is a stored one (`DirectoryConferences` hands the focus `MeetingHandle`s).
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from ..conferencing.actions import (Action, Announce, ConferenceEnded, ConnectTo
 from ..conferencing.admission import Joiner, Role
 from ..conferencing.conference import (OPERATOR, Conference, ConferenceEndedError, ControlError,
                                        InvalidControlError, JoinState, NotPermittedError, UnknownParticipantError)
+from ..conferencing.meeting import Meeting
 from ..conferencing.prompts import Prompt
-from .application import EVERYONE_IN, FocusApplication, JoinDecision
+from .application import FocusApplication, JoinDecision
 from .conference import Participant, RunningConference
 from .directory import ConferenceHandle, conference_key
 from .meetings import DirectoryConferences, MeetingHandle
@@ -76,8 +77,12 @@ class _Driven:
 
 class FocusRoster:
     def __init__(self, clock: Callable[[], float], *, lobby_timeout: float = 900.0,
-                 max_participants: int = 250, view: DirectoryConferences | None = None) -> None:
+                 max_participants: int = 250, view: DirectoryConferences | None = None,
+                 store_lock: Callable[[Meeting], None] | None = None) -> None:
         self.view = view          # the meetings the focus finds: the lock is written back there
+        # Keeps a lock change durably (ucd: WatchedMeetingDirectory.store_lock, which also
+        # updates the view); without it the lock lives in the view only.
+        self.store_lock = store_lock
         self.clock = clock        # wall-clock seconds; observer callbacks carry no `now`
         self.lobby_timeout = lobby_timeout
         self.max_participants = max_participants
@@ -117,32 +122,39 @@ class FocusRoster:
 
     def admission(self, handle: ConferenceHandle, entity: str, authenticated: bool) -> JoinDecision:
         """The focus's admission hook: the roster's decision for a directory meeting (its
-        role, and whether the leg is made in the lobby); other meetings let everyone in."""
-        if not isinstance(handle, MeetingHandle):
-            return EVERYONE_IN
+        role, and whether the leg is made in the lobby)."""
+        assert isinstance(handle, MeetingHandle), handle
         key = conference_key(handle.uri)
         driven = self._driven.get(key)
         if driven is None:
-            driven = _Driven(None, Conference.for_meeting(handle.meeting, lobby_timeout=self.lobby_timeout,
-                                                          max_participants=self.max_participants),
-                             directory_locked=handle.meeting.locked)
-            self._driven[key] = driven
+            driven = self._drive(handle)
         elif handle.meeting.locked != driven.directory_locked:
             driven.directory_locked = driven.roster.locked = handle.meeting.locked
         admission = driven.roster.admission_for(Joiner(entity, authenticated=authenticated,
                                                        in_company=authenticated))
         return JoinDecision(admission.role.value, admission.waits)
 
+    def _drive(self, handle: MeetingHandle) -> _Driven:
+        driven = _Driven(None, Conference.for_meeting(handle.meeting, lobby_timeout=self.lobby_timeout,
+                                                      max_participants=self.max_participants),
+                         directory_locked=handle.meeting.locked)
+        self._driven[conference_key(handle.uri)] = driven
+        return driven
+
     # --- ConferenceObserver ---------------------------------------------------------------------
 
-    def _find(self, conference: RunningConference) -> _Driven | None:
+    def _find(self, conference: RunningConference, *, joining: bool = False) -> _Driven | None:
         driven = self._driven.get(conference_key(conference.uri))
+        if driven is None and joining and isinstance(conference.handle, MeetingHandle):
+            # The first joiner came in through another application (the dial-in attendant
+            # adopts its caller with a decision of its own, so `admission` was not asked).
+            driven = self._drive(conference.handle)
         if driven is not None and driven.running is None:
             driven.running = conference
         return driven
 
     def participant_joined(self, conference: RunningConference, participant: Participant) -> None:
-        driven = self._find(conference)
+        driven = self._find(conference, joining=True)
         if driven is None:
             return
         now = self.clock()
@@ -157,8 +169,14 @@ class FocusRoster:
         person = driven.roster.participants[participant.entity]
         if len(person.endpoints) == 1 and participant.role in ROLES and person.role.value != participant.role:
             # Whoever admitted the leg knew more than a SIP request shows (the dial-in
-            # attendant: a leader's PIN): its role stands.
+            # attendant: a leader's PIN): its role stands, and with it whether the
+            # audience mute takes this leg.
             person.role = Role(participant.role)
+            muted = driven.roster.audience_muted and person.role is Role.ATTENDEE
+            for endpoint in person.endpoints.values():
+                if endpoint.muted != muted:
+                    endpoint.muted = muted
+                    actions.append(SetMuted(person.entity, endpoint.id, muted))
         if admission.waits and not participant.in_lobby:
             # A leg in the mix for someone the roster would lobby: a dial-out the focus
             # placed itself (a presenter asked for that person), or a caller the dial-in let
@@ -229,9 +247,12 @@ class FocusRoster:
         log.info("focus roster: %s ran %s %s in %s", actor, command, target or "", running.uri)
         current = self.view.find(running.uri) if self.view is not None and command in ("lock", "unlock") else None
         if self.view is not None and isinstance(current, MeetingHandle):
-            # The directory's view follows (the dial-in attendant reads the lock there);
-            # in memory only: the stored meeting keeps its lock as made.
-            self.view.add(replace(current.meeting, locked=roster.locked))
+            # The directory's view follows (the dial-in attendant reads the lock there),
+            # and the store behind it: a restarted ucd keeps the meeting locked.
+            locked = replace(current.meeting, locked=roster.locked)
+            self.view.add(locked)
+            if self.store_lock is not None and current.meeting.locked != roster.locked:
+                self.store_lock(locked)
             self._driven[conference_key(running.uri)].directory_locked = roster.locked
         self._after(running, actions, now)
 

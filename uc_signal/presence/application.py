@@ -30,8 +30,10 @@ from ..sip.request_template import DialogRequestTemplate
 from ..transport.peer import Peer
 from .calls import RouterCallFeed
 from .model import PresenceConfig, WatcherAuthorization
+from .persistence import (NO_PERSISTENCE, PresenceStateSink, StoredDialog, StoredPublication, StoredSubscription,
+                          next_save_at, restored_peer, stored_mark)
 from .pidf import PIDF_CONTENT_TYPE, PidfError, parse_pidf
-from .service import PresenceService, canonical_aor
+from .service import PresenceService, Publication, canonical_aor
 from .winfo import WATCHERINFO_CONTENT_TYPE, WatcherEntry, build_watcherinfo
 
 PRESENCE = "presence"
@@ -67,6 +69,13 @@ class Subscription:
     queued: bool = False          # waiting in the fan-out queue
     version: int = 0              # winfo document version (RFC 3858 4)
     display_name: str = ""
+    save_at: int = 0              # the dialog's CSeq at which to save it again (0: not saved)
+
+
+def _key(subscription: Subscription) -> str:
+    """The stored key: the watcher id winfo lists (kept across a restart), then our To tag
+    (unique)."""
+    return f"{subscription.id}.{subscription.dialog.id.local_tag}"
 
 
 def _aor_of(uri: object) -> str | None:
@@ -102,6 +111,8 @@ class PresenceApplication:
         self._fanout: collections.deque[Subscription] = collections.deque()
         self._fanout_at: float | None = None
         self._deferring = False
+        # Where publications and subscriptions are kept across a restart (ucd: the store).
+        self.persistence: PresenceStateSink = NO_PERSISTENCE
         service.add_observer(self._presentity_changed)
         service.add_authorization_observer(self._authorization_changed)
         services.calls.subscribe(RouterCallFeed(service.calls, service.is_local))
@@ -204,10 +215,12 @@ class PresenceApplication:
                 context.respond(400, "Bad Request (an initial PUBLISH carries a body)")
                 return
             publication = self.service.publish(presentity, state, expires, now)
+            self._publication_saved(publication, context, None)
         elif expires == 0:                                           # removal
             if not self.service.unpublish(presentity, if_match.strip(), now):
                 context.respond(412)
                 return
+            self.persistence.publication_removed(if_match.strip())
             context.respond(200, headers=[("Expires", "0")])
             return
         elif state is None:                                          # refresh
@@ -216,13 +229,20 @@ class PresenceApplication:
                 context.respond(412)
                 return
             publication = found
+            self.persistence.publication_refreshed(if_match.strip(), publication.etag, publication.expires_at)
         else:                                                        # modification
             found = self.service.modify(presentity, if_match.strip(), state, expires, now)
             if found is None:
                 context.respond(412)
                 return
             publication = found
+            self._publication_saved(publication, context, if_match.strip())
         context.respond(200, headers=[("SIP-ETag", publication.etag), ("Expires", str(expires))])
+
+    def _publication_saved(self, publication: Publication, context: RequestContext, replaces: str | None) -> None:
+        self.persistence.publication_saved(StoredPublication(
+            publication.etag, publication.aor, context.request.body, str(context.source), publication.expires_at,
+            publication.published_at, publication.last_input), replaces)
 
     # --- SUBSCRIBE (RFC 6665 section 4.2.1) -----------------------------------------------------
 
@@ -266,6 +286,7 @@ class PresenceApplication:
             return
         self._add(subscription)
         self._notify(subscription, now)
+        self._save(subscription)
         if package == PRESENCE:
             self._winfo_changed(presentity, now, [])
 
@@ -297,6 +318,7 @@ class PresenceApplication:
         subscription.expires_at = now + expires
         self._schedule(subscription)
         self._notify(subscription, now)   # RFC 6665 4.2.1.2: a refresh gets the current state
+        self._save(subscription)          # its expiry, CSeq, flow and remote target
 
     # --- subscriptions ----------------------------------------------------------------------------
 
@@ -310,7 +332,59 @@ class PresenceApplication:
         self._order += 1
         heapq.heappush(self._expiries, (subscription.expires_at, self._order, subscription))
 
+    def _save(self, subscription: Subscription) -> None:
+        """Hand the subscription to the persistence sink, its CSeq and version as marks
+        (uc_signal.presence.persistence). One that already ended (its NOTIFY failed at
+        once) is not saved."""
+        if subscription.state == "terminated":
+            return
+        dialog = subscription.dialog
+        subscription.save_at = next_save_at(dialog.local_seq)
+        self.persistence.subscription_saved(StoredSubscription(
+            self.name, _key(subscription), subscription.package, subscription.event, subscription.presentity,
+            subscription.watcher, subscription.display_name, subscription.state, StoredDialog.of(dialog),
+            subscription.peer, subscription.expires_at, subscription.created_at, stored_mark(subscription.version)))
+
+    def restore(self, stored: list[StoredSubscription], now: float) -> int:
+        """At start: the subscriptions saved before a restart, unexpired and to a presentity
+        that is still a user, saved again with new marks. Each presence watcher is sent
+        the current state at once (through the fan-out: what changed while the server was
+        down, e.g. a publication that expired) under a CSeq above all it was sent; each
+        winfo watcher the watcher list as it is now (those that expired meanwhile are no
+        longer on it). How many."""
+        restored = 0
+        winfo: list[Subscription] = []
+        for record in stored:
+            if record.application != self.name or record.expires_at <= now:
+                continue
+            username, _, domain = record.resource.partition(":")[2].rpartition("@")
+            if self.services.users.find_user(username, domain) is None:   # deleted meanwhile
+                self.persistence.subscription_removed(self.name, record.key)
+                continue
+            subscription = Subscription(record.dialog.restore(), record.package, record.resource, record.watcher,
+                                        restored_peer(record), record.expires_at, record.created_at, record.event,
+                                        record.state, id=record.key.partition(".")[0], version=record.version,
+                                        display_name=record.display_name)
+            if subscription.package == PRESENCE:
+                authorized = self.service.is_authorized(subscription.presentity, subscription.watcher)
+                subscription.state = "active" if authorized else "pending"
+            self._add(subscription)
+            self._save(subscription)
+            if subscription.package == PRESENCE:
+                subscription.queued = True
+                self._fanout.append(subscription)
+            else:
+                winfo.append(subscription)
+            restored += 1
+        if self._fanout and self._fanout_at is None:
+            self._fanout_at = now
+        for subscription in winfo:   # after every presence subscription is back: the full list
+            self._notify(subscription, now)
+        return restored
+
     def _remove(self, subscription: Subscription) -> None:
+        if subscription.save_at:
+            self.persistence.subscription_removed(self.name, _key(subscription))
         subscription.state = "terminated"
         self.dialogs.remove(subscription.dialog)
         self.subscriptions.pop(subscription.dialog.id, None)
@@ -361,6 +435,8 @@ class PresenceApplication:
                                                     body[0] if body else b"", body[1] if body else None)
         if subscription.package == WINFO:
             subscription.version += 1
+        if 0 < subscription.save_at <= (subscription.dialog.local_seq or 0):
+            self._save(subscription)      # half the stored CSeq margin used: a new mark
         subscription.last_body = body[0] if body else None
         originator.send_encoded(data, "NOTIFY", branch, subscription.peer, self._answered(subscription), now)
 
@@ -424,6 +500,7 @@ class PresenceApplication:
             if subscription.state != wanted:
                 subscription.state = wanted
                 self._notify(subscription, now)
+                self._save(subscription)
                 changed = True
         if changed:
             self._winfo_changed(presentity, now, [])

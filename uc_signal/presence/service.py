@@ -139,6 +139,20 @@ class PresenceService:
         self._changed(found.aor, now)
         return True
 
+    def restore_publications(self, publications: Iterable[Publication], now: float) -> int:
+        """At start: the stored publications (entity tags kept, so a refresh with the old
+        tag works after a restart); those expired by `now` are left out. How many."""
+        restored: set[str] = set()
+        for publication in publications:
+            if publication.expires_at <= now:
+                continue
+            self._publications[publication.etag] = publication
+            self._by_aor.setdefault(publication.aor, set()).add(publication.etag)
+            restored.add(publication.aor)
+        for aor in restored:
+            self._changed(aor, now)
+        return sum(len(self._by_aor[aor]) for aor in restored)
+
     def publications(self, aor: str) -> list[Publication]:
         return [self._publications[etag] for etag in sorted(self._by_aor.get(canonical_aor(aor), ()))]
 

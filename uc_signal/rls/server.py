@@ -36,6 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..application import RequestContext
+from ..presence.persistence import (NO_PERSISTENCE, PresenceStateSink, StoredDialog, StoredSubscription,
+                                    next_save_at, restored_peer, stored_mark)
 from ..proxy.services import ApplicationFactory, ApplicationServices
 from ..proxy.subscription_rules import accepts_refresh, granted_expires
 from ..proxy.targets import peer_for_uri
@@ -104,6 +106,8 @@ class ResourceListServer:
         self._by_owner: dict[str, set[str]] = {}
         self._watching: dict[str, set[str]] = {}      # resource -> subscription keys
         self._deadlines: Deadlines[str] = Deadlines()
+        # Where subscriptions are kept across a restart (ucd: the store).
+        self.persistence: PresenceStateSink = NO_PERSISTENCE
         contacts.add_observer(self._list_changed)
 
     def __len__(self) -> int:
@@ -178,11 +182,14 @@ class ResourceListServer:
         subscription = ListSubscription(
             key=secrets.token_hex(8), owner=owner, list_uri=request.uri_text, dialog=dialog,
             peer=self._peer(dialog, peer), event=str(event), expires_at=context.now + expires,
-            interval=self.config.notify_interval, resources=self.contacts.list_of(owner).uris)
+            interval=self.config.notify_interval, resources=self.contacts.list_of(owner).uris,
+            created_at=context.now)
         self._add(subscription)
         if expires == 0:
             subscription.terminate("timeout")   # a fetch (RFC 6665 4.4.3): one NOTIFY, then done
         self._pump(subscription, context.now)
+        if subscription.key in self._subscriptions:
+            self._save(subscription)
 
     def _in_dialog(self, context: RequestContext, subscription: ListSubscription) -> None:
         if not accepts_refresh(context, subscription.dialog, EVENT_PACKAGE, EVENT_PACKAGE):
@@ -199,6 +206,8 @@ class ResourceListServer:
         else:
             subscription.refreshed(context.now + expires)
         self._pump(subscription, context.now)
+        if subscription.key in self._subscriptions and not subscription.terminating:
+            self._save(subscription)   # its expiry, CSeq, flow and remote target
 
     def _contact(self, transport: str) -> str:
         return self.services.originator.contact(transport, CONTACT_USER)
@@ -222,9 +231,45 @@ class ResourceListServer:
         self._by_owner.setdefault(subscription.owner, set()).add(subscription.key)
         self._index(subscription, (), subscription.resources)
 
+    def _save(self, subscription: ListSubscription) -> None:
+        """Hand the subscription to the persistence sink, its CSeq and RLMI version as
+        marks (uc_signal.presence.persistence)."""
+        dialog = subscription.dialog
+        subscription.save_at = next_save_at(dialog.local_seq)
+        self.persistence.subscription_saved(StoredSubscription(
+            self.name, subscription.key, EVENT_PACKAGE, subscription.event, subscription.owner, subscription.owner,
+            "", "active", StoredDialog.of(dialog), subscription.peer, subscription.expires_at,
+            subscription.created_at, stored_mark(subscription.version), subscription.list_uri))
+
+    def restore(self, stored: list[StoredSubscription], now: float) -> int:
+        """At start: the list subscriptions saved before a restart, unexpired and whose
+        owner is still a user, saved again with new marks; each is sent the full state at
+        once, under a CSeq and an RLMI version above all it was sent. How many."""
+        restored = 0
+        for record in stored:
+            if record.application != self.name or record.expires_at <= now:
+                continue
+            username, _, domain = record.resource.partition(":")[2].rpartition("@")
+            if self.services.users.find_user(username, domain) is None:   # deleted meanwhile
+                self.persistence.subscription_removed(self.name, record.key)
+                continue
+            dialog = record.dialog.restore()
+            subscription = ListSubscription(
+                key=record.key, owner=record.resource, list_uri=record.list_uri, dialog=dialog,
+                peer=restored_peer(record), event=record.event, expires_at=record.expires_at,
+                interval=self.config.notify_interval, resources=self.contacts.list_of(record.resource).uris,
+                version=record.version, created_at=record.created_at)
+            self._add(subscription)
+            self._save(subscription)
+            self._deadlines.set(subscription.key, subscription.deadline())
+            restored += 1
+        return restored
+
     def _remove(self, subscription: ListSubscription) -> None:
         if self._subscriptions.pop(subscription.key, None) is None:
             return
+        if subscription.save_at:
+            self.persistence.subscription_removed(self.name, subscription.key)
         self._by_dialog.pop(subscription.dialog.id, None)
         keys = self._by_owner.get(subscription.owner)
         if keys is not None:
@@ -295,6 +340,8 @@ class ResourceListServer:
             body=body, content_type=str(content_type))
         if plan.terminated_reason is not None:
             self._remove(subscription)   # the last NOTIFY: its answer changes nothing any more
+        elif 0 < subscription.save_at <= (subscription.dialog.local_seq or 0):
+            self._save(subscription)     # half the stored CSeq margin used: a new mark
         if peer.transport == "UDP" and len(body) > UDP_BODY_LIMIT:
             log.warning("list NOTIFY to %s for %s is %d bytes, more than one UDP datagram carries: the "
                         "subscriber needs TCP or TLS for a list this long", peer, subscription.owner, len(body))

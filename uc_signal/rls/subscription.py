@@ -71,6 +71,8 @@ class ListSubscription:
     in_flight: bool = False
     last_sent: float | None = None
     terminate_reason: str | None = None
+    created_at: float = 0.0
+    save_at: int = 0           # the dialog's CSeq at which to save it again (0: not saved)
 
     @property
     def terminating(self) -> bool:

@@ -3,8 +3,8 @@
 
 The admin API writes here first and then to the in-memory `PresenceService` (as
 `UserService` does for users); the daemon loads everything into the service at start.
-Publications and subscriptions are soft state (RFC 3903, RFC 6665): clients refresh them,
-so they are not stored. The resource list server reads who a user's contacts are with
+Publications and subscriptions are kept apart, written behind the SIP side
+(store/presence_state.py). The resource list server reads who a user's contacts are with
 `relationships_of` (a relationship set means "a contact of mine").
 """
 

@@ -164,3 +164,48 @@ presence_settings = Table(
     Column("calendar", Text, nullable=False, server_default="[]"),   # JSON [[start, end], ...] busy intervals
     Column("updated_at", Float, nullable=False),
 )
+
+# Presence publications (RFC 3903), kept across a restart (uc_signal.presence.persistence):
+# the published document is parsed again at start.
+presence_publications = Table(
+    "presence_publications", metadata,
+    Column("etag", String(64), primary_key=True),
+    Column("aor", String(320), nullable=False, index=True),
+    Column("document", LargeBinary, nullable=False),
+    Column("endpoint", String(300), nullable=False, server_default=""),   # the publisher's address
+    Column("expires_at", Float, nullable=False, index=True),
+    Column("published_at", Float, nullable=False),
+    Column("last_input", Float, nullable=False),
+)
+
+# Subscription dialogs the server notifies (presence, presence.winfo, contact lists), kept
+# across a restart. local_seq and version are high-water marks above what was sent.
+presence_subscriptions = Table(
+    "presence_subscriptions", metadata,
+    Column("application", String(16), primary_key=True),    # presence | rls
+    Column("key", String(64), primary_key=True),
+    Column("package", String(32), nullable=False),
+    Column("event", String(256), nullable=False),           # the Event value echoed in NOTIFYs
+    Column("resource", String(320), nullable=False),        # the presentity, or the list's owner
+    Column("list_uri", String(1024), nullable=False, server_default=""),
+    Column("watcher", String(320), nullable=False),
+    Column("display_name", String(256), nullable=False, server_default=""),
+    Column("state", String(16), nullable=False),
+    Column("call_id", String(256), nullable=False),
+    Column("local_tag", String(128), nullable=False),
+    Column("remote_tag", String(128), nullable=False),
+    Column("local_uri", String(1024), nullable=False),
+    Column("remote_uri", String(1024), nullable=False),
+    Column("remote_target", String(1024), nullable=False),
+    Column("route_set", Text, nullable=False, server_default="[]"),   # JSON [route, ...]
+    Column("secure", Boolean, nullable=False, server_default="0"),
+    Column("local_seq", Integer, nullable=False),
+    Column("remote_seq", Integer, nullable=True),
+    Column("transport", String(8), nullable=False),
+    Column("peer_host", String(64), nullable=False),
+    Column("peer_port", Integer, nullable=False),
+    Column("flow", String(64), nullable=False, server_default=""),
+    Column("expires_at", Float, nullable=False, index=True),
+    Column("created_at", Float, nullable=False),
+    Column("version", Integer, nullable=False, server_default="0"),
+)

@@ -40,6 +40,12 @@ def lobby_music() -> Clip:
     return Clip(load_prompt(Prompt.LOBBY_MUSIC).samples, 16000)
 
 
+def lobby_notice() -> Clip:
+    """What a caller hears on entering the lobby, once, before the music (the shipped
+    `lobby-wait` prompt: "Please wait. The presenter will let you in shortly.")."""
+    return Clip(load_prompt(Prompt.LOBBY_WAIT).samples, 16000)
+
+
 def notice_clips() -> dict[str, Clip]:
     """What someone hears before the focus ends their call (ejected, denied, lobby timeout,
     the meeting ended): the prompts the project ships, by prompt name."""
@@ -55,7 +61,7 @@ class MediaService:
         self.rooms = EngineRooms(self.engine, address=media.advertise or media.bind,
                                  max_participants=config.conferencing.max_participants, top_k=config.focus.top_k,
                                  announcements=announcement_clips(), lobby_music=lobby_music(),
-                                 notices=notice_clips())
+                                 notices=notice_clips(), lobby_notice=lobby_notice())
         self._task: asyncio.Task[None] | None = None
         self.listeners: list[Callable[[Event], None]] = []   # besides the rooms (the dial-in)
         log.info("media engine started", extra={"workers": self.engine.workers, "bind": media.bind,

@@ -5,14 +5,15 @@ takes them down again on SIGTERM.
 Start-up order: data dir and admin token -> store (migrations) -> users, meetings, contact
 lists, bindings, presence state and the IM store read into memory -> transports -> the
 one HTTP server (admin API on its port, SIP over WebSocket on its own) -> the media engine
-([media]) -> the SIP services, whose chain is registrar -> rls -> presence -> dial-in ->
-focus (and its conference events) -> im -> proxy.
+([media]) -> the SIP services, whose chain is registrar -> rls -> presence -> focus factory
+(meet-now SERVICE) -> dial-in -> focus (and its conference events) -> im -> proxy; the
+stored publications and presence and list subscriptions restored into them.
 Shutdown (SIGTERM/SIGINT): stop accepting (TCP/TLS listeners closed; new requests over
-UDP answered 503 with Retry-After), end subscriptions and calls the server holds (list
-subscribers told to come back, meeting participants and dial-in callers sent BYE), let
-open transactions finish for at most `daemon.shutdown_grace` seconds, write the IM store,
-stop the transports, HTTP and the engine, write the queued binding changes, close the
-store.
+UDP answered 503 with Retry-After), end the calls the server holds (meeting participants
+and dial-in callers sent BYE; presence and list subscriptions are kept in the store and go
+on after the restart), let open transactions finish for at most `daemon.shutdown_grace`
+seconds, write the IM store, stop the transports, HTTP and the engine, write the queued
+binding and presence state changes and the meeting locks in flight, close the store.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from ..im.policy import settings_from_config
 from ..store.im_store import SqlImStore, WriteBehindImStore
 from ..config import Config
 from ..sip import RequestReceived, TransactionEvent, make_response
-from ..rls import ContactDirectory, ContactsPolicy, ResourceListServer, RlsConfig, rls_application
+from ..rls import ContactDirectory, ContactsPolicy, RlsConfig, rls_application
 from ..store import (CachedUserDirectory, ContactService, SqlContactStore, SqlStore, UserService,
                      WriteBehindBindingStore, sqlite_url)
 from ..transport import HttpServer, TransportConfig, TransportManager, sip_websocket_app
@@ -58,11 +59,14 @@ from ..admin.presence_routes import PresenceAdmin
 from ..presence import PresenceService, presence_application
 from ..store.presence import PresenceStore
 from .presence import load_presence
-from ..focus import FocusApplication, StaticConferences
+from ..store.presence_state import SqlPresenceState, WriteBehindPresenceState
+from .presence_state import restore_presence_state
+from ..focus import FocusApplication
 from ..focus.events import ConferenceEventsConfig, conference_services
-from ..focus.meetings import DirectoryConferences, FirstFound, WatchedMeetingDirectory, meeting_admission
+from ..focus.meetings import DirectoryConferences, WatchedMeetingDirectory, meeting_admission
 from ..focus.roster import FocusRoster
 from ..proxy.services import ApplicationServices
+from ..focus.factory import DirectoryMeetingMaker, FocusFactory, meet_now_policy
 from .media_engine import MediaCollector, MediaService
 from ..conferencing.settings import attendant_settings, key_map
 from ..dialin import DialInApplication
@@ -97,6 +101,7 @@ class Daemon:
         self.core: ServicesDriver | None = None
         self.presence: PresenceService | None = None      # shared by the SIP agent, admin API and RLS
         self.presence_store: PresenceStore | None = None
+        self.presence_state: WriteBehindPresenceState | None = None   # publications, subscriptions
         self.http: HttpServer | None = None
         self.https: HttpServer | None = None
         self.admin_url = ""
@@ -141,6 +146,9 @@ class Daemon:
         await self.bindings.preload(time.time())
         self.bindings.start()
         self.presence, self.presence_store = await load_presence(config, self.store, self.directory, self.contacts)
+        self.presence_state = WriteBehindPresenceState(SqlPresenceState(self.store), config.presence.state_flush_interval)
+        await self.presence_state.preload(time.time())
+        self.presence_state.start()
         self.im_store = WriteBehindImStore(SqlImStore(self.store.engine), config.im.flush_interval,
                                            config.im.history_flush_interval)
         await self.im_store.preload()
@@ -182,6 +190,7 @@ class Daemon:
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
+        restore_presence_state(self.presence_state, self.presence, self.core.services.core.chain, time.time())
         self.core.start()
         if self.media is not None:
             self.registry.register(MediaCollector(self.media, lambda: self.focus))
@@ -195,21 +204,24 @@ class Daemon:
     def _applications(self) -> list[Callable[[ApplicationServices], Application]]:
         """The chain between registrar and proxy, in order."""
         factories: list[Callable[[ApplicationServices], Application]] = []
+        if self.meetings is not None:
+            # Meet-now from the organizer's client (SERVICE addConference), stored through the
+            # same directory as the admin API's meetings.
+            factories.append(self._focus_factory(self.meetings))
         media = self.media
         if media is None and self.config.conferencing.dialin_numbers:
             log.warning("conferencing.dialin_numbers ignored: dial-in needs the media engine (media.enabled)")
         if media is not None:
-            # The meeting directory's meetings, and the interim [focus] conferences.
-            lookup = FirstFound((StaticConferences(self.config.focus.conferences), self.meeting_view))
-
             conferencing = self.config.conferencing
             roster = self.roster = FocusRoster(time.time, lobby_timeout=conferencing.lobby_timeout,
-                                               max_participants=conferencing.max_participants, view=self.meeting_view)
+                                               max_participants=conferencing.max_participants, view=self.meeting_view,
+                                               store_lock=self.meetings.store_lock if isinstance(
+                                                   self.meetings, WatchedMeetingDirectory) else None)
 
             def focus(services: ApplicationServices) -> Application:
                 if self.focus is not None:   # already built for the dial-in, which drives it
                     return self.focus
-                self.focus = FocusApplication(services, lookup, media.rooms, admission=meeting_admission,
+                self.focus = FocusApplication(services, self.meeting_view, media.rooms, admission=meeting_admission,
                                               lobby_timeout=self.config.conferencing.lobby_timeout,
                                               announcements=self.config.focus.announcements)
                 # The meetings' rosters drive it: roles, lobby, controls, chimes.
@@ -226,6 +238,14 @@ class Daemon:
                                        default_expires=conferencing.events_max_expires)))
         return factories
 
+    def _focus_factory(self, meetings: MeetingDirectory) -> ApplicationFactory:
+        def poke() -> None:
+            if self.core is not None:
+                self.core.poke()
+        maker = DirectoryMeetingMaker(meetings, poke)
+        policy = meet_now_policy(self.config.policies.conferencing)
+        return lambda services: FocusFactory(services, maker, policy)
+
     def _dialin(self, media: MediaService, focus: Callable[[ApplicationServices], Application]) -> ApplicationFactory:
         """The auto attendant on the access numbers, joining callers through the focus;
         the engine's DTMF, playback and recording events reach it from the media task."""
@@ -241,7 +261,7 @@ class Daemon:
             application = DialInApplication(
                 services, section.dialin_numbers, EngineAttendantMedia(media.rooms),
                 DirectoryAccess(self.meeting_view, self.meetings, poke), built,
-                settings=attendant_settings(section), key_map=key_map(section))
+                settings=attendant_settings(section), key_map=key_map(section), roster=self.roster)
             self.dialin = application
 
             def on_event(event: Event) -> None:
@@ -398,7 +418,6 @@ class Daemon:
                 log.info("focus: %d participants sent BYE", ended)
         if manager is not None:
             manager.stop_accepting()
-            self._end_list_subscriptions()
             grace = self.config.daemon.shutdown_grace
             layer = manager.layer
             assert isinstance(layer, MeteredTransactionLayer)
@@ -424,14 +443,6 @@ class Daemon:
         await self._close_store()
         log.info("stopped")
 
-    def _end_list_subscriptions(self) -> None:
-        """Tell list subscribers to come back after the restart (their NOTIFYs are
-        answered within the grace period below)."""
-        if self.core is not None:
-            for application in self.core.services.core.chain:
-                if isinstance(application, ResourceListServer):
-                    application.shutdown(time.time(), RETRY_AFTER_SECONDS)
-
     async def _flush_im(self) -> None:
         """Write the IM store's queue; stored messages' 202s go out while the transports
         are still open."""
@@ -446,6 +457,12 @@ class Daemon:
             await self.bindings.flush()
             log.info("bindings persisted", extra={"writes": self.bindings.writes})
             self.bindings = None
+        if isinstance(self.meetings, WatchedMeetingDirectory):
+            await self.meetings.drain()   # meeting locks still being written
+        if self.presence_state is not None:
+            await self.presence_state.flush()
+            log.info("presence state persisted", extra={"writes": self.presence_state.writes})
+            self.presence_state = None
         if self.store is not None:
             await self.store.close()
             self.store = None
