@@ -94,3 +94,23 @@ def test_a_burst_of_changes_ends_with_the_last_state_for_every_watcher() -> None
         assert states[-1] == "Available" and len(states) <= 4
         numbers = [n.cseq.seq for n in p.notifies(watcher)]  # type: ignore[union-attr]
         assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_a_fan_out_pass_applies_privacy_mode_per_watcher() -> None:
+    from uc_signal.presence import Relationship, UserPresenceSettings
+
+    p = presence_net()
+    alice = p.agent("alice", "192.0.2.10")
+    watchers = [p.agent(f"w{i}", f"192.0.2.{100 + i}") for i in range(24)]   # more than go inline
+    etag = p.publish(alice, pidf("alice")).headers.get("SIP-ETag")
+    for watcher in watchers:
+        assert p.subscribe(watcher, aor("alice")).status == 200
+    for watcher in watchers[::2]:
+        p.service.set_relationship(aor("alice"), aor(watcher.name), Relationship.WORKGROUP, p.net.now)
+    p.service.set_settings(aor("alice"), UserPresenceSettings(privacy_mode=True), p.net.now)
+    p.net.run()
+    p.publish(alice, pidf("alice", activities=BUSY), etag=etag)
+    p.net.advance(1.0, step=0.1)                       # the queued part of the fan-out
+    for index, watcher in enumerate(watchers):
+        expected = "Busy" if index % 2 == 0 else "Offline"   # privacy mode: contacts only
+        assert state_of(p.last_notify(watcher)) == expected, watcher.name

@@ -472,9 +472,10 @@ class PresenceApplication:
         if self._fanout and self._fanout_at is None:
             self._fanout_at = now
 
-    def _notify_if_changed(self, subscription: Subscription, now: float) -> int:
-        """NOTIFY the watcher when what it may see differs from what it was sent last."""
-        document = self.service.document_for(subscription.presentity, subscription.watcher, now)
+    def _notify_if_changed(self, subscription: Subscription, now: float, privacy: bool | None = None) -> int:
+        """NOTIFY the watcher when what it may see differs from what it was sent last
+        (`privacy`: the presentity's privacy mode, when read already in this pass)."""
+        document = self.service.document_for(subscription.presentity, subscription.watcher, now, privacy=privacy)
         if document == subscription.last_body:
             return 0
         self._notify(subscription, now, body=(document, PIDF_CONTENT_TYPE))
@@ -483,11 +484,17 @@ class PresenceApplication:
     def _drain_fanout(self, now: float, limit: int | None = None) -> None:
         """NOTIFY the queued watchers (at most `limit`; the rest stay for the timer)."""
         sent = 0
+        # The presentities' privacy modes, read once in this pass: nothing that changes them
+        # (settings, policies, contact lists) can run between two NOTIFYs of one pass.
+        privacy: dict[str, bool] = {}
         while self._fanout and (limit is None or sent < limit):
             subscription = self._fanout.popleft()
             subscription.queued = False
             if subscription.state == "active":
-                sent += self._notify_if_changed(subscription, now)   # the state now: changes coalesce
+                mode = privacy.get(subscription.presentity)
+                if mode is None:
+                    mode = privacy[subscription.presentity] = self.service.privacy_mode(subscription.presentity)
+                sent += self._notify_if_changed(subscription, now, mode)   # the state now: changes coalesce
         self._fanout_at = now if self._fanout else None
 
     def _authorization_changed(self, presentity: str, watcher: str, now: float) -> None:
