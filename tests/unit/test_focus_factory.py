@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from uc_signal.conferencing import LobbyPolicy, Meeting, MeetingKind
 from uc_signal.config.schema import ConferencingPolicySection
-from uc_signal.focus.cccp import AddConference, CccpError, parse_add_conference
-from uc_signal.focus.factory import FocusFactory, MeetingMade, factory_organizer, meet_now_policy
+from uc_signal.focus.cccp import AddConference, CccpError, FactoryRequest, parse_add_conference
+from uc_signal.focus.factory import FocusFactory, ManageDone, MeetingMade, factory_organizer, meet_now_policy
 from uc_signal.proxy.services import ApplicationServices
 from uc_signal.sip import Response
 
@@ -62,6 +62,9 @@ class Maker:
         for meeting, done in waiting:
             done(meeting, now)
 
+    def manage(self, organizer: str, request: FactoryRequest, now: float, done: ManageDone) -> None:
+        raise AssertionError("only addConference here (test_focus_factory_manage.py has the others)")
+
 
 @dataclass
 class Setup:
@@ -95,7 +98,9 @@ def service(net: Network, ua: UserAgent, body: str, *, uri: str = FACTORY, extra
 def c3p(response: Response) -> dict[str, str]:
     assert response.headers.get("Content-Type") == "application/cccp+xml"
     root = fromstring(response.body)
-    assert root.tag == NS + "response" and root.find(NS + "addConference") is not None
+    assert root.tag == NS + "response" and len(root) == 1     # the command's element
+    command = root[0]
+    assert command.get("reason") == root.get("reason")       # the reason on both ([MS-CONFPRO] 3.1.5.3)
     return dict(root.attrib)
 
 
@@ -152,6 +157,7 @@ def test_refusals_carry_the_sip_status_and_the_c3p_reason(setup: Setup) -> None:
     bomb = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
             '<request xmlns="urn:ietf:params:xml:ns:cccp"><addConference/>&b;</request>')
     for body in ("<request", bomb, '<request xmlns="urn:ietf:params:xml:ns:cccp"><deleteConference/></request>',
+                 '<request xmlns="urn:ietf:params:xml:ns:cccp"><modifyConferenceLock/></request>',
                  add_conference("<msci:admission-policy>everyone</msci:admission-policy>")):
         refused = service(s.net, alice, body)
         assert refused.status == 400 and c3p(refused)["reason"] == "requestMalformed", body
@@ -188,7 +194,7 @@ def test_a_caller_of_another_domain_is_refused_and_other_services_pass_by(setup:
 
 
 def test_the_parser_reads_the_subset_and_defaults() -> None:
-    assert parse_add_conference(add_conference("")) == AddConference("68537848")
+    assert parse_add_conference(add_conference("").encode()) == AddConference("68537848")
     minimal = b'<request xmlns="urn:ietf:params:xml:ns:cccp" requestId="3"><addConference/></request>'
     assert parse_add_conference(minimal) == AddConference("3")
     parsed = parse_add_conference(add_conference("<msci:admission-policy>openAuthenticated</msci:admission-policy>"

@@ -10,7 +10,7 @@ tens of milliseconds by design) runs in a worker thread, never on the event loop
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from ..store.base import Store
@@ -77,15 +77,43 @@ class MeetingDirectory:
         """By meeting ID, conference ID (all digits) or conference URI; expired ones are gone."""
         reference = reference.strip()
         if reference.lower().startswith("sip:"):
+            # a URI names the meeting ID, even one drawn all digits
             reference = parse_conference_uri(reference)[1]
-        found = (await self.meetings.find_by_conference_id(reference) if reference.isdigit()
-                 else await self.meetings.get_meeting(reference))
+            found = await self.meetings.get_meeting(reference)
+        else:
+            found = (await self.meetings.find_by_conference_id(reference) if reference.isdigit()
+                     else await self.meetings.get_meeting(reference))
         if found is None or (now is not None and found.is_expired(now)):
             raise MeetingNotFoundError(reference)
         return found
 
     async def list(self, now: float, organizer: str | None = None) -> list[Meeting]:
         return [m for m in await self.meetings.list_meetings(organizer) if not m.is_expired(now)]
+
+    async def modify(self, reference: str, now: float, *, subject: str | None = None, end: float | None = None,
+                     expires_at: float | None = None, presenter_policy: PresenterPolicy | None = None,
+                     lobby_policy: LobbyPolicy | None = None, pstn_bypass_lobby: bool | None = None,
+                     locked: bool | None = None) -> Meeting:
+        """Change a meeting's settings (None: unchanged). A new end of a scheduled meeting
+        moves its expiry with it (kept `keep_seconds` after), unless an expiry is given.
+        InvalidMeetingError if the result fails validation (an end on a meet-now, an
+        expiry before the end), MeetingNotFoundError if there is no such meeting."""
+        meeting = await self.get(reference, now)
+        changes: dict[str, object] = {}
+        if subject is not None:
+            changes["subject"] = subject
+        if end is not None:
+            changes["end"] = end
+            if expires_at is None and meeting.kind is MeetingKind.SCHEDULED:
+                changes["expires_at"] = default_expiry(meeting.kind, meeting.created_at, end,
+                                                       self.settings.keep_seconds)
+        if expires_at is not None:
+            changes["expires_at"] = expires_at
+        for name, value in (("presenter_policy", presenter_policy), ("lobby_policy", lobby_policy),
+                            ("pstn_bypass_lobby", pstn_bypass_lobby), ("locked", locked)):
+            if value is not None:
+                changes[name] = value
+        return await self.meetings.update_meeting(replace(meeting, **changes))  # type: ignore[arg-type]
 
     async def delete(self, reference: str) -> Meeting:
         meeting = await self.get(reference)

@@ -1,10 +1,12 @@
-"""The focus factory: meet-now meetings made from the organizer's client, as Lync's clients
-do ([MS-CONFBAS] 3.2.5.1): a SIP SERVICE to the organizer's focus factory URI,
-`sip:alice@example.test;gruu;opaque=app:conf:focusfactory`, carrying a C3P
-`addConference` (application/cccp+xml, cccp.py's subset). An application of the chain,
-sans-IO: the meeting is made through a `MeetingMaker`, which may answer later; the SERVICE
-is answered then. ucd's is `DirectoryMeetingMaker` (below): the meeting directory the admin
-API uses (`WatchedMeetingDirectory`), so the meeting is stored and the focus finds it at once.
+"""The focus factory: the organizer's client makes and manages its meetings, as Lync's
+clients do ([MS-CONFBAS] 3.2.5, [MS-CONFPRO] 3.1.4): a SIP SERVICE to the organizer's focus
+factory URI, `sip:alice@example.test;gruu;opaque=app:conf:focusfactory`, carrying one C3P
+command (application/cccp+xml, cccp.py's subsets): `addConference` (a meet-now meeting),
+`getConference`, `modifyConference`, `deleteConference` (one of the organizer's meetings)
+and `getConferences` (all of them). An application of the chain, sans-IO: the work is done
+through a `MeetingMaker`, which may answer later; the SERVICE is answered then. ucd's is
+`DirectoryMeetingMaker` (below): the meeting directory the admin API uses
+(`WatchedMeetingDirectory`), so what changes is stored and the focus sees it at once.
 
     SERVICE to <user>;gruu;opaque=app:conf:focusfactory, out of dialog
       415 + Accept       another body than application/cccp+xml
@@ -12,10 +14,14 @@ API uses (`WatchedMeetingDirectory`), so the meeting is stored and the focus fin
       404 notFound       the Request-URI names no user of this server
       403 unauthorized   the sender is not that user (only organizers make their meetings;
                          a caller of another domain is not authenticated here)
-      400 requestMalformed  not one addConference of the subset (defusedxml: no DTD, no entities)
-      403 unauthorized   the organizer's conferencing policy forbids meet-now
-      200 success        the new meeting's conference URI, meeting ID and dial-in ID
-      500 otherFailure   the directory could not make it (the store failed)
+      400 requestMalformed  not one command of the subsets (defusedxml: no DTD, no entities),
+                         or a modification the meeting cannot take (an end on a meet-now)
+      403 unauthorized   addConference: the organizer's conferencing policy forbids meet-now;
+                         the others: the meeting named is another organizer's
+      404 notFound       get/modify/deleteConference: no such meeting (or it expired)
+      200 success        the new meeting's conference URI, meeting ID and dial-in ID; the
+                         meeting as it now is; the deleted meeting's URI; every meeting
+      500 otherFailure   the directory could not do it (the store failed)
 
 Responses carry the C3P <response> (code and reason) besides the SIP status.
 """
@@ -24,18 +30,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..application import RequestContext
 from ..conferencing.directory import MeetingDirectory
-from ..conferencing.meeting import LobbyPolicy, Meeting, MeetingKind
+from ..conferencing.meeting import LobbyPolicy, Meeting, MeetingKind, conference_uri
 from ..directory import User
 from ..proxy.services import ApplicationServices
 from ..sip import ParseError, SipUri, make_response
 from .cccp import CONTENT_TYPE as CCCP
-from .cccp import AddConference, CccpError, build_add_conference_response, parse_add_conference
+from .cccp import FACTORY_COMMANDS
+from ..conferencing.meeting import InvalidMeetingError, PresenterPolicy
+from ..store.meetings import MeetingNotFoundError
+from .cccp import (AddConference, CccpError, FactoryRequest, MeetingInfo, build_add_conference_response,
+                   build_factory_response, parse_factory_request)
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +59,35 @@ MeetingMade = Callable[[Meeting | None, float], None]
 """(the meeting, or None when it could not be made; now)."""
 
 
+MAX_LISTED = 50   # getConferences answers at most this many meetings, the newest
+
+# A failed command's C3P reason and its SIP status.
+REASON_STATUS = {"requestMalformed": (400, "Bad Request"), "unauthorized": (403, "Forbidden"),
+                 "notFound": (404, "Not Found"), "otherFailure": (500, "Server Internal Error")}
+
+
+@dataclass(frozen=True)
+class Managed:
+    """The outcome of getConference / modifyConference / deleteConference / getConferences:
+    the meetings to show (the one named, as it now is; every one for getConferences), or the
+    C3P reason it failed (a key of REASON_STATUS)."""
+
+    meetings: tuple[Meeting, ...] = ()
+    reason: str | None = None
+
+
+ManageDone = Callable[[Managed, float], None]
+
+
 class MeetingMaker(Protocol):
     def make(self, organizer: str, request: AddConference, now: float, done: MeetingMade) -> None:
         """Make a meet-now meeting for `organizer` (an AOR), stored like the admin API's;
         `done` may be called later (ucd: when the store has it)."""
+        ...
+
+    def manage(self, organizer: str, request: FactoryRequest, now: float, done: ManageDone) -> None:
+        """Run a get/modify/delete/getConferences for `organizer` on its own meetings only;
+        `done` may be called later."""
         ...
 
 
@@ -88,6 +125,7 @@ class FocusFactory:
         self.maker = maker
         self.policy = policy or (lambda _user: None)
         self.made = 0
+        self.managed = 0
 
     def on_request(self, context: RequestContext) -> bool:
         request = context.request
@@ -112,14 +150,20 @@ class FocusFactory:
             self._refuse(context, 404, "Not Found (no such organizer here)", "", factory, actor, "notFound")
             return True
         if sender is None or sender.aor != organizer.aor:
-            self._refuse(context, 403, "Forbidden (only the organizer makes its meetings)", "", factory, actor,
+            self._refuse(context, 403, "Forbidden (only the organizer makes and manages its meetings)", "", factory, actor,
                          "unauthorized")
             return True
         try:
-            add = parse_add_conference(request.body)
+            command = parse_factory_request(request.body)
         except CccpError as error:
-            self._refuse(context, 400, f"Bad Request ({_phrase(str(error))})", "", factory, actor, "requestMalformed")
+            self._reply(context, 400, f"Bad Request ({_phrase(str(error))})",
+                        build_factory_response(_command_of(request.body), "", factory, actor,
+                                               reason="requestMalformed"))
             return True
+        if command.add is None:
+            self._manage(context, command, organizer.aor, factory, actor)
+            return True
+        add = command.add
         refused = self.policy(organizer)
         if refused is not None:
             self._refuse(context, 403, f"Forbidden ({_phrase(refused)})", add.request_id, factory, actor,
@@ -142,15 +186,90 @@ class FocusFactory:
         self.maker.make(organizer.aor, add, context.now, done)
         return True
 
+    def _manage(self, context: RequestContext, command: FactoryRequest, organizer: str, factory: str,
+                actor: str) -> None:
+        def done(outcome: Managed, now: float) -> None:
+            if outcome.reason is not None:
+                status, phrase = REASON_STATUS.get(outcome.reason, REASON_STATUS["otherFailure"])
+                body = build_factory_response(command.command, command.request_id, factory, actor,
+                                              reason=outcome.reason)
+                self._reply(context, status, phrase, body)
+                return
+            self.managed += 1
+            if command.command != "getConferences":
+                log.info("focus factory: %s ran %s on %s", organizer, command.command, command.meeting_id)
+            body = build_factory_response(command.command, command.request_id, factory, actor,
+                                          meetings=tuple(meeting_info(m) for m in outcome.meetings))
+            self._reply(context, 200, "OK", body)
+        self.maker.manage(organizer, command, context.now, done)
+
     def _refuse(self, context: RequestContext, status: int, reason: str, request_id: str, factory: str, actor: str,
                 code: str) -> None:
-        self._reply(context, status, reason, build_add_conference_response(request_id, factory, actor, reason=code))
+        # named after the command the body seems to hold (addConference's failure is the same shape)
+        self._reply(context, status, reason, build_factory_response(_command_of(context.request.body), request_id,
+                                                                    factory, actor, reason=code))
 
     @staticmethod
     def _reply(context: RequestContext, status: int, reason: str, body: bytes) -> None:
         response = make_response(context.request, status, reason, to_tag=context.to_tag)
         response.set_body(body, CCCP)
         context.reply(response)
+
+
+def _command_of(body: bytes) -> str:
+    """The command a malformed request seems to be (for the failure's element name); the
+    body is not parsed again, only searched, so nothing in it is expanded."""
+    found = _COMMAND_TAG.search(body[:4096].decode("utf-8", "replace"))
+    return found[1] if found else "addConference"
+
+
+_COMMAND_TAG = re.compile(r"<(?:[\w.-]+:)?(" + "|".join(FACTORY_COMMANDS) + r")[\s/>]")
+
+
+def meeting_info(meeting: Meeting) -> MeetingInfo:
+    return MeetingInfo(conference_uri=meeting.conference_uri, meeting_id=meeting.meeting_id,
+                       conference_id=meeting.conference_id, subject=meeting.subject,
+                       expires_at=meeting.expires_at, end=meeting.end, lobby_policy=meeting.lobby_policy.value,
+                       presenter_policy=meeting.presenter_policy.value,
+                       pstn_bypass_lobby=meeting.pstn_bypass_lobby, locked=meeting.locked)
+
+
+async def manage_meetings(directory: MeetingDirectory, organizer: str, request: FactoryRequest,
+                          now: float) -> Managed:
+    """A get/modify/delete/getConferences through the meeting directory, on `organizer`'s
+    own meetings only: another organizer's meeting is `unauthorized`, an unknown or expired
+    one `notFound`, a modification the meeting cannot take `requestMalformed`; a store
+    failure propagates (the caller answers otherFailure)."""
+    if request.command == "getConferences":
+        # the newest MAX_LISTED: an answer has to fit a SIP response over UDP (~1 KB each)
+        return Managed(tuple((await directory.list(now, organizer))[-MAX_LISTED:]))
+    reference = request.meeting_id or ""
+    try:
+        meeting = await directory.get(conference_uri(organizer, reference) if reference else "", now)
+    except (MeetingNotFoundError, InvalidMeetingError):
+        return Managed(reason="notFound")
+    if meeting.organizer != organizer:
+        return Managed(reason="unauthorized")
+    if request.command == "getConference":
+        return Managed((meeting,))
+    if request.command == "deleteConference":
+        try:
+            return Managed((await directory.delete(meeting.conference_uri),))
+        except MeetingNotFoundError:   # deleted meanwhile
+            return Managed(reason="notFound")
+    changes = request.changes
+    try:
+        changed = await directory.modify(
+            meeting.conference_uri, now, subject=changes.subject, end=changes.end, expires_at=changes.expires_at,
+            presenter_policy=PresenterPolicy(changes.presenter_policy) if changes.presenter_policy else None,
+            lobby_policy=LobbyPolicy(changes.lobby_policy) if changes.lobby_policy else None,
+            pstn_bypass_lobby=changes.pstn_bypass_lobby, locked=changes.locked)
+    except MeetingNotFoundError:
+        return Managed(reason="notFound")
+    except InvalidMeetingError as error:
+        log.info("focus factory: %s's modifyConference of %s refused: %s", organizer, reference, error)
+        return Managed(reason="requestMalformed")
+    return Managed((changed,))
 
 
 def _phrase(text: str) -> str:
@@ -184,6 +303,20 @@ class DirectoryMeetingMaker:
                 meeting = None
             done(meeting, self.clock())
             self.poke()
-        task = asyncio.get_running_loop().create_task(make())
+        self._start(make())
+
+    def manage(self, organizer: str, request: FactoryRequest, now: float, done: ManageDone) -> None:
+        async def manage() -> None:
+            try:
+                outcome = await manage_meetings(self.directory, organizer, request, now)
+            except Exception:   # the store failed
+                log.exception("focus factory: %s of %s failed", request.command, organizer)
+                outcome = Managed(reason="otherFailure")
+            done(outcome, self.clock())
+            self.poke()
+        self._start(manage())
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -88,6 +88,14 @@ class WatchedMeetingDirectory(MeetingDirectory):
         self.view.add(meeting)
         return meeting
 
+    async def modify(self, reference: str, now: float, **changes: Any) -> Meeting:
+        """A meeting's settings changed (the focus factory's modifyConference): the view
+        follows at once, so the next joiner sees them (a running meeting's roster takes a
+        changed lock at its next join, as for the dial-in keypad's)."""
+        meeting = await super().modify(reference, now, **changes)
+        self.view.add(meeting)
+        return meeting
+
     async def delete(self, reference: str) -> Meeting:
         meeting = await super().delete(reference)
         self.view.remove(meeting)

@@ -128,11 +128,24 @@ class FocusRoster:
         driven = self._driven.get(key)
         if driven is None:
             driven = self._drive(handle)
-        elif handle.meeting.locked != driven.directory_locked:
-            driven.directory_locked = driven.roster.locked = handle.meeting.locked
+        else:
+            if handle.meeting.locked != driven.directory_locked:
+                driven.directory_locked = driven.roster.locked = handle.meeting.locked
+            self._follow_policies(driven.roster, handle.meeting)
         admission = driven.roster.admission_for(Joiner(entity, authenticated=authenticated,
                                                        in_company=authenticated))
         return JoinDecision(admission.role.value, admission.waits)
+
+    @staticmethod
+    def _follow_policies(roster: Conference, meeting: Meeting) -> None:
+        """The directory's meeting changed its lobby or presenter policy (the organizer's
+        modifyConference): joiners from now on are decided by the new one; who is in keeps
+        their role and place, as Lync does for a changed admission type."""
+        current = roster.policies
+        if (current.presenter_policy, current.lobby_policy, current.pstn_bypass_lobby) != (
+                meeting.presenter_policy, meeting.lobby_policy, meeting.pstn_bypass_lobby):
+            roster.policies = replace(current, presenter_policy=meeting.presenter_policy,
+                                      lobby_policy=meeting.lobby_policy, pstn_bypass_lobby=meeting.pstn_bypass_lobby)
 
     def _drive(self, handle: MeetingHandle) -> _Driven:
         driven = _Driven(None, Conference.for_meeting(handle.meeting, lobby_timeout=self.lobby_timeout,

@@ -59,6 +59,11 @@ class MeetingStore(abc.ABC):
         """MeetingNotFoundError if absent."""
 
     @abc.abstractmethod
+    async def update_meeting(self, meeting: Meeting) -> Meeting:
+        """Store a meeting's settings (subject, times, policies, lock; not its IDs or
+        organizer); MeetingNotFoundError if absent."""
+
+    @abc.abstractmethod
     async def delete_meeting(self, meeting_id: str) -> None:
         """MeetingNotFoundError if absent."""
 
@@ -140,6 +145,21 @@ class SqlMeetingStore(MeetingStore):
             if result.rowcount == 0:
                 raise MeetingNotFoundError(meeting_id)
         found = await self.get_meeting(meeting_id)
+        assert found is not None
+        return found
+
+    async def update_meeting(self, meeting: Meeting) -> Meeting:
+        meeting = meeting.validated()
+        async with self.store.engine.begin() as connection:
+            result = await connection.execute(update(meetings).where(
+                meetings.c.meeting_id == meeting.meeting_id.upper()).values(
+                    subject=meeting.subject, starts_at=meeting.start, ends_at=meeting.end,
+                    expires_at=meeting.expires_at, presenter_policy=meeting.presenter_policy.value,
+                    lobby_policy=meeting.lobby_policy.value, pstn_bypass_lobby=meeting.pstn_bypass_lobby,
+                    locked=meeting.locked))
+            if result.rowcount == 0:
+                raise MeetingNotFoundError(meeting.meeting_id)
+        found = await self.get_meeting(meeting.meeting_id)
         assert found is not None
         return found
 
