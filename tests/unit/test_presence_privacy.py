@@ -152,3 +152,19 @@ def test_the_users_contact_list_counts_and_its_relationship_hints_apply() -> Non
     assert "+1 425 555 0101" in document                         # Workgroup sees the mobile number
     service.set_relationship(ALICE, WATCHER, Relationship.BLOCKED, NOW)   # the admin's setting wins
     assert "<ucs:state>Offline</ucs:state>" in service.document_for(ALICE, WATCHER, NOW).decode()
+
+
+def test_the_contact_index_follows_lists_made_emptied_and_absent() -> None:
+    from uc_signal.rls import ContactDirectory, ContactList
+    from uc_signal.rls.contacts import Contact
+    from uc_signal.ucd.presence import ContactIndex
+
+    contacts = ContactDirectory()
+    index = ContactIndex(contacts)
+    assert index(ALICE, WATCHER) == (False, None)                # no list at all
+    contacts.put(ContactList(ALICE, (Contact(WATCHER, "Bob", (), "workgroup"),)), NOW)
+    assert index(ALICE, WATCHER) == (True, "workgroup")
+    contacts.put(ContactList(ALICE, ()), NOW)
+    assert index(ALICE, WATCHER) == (False, None)                # emptied
+    contacts.put(ContactList(ALICE, (Contact(WATCHER, "Bob", (), None),)), NOW)
+    assert index(ALICE, WATCHER) == (True, None)

@@ -21,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..application import RequestContext
+from ..proxy.originator import new_branch
 from ..proxy.services import ApplicationServices
 from ..proxy.subscription_rules import accepts_refresh, granted_expires
 from ..sip import (Dialog, DialogId, DialogProtocolError, DialogTable, Request, Response,
                    SipUri, make_response)
+from ..sip.request_template import DialogRequestTemplate
 from ..transport.peer import Peer
 from .calls import RouterCallFeed
 from .model import PresenceConfig, WatcherAuthorization
@@ -60,6 +62,10 @@ class Subscription:
     state: str = "active"         # pending | active | terminated
     id: str = field(default_factory=lambda: secrets.token_hex(4))
     last_body: bytes | None = None
+    # The NOTIFY fields that stay the same, pre-serialised for the transport they were made
+    # for (a NOTIFY is then a few byte joins: its CSeq, branch, Subscription-State, body).
+    template: DialogRequestTemplate | None = None
+    template_transport: str = ""
     queued: bool = False          # waiting in the fan-out queue
     version: int = 0              # winfo document version (RFC 3858 4)
     display_name: str = ""
@@ -424,17 +430,28 @@ class PresenceApplication:
         else:
             state = f"{subscription.state};expires={max(0, int(subscription.expires_at - now))}"
         originator = self.services.originator
-        transport = subscription.peer.transport
-        request = subscription.dialog.create_request(
-            "NOTIFY", originator.via(transport), contact=originator.contact(transport),
-            extra_headers=[("Event", subscription.event), ("Subscription-State", state)],
-            body=body[0] if body else b"", content_type=body[1] if body else None)
+        branch = new_branch()
+        data = self._template(subscription).encode(branch, [("Subscription-State", state)],
+                                                    body[0] if body else b"", body[1] if body else None)
         if subscription.package == WINFO:
             subscription.version += 1
         if 0 < subscription.save_at <= (subscription.dialog.local_seq or 0):
             self._save(subscription)      # half the stored CSeq margin used: a new mark
         subscription.last_body = body[0] if body else None
-        originator.send(request, subscription.peer, self._answered(subscription), now)
+        originator.send_encoded(data, "NOTIFY", branch, subscription.peer, self._answered(subscription), now)
+
+    def _template(self, subscription: Subscription) -> DialogRequestTemplate:
+        """The subscription's NOTIFY template; a new one when its transport or its dialog's
+        remote target changed (a refreshing SUBSCRIBE, RFC 6665 4.2.1.2)."""
+        template = subscription.template
+        transport = subscription.peer.transport
+        if template is None or subscription.template_transport != transport or not template.fits():
+            originator = self.services.originator
+            template = subscription.template = DialogRequestTemplate(
+                subscription.dialog, "NOTIFY", originator.via(transport), contact=originator.contact(transport),
+                fixed_headers=[("Event", subscription.event)])
+            subscription.template_transport = transport
+        return template
 
     def _answered(self, subscription: Subscription) -> Callable[[Response, float], None]:
         def on_response(response: Response, now: float) -> None:
@@ -455,9 +472,10 @@ class PresenceApplication:
         if self._fanout and self._fanout_at is None:
             self._fanout_at = now
 
-    def _notify_if_changed(self, subscription: Subscription, now: float) -> int:
-        """NOTIFY the watcher when what it may see differs from what it was sent last."""
-        document = self.service.document_for(subscription.presentity, subscription.watcher, now)
+    def _notify_if_changed(self, subscription: Subscription, now: float, privacy: bool | None = None) -> int:
+        """NOTIFY the watcher when what it may see differs from what it was sent last
+        (`privacy`: the presentity's privacy mode, when read already in this pass)."""
+        document = self.service.document_for(subscription.presentity, subscription.watcher, now, privacy=privacy)
         if document == subscription.last_body:
             return 0
         self._notify(subscription, now, body=(document, PIDF_CONTENT_TYPE))
@@ -466,11 +484,17 @@ class PresenceApplication:
     def _drain_fanout(self, now: float, limit: int | None = None) -> None:
         """NOTIFY the queued watchers (at most `limit`; the rest stay for the timer)."""
         sent = 0
+        # The presentities' privacy modes, read once in this pass: nothing that changes them
+        # (settings, policies, contact lists) can run between two NOTIFYs of one pass.
+        privacy: dict[str, bool] = {}
         while self._fanout and (limit is None or sent < limit):
             subscription = self._fanout.popleft()
             subscription.queued = False
             if subscription.state == "active":
-                sent += self._notify_if_changed(subscription, now)   # the state now: changes coalesce
+                mode = privacy.get(subscription.presentity)
+                if mode is None:
+                    mode = privacy[subscription.presentity] = self.service.privacy_mode(subscription.presentity)
+                sent += self._notify_if_changed(subscription, now, mode)   # the state now: changes coalesce
         self._fanout_at = now if self._fanout else None
 
     def _authorization_changed(self, presentity: str, watcher: str, now: float) -> None:
@@ -510,12 +534,15 @@ class PresenceApplication:
     # --- time --------------------------------------------------------------------------------------
 
     def get_timer(self) -> float | None:
-        while self._expiries and (self._expiries[0][2].state == "terminated"
-                                  or self._expiries[0][2].expires_at != self._expiries[0][0]):
-            heapq.heappop(self._expiries)
-        deadlines = [t for t in (self.service.get_timer(), self._expiries[0][0] if self._expiries else None,
-                                 self._fanout_at) if t is not None]
-        return min(deadlines, default=None)
+        # Read after every event the core handles (each NOTIFY's 200 OK): no lists.
+        expiries = self._expiries
+        while expiries and (expiries[0][2].state == "terminated" or expiries[0][2].expires_at != expiries[0][0]):
+            heapq.heappop(expiries)
+        deadline = self.service.get_timer()
+        for t in (expiries[0][0] if expiries else None, self._fanout_at):
+            if t is not None and (deadline is None or t < deadline):
+                deadline = t
+        return deadline
 
     def handle_timer(self, now: float) -> None:
         if self._fanout_at is not None:

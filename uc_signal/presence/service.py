@@ -315,18 +315,21 @@ class PresenceService:
         self._current[aor] = (now, result)
         return result
 
-    def _watcher_class(self, presentity: str, watcher: str | None) -> Relationship | None:
+    def _watcher_class(self, presentity: str, watcher: str | None, privacy: bool | None = None
+                       ) -> Relationship | None:
         """What decides a watcher's view: its relationship, or None for "Offline" (privacy
-        mode and not a contact). A user sees all of themselves (Friends and Family)."""
+        mode and not a contact). A user sees all of themselves (Friends and Family).
+        `privacy`: the presentity's privacy mode when the caller read it already."""
         if watcher is None:
-            return None if self.privacy_mode(presentity) else Relationship.EXTERNAL
+            return None if (self.privacy_mode(presentity) if privacy is None else privacy) else Relationship.EXTERNAL
         watcher = canonical_aor(watcher)
         if watcher == presentity:
             return Relationship.FRIENDS_AND_FAMILY
         found = self._relationship_set(presentity, watcher)
         if found is not None:
             return found
-        if self.privacy_mode(presentity) and not self.contact_of(presentity, watcher)[0]:
+        if (self.privacy_mode(presentity) if privacy is None else privacy) \
+                and not self.contact_of(presentity, watcher)[0]:
             return None   # privacy mode: contacts only
         return Relationship.COLLEAGUE if self.is_local(watcher) else Relationship.EXTERNAL
 
@@ -337,13 +340,16 @@ class PresenceService:
             return OFFLINE_VIEW
         return watcher_view(self.aggregate(presentity, now), self.settings_for(presentity).card, relationship)
 
-    def document_for(self, presentity_aor: str, watcher_aor: str | None, now: float) -> bytes:
+    def document_for(self, presentity_aor: str, watcher_aor: str | None, now: float, *,
+                     privacy: bool | None = None) -> bytes:
         """The PIDF document `watcher_aor` may see of `presentity_aor` now, privacy
         applied (an Offline document for a blocked watcher or an unknown presentity).
         One document per relationship is built per change and shared by the watchers
-        with that relationship (a fan-out builds at most six)."""
+        with that relationship (a fan-out builds at most six). `privacy`: the
+        presentity's `privacy_mode()` when the caller read it in the same synchronous pass
+        (a fan-out asks it once, not once per watcher: nothing changes between them)."""
         presentity = canonical_aor(presentity_aor)
-        relationship = self._watcher_class(presentity, watcher_aor)
+        relationship = self._watcher_class(presentity, watcher_aor, privacy)
         documents = self._documents.get(presentity)
         if documents is None or now < documents[0] or now >= documents[1]:
             # Valid from the change that made them to the presentity's next deadline (an

@@ -11,11 +11,11 @@ before giving a response to the proxy router.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ..sip import Request, Response, TransactionError, TransactionKey, Via, make_response
+from ..sip import Request, Response, TransactionError, TransactionKey, Via, make_response, parse_message
+from ..sip.random_tokens import token_hex
 from ..transport.peer import Peer
 from .sender import Sender
 
@@ -24,8 +24,16 @@ ResponseCallback = Callable[[Response, float], None]
 
 @dataclass(eq=False)
 class _Pending:
-    request: Request
+    request: Request | bytes      # bytes: sent with send_encoded (parsed only to answer a failure)
     on_response: ResponseCallback | None
+
+    def failure(self, status: int, reason: str | None = None) -> Response:
+        request = self.request
+        if isinstance(request, bytes):
+            parsed = parse_message(request)
+            assert isinstance(parsed, Request)   # we encoded it
+            request = parsed
+        return make_response(request, status, reason)
 
 
 class RequestOriginator:
@@ -46,7 +54,8 @@ class RequestOriginator:
     def via(self, transport: str) -> Via:
         """A top Via with a fresh branch for a request leaving on `transport` (8.1.1.7)."""
         host, port = self.sent_by(transport)
-        return Via(transport, host, port, {"branch": "z9hG4bK" + secrets.token_hex(8), "rport": None})
+        host = f"[{host}]" if ":" in host else host        # an IPv6 sent-by is bracketed (25.1)
+        return Via(transport, host, port, {"branch": new_branch(), "rport": None})
 
     def contact(self, transport: str, user: str | None = None) -> str:
         """A Contact URI at this server for dialogs an application holds (a focus, a
@@ -72,6 +81,22 @@ class RequestOriginator:
         self._pending[key] = _Pending(request, on_response)
         return True
 
+    def send_encoded(self, data: bytes, method: str, branch: str, peer: Peer, on_response: ResponseCallback | None,
+                     now: float) -> bool:
+        """Send a request encoded by the application (a DialogRequestTemplate's, with our Via
+        for `peer.transport` and `branch` in it) in a client transaction, as `send` does."""
+        pending = _Pending(data, on_response)
+        try:
+            key = self.sender.send_encoded(data, method, branch, peer, peer.transport not in ("UDP", "DTLS"))
+        except (TransactionError, OSError):
+            key = None
+        if key is None:
+            if on_response is not None:
+                on_response(pending.failure(503, "Service Unavailable (not sent)"), now)
+            return False
+        self._pending[key] = pending
+        return True
+
     def owns(self, key: TransactionKey) -> bool:
         return key in self._pending
 
@@ -84,8 +109,14 @@ class RequestOriginator:
         """Timer B/F (408) or a transport error (503) for one of our transactions."""
         pending = self._pending.pop(key, None)
         if pending is not None and pending.on_response is not None:
-            pending.on_response(make_response(pending.request, status), now)
+            pending.on_response(pending.failure(status), now)
 
     def forget(self, key: TransactionKey) -> None:
         """The transaction is over (its final response was passed on already)."""
         self._pending.pop(key, None)
+
+
+def new_branch() -> str:
+    """A Via branch for a request we originate: the magic cookie and 64 random bits
+    (8.1.1.7), from the buffered kernel random octets."""
+    return "z9hG4bK" + token_hex(8)

@@ -20,6 +20,9 @@ class Sender(Protocol):
 
     def send_stateless(self, message: Request | Response, target: Peer) -> None: ...
 
+    def send_encoded(self, data: bytes, method: str, branch: str, target: Peer,
+                     reliable: bool) -> TransactionKey | None: ...
+
 
 class LayerSender:
     """A Sender over a TransactionLayer; `now` is set by whoever drives the clock."""
@@ -36,3 +39,7 @@ class LayerSender:
 
     def send_stateless(self, message: Request | Response, target: Peer) -> None:
         self.layer.send_stateless(message, target)
+
+    def send_encoded(self, data: bytes, method: str, branch: str, target: Peer,
+                     reliable: bool) -> TransactionKey | None:
+        return self.layer.send_encoded(data, method, branch, target, reliable, self.now)

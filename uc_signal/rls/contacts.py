@@ -223,6 +223,10 @@ class ContactDirectory:
     def list_of(self, owner: str) -> ContactList:
         return self._lists.get(owner) or ContactList(owner)
 
+    def get(self, owner: str) -> ContactList | None:
+        """The owner's list, None when they have none (`list_of` makes an empty one)."""
+        return self._lists.get(owner)
+
     def load(self, lists: Iterable[ContactList]) -> None:
         """The lists read from the store at start (no observer is told: nobody watches yet)."""
         for contact_list in lists:

@@ -70,14 +70,14 @@ class _RunningTimer:
 class Transaction:
     """State and timers of one transaction (RFC 3261 Figures 5-8, RFC 6026 Figures 3-4)."""
 
-    __slots__ = ("kind", "key", "request", "peer", "reliable", "config", "response_bytes", "response_to_tag",
-                 "ack_bytes", "response_index", "scheduled_at", "_table", "state", "_timers")
+    __slots__ = ("kind", "key", "request", "request_bytes", "peer", "reliable", "config", "response_bytes",
+                 "response_to_tag", "ack_bytes", "response_index", "scheduled_at", "_table", "state", "_timers")
 
     def __init__(
         self,
         kind: TransactionKind,
         key: TransactionKey,
-        request: Request,
+        request: Request | None,
         peer: Address,
         reliable: bool,
         config: TimerConfig,
@@ -87,6 +87,9 @@ class Transaction:
         self.key = key
         # The parsed request, until the final response (then None: see release_request).
         self.request: Request | None = request
+        # A client request the TU encoded itself (TransactionLayer.send_encoded), as sent:
+        # what a retransmission resends, until the final response.
+        self.request_bytes: bytes | None = None
         self.peer = peer
         self.reliable = reliable
         self.config = config
@@ -102,7 +105,9 @@ class Transaction:
         self.state, first_timers = INITIAL[kind]
         self._timers: dict[Timer, _RunningTimer] = {}
         for timer in first_timers:
-            self._start(timer, now)
+            interval = config.initial_interval(timer, reliable)
+            if interval is not None:
+                self._timers[timer] = _RunningTimer(now + interval, interval)
 
     def __repr__(self) -> str:
         return f"<Transaction {self.kind.value} {self.state.name} {self.key.method} {self.key.branch!r}>"
@@ -116,6 +121,7 @@ class Transaction:
         encoded response/ACK, the peer and the key are needed."""
         if self.state in FINAL_WAIT_STATES:
             self.request = None
+            self.request_bytes = None
 
     def timer_deadlines(self) -> dict[Timer, float]:
         return {timer: running.deadline for timer, running in self._timers.items()}
@@ -125,7 +131,11 @@ class Transaction:
         if len(timers) == 1:  # most states run one timer
             for running in timers.values():
                 return running.deadline
-        return min((running.deadline for running in timers.values()), default=None)
+        deadline = None
+        for running in timers.values():  # two at most (A and B, E and F, G and H)
+            if deadline is None or running.deadline < deadline:
+                deadline = running.deadline
+        return deadline
 
     def fire_due_timer(self, now: float) -> tuple[Timer, tuple[Action, ...] | None] | None:
         """Fire the earliest timer due at `now`: (timer, actions as from `step`), or None

@@ -33,7 +33,7 @@ from .transaction_events import (
     TransportErrorOccurred,
 )
 from .transaction_table import Action, Input, Timer, TimerConfig, TransactionKind, TransactionState
-from .via import Via
+from .via import MAGIC_COOKIE, Via
 
 
 class TransactionError(Exception):
@@ -208,6 +208,34 @@ class TransactionLayer:
         self._run_timers(tx, now)  # schedules Timers A/E and B/F
         return key
 
+    def send_encoded(self, data: bytes, method: str, branch: str, addr: Address, reliable: bool,
+                     now: float) -> TransactionKey:
+        """Start a non-INVITE client transaction for a request the TU encoded itself (a
+        NOTIFY from a DialogRequestTemplate) and send it to `addr`: the same machine, timers
+        and matching as `send_request`, without a parsed Request. The caller vouches that
+        `data` is a `method` request whose top Via carries `branch` (and is over a reliable
+        transport when `reliable`). The TransactionTimedOut / TransportErrorOccurred events
+        of such a transaction carry no request.
+        """
+        if method in ("INVITE", "ACK"):
+            raise TransactionError(f"an {method} needs its parsed request (ACK, CANCEL): use send_request")
+        if not branch.startswith(MAGIC_COOKIE):
+            raise TransactionError("a request must carry a top Via with a z9hG4bK branch (8.1.1.7)")
+        key = TransactionKey(True, method, branch)
+        if key in self._transactions:
+            raise TransactionError(f"a client transaction with branch {branch!r} already exists")
+        tx = Transaction(TransactionKind.NON_INVITE_CLIENT, key, None, addr, reliable, self.config, now)
+        tx.request_bytes = data
+        self._transactions[key] = tx
+        self._datagrams.append((data, addr))
+        # Timers E and F (F alone when reliable) start at T1 and 64*T1 > 0: nothing is due
+        # yet, so only the deadline is scheduled (what _run_timers does in that case).
+        deadline = tx.next_deadline()
+        assert deadline is not None and deadline > now
+        tx.scheduled_at = deadline
+        heapq.heappush(self._timer_heap, (deadline, next(self._timer_order), key))
+        return key
+
     def send_cancel(self, invite: TransactionKey, now: float) -> TransactionKey:
         """CANCEL a pending INVITE client transaction (9.1): same branch and peer, its own
         non-INVITE transaction. Only once a provisional response has arrived (9.1: before
@@ -362,6 +390,8 @@ class TransactionLayer:
                 self._datagrams.append((tx.response_bytes, tx.peer))
             elif action is Action.RESEND_RESPONSE and tx.response_bytes is not None:
                 self._datagrams.append((tx.response_bytes, tx.peer))
+            elif action is Action.RETRANSMIT_REQUEST and tx.request_bytes is not None:
+                self._datagrams.append((tx.request_bytes, tx.peer))
             elif action is Action.RETRANSMIT_REQUEST and tx.request is not None:
                 self._transmit(tx.request, tx.peer)
             elif action is Action.SEND_ACK:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class TransactionKind(enum.Enum):
@@ -135,15 +135,22 @@ class TimerConfig:
     t1: float = 0.5
     t2: float = 4.0
     t4: float = 5.0
+    _intervals: dict[tuple[Timer, bool], float | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 < self.t1 <= self.t2:
             raise ValueError("need 0 < T1 <= T2")
         if self.t4 <= 0:
             raise ValueError("need T4 > 0")
+        # Every transaction starts a timer or two: looked up, not worked out each time.
+        object.__setattr__(self, "_intervals", {
+            (timer, reliable): self._interval(timer, reliable) for timer in Timer for reliable in (False, True)})
 
     def initial_interval(self, timer: Timer, reliable: bool) -> float | None:
         """How long `timer` runs when started; None: not started on this transport."""
+        return self._intervals[(timer, reliable)]
+
+    def _interval(self, timer: Timer, reliable: bool) -> float | None:
         if timer in (Timer.A, Timer.E, Timer.G):
             return None if reliable else self.t1
         if timer in (Timer.B, Timer.F, Timer.H, Timer.J, Timer.L, Timer.M):

@@ -178,6 +178,13 @@ class TransportManager:
         self.layer.send_stateless(message, target)
         self._process()
 
+    def send_encoded(self, data: bytes, method: str, branch: str, target: Peer,
+                     reliable: bool) -> TransactionKey | None:
+        """A client transaction for a request the TU encoded itself (TransactionLayer.send_encoded)."""
+        key = self.layer.send_encoded(data, method, branch, target, reliable, self._now())
+        self._process()
+        return key
+
     def flow(self, token: str) -> Connection | None:
         """The live connection behind a flow token (RFC 5626), or None once it closed."""
         return self.connections.by_token(token)

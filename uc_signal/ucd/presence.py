@@ -34,7 +34,9 @@ class ContactIndex:
         self._index: dict[str, tuple[ContactList, dict[str, str | None]]] = {}
 
     def __call__(self, owner: str, watcher: str) -> tuple[bool, str | None]:
-        current = self.contacts.list_of(owner)
+        current = self.contacts.get(owner)
+        if current is None or not current.contacts:
+            return False, None   # no list (or an empty one): nothing to index
         cached = self._index.get(owner)
         if cached is None or cached[0] is not current:
             cached = self._index[owner] = (current, {c.uri: c.relationship for c in current.contacts})
