@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from uc_signal.sip import Request, TransactionError, TransactionLayer, make_response, parse_message
+from uc_signal.sip import Request, TransactionError, TransactionLayer, make_response, parse_message, transaction_layer
 from uc_signal.sip.transaction_events import RequestReceived
-from uc_signal.sip.transaction_layer import STATELESS_TAG_PREFIX
+from uc_signal.sip.transaction_layer import STATELESS_ANSWER_MEMORY, STATELESS_TAG_PREFIX
 
 from proxy_network import DOMAIN, PROXY, Network
 
@@ -32,20 +32,24 @@ def test_register_challenge_keeps_no_transaction_or_timer() -> None:
     assert net.layer.get_timer() is None   # no Timer J waiting 32 s
 
 
-def test_retransmitted_register_is_challenged_again_with_a_fresh_nonce() -> None:
+def test_retransmitted_register_gets_the_same_challenge_then_a_fresh_one() -> None:
     net = Network()
     alice = net.agent("alice", "192.0.2.10")
     request = alice.request("REGISTER", f"sip:{DOMAIN}", to=AOR)
     data = bytes(request)
     source = PROXY._replace(host=alice.address.host, port=alice.address.port)
     net.proxy_receive(data, source)
-    net.proxy_receive(data, source)   # the same datagram again: a retransmission
-    challenges = [sent for sent in net.layer.datagrams_to_send(net.now)]
-    assert len(challenges) == 2
-    assert all(sent.startswith(b"SIP/2.0 401 ") for sent, _ in challenges)
-    nonces = {_nonce(sent.decode()) for sent, _ in challenges}
-    assert len(nonces) == 2
-    assert len(net.layer) == 0
+    net.proxy_receive(data, source)   # the same datagram again: a retransmission (Timer E)
+    net.now += STATELESS_ANSWER_MEMORY + 1
+    net.proxy_receive(data, source)   # a retransmission after the answer was forgotten
+    challenges = [sent for sent, _ in net.layer.datagrams_to_send(net.now)]
+    assert len(challenges) == 3
+    assert all(sent.startswith(b"SIP/2.0 401 ") for sent in challenges)
+    # the first retransmission got the same bytes (a UA such as sipp aborts on a different
+    # second challenge); the late one a new challenge with a new nonce
+    assert challenges[1] == challenges[0]
+    assert _nonce(challenges[2].decode()) != _nonce(challenges[0].decode())
+    assert len(net.layer) == 0 and net.layer.get_timer() is None
 
 
 def test_authenticated_register_after_a_stateless_challenge_is_stateful() -> None:
@@ -134,3 +138,18 @@ def test_layer_refuses_stateless_2xx_and_stateless_after_a_final_response() -> N
     with pytest.raises(TransactionError):
         layer.send_response(make_response(event.request, 407, to_tag="t"), 0.0, event.transaction, stateless=True)
     assert len(layer) == 1   # the stateful 486 waits for its ACK (17.2.1)
+
+
+def test_layer_remembers_a_bounded_number_of_stateless_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transaction_layer, "STATELESS_ANSWERS_KEPT", 3)
+    layer = TransactionLayer(send_100_trying=False)
+    for n in range(6):
+        layer.receive(_invite(f"z9hG4bKb{n}"), ("192.0.2.10", 5060), 0.0)
+        event = _received(layer)
+        layer.send_response(make_response(event.request, 407, to_tag=STATELESS_TAG_PREFIX + str(n)), 0.0,
+                            event.transaction, stateless=True)
+    layer.datagrams_to_send(0.0)
+    layer.receive(_invite("z9hG4bKb5"), ("192.0.2.10", 5060), 0.1)   # recent: answered again here
+    assert layer.next_event() is None and len(layer.datagrams_to_send(0.1)) == 1
+    layer.receive(_invite("z9hG4bKb0"), ("192.0.2.10", 5060), 0.1)   # forgotten: a new request
+    assert _received(layer).transaction is not None

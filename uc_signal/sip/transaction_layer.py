@@ -48,6 +48,17 @@ class TransactionError(Exception):
 STATELESS_TAG_PREFIX = "sl" + token_hex(3) + "."
 
 
+# A stateless answer is remembered for this long (T2, the longest Timer E interval), at most
+# STATELESS_ANSWERS_KEPT of them, so a retransmission of its request gets the same bytes, as
+# a transaction would resend them: a UA without a full transaction layer (sipp) aborts on a
+# second, different challenge (Kamailio's retransmitted challenges come out identical, its
+# sl tag and nonce being functions of the request and the second), and under overload a
+# retransmission then costs a lookup, not a new challenge. Bytes and a key, no Transaction,
+# no timer, no event.
+STATELESS_ANSWER_MEMORY = 4.0
+STATELESS_ANSWERS_KEPT = 8192
+
+
 def stateless_to_tag() -> str:
     """A To tag for a response that will be sent statelessly (the ACK to it is absorbed)."""
     return STATELESS_TAG_PREFIX + token_hex(4)
@@ -142,6 +153,8 @@ class TransactionLayer:
         self._events: deque[TransactionEvent] = deque()
         self._datagrams: list[tuple[bytes, Address]] = []
         self.stateless_acks_absorbed = 0
+        # Recent stateless answers by the request's key: (until, bytes, peer), oldest first.
+        self._stateless_answers: dict[TransactionKey, tuple[float, bytes, Address]] = {}
 
     # --- inspection -----------------------------------------------------------------------
 
@@ -242,9 +255,11 @@ class TransactionLayer:
         `stateless`: answer without keeping state (RFC 3261 8.2.7, "a common case is
         issuing challenges to unauthenticated requests"): a final non-2xx response to a
         request not answered yet is sent and its server transaction forgotten at once, with
-        no Timer G/H/J and no TransactionTerminated event; a retransmission of the request
-        is then a new request to the TU, answered anew. A response to INVITE sent so must
-        carry a `stateless_to_tag()`, so the ACK to it is absorbed here.
+        no Timer G/H/J and no TransactionTerminated event. Only its bytes are kept, for
+        STATELESS_ANSWER_MEMORY seconds (bounded in number): a retransmission of the request
+        in that time gets the same bytes again; after it, the retransmission is a new
+        request to the TU, answered anew. A response to INVITE sent so must carry a
+        `stateless_to_tag()`, so the ACK to it is absorbed here.
         """
         key = transaction or self._server_key_of_response(response)
         tx = self._transactions.get(key) if key is not None else None
@@ -253,7 +268,9 @@ class TransactionLayer:
         if stateless:
             if response.status < 300 or tx.state not in (TransactionState.TRYING, TransactionState.PROCEEDING):
                 raise TransactionError(f"cannot send a {response.status} statelessly in state {tx.state.name}")
-            self._datagrams.append((bytes(response), tx.peer))
+            data = bytes(response)
+            self._datagrams.append((data, tx.peer))
+            self._remember_stateless(tx.key, data, tx.peer, now)
             self._forget(tx)
             return
         if self._apply(tx, _response_input(response.status, sending=True), now, response) is None:
@@ -289,6 +306,10 @@ class TransactionLayer:
         tx = self._transactions.get(key)
         if tx is not None:
             self._apply(tx, Input.RECV_REQUEST, now)  # a retransmission
+            return
+        answered = self._stateless_answers.get(key) if self._stateless_answers else None
+        if answered is not None and answered[0] >= now:
+            self._datagrams.append((answered[1], answered[2]))  # a retransmission, answered statelessly
             return
         via = request.top_via
         assert via is not None
@@ -369,6 +390,16 @@ class TransactionLayer:
         elif self._transactions.get(tx.key) is tx:
             self._forget(tx)
             self._events.append(TransactionTerminated(tx.key))
+
+    def _remember_stateless(self, key: TransactionKey, data: bytes, peer: Address, now: float) -> None:
+        answers = self._stateless_answers
+        answers.pop(key, None)  # re-inserted at the end: the dict stays in time order
+        answers[key] = (now + STATELESS_ANSWER_MEMORY, data, peer)
+        for _ in range(4):  # forget a few of the oldest, when expired or over the bound
+            oldest = next(iter(answers))
+            if answers[oldest][0] >= now and len(answers) <= STATELESS_ANSWERS_KEPT:
+                break
+            del answers[oldest]
 
     def _forget(self, tx: Transaction) -> None:
         """Drop `tx` from the tables (a stale timer heap entry is skipped when it surfaces)."""
