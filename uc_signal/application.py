@@ -24,7 +24,7 @@ from .transport.peer import Peer
 class Responder(Protocol):
     """What sends a response through the server transaction of a request (the core)."""
 
-    def reply(self, context: RequestContext, response: Response) -> None: ...
+    def reply(self, context: RequestContext, response: Response, *, stateless: bool = False) -> None: ...
 
 
 @dataclass
@@ -42,6 +42,14 @@ class RequestContext:
     def reply(self, response: Response) -> None:
         self.answered = self.answered or response.status >= 200
         self.responder.reply(self, response)
+
+    def reply_statelessly(self, response: Response) -> None:
+        """Answer with a final non-2xx response and keep no transaction for the request
+        (RFC 3261 8.2.7: a digest challenge). A retransmission of the request comes back
+        as a new request and is answered anew; a response to INVITE sent this way carries
+        a `stateless_to_tag()` (uc_signal.sip) so the transaction layer absorbs its ACK."""
+        self.answered = True
+        self.responder.reply(self, response, stateless=True)
 
     def respond(self, status: int, reason: str | None = None,
                 headers: list[tuple[str, str]] | None = None) -> Response:

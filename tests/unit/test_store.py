@@ -199,6 +199,26 @@ def test_bindings_persist_reload_and_expire(db):
     assert removed == []
 
 
+def test_binding_batch_rewrites_every_field_of_a_refresh_and_removes_in_the_same_transaction(db):
+    first = binding("sip:alice@10.0.0.1:5070", 2000.0, call_id="c1", cseq=1,
+                    params=(("+sip.instance", '"<urn:uuid:1>"'),), path=("<sip:edge.example;lr>",),
+                    source_host="10.0.0.1", source_port=40000, instance="<urn:uuid:1>", registered_at=900.0)
+    gone = binding("sip:alice@10.0.0.2", 2000.0)
+    # the same (aor, contact) refreshed from a new source, without params or Path (upsert)
+    refreshed = binding("sip:alice@10.0.0.1:5070", 5000.0, call_id="c2", cseq=9, source_host="10.0.0.9",
+                        source_port=41000, transport="TCP", flow="tok2", user_agent="phone 2", registered_at=900.0)
+
+    async def go():
+        store = await opened(db)
+        try:
+            await store.apply_binding_changes([first, gone], [])
+            await store.apply_binding_changes([refreshed], [(gone.aor, gone.contact)])
+            return await store.load_bindings(0.0)
+        finally:
+            await store.close()
+    assert run(go()) == [refreshed]
+
+
 def test_write_behind_store_batches_and_flushes_on_shutdown(db):
     async def go():
         store = await opened(db)

@@ -13,7 +13,7 @@ class Answers:
     def __init__(self) -> None:
         self.sent: list[Response] = []
 
-    def reply(self, context: RequestContext, response: Response) -> None:
+    def reply(self, context: RequestContext, response: Response, *, stateless: bool = False) -> None:
         self.sent.append(response)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from ..application import RequestContext
 from ..directory import User, UserDirectory
 from ..local_domains import LocalDomains
-from ..sip import DigestAuthenticator, Request, SipUri
+from ..sip import REJECTIONS, DigestAuthenticator, Request, SipUri, stateless_to_tag
 from .errors import REPLIES, ProxyError
 
 
@@ -45,7 +45,13 @@ class CallerAuthentication:
             return True
         verdict = authenticator.verify_request(request, context.now)
         if verdict.error is not None:
-            context.reply(authenticator.rejection(request, verdict.error, context.now, to_tag=context.to_tag))
+            if REJECTIONS[verdict.error].challenge:
+                # 407 with a fresh nonce, stateless (RFC 3261 8.2.7): no transaction waits
+                # for its ACK; the transaction layer absorbs the ACK by the To tag.
+                context.reply_statelessly(authenticator.rejection(
+                    request, verdict.error, context.now, to_tag=stateless_to_tag()))
+            else:
+                context.reply(authenticator.rejection(request, verdict.error, context.now, to_tag=context.to_tag))
             return False
         if verdict.username != sender.uri.user:
             context.respond(*REPLIES[ProxyError.FROM_MISMATCH])

@@ -108,11 +108,11 @@ class ProxyCore:
 
     # --- the Responder of RequestContext ---------------------------------------------------------
 
-    def reply(self, context: RequestContext, response: Response) -> None:
+    def reply(self, context: RequestContext, response: Response, *, stateless: bool = False) -> None:
         if context.transaction is None:
             return  # an ACK is never answered
         try:
-            self.sender.send_response(response, context.transaction)
+            self.sender.send_response(response, context.transaction, stateless=stateless)
         except TransactionError as error:
             log.debug("response %d not sent: %s", response.status, error)
 

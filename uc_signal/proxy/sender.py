@@ -16,7 +16,8 @@ from ..transport.peer import Peer
 class Sender(Protocol):
     def send_request(self, request: Request, target: Peer) -> TransactionKey | None: ...
 
-    def send_response(self, response: Response, transaction: TransactionKey | None = None) -> None: ...
+    def send_response(self, response: Response, transaction: TransactionKey | None = None,
+                      *, stateless: bool = False) -> None: ...
 
     def send_stateless(self, message: Request | Response, target: Peer) -> None: ...
 
@@ -34,8 +35,9 @@ class LayerSender:
     def send_request(self, request: Request, target: Peer) -> TransactionKey | None:
         return self.layer.send_request(request, target, self.now)
 
-    def send_response(self, response: Response, transaction: TransactionKey | None = None) -> None:
-        self.layer.send_response(response, self.now, transaction)
+    def send_response(self, response: Response, transaction: TransactionKey | None = None,
+                      *, stateless: bool = False) -> None:
+        self.layer.send_response(response, self.now, transaction, stateless=stateless)
 
     def send_stateless(self, message: Request | Response, target: Peer) -> None:
         self.layer.send_stateless(message, target)

@@ -114,7 +114,13 @@ class Registrar:
         request = context.request
         if request.method != "REGISTER" or not self._for_us(request):
             return False
-        context.reply(self.register(request, context.source, context.now, to_tag=context.to_tag))
+        response = self.register(request, context.source, context.now, to_tag=context.to_tag)
+        if response.status == 401:
+            # A digest challenge keeps no transaction (RFC 3261 8.2.7): half of every
+            # registration's transactions would otherwise wait out Timer J (32 s over UDP).
+            context.reply_statelessly(response)
+        else:
+            context.reply(response)
         return True
 
     def _for_us(self, request: Request) -> bool:

@@ -39,7 +39,7 @@ from .transaction import Transaction, TransactionKey
 from .transaction_events import (AckTimedOut, MalformedMessageReceived, RequestReceived,
                                  ResponseReceived, TransactionEvent, TransactionTerminated,
                                  TransactionTimedOut, TransportErrorOccurred)
-from .transaction_layer import TransactionError, TransactionLayer
+from .transaction_layer import TransactionError, TransactionLayer, stateless_to_tag
 from .transaction_table import Timer, TimerConfig, TransactionKind, TransactionState
 
 __all__ += [
@@ -51,5 +51,5 @@ __all__ += [
     "TransactionError", "TransactionEvent", "TransactionKey", "TransactionKind",
     "TransactionLayer", "TransactionState", "TransactionTerminated", "TransactionTimedOut",
     "TransportErrorOccurred", "UacDialogSet", "copy_record_route", "make_ack", "make_cancel",
-    "new_branch",
+    "new_branch", "stateless_to_tag",
 ]

@@ -21,6 +21,7 @@ from .derived_requests import make_ack, make_cancel
 from .headers import header_key
 from .message import Request, Response, make_response, parse_message
 from .parse_error import ParseError
+from .random_tokens import token_hex
 from .transaction import Address, Transaction, TransactionKey
 from .transaction_events import (
     AckTimedOut,
@@ -38,6 +39,29 @@ from .via import MAGIC_COOKIE, Via
 
 class TransactionError(Exception):
     """The TU asked for something the transaction layer cannot do (a local error)."""
+
+
+# To tags of responses sent statelessly (`send_response(..., stateless=True)`) begin with
+# this, per process: an ACK that matches no transaction and carries such a tag acknowledges
+# one of them and is absorbed here (Kamailio's sl module does the same with its tag prefix).
+# The "." keeps it apart from the hex tags of everything else this server makes.
+STATELESS_TAG_PREFIX = "sl" + token_hex(3) + "."
+
+
+# A stateless answer is remembered for this long (T2, the longest Timer E interval), at most
+# STATELESS_ANSWERS_KEPT of them, so a retransmission of its request gets the same bytes, as
+# a transaction would resend them: a UA without a full transaction layer (sipp) aborts on a
+# second, different challenge (Kamailio's retransmitted challenges come out identical, its
+# sl tag and nonce being functions of the request and the second), and under overload a
+# retransmission then costs a lookup, not a new challenge. Bytes and a key, no Transaction,
+# no timer, no event.
+STATELESS_ANSWER_MEMORY = 4.0
+STATELESS_ANSWERS_KEPT = 8192
+
+
+def stateless_to_tag() -> str:
+    """A To tag for a response that will be sent statelessly (the ACK to it is absorbed)."""
+    return STATELESS_TAG_PREFIX + token_hex(4)
 
 
 _DEFAULT_PORTS = {"TLS": 5061, "WSS": 443, "WS": 80}
@@ -128,6 +152,9 @@ class TransactionLayer:
         self._legacy_by_response: dict[tuple[str | None, ...], TransactionKey] = {}
         self._events: deque[TransactionEvent] = deque()
         self._datagrams: list[tuple[bytes, Address]] = []
+        self.stateless_acks_absorbed = 0
+        # Recent stateless answers by the request's key: (until, bytes, peer), oldest first.
+        self._stateless_answers: dict[TransactionKey, tuple[float, bytes, Address]] = {}
 
     # --- inspection -----------------------------------------------------------------------
 
@@ -248,13 +275,32 @@ class TransactionLayer:
         assert tx.request is not None  # held until the final response
         return self.send_request(make_cancel(tx.request), tx.peer, now)
 
-    def send_response(self, response: Response, now: float, transaction: TransactionKey | None = None) -> None:
+    def send_response(self, response: Response, now: float, transaction: TransactionKey | None = None,
+                      *, stateless: bool = False) -> None:
         """Send `response` through its server transaction (found from its Via and CSeq,
-        which the TU copied from the request, 8.2.6.2)."""
+        which the TU copied from the request, 8.2.6.2).
+
+        `stateless`: answer without keeping state (RFC 3261 8.2.7, "a common case is
+        issuing challenges to unauthenticated requests"): a final non-2xx response to a
+        request not answered yet is sent and its server transaction forgotten at once, with
+        no Timer G/H/J and no TransactionTerminated event. Only its bytes are kept, for
+        STATELESS_ANSWER_MEMORY seconds (bounded in number): a retransmission of the request
+        in that time gets the same bytes again; after it, the retransmission is a new
+        request to the TU, answered anew. A response to INVITE sent so must carry a
+        `stateless_to_tag()`, so the ACK to it is absorbed here.
+        """
         key = transaction or self._server_key_of_response(response)
         tx = self._transactions.get(key) if key is not None else None
         if tx is None or tx.kind.is_client:
             raise TransactionError("no server transaction for this response")
+        if stateless:
+            if response.status < 300 or tx.state not in (TransactionState.TRYING, TransactionState.PROCEEDING):
+                raise TransactionError(f"cannot send a {response.status} statelessly in state {tx.state.name}")
+            data = bytes(response)
+            self._datagrams.append((data, tx.peer))
+            self._remember_stateless(tx.key, data, tx.peer, now)
+            self._forget(tx)
+            return
         if self._apply(tx, _response_input(response.status, sending=True), now, response) is None:
             raise TransactionError(f"cannot send a {response.status} in state {tx.state.name}")
         if (self.retransmit_2xx and tx.kind is TransactionKind.INVITE_SERVER and not tx.reliable
@@ -278,6 +324,9 @@ class TransactionLayer:
             if tx is not None and key.legacy and not _acks_our_response(request, tx):
                 tx = None  # RFC 2543 ACK: the To tag must be that of our response (17.2.3)
             if tx is None:
+                if _acks_stateless_response(request):
+                    self.stateless_acks_absorbed += 1  # the ACK to a stateless non-2xx (8.2.7)
+                    return
                 self._events.append(RequestReceived(request, source, None))
             else:
                 self._apply(tx, Input.RECV_ACK, now, request, source)
@@ -285,6 +334,10 @@ class TransactionLayer:
         tx = self._transactions.get(key)
         if tx is not None:
             self._apply(tx, Input.RECV_REQUEST, now)  # a retransmission
+            return
+        answered = self._stateless_answers.get(key) if self._stateless_answers else None
+        if answered is not None and answered[0] >= now:
+            self._datagrams.append((answered[1], answered[2]))  # a retransmission, answered statelessly
             return
         via = request.top_via
         assert via is not None
@@ -363,12 +416,26 @@ class TransactionLayer:
                 tx.scheduled_at = deadline  # one heap entry per deadline, however many inputs
                 heapq.heappush(self._timer_heap, (deadline, next(self._timer_order), tx.key))
         elif self._transactions.get(tx.key) is tx:
-            del self._transactions[tx.key]
-            if tx.key.legacy:
-                self._legacy_by_response.pop(tx.response_index, None)
-            elif not tx.kind.is_client:
-                self._by_raw_response_fields.pop(tx.response_index, None)
+            self._forget(tx)
             self._events.append(TransactionTerminated(tx.key))
+
+    def _remember_stateless(self, key: TransactionKey, data: bytes, peer: Address, now: float) -> None:
+        answers = self._stateless_answers
+        answers.pop(key, None)  # re-inserted at the end: the dict stays in time order
+        answers[key] = (now + STATELESS_ANSWER_MEMORY, data, peer)
+        for _ in range(4):  # forget a few of the oldest, when expired or over the bound
+            oldest = next(iter(answers))
+            if answers[oldest][0] >= now and len(answers) <= STATELESS_ANSWERS_KEPT:
+                break
+            del answers[oldest]
+
+    def _forget(self, tx: Transaction) -> None:
+        """Drop `tx` from the tables (a stale timer heap entry is skipped when it surfaces)."""
+        del self._transactions[tx.key]
+        if tx.key.legacy:
+            self._legacy_by_response.pop(tx.response_index, None)
+        elif not tx.kind.is_client:
+            self._by_raw_response_fields.pop(tx.response_index, None)
 
     def _perform(
         self,
@@ -447,6 +514,13 @@ def _raw_response_fields(message: Request | Response) -> tuple[str | None, str |
     """The first Via field line and the CSeq field as written (the CSeq method tells a
     CANCEL's transaction from its INVITE's)."""
     return (message.headers.get("Via"), message.headers.get("CSeq"))
+
+
+def _acks_stateless_response(ack: Request) -> bool:
+    try:
+        return _tag(ack.to).startswith(STATELESS_TAG_PREFIX)
+    except ParseError:
+        return False  # the TU's validation answers for a broken To
 
 
 def _acks_our_response(ack: Request, tx: Transaction) -> bool:

@@ -170,8 +170,9 @@ class TransportManager:
         self._process()
         return key
 
-    def send_response(self, response: Response, transaction: TransactionKey | None = None) -> None:
-        self.layer.send_response(response, self._now(), transaction)
+    def send_response(self, response: Response, transaction: TransactionKey | None = None,
+                      *, stateless: bool = False) -> None:
+        self.layer.send_response(response, self._now(), transaction, stateless=stateless)
         self._process()
 
     def send_stateless(self, message: Request | Response, target: Peer) -> None:

@@ -56,8 +56,9 @@ class MeteredTransactionLayer(TransactionLayer):
         retransmissions (Timers J, K, I, L) and need not hold the process."""
         return sum(1 for tx in self._transactions.values() if tx.state in _UNFINISHED)
 
-    def send_response(self, response: Response, now: float, transaction: TransactionKey | None = None) -> None:
-        super().send_response(response, now, transaction)
+    def send_response(self, response: Response, now: float, transaction: TransactionKey | None = None,
+                      *, stateless: bool = False) -> None:
+        super().send_response(response, now, transaction, stateless=stateless)
         if response.status >= 200:
             cseq = response.cseq
             self.metrics.final_response("server", cseq.method if cseq else "UNKNOWN", response.status)

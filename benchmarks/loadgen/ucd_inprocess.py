@@ -1,0 +1,97 @@
+"""ucd itself fed REGISTER datagrams in-process: what the daemon adds to the SIP code.
+
+`sip_inprocess.py` measures a bare SipServer (in-memory users and bindings). This starts
+the real `Daemon` (SQLite store with its users, bindings written behind, Prometheus
+counters, the whole application chain, the admin API idle) the way
+benchmarks/sip_vs_kamailio.py configures it, replaces its UDP endpoint's `send` with a
+list, and feeds N registrations twice (new bindings, then refreshes) through
+`TransportManager.packet_received`. At the end every transaction timer is fired as if
+40 s had passed (Timer J of every registration's transactions) and the last write-behind
+batch is written, so the count covers what a registration costs the daemon over time.
+
+Prints the main thread's CPU per registration. For comparing versions, count instructions
+(all threads, the SQLite writer's too) as the difference of two run lengths, the same users
+loaded in both:
+
+    ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \\
+             python benchmarks/loadgen/ucd_inprocess.py "$@" 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,; }
+    echo $(( ($(ir 1300) - $(ir 300)) / 2000 )) instructions per registration
+
+    python benchmarks/loadgen/ucd_inprocess.py [REGISTRATIONS] [--users N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks.loadgen.sip_inprocess import Harness  # noqa: E402
+from benchmarks.sip_vs_kamailio import DOMAIN, _write_users  # noqa: E402
+from uc_signal.config.loader import load_config  # noqa: E402
+from uc_signal.gc_tuning import tune_for_server  # noqa: E402
+from uc_signal.ucd.logs import configure_logging  # noqa: E402
+from uc_signal.ucd.server import Daemon  # noqa: E402
+
+
+def _free_tcp_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def main(registrations: int, users: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="ucd-inprocess-") as tmp:
+        data_dir = Path(tmp) / "var"
+        data_dir.mkdir()
+        await _write_users(data_dir, users)
+        config_file = Path(tmp) / "ucd.toml"
+        config_file.write_text(
+            f'[daemon]\ndata_dir = "{data_dir}"\n\n'
+            f'[sip]\ndomain = "{DOMAIN}"\nlisten = ["127.0.0.1"]\ntransports = ["udp"]\nudp_port = 0\n\n'
+            '[auth]\nalgorithms = ["MD5"]\n\n'
+            f'[http]\nhost = "127.0.0.1"\nport = {_free_tcp_port()}\n\n[log]\nlevel = "warning"\n')
+        config = load_config(str(config_file))
+        configure_logging(config.log.format, config.log.level)
+        daemon = Daemon(config)
+        await daemon.start()
+        tune_for_server()
+        assert daemon.manager is not None and daemon.bindings is not None
+        harness = Harness(daemon, None)  # type: ignore[arg-type]  # a Daemon has the .manager it needs
+        loop = asyncio.get_running_loop()
+        started = time.thread_time()
+        try:
+            for round_ in ("new", "refresh"):
+                done = 0
+                for i in range(registrations):
+                    done += harness.registration(f"u{i}", f"pw{i}", 20000 + i % 20000, f"{round_}{i}")
+                    if i % 100 == 99:
+                        await asyncio.sleep(0)  # the write-behind task and the loop's timers run
+                if done != registrations:
+                    raise SystemExit(f"{round_}: {done}/{registrations} registrations got 200")
+            daemon.manager.layer.handle_timer(loop.time() + 40.0)  # every Timer J
+            daemon.manager._process()
+            await daemon.bindings.flush()
+            cpu = time.thread_time() - started
+            print(f"ucd in-process: {cpu / (2 * registrations) * 1e6:.1f} us per registration "
+                  f"(main thread CPU; {registrations} registrations x 2 rounds, {users} users)")
+        finally:
+            await daemon.shutdown()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("registrations", type=int, nargs="?", default=1300)
+    parser.add_argument("--users", type=int, default=1300, help="users in the store (>= registrations)")
+    args = parser.parse_args()
+    if args.users < args.registrations:
+        parser.error("--users must be at least the number of registrations")
+    import uvloop
+    uvloop.install()
+    asyncio.run(main(args.registrations, args.users))
