@@ -87,6 +87,27 @@ def test_ucctl_meeting_errors_are_one_clear_line(ucd):
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_ucctl_meeting_set(ucd):
+    meeting = json.loads(ucd.ucctl("meeting", "add", "alice", "--subject", "Standup", "--json").stdout)
+    assert meeting["lobby_policy"] == "unauthenticated"
+    changed = ucd.ucctl("meeting", "set", meeting["conference_id"], "--lobby", "nobody", "--subject", "Daily standup",
+                        "--no-pstn-bypass")
+    assert "lobby_policy" in changed.stdout and "nobody" in changed.stdout
+    shown = json.loads(ucd.ucctl("meeting", "show", meeting["meeting_id"], "--json").stdout)
+    assert (shown["lobby_policy"], shown["subject"], shown["pstn_bypass_lobby"]) == ("nobody", "Daily standup", False)
+    text = [line.split() for line in ucd.ucctl("meeting", "show", meeting["meeting_id"]).stdout.splitlines()]
+    assert ["lobby_policy", "nobody"] in text
+    for args, message in ((("--lobby", "all"), "ucctl: lobby_policy: "),
+                          (("--end", "2030-01-15T16:30Z"), "ucctl: end: a meet-now meeting has no end")):
+        bad = ucd.ucctl("meeting", "set", meeting["meeting_id"], *args, check=False)
+        assert bad.returncode == 1, args
+        assert bad.stderr.startswith(message) and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    unknown = ucd.ucctl("meeting", "set", "NOSUCH99", "--subject", "x", check=False)
+    assert (unknown.returncode, unknown.stderr.strip()) == (1, "ucctl: no meeting NOSUCH99")
+    assert json.loads(ucd.ucctl("meeting", "show", meeting["meeting_id"], "--json").stdout) == shown
+    ucd.ucctl("meeting", "remove", meeting["meeting_id"])
+
+
 def test_ucctl_pin_set(ucd):
     result = ucd.ucctl("pin", "set", "alice", "--pin", "80417")
     assert result.stdout.strip() == "PIN set for sip:alice@example.test"

@@ -16,6 +16,11 @@ from uc_signal.ucctl.client import AdminClient
 
 USER: dict[str, Any] = {"uri": "sip:alice@example.test", "display_name": "Alice", "line_uri": None, "enabled": True,
         "policies": {}, "digest_algorithms": ["SHA-256"]}
+MEETING: dict[str, Any] = {
+    "meeting_id": "m1", "conference_id": "4711", "conference_uri": "sip:alice@example.test;gruu;opaque=app:conf:focus:id:m1",
+    "organizer": "sip:alice@example.test", "kind": "meet-now", "subject": "Planning", "start": None, "end": None,
+    "expires_at": 1796137200.0, "presenter_policy": "company", "lobby_policy": "nobody", "pstn_bypass_lobby": False,
+    "locked": False, "created_at": 1796000000.0}
 ANSWERS: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/users"): USER,
     ("GET", "/api/v1/users/alice"): USER,
@@ -23,6 +28,7 @@ ANSWERS: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/server"): {"version": "0.1.0", "domain": "example.test", "draining": True,
                                 "listening": {"UDP": ["127.0.0.1:5060"]}, "users": 1, "registrations": 2},
     ("DELETE", "/api/v1/meetings/m1"): None,
+    ("PATCH", "/api/v1/meetings/m1"): MEETING,
     ("POST", "/api/v1/meetings/4711/controls/eject"): {"control": "eject"},
     ("PUT", "/api/v1/users/alice/pin"): {"user": "sip:alice@example.test"},
     ("POST", "/api/v1/users/alice/contacts"): {"uri": "sip:bob@example.test"},
@@ -101,6 +107,7 @@ JSON = [
     (("user", "remove", "alice"), {"removed": "alice"}),
     (("user", "list"), []),
     (("meeting", "remove", "m1"), {"removed": "m1"}),
+    (("meeting", "set", "m1", "--lobby", "nobody"), MEETING),
     (("meeting", "eject", "4711", "p3"), {"control": "eject"}),
     (("contacts", "remove", "alice", "bob"), {"removed": "bob", "user": "alice"}),
     (("contacts", "groups", "add", "alice", "New"), ["Team", "New"]),
@@ -134,3 +141,51 @@ def test_data_is_printed_as_it_is_not_as_rich_markup() -> None:
     result = ucctl("im", "conversations")
     assert result.exit_code == 0, result.output
     assert "sip:[/b]@example.test" in result.stdout and "sip:[bold]x@example.test" in result.stdout
+
+
+def test_meeting_set_sends_only_what_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return answer(request)
+
+    class RecordingClient(AdminClient):
+        def __init__(self, url: str, token: str) -> None:
+            super().__init__(url, token)
+            self._client = httpx.Client(base_url=self.url, transport=httpx.MockTransport(record))
+
+    monkeypatch.setattr(cli, "AdminClient", RecordingClient)
+    result = ucctl("meeting", "set", "m1", "--subject", "Planning", "--lobby", "nobody", "--presenters", "company",
+                   "--expires", "2026-12-31T00:00Z", "--no-pstn-bypass")
+    assert result.exit_code == 0, result.output
+    assert [(r.method, r.url.path) for r in sent] == [("PATCH", "/api/v1/meetings/m1")]
+    assert json.loads(sent[0].content) == {"subject": "Planning", "lobby_policy": "nobody",
+                                           "presenter_policy": "company", "expires_at": "2026-12-31T00:00Z",
+                                           "pstn_bypass_lobby": False}
+    lines = result.stdout.splitlines()
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert rows[0] == ["meeting_id", "m1"] and ["lobby_policy", "nobody"] in rows and ["pstn_bypass_lobby", "no"] in rows
+
+
+def test_meeting_set_without_a_change_is_a_usage_error() -> None:
+    result = ucctl("meeting", "set", "m1")
+    assert result.exit_code == 2
+    assert result.stdout == "" and "nothing to change" in result.stderr
+
+
+def test_meeting_set_an_invalid_value_is_one_line_naming_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(422, json={"error": "invalid", "detail": "lobby_policy: Input should be 'nobody', "
+                                         "'unauthenticated' or 'outside-company'", "field": "lobby_policy"})
+
+    class RefusingClient(AdminClient):
+        def __init__(self, url: str, token: str) -> None:
+            super().__init__(url, token)
+            self._client = httpx.Client(base_url=self.url, transport=httpx.MockTransport(refuse))
+
+    monkeypatch.setattr(cli, "AdminClient", RefusingClient)
+    result = ucctl("meeting", "set", "m1", "--lobby", "all")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == ("ucctl: lobby_policy: Input should be 'nobody', 'unauthenticated' or "
+                             "'outside-company'\n")

@@ -1,5 +1,5 @@
-"""The admin API's conferencing routes: meetings (create, list, show, delete) and a user's
-leader PIN. Registered by create_admin_app when the daemon hands over a MeetingDirectory.
+"""The admin API's conferencing routes: meetings (create, list, show, modify, delete) and a
+user's leader PIN. Registered by create_admin_app when the daemon hands over a MeetingDirectory.
 
 Errors keep the API's shape: 404 for an unknown meeting or user, 422 naming the field for
 anything invalid (a weak PIN says which rule it breaks), 503 when conferencing is off.
@@ -20,7 +20,7 @@ from ..conferencing.meeting import InvalidMeetingError, LobbyPolicy, Meeting, Me
 from ..conferencing.pin import WeakPinError
 from ..store import InvalidUserError, UserNotFoundError, parse_aor
 from ..store.meetings import DuplicateMeetingError, MeetingNotFoundError
-from .schemas import ErrorOut, MeetingCreate, MeetingOut, PinOut, PinSet
+from .schemas import ErrorOut, MeetingCreate, MeetingOut, MeetingUpdate, PinOut, PinSet
 
 if TYPE_CHECKING:
     from .api import AdminContext
@@ -113,6 +113,18 @@ def register_meeting_routes(app: FastAPI, context: AdminContext, require_token: 
              responses=MEETING_ERRORS)
     async def show_meeting(meeting: str) -> MeetingOut:
         return meeting_out(await directory().get(meeting, time.time()))
+
+    @app.patch("/api/v1/meetings/{meeting}", response_model=MeetingOut, dependencies=secured,
+               responses=MEETING_ERRORS)
+    async def modify_meeting(meeting: str, body: MeetingUpdate) -> MeetingOut:
+        """Change a meeting's subject, end (scheduled only), expiry, policies or lock, as the
+        organizer's modifyConference does: through the directory ucd watches, so the focus's
+        view of a running meeting follows at once (joiners from now on see the change)."""
+        return meeting_out(await directory().modify(
+            meeting, time.time(), subject=body.subject, end=_epoch(body.end), expires_at=_epoch(body.expires_at),
+            presenter_policy=PresenterPolicy(body.presenter_policy) if body.presenter_policy else None,
+            lobby_policy=LobbyPolicy(body.lobby_policy) if body.lobby_policy else None,
+            pstn_bypass_lobby=body.pstn_bypass_lobby, locked=body.locked))
 
     @app.delete("/api/v1/meetings/{meeting}", status_code=204, dependencies=secured, responses=MEETING_ERRORS)
     async def delete_meeting(meeting: str) -> Response:

@@ -91,6 +91,21 @@ class MeetingCreate(BaseModel):
     pstn_bypass_lobby: bool | None = Field(default=None, description="dial-in callers get in directly")
 
 
+class MeetingUpdate(BaseModel):
+    """A meeting's settings to change (absent: unchanged); what the focus factory's
+    modifyConference can change, with the directory's validation."""
+    model_config = ConfigDict(extra="forbid")
+    subject: str | None = None
+    end: datetime | None = Field(default=None, description="a scheduled meeting's new end (ISO 8601, UTC if no "
+                                 "offset, or epoch seconds); the expiry moves with it unless expires_at is given")
+    expires_at: datetime | None = Field(default=None, description="when the meeting is gone; after its end")
+    presenter_policy: Literal["none", "company", "everyone"] | None = None
+    lobby_policy: Literal["nobody", "unauthenticated", "outside-company"] | None = None
+    pstn_bypass_lobby: bool | None = None
+    locked: bool | None = Field(default=None, description="a running meeting takes it at its next join; "
+                                "POST .../controls/lock locks the roster at once")
+
+
 class MeetingOut(BaseModel):
     meeting_id: str
     conference_id: str = Field(description="what dial-in callers key in")

@@ -17,7 +17,7 @@ from ..store.base import Store
 from ..store.meetings import DuplicateMeetingError, MeetingNotFoundError, MeetingStore, PinRecord
 from ..store.model import UserNotFoundError, UserRecord
 from .attendant import PinResult
-from .meeting import (LobbyPolicy, Meeting, MeetingKind, PresenterPolicy, default_expiry, new_conference_id,
+from .meeting import (InvalidMeetingError, LobbyPolicy, Meeting, MeetingKind, PresenterPolicy, default_expiry, new_conference_id,
                       new_meeting_id, parse_conference_uri, split_aor)
 from .pin import PinPolicy, check_pin, hash_pin, numbers_of, verify_pin
 
@@ -99,6 +99,9 @@ class MeetingDirectory:
         InvalidMeetingError if the result fails validation (an end on a meet-now, an
         expiry before the end), MeetingNotFoundError if there is no such meeting."""
         meeting = await self.get(reference, now)
+        if end is not None and meeting.kind is not MeetingKind.SCHEDULED:
+            # the meeting's own validation would name "start"; the change asked for is the end
+            raise InvalidMeetingError("end", "a meet-now meeting has no end (only a scheduled one's can change)")
         changes: dict[str, object] = {}
         if subject is not None:
             changes["subject"] = subject

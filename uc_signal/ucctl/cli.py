@@ -8,6 +8,8 @@
     ucctl status
     ucctl meeting add ORGANIZER [--subject S] [--start ISO --end ISO] [--presenters P] [--lobby L]
     ucctl meeting list [--organizer USER] | show MEETING | remove MEETING
+    ucctl meeting set MEETING [--subject S] [--lobby L] [--presenters P] [--expires ISO] [--end ISO]
+                              [--pstn-bypass/--no-pstn-bypass]
     ucctl meeting roster|end MEETING | mute MEETING [P] [--unmute] | eject MEETING P | lock MEETING [--unlock]
     ucctl meeting admit MEETING [P] [--deny] | promote MEETING P [--demote]
     ucctl pin set USER [--pin DIGITS]
@@ -35,7 +37,7 @@ from .client import AdminClient, CtlError, check_running, default_url, find_toke
 app = typer.Typer(help="Manage a running ucd through its admin API.", no_args_is_help=True)
 user_app = typer.Typer(help="Users: add, list, show, set, remove.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
-meeting_app = typer.Typer(help="Meetings: add, list, show, remove; running meetings: roster and controls.", no_args_is_help=True)
+meeting_app = typer.Typer(help="Meetings: add, list, show, set, remove; running meetings: roster and controls.", no_args_is_help=True)
 app.add_typer(meeting_app, name="meeting")
 pin_app = typer.Typer(help="Leader PINs for dial-in conferencing.", no_args_is_help=True)
 app.add_typer(pin_app, name="pin")
@@ -310,6 +312,31 @@ def meeting_show(ctx: typer.Context, meeting: str = typer.Argument(..., help="me
     _answer(ctx, as_json, lambda client: client.meeting(meeting), _show_meeting)
 
 
+@meeting_app.command("set")
+def meeting_set(ctx: typer.Context, meeting: str = typer.Argument(..., help="meeting ID, conference ID or URI"),
+                subject: Optional[str] = typer.Option(None, "--subject", "-s"),
+                lobby: Optional[str] = typer.Option(None, "--lobby",
+                                                    help="who waits: nobody, unauthenticated or outside-company"),
+                presenters: Optional[str] = typer.Option(None, "--presenters", help="none, company or everyone"),
+                expires: Optional[str] = typer.Option(None, "--expires", help="ISO 8601 (UTC without an offset): "
+                                                      "when the meeting is gone; after its end"),
+                end: Optional[str] = typer.Option(None, "--end", help="ISO 8601: a scheduled meeting's new end "
+                                                  "(its expiry moves with it unless --expires is given)"),
+                pstn_bypass: Optional[bool] = typer.Option(None, "--pstn-bypass/--no-pstn-bypass",
+                                                           help="dial-in callers get in directly"),
+                as_json: bool = JsonOption) -> None:
+    """Change a meeting's subject, policies, end or expiry (a running meeting's next joiners see it)."""
+    changes: dict[str, Any] = {}
+    for name, value in (("subject", subject), ("lobby_policy", lobby), ("presenter_policy", presenters),
+                        ("expires_at", expires), ("end", end), ("pstn_bypass_lobby", pstn_bypass)):
+        if value is not None:
+            changes[name] = value
+    if not changes:
+        err.print("ucctl: nothing to change (see ucctl meeting set --help)")
+        raise typer.Exit(2)
+    _answer(ctx, as_json, lambda client: client.set_meeting(meeting, changes), _show_meeting)
+
+
 @meeting_app.command("remove")
 def meeting_remove(ctx: typer.Context, meeting: str = typer.Argument(..., help="meeting ID or conference ID"),
                    as_json: bool = JsonOption) -> None:
@@ -481,11 +508,6 @@ presence_app.add_typer(relationship_app, name="relationship")
 app.add_typer(presence_app, name="presence")
 
 
-def _presence_path(user: str, *rest: str) -> str:
-    from .client import _quote
-    return "/api/v1/presence/" + "/".join(_quote(part) for part in (user, *rest))
-
-
 def _show_presence(found: dict[str, Any]) -> None:
     _say(f"{found['aor']}: {found['state']} ({found['lync_availability']}), "
          f"{found['endpoints']} endpoint(s)" + (f", note {found['note']!r}" if found["note"] else ""))
@@ -494,7 +516,7 @@ def _show_presence(found: dict[str, Any]) -> None:
 @presence_app.command("show")
 def presence_show(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
     """A user's aggregated presence now."""
-    _answer(ctx, as_json, lambda client: client.request("GET", _presence_path(user)), _show_presence)
+    _answer(ctx, as_json, lambda client: client.presence(user), _show_presence)
 
 
 @relationship_app.command("set")
@@ -503,15 +525,14 @@ def relationship_set(ctx: typer.Context, user: str, watcher: str,
                                                                   "external or blocked"),
                      as_json: bool = JsonOption) -> None:
     """Set what WATCHER is to USER (what WATCHER may see of USER's presence)."""
-    _answer(ctx, as_json, lambda client: client.request("PUT", _presence_path(user, "relationships", watcher),
-                                                        json={"relationship": relationship}),
+    _answer(ctx, as_json, lambda client: client.set_relationship(user, watcher, relationship),
             lambda result: _say(f"{result['watcher']} is {result['relationship']} to {result['presentity']}"))
 
 
 @relationship_app.command("clear")
 def relationship_clear(ctx: typer.Context, user: str, watcher: str, as_json: bool = JsonOption) -> None:
     """Back to the default (Colleague inside the domain, External Contact outside)."""
-    _answer(ctx, as_json, lambda client: client.request("DELETE", _presence_path(user, "relationships", watcher)),
+    _answer(ctx, as_json, lambda client: client.clear_relationship(user, watcher),
             lambda _: _say(f"cleared {watcher}"), data=lambda _: {"cleared": watcher})
 
 
@@ -525,7 +546,7 @@ def _relationships_table(rows: list[dict[str, Any]]) -> Table:
 @relationship_app.command("list")
 def relationship_list(ctx: typer.Context, user: str, as_json: bool = JsonOption) -> None:
     """The relationships USER has set."""
-    _answer(ctx, as_json, lambda client: client.request("GET", _presence_path(user, "relationships")),
+    _answer(ctx, as_json, lambda client: client.relationships(user),
             _table_or("no relationships set", _relationships_table))
 
 
@@ -563,9 +584,8 @@ def presence_settings(ctx: typer.Context, user: str,
         body["authorization"] = authorization
     if card:
         body["card"] = card
-    path = _presence_path(user, "settings")
-    _answer(ctx, as_json, lambda client: client.request("PATCH", path, json=body) if body
-            else client.request("GET", path), _show_presence_settings)
+    _answer(ctx, as_json, lambda client: client.set_presence_settings(user, body) if body
+            else client.presence_settings(user), _show_presence_settings)
 
 
 @presence_app.command("calendar")
@@ -574,8 +594,7 @@ def presence_calendar(ctx: typer.Context, user: str,
                       as_json: bool = JsonOption) -> None:
     """Import a user's free/busy (In a Meeting while busy)."""
     text = ics.read()
-    _answer(ctx, as_json, lambda client: client.request("PUT", _presence_path(user, "calendar"), content=text.encode(),
-                                                        headers={"Content-Type": "text/calendar"}),
+    _answer(ctx, as_json, lambda client: client.set_calendar(user, text),
             lambda found: _say(f"{found['aor']}: {found['calendar_intervals']} busy interval(s)"))
 
 

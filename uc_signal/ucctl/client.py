@@ -101,6 +101,9 @@ class AdminClient:
     def add_meeting(self, body: dict[str, Any]) -> dict[str, Any]:
         return self.request("POST", "/api/v1/meetings", json=body)
 
+    def set_meeting(self, meeting: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return self.request("PATCH", f"/api/v1/meetings/{_quote(meeting)}", json=changes)
+
     def remove_meeting(self, meeting: str) -> None:
         self.request("DELETE", f"/api/v1/meetings/{_quote(meeting)}")
 
@@ -133,6 +136,33 @@ class AdminClient:
 
     def remove_contact_group(self, user: str, name: str) -> None:
         self.request("DELETE", f"/api/v1/users/{_quote(user)}/contact-groups/{quote(name, safe='')}")
+
+    # --- presence ---------------------------------------------------------------------------
+
+    def presence(self, user: str) -> dict[str, Any]:
+        return self.request("GET", _presence_path(user))
+
+    def set_relationship(self, user: str, watcher: str, relationship: str) -> dict[str, Any]:
+        return self.request("PUT", _presence_path(user, "relationships", watcher), json={"relationship": relationship})
+
+    def clear_relationship(self, user: str, watcher: str) -> None:
+        self.request("DELETE", _presence_path(user, "relationships", watcher))
+
+    def relationships(self, user: str) -> list[dict[str, Any]]:
+        return self.request("GET", _presence_path(user, "relationships"))
+
+    def presence_settings(self, user: str) -> dict[str, Any]:
+        return self.request("GET", _presence_path(user, "settings"))
+
+    def set_presence_settings(self, user: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return self.request("PATCH", _presence_path(user, "settings"), json=changes)
+
+    def set_calendar(self, user: str, ics: str) -> dict[str, Any]:
+        return self.request("PUT", _presence_path(user, "calendar"), content=ics.encode(),
+                            headers={"Content-Type": "text/calendar"})
+
+    # --- instant messaging ------------------------------------------------------------------
+
     def im_history(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         return self.request("GET", "/api/v1/im/history", params={k: v for k, v in params.items() if v is not None})
 
@@ -142,6 +172,10 @@ class AdminClient:
 
 def _quote(user: str) -> str:
     return quote(user, safe="@:+~._-")
+
+
+def _presence_path(user: str, *rest: str) -> str:
+    return "/api/v1/presence/" + "/".join(_quote(part) for part in (user, *rest))
 
 
 def check_running(url: str) -> None:
