@@ -52,8 +52,8 @@ class ServicesDriver:
         self._arm()
 
     def on_event(self, event: TransactionEvent) -> None:
-        self.services.core.handle_event(event, self._clock())
-        self._arm()
+        if self.services.core.handle_event(event, self._clock()):
+            self._arm()
 
     def _arm(self) -> None:
         if not self._stopped:
