@@ -11,6 +11,13 @@ transaction layer), or any other clock given as `clock` (the services run on wal
 time, `time.time()`), converted to a delay when the handle is made. With a `granularity`
 the deadline is rounded up to that grid, so the deadlines of many objects that fall
 within one grid step end in one wake-up (the transport manager's Timer J and friends).
+
+With `keep_earlier`, a deadline that moves *later* (or goes away) leaves the armed handle
+where it is: the callback then runs early, finds nothing due and arms the real deadline.
+For a core whose `handle_timer()` only acts on what is due (the transaction layer), that
+trades a move per input (a cancel, a new handle, a heap push; under load nearly every
+message ends a transaction and moves the earliest deadline) for at most one idle wake-up
+per armed deadline.
 """
 
 from __future__ import annotations
@@ -24,11 +31,13 @@ class DeadlineTimer:
     """`arm(deadline)` after each input; `callback` runs once the (rounded) deadline is
     reached, with the timer already disarmed, so it can `arm()` the next one."""
 
-    __slots__ = ("_callback", "_clock", "_granularity", "_loop", "_handle", "_at")
+    __slots__ = ("_callback", "_clock", "_granularity", "_keep_earlier", "_loop", "_handle", "_at")
 
     def __init__(self, callback: Callable[[], None], *, clock: Callable[[], float] | None = None,
-                 granularity: float = 0.0, loop: asyncio.AbstractEventLoop | None = None) -> None:
+                 granularity: float = 0.0, keep_earlier: bool = False,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._callback = callback
+        self._keep_earlier = keep_earlier
         self._clock = clock            # None: the loop's own clock (loop.time())
         self._granularity = granularity
         self._loop = loop              # None: the running loop, whichever runs at arm()
@@ -41,10 +50,12 @@ class DeadlineTimer:
         return self._at
 
     def arm(self, deadline: float | None) -> None:
-        """Fire at `deadline` (None: never). A no-op when it equals the armed one."""
+        """Fire at `deadline` (None: never). A no-op when it equals the armed one (or, with
+        `keep_earlier`, when it is later than the armed one)."""
         if deadline is not None and self._granularity:
             deadline = math.ceil(deadline / self._granularity) * self._granularity
-        if deadline == self._at:
+        at = self._at
+        if deadline == at or (self._keep_earlier and at is not None and (deadline is None or deadline > at)):
             return
         if self._handle is not None:
             self._handle.cancel()

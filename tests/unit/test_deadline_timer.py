@@ -101,3 +101,39 @@ def test_running_loop_when_none_given():
         return handle
 
     assert asyncio.run(run()).cancelled()
+
+
+def test_keep_earlier_moves_only_to_an_earlier_deadline(loop):
+    timer = DeadlineTimer(lambda: None, keep_earlier=True, loop=loop)
+    soon = loop.time() + 10
+    timer.arm(soon)
+    first = scheduled(loop)
+    timer.arm(soon + 5)   # later: the earlier handle stays (it will fire early, harmlessly)
+    timer.arm(None)       # nothing pending: likewise
+    assert scheduled(loop) == first and timer.deadline == soon
+    timer.arm(soon - 5)   # earlier: moved
+    assert [h.when() for h in scheduled(loop)] == [soon - 5]
+
+
+def test_keep_earlier_early_wakeup_rearms_the_real_deadline(loop):
+    pending = [loop.time() + 0.001]   # what the "core" says is due next
+    wakeups: list[float] = []
+
+    def callback() -> None:
+        wakeups.append(loop.time())
+        timer.arm(pending[0] if pending[0] > loop.time() else None)
+
+    timer = DeadlineTimer(callback, keep_earlier=True, loop=loop)
+    timer.arm(pending[0])
+    pending[0] = loop.time() + 3600   # the deadline moved later: the armed handle stays
+    timer.arm(pending[0])
+
+    async def run() -> None:
+        for _ in range(200):
+            if wakeups:
+                break
+            await asyncio.sleep(0.001)
+
+    loop.run_until_complete(run())
+    assert len(wakeups) == 1                 # the early wake-up...
+    assert timer.deadline == pending[0]      # ...armed the real deadline

@@ -81,7 +81,9 @@ class TransportManager:
 
     async def start(self) -> None:
         self._loop = loop = asyncio.get_running_loop()
-        self._timer = DeadlineTimer(self._on_timer, granularity=TIMER_GRANULARITY, loop=loop)
+        # keep_earlier: the layer's handle_timer() acts only on what is due, so a deadline
+        # that moved later need not move the loop timer (an early wake-up re-arms it).
+        self._timer = DeadlineTimer(self._on_timer, granularity=TIMER_GRANULARITY, keep_earlier=True, loop=loop)
         config = self.config
         tls: ssl.SSLContext | None = None
         if config.tls_port is not None or config.wss_port is not None:
@@ -247,13 +249,16 @@ class TransportManager:
             return  # a send from inside on_event: the outer call drains it
         self._busy = True
         layer = self.layer
+        now: float | None = None
         try:
             for _ in range(100_000):  # bounded; each pass consumes queued output
                 event = layer.next_event()
                 if event is not None:
                     self._dispatch(event)
                     continue
-                datagrams = layer.datagrams_to_send(self._now())
+                if now is None:
+                    now = self._now()
+                datagrams = layer.datagrams_to_send(now)
                 if not datagrams:
                     break
                 for data, addr in datagrams:
