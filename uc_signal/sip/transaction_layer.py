@@ -319,8 +319,8 @@ class TransactionLayer:
         return actions
 
     def _run_timers(self, tx: Transaction, now: float) -> None:
+        deadline = tx.next_deadline()
         for _ in range(64):  # bounded: each firing moves a deadline forward or ends a timer
-            deadline = tx.next_deadline()
             if deadline is None or deadline > now:
                 break  # nothing due (the common case: checked without fire_due_timer)
             fired = tx.fire_due_timer(now)
@@ -329,8 +329,8 @@ class TransactionLayer:
             timer, actions = fired
             if actions:
                 self._perform(tx, actions, None, None, timer_event=timer)
-        if not tx.terminated:
             deadline = tx.next_deadline()
+        if not tx.terminated:
             if deadline is not None and deadline != tx.scheduled_at:
                 tx.scheduled_at = deadline  # one heap entry per deadline, however many inputs
                 heapq.heappush(self._timer_heap, (deadline, next(self._timer_order), tx.key))
