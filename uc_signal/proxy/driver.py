@@ -27,7 +27,10 @@ class ServicesDriver:
     def __init__(self, services: SipServices, clock: Callable[[], float] = time.time) -> None:
         self.services = services
         self._clock = clock
-        self._timer = DeadlineTimer(self._fire, clock=clock)
+        # keep_earlier: every handle_timer() of the core and its applications acts only on
+        # what is due (all of them run whenever any deadline fires), so a deadline that moved
+        # later (a Timer C ended by the answer, per call) need not move the loop timer.
+        self._timer = DeadlineTimer(self._fire, clock=clock, keep_earlier=True)
         self._stopped = False
 
     @property
