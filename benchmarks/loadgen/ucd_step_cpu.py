@@ -24,10 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import im_vs_kamailio as im  # noqa: E402
-import sip_vs_kamailio as bench  # noqa: E402
+from benchmarks import im_vs_kamailio as im  # noqa: E402
+from benchmarks import sip_vs_kamailio as bench  # noqa: E402
 
 
 def times(pid: int) -> tuple[int, int]:
