@@ -20,12 +20,19 @@ class LocalDomains:
     domains: tuple[str, ...]
     addresses: tuple[tuple[str, int], ...] = ()
     aliases: tuple[str, ...] = field(default=())
+    # The listening addresses by normalised host (lower case, no IPv6 brackets): the proxy
+    # asks is_this_server() several times per request.
+    _ports_of_host: dict[str, frozenset[int]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.domains:
             raise ValueError("serve at least one SIP domain")
         object.__setattr__(self, "domains", tuple(d.lower() for d in self.domains))
         object.__setattr__(self, "aliases", tuple(a.lower() for a in self.aliases))
+        ports: dict[str, set[int]] = {}
+        for host, port in self.addresses:
+            ports.setdefault(host.lower().strip("[]"), set()).add(port)
+        object.__setattr__(self, "_ports_of_host", {host: frozenset(p) for host, p in ports.items()})
 
     def is_domain(self, host: str) -> bool:
         return host.lower() in self.domains
@@ -38,7 +45,8 @@ class LocalDomains:
         host = uri.host.lower().strip("[]")
         if host in self.aliases:
             return True
-        if any(host == h.lower().strip("[]") and (uri.port is None or uri.port == p) for h, p in self.addresses):
+        ports = self._ports_of_host.get(host)
+        if ports is not None and (uri.port is None or uri.port in ports):
             return True
         return uri.user is None and host in self.domains
 

@@ -51,7 +51,13 @@ class ProxyCore:
 
     # --- events --------------------------------------------------------------------------------
 
-    def handle_event(self, event: TransactionEvent, now: float) -> None:
+    def handle_event(self, event: TransactionEvent, now: float) -> bool:
+        """Take one event. False when the event cannot have brought a deadline earlier (a
+        transaction ended and nothing followed from it): the caller may skip re-reading
+        `get_timer()`; a deadline that went away only costs a wake-up with nothing due."""
+        if isinstance(event, TransactionTerminated):
+            self.originator.forget(event.transaction)
+            return self.router.forget(event.transaction, now)
         if isinstance(event, RequestReceived):
             self._on_request(event, now)
         elif isinstance(event, ResponseReceived):
@@ -65,11 +71,9 @@ class ProxyCore:
         elif isinstance(event, TransportErrorOccurred):
             if event.transaction.is_client:
                 self._client_failed(event.transaction, 503, now)
-        elif isinstance(event, TransactionTerminated):
-            self.originator.forget(event.transaction)
-            self.router.forget(event.transaction, now)
         elif isinstance(event, (AckTimedOut, MalformedMessageReceived)):
             pass  # a proxy sends no 2xx of its own; the transport answers malformed input
+        return True
 
     def _client_failed(self, transaction: TransactionKey, status: int, now: float) -> None:
         if self.originator.owns(transaction):
@@ -119,9 +123,13 @@ class ProxyCore:
     # --- timers ----------------------------------------------------------------------------------
 
     def get_timer(self) -> float | None:
-        deadlines = [t for t in (self.location.get_timer(), *(app.get_timer() for app in self._timed))
-                     if t is not None]
-        return min(deadlines, default=None)
+        # Read after every event (ServicesDriver): a plain loop, no lists.
+        deadline = self.location.get_timer()
+        for app in self._timed:
+            t = app.get_timer()
+            if t is not None and (deadline is None or t < deadline):
+                deadline = t
+        return deadline
 
     def handle_timer(self, now: float) -> None:
         for app in self._timed:

@@ -1,5 +1,5 @@
 """The one asyncio adapter of the sans-IO SIP services: transaction events in, with the
-wall-clock time read for each, and a single `loop.call_later` handle on the core's next
+wall-clock time read for each, and one loop timer (a `DeadlineTimer`) on the core's next
 deadline, moved only when that deadline changes.
 
 The transaction layer runs on the loop's monotonic clock (inside the transport manager);
@@ -10,11 +10,11 @@ drive their services through this class.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
 
+from ..deadline_timer import DeadlineTimer
 from ..directory import Binding
 from ..registrar import LocationService
 from ..sip import TransactionEvent
@@ -27,8 +27,10 @@ class ServicesDriver:
     def __init__(self, services: SipServices, clock: Callable[[], float] = time.time) -> None:
         self.services = services
         self._clock = clock
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at: float | None = None
+        # keep_earlier: every handle_timer() of the core and its applications acts only on
+        # what is due (all of them run whenever any deadline fires), so a deadline that moved
+        # later (a Timer C ended by the answer, per call) need not move the loop timer.
+        self._timer = DeadlineTimer(self._fire, clock=clock, keep_earlier=True)
         self._stopped = False
 
     @property
@@ -45,9 +47,7 @@ class ServicesDriver:
 
     def stop(self) -> None:
         self._stopped = True
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = self._timer_at = None
+        self._timer.cancel()
 
     def poke(self) -> None:
         """Something other than a SIP event changed the services (the admin API set a
@@ -55,25 +55,14 @@ class ServicesDriver:
         self._arm()
 
     def on_event(self, event: TransactionEvent) -> None:
-        self.services.core.handle_event(event, self._clock())
-        self._arm()
+        if self.services.core.handle_event(event, self._clock()):
+            self._arm()
 
     def _arm(self) -> None:
-        if self._stopped:
-            return
-        deadline = self.services.core.get_timer()
-        if deadline == self._timer_at:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._timer_at = deadline
-        if deadline is not None:
-            delay = max(0.0, deadline - self._clock())
-            self._timer = asyncio.get_running_loop().call_later(delay, self._fire)
+        if not self._stopped:
+            self._timer.arm(self.services.core.get_timer())
 
     def _fire(self) -> None:
-        self._timer = self._timer_at = None
         try:
             self.services.core.handle_timer(self._clock())
         except Exception:

@@ -334,7 +334,12 @@ class ProxyRouter:
         assert top is not None
         branch = f"z9hG4bK{_loop_key(original, top)}.{self._branch_salt}{token_hex(4)}"
         host, port = self._listen_for(peer.transport)
-        headers.prepend("Via", str(Via(peer.transport, host, port, {"branch": branch, "rport": None})))
+        via = Via(peer.transport, host, port, {"branch": branch, "rport": None})
+        headers.prepend("Via", str(via))
+        # The client transaction reads the top Via and the CSeq at once (its key): keep them
+        # parsed (a serialised Via parses back to an equal one; the CSeq is the original's).
+        headers._typed["via"] = [via, *original.via]
+        headers._typed["cseq"] = original.cseq
         return out
 
     def _listen_for(self, transport: str) -> tuple[str, int]:
@@ -542,17 +547,21 @@ class ProxyRouter:
 
     # --- bookkeeping -------------------------------------------------------------------------------
 
-    def forget(self, transaction: TransactionKey, now: float) -> None:
+    def forget(self, transaction: TransactionKey, now: float) -> bool:
         """A transaction ended: drop what referred to it. A branch whose client
-        transaction ended without a final response counts as a 408 first."""
+        transaction ended without a final response counts as a 408 first. True when that
+        happened (it may start the next group or answer upstream: new deadlines)."""
         self._cancels.discard(transaction)
         branch = self._branches.pop(transaction, None)
+        finished = False
         if branch is not None and not branch.done:
+            finished = True
             branch.final = make_response(branch.request, 408)
             branch.deadline = None
             branch.context.finals.append(branch.final)
             self._maybe_finish(branch.context, now)
         self._contexts.pop(transaction, None)
+        return finished
 
     def _reject(self, context: RequestContext, error: ProxyError,
                 headers: list[tuple[str, str]] | None = None) -> None:

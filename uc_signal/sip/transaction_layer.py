@@ -192,8 +192,9 @@ class TransactionLayer:
         while heap and heap[0][0] <= now:
             _, _, key = heapq.heappop(heap)
             tx = self._transactions.get(key)
-            deadline = tx.next_deadline() if tx is not None else None
-            if tx is not None and deadline is not None and deadline <= now:
+            if tx is not None:
+                # Fires what is due; a deadline that moved later has its own heap entry
+                # (pushed when it moved), which _run_timers leaves as it is.
                 self._run_timers(tx, now)
         for answer_key, answer in list(self._answers.items()):
             self._run_answer(answer_key, answer, now)
@@ -400,8 +401,8 @@ class TransactionLayer:
         return actions
 
     def _run_timers(self, tx: Transaction, now: float) -> None:
+        deadline = tx.next_deadline()
         for _ in range(64):  # bounded: each firing moves a deadline forward or ends a timer
-            deadline = tx.next_deadline()
             if deadline is None or deadline > now:
                 break  # nothing due (the common case: checked without fire_due_timer)
             fired = tx.fire_due_timer(now)
@@ -410,8 +411,8 @@ class TransactionLayer:
             timer, actions = fired
             if actions:
                 self._perform(tx, actions, None, None, timer_event=timer)
-        if not tx.terminated:
             deadline = tx.next_deadline()
+        if not tx.terminated:
             if deadline is not None and deadline != tx.scheduled_at:
                 tx.scheduled_at = deadline  # one heap entry per deadline, however many inputs
                 heapq.heappush(self._timer_heap, (deadline, next(self._timer_order), tx.key))

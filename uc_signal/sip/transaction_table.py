@@ -89,7 +89,10 @@ class Input(enum.Enum):
 
     @classmethod
     def for_timer(cls, timer: Timer) -> Input:
-        return cls(timer)
+        return _INPUT_OF_TIMER[timer]   # a dict, not the Enum's by-value lookup: every firing
+
+
+_INPUT_OF_TIMER: dict[Timer, Input] = {timer: Input(timer) for timer in Timer}
 
 
 class Action(enum.Enum):

@@ -4,7 +4,7 @@ transaction layer, sends what the layer produces, keeps its one timer.
 This is the thin asyncio adapter of aioquic's asyncio/protocol.py for SIP: every input
 (a message, a timer, a send from the TU) ends in `_process()`, which hands the layer's
 events to the TU callback, puts the layer's datagrams on the wire and re-arms the single
-`loop.call_at` timer, only when the layer's deadline moved.
+loop timer (a `DeadlineTimer`), moved only when the layer's deadline moves.
 
 What the transport itself answers, so nothing above sees it: malformed requests (their
 4xx from the ParseError status hint, RFC 3261 8.2.6.2 / 21.4), CRLF keep-alive pings
@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import secrets
 import ssl
 from typing import Callable
 
+from ..deadline_timer import DeadlineTimer
 from ..sip import (MalformedMessageReceived, ParseError, Request, Response, TransactionEvent,
                    TransactionKey, TransactionLayer, make_response, parse_datagram)
 from .certificates import ensure_certificate, server_context
@@ -74,14 +74,16 @@ class TransportManager:
         self._connects: set[asyncio.Task[None]] = set()
         self._client_tls: ssl.SSLContext | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at: float | None = None
+        self._timer: DeadlineTimer | None = None   # made by start(), on the running loop
         self._busy = False
 
     # --- life cycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
         self._loop = loop = asyncio.get_running_loop()
+        # keep_earlier: the layer's handle_timer() acts only on what is due, so a deadline
+        # that moved later need not move the loop timer (an early wake-up re-arms it).
+        self._timer = DeadlineTimer(self._on_timer, granularity=TIMER_GRANULARITY, keep_earlier=True, loop=loop)
         config = self.config
         tls: ssl.SSLContext | None = None
         if config.tls_port is not None or config.wss_port is not None:
@@ -125,7 +127,7 @@ class TransportManager:
     async def stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-            self._timer = self._timer_at = None
+            self._timer = None
         for task in list(self._connects):
             task.cancel()
         for server in self._servers:
@@ -255,13 +257,16 @@ class TransportManager:
             return  # a send from inside on_event: the outer call drains it
         self._busy = True
         layer = self.layer
+        now: float | None = None
         try:
             for _ in range(100_000):  # bounded; each pass consumes queued output
                 event = layer.next_event()
                 if event is not None:
                     self._dispatch(event)
                     continue
-                datagrams = layer.datagrams_to_send(self._now())
+                if now is None:
+                    now = self._now()
+                datagrams = layer.datagrams_to_send(now)
                 if not datagrams:
                     break
                 for data, addr in datagrams:
@@ -281,20 +286,10 @@ class TransportManager:
             log.exception("TU failed on %r", event)
 
     def _arm_timer(self) -> None:
-        deadline = self.layer.get_timer()
-        if deadline is not None:
-            deadline = math.ceil(deadline / TIMER_GRANULARITY) * TIMER_GRANULARITY
-        if deadline == self._timer_at:
-            return
         if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._timer_at = deadline
-        if deadline is not None and self._loop is not None:
-            self._timer = self._loop.call_at(deadline, self._on_timer)
+            self._timer.arm(self.layer.get_timer())
 
     def _on_timer(self) -> None:
-        self._timer = self._timer_at = None
         self.layer.handle_timer(self._now())
         self._process()
 
