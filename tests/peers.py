@@ -153,9 +153,17 @@ def ffmpeg_srtp_recorder(sdp: Path, port: int, crypto: str, wav: Path, seconds: 
 
 
 def stop(procs: Iterable[subprocess.Popen[bytes] | subprocess.Popen[str] | None], timeout: float = 10.0) -> None:
-    """Kill those of `procs` still running and reap them (bounded)."""
-    for proc in procs:
-        if proc is not None and proc.poll() is None:
+    """Stop those of `procs` still running and reap them (bounded): SIGTERM first, which
+    coreutils `timeout` passes on to the peer it runs (a SIGKILL ends `timeout` alone and
+    orphans the peer: an orphaned linphonec spins on its closed stdin for ever), then
+    SIGKILL for what is still running after `timeout` seconds."""
+    running = [proc for proc in procs if proc is not None and proc.poll() is None]
+    for proc in running:
+        proc.terminate()
+    for proc in running:
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout)
 

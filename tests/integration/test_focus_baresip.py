@@ -29,7 +29,8 @@ import httpx
 import numpy as np
 import pytest
 
-from peers import baresip_config, baresip_sip_port, linphone_account, linphone_env, linphone_ports, linphone_rc
+from peers import (baresip_config, baresip_sip_port, linphone_account, linphone_env, linphone_ports, linphone_rc,
+                   stop)
 from ucd_harness import Ucd, start_ucd
 
 pytestmark = pytest.mark.peer
@@ -480,9 +481,7 @@ def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
         linphone.stdin.flush()
         linphone.wait(timeout=WAIT)
     finally:
-        if linphone is not None and linphone.poll() is None:
-            linphone.kill()
-            linphone.wait(timeout=WAIT)
+        stop([linphone], WAIT)   # through `timeout` to linphonec: peers.stop
         for phone in phones:
             phone.stop()
         assert ucd.stop() == 0, ucd.output()

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peers import linphone_account, linphone_env, linphone_ports, linphone_rc
+from peers import linphone_account, linphone_env, linphone_ports, linphone_rc, stop
 from test_focus_baresip import WAIT, Phone, read_mono, wait_heard, wait_registered, window
 from uc_signal.conferencing import ConferenceInfo, DocState, apply, parse
 from uc_signal.sip import DigestClient, Request, Response, make_response, new_branch, parse_message
@@ -304,9 +304,7 @@ def test_a_two_party_call_is_escalated_and_a_third_party_dialled_in(tmp_path: Pa
             assert time.monotonic() < deadline, f"{entities()}\n{ucd.output()}"
             time.sleep(0.2)
     finally:
-        if linphone is not None and linphone.poll() is None:
-            linphone.kill()
-            linphone.wait(timeout=WAIT)
+        stop([linphone], WAIT)   # through `timeout` to linphonec: peers.stop
         for phone in phones:
             phone.stop()
         assert ucd.stop() == 0, ucd.output()
