@@ -44,11 +44,17 @@ setup: build
 run: setup
 	$(VENV)/bin/ucd
 
+# pytest runs on every core (pytest-xdist, one worker per CPU). --dist loadgroup balances
+# test by test, except the tests marked xdist_group(...) (tests/conftest.py): each group
+# runs on one worker, one test after another. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS := -q -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: setup test-c fuzz-short
-	$(VPY) -m pytest -q
+	$(VPY) -m pytest $(PYTEST_ARGS)
 
 test-py: build
-	$(VPY) -m pytest -q
+	$(VPY) -m pytest $(PYTEST_ARGS)
 
 # C-level tests of csrc/, compiled with the strict warning set.
 build/ctest/%: csrc/tests/%.c csrc/tests/check.h $(CSRC) csrc/*.h $(SRTP_LIB)
@@ -67,8 +73,21 @@ test-asan: system-deps libsrtp2-openssl $(CTESTS_ASAN)
 
 # A short run of every fuzz harness (fuzz/fuzz_*.py, atheris), from a fixed seed so main
 # stays green on a rerun; long, randomly seeded runs find new inputs (commands in each harness).
+# 20,000 runs each, fewer for the harnesses whose runs cost the most, so that the whole
+# stays near two minutes; FUZZ_RUNS_<harness> sets one harness's count. Each line's
+# reason is the CPU seconds of 20,000 runs (libFuzzer's run phase, start-up apart) measured
+# on this project's 2-core machine (docs/architecture.md, "As built: the test run").
+FUZZ_RUNS := 20000
+FUZZ_RUNS_fuzz_sdp := 8000
+FUZZ_RUNS_fuzz_im := 10000
+FUZZ_RUNS_fuzz_proxy_core := 10000
+FUZZ_RUNS_fuzz_jitter := 10000
+FUZZ_RUNS_fuzz_sip_transport := 10000
+fuzz_runs = $(or $(FUZZ_RUNS_$(basename $(notdir $(1)))),$(FUZZ_RUNS))
 fuzz-short: build
-	@mkdir -p build; set -e; for f in $(wildcard fuzz/fuzz_*.py); do $(VPY) $$f -atheris_runs=20000 -seed=1 >/dev/null 2>build/fuzz.log || { cat build/fuzz.log; exit 1; }; echo "fuzz: $$f ok"; done
+	@mkdir -p build; set -e; $(foreach f,$(wildcard fuzz/fuzz_*.py),start=$$(date +%s); \
+	$(VPY) $(f) -atheris_runs=$(call fuzz_runs,$(f)) -seed=1 >/dev/null 2>build/fuzz.log || { cat build/fuzz.log; exit 1; }; \
+	echo "fuzz: $(f) ok ($(call fuzz_runs,$(f)) runs, $$(($$(date +%s) - start)) s)";)
 
 # Every benchmark in --quick mode; each ends with its JSON line (docs/benchmarks.md).
 BENCHMARKS := media_kernels kernel_stun rtp_parse jitter_traces mcu_capacity sdp_offer_answer \

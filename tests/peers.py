@@ -10,8 +10,10 @@ installs them (PEERS.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -39,16 +41,36 @@ def free_port(kind: int = socket.SOCK_DGRAM, host: str = "127.0.0.1") -> int:
 # Ports for peers that bind several at once: sipp's media (-mp P: audio RTP/RTCP at P,
 # P+1, video at P+2, P+3) and baresip's SIP (UDP and TCP on P, TLS on P+1). Ports from the
 # ephemeral range (32768-60999 here) can be taken by any client socket between our probe
-# and the peer's bind, so these come from below it, in blocks of four, each block handed
-# out once per test run. The starting block depends on the pid so that two runs side by
-# side start apart.
+# and the peer's bind, so these come from below it, in blocks of four. A probe alone does
+# not keep two processes apart (pytest-xdist workers, or two runs side by side): both can
+# find a block free in the instant before either peer binds it. So each block is first
+# claimed machine-wide by binding an abstract Unix socket named after it, held until this
+# process exits (the kernel frees the name then, even after a kill): a block claimed by
+# one process is skipped by every other one. The starting block depends on the pid only to
+# spread the search.
 _PEER_BLOCKS = list(range(20000, 32760, 4))
 _PEER_PORTS = iter(_PEER_BLOCKS[os.getpid() % len(_PEER_BLOCKS):] + _PEER_BLOCKS[:os.getpid() % len(_PEER_BLOCKS)])
+_CLAIMS: list[socket.socket] = []
+
+
+def _claim(base: int) -> bool:
+    """Claim the block at `base` for this process; False if another process holds it."""
+    claim = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        claim.bind(f"\0ucserver-test-ports-{base}")
+    except OSError:
+        claim.close()
+        return False
+    _CLAIMS.append(claim)
+    return True
 
 
 def _free_block(host: str, binds: tuple[tuple[int, int], ...], what: str) -> int:
-    """The base P of the next block where every (offset, socket kind) of `binds` is free."""
+    """The base P of the next block, claimed by this process, where every (offset,
+    socket kind) of `binds` is free."""
     for base in _PEER_PORTS:
+        if not _claim(base):
+            continue
         probes: list[socket.socket] = []
         try:
             for offset, kind in binds:
@@ -61,6 +83,12 @@ def _free_block(host: str, binds: tuple[tuple[int, int], ...], what: str) -> int
             for probe in probes:
                 probe.close()
     raise AssertionError(f"no free block of ports for {what} on {host}")
+
+
+def port_block(host: str = "127.0.0.1") -> int:
+    """A base port P with UDP P..P+3 free on `host` and kept from other test processes:
+    for a test that needs to know exactly which ports something will bind."""
+    return _free_block(host, tuple((offset, socket.SOCK_DGRAM) for offset in range(4)), "a test")
 
 
 def sipp_media_port(host: str = "127.0.0.1") -> int:
@@ -127,11 +155,39 @@ def ffmpeg_srtp_recorder(sdp: Path, port: int, crypto: str, wav: Path, seconds: 
 
 
 def stop(procs: Iterable[subprocess.Popen[bytes] | subprocess.Popen[str] | None], timeout: float = 10.0) -> None:
-    """Kill those of `procs` still running and reap them (bounded)."""
-    for proc in procs:
-        if proc is not None and proc.poll() is None:
+    """Stop those of `procs` still running and reap them (bounded): SIGTERM first, which
+    coreutils `timeout` passes on to the peer it runs (a SIGKILL ends `timeout` alone and
+    orphans the peer: an orphaned linphonec spins on its closed stdin for ever), then
+    SIGKILL for what is still running after `timeout` seconds."""
+    running = [proc for proc in procs if proc is not None and proc.poll() is None]
+    for proc in running:
+        proc.terminate()
+    for proc in running:
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            # A peer that ignored the SIGTERM `timeout` passed on is killed first: killing
+            # `timeout` alone would orphan it.
+            for child in children(proc.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
             proc.kill()
             proc.wait(timeout)
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`, from /proc (this kernel has no
+    /proc/PID/task/TID/children)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
 
 
 def missing(*programs: str) -> list[str]:

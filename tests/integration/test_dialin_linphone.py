@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peers import linphone_account, linphone_env, linphone_ports, linphone_rc
-from test_focus_baresip import Phone, read_mono, tone_shares, wait_registered, window
+from peers import linphone_account, linphone_env, linphone_ports, linphone_rc, stop
+from test_focus_baresip import Phone, read_mono, tone_shares, wait_heard, wait_registered, window
 from ucd_harness import Ucd, start_ucd
 
 pytestmark = pytest.mark.peer
@@ -89,8 +89,7 @@ class Linphone:
                 self.command("quit")
                 self.proc.wait(timeout=10)
             except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait(timeout=WAIT)
+                stop([self.proc], WAIT)   # through `timeout` to linphonec: peers.stop
 
 
 def participants(ucd: Ucd, conference_id: str) -> list[dict[str, object]]:
@@ -114,7 +113,7 @@ def test_linphonec_dials_in_with_dtmf_and_is_heard_by_a_baresip(tmp_path: Path, 
         host, port = ucd.sip_address("UDP")
         alice = Phone(tmp_path, "alice", f"{host}:{port}", meeting["conference_uri"], seconds=50)
         phones.append(alice)
-        established = alice.wait_for("Call established")
+        alice.wait_for("Call established")
 
         linphone = Linphone(tmp_path, host, port, "carol", "carol-pw", use_info=use_info)
         linphone.command("soundcard use files")
@@ -128,7 +127,7 @@ def test_linphonec_dials_in_with_dtmf_and_is_heard_by_a_baresip(tmp_path: Path, 
         while len(participants(ucd, conference_id)) < 2:
             assert time.monotonic() < deadline, f"{participants(ucd, conference_id)}\n{ucd.output()}"
             time.sleep(0.2)
-        joined = time.monotonic()
+        joined = alice.heard()   # on alice's recording clock (Phone.heard), not the wall's
         carol = [p for p in participants(ucd, conference_id) if p["entity"] == "sip:carol@example.test"]
         assert carol and carol[0]["authenticated"], participants(ucd, conference_id)   # the PIN made her a leader
         # ID, #, PIN, #: every digit came one way.
@@ -136,7 +135,7 @@ def test_linphonec_dials_in_with_dtmf_and_is_heard_by_a_baresip(tmp_path: Path, 
         joins = [line for line in ucd.lines if "dialin: sip:carol@example.test joined" in line]
         way = f"0 by RFC 4733, {keyed} by SIP INFO" if use_info else f"{keyed} by RFC 4733, 0 by SIP INFO"
         assert joins and f"digits: {way}" in joins[0], joins
-        time.sleep(4.0)
+        wait_heard([alice], {"alice": joined}, 3.5)
         linphone.stop()
         alice.proc.terminate()
         alice.proc.wait(timeout=WAIT)
@@ -147,7 +146,7 @@ def test_linphonec_dials_in_with_dtmf_and_is_heard_by_a_baresip(tmp_path: Path, 
             phone.stop()
         assert ucd.stop() == 0, ucd.output()
     samples, rate = read_mono(alice.recording)
-    before = tone_shares(window(samples, rate, 0.5, max(1.5, joined - established - 3.0)), rate)
-    after = tone_shares(window(samples, rate, joined - established + 1.0, joined - established + 3.5), rate)
+    before = tone_shares(window(samples, rate, 0.5, max(1.5, joined - 3.0)), rate)
+    after = tone_shares(window(samples, rate, joined + 1.0, joined + 3.5), rate)
     assert after[660] > 0.2 and after[440] < 0.01, (before, after)
     assert before[660] < 0.01, (before, after)

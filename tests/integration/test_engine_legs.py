@@ -16,6 +16,7 @@ import uc_media
 from uc_media.engine import Codec, DtmfReceived, RemoteLatched, SrtpKeys, StreamStats
 
 from engine_participant import SUITE, Participant, leg_keys, run, tone_magnitudes
+from peers import port_block
 
 
 @pytest.fixture
@@ -43,7 +44,8 @@ def test_engine_arguments_are_checked() -> None:
         uc_media.Engine(tick_ms=15)
     with pytest.raises(uc_media.InvalidArgumentError):
         uc_media.Engine(bind="not-an-address")
-    with uc_media.Engine(workers=1, port_range=(43900, 43901)) as e:
+    base = port_block()   # exactly two ports, kept from other test processes: they must be these two
+    with uc_media.Engine(workers=1, port_range=(base, base + 1)) as e:
         with pytest.raises(uc_media.InvalidArgumentError):
             e.create_leg("speex")  # type: ignore[arg-type]
         with pytest.raises(uc_media.InvalidArgumentError):
@@ -51,7 +53,7 @@ def test_engine_arguments_are_checked() -> None:
         with pytest.raises(uc_media.InvalidArgumentError):
             e.create_leg("opus", srtp=SrtpKeys(SUITE, b"short", b"short"))
         a, b = e.create_leg("pcmu"), e.create_leg("pcma")
-        assert {a.local_port, b.local_port} == {43900, 43901}
+        assert {a.local_port, b.local_port} == {base, base + 1}
         with pytest.raises(OSError):
             e.create_leg("pcmu")  # the port range is exhausted
         with pytest.raises(uc_media.InvalidArgumentError):

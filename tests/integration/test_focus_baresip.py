@@ -20,16 +20,20 @@ import json
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import threading
 import time
 import wave
+from collections.abc import Iterable
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
-from peers import baresip_config, baresip_sip_port, linphone_account, linphone_env, linphone_ports, linphone_rc
+from peers import (baresip_config, baresip_sip_port, linphone_account, linphone_env, linphone_ports, linphone_rc,
+                   stop)
 from ucd_harness import Ucd, start_ucd, ucctl_json
 
 pytestmark = pytest.mark.peer
@@ -88,6 +92,24 @@ class Phone:
         assert len(found) == 1, f"{self.user}: sndfile dumps {found}:\n{self.output()}"
         return found[0]
 
+    def heard(self) -> float:
+        """Seconds of audio sndfile has dumped so far into the latest call's dump (0.0
+        before one exists): the recording's own clock. baresip decodes, and so records,
+        only what arrives, and on a loaded machine that falls behind the wall clock by
+        seconds; a test marks each event with heard() taken just before it, and places
+        its windows by those marks."""
+        found = sorted(self.snd_dir.glob("dump-*-dec.wav"))
+        if not found:
+            return 0.0
+        with found[-1].open("rb") as dump:   # named by the time the call started
+            head = dump.read(4096)
+            size = dump.seek(0, 2)
+        data = head.find(b"data")
+        if head[:4] != b"RIFF" or data < 0 or len(head) < 28:
+            return 0.0   # the header is not written yet
+        channels, rate = struct.unpack_from("<HI", head, 22)   # the fmt chunk (libsndfile writes it first)
+        return max(0, size - data - 8) // (2 * channels) / rate
+
     def output(self) -> str:
         return "".join(self.lines)
 
@@ -118,6 +140,26 @@ def add_meeting(ucd: Ucd, organizer: str, *options: str) -> dict[str, str]:
     meeting: dict[str, str] = ucctl_json(ucd, "meeting", "add", organizer, *options)
     assert ";gruu;opaque=app:conf:focus:id:" in meeting["conference_uri"], meeting
     return meeting
+
+
+def wait_heard(phones: Iterable[Phone], marks: dict[str, float], seconds: float) -> None:
+    """Until each phone has recorded `seconds` of audio past its mark (bounded): a wait on
+    the recordings themselves, so a window after the mark holds audio on a loaded machine."""
+    deadline = time.monotonic() + WAIT
+    for phone in phones:
+        while phone.heard() < marks[phone.user] + seconds:
+            assert phone.proc.poll() is None and time.monotonic() < deadline, (
+                f"{phone.user}: recorded {phone.heard():.1f} s, not {marks[phone.user] + seconds:.1f}:\n{phone.output()}")
+            time.sleep(0.05)
+
+
+def wait_speakers(api: httpx.Client, conference: str, expected: list[str]) -> None:
+    """Until the conference's active speakers are `expected` (bounded): the engine's talker
+    events come a few ticks after the audio changes."""
+    deadline = time.monotonic() + WAIT
+    while (speakers := sorted(api.get(conference).json()["speakers"])) != expected:
+        assert time.monotonic() < deadline, f"active speakers {speakers}, not {expected}"
+        time.sleep(0.1)
 
 
 def wait_registered(ucd: Ucd, *users: str) -> None:
@@ -185,7 +227,8 @@ def test_three_baresips_hear_each_other_and_a_muted_one_goes_silent(tmp_path: Pa
         host, port = ucd.sip_address("UDP")
         for user in TONES:
             phones.append(Phone(tmp_path, user, f"{host}:{port}", meeting["conference_uri"]))
-        established = {phone.user: phone.wait_for("Call established") for phone in phones}
+        for phone in phones:
+            phone.wait_for("Call established")
         api = ucd.api()
         roster = api.get(conference).json()
         assert roster["uri"] == meeting["conference_uri"], roster
@@ -197,19 +240,19 @@ def test_three_baresips_hear_each_other_and_a_muted_one_goes_silent(tmp_path: Pa
         assert sorted(ids) == sorted(TONES), roster
         assert all(p["authenticated"] and not p["muted"] for p in roster["participants"])
 
-        all_in = max(established.values())
-        time.sleep(4.0)
+        # Events are marked on each recording's own clock (Phone.heard) and the test waits
+        # for recorded audio, not wall time: on a loaded machine the two drift apart.
+        all_in = {phone.user: phone.heard() for phone in phones}
+        wait_heard(phones, all_in, 3.0)
         # Three steady tones: the engine's talker events name all three active speakers.
-        speakers = api.get(conference).json()["speakers"]
-        assert sorted(speakers) == sorted(ids.values()), speakers
-        mute_at = time.monotonic()
+        wait_speakers(api, conference, sorted(ids.values()))
+        mute_at = {phone.user: phone.heard() for phone in phones}
         muted = api.post(f"{conference}/participants/{ids['alice']}/mute", json={"muted": True})
         assert muted.status_code == 200 and muted.json()["muted"] is True, muted.text
         assert api.post(f"{conference}/participants/p999/mute").status_code == 404
-        time.sleep(2.0)
         # A muted leg is not heard, so it stops being an active speaker.
-        after_mute = api.get(conference).json()
-        assert sorted(after_mute["speakers"]) == sorted([ids["bob"], ids["carol"]]), after_mute
+        wait_speakers(api, conference, sorted([ids["bob"], ids["carol"]]))
+        wait_heard(phones, mute_at, 3.0)
         for phone in phones:
             phone.proc.wait(timeout=WAIT)   # -t: each hangs up with BYE and quits
         # Everyone left: the focus closed the meeting's room.
@@ -221,11 +264,11 @@ def test_three_baresips_hear_each_other_and_a_muted_one_goes_silent(tmp_path: Pa
 
     for phone in phones:
         samples, rate = read_mono(phone.recording)
-        # The recording starts about when the call is established; windows keep a second
-        # of margin either side of the joins and of the mute.
-        start = established[phone.user]
-        before = tone_shares(window(samples, rate, all_in - start + 1.0, mute_at - start - 0.5), rate)
-        after = tone_shares(window(samples, rate, mute_at - start + 1.0, mute_at - start + 4.0), rate)
+        # Windows on the recording's clock keep a second after the joins and the mute
+        # (the mix, then baresip's jitter buffer) and half a second before the mute.
+        user = phone.user
+        before = tone_shares(window(samples, rate, all_in[user] + 1.0, mute_at[user] - 0.5), rate)
+        after = tone_shares(window(samples, rate, mute_at[user] + 1.0, mute_at[user] + 3.0), rate)
         own = TONES[phone.user]
         others = [tone for user, tone in TONES.items() if user != phone.user]
         where = f"{phone.user} ({own} Hz) before the mute {before}, after {after}"
@@ -317,7 +360,9 @@ def test_a_two_party_call_is_escalated_into_the_meeting_without_dropping_the_cal
         roster = api.get(f"/api/v1/conferences/{meeting['conference_id']}").json()
         assert {p["entity"]: p["role"] for p in roster["participants"]} == {
             "sip:alice@example.test": "presenter", "sip:bob@example.test": "presenter"}, roster
-        time.sleep(5.0)   # both tones flowing through the mix
+        # Both tones flowing through the mix: 4 s of it recorded by each (their clocks,
+        # not the wall's: Phone.heard), so the window checked below holds only that.
+        wait_heard(phones, {phone.user: phone.heard() for phone in phones}, 4.0)
     finally:
         for phone in phones:
             phone.stop()
@@ -464,9 +509,7 @@ def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
         linphone.stdin.flush()
         linphone.wait(timeout=WAIT)
     finally:
-        if linphone is not None and linphone.poll() is None:
-            linphone.kill()
-            linphone.wait(timeout=WAIT)
+        stop([linphone], WAIT)   # through `timeout` to linphonec: peers.stop
         for phone in phones:
             phone.stop()
         assert ucd.stop() == 0, ucd.output()
@@ -490,27 +533,28 @@ def test_a_guest_waits_in_the_lobby_until_a_presenter_admits_them(tmp_path: Path
         guest = Phone(tmp_path, "carol", f"{host}:{port}", meeting["conference_uri"], seconds=50,
                       domain="elsewhere.invalid")
         phones.append(guest)
-        guest_started = guest.wait_for("Call established")   # about where its recording starts
+        guest.wait_for("Call established")
         path = f"/api/v1/conferences/{meeting['conference_id']}"
         waiting = {p["entity"]: p for p in api.get(path).json()["participants"]}
         assert waiting["sip:carol@elsewhere.invalid"]["in_lobby"], waiting
         assert not waiting["sip:alice@example.test"]["in_lobby"], waiting
         assert waiting["sip:alice@example.test"]["role"] == "organizer", waiting
         assert waiting["sip:carol@elsewhere.invalid"]["role"] == "attendee", waiting
-        time.sleep(5.5)                                 # the lobby notice (2.25 s), then music
-        admitted_at = time.monotonic()
+        # Marks and waits on the guest's recording clock (Phone.heard), not wall time: the
+        # lobby notice (2.25 s of speech), then the music.
+        wait_heard([guest], {"carol": 0.0}, 5.5)
+        admitted_at = guest.heard()
         admitted = api.post(f"{path}/participants/{waiting['sip:carol@elsewhere.invalid']['id']}/admit")
         assert admitted.status_code == 200 and not admitted.json()["in_lobby"], admitted.text
-        time.sleep(3.0)
+        wait_heard([guest], {"carol": admitted_at}, 3.0)
     finally:
         for phone in phones:
             phone.stop()
         assert ucd.stop() == 0, ucd.output()
     samples, rate = read_mono(guest.recording)
-    admitted_after = admitted_at - guest_started
-    waiting_audio = window(samples, rate, 3.0, admitted_after - 0.5)   # past the notice: the music
+    waiting_audio = window(samples, rate, 3.0, admitted_at - 0.5)   # past the notice: the music
     lobby = tone_shares(waiting_audio, rate)
-    inside = tone_shares(window(samples, rate, admitted_after + 1.0, admitted_after + 2.5), rate)
+    inside = tone_shares(window(samples, rate, admitted_at + 1.0, admitted_at + 2.5), rate)
     assert lobby[TONES["alice"]] < 0.01, lobby          # the music, not the meeting
     assert float(np.sqrt(np.mean(waiting_audio ** 2))) > 100, "no lobby music"
     assert inside[TONES["alice"]] > 0.3, inside         # alice's 440 Hz once admitted

@@ -14,6 +14,11 @@ import uc_media
 from benchmarks.loadgen import driver
 
 
+# The tests share one Engine (the module fixture below): under pytest-xdist they run on one
+# worker, in order (make test: --dist loadgroup), rather than each worker making its own.
+pytestmark = pytest.mark.xdist_group("test_loadgen")
+
+
 @pytest.fixture(scope="module")
 def loadgen() -> Path:
     return driver.build()

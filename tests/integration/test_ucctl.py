@@ -10,6 +10,11 @@ import pytest
 from ucd_harness import Ucd, run_ucctl, start_ucd
 
 
+# The tests share one ucd (the module fixture below): under pytest-xdist they run on one
+# worker, in order (make test: --dist loadgroup), rather than each worker making its own.
+pytestmark = pytest.mark.xdist_group("test_ucctl")
+
+
 @pytest.fixture(scope="module")
 def ucd(tmp_path_factory) -> Ucd:
     running = start_ucd(tmp_path_factory.mktemp("ucd-ctl"))

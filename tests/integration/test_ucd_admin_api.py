@@ -8,6 +8,11 @@ import pytest
 from ucd_harness import Ucd, start_ucd
 
 
+# The tests share one ucd (the module fixture below): under pytest-xdist they run on one
+# worker, in order (make test: --dist loadgroup), rather than each worker making its own.
+pytestmark = pytest.mark.xdist_group("test_ucd_admin_api")
+
+
 @pytest.fixture(scope="module")
 def ucd(tmp_path_factory) -> Ucd:
     running = start_ucd(tmp_path_factory.mktemp("ucd-api"))

@@ -13,6 +13,11 @@ from ucd_harness import Ucd, start_ucd
 SETTINGS = {"policies.contacts.Small": {"max_contacts": 2}}   # [policies.contacts.Small] in ucd.toml
 
 
+# The tests share one ucd (the module fixture below): under pytest-xdist they run on one
+# worker, in order (make test: --dist loadgroup), rather than each worker making its own.
+pytestmark = pytest.mark.xdist_group("test_ucd_contacts")
+
+
 @pytest.fixture(scope="module")
 def ucd(tmp_path_factory) -> Ucd:
     running = start_ucd(tmp_path_factory.mktemp("ucd-contacts"), SETTINGS)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from peers import baresip_config, baresip_sip_port, linphone_env, linphone_ports, linphone_rc
+from peers import baresip_config, baresip_sip_port, linphone_env, linphone_ports, linphone_rc, stop
 from ucd_harness import start_ucd, ucctl_json
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,8 +176,7 @@ def test_baresip_and_linphonec_watch_presence_through_ucd(tmp_path):
                 try:
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
+                    stop([proc])   # through `timeout` to the peer: peers.stop
         if agents is not None:
             agents.close()
         assert ucd.stop() == 0, ucd.output()

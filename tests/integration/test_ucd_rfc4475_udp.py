@@ -189,6 +189,11 @@ class UdpTester:
         return self.exchange(bytes(request))
 
 
+# The tests share one ucd (the module fixture below): under pytest-xdist they run on one
+# worker, in order (make test: --dist loadgroup), rather than each worker making its own.
+pytestmark = pytest.mark.xdist_group("test_ucd_rfc4475_udp")
+
+
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ucd-4475")
