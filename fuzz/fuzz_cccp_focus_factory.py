@@ -1,9 +1,10 @@
 """Fuzz the focus factory's C3P command parser (SERVICE bodies: addConference,
 getConference, modifyConference, deleteConference, getConferences) and its response
 builder: CccpError is the only exception allowed; a parsed command names a meeting exactly
-when it should, a modification changes something and only to values of the subset, and a
-response built from what came out (success with the meeting as modified, and failure) is
-well-formed XML naming the command.
+when it should, a modification changes something and only to values of the subset, an
+addConference's lobby policy is one of the mapped ones, and a response built from what came
+out (success with the meeting as modified or added, and failure) is well-formed XML naming
+the command.
 
     PYTHONPATH=. python fuzz/fuzz_cccp_focus_factory.py -atheris_runs=20000
 """
@@ -20,8 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout,
 with atheris.instrument_imports(include=["uc_signal.focus.cccp"]):
     import defusedxml.ElementTree as SafeET
 
-    from uc_signal.focus.cccp import (FACTORY_COMMANDS, LOBBY_POLICIES, NAMESPACE, PRESENTER_POLICIES, CccpError,
-                                      MeetingInfo, build_factory_response, parse_factory_request)
+    from uc_signal.focus.cccp import (ADMISSION_POLICIES, FACTORY_COMMANDS, LOBBY_POLICIES, NAMESPACE,
+                                      PRESENTER_POLICIES, CccpError, MeetingInfo, build_add_conference_response,
+                                      build_factory_response, parse_factory_request)
 
 HEAD = (b'<request xmlns="urn:ietf:params:xml:ns:cccp" C3PVersion="1" requestId="5" from="sip:a@x" '
         b'to="sip:a@x;gruu;opaque=app:conf:focusfactory" '
@@ -45,6 +47,20 @@ SEEDS = [
            b"</conference-info></addConference></request>",
     b'<!DOCTYPE r [<!ENTITY a "aaaa">]><request><getConferences>&a;</getConferences></request>',
 ]
+# addConference as Lync clients send it (prefixed conference-info, MS-CONFBAS 4.1).
+ADD_HEAD = (b'<request xmlns="urn:ietf:params:xml:ns:cccp" C3PVersion="1" requestId="68537848" from="sip:a@x" '
+            b'to="sip:a@x;gruu;opaque=app:conf:focusfactory"><addConference>'
+            b'<ci:conference-info xmlns:ci="urn:ietf:params:xml:ns:conference-info" entity="" '
+            b'xmlns:msci="http://schemas.microsoft.com/rtc/2005/08/confinfoextensions"><ci:conference-description>')
+ADD_TAIL = b"</ci:conference-description></ci:conference-info></addConference></request>"
+SEEDS += [
+    ADD_HEAD + b"<ci:subject>Stand-up</ci:subject><msci:conference-id>TPDD8VYG</msci:conference-id>" + ADD_TAIL,
+    ADD_HEAD + b"<msci:admission-policy>anonymous</msci:admission-policy>"
+               b"<msci:pstn-lobby-bypass>true</msci:pstn-lobby-bypass>" + ADD_TAIL,
+    ADD_HEAD + b"<msci:admission-policy>closedAuthenticated</msci:admission-policy>" + ADD_TAIL,
+    b'<request xmlns="urn:ietf:params:xml:ns:cccp" requestId="1"><addConference/></request>',
+    b'<!DOCTYPE r [<!ENTITY a "aaaa">]><request><addConference>&a;</addConference></request>',
+]
 
 
 @atheris.instrument_func
@@ -59,6 +75,15 @@ def TestOneInput(data: bytes) -> None:
     assert (request.meeting_id is not None) == (request.command in ("getConference", "modifyConference",
                                                                      "deleteConference"))
     assert (request.add is not None) == (request.command == "addConference")
+    if request.add is not None:
+        add = request.add
+        assert add.lobby_policy is None or add.lobby_policy in ADMISSION_POLICIES.values()
+        added = build_add_conference_response(add.request_id, "sip:a@x;gruu;opaque=app:conf:focusfactory", "sip:a@x",
+                                              conference_uri="sip:a@x;gruu;opaque=app:conf:focus:id:F3K4X9Q2",
+                                              meeting_id="F3K4X9Q2", conference_id="4711081", subject=add.subject)
+        assert SafeET.fromstring(added).get("code") == "success"
+        refused = build_add_conference_response(add.request_id, "sip:a@x", add.subject, reason="requestMalformed")
+        assert SafeET.fromstring(refused).get("code") == "failure"
     changes = request.changes
     assert request.command != "modifyConference" or changes.any()
     assert changes.lobby_policy in (None, *LOBBY_POLICIES)

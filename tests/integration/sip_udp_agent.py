@@ -122,3 +122,8 @@ class UdpAgent:
             time.sleep(0.02)
         with self._lock:
             return list(self.received)
+
+
+def udp_agents(server: tuple[str, int], domain: str, *users: str) -> list[UdpAgent]:
+    """An agent per user, each with the password `<user>-pw` (ucd_harness's Ucd.add_users)."""
+    return [UdpAgent(user, f"{user}-pw", domain, server) for user in users]

@@ -6,13 +6,12 @@ the deleted meeting's URI is answered 404."""
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from xml.etree.ElementTree import Element, fromstring
 
-from sip_udp_agent import UdpAgent
+from sip_udp_agent import UdpAgent, udp_agents
 from test_ucd_focus_roster import Caller, offer
-from test_ucd_meetnow import add_conference, factory_uri
+from test_ucd_meetnow import add_conference, factory_service
 from uc_signal.sip import Response
 from ucd_harness import Ucd, start_ucd, ucctl_json
 
@@ -21,17 +20,6 @@ NS = "{urn:ietf:params:xml:ns:cccp}"
 CI = "{urn:ietf:params:xml:ns:conference-info}"
 MSCI = "{http://schemas.microsoft.com/rtc/2005/08/confinfoextensions}"
 EXPIRY = "2031-01-02T03:04:05Z"
-
-
-def factory_service(agent: UdpAgent, organizer: str, command: str) -> Response:
-    """A C3P command in a SERVICE to `organizer`'s focus factory ([MS-CONFPRO] 4.5's shape)."""
-    uri = factory_uri(organizer)
-    body = (f'<request xmlns="urn:ietf:params:xml:ns:cccp" C3PVersion="1" requestId="{secrets.randbelow(10**8)}" '
-            f'from="{agent.aor}" to="{uri}" '
-            f'xmlns:msci="http://schemas.microsoft.com/rtc/2005/08/confinfoextensions">{command}</request>').encode()
-    return agent._transact(lambda extra: agent._request("SERVICE", uri, uri,
-                                                        "Content-Type: application/cccp+xml\r\n" + extra, body),
-                           "SERVICE", uri, 20.0)
 
 
 def answered(response: Response, command: str) -> Element:
@@ -50,11 +38,9 @@ def test_the_organizer_gets_modifies_lists_and_deletes_its_meeting(tmp_path: Pat
     ucd: Ucd = start_ucd(tmp_path)
     agents: list[UdpAgent] = []
     try:
-        for user in ("alice", "bob"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
-        server = ucd.sip_address("UDP")
-        alice, bob = (UdpAgent(user, f"{user}-pw", DOMAIN, server) for user in ("alice", "bob"))
-        agents += [alice, bob]
+        ucd.add_users("alice", "bob")
+        agents += udp_agents(ucd.sip_address("UDP"), DOMAIN, "alice", "bob")
+        alice, bob = agents
 
         made = add_conference(alice, "alice", "Stand-up")
         assert made.status == 200, made

@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from xml.etree.ElementTree import fromstring
 
-from sip_udp_agent import UdpAgent
+from sip_udp_agent import UdpAgent, udp_agents
 from test_ucd_focus_roster import Caller, c3p
 from uc_signal.sip import Response
 from ucd_harness import Ucd, start_ucd, ucctl_json
@@ -26,19 +26,27 @@ def factory_uri(user: str) -> str:
     return f"sip:{user}@{DOMAIN};gruu;opaque=app:conf:focusfactory"
 
 
-def add_conference(agent: UdpAgent, organizer: str, subject: str) -> Response:
-    """The SERVICE a Lync client sends its focus factory (MS-CONFBAS 4.1's shape), with digest."""
+def factory_service(agent: UdpAgent, organizer: str, command: str) -> Response:
+    """A C3P command in a SERVICE to `organizer`'s focus factory, with digest (MS-CONFBAS
+    4.1's and [MS-CONFPRO] 4.5's shape)."""
     uri = factory_uri(organizer)
     body = (f'<request xmlns="urn:ietf:params:xml:ns:cccp" C3PVersion="1" requestId="{secrets.randbelow(10**8)}" '
-            f'from="{agent.aor}" to="{uri}"><addConference>'
-            '<ci:conference-info xmlns:ci="urn:ietf:params:xml:ns:conference-info" entity="" '
-            'xmlns:msci="http://schemas.microsoft.com/rtc/2005/08/confinfoextensions"><ci:conference-description>'
-            f'<ci:subject>{subject}</ci:subject><msci:conference-id>TPDD8VYG</msci:conference-id>'
-            '<msci:admission-policy>openAuthenticated</msci:admission-policy>'
-            '</ci:conference-description></ci:conference-info></addConference></request>').encode()
+            f'from="{agent.aor}" to="{uri}" '
+            f'xmlns:msci="http://schemas.microsoft.com/rtc/2005/08/confinfoextensions">{command}</request>').encode()
     return agent._transact(lambda extra: agent._request("SERVICE", uri, uri,
                                                         "Content-Type: application/cccp+xml\r\n" + extra, body),
                            "SERVICE", uri, 20.0)
+
+
+def add_conference(agent: UdpAgent, organizer: str, subject: str) -> Response:
+    """The addConference a Lync client sends its focus factory (MS-CONFBAS 4.1's shape)."""
+    return factory_service(agent, organizer, '<addConference>'
+                           '<ci:conference-info xmlns:ci="urn:ietf:params:xml:ns:conference-info" entity="" '
+                           'xmlns:msci="http://schemas.microsoft.com/rtc/2005/08/confinfoextensions">'
+                           '<ci:conference-description>'
+                           f'<ci:subject>{subject}</ci:subject><msci:conference-id>TPDD8VYG</msci:conference-id>'
+                           '<msci:admission-policy>openAuthenticated</msci:admission-policy>'
+                           '</ci:conference-description></ci:conference-info></addConference>')
 
 
 def test_meet_now_by_service_then_join_and_the_lock_survives_a_restart(tmp_path: Path) -> None:
@@ -46,11 +54,9 @@ def test_meet_now_by_service_then_join_and_the_lock_survives_a_restart(tmp_path:
     agents: list[UdpAgent] = []
     second: Ucd | None = None
     try:
-        for user in ("alice", "bob"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
-        server = ucd.sip_address("UDP")
-        alice, bob = (UdpAgent(user, f"{user}-pw", DOMAIN, server) for user in ("alice", "bob"))
-        agents += [alice, bob]
+        ucd.add_users("alice", "bob")
+        agents += udp_agents(ucd.sip_address("UDP"), DOMAIN, "alice", "bob")
+        alice, bob = agents
         assert alice.register().status == 200
 
         ok = add_conference(alice, "alice", "Stand-up")

@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from presence_udp import DOMAIN, pidf, shown_state
 from ucd_harness import start_ucd, ucctl_json
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,17 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.loadgen.presence_agents import Agent, Agents, notify_request  # noqa: E402
 
-DOMAIN = "example.test"
 FIXTURES = ROOT / "tests" / "fixtures" / "presence"
-
-
-def pidf(user: str, activities: str = "") -> str:
-    person = (f'<dm:person id="p"><rpid:activities>{activities}</rpid:activities></dm:person>'
-              if activities else "")
-    return ('<?xml version="1.0" encoding="UTF-8"?><presence xmlns="urn:ietf:params:xml:ns:pidf" '
-            'xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" '
-            f'entity="sip:{user}@{DOMAIN}"><tuple id="t"><status><basic>open</basic></status></tuple>{person}'
-            '</presence>')
 
 
 def one(agents: Agents, agent: Agent, method: str, uri: str, *, call_id: str, extra: str = "", body: str = "",
@@ -51,17 +42,14 @@ def publish(agents: Agents, agent: Agent, body: str | None, etag: str = "", *, c
 
 
 def state(raw: bytes) -> str:
-    body = notify_request(raw).body.decode()
-    start = body.find("<ucs:state>")
-    return body[start + 11:body.index("</ucs:state>")] if start >= 0 else ""
+    return shown_state(notify_request(raw).body)
 
 
 def test_presence_through_ucd(tmp_path):
     ucd = start_ucd(tmp_path)
     agents = None
     try:
-        for user in ("alice", "bob"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob")
         agents = Agents(ucd.sip_address("UDP"), DOMAIN)
         alice, bob = agents.add("alice", "alice-pw"), agents.add("bob", "bob-pw")
         for agent in (alice, bob):

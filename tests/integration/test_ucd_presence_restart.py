@@ -16,52 +16,31 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
 import sqlite3
 import time
 from pathlib import Path
 
-from uc_signal.sip import DigestClient, Request, Response, make_response, parse_message
+from presence_udp import DOMAIN, NotifyAnsweringSocket, pidf, shown_state
+from uc_signal.sip import DigestClient, Request, Response
 from ucd_harness import Ucd, start_ucd, ucctl_json
 
-DOMAIN = "example.test"
 SETTINGS = {"auth": {"algorithms": ["MD5"]}, "presence": {"min_expires": 1, "state_flush_interval": 0.1}}
 
 
-def pidf(user: str, activities: str = "") -> str:
-    person = (f'<dm:person id="p"><rpid:activities>{activities}</rpid:activities></dm:person>'
-              if activities else "")
-    return ('<?xml version="1.0" encoding="UTF-8"?><presence xmlns="urn:ietf:params:xml:ns:pidf" '
-            'xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" '
-            f'entity="sip:{user}@{DOMAIN}"><tuple id="t"><status><basic>open</basic></status></tuple>{person}'
-            '</presence>')
-
-
 def state(notify: Request) -> str:
-    body = notify.body.decode()
-    start = body.find("<ucs:state>")
-    return body[start + 11:body.index("</ucs:state>")] if start >= 0 else ""
+    return shown_state(notify.body)
 
 
-class Client:
+class Client(NotifyAnsweringSocket):
     """One user's UDP endpoint: requests with digest credentials, NOTIFYs answered 200."""
 
     def __init__(self, user: str, server: tuple[str, int]) -> None:
+        super().__init__(server, poll=0.2)
         self.user = user
-        self.server = server
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.cseq = 0
-        self.notifies: list[Request] = []
 
     @property
     def aor(self) -> str:
         return f"sip:{self.user}@{DOMAIN}"
-
-    def close(self) -> None:
-        self.sock.close()
 
     def _send(self, method: str, uri: str, call_id: str, headers: str, body: str, to: str) -> None:
         self.cseq += 1
@@ -87,38 +66,11 @@ class Client:
             response = self.response()
         return response
 
-    def response(self, timeout: float = 20.0) -> Response:
-        found = self._next(lambda m: isinstance(m, Response) and m.status >= 200, timeout)
-        assert isinstance(found, Response)
-        return found
-
-    def notify(self, timeout: float = 20.0) -> Request:
-        found = self._next(lambda m: isinstance(m, Request) and m.method == "NOTIFY", timeout)
-        assert isinstance(found, Request)
-        return found
-
-    def _next(self, wanted, timeout: float) -> Request | Response:  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                data, _ = self.sock.recvfrom(70000)
-            except socket.timeout:
-                continue
-            message = parse_message(data)
-            if isinstance(message, Request) and message.method == "NOTIFY":
-                self.sock.sendto(bytes(make_response(message, 200)), self.server)
-                if any(n.cseq == message.cseq for n in self.notifies):
-                    continue   # a retransmission
-                self.notifies.append(message)
-            if wanted(message):
-                return message
-        raise AssertionError(f"{self.user}: nothing expected within {timeout} s")
-
     def quiet(self, seconds: float) -> list[Request]:
         """The NOTIFYs that arrive within `seconds` (answered)."""
         before = len(self.notifies)
         try:
-            self._next(lambda m: False, seconds)
+            self.receive(lambda m: False, seconds, "message")
         except AssertionError:
             pass
         return self.notifies[before:]
@@ -143,8 +95,7 @@ def test_presence_publications_and_subscriptions_survive_a_restart(tmp_path: Pat
     ucd = start_ucd(tmp_path, SETTINGS)
     clients: list[Client] = []
     try:
-        for user in ("alice", "bob", "carol", "dave"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob", "carol", "dave")
         alice, bob, carol, dave = (Client(user, ucd.sip_address("UDP")) for user in ("alice", "bob", "carol", "dave"))
         clients += [alice, bob, carol, dave]
 
@@ -213,8 +164,7 @@ def test_after_a_crash_the_watcher_still_gets_notifies_above_its_last_cseq(tmp_p
     ucd = start_ucd(tmp_path, SETTINGS)
     clients: list[Client] = []
     try:
-        for user in ("alice", "bob"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob")
         alice, bob = (Client(user, ucd.sip_address("UDP")) for user in ("alice", "bob"))
         clients += [alice, bob]
         assert bob.request("SUBSCRIBE", alice.aor, "bob-watches-alice",

@@ -7,29 +7,19 @@ with `noresource`."""
 
 from __future__ import annotations
 
-import socket
-import time
 from pathlib import Path
 
+from presence_udp import NotifyAnsweringSocket
 from uc_signal.rls import parse_list_body
-from uc_signal.sip import DigestClient, Request, Response, make_response, parse_message
+from uc_signal.sip import DigestClient, Response
 from ucd_harness import Ucd, start_ucd
 
 LIST_URI = "sip:alice@example.test;list=contacts"
 
 
-class Subscriber:
+class Subscriber(NotifyAnsweringSocket):
     def __init__(self, server: tuple[str, int]) -> None:
-        self.server = server
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.5)
-        self.port = self.sock.getsockname()[1]
-        self.cseq = 0
-        self.notifies: list[Request] = []
-
-    def close(self) -> None:
-        self.sock.close()
+        super().__init__(server, poll=0.5)
 
     def subscribe(self, extra: str = "", to_tag: str = "", uri: str = LIST_URI) -> None:
         self.cseq += 1
@@ -42,25 +32,6 @@ class Subscriber:
                    f"Expires: 600\r\n{extra}Content-Length: 0\r\n\r\n")
         self.sock.sendto(message.encode(), self.server)
 
-    def next(self, what: str, timeout: float = 20.0) -> Request | Response:
-        """The next final response (`what` = "response") or NOTIFY (answered 200)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                data, _ = self.sock.recvfrom(70000)
-            except socket.timeout:
-                continue
-            message = parse_message(data)
-            if isinstance(message, Request) and message.method == "NOTIFY":
-                self.sock.sendto(bytes(make_response(message, 200)), self.server)
-                if not any(n.cseq == message.cseq for n in self.notifies):   # not a retransmission
-                    self.notifies.append(message)
-                    if what == "notify":
-                        return message
-            elif isinstance(message, Response) and message.status >= 200 and what == "response":
-                return message
-        raise AssertionError(f"no {what} within {timeout} s")
-
 
 SETTINGS = {"auth": {"algorithms": ["MD5"]}, "rls": {"notify_interval": 0.5}}
 
@@ -69,12 +40,12 @@ def subscribed(ucd: Ucd) -> tuple[Subscriber, Response]:
     """alice subscribed to her list (407 answered); the 200."""
     subscriber = Subscriber(ucd.sip_address("UDP"))
     subscriber.subscribe()
-    challenge = subscriber.next("response")
+    challenge = subscriber.response()
     assert challenge.status == 407
     auth = DigestClient("alice", "alice-pw").authorize(challenge.headers.get_all("Proxy-Authenticate")[-1],
                                                        "SUBSCRIBE", LIST_URI)
     subscriber.subscribe(f"Proxy-Authorization: {auth}\r\n")
-    accepted = subscriber.next("response")
+    accepted = subscriber.response()
     assert accepted.status == 200 and accepted.headers.get("Require") == "eventlist"
     return subscriber, accepted
 
@@ -83,16 +54,16 @@ def test_a_list_subscription_over_udp_goes_on_after_a_restart(tmp_path: Path) ->
     ucd = start_ucd(tmp_path, SETTINGS)
     subscriber: Subscriber | None = None
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        ucd.add_users("alice")
         ucd.ucctl("contacts", "add", "alice", "bob", "--name", "Bob")
         subscriber, accepted = subscribed(ucd)
-        first = subscriber.next("notify")
+        first = subscriber.notify()
         assert first.content_type is not None
         body = parse_list_body(first.body, first.content_type)
         assert [(r.uri, r.name) for r in body.rlmi.resources] == [("sip:bob@example.test", "Bob")]
 
         ucd.ucctl("contacts", "add", "alice", "carol")
-        second = subscriber.next("notify")
+        second = subscriber.notify()
         assert second.content_type is not None
         before = parse_list_body(second.body, second.content_type).rlmi
         assert [r.uri for r in before.resources] == ["sip:bob@example.test", "sip:carol@example.test"]
@@ -102,7 +73,7 @@ def test_a_list_subscription_over_udp_goes_on_after_a_restart(tmp_path: Path) ->
         assert all(not n.headers.get("Subscription-State", "").startswith("terminated")
                    for n in subscriber.notifies)
         ucd = start_ucd(tmp_path, {**SETTINGS, "sip": {"udp_port": port}})
-        resumed = subscriber.next("notify")
+        resumed = subscriber.notify()
         assert resumed.content_type is not None and resumed.headers.get("Call-ID") == "py-list-1"
         assert resumed.cseq.seq > second.cseq.seq and resumed.from_.tag == accepted.to.tag
         full = parse_list_body(resumed.body, resumed.content_type).rlmi
@@ -110,13 +81,13 @@ def test_a_list_subscription_over_udp_goes_on_after_a_restart(tmp_path: Path) ->
         assert [r.uri for r in full.resources] == ["sip:bob@example.test", "sip:carol@example.test"]
 
         ucd.ucctl("contacts", "add", "alice", "dave")
-        added = subscriber.next("notify")
+        added = subscriber.notify()
         assert added.cseq.seq == resumed.cseq.seq + 1
         assert added.content_type is not None
         assert parse_list_body(added.body, added.content_type).rlmi.version == full.version + 1
 
         subscriber.subscribe(to_tag=accepted.to.tag, uri=accepted.contact[0].uri_text)   # in the old dialog
-        assert subscriber.next("response").status == 200
+        assert subscriber.response().status == 200
     finally:
         if subscriber is not None:
             subscriber.close()
@@ -128,11 +99,11 @@ def test_deleting_the_owner_ends_the_subscription_with_noresource(tmp_path: Path
     ucd = start_ucd(tmp_path, SETTINGS)
     subscriber: Subscriber | None = None
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        ucd.add_users("alice")
         subscriber, _ = subscribed(ucd)
-        subscriber.next("notify")
+        subscriber.notify()
         ucd.ucctl("user", "remove", "alice")
-        last = subscriber.next("notify")
+        last = subscriber.notify()
         assert last.headers.get("Subscription-State") == "terminated;reason=noresource"
     finally:
         if subscriber is not None:

@@ -100,6 +100,11 @@ class Ucd:
     def ucctl(self, *args: str, check: bool = True, url: str | None = None) -> subprocess.CompletedProcess[str]:
         return run_ucctl("--url", url or self.admin_url, "--data-dir", str(self.data_dir), *args, check=check)
 
+    def add_users(self, *usernames: str) -> None:
+        """Each user added with ucctl, the password `<username>-pw`."""
+        for username in usernames:
+            self.ucctl("user", "add", username, "--password", f"{username}-pw")
+
 
 def run_ucctl(*args: str, check: bool = True, env: dict[str, str] | None = None,
               input: str | None = None) -> subprocess.CompletedProcess[str]:

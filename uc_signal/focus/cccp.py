@@ -82,7 +82,8 @@ def _flag(value: str) -> bool:
     return value.lower() == "true"
 
 
-def parse_request(body: bytes) -> CccpRequest:
+def _root(body: bytes) -> Element:
+    """A C3P <request> parsed safely (defusedxml: no DTD, no entities, 16 KiB at most)."""
     if len(body) > MAX_BODY:
         raise CccpError("body too large")
     try:
@@ -91,10 +92,20 @@ def parse_request(body: bytes) -> CccpRequest:
         raise CccpError(f"not XML: {error}") from None
     if _local(root.tag) != "request":
         raise CccpError("the root is not <request>")
+    return root
+
+
+def _one_control(root: Element, refusal: str) -> Element:
+    """The request's one control element; CccpError(refusal) if there are more or none."""
     controls = list(root)
     if len(controls) != 1:
-        raise CccpError("one control per request")
-    control = controls[0]
+        raise CccpError(refusal)
+    return controls[0]
+
+
+def parse_request(body: bytes) -> CccpRequest:
+    root = _root(body)
+    control = _one_control(root, "one control per request")
     name = _local(control.tag)
     request_id = root.get("requestId", "")
     if name == "modifyEndpointMedia":
@@ -128,13 +139,25 @@ def _escape(text: str) -> str:
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
 
 
+def _response_head(request_id: str, sender: str, receiver: str) -> str:
+    """A C3P <response> up to its code attribute."""
+    return (f'<?xml version="1.0" encoding="utf-8"?>\r\n<response xmlns="{NAMESPACE}" C3PVersion="1" '
+            f'requestId="{_escape(request_id)}" from="{_escape(sender)}" to="{_escape(receiver)}" ')
+
+
+def _command_failure(head: str, command: str, reason: str) -> bytes:
+    """A failed focus factory command: the reason on the command element, where
+    [MS-CONFPRO] 3.1.5.3 has the client read it, and on <response> as well (what this
+    server's first version sent)."""
+    return (head + f'code="failure" reason="{_escape(reason)}"><{command} reason="{_escape(reason)}"/>'
+            '</response>').encode()
+
+
 def build_response(request_id: str, conference: str, actor: str, reason: str | None = None) -> bytes:
     """C3P's <response>: code="success", or "failure" with the reason."""
     code = "success" if reason is None else "failure"
     inner = "" if reason is None else f"<reason>{_escape(reason)}</reason>"
-    return (f'<?xml version="1.0" encoding="utf-8"?>\r\n<response xmlns="{NAMESPACE}" C3PVersion="1" '
-            f'requestId="{_escape(request_id)}" from="{_escape(conference)}" to="{_escape(actor)}" '
-            f'code="{code}">{inner}</response>').encode()
+    return (_response_head(request_id, conference, actor) + f'code="{code}">{inner}</response>').encode()
 
 
 # --- addConference: meet-now through the focus factory ([MS-CONFBAS] 3.2.5.1, [MS-CONFPRO]) ---------
@@ -199,19 +222,6 @@ class AddConference:
     pstn_bypass_lobby: bool | None = None
 
 
-def _root(body: bytes) -> Element:
-    """A C3P <request> parsed safely (defusedxml: no DTD, no entities, 16 KiB at most)."""
-    if len(body) > MAX_BODY:
-        raise CccpError("body too large")
-    try:
-        root = fromstring(body, forbid_dtd=True)
-    except (XmlParseError, DefusedXmlException, ValueError) as error:
-        raise CccpError(f"not XML: {error}") from None
-    if _local(root.tag) != "request":
-        raise CccpError("the root is not <request>")
-    return root
-
-
 def _subject(description: Element) -> str | None:
     element = _child(description, "subject")
     if element is None:
@@ -251,10 +261,11 @@ def _add_conference(control: Element, request_id: str) -> AddConference:
 def parse_add_conference(body: bytes) -> AddConference:
     """An addConference request (the subset above); CccpError for anything else."""
     root = _root(body)
-    controls = list(root)
-    if len(controls) != 1 or _local(controls[0].tag) != "addConference":
-        raise CccpError("the focus factory takes one <addConference> per request")
-    return _add_conference(controls[0], root.get("requestId", ""))
+    refusal = "the focus factory takes one <addConference> per request"
+    control = _one_control(root, refusal)
+    if _local(control.tag) != "addConference":
+        raise CccpError(refusal)
+    return _add_conference(control, root.get("requestId", ""))
 
 
 def build_add_conference_response(request_id: str, factory: str, organizer: str, *, conference_uri: str = "",
@@ -262,13 +273,9 @@ def build_add_conference_response(request_id: str, factory: str, organizer: str,
                                   reason: str | None = None) -> bytes:
     """The addConference response: success with the new meeting's URI and IDs, or
     failure with `reason` (requestMalformed, unauthorized, notFound, otherFailure)."""
-    head = (f'<?xml version="1.0" encoding="utf-8"?>\r\n<response xmlns="{NAMESPACE}" C3PVersion="1" '
-            f'requestId="{_escape(request_id)}" from="{_escape(factory)}" to="{_escape(organizer)}" ')
+    head = _response_head(request_id, factory, organizer)
     if reason is not None:
-        # the reason on the command element, where [MS-CONFPRO] 3.1.5.3 has the client read
-        # it, and on <response> as well (what this server's first version sent)
-        return (head + f'code="failure" reason="{_escape(reason)}"><addConference reason="{_escape(reason)}"/>'
-                '</response>').encode()
+        return _command_failure(head, "addConference", reason)
     return (head + 'code="success"><addConference>'
             f'<conference-info xmlns="{CONFERENCE_INFO_NS}" xmlns:msci="{MSCI_NS}" entity="{_escape(conference_uri)}">'
             f'<conference-description><subject>{_escape(subject)}</subject>'
@@ -413,10 +420,7 @@ def parse_factory_request(body: bytes) -> FactoryRequest:
     """One focus factory command (addConference, getConference, modifyConference,
     deleteConference, getConferences: the subsets above); CccpError for anything else."""
     root = _root(body)
-    controls = list(root)
-    if len(controls) != 1:
-        raise CccpError("the focus factory takes one command per request")
-    control = controls[0]
+    control = _one_control(root, "the focus factory takes one command per request")
     command = _local(control.tag)
     request_id = root.get("requestId", "")
     if command == "addConference":
@@ -476,12 +480,10 @@ def build_factory_response(command: str, request_id: str, factory: str, organize
     """The answer to getConference / modifyConference (the meeting as it now is),
     deleteConference (the deleted meeting's entity), getConferences (every meeting), or
     code="failure" with `reason` on the command element and on <response>."""
-    head = (f'<?xml version="1.0" encoding="utf-8"?>\r\n<response xmlns="{NAMESPACE}" C3PVersion="1" '
-            f'requestId="{_escape(request_id)}" from="{_escape(factory)}" to="{_escape(organizer)}" ')
+    head = _response_head(request_id, factory, organizer)
     name = command if command in FACTORY_COMMANDS else "request"
     if reason is not None:
-        return (head + f'code="failure" reason="{_escape(reason)}"><{name} reason="{_escape(reason)}"/>'
-                '</response>').encode()
+        return _command_failure(head, name, reason)
     if name == "deleteConference":
         inner = "".join(f'<conference-info xmlns="{CONFERENCE_INFO_NS}" entity="{_escape(m.conference_uri)}"/>'
                         for m in meetings)

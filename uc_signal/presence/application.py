@@ -31,7 +31,7 @@ from ..transport.peer import Peer
 from .calls import RouterCallFeed
 from .model import PresenceConfig, WatcherAuthorization
 from .persistence import (NO_PERSISTENCE, PresenceStateSink, StoredDialog, StoredPublication, StoredSubscription,
-                          next_save_at, restored_peer, stored_mark)
+                          mark_used_up, next_save_at, restorable, restored_peer, stored_mark)
 from .pidf import PIDF_CONTENT_TYPE, PidfError, parse_pidf
 from .service import PresenceService, Publication, canonical_aor
 from .winfo import WATCHERINFO_CONTENT_TYPE, WatcherEntry, build_watcherinfo
@@ -354,13 +354,7 @@ class PresenceApplication:
         longer on it). How many."""
         restored = 0
         winfo: list[Subscription] = []
-        for record in stored:
-            if record.application != self.name or record.expires_at <= now:
-                continue
-            username, _, domain = record.resource.partition(":")[2].rpartition("@")
-            if self.services.users.find_user(username, domain) is None:   # deleted meanwhile
-                self.persistence.subscription_removed(self.name, record.key)
-                continue
+        for record in restorable(stored, self.name, now, self.services.users, self.persistence):
             subscription = Subscription(record.dialog.restore(), record.package, record.resource, record.watcher,
                                         restored_peer(record), record.expires_at, record.created_at, record.event,
                                         record.state, id=record.key.partition(".")[0], version=record.version,
@@ -435,7 +429,7 @@ class PresenceApplication:
                                                     body[0] if body else b"", body[1] if body else None)
         if subscription.package == WINFO:
             subscription.version += 1
-        if 0 < subscription.save_at <= (subscription.dialog.local_seq or 0):
+        if mark_used_up(subscription.save_at, subscription.dialog.local_seq):
             self._save(subscription)      # half the stored CSeq margin used: a new mark
         subscription.last_body = body[0] if body else None
         originator.send_encoded(data, "NOTIFY", branch, subscription.peer, self._answered(subscription), now)

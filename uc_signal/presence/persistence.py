@@ -20,10 +20,11 @@ RLMI), which advance with the CSeq, are kept the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..directory import UserDirectory
 from ..proxy.targets import peer_for_uri
 from ..sip import Dialog, DialogId, DialogState, NameAddr, ParseError, SipUri
 from ..transport.peer import Peer
@@ -44,6 +45,12 @@ def stored_mark(counter: int | None) -> int:
 def next_save_at(counter: int | None) -> int:
     """When a counter saved at `counter` must be saved again (half its margin used)."""
     return (counter or 0) + CSEQ_MARGIN // 2
+
+
+def mark_used_up(save_at: int, counter: int | None) -> bool:
+    """Whether a saved subscription (save_at > 0) whose counter is `counter` now has used
+    half its margin and must be saved again with a new mark (checked as a NOTIFY goes out)."""
+    return 0 < save_at <= (counter or 0)
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,20 @@ class StoredPublication:
     expires_at: float
     published_at: float
     last_input: float
+
+
+def restorable(stored: Iterable[StoredSubscription], application: str, now: float, users: UserDirectory,
+               persistence: PresenceStateSink) -> Iterator[StoredSubscription]:
+    """The stored subscriptions of `application` to restore at start: unexpired, and whose
+    resource is still a user; one whose user was deleted meanwhile is removed from the store."""
+    for record in stored:
+        if record.application != application or record.expires_at <= now:
+            continue
+        username, _, domain = record.resource.partition(":")[2].rpartition("@")
+        if users.find_user(username, domain) is None:   # deleted meanwhile
+            persistence.subscription_removed(application, record.key)
+            continue
+        yield record
 
 
 def restored_peer(subscription: StoredSubscription) -> Peer:

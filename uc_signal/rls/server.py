@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from ..application import RequestContext
 from ..presence.persistence import (NO_PERSISTENCE, PresenceStateSink, StoredDialog, StoredSubscription,
-                                    next_save_at, restored_peer, stored_mark)
+                                    mark_used_up, next_save_at, restorable, restored_peer, stored_mark)
 from ..proxy.services import ApplicationFactory, ApplicationServices
 from ..proxy.subscription_rules import accepts_refresh, granted_expires
 from ..proxy.targets import peer_for_uri
@@ -246,13 +246,7 @@ class ResourceListServer:
         owner is still a user, saved again with new marks; each is sent the full state at
         once, under a CSeq and an RLMI version above all it was sent. How many."""
         restored = 0
-        for record in stored:
-            if record.application != self.name or record.expires_at <= now:
-                continue
-            username, _, domain = record.resource.partition(":")[2].rpartition("@")
-            if self.services.users.find_user(username, domain) is None:   # deleted meanwhile
-                self.persistence.subscription_removed(self.name, record.key)
-                continue
+        for record in restorable(stored, self.name, now, self.services.users, self.persistence):
             dialog = record.dialog.restore()
             subscription = ListSubscription(
                 key=record.key, owner=record.resource, list_uri=record.list_uri, dialog=dialog,
@@ -340,7 +334,7 @@ class ResourceListServer:
             body=body, content_type=str(content_type))
         if plan.terminated_reason is not None:
             self._remove(subscription)   # the last NOTIFY: its answer changes nothing any more
-        elif 0 < subscription.save_at <= (subscription.dialog.local_seq or 0):
+        elif mark_used_up(subscription.save_at, subscription.dialog.local_seq):
             self._save(subscription)     # half the stored CSeq margin used: a new mark
         if peer.transport == "UDP" and len(body) > UDP_BODY_LIMIT:
             log.warning("list NOTIFY to %s for %s is %d bytes, more than one UDP datagram carries: the "

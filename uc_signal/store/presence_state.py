@@ -2,10 +2,10 @@
 
 The presence agent and the resource list server are sans-IO and synchronous; they report
 their changes to a `PresenceStateSink` (uc_signal.presence.persistence).
-`WriteBehindPresenceState` is that sink for ucd, on the pattern of the registrar's
-`WriteBehindBindingStore`: changes are queued (the newest per key wins) and one task writes
-them in one transaction at most once per `flush_interval`; `flush()` at shutdown writes
-what is still queued. No store write happens on the NOTIFY path: a subscription is saved
+`WriteBehindPresenceState` is that sink for ucd, with the registrar's
+`WriteBehindBindingStore`'s writer (uc_signal.store.write_behind): changes are queued (the
+newest per key wins) and one task writes them in one transaction at most once per
+`flush_interval`; `flush()` at shutdown writes what is still queued. No store write happens on the NOTIFY path: a subscription is saved
 when it is created, refreshed or ended, when its state changes, and when its CSeq has used
 half the high-water margin saved with it. At start `preload(now)` reads what is still
 valid and deletes what expired while the server was down; the writer deletes expired rows
@@ -14,7 +14,6 @@ with a batch at most once a minute.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -27,6 +26,7 @@ from ..presence.persistence import StoredDialog, StoredPublication, StoredSubscr
 from ..transport.peer import Peer
 from .sql import SqlStore
 from .tables import presence_publications, presence_subscriptions
+from .write_behind import BatchWriter, requeue
 
 log = logging.getLogger(__name__)
 
@@ -86,17 +86,13 @@ class WriteBehindPresenceState:
 
     def __init__(self, sql: SqlPresenceState, flush_interval: float = 1.0) -> None:
         self.sql = sql
-        self.flush_interval = flush_interval
         self.publications: list[StoredPublication] = []      # as read at start
         self.subscriptions: list[StoredSubscription] = []
         # The live publications' records: a refresh keeps the document under a new tag.
         self._live: dict[str, StoredPublication] = {}
         self._pending_publications: dict[str, StoredPublication | None] = {}
         self._pending_subscriptions: dict[tuple[str, str], StoredSubscription | None] = {}
-        self._wake = asyncio.Event()
-        self._stop = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
+        self._writer = BatchWriter(self._write_pending, flush_interval, "presence-state-writer")
         self._purged_at = 0.0
         self.writes = 0
         self.write_errors = 0
@@ -110,7 +106,7 @@ class WriteBehindPresenceState:
                  len(self.publications), len(self.subscriptions), purged)
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="presence-state-writer")
+        self._writer.start()
 
     # --- the PresenceStateSink protocol (sync, from the SIP side) -------------------------------
 
@@ -119,7 +115,7 @@ class WriteBehindPresenceState:
             self._forget(replaces)
         self._live[publication.etag] = publication
         self._pending_publications[publication.etag] = publication
-        self._wake.set()
+        self._writer.wake()
 
     def publication_refreshed(self, old_etag: str, etag: str, expires_at: float) -> None:
         old = self._live.get(old_etag)
@@ -130,7 +126,7 @@ class WriteBehindPresenceState:
 
     def publication_removed(self, etag: str) -> None:
         self._forget(etag)
-        self._wake.set()
+        self._writer.wake()
 
     def _forget(self, etag: str) -> None:
         self._live.pop(etag, None)
@@ -138,27 +134,17 @@ class WriteBehindPresenceState:
 
     def subscription_saved(self, subscription: StoredSubscription) -> None:
         self._pending_subscriptions[(subscription.application, subscription.key)] = subscription
-        self._wake.set()
+        self._writer.wake()
 
     def subscription_removed(self, application: str, key: str) -> None:
         self._pending_subscriptions[(application, key)] = None
-        self._wake.set()
+        self._writer.wake()
 
     # --- writing ----------------------------------------------------------------------------------
 
     @property
     def pending(self) -> int:
         return len(self._pending_publications) + len(self._pending_subscriptions)
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            await self._wake.wait()
-            try:   # gather the changes of the next flush_interval into this batch
-                await asyncio.wait_for(self._stop.wait(), self.flush_interval)
-            except asyncio.TimeoutError:
-                pass
-            self._wake.clear()
-            await self._write_pending()
 
     async def _write_pending(self) -> None:
         if not self.pending:
@@ -179,20 +165,12 @@ class WriteBehindPresenceState:
             self.write_errors += 1
             log.exception("presence state: writing %d changes failed; kept for the next attempt",
                           len(publications) + len(subscriptions))
-            for etag, publication in publications.items():
-                self._pending_publications.setdefault(etag, publication)
-            for key, subscription in subscriptions.items():
-                self._pending_subscriptions.setdefault(key, subscription)
+            requeue(self._pending_publications, publications)
+            requeue(self._pending_subscriptions, subscriptions)
 
     async def flush(self) -> None:
         """Stop the writer and persist every queued change (shutdown)."""
-        self._stopping = True
-        self._stop.set()
-        self._wake.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-        await self._write_pending()
+        await self._writer.flush()
 
 
 # --- rows -------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ database behind them:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +25,7 @@ from ..directory import Binding, User
 from ..sip.digest import DigestAlgorithm
 from .base import Store
 from .model import UserRecord, credentials_for
+from .write_behind import BatchWriter, requeue
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +101,10 @@ class WriteBehindBindingStore:
 
     def __init__(self, store: Store, flush_interval: float = 1.0) -> None:
         self.store = store
-        self.flush_interval = flush_interval
         self._loaded: list[Binding] = []
         # (aor, contact) -> the binding to save, or None to remove; newest change wins.
         self._pending: dict[tuple[str, str], Binding | None] = {}
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-        self._stop = asyncio.Event()
+        self._writer = BatchWriter(self._write_pending, flush_interval, "binding-writer")
         self.writes = 0
         self.write_errors = 0
 
@@ -118,17 +114,17 @@ class WriteBehindBindingStore:
         log.info("bindings: %d reloaded from the store, %d expired ones purged", len(self._loaded), purged)
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="binding-writer")
+        self._writer.start()
 
     # --- the BindingStore protocol (sync, called by the location service) ------------------
 
     def save(self, binding: Binding) -> None:
         self._pending[(binding.aor, binding.contact)] = binding
-        self._wake.set()
+        self._writer.wake()
 
     def remove(self, aor: str, contact: str) -> None:
         self._pending[(aor, contact)] = None
-        self._wake.set()
+        self._writer.wake()
 
     def load_all(self, now: float) -> list[Binding]:
         return [binding for binding in self._loaded if binding.expires_at > now]
@@ -138,16 +134,6 @@ class WriteBehindBindingStore:
     @property
     def pending(self) -> int:
         return len(self._pending)
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            await self._wake.wait()
-            try:  # gather the changes of the next flush_interval into this batch
-                await asyncio.wait_for(self._stop.wait(), self.flush_interval)
-            except asyncio.TimeoutError:
-                pass
-            self._wake.clear()
-            await self._write_pending()
 
     async def _write_pending(self) -> None:
         if not self._pending:
@@ -161,15 +147,8 @@ class WriteBehindBindingStore:
         except Exception:
             self.write_errors += 1
             log.exception("bindings: writing %d changes failed; kept for the next attempt", len(batch))
-            for key, binding in batch.items():
-                self._pending.setdefault(key, binding)
+            requeue(self._pending, batch)
 
     async def flush(self) -> None:
         """Stop the writer and persist every queued change (shutdown)."""
-        self._stopping = True
-        self._stop.set()
-        self._wake.set()
-        if self._task is not None:
-            await self._task  # finishes the batch it is writing, then ends
-            self._task = None
-        await self._write_pending()
+        await self._writer.flush()
