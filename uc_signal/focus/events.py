@@ -394,6 +394,9 @@ class ConferenceServices:
     # --- deadlines (TimedApplication) -----------------------------------------------------------------
 
     def get_timer(self) -> float | None:
+        # Read after every event the core handles: no list while nobody subscribes.
+        if not self._subscriptions:
+            return self.roster.next_deadline()
         deadlines = [s.expires_at for s in self._subscriptions.values()]
         roster = self.roster.next_deadline()
         if roster is not None:

@@ -69,7 +69,7 @@ class PresenceService:
     def __init__(self, config: PresenceConfig | None = None, local_domains: Iterable[str] = ()) -> None:
         self.config = config or PresenceConfig()
         self.local_domains = frozenset(d.lower() for d in local_domains)
-        self.calls = CallActivity(on_change=self._changed)
+        self.calls = CallActivity(on_change=self._call_activity_changed)
         # Who has which named presence policy (ucd: the user directory's assignments).
         self.policy_of: PolicyLookup = lambda aor: None
         # The users' contact lists (ucd: the resource list server's ContactDirectory): a
@@ -364,11 +364,18 @@ class PresenceService:
 
     # --- change and time ------------------------------------------------------------------------
 
-    def _changed(self, aor: str, now: float, *, force: bool = False) -> None:
+    def _call_activity_changed(self, aor: str, now: float) -> None:
+        # Twice per user per call through the server. A call moves none of the deadlines
+        # _schedule computes (publication expiries, idle transitions, the calendar), so the
+        # one already scheduled stands.
+        self._changed(aor, now, schedule=False)
+
+    def _changed(self, aor: str, now: float, *, force: bool = False, schedule: bool = True) -> None:
         self._current.pop(aor, None)
         self._documents.pop(aor, None)
         current = self.aggregate(aor, now)
-        self._schedule(aor, now)
+        if schedule:
+            self._schedule(aor, now)
         if not force and self._aggregates.get(aor, _NOTHING) == current:
             return
         self._aggregates[aor] = current
