@@ -77,3 +77,16 @@ def test_call_changes_presence_and_keeps_deadlines() -> None:
     assert service.aggregate(ALICE, deadline) != before
     later = service.get_timer()
     assert later is not None and later > deadline
+
+
+def test_a_user_without_endpoints_in_a_call_is_busy_and_otherwise_offline() -> None:
+    from uc_signal.presence.aggregation import Aggregate, aggregate
+    from uc_signal.presence.calendar import Calendar
+
+    for meeting in (None, NOW + 600):
+        assert aggregate([], NOW, 300, call=Activity.IN_A_CALL, meeting_until=meeting) == Aggregate(
+            Availability.BUSY, Availability.OFFLINE, Activity.IN_A_CALL, "", "", "", None, 0)
+        assert aggregate(iter(()), NOW, 300, meeting_until=meeting) == Aggregate(
+            Availability.OFFLINE, Availability.OFFLINE, None, "", "", "", None, 0)
+    assert Calendar().meeting_until(NOW) is None
+    assert Calendar((BusyInterval(NOW - 1, NOW + 1),)).meeting_until(NOW) == NOW + 1

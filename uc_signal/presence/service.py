@@ -65,6 +65,9 @@ def canonical_aor(aor: str) -> str:
     return f"{scheme.lower()}:{user}{at}{host.lower()}" if at else f"{scheme.lower()}:{rest.lower()}"
 
 
+_NO_CALENDAR = Calendar()   # frozen: one shared empty calendar for the users without one
+
+
 class PresenceService:
     def __init__(self, config: PresenceConfig | None = None, local_domains: Iterable[str] = ()) -> None:
         self.config = config or PresenceConfig()
@@ -181,7 +184,7 @@ class PresenceService:
         self._changed(aor, now, force=True)
 
     def calendar(self, aor: str) -> Calendar:
-        return self._calendars.get(canonical_aor(aor), Calendar())
+        return self._calendars.get(canonical_aor(aor), _NO_CALENDAR)
 
     def settings_for(self, aor: str) -> UserPresenceSettings:
         """What was set for the user (None fields: not set)."""
