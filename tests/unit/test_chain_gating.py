@@ -90,3 +90,23 @@ def test_a_user_without_endpoints_in_a_call_is_busy_and_otherwise_offline() -> N
             Availability.OFFLINE, Availability.OFFLINE, None, "", "", "", None, 0)
     assert Calendar().meeting_until(NOW) is None
     assert Calendar((BusyInterval(NOW - 1, NOW + 1),)).meeting_until(NOW) == NOW + 1
+
+
+def test_destination_for_binding_is_remembered_per_binding_object() -> None:
+    from uc_signal.directory import Binding
+    from uc_signal.proxy import targets
+
+    first = Binding("sip:bob@example.com", "sip:bob@127.0.0.1:5070", NOW + 60, flow="udp0")
+    assert targets.destination_for_binding(first) == targets._destination_for_binding(first)
+    assert targets.destination_for_binding(first) is targets.destination_for_binding(first)
+    peer = targets.destination_for_binding(first).peer   # type: ignore[union-attr]
+    assert (peer.host, peer.port, peer.transport, peer.flow) == ("127.0.0.1", 5070, "UDP", "udp0")
+    # A refreshed or moved registration is a new object: asked afresh, never the old answer.
+    moved = Binding("sip:bob@example.com", "sip:bob@127.0.0.2:5080;transport=tcp", NOW + 60)
+    destination = targets.destination_for_binding(moved)
+    assert destination is not None and (destination.peer.host, destination.peer.port,
+                                        destination.peer.transport) == ("127.0.0.2", 5080, "TCP")
+    assert targets.destination_for_binding(Binding("sip:x@example.com", "sip:x@host.example", NOW)) is None
+    for i in range(targets._DESTINATIONS_KEPT + 10):   # bounded
+        targets.destination_for_binding(Binding("sip:u@example.com", f"sip:u@127.0.0.1:{1024 + i}", NOW))
+    assert len(targets._DESTINATIONS) <= targets._DESTINATIONS_KEPT
