@@ -25,7 +25,11 @@ Instructions per call, as the difference of two call counts:
 
     echo $(( ($(ir 10 --calls 600 --expire) - $(ir 10 --calls 100 --expire)) / 500 )) instructions per call
 
-    python benchmarks/loadgen/ucd_inprocess.py [REGISTRATIONS] [--users N] [--calls N [--expire]] [--profile FILE]
+`--busy`: alice and bob are each in another call throughout (as under sipp's load, where
+they are in hundreds of concurrent calls), so a call does not change their presence; without
+it every call takes them in and out of "In a Call".
+
+    python benchmarks/loadgen/ucd_inprocess.py [REGISTRATIONS] [--users N] [--calls N [--expire] [--busy]] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -77,7 +81,7 @@ async def _write_callers(data_dir: Path, first_id: int) -> None:
 
 
 async def main(registrations: int, users: int, calls: int = 0, expire: bool = False,
-               profile_file: str | None = None) -> None:
+               profile_file: str | None = None, busy: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="ucd-inprocess-") as tmp:
         data_dir = Path(tmp) / "var"
         data_dir.mkdir()
@@ -119,6 +123,10 @@ async def main(registrations: int, users: int, calls: int = 0, expire: bool = Fa
                   f"(main thread CPU; {registrations} registrations x 2 rounds, {users} users)")
             if calls:
                 assert harness.registration("bob", "bob-pw", CALLEE_PORT, "bob")
+                if busy:
+                    assert daemon.presence is not None
+                    for user in ("alice", "bob"):
+                        daemon.presence.calls.call_started(f"sip:{user}@{DOMAIN}", "held-call", time.time())
                 harness.cpu, harness.profile, done = 0.0, profile, 0
                 for n in range(calls):
                     done += harness.call(n)
@@ -143,9 +151,10 @@ if __name__ == "__main__":
     parser.add_argument("--calls", type=int, default=0, help="calls from alice to bob after the registrations")
     parser.add_argument("--expire", action="store_true", help="run the transaction timers 64 s on after the calls")
     parser.add_argument("--profile", default=None, help="cProfile the calls into FILE")
+    parser.add_argument("--busy", action="store_true", help="alice and bob in another call throughout")
     args = parser.parse_args()
     if args.users < args.registrations:
         parser.error("--users must be at least the number of registrations")
     import uvloop
     uvloop.install()
-    asyncio.run(main(args.registrations, args.users, args.calls, args.expire, args.profile))
+    asyncio.run(main(args.registrations, args.users, args.calls, args.expire, args.profile, args.busy))
