@@ -17,7 +17,19 @@ loaded in both:
              python benchmarks/loadgen/ucd_inprocess.py "$@" 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,; }
     echo $(( ($(ir 1300) - $(ir 300)) / 2000 )) instructions per registration
 
-    python benchmarks/loadgen/ucd_inprocess.py [REGISTRATIONS] [--users N]
+Calls (`--calls N`): alice calls bob through ucd's whole application chain as
+sip_inprocess.py's harness does (sipp's uac_invite_auth.xml: INVITE / 407 / ACK, INVITE
+with credentials, the callee's 200, ACK and BYE along the Record-Route, the 200 to the
+BYE); with `--expire` the transaction timers are then run 64 s on, as after real calls.
+Instructions per call, as the difference of two call counts:
+
+    echo $(( ($(ir 10 --calls 600 --expire) - $(ir 10 --calls 100 --expire)) / 500 )) instructions per call
+
+`--busy`: alice and bob are each in another call throughout (as under sipp's load, where
+they are in hundreds of concurrent calls), so a call does not change their presence; without
+it every call takes them in and out of "In a Call".
+
+    python benchmarks/loadgen/ucd_inprocess.py [REGISTRATIONS] [--users N] [--calls N [--expire] [--busy]] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -32,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.loadgen.sip_inprocess import Harness  # noqa: E402
+from benchmarks.loadgen.sip_inprocess import CALLEE_PORT, Harness, expire_transactions  # noqa: E402
 from benchmarks.sip_vs_kamailio import DOMAIN, _write_users  # noqa: E402
 from uc_signal.config.loader import load_config  # noqa: E402
 from uc_signal.gc_tuning import tune_for_server  # noqa: E402
@@ -46,11 +58,35 @@ def _free_tcp_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def main(registrations: int, users: int) -> None:
+async def _write_callers(data_dir: Path, first_id: int) -> None:
+    """alice and bob (passwords alice-pw, bob-pw), the harness's caller and callee."""
+    from uc_signal.store.model import credentials_for
+    from uc_signal.store.sql import SqlStore, sqlite_url
+    from uc_signal.store.tables import credentials, users
+
+    store = SqlStore(sqlite_url(data_dir / "ucd.sqlite3"))
+    await store.open()
+    now = time.time()
+    try:
+        async with store.engine.begin() as connection:
+            await connection.execute(users.insert(), [
+                {"id": first_id + i, "username": name, "domain": DOMAIN, "display_name": "", "line_uri": None,
+                 "enabled": True, "created_at": now, "updated_at": now} for i, name in enumerate(("alice", "bob"))])
+            await connection.execute(credentials.insert(), [
+                {"user_id": first_id + i, "algorithm": algorithm, "ha1": ha1}
+                for i, name in enumerate(("alice", "bob"))
+                for algorithm, ha1 in credentials_for(name, DOMAIN, f"{name}-pw").items()])
+    finally:
+        await store.close()
+
+
+async def main(registrations: int, users: int, calls: int = 0, expire: bool = False,
+               profile_file: str | None = None, busy: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="ucd-inprocess-") as tmp:
         data_dir = Path(tmp) / "var"
         data_dir.mkdir()
         await _write_users(data_dir, users)
+        await _write_callers(data_dir, users + 1)
         config_file = Path(tmp) / "ucd.toml"
         config_file.write_text(
             f'[daemon]\ndata_dir = "{data_dir}"\n\n'
@@ -63,6 +99,10 @@ async def main(registrations: int, users: int) -> None:
         await daemon.start()
         tune_for_server()
         assert daemon.manager is not None and daemon.bindings is not None
+        profile = None
+        if profile_file:
+            import cProfile
+            profile = cProfile.Profile(time.thread_time)
         harness = Harness(daemon, None)  # type: ignore[arg-type]  # a Daemon has the .manager it needs
         loop = asyncio.get_running_loop()
         started = time.thread_time()
@@ -79,8 +119,27 @@ async def main(registrations: int, users: int) -> None:
             daemon.manager._process()
             await daemon.bindings.flush()
             cpu = time.thread_time() - started
-            print(f"ucd in-process: {cpu / (2 * registrations) * 1e6:.1f} us per registration "
+            print(f"ucd in-process: {cpu / max(1, 2 * registrations) * 1e6:.1f} us per registration "
                   f"(main thread CPU; {registrations} registrations x 2 rounds, {users} users)")
+            if calls:
+                assert harness.registration("bob", "bob-pw", CALLEE_PORT, "bob")
+                if busy:
+                    assert daemon.presence is not None
+                    for user in ("alice", "bob"):
+                        daemon.presence.calls.call_started(f"sip:{user}@{DOMAIN}", "held-call", time.time())
+                harness.cpu, harness.profile, done = 0.0, profile, 0
+                for n in range(calls):
+                    done += harness.call(n)
+                    if n % 100 == 99:
+                        await asyncio.sleep(0)
+                if expire:
+                    expire_transactions(harness)
+                harness.profile = None
+                if profile is not None and profile_file:
+                    profile.dump_stats(profile_file)
+                print(f"ucd in-process calls: {harness.cpu / calls * 1e6:.1f} us each ({done}/{calls} completed)")
+                if done != calls:
+                    raise SystemExit(f"calls: {done}/{calls} completed")
         finally:
             await daemon.shutdown()
 
@@ -89,9 +148,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("registrations", type=int, nargs="?", default=1300)
     parser.add_argument("--users", type=int, default=1300, help="users in the store (>= registrations)")
+    parser.add_argument("--calls", type=int, default=0, help="calls from alice to bob after the registrations")
+    parser.add_argument("--expire", action="store_true", help="run the transaction timers 64 s on after the calls")
+    parser.add_argument("--profile", default=None, help="cProfile the calls into FILE")
+    parser.add_argument("--busy", action="store_true", help="alice and bob in another call throughout")
     args = parser.parse_args()
     if args.users < args.registrations:
         parser.error("--users must be at least the number of registrations")
     import uvloop
     uvloop.install()
-    asyncio.run(main(args.registrations, args.users))
+    asyncio.run(main(args.registrations, args.users, args.calls, args.expire, args.profile, args.busy))

@@ -135,12 +135,18 @@ class FocusApplication:
         request = context.request
         to = request.to
         if to is not None and to.tag is not None:
+            # Read before every in-dialog request of every call through the server (the ACK
+            # and BYE of a plain call): with no participant dialog and no REFER pending,
+            # none of them is the focus's.
+            if not self._dialogs and not self.referrals:
+                return False
             return self._in_dialog(context)
         if request.method != "INVITE":
             return False
-        handle = self.lookup.find(request.uri_text)
+        uri_text = request.uri_text
+        handle = self.lookup.find(uri_text)
         if handle is None:
-            if looks_like_conference_uri(request.uri_text):
+            if looks_like_conference_uri(uri_text):
                 context.respond(404, "Conference Not Found")
                 return True
             return False
@@ -357,6 +363,9 @@ class FocusApplication:
     # --- deadlines: 2xx retransmission, lobby timeout (TimedApplication) ----------------------
 
     def get_timer(self) -> float | None:
+        # Read after every event the core handles: no lists while nothing is pending.
+        if not self._unacked and not self._lobby_until:
+            return None
         return min([*(u.next_at for u in self._unacked.values()), *self._lobby_until.values()], default=None)
 
     def handle_timer(self, now: float) -> None:

@@ -51,7 +51,17 @@ def conference_key(uri: str) -> str:
     return key + (f";opaque={opaque}" if opaque else "")
 
 
+def might_have_opaque(uri: str) -> bool:
+    """False when `uri` cannot carry an `opaque` parameter: neither the name nor an escape
+    (a parameter name may be %-escaped, RFC 3261 19.1.4) is in it. Every INVITE through
+    the server asks the focus whether its Request-URI is a conference; a user's URI is
+    answered by this substring test instead of a URI parse."""
+    return "%" in uri or "opaque" in uri.lower()
+
+
 def looks_like_conference_uri(uri: str) -> bool:
+    if not might_have_opaque(uri):
+        return False
     try:
         parsed = SipUri.parse(uri.strip().strip("<>"))
     except ParseError:

@@ -110,6 +110,8 @@ class ConferenceServices:
 
     def on_request(self, context: RequestContext) -> bool:
         request = context.request
+        if request.method not in ("SUBSCRIBE", "MESSAGE", "REFER"):
+            return False   # a call's INVITE, ACK, BYE: by method alone
         to = request.to
         if to is not None and to.tag is not None:
             if request.method != "SUBSCRIBE":
@@ -120,8 +122,6 @@ class ConferenceServices:
                 return False
             self._refresh(context, found)
             return True
-        if request.method not in ("SUBSCRIBE", "MESSAGE", "REFER"):
-            return False
         handle = self.focus.lookup.find(request.uri_text)
         if handle is None:
             return False
@@ -394,6 +394,9 @@ class ConferenceServices:
     # --- deadlines (TimedApplication) -----------------------------------------------------------------
 
     def get_timer(self) -> float | None:
+        # Read after every event the core handles: no list while nobody subscribes.
+        if not self._subscriptions:
+            return self.roster.next_deadline()
         deadlines = [s.expires_at for s in self._subscriptions.values()]
         roster = self.roster.next_deadline()
         if roster is not None:

@@ -129,8 +129,10 @@ class FocusFactory:
 
     def on_request(self, context: RequestContext) -> bool:
         request = context.request
+        if request.method != "SERVICE":
+            return False
         to = request.to
-        if request.method != "SERVICE" or (to is not None and to.tag is not None):
+        if to is not None and to.tag is not None:
             return False
         target = factory_organizer(request.uri_text)
         if target is None:

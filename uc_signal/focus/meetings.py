@@ -20,7 +20,7 @@ from ..conferencing.admission import Joiner, MeetingPolicies, decide
 from ..conferencing.directory import MeetingDirectory
 from ..conferencing.meeting import Meeting
 from .application import JoinDecision
-from .directory import ConferenceHandle, conference_key
+from .directory import ConferenceHandle, conference_key, might_have_opaque
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ class DirectoryConferences:
         return None
 
     def find(self, uri: str) -> ConferenceHandle | None:
+        if not might_have_opaque(uri):
+            return None   # every stored meeting's conference URI has one (conference_uri())
         meeting = self._by_key.get(conference_key(uri))
         if meeting is None or meeting.is_expired(self._clock()):
             return None

@@ -301,6 +301,8 @@ class FocusRoster:
     # --- deadlines --------------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
+        if not self._driven and not self._leaving:
+            return None   # no conference running (read after every SIP event the core handles)
         deadlines = [d for driven in self._driven.values() if (d := driven.roster.next_deadline()) is not None]
         deadlines += [at for at, _, _ in self._leaving]
         return min(deadlines, default=None)

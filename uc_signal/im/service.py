@@ -513,14 +513,18 @@ class ImService:
     def get_timer(self) -> float | None:
         # Answered MESSAGEs leave the heap here, not at their deadline: otherwise the core
         # would wake up once per message, delivery_timeout after it, for nothing.
-        while self._live and self._live[0][2].answered:
-            heapq.heappop(self._live)
-        deadlines = [q.due for q in self._queues.values() if q.due is not None]
-        if self._live:
-            deadlines.append(self._live[0][0])
-        if self._next_purge is not None:
-            deadlines.append(self._next_purge)
-        return min(deadlines, default=None)
+        # Read after every event the core handles (a call's too): a plain loop, no lists.
+        live = self._live
+        while live and live[0][2].answered:
+            heapq.heappop(live)
+        deadline = self._next_purge
+        if live and (deadline is None or live[0][0] < deadline):
+            deadline = live[0][0]
+        for queue in self._queues.values():
+            due = queue.due
+            if due is not None and (deadline is None or due < deadline):
+                deadline = due
+        return deadline
 
     def handle_timer(self, now: float) -> None:
         while self._live and self._live[0][0] <= now:

@@ -66,6 +66,12 @@ def aggregate(endpoints: Iterable[Endpoint], now: float, idle_timeout: float, *,
     """The presentity's state now. `call` is IN_A_CALL or IN_A_CONFERENCE while one is up;
     `meeting_until` is the end of the calendar meeting going on now, if any."""
     found = sorted(endpoints, key=lambda e: e.published_at)
+    if not found:
+        # Rule 1, then rule 4 (rule 5 needs Available or Busy): a user who publishes
+        # nothing, asked at every call's start and end.
+        if call is not None:
+            return Aggregate(Availability.BUSY, Availability.OFFLINE, call, "", "", "", None, 0)
+        return Aggregate(Availability.OFFLINE, Availability.OFFLINE, None, "", "", "", None, 0)
     newest_first = found[::-1]
     note = next((e.state.note for e in newest_first if e.state.note), "")
     location = next((e.state.location for e in newest_first if e.state.location), "")

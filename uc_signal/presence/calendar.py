@@ -150,6 +150,8 @@ class Calendar:
 
     def meeting_until(self, now: float) -> float | None:
         """The end of the busy interval covering `now`, or None when free."""
+        if not self.intervals:
+            return None
         index = bisect.bisect_right([i.start for i in self.intervals], now) - 1
         if index >= 0 and self.intervals[index].end > now:
             return self.intervals[index].end

@@ -65,11 +65,14 @@ def canonical_aor(aor: str) -> str:
     return f"{scheme.lower()}:{user}{at}{host.lower()}" if at else f"{scheme.lower()}:{rest.lower()}"
 
 
+_NO_CALENDAR = Calendar()   # frozen: one shared empty calendar for the users without one
+
+
 class PresenceService:
     def __init__(self, config: PresenceConfig | None = None, local_domains: Iterable[str] = ()) -> None:
         self.config = config or PresenceConfig()
         self.local_domains = frozenset(d.lower() for d in local_domains)
-        self.calls = CallActivity(on_change=self._changed)
+        self.calls = CallActivity(on_change=self._call_activity_changed)
         # Who has which named presence policy (ucd: the user directory's assignments).
         self.policy_of: PolicyLookup = lambda aor: None
         # The users' contact lists (ucd: the resource list server's ContactDirectory): a
@@ -181,7 +184,7 @@ class PresenceService:
         self._changed(aor, now, force=True)
 
     def calendar(self, aor: str) -> Calendar:
-        return self._calendars.get(canonical_aor(aor), Calendar())
+        return self._calendars.get(canonical_aor(aor), _NO_CALENDAR)
 
     def settings_for(self, aor: str) -> UserPresenceSettings:
         """What was set for the user (None fields: not set)."""
@@ -364,11 +367,18 @@ class PresenceService:
 
     # --- change and time ------------------------------------------------------------------------
 
-    def _changed(self, aor: str, now: float, *, force: bool = False) -> None:
+    def _call_activity_changed(self, aor: str, now: float) -> None:
+        # Twice per user per call through the server. A call moves none of the deadlines
+        # _schedule computes (publication expiries, idle transitions, the calendar), so the
+        # one already scheduled stands.
+        self._changed(aor, now, schedule=False)
+
+    def _changed(self, aor: str, now: float, *, force: bool = False, schedule: bool = True) -> None:
         self._current.pop(aor, None)
         self._documents.pop(aor, None)
         current = self.aggregate(aor, now)
-        self._schedule(aor, now)
+        if schedule:
+            self._schedule(aor, now)
         if not force and self._aggregates.get(aor, _NOTHING) == current:
             return
         self._aggregates[aor] = current

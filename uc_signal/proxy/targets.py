@@ -52,7 +52,28 @@ def peer_for_uri(uri: SipUri) -> Peer | None:
     return Peer(host, uri.port or _DEFAULT_PORT[transport], transport)
 
 
+# destination_for_binding per Binding object: a call asks it for the same binding three
+# times (the INVITE's targets, then the ACK and the BYE to the contact), each time parsing
+# the Contact URI. A Binding is frozen, so the answer for one object never changes; the
+# entry holds the object, so its id() cannot be reused while the entry is there.
+_DESTINATIONS: dict[int, tuple[Binding, Destination | None]] = {}
+_DESTINATIONS_KEPT = 4096
+
+
 def destination_for_binding(binding: Binding) -> Destination | None:
+    """How to reach a registered contact (see `_destination_for_binding`); remembered per
+    Binding object."""
+    cached = _DESTINATIONS.get(id(binding))
+    if cached is not None and cached[0] is binding:
+        return cached[1]
+    destination = _destination_for_binding(binding)
+    if len(_DESTINATIONS) >= _DESTINATIONS_KEPT:
+        _DESTINATIONS.clear()   # refreshed bindings are new objects: drop the old entries
+    _DESTINATIONS[id(binding)] = (binding, destination)
+    return destination
+
+
+def _destination_for_binding(binding: Binding) -> Destination | None:
     """How to reach a registered contact.
 
     With a Path, the request goes to the first Path hop with the Path as Route (RFC 3327

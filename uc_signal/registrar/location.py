@@ -160,12 +160,15 @@ class LocationService:
         heapq.heappush(self._heap, (binding.expires_at, next(self._order), binding.aor, binding.contact))
 
     def get_timer(self) -> float | None:
-        """When the next binding expires (None when there is none)."""
-        while self._heap:
-            expires_at, _, aor, contact = self._heap[0]
-            if any(b.contact == contact and b.expires_at == expires_at for b in self._by_aor.get(aor, ())):
-                return expires_at
-            heapq.heappop(self._heap)  # refreshed or deleted since it was scheduled
+        """When the next binding expires (None when there is none). Read after every SIP
+        event the services handle: a plain loop, no generator."""
+        heap = self._heap
+        while heap:
+            expires_at, _, aor, contact = heap[0]
+            for b in self._by_aor.get(aor, ()):
+                if b.contact == contact and b.expires_at == expires_at:
+                    return expires_at
+            heapq.heappop(heap)  # refreshed or deleted since it was scheduled
         return None
 
     def expire(self, now: float) -> list[Binding]:
