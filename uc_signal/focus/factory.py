@@ -38,16 +38,15 @@ from typing import Any, Protocol
 
 from ..application import RequestContext
 from ..conferencing.directory import MeetingDirectory
-from ..conferencing.meeting import LobbyPolicy, Meeting, MeetingKind, conference_uri
+from ..conferencing.meeting import (InvalidMeetingError, LobbyPolicy, Meeting, MeetingKind, PresenterPolicy,
+                                    conference_uri)
 from ..directory import User
 from ..proxy.services import ApplicationServices
 from ..sip import ParseError, SipUri, make_response
-from .cccp import CONTENT_TYPE as CCCP
-from .cccp import FACTORY_COMMANDS
-from ..conferencing.meeting import InvalidMeetingError, PresenterPolicy
 from ..store.meetings import MeetingNotFoundError
-from .cccp import (AddConference, CccpError, FactoryRequest, MeetingInfo, build_add_conference_response,
-                   build_factory_response, parse_factory_request)
+from .cccp import CONTENT_TYPE as CCCP
+from .cccp import (FACTORY_COMMANDS, AddConference, CccpError, FactoryRequest, MeetingInfo,
+                   build_add_conference_response, build_factory_response, parse_factory_request)
 
 log = logging.getLogger(__name__)
 
