@@ -48,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -232,8 +233,13 @@ def start_kamailio(workdir: Path, n_users: int) -> Server:
 
 
 async def _write_users(data_dir: Path, n_users: int) -> None:
-    """The benchmark's users straight into ucd's store, in one transaction, through the
-    store's own schema and HA1 function (what UserService.create writes, in bulk)."""
+    """The benchmark's users (uN with password pwN) straight into ucd's store."""
+    await write_accounts(data_dir, [(f"u{i}", f"pw{i}") for i in range(n_users)])
+
+
+async def write_accounts(data_dir: Path, accounts: Sequence[tuple[str, str]], first_id: int = 1) -> None:
+    """(username, password) accounts straight into ucd's store, in one transaction, through
+    the store's own schema and HA1 function (what UserService.create writes, in bulk)."""
     from uc_signal.store.model import credentials_for
     from uc_signal.store.sql import SqlStore, sqlite_url
     from uc_signal.store.tables import credentials, users
@@ -244,11 +250,12 @@ async def _write_users(data_dir: Path, n_users: int) -> None:
     try:
         async with store.engine.begin() as connection:
             await connection.execute(users.insert(), [
-                {"id": i + 1, "username": f"u{i}", "domain": DOMAIN, "display_name": "", "line_uri": None,
-                 "enabled": True, "created_at": now, "updated_at": now} for i in range(n_users)])
+                {"id": first_id + i, "username": name, "domain": DOMAIN, "display_name": "", "line_uri": None,
+                 "enabled": True, "created_at": now, "updated_at": now} for i, (name, _) in enumerate(accounts)])
             await connection.execute(credentials.insert(), [
-                {"user_id": i + 1, "algorithm": algorithm, "ha1": ha1}
-                for i in range(n_users) for algorithm, ha1 in credentials_for(f"u{i}", DOMAIN, f"pw{i}").items()])
+                {"user_id": first_id + i, "algorithm": algorithm, "ha1": ha1}
+                for i, (name, password) in enumerate(accounts)
+                for algorithm, ha1 in credentials_for(name, DOMAIN, password).items()])
     finally:
         await store.close()
 

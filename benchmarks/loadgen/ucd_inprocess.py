@@ -45,7 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.loadgen.sip_inprocess import CALLEE_PORT, Harness, expire_transactions  # noqa: E402
-from benchmarks.sip_vs_kamailio import DOMAIN, _write_users  # noqa: E402
+from benchmarks.sip_vs_kamailio import DOMAIN, _write_users, write_accounts  # noqa: E402
 from uc_signal.config.loader import load_config  # noqa: E402
 from uc_signal.gc_tuning import tune_for_server  # noqa: E402
 from uc_signal.ucd.logs import configure_logging  # noqa: E402
@@ -58,35 +58,13 @@ def _free_tcp_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _write_callers(data_dir: Path, first_id: int) -> None:
-    """alice and bob (passwords alice-pw, bob-pw), the harness's caller and callee."""
-    from uc_signal.store.model import credentials_for
-    from uc_signal.store.sql import SqlStore, sqlite_url
-    from uc_signal.store.tables import credentials, users
-
-    store = SqlStore(sqlite_url(data_dir / "ucd.sqlite3"))
-    await store.open()
-    now = time.time()
-    try:
-        async with store.engine.begin() as connection:
-            await connection.execute(users.insert(), [
-                {"id": first_id + i, "username": name, "domain": DOMAIN, "display_name": "", "line_uri": None,
-                 "enabled": True, "created_at": now, "updated_at": now} for i, name in enumerate(("alice", "bob"))])
-            await connection.execute(credentials.insert(), [
-                {"user_id": first_id + i, "algorithm": algorithm, "ha1": ha1}
-                for i, name in enumerate(("alice", "bob"))
-                for algorithm, ha1 in credentials_for(name, DOMAIN, f"{name}-pw").items()])
-    finally:
-        await store.close()
-
-
 async def main(registrations: int, users: int, calls: int = 0, expire: bool = False,
                profile_file: str | None = None, busy: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="ucd-inprocess-") as tmp:
         data_dir = Path(tmp) / "var"
         data_dir.mkdir()
         await _write_users(data_dir, users)
-        await _write_callers(data_dir, users + 1)
+        await write_accounts(data_dir, [("alice", "alice-pw"), ("bob", "bob-pw")], first_id=users + 1)   # caller, callee
         config_file = Path(tmp) / "ucd.toml"
         config_file.write_text(
             f'[daemon]\ndata_dir = "{data_dir}"\n\n'
