@@ -57,11 +57,11 @@ test-py: build
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 # C-level tests of csrc/, compiled with the strict warning set.
-build/ctest/%: csrc/tests/%.c csrc/tests/check.h $(CSRC) csrc/*.h $(SRTP_LIB)
+build/ctest/%: csrc/tests/%.c csrc/tests/check.h csrc/tests/loopback.h $(CSRC) csrc/*.h $(SRTP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CWARN) -O1 -g $(CINC) -o $@ $< $(CSRC) $(CLIBS)
 
-build/ctest-asan/%: csrc/tests/%.c csrc/tests/check.h $(CSRC) csrc/*.h $(SRTP_LIB)
+build/ctest-asan/%: csrc/tests/%.c csrc/tests/check.h csrc/tests/loopback.h $(CSRC) csrc/*.h $(SRTP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CWARN) -O1 -g $(SANITIZE) $(CINC) -o $@ $< $(CSRC) $(CLIBS)
 

@@ -28,6 +28,7 @@
 #include "uc_errors.h"
 
 #include "check.h"
+#include "loopback.h"
 
 static void test_spsc_single_thread(void)
 {
@@ -172,24 +173,6 @@ static void test_rtcp_rtt(void)
     CHECK(fabs(rtt_ms - 20.0) < 1.0);
     CHECK(a.peer_cumulative_lost == 0);
     CHECK(uc_rtcp_session_receive(&a, buf, 3, 0) < 0);
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static int client_socket(struct sockaddr_in *addr)
-{
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    memset(addr, 0, sizeof(*addr));
-    addr->sin_family = AF_INET;
-    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)addr, sizeof(*addr));
-    socklen_t len = sizeof(*addr);
-    getsockname(fd, (struct sockaddr *)addr, &len);
-    return fd;
 }
 
 static void test_engine_conference_tick(void)

@@ -24,6 +24,7 @@
 #include "uc_errors.h"
 
 #include "check.h"
+#include "loopback.h"
 
 static double rms(const int16_t *x, int n)
 {
@@ -138,24 +139,6 @@ static void test_recorder(void)
 }
 
 /* ---- a real engine ---- */
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static int client_socket(struct sockaddr_in *addr)
-{
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    memset(addr, 0, sizeof(*addr));
-    addr->sin_family = AF_INET;
-    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)addr, sizeof(*addr));
-    socklen_t len = sizeof(*addr);
-    getsockname(fd, (struct sockaddr *)addr, &len);
-    return fd;
-}
 
 /* Drain the socket; decode PCMU packets into out (8 kHz) from *n on. */
 static void drain(int fd, uc_g711 *g711, int16_t *out, int *n, int cap)
