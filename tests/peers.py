@@ -302,6 +302,25 @@ def linphone_account(host: str, port: int, user: str, password: str, domain: str
             f"[auth_info_0]\nusername={user}\npasswd={password}\nrealm={domain}\n")
 
 
+def linphonec_through(server: tuple[str, int], user: str, password: str, workdir: Path, *commands: str,
+                      output: bool = False) -> subprocess.Popen[str]:
+    """linphonec (60 s at most, under coreutils timeout: stop it with `stop`) registered as
+    `user` through the server at `server` (linphone_account), with `commands` written to its
+    stdin; its stdout piped when `output`, else discarded."""
+    binary = shutil.which("linphonec")
+    assert binary, "linphonec is not installed (make test installs linphone-cli)"
+    host, port = server
+    rc = linphone_rc(workdir / "linphonerc", *linphone_ports(), extra=linphone_account(host, port, user, password))
+    sink = subprocess.PIPE if output else subprocess.DEVNULL
+    proc = subprocess.Popen(["timeout", "60", binary, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
+                            stdout=sink, stderr=subprocess.STDOUT if output else subprocess.DEVNULL, text=True,
+                            env=linphone_env(workdir / "linphone-home"), cwd=workdir)
+    assert proc.stdin is not None
+    proc.stdin.write("".join(f"{command}\n" for command in commands))
+    proc.stdin.flush()
+    return proc
+
+
 def linphone_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment linphonec needs: without a writable data directory liblinphone
     never brings its SIP transports up ("No listening point matching for udp://...")."""

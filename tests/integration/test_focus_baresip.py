@@ -32,8 +32,7 @@ import httpx
 import numpy as np
 import pytest
 
-from peers import (baresip_config, baresip_sip_port, linphone_account, linphone_env, linphone_ports, linphone_rc,
-                   stop)
+from peers import baresip_config, baresip_sip_port, linphonec_through, stop
 from ucd_harness import Ucd, start_ucd, ucctl_json
 
 pytestmark = pytest.mark.peer
@@ -465,8 +464,6 @@ def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
     """A second softphone stack: linphonec (registered with the admin guide's linphonerc)
     calls the conference URI, is challenged and answered by the focus, and is in the
     roster beside a baresip; its hang-up (BYE) takes it out."""
-    linphonec = shutil.which("linphonec")
-    assert linphonec, "linphonec is not installed (make test installs linphone-cli)"
     ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     linphone = None
@@ -478,14 +475,8 @@ def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
         alice = Phone(tmp_path, "alice", f"{host}:{port}", meeting["conference_uri"], seconds=50)
         phones.append(alice)
         alice.wait_for("Call established")
-        rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports(),
-                         extra=linphone_account(host, port, "carol", "carol-pw"))
-        linphone = subprocess.Popen(["timeout", "60", linphonec, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-                                    env=linphone_env(tmp_path / "linphone-home"), cwd=tmp_path)
+        linphone = linphonec_through((host, port), "carol", "carol-pw", tmp_path, "soundcard use files")
         assert linphone.stdin is not None
-        linphone.stdin.write("soundcard use files\n")
-        linphone.stdin.flush()
         wait_registered(ucd, "carol")
         linphone.stdin.write(f"call {meeting['conference_uri']}\n")
         linphone.stdin.flush()

@@ -15,9 +15,7 @@ speakers, and carol leaving when she is ejected.
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -25,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peers import linphone_account, linphone_env, linphone_ports, linphone_rc, stop
+from peers import linphonec_through, stop
 from test_focus_baresip import WAIT, Phone, read_mono, wait_heard, wait_registered, window
 from uc_signal.conferencing import ConferenceInfo, DocState, apply, parse
 from uc_signal.sip import DigestClient, Request, Response, make_response, new_branch, parse_message
@@ -273,8 +271,6 @@ def test_a_two_party_call_is_escalated_and_a_third_party_dialled_in(tmp_path: Pa
     beside the call they are in: baresip answers that second call and is in the meeting
     with its call to carol still up; linphonec takes one call at a time and answers it
     486 Busy, so carol stays out. Then alice, the third party, is dialled in."""
-    linphonec = shutil.which("linphonec")
-    assert linphonec, "linphonec is not installed (make test installs linphone-cli)"
     ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     linphone = None
@@ -282,14 +278,8 @@ def test_a_two_party_call_is_escalated_and_a_third_party_dialled_in(tmp_path: Pa
         for user in ("alice", "bob", "carol"):
             ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
         host, port = ucd.sip_address("UDP")
-        rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports(),
-                         extra=linphone_account(host, port, "carol", "carol-pw"))
-        linphone = subprocess.Popen(["timeout", "60", linphonec, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-                                    env=linphone_env(tmp_path / "linphone-home"), cwd=tmp_path)
-        assert linphone.stdin is not None
-        linphone.stdin.write("soundcard use files\nautoanswer enable\n")
-        linphone.stdin.flush()
+        linphone = linphonec_through((host, port), "carol", "carol-pw", tmp_path,
+                                     "soundcard use files", "autoanswer enable")
         wait_registered(ucd, "carol")
         bob = Phone(tmp_path, "bob", f"{host}:{port}", "sip:carol@example.test", seconds=50, tone=TONES["bob"])
         phones.append(bob)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from peers import baresip_sip_port, linphone_account, linphone_env, linphone_ports, linphone_rc
+from peers import baresip_sip_port, linphonec_through
 from ucd_harness import start_ucd
 
 pytestmark = pytest.mark.peer
@@ -124,8 +124,6 @@ def test_two_baresips_register_and_call_through_ucd(tmp_path, restart):
 
 
 def test_linphonec_registers_and_calls_a_baresip_user_through_ucd(tmp_path):
-    linphonec = shutil.which("linphonec")
-    assert linphonec, "linphonec is not installed (make test installs linphone-cli)"
     ucd = start_ucd(tmp_path)
     phones: list[Baresip] = []
     linphone = None
@@ -139,14 +137,8 @@ def test_linphonec_registers_and_calls_a_baresip_user_through_ucd(tmp_path):
 
         # The admin guide's linphonerc: reg_route makes calls go through ucd (linphonec's
         # interactive `register` sets no route, and then a call resolves example.test in DNS).
-        rc = linphone_rc(tmp_path / "linphonerc", *linphone_ports(),
-                         extra=linphone_account(host, port, "carol", "carol-pw"))
-        linphone = subprocess.Popen(["timeout", "60", linphonec, "-c", str(rc), "-d", "0"], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                    env=linphone_env(tmp_path / "linphone-home"), cwd=tmp_path)
+        linphone = linphonec_through((host, port), "carol", "carol-pw", tmp_path, "soundcard use files", output=True)
         assert linphone.stdin is not None
-        linphone.stdin.write("soundcard use files\n")
-        linphone.stdin.flush()
         registered: set[str] = set()
         deadline = time.monotonic() + WAIT
         while "sip:carol@example.test" not in registered and time.monotonic() < deadline:
