@@ -17,7 +17,8 @@ CTESTS := $(patsubst csrc/tests/%.c,build/ctest/%,$(wildcard csrc/tests/test_*.c
 CTESTS_ASAN := $(patsubst csrc/tests/%.c,build/ctest-asan/%,$(wildcard csrc/tests/test_*.c))
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: setup system-deps libsrtp2-openssl build run test test-c test-asan test-py fuzz-short bench clean
+.PHONY: setup system-deps libsrtp2-openssl build run test test-c test-asan test-py fuzz-short bench clean \
+	ctest-programs ctest-asan-programs
 
 system-deps:
 	@scripts/system-deps.sh
@@ -56,19 +57,54 @@ test: setup test-c fuzz-short
 test-py: build
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
-# C-level tests of csrc/, compiled with the strict warning set.
-build/ctest/%: csrc/tests/%.c csrc/tests/check.h csrc/tests/loopback.h $(CSRC) csrc/*.h $(SRTP_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(CWARN) -O1 -g $(CINC) -o $@ $< $(CSRC) $(CLIBS)
+# C-level tests of csrc/, compiled with the strict warning set, in two flavours (plain;
+# AddressSanitizer + UBSan). Each csrc/*.c is compiled once per flavour into an archive
+# (build/ctest*/libcsrc.a) that every test program links, instead of each of the 12
+# programs compiling all of csrc/ again; test-c and test-asan build with one job per core
+# (CTEST_JOBS; a `make -jN` around them keeps its own jobserver), then run the tests one
+# after another. An object depends on every csrc/*.h, as each program did before.
+CTEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+ctest_make = $(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(CTEST_JOBS))
+CTEST_CFLAGS := $(CWARN) -O1 -g
+CTEST_OBJS := $(patsubst csrc/%.c,build/ctest/obj/%.o,$(CSRC))
+CTEST_ASAN_OBJS := $(patsubst csrc/%.c,build/ctest-asan/obj/%.o,$(CSRC))
 
-build/ctest-asan/%: csrc/tests/%.c csrc/tests/check.h csrc/tests/loopback.h $(CSRC) csrc/*.h $(SRTP_LIB)
+build/ctest/obj/%.o: csrc/%.c csrc/*.h $(SRTP_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CWARN) -O1 -g $(SANITIZE) $(CINC) -o $@ $< $(CSRC) $(CLIBS)
+	$(CC) $(CTEST_CFLAGS) $(CINC) -c -o $@ $<
 
-test-c: system-deps libsrtp2-openssl $(CTESTS)
+build/ctest-asan/obj/%.o: csrc/%.c csrc/*.h $(SRTP_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CTEST_CFLAGS) $(SANITIZE) $(CINC) -c -o $@ $<
+
+# `rm` first: ar would keep the member of a source file that has since been deleted.
+build/ctest/libcsrc.a: $(CTEST_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+build/ctest-asan/libcsrc.a: $(CTEST_ASAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+build/ctest/%: csrc/tests/%.c csrc/tests/check.h csrc/tests/loopback.h csrc/*.h build/ctest/libcsrc.a $(SRTP_LIB)
+	$(CC) $(CTEST_CFLAGS) $(CINC) -o $@ $< build/ctest/libcsrc.a $(CLIBS)
+
+build/ctest-asan/%: csrc/tests/%.c csrc/tests/check.h csrc/tests/loopback.h csrc/*.h build/ctest-asan/libcsrc.a \
+		$(SRTP_LIB)
+	$(CC) $(CTEST_CFLAGS) $(SANITIZE) $(CINC) -o $@ $< build/ctest-asan/libcsrc.a $(CLIBS)
+
+# The programs of each flavour as one goal of the parallel sub-make (`@:`: quiet when all
+# are up to date).
+ctest-programs: $(CTESTS)
+	@:
+
+ctest-asan-programs: $(CTESTS_ASAN)
+	@:
+
+test-c: system-deps libsrtp2-openssl
+	@+$(ctest_make) ctest-programs
 	@set -e; for t in $(CTESTS); do $$t; done
 
-test-asan: system-deps libsrtp2-openssl $(CTESTS_ASAN)
+test-asan: system-deps libsrtp2-openssl
+	@+$(ctest_make) ctest-asan-programs
 	@set -e; for t in $(CTESTS_ASAN); do ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
 
 # A short run of every fuzz harness (fuzz/fuzz_*.py, atheris), from a fixed seed so main
