@@ -1,7 +1,7 @@
 """ucd beside Kamailio 5.6: authenticated REGISTER and proxied calls, in one run.
 
-Each server runs on its own loopback port, one after the other, started and stopped here
-(PIDs recorded, every wait bounded):
+Both servers are started once, each on its own loopback port, and stay up for the whole
+run (PIDs recorded, every wait bounded); the load goes to one of them at a time:
 
 - Kamailio: `kamailio -DD -E -f benchmarks/kamailio/kamailio.cfg -m 1024 -M 16 -n 4`
   (usrloc in memory, passwords in an htable checked by pv_www_authenticate /
@@ -26,10 +26,18 @@ The same load against both:
    (INVITE/407/ACK/INVITE/200/ACK/BYE/200: both servers challenge INVITEs from local users)
    at stepped rates until failures or retransmissions.
 
-Server CPU = utime+stime of every process of the server (the process tree from /proc,
-plus the reaped children's cutime+cstime), read before and after each step, divided by
-the completed registrations or calls. The CPU ratio is taken at the highest step both
-servers passed clean (the same offered load).
+At each rate of a ladder the two servers take their step in turn. Then, at the highest
+rate both passed clean, the step is repeated (5 times each, 2 with --quick) alternating
+the servers (A B B A ...) against the same running servers, registrations and bob's
+binding in place (benchmarks/_paired.py): the CPU figures and the targets are the
+medians of those repeats, with their minimum and maximum, and the ratio is the ratio of
+the medians; a single step moved Kamailio's CPU per call by 17% between two identical runs.
+
+Server CPU = run time of every thread of every process of the server (the process tree
+from /proc, each thread's schedstat in nanoseconds, plus the reaped children's
+cutime+cstime; utime+stime in clock ticks instead for a step in which a thread ended:
+benchmarks/_paired.py's CpuReading), read before and after each step, divided by the
+completed registrations or calls.
 
     python benchmarks/sip_vs_kamailio.py [--quick]
 """
@@ -54,6 +62,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import _paired  # noqa: E402
+from benchmarks._paired import CpuReading  # noqa: E402
 from benchmarks._common import emit, quick_flag, target  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,11 +85,14 @@ class Plan:
     register_steps: list[int]     # refresh rates, registrations/s
     call_steps: list[int]         # calls/s
     step_seconds: float
+    repeats: int                  # alternated steps per server at the compared rate
+    pause: float = 2.0            # seconds between a ladder and its repeats (the last step's tail)
 
 
-QUICK = Plan(users=5_000, fill_rate=500, register_steps=[500, 1000], call_steps=[50, 100], step_seconds=2.0)
+QUICK = Plan(users=5_000, fill_rate=500, register_steps=[500, 1000], call_steps=[50, 100], step_seconds=2.0,
+             repeats=2)
 FULL = Plan(users=100_000, fill_rate=500, register_steps=[250, 500, 1000, 2000, 4000, 8000],
-            call_steps=[50, 100, 200, 400, 800], step_seconds=5.0)
+            call_steps=[50, 100, 200, 400, 800], step_seconds=5.0, repeats=5)
 
 
 # --- /proc ----------------------------------------------------------------------------------
@@ -120,6 +133,31 @@ def cpu_seconds(root: int) -> float:
         if pid == root:
             total += int(fields[13]) + int(fields[14])      # cutime, cstime
     return total / CLK_TCK
+
+
+def cpu_reading(root: int) -> CpuReading:
+    """The tree's CPU so far, per thread in nanoseconds and per process in ticks (CpuReading)."""
+    precise_ns, ticks, tasks = 0, 0, set()
+    children = processes = 0
+    for pid in process_tree(root):
+        try:
+            fields = _stat_fields(pid)
+            task_ids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        processes += 1
+        ticks += int(fields[11]) + int(fields[12])            # utime, stime (every thread, live or not)
+        if pid == root:
+            children = int(fields[13]) + int(fields[14])     # cutime, cstime
+        for tid in task_ids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    precise_ns += int(f.read().split()[0])    # run time of the thread, ns
+            except (OSError, ValueError, IndexError):
+                continue
+            tasks.add(int(tid))
+    return CpuReading(precise_ns / 1e9 + children / CLK_TCK, (ticks + children) / CLK_TCK, frozenset(tasks),
+                      processes, 1 / CLK_TCK)
 
 
 def memory_kb(root: int) -> dict[str, int]:
@@ -212,8 +250,8 @@ class Server:
     # (worker i of a multi-process generator: this port + i)
     generator_port: int = field(default_factory=lambda: free_port_pair())
 
-    def cpu(self) -> float:
-        return cpu_seconds(self.process.pid)
+    def cpu(self) -> CpuReading:
+        return cpu_reading(self.process.pid)
 
     def memory(self) -> dict[str, int]:
         return memory_kb(self.process.pid)
@@ -321,13 +359,15 @@ def register_step(server: Server, users_csv: Path, count: int, rate: float) -> d
                           "--processes", str(generator_processes(rate)), "--json"],
                          capture_output=True, text=True, timeout=limit + 30)
     time.sleep(0.3)  # let the server finish what it was doing (ucd's write-behind batch)
-    server_cpu, gen_cpu = server.cpu() - cpu0, children_cpu() - gen0
+    cpu1, gen_cpu = server.cpu(), children_cpu() - gen0
+    server_cpu = cpu1 - cpu0
     report = json.loads(out.stdout.strip().splitlines()[-1])
     done = max(1, report["completed"])
     return {"rate": rate, "count": count, "completed": report["completed"], "failed": report["failed"],
             "retransmissions": report["retransmissions"], "achieved_rate": report["rate"],
             "clean": report["failed"] == 0 and report["retransmissions"] == 0 and report["completed"] == count,
-            "server_cpu_us": round(server_cpu / done * 1e6, 1), "generator_cpu_us": round(gen_cpu / done * 1e6, 1)}
+            "server_cpu_us": round(server_cpu / done * 1e6, 1), "generator_cpu_us": round(gen_cpu / done * 1e6, 1),
+            "cpu_in_ns": cpu1.exact_since(cpu0)}
 
 
 def sipp(server: Server, scenario: str, service: str, workdir: Path, *extra: str, calls: int = 1, rate: float = 1,
@@ -359,7 +399,7 @@ def call_step(server: Server, workdir: Path, calls: int, rate: float, index: int
 
 
 def finish_step(server: Server, uac: subprocess.Popen, stats_file: Path, count: int, rate: float, limit: float,
-                cpu0: float, *, settle: float) -> dict:
+                cpu0: CpuReading, *, settle: float) -> dict:
     """Wait for a step's sipp UAC (killed after `limit` + 15 s), let the server finish what
     is in flight for `settle` seconds, and report the step: counts from sipp's statistics,
     clean or not, and the server's CPU per completed transaction since `cpu0`."""
@@ -369,83 +409,107 @@ def finish_step(server: Server, uac: subprocess.Popen, stats_file: Path, count: 
         uac.kill()
         code = uac.wait(timeout=10)
     time.sleep(settle)
-    server_cpu = server.cpu() - cpu0
+    cpu1 = server.cpu()
+    server_cpu = cpu1 - cpu0
     stats = sipp_stats(stats_file)
     return {"rate": rate, "count": count, "completed": stats["successful"], "failed": stats["failed"],
             "retransmissions": stats["retransmissions"], "uac_exit": code,
             "clean": code == 0 and stats["failed"] == 0 and stats["retransmissions"] == 0
             and stats["successful"] == count,
-            "server_cpu_us": round(server_cpu / max(1, stats["successful"]) * 1e6, 1)}
+            "server_cpu_us": round(server_cpu / max(1, stats["successful"]) * 1e6, 1),
+            "cpu_in_ns": cpu1.exact_since(cpu0)}
 
 
-def run_server(server: Server, plan: Plan, workdir: Path, users_csv: Path) -> dict:
-    result: dict = {"pids": server.pids}
-    # 0. idle CPU (timer processes, housekeeping): a floor under the per-transaction
-    # figures at low rates, reported beside them
+def register_bob(server: Server, workdir: Path, uas_port: int) -> None:
+    """bob's binding at the sipp UAS's port (digest REGISTER, Expires 300); again before
+    the repeats, so that the binding the calls are routed to is never near its expiry."""
+    registration = sipp(server, "register_digest.xml", "bob", workdir, "-set", "domain", DOMAIN, "-au", "bob",
+                        "-ap", "bob-pw", "-auth_uri", DOMAIN, "-set", "contact_port", str(uas_port),
+                        "-timeout", "20s")
+    if registration.wait(timeout=40) != 0:
+        raise SystemExit(f"{server.name}: bob's registration failed")
+
+
+@dataclass
+class Uas:
+    process: subprocess.Popen
+    port: int   # bob's contact port
+
+
+def start_uas(server: Server, workdir: Path, scenario: str, calls: int) -> Uas:
+    """A sipp UAS registered as bob on `server`, answering up to `calls` calls (or MESSAGEs)."""
+    uas_port = free_port()
+    register_bob(server, workdir, uas_port)
+    uas = Uas(sipp(server, scenario, "bob", workdir, "-timeout", "900s", calls=calls, local_port=uas_port), uas_port)
     time.sleep(0.5)
-    cpu0 = server.cpu()
-    time.sleep(2.0)
-    result["idle_cpu_ms_per_s"] = round((server.cpu() - cpu0) / 2.0 * 1e3, 1)
-    # 1. unique registrations: memory before/after, and the CPU of first registrations
+    if uas.process.poll() is not None:
+        raise SystemExit(f"{server.name}: the sipp UAS exited ({uas.process.returncode})")
+    return uas
+
+
+def stop_uas(uas: Uas) -> None:
+    uas.process.kill()
+    uas.process.wait(timeout=10)
+
+
+def idle_cpu(servers: Sequence[Server], seconds: float = 2.0) -> dict[str, float]:
+    """Each server's CPU per second with no load (timer processes, housekeeping), ms/s: a
+    floor under the per-transaction figures at low rates, reported beside them."""
+    time.sleep(0.5)
+    cpu0 = {server.name: server.cpu() for server in servers}
+    time.sleep(seconds)
+    return {server.name: round((server.cpu() - cpu0[server.name]) / seconds * 1e3, 1) for server in servers}
+
+
+def fill(server: Server, plan: Plan, users_csv: Path) -> dict:
+    """N unique registrations: the server's memory before and after, and their CPU."""
     before = server.memory()
-    fill = register_step(server, users_csv, plan.users, plan.fill_rate)
+    step = register_step(server, users_csv, plan.users, plan.fill_rate)
     time.sleep(1.0)
     after = server.memory()
-    done = max(1, fill["completed"])
-    result["fill"] = fill
-    result["memory_before_kb"], result["memory_after_kb"] = before, after
-    result["pss_bytes_per_registration"] = round((after["pss_kb"] - before["pss_kb"]) * 1024 / done, 1)
-    result["rss_bytes_per_registration"] = round((after["rss_kb"] - before["rss_kb"]) * 1024 / done, 1)
-    # 2. refreshes at stepped rates, until a step is not clean
-    steps = []
-    for rate in plan.register_steps:
-        step = register_step(server, users_csv, min(plan.users, int(rate * plan.step_seconds)), rate)
-        steps.append(step)
-        if not step["clean"]:
-            break
-    result["register_steps"] = steps
-    # 3. calls through the proxy to a registered sipp UAS (no 180)
-    uas_port = free_port()
-    reg = sipp(server, "register_digest.xml", "bob", workdir, "-set", "domain", DOMAIN, "-au", "bob", "-ap", "bob-pw",
-               "-auth_uri", DOMAIN,
-               "-set", "contact_port", str(uas_port), "-timeout", "20s")
-    if reg.wait(timeout=40) != 0:
-        raise SystemExit(f"{server.name}: bob's registration failed")
-    total_calls = sum(int(rate * plan.step_seconds) for rate in plan.call_steps)
-    uas = sipp(server, "uas_no180.xml", "bob", workdir, "-timeout", "600s", calls=total_calls + 10,
-               local_port=uas_port)
+    done = max(1, step["completed"])
+    return {"step": step, "memory_before_kb": before, "memory_after_kb": after,
+            "pss_bytes_per_registration": round((after["pss_kb"] - before["pss_kb"]) * 1024 / done, 1),
+            "rss_bytes_per_registration": round((after["rss_kb"] - before["rss_kb"]) * 1024 / done, 1)}
+
+
+def measure(servers: list[Server], plan: Plan, workdir: Path, users_csv: Path) -> dict:
+    """Every phase against both running servers: idle CPU, the unique registrations, the
+    REGISTER ladder and its repeats, then the call ladder and its repeats."""
+    out: dict = {"idle_cpu_ms_per_s": idle_cpu(servers)}
+    out["fill"] = {server.name: fill(server, plan, users_csv) for server in servers}
+
+    def register_at(server: Server, rate: float) -> dict:
+        return register_step(server, users_csv, min(plan.users, int(rate * plan.step_seconds)), rate)
+
+    out["register_steps"] = _paired.climb(servers, plan.register_steps, register_at)
+    register_rate = _paired.common_rate(list(out["register_steps"].values()))
+    time.sleep(plan.pause)
+    out["register_repeats"] = _paired.alternate(servers, plan.repeats,
+                                                lambda server, _: register_at(server, register_rate))
+    out["register_rate"] = register_rate
+
+    # calls through the proxy to a registered sipp UAS (no 180), one per server, up for the
+    # ladder and the repeats; the UAC of each step is a new sipp process
+    calls_at: dict[float, int] = {rate: int(rate * plan.step_seconds) for rate in plan.call_steps}
+    capacity = sum(calls_at.values()) + plan.repeats * max(calls_at.values()) + 10
+    uases = {server.name: start_uas(server, workdir, "uas_no180.xml", capacity) for server in servers}
+    labels = iter(range(1_000_000))
     try:
-        time.sleep(0.5)
-        if uas.poll() is not None:
-            raise SystemExit(f"{server.name}: the sipp UAS exited ({uas.returncode})")
-        calls = []
-        for index, rate in enumerate(plan.call_steps):
-            step = call_step(server, workdir, int(rate * plan.step_seconds), rate, index)
-            calls.append(step)
-            if not step["clean"]:
-                break
-        result["call_steps"] = calls
+        out["call_steps"] = _paired.climb(
+            servers, plan.call_steps, lambda server, rate: call_step(server, workdir, calls_at[rate], rate, next(labels)))
+        call_rate = _paired.common_rate(list(out["call_steps"].values()))
+        for server in servers:
+            register_bob(server, workdir, uases[server.name].port)
+        time.sleep(plan.pause)
+        out["call_repeats"] = _paired.alternate(
+            servers, plan.repeats,
+            lambda server, _: call_step(server, workdir, calls_at[call_rate], call_rate, next(labels)))
+        out["call_rate"] = call_rate
     finally:
-        uas.kill()
-        uas.wait(timeout=10)
-    return result
-
-
-def highest_clean(steps: list[dict]) -> float:
-    return max((step["rate"] for step in steps if step["clean"]), default=0.0)
-
-
-def cpu_at(steps: list[dict], rate: float) -> float | None:
-    for step in steps:
-        if step["rate"] == rate:
-            return float(step["server_cpu_us"])
-    return None
-
-
-def common_rate(a: list[dict], b: list[dict]) -> float:
-    """The highest rate both passed clean, else the first (lowest) step."""
-    both = {s["rate"] for s in a if s["clean"]} & {s["rate"] for s in b if s["clean"]}
-    return max(both) if both else min(s["rate"] for s in a + b)
+        for uas in uases.values():
+            stop_uas(uas)
+    return out
 
 
 def main() -> None:
@@ -454,45 +518,54 @@ def main() -> None:
     for tool in ("kamailio", "sipp"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is not installed (apt-get install {'sip-tester' if tool == 'sipp' else tool})")
-    results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="sip-vs-kamailio-") as tmp:
         workdir = Path(tmp)
         users_csv = workdir / "users.csv"
         with users_csv.open("w", newline="") as f:
             csv.writer(f).writerows([f"u{i}", f"pw{i}"] for i in range(plan.users))
-        for name, start in (("kamailio", start_kamailio), ("ucd", start_ucd)):
-            started = time.monotonic()
-            server = start(workdir, plan.users)
-            startup = time.monotonic() - started
-            try:
-                results[name] = run_server(server, plan, workdir, users_csv)
-                results[name]["startup_s"] = round(startup, 2)
-            finally:
+        servers: list[Server] = []
+        startup: dict[str, float] = {}
+        try:
+            for name, start in (("kamailio", start_kamailio), ("ucd", start_ucd)):
+                started = time.monotonic()
+                servers.append(start(workdir, plan.users))
+                startup[name] = round(time.monotonic() - started, 2)
+            result = measure(servers, plan, workdir, users_csv)
+        finally:
+            for server in servers:
                 stop_tree(server.process, server.pids)
-            print(f"{name}: {json.dumps(results[name])}", file=sys.stderr)
+    print(json.dumps(result), file=sys.stderr)
 
-    kam, ucd = results["kamailio"], results["ucd"]
-    reg_rate = common_rate(kam["register_steps"], ucd["register_steps"])
-    call_rate = common_rate(kam["call_steps"], ucd["call_steps"])
-    kam_reg, ucd_reg = cpu_at(kam["register_steps"], reg_rate), cpu_at(ucd["register_steps"], reg_rate)
-    kam_call, ucd_call = cpu_at(kam["call_steps"], call_rate), cpu_at(ucd["call_steps"], call_rate)
-    figures: dict = {"registrations_for_memory": plan.users, "quick": quick}
-    for name, res in results.items():
+    reg_rate, call_rate = result["register_rate"], result["call_rate"]
+    figures: dict = {"registrations_for_memory": plan.users, "quick": quick, "repeats": plan.repeats}
+    register_cpu, call_cpu = {}, {}
+    for server in servers:
+        name, filled = server.name, result["fill"][server.name]
+        register_cpu[name] = _paired.spread(result["register_repeats"][name]["steps"])
+        call_cpu[name] = _paired.spread(result["call_repeats"][name]["steps"])
         figures[name] = {
-            "highest_clean_register_rate": highest_clean(res["register_steps"]),
-            "highest_clean_call_rate": highest_clean(res["call_steps"]),
-            "cpu_us_per_authenticated_register": cpu_at(res["register_steps"], reg_rate),
-            "cpu_us_per_call": cpu_at(res["call_steps"], call_rate),
-            "cpu_us_per_first_registration": res["fill"]["server_cpu_us"],
-            "fill_clean": res["fill"]["clean"],
-            "pss_bytes_per_registration": res["pss_bytes_per_registration"],
-            "rss_bytes_per_registration": res["rss_bytes_per_registration"],
-            "startup_s": res["startup_s"], "idle_cpu_ms_per_s": res["idle_cpu_ms_per_s"],
-            "register_steps": res["register_steps"], "call_steps": res["call_steps"],
+            "highest_clean_register_rate": _paired.highest_clean(result["register_steps"][name]),
+            "highest_clean_call_rate": _paired.highest_clean(result["call_steps"][name]),
+            "cpu_us_per_authenticated_register": register_cpu[name]["median"],
+            "cpu_us_per_call": call_cpu[name]["median"],
+            "register_repeats": register_cpu[name],
+            "call_repeats": call_cpu[name],
+            "register_block_cpu_us": result["register_repeats"][name]["block_cpu_us"],
+            "call_block_cpu_us": result["call_repeats"][name]["block_cpu_us"],
+            "cpu_us_per_first_registration": filled["step"]["server_cpu_us"],
+            "fill_clean": filled["step"]["clean"],
+            "pss_bytes_per_registration": filled["pss_bytes_per_registration"],
+            "rss_bytes_per_registration": filled["rss_bytes_per_registration"],
+            "memory_before_kb": filled["memory_before_kb"], "memory_after_kb": filled["memory_after_kb"],
+            "startup_s": startup[name], "idle_cpu_ms_per_s": result["idle_cpu_ms_per_s"][name],
+            "register_steps": result["register_steps"][name], "call_steps": result["call_steps"][name],
+            "register_repeat_steps": result["register_repeats"][name]["steps"],
+            "call_repeat_steps": result["call_repeats"][name]["steps"],
         }
     figures["cpu_compared_at"] = {"register_rate": reg_rate, "call_rate": call_rate}
-    register_ratio = (ucd_reg or 0) / kam_reg if kam_reg else float("inf")
-    call_ratio = (ucd_call or 0) / kam_call if kam_call else float("inf")
+    kam, ucd = figures["kamailio"], figures["ucd"]
+    register_ratio = _paired.median_ratio(register_cpu["ucd"], register_cpu["kamailio"])
+    call_ratio = _paired.median_ratio(call_cpu["ucd"], call_cpu["kamailio"])
     figures["ratios"] = {"register_cpu_ucd_over_kamailio": round(register_ratio, 2),
                          "call_cpu_ucd_over_kamailio": round(call_ratio, 2),
                          "pss_per_registration_ucd_over_kamailio":
