@@ -14,8 +14,9 @@ started once and stays up; the load goes to one server at a time.
 - `spread`: the median of the repeats' CPU per transaction with its minimum and maximum;
   `median_ratio`: the figure a target is computed from. One step of Kamailio's moved its
   CPU per call by 17% between two identical runs on a quiet machine: a single sample
-  cannot decide a ratio near its target, a median of several alternated ones is far
-  steadier, and the spread shows how far to trust it.
+  cannot decide a ratio near its target; a median of several alternated ones is not
+  moved by one disturbed sample, and the spread shows how far to trust it.
+- `CpuReading`: a server's CPU read per thread in nanoseconds, not per process in ticks.
 
 A step is a dict with at least "rate", "clean", "completed" and "server_cpu_us" (the
 server's CPU during the step divided by its completed transactions).
@@ -36,9 +37,9 @@ class CpuReading:
 
     `precise`: the run time of its live threads in nanoseconds (/proc/PID/task/TID/schedstat).
     `ticks`: utime+stime in clock ticks (/proc/PID/stat), which also count the threads that
-    have exited, but each process's figure is truncated to a tick (10 ms): over Kamailio's
-    ~9 processes a difference of two readings is off by up to ~9 ticks either way, which
-    at a 200-call step of ~11 ticks is most of the figure.
+    have exited, but each process's utime and stime are truncated to a tick (10 ms): over
+    Kamailio's 8 processes a difference of two readings can be off by up to 2 ticks per
+    process, where a 200-call step is ~10-15 ticks of Kamailio's CPU.
     Both include the root's reaped children (cutime+cstime, ticks).
 
     `later - earlier` is the CPU in between, in seconds: from `precise` when every thread
