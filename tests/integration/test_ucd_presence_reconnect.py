@@ -20,6 +20,7 @@ import socket
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
@@ -28,7 +29,7 @@ from presence_udp import DOMAIN, pidf, shown_state
 from uc_signal.sip import NEED_DATA, DigestClient, MessageReceived, Request, Response, StreamFramer, make_response
 from ucd_harness import Ucd, start_ucd
 
-SETTINGS = {"auth": {"algorithms": ["MD5"]}, "presence": {"state_flush_interval": 0.1}}
+SETTINGS: dict[str, dict[str, Any]] = {"auth": {"algorithms": ["MD5"]}, "presence": {"state_flush_interval": 0.1}}
 INSTANCE = "urn:uuid:6f0c8b1e-2a55-4d3c-9a3e-0a95a0e1280b"
 WAIT = 20.0
 
@@ -177,7 +178,7 @@ def publish(agent: Agent, activities: str, etag: str = "") -> str:
 
 def restarted(tmp_path: Path, ucd: Ucd) -> Ucd:
     """SIGTERM, then ucd again on the same data and ports (the dialogs' Contact names them)."""
-    ports = {"udp_port": ucd.sip_address("UDP")[1], "tcp_port": ucd.sip_address("TCP")[1]}
+    ports: dict[str, Any] = {"udp_port": ucd.sip_address("UDP")[1], "tcp_port": ucd.sip_address("TCP")[1]}
     assert ucd.stop() == 0, ucd.output()
     assert "presence state persisted" in ucd.output()
     return start_ucd(tmp_path, {**SETTINGS, "sip": ports})
@@ -220,7 +221,7 @@ def test_watchers_over_tcp_and_ws_get_their_notifies_after_a_restart_once_regist
         assert in_old_dialog(resumed, "carol", last["carol"]) and shown_state(resumed.body) == "Available"
         etag = publish(alice, "<rpid:busy/>", etag)
         busy = carol.notify(1)
-        assert in_old_dialog(busy, "carol", resumed.cseq.seq) and shown_state(busy.body) == "Busy"
+        assert resumed.cseq is not None and in_old_dialog(busy, "carol", resumed.cseq.seq) and shown_state(busy.body) == "Busy"
 
         # bob and dave were unreachable when alice became Busy: they get it on registering again.
         bob = Agent(ucd, "bob", "TCP", contact_params=f';+sip.instance="<{INSTANCE}>";reg-id=1',
@@ -269,7 +270,7 @@ def test_a_tcp_watcher_whose_connection_dropped_gets_the_state_it_missed_when_it
         assert in_old_dialog(missed, "carol", last) and shown_state(missed.body) == "Away"
         publish(alice, "", etag)
         back = carol.notify(1)
-        assert in_old_dialog(back, "carol", missed.cseq.seq) and shown_state(back.body) == "Available"
+        assert missed.cseq is not None and in_old_dialog(back, "carol", missed.cseq.seq) and shown_state(back.body) == "Available"
     finally:
         for agent in agents:
             agent.close()
