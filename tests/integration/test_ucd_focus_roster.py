@@ -77,8 +77,7 @@ def test_roles_im_cccp_and_ucctl_on_a_running_meeting(tmp_path: Path) -> None:
     ucd: Ucd = start_ucd(tmp_path)
     agents: list[UdpAgent] = []
     try:
-        for user in ("alice", "bob"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob")
         meeting = ucctl_json(ucd, "meeting", "add", "alice", "--subject", "Ops", "--presenters", "none")
         uri, conference_id = meeting["conference_uri"], meeting["conference_id"]
         server = ucd.sip_address("UDP")
