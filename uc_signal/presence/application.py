@@ -448,9 +448,9 @@ class PresenceApplication:
                 if reason is None:
                     self._park(subscription)
                 return   # a last NOTIFY nobody can receive: the subscription ends all the same
-            if subscription.unreachable:
-                self._reachable(subscription)
             subscription.peer = found
+        if subscription.unreachable:
+            self._reachable(subscription)
         if body is None:
             body = self._body(subscription, now, ended)
         if reason is not None:
