@@ -11,7 +11,9 @@ and ports), and on a plain connection drop. Python clients with digest credentia
   is found by its instance;
 - a WebSocket watcher (a .invalid Contact, nothing to connect to) is reached through its
   new registration;
-- a watcher whose connection dropped while ucd kept running is reached the same way.
+- a watcher whose connection dropped while ucd kept running is reached the same way;
+- a resource-list subscriber (RFC 4662) gets the full state in its old dialog, with an
+  RLMI version above the last one it got.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from presence_udp import DOMAIN, pidf, shown_state
+from uc_signal.rls import parse_list_body
+from uc_signal.rls.rlmi import RlmiList
 from uc_signal.sip import NEED_DATA, DigestClient, MessageReceived, Request, Response, StreamFramer, make_response
 from ucd_harness import Ucd, start_ucd
 
@@ -271,6 +275,52 @@ def test_a_tcp_watcher_whose_connection_dropped_gets_the_state_it_missed_when_it
         publish(alice, "", etag)
         back = carol.notify(1)
         assert missed.cseq is not None and in_old_dialog(back, "carol", missed.cseq.seq) and shown_state(back.body) == "Available"
+    finally:
+        for agent in agents:
+            agent.close()
+        if ucd.proc.poll() is None:
+            assert ucd.stop() == 0, ucd.output()
+
+
+def test_a_list_subscriber_over_tcp_gets_the_full_state_in_its_old_dialog_after_a_restart(tmp_path: Path) -> None:
+    settings = {**SETTINGS, "rls": {"notify_interval": 0.2}}
+    ucd = start_ucd(tmp_path, settings)
+    agents: list[Agent] = []
+    list_uri = f"sip:carol@{DOMAIN};list=contacts"
+    subscribe_headers = ("Event: presence\r\nSupported: eventlist\r\nExpires: 600\r\n"
+                         "Accept: multipart/related, application/rlmi+xml, application/pidf+xml\r\n")
+
+    def rlmi(notify: Request) -> RlmiList:
+        assert notify.content_type is not None, notify
+        return parse_list_body(notify.body, notify.content_type).rlmi
+
+    try:
+        ucd.add_users("alice", "carol")
+        with ucd.api() as client:
+            assert client.post("/api/v1/users/carol/contacts", json={"uri": "alice"}).status_code == 201
+        alice, carol = Agent(ucd, "alice", "TCP"), Agent(ucd, "carol", "TCP")
+        agents += [alice, carol]
+        etag = publish(alice, "")
+        assert carol.register().status == 200
+        assert carol.request("SUBSCRIBE", list_uri, "carol-watches", subscribe_headers).status == 200
+        first = carol.notify(0)
+        assert rlmi(first).full_state and first.cseq is not None
+
+        ports: dict[str, Any] = {"udp_port": ucd.sip_address("UDP")[1], "tcp_port": ucd.sip_address("TCP")[1]}
+        assert ucd.stop() == 0, ucd.output()
+        ucd = start_ucd(tmp_path, {**settings, "sip": ports})
+        for agent in agents:
+            agent.close()
+        alice = Agent(ucd, "alice", "TCP", cseq=alice.cseq)
+        carol = Agent(ucd, "carol", "TCP", contact=carol.contact, cseq=carol.cseq)
+        agents[:] = [alice, carol]
+        publish(alice, "<rpid:busy/>", etag)   # while carol cannot be reached
+        assert carol.register().status == 200
+        resumed = carol.notify(0)
+        assert in_old_dialog(resumed, "carol", first.cseq.seq)
+        document = rlmi(resumed)
+        assert document.full_state and document.version > rlmi(first).version   # RFC 4662: full state again
+        assert b"<ucs:state>Busy</ucs:state>" in resumed.body
     finally:
         for agent in agents:
             agent.close()
