@@ -68,6 +68,10 @@ def test_an_unreachable_subscriber_gets_nothing_until_found_then_the_full_state_
     assert s.ready_at() == 0.0   # no rate limit: what it missed goes at once
     plan = s.take(11.0)
     assert (plan.version, plan.full_state, plan.resources) == (2, True, (A, B, C))
+    s.answered(200)
+    s.lost()
+    s.terminate("timeout")   # expired while unreachable: the end is due, for the server to forget it
+    assert s.ready_at() == 0.0
 
 
 def test_refresh_and_termination_skip_the_rate_limit_but_not_the_one_in_flight() -> None:

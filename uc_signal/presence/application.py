@@ -466,7 +466,8 @@ class PresenceApplication:
         if mark_used_up(subscription.save_at, subscription.dialog.local_seq):
             self._save(subscription)      # half the stored CSeq margin used: a new mark
         subscription.last_body = body[0] if body else None
-        originator.send_encoded(data, "NOTIFY", branch, subscription.peer, self._answered(subscription), now)
+        peer = subscription.peer
+        originator.send_encoded(data, "NOTIFY", branch, peer, self._answered(subscription, peer), now)
 
     def _template(self, subscription: Subscription) -> DialogRequestTemplate:
         """The subscription's NOTIFY template; a new one when its transport or its dialog's
@@ -481,12 +482,15 @@ class PresenceApplication:
             subscription.template_transport = transport
         return template
 
-    def _answered(self, subscription: Subscription) -> Callable[[Response, float], None]:
+    def _answered(self, subscription: Subscription, peer: Peer) -> Callable[[Response, float], None]:
         def on_response(response: Response, now: float) -> None:
             if subscription.state == "terminated":
                 return
-            if subscription.peer.is_stream and is_transport_failure(response):
-                self._park(subscription)   # the connection failed, not the watcher: wait for it
+            if peer.is_stream and is_transport_failure(response):
+                # The connection failed, not the watcher: wait for it (unless it moved on
+                # to another flow meanwhile, which the next NOTIFY uses).
+                if subscription.peer == peer:
+                    self._park(subscription)
             elif response.status in ENDS_SUBSCRIPTION:
                 self._end(subscription, now, "deactivated", notify=False)
         return on_response

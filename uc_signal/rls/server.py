@@ -363,16 +363,21 @@ class ResourceListServer:
         if peer.transport == "UDP" and len(body) > UDP_BODY_LIMIT:
             log.warning("list NOTIFY to %s for %s is %d bytes, more than one UDP datagram carries: the "
                         "subscriber needs TCP or TLS for a list this long", peer, subscription.owner, len(body))
-        self.services.originator.send(request, peer, self._answered(subscription, request), now)
+        self.services.originator.send(request, peer, self._answered(subscription, request, peer), now)
 
-    def _answered(self, subscription: ListSubscription, request: Request):  # type: ignore[no-untyped-def]
+    def _answered(self, subscription: ListSubscription, request: Request, peer: Peer):  # type: ignore[no-untyped-def]
         def on_response(response: Response, now: float) -> None:
             if response.status < 200 or subscription.key not in self._subscriptions:
                 return
             subscription.dialog.receive_response(request, response)
-            if subscription.peer.is_stream and is_transport_failure(response):
-                self._lost(subscription)   # the connection failed, not the subscriber: wait for it
-                self._deadlines.set(subscription.key, subscription.deadline())
+            if peer.is_stream and is_transport_failure(response):
+                # The connection failed, not the subscriber: wait for it (unless it moved on
+                # to another flow meanwhile: then the full state goes there now).
+                if subscription.peer == peer:
+                    self._lost(subscription)
+                else:
+                    subscription.answered(response.status)   # a retry: full state next
+                self._pump(subscription, now)
             elif subscription.answered(response.status) is NotifyOutcome.GONE:
                 self._remove(subscription)   # RFC 6665 4.2.2: 481, timeout...: no NOTIFY any more
             else:

@@ -120,8 +120,10 @@ class ListSubscription:
     # --- when and what ---------------------------------------------------------------------
 
     def ready_at(self) -> float | None:
-        """When the next NOTIFY may go (None: nothing to send, or one is in flight)."""
-        if self.in_flight or self.unreachable or not (self.terminating or self.full_pending or self.changed):
+        """When the next NOTIFY may go (None: nothing to send, one is in flight, or the
+        subscriber cannot be reached; the end is always due: its server forgets it)."""
+        if self.in_flight or (self.unreachable and not self.terminating) \
+                or not (self.terminating or self.full_pending or self.changed):
             return None
         if self.urgent or self.last_sent is None:
             return 0.0
