@@ -27,11 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..application import RequestContext
+from ..directory import Binding
 from ..proxy.dialog_peer import dialog_target, watcher_instance
 from ..proxy.originator import is_transport_failure, new_branch
 from ..proxy.services import ApplicationServices
 from ..proxy.subscription_rules import accepts_refresh, granted_expires
-from ..directory import Binding
 from ..registrar.location import BindingChange
 from ..sip import (Dialog, DialogId, DialogProtocolError, DialogTable, Request, Response,
                    SipUri, make_response)

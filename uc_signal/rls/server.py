@@ -36,9 +36,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..application import RequestContext
+from ..directory import Binding
 from ..presence.persistence import (NO_PERSISTENCE, PresenceStateSink, StoredDialog, StoredSubscription,
                                     mark_used_up, next_save_at, restorable, stored_mark)
-from ..directory import Binding
 from ..proxy.dialog_peer import dialog_target, watcher_instance
 from ..proxy.originator import is_transport_failure
 from ..proxy.services import ApplicationFactory, ApplicationServices
