@@ -1,6 +1,6 @@
 """A small SIP user agent over UDP for daemon tests: REGISTER and MESSAGE with digest
-authentication (blocking calls), while a reader thread answers incoming MESSAGEs and
-collects them. Every wait is bounded; retransmission is not needed on loopback."""
+authentication (blocking calls), while a reader thread answers incoming requests (MESSAGE
+with `answer`, anything else 200) and collects them. Every wait is bounded; retransmission is not needed on loopback."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from uc_signal.sip import DigestClient, Request, Response, make_response, parse_message
@@ -22,7 +23,8 @@ class UdpAgent:
     server: tuple[str, int]
     answer: int = 200
     sock: socket.socket = field(init=False)
-    received: list[Request] = field(default_factory=list)
+    received: list[Request] = field(default_factory=list)   # MESSAGEs accepted
+    requests: list[Request] = field(default_factory=list)   # every request that came in, as it came
 
     def __post_init__(self) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -53,6 +55,8 @@ class UdpAgent:
             if isinstance(message, Response):
                 self._responses.put(message)
                 continue
+            with self._lock:
+                self.requests.append(message)
             status = self.answer if message.method == "MESSAGE" else 200
             response = make_response(message, status, to_tag=secrets.token_hex(4))
             try:
@@ -122,6 +126,18 @@ class UdpAgent:
             time.sleep(0.02)
         with self._lock:
             return list(self.received)
+
+
+    def wait_requests(self, method: str, until: Callable[[list[Request]], bool], timeout: float = 20.0
+                      ) -> list[Request]:
+        """The `method` requests that came in, once `until` holds for them (bounded)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = [r for r in self.requests if r.method == method]
+            if until(found) or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.02)
 
 
 def udp_agents(server: tuple[str, int], domain: str, *users: str) -> list[UdpAgent]:

@@ -104,8 +104,7 @@ def test_linphonec_dials_in_with_dtmf_and_is_heard_by_a_baresip(tmp_path: Path, 
     phones: list[Phone] = []
     linphone = None
     try:
-        for user in ("alice", "carol"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "carol")
         api = ucd.api()
         meeting = api.post("/api/v1/meetings", json={"organizer": "alice", "subject": "Dial-in"}).json()
         assert api.put("/api/v1/users/carol/pin", json={"pin": PIN}).status_code == 200

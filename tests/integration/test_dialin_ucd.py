@@ -153,7 +153,7 @@ def start(tmp_path: Path) -> tuple[Ucd, str]:
     ucd = start_ucd(tmp_path, {"conferencing": {"dialin_numbers": [ACCESS, "sip:dialin@example.test"],
                                                 "dialin_digit_timeout": 10.0},
                                "media": {"port_min": 41000, "port_max": 41999}})
-    ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+    ucd.add_users("alice")
     api = ucd.api()
     meeting = api.post("/api/v1/meetings", json={"organizer": "alice", "subject": "Dial-in"})
     assert meeting.status_code in (200, 201), meeting.text

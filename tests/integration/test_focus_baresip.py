@@ -219,8 +219,7 @@ def test_three_baresips_hear_each_other_and_a_muted_one_goes_silent(tmp_path: Pa
     ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     try:
-        for user in TONES:
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users(*TONES)
         meeting = add_meeting(ucd, "alice")
         conference = f"/api/v1/conferences/{meeting['conference_id']}"
         host, port = ucd.sip_address("UDP")
@@ -288,8 +287,7 @@ def test_the_focus_dials_out_to_a_registered_baresip_and_refer_is_answered(tmp_p
     ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     try:
-        for user in ("alice", "bob"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob")
         meeting = add_meeting(ucd, "alice")
         uri = meeting["conference_uri"]
         host, port = ucd.sip_address("UDP")
@@ -334,8 +332,7 @@ def test_a_two_party_call_is_escalated_into_the_meeting_without_dropping_the_cal
     ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     try:
-        for user in ("alice", "bob", "dave"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob", "dave")
         meeting = add_meeting(ucd, "dave")
         uri = meeting["conference_uri"]
         host, port = ucd.sip_address("UDP")
@@ -386,7 +383,7 @@ def test_a_meeting_made_through_the_admin_api_is_joined_at_its_conference_uri(tm
     ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        ucd.add_users("alice")
         api = ucd.api()
         made = api.post("/api/v1/meetings", json={"organizer": "alice", "subject": "weekly"})
         assert made.status_code == 201, made.text
@@ -419,7 +416,7 @@ def test_hold_and_resume_from_baresip_are_answered_on_the_same_leg(tmp_path: Pat
     ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        ucd.add_users("alice")
         meeting = add_meeting(ucd, "alice")
         conference = f"/api/v1/conferences/{meeting['conference_id']}"
         host, port = ucd.sip_address("UDP")
@@ -468,8 +465,7 @@ def test_linphonec_joins_the_meeting_with_a_baresip(tmp_path: Path) -> None:
     phones: list[Phone] = []
     linphone = None
     try:
-        for user in ("alice", "carol"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "carol")
         meeting = add_meeting(ucd, "alice")
         host, port = ucd.sip_address("UDP")
         alice = Phone(tmp_path, "alice", f"{host}:{port}", meeting["conference_uri"], seconds=50)
@@ -514,7 +510,7 @@ def test_a_guest_waits_in_the_lobby_until_a_presenter_admits_them(tmp_path: Path
     ucd: Ucd = start_ucd(tmp_path)
     phones: list[Phone] = []
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        ucd.add_users("alice")
         api = ucd.api()
         meeting = api.post("/api/v1/meetings", json={"organizer": "alice"}).json()
         host, port = ucd.sip_address("UDP")

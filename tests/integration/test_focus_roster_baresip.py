@@ -171,8 +171,7 @@ def test_three_hear_each_other_a_muted_one_goes_silent_the_lobby_guest_is_heard_
     phones: dict[str, Phone] = {}
     subscriber: Subscriber | None = None
     try:
-        for user in ("alice", "bob", "carol"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob", "carol")
         api = ucd.api()
         meeting = api.post("/api/v1/meetings", json={"organizer": "alice", "subject": "Roster"}).json()
         uri, conference_id = meeting["conference_uri"], meeting["conference_id"]
@@ -275,8 +274,7 @@ def test_a_two_party_call_is_escalated_and_a_third_party_dialled_in(tmp_path: Pa
     phones: list[Phone] = []
     linphone = None
     try:
-        for user in ("alice", "bob", "carol"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob", "carol")
         host, port = ucd.sip_address("UDP")
         linphone = linphonec_through((host, port), "carol", "carol-pw", tmp_path,
                                      "soundcard use files", "autoanswer enable")

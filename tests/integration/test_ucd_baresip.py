@@ -42,7 +42,7 @@ def test_baresip_registers_with_the_admin_guide_account_line(tmp_path):
     ucd = start_ucd(tmp_path)   # default auth.algorithms (MD5 alone: what baresip 1.0 answers)
     proc = None
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        ucd.add_users("alice")
         host, port = ucd.sip_address("UDP")
         account = f'<sip:alice@example.test>;auth_pass=alice-pw;outbound="sip:{host}:{port}";regint=600'
         baresip_conf(tmp_path / "baresip", free_udp_port(), account)

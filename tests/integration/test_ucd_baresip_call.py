@@ -80,8 +80,7 @@ def test_two_baresips_register_and_call_through_ucd(tmp_path, restart):
     ucd = start_ucd(tmp_path)
     phones: list[Baresip] = []
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
-        ucd.ucctl("user", "add", "bob", "--password", "bob-pw")
+        ucd.add_users("alice", "bob")
         host, port = ucd.sip_address("UDP")
         bob = Baresip(tmp_path, "bob", "bob-pw", f"{host}:{port}")
         phones.append(bob)
@@ -128,8 +127,7 @@ def test_linphonec_registers_and_calls_a_baresip_user_through_ucd(tmp_path):
     phones: list[Baresip] = []
     linphone = None
     try:
-        ucd.ucctl("user", "add", "bob", "--password", "bob-pw")
-        ucd.ucctl("user", "add", "carol", "--password", "carol-pw")
+        ucd.add_users("bob", "carol")
         host, port = ucd.sip_address("UDP")
         bob = Baresip(tmp_path, "bob", "bob-pw", f"{host}:{port}")
         phones.append(bob)

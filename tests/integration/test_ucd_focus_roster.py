@@ -1,7 +1,9 @@
 """The focus's roster in a real ucd, over UDP with small SIP agents (no softphone): joins
 get the meeting's roles, IM into the meeting reaches the other participant and lands in
 the history, a C3P INFO from an attendee is 403 and from the organizer runs, and ucctl's
-meeting commands (roster, mute, end) act on the running meeting."""
+meeting commands (roster, mute, end) act on the running meeting. A graceful stop ends the
+meetings: each participant gets a BYE, each conference-event watcher a terminating NOTIFY
+(conferences are not kept across a restart, so no client waits on a dead subscription)."""
 
 from __future__ import annotations
 
@@ -77,8 +79,7 @@ def test_roles_im_cccp_and_ucctl_on_a_running_meeting(tmp_path: Path) -> None:
     ucd: Ucd = start_ucd(tmp_path)
     agents: list[UdpAgent] = []
     try:
-        for user in ("alice", "bob"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob")
         meeting = ucctl_json(ucd, "meeting", "add", "alice", "--subject", "Ops", "--presenters", "none")
         uri, conference_id = meeting["conference_uri"], meeting["conference_id"]
         server = ucd.sip_address("UDP")
@@ -118,3 +119,35 @@ def test_roles_im_cccp_and_ucctl_on_a_running_meeting(tmp_path: Path) -> None:
         for agent in agents:
             agent.close()
         assert ucd.stop() == 0, ucd.output()
+
+
+def test_a_graceful_stop_ends_conference_event_subscriptions_with_a_terminating_notify(tmp_path: Path) -> None:
+    ucd: Ucd = start_ucd(tmp_path)
+    agents: list[UdpAgent] = []
+    try:
+        ucd.add_users("alice")
+        uri = ucctl_json(ucd, "meeting", "add", "alice", "--subject", "Standup")["conference_uri"]
+        alice = UdpAgent("alice", "alice-pw", DOMAIN, ucd.sip_address("UDP"))
+        agents.append(alice)
+        assert alice.register().status == 200
+        Caller(alice, uri).join(40010)
+        call_id = secrets.token_hex(8)
+        subscribed = alice._transact(lambda auth: alice._request(
+            "SUBSCRIBE", uri, uri, "Event: conference\r\nAccept: application/conference-info+xml\r\n"
+            "Expires: 600\r\n" + auth, call_id=call_id), "SUBSCRIBE", uri, 20.0)
+        assert subscribed.status == 200, subscribed
+        [first] = alice.wait_requests("NOTIFY", lambda found: len(found) >= 1)
+        assert (first.headers.get("Subscription-State") or "").startswith("active")
+
+        assert ucd.stop() == 0, ucd.output()
+        notifies = alice.wait_requests("NOTIFY", lambda found: len(found) >= 2, timeout=5.0)
+        last = notifies[-1]
+        assert last.call_id == call_id
+        assert last.headers.get("Subscription-State") in ("terminated;reason=noresource",
+                                                          "terminated;reason=deactivated"), last
+        assert alice.wait_requests("BYE", lambda found: len(found) >= 1, timeout=5.0)
+    finally:
+        for agent in agents:
+            agent.close()
+        if ucd.proc.poll() is None:
+            assert ucd.stop() == 0, ucd.output()

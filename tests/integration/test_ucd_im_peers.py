@@ -61,8 +61,7 @@ def test_linphonec_writes_to_baresip_through_ucd_and_it_is_archived(tmp_path: Pa
     ucd = start_ucd(tmp_path)
     bob = None
     try:
-        for user in ("alice", "bob"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob")
         bob, trace = start_baresip(ucd, tmp_path, "bob")
         linphone_chat(ucd, tmp_path, "bob", "hello from linphone")
         wait_for(lambda: history(ucd, "bob"), "nothing archived for bob")
@@ -82,8 +81,7 @@ def test_a_message_to_an_offline_baresip_user_is_delivered_when_it_registers(tmp
     ucd = start_ucd(tmp_path)
     carol = None
     try:
-        for user in ("alice", "carol"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "carol")
         linphone_chat(ucd, tmp_path, "carol", "call me when you are back")
         with ucd.api() as client:
             waiting = client.get("/api/v1/im/offline", params={"user": "carol"}).json()

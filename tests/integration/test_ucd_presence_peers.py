@@ -75,8 +75,7 @@ def test_baresip_and_linphonec_watch_presence_through_ucd(tmp_path):
     baresip = linphone = None
     agents = None
     try:
-        for user in ("alice", "bob", "carol"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob", "carol")
         host, port = ucd.sip_address("UDP")
         agents = Agents((host, port), DOMAIN)
         carol = agents.add("carol", "carol-pw")

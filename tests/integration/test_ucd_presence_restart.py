@@ -20,8 +20,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-from presence_udp import DOMAIN, NotifyAnsweringSocket, pidf, shown_state
-from uc_signal.sip import DigestClient, Request, Response
+from presence_udp import UdpUser as Client, pidf, shown_state
+from uc_signal.sip import Request, Response
 from ucd_harness import Ucd, start_ucd, ucctl_json
 
 SETTINGS = {"auth": {"algorithms": ["MD5"]}, "presence": {"min_expires": 1, "state_flush_interval": 0.1}}
@@ -29,51 +29,6 @@ SETTINGS = {"auth": {"algorithms": ["MD5"]}, "presence": {"min_expires": 1, "sta
 
 def state(notify: Request) -> str:
     return shown_state(notify.body)
-
-
-class Client(NotifyAnsweringSocket):
-    """One user's UDP endpoint: requests with digest credentials, NOTIFYs answered 200."""
-
-    def __init__(self, user: str, server: tuple[str, int]) -> None:
-        super().__init__(server, poll=0.2)
-        self.user = user
-
-    @property
-    def aor(self) -> str:
-        return f"sip:{self.user}@{DOMAIN}"
-
-    def _send(self, method: str, uri: str, call_id: str, headers: str, body: str, to: str) -> None:
-        self.cseq += 1
-        content = f"Content-Type: application/pidf+xml\r\n" if body else ""
-        message = (f"{method} {uri} SIP/2.0\r\n"
-                   f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch=z9hG4bK-{self.user}-{self.cseq};rport\r\n"
-                   f"Max-Forwards: 70\r\nFrom: <{self.aor}>;tag={self.user}-tag\r\nTo: {to}\r\n"
-                   f"Call-ID: {call_id}\r\nCSeq: {self.cseq} {method}\r\n"
-                   f"Contact: <sip:{self.user}@127.0.0.1:{self.port}>\r\n{headers}{content}"
-                   f"Content-Length: {len(body.encode())}\r\n\r\n{body}")
-        self.sock.sendto(message.encode(), self.server)
-
-    def request(self, method: str, uri: str, call_id: str, headers: str = "", body: str = "",
-                to: str | None = None) -> Response:
-        """Send; a 407 is answered once with credentials. The final response."""
-        to = to or f"<{uri}>"
-        self._send(method, uri, call_id, headers, body, to)
-        response = self.response()
-        if response.status == 407:
-            auth = DigestClient(self.user, f"{self.user}-pw").authorize(
-                response.headers.get_all("Proxy-Authenticate")[-1], method, uri)
-            self._send(method, uri, call_id, headers + f"Proxy-Authorization: {auth}\r\n", body, to)
-            response = self.response()
-        return response
-
-    def quiet(self, seconds: float) -> list[Request]:
-        """The NOTIFYs that arrive within `seconds` (answered)."""
-        before = len(self.notifies)
-        try:
-            self.receive(lambda m: False, seconds, "message")
-        except AssertionError:
-            pass
-        return self.notifies[before:]
 
 
 def publish(client: Client, body: str, etag: str = "", expires: int = 600) -> Response:

@@ -24,7 +24,7 @@ def test_sipp_publishes_subscribes_and_gets_the_notifies(tmp_path):
     assert sipp, "sipp is not installed (make test installs sip-tester)"
     ucd = start_ucd(tmp_path, {"auth": {"algorithms": ["MD5"]}})
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        ucd.add_users("alice")
         host, port = ucd.sip_address("UDP")
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
             probe.bind(("127.0.0.1", 0))
@@ -70,8 +70,7 @@ def test_a_sipp_call_through_ucd_shows_in_a_call_to_watchers(tmp_path):
     agents = None
     uas = None
     try:
-        for user in ("alice", "bob", "carol"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob", "carol")
         host, port = ucd.sip_address("UDP")
         agents = Agents((host, port), DOMAIN)
         carol = agents.add("carol", "carol-pw")

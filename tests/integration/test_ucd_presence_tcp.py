@@ -70,8 +70,7 @@ def pidf(activities: str) -> str:
 def test_a_watcher_over_tcp_gets_each_change_on_its_own_connection(tmp_path: Path) -> None:
     ucd = start_ucd(tmp_path, {"auth": {"algorithms": ["MD5"]}})
     try:
-        for user in ("alice", "bob"):
-            ucd.ucctl("user", "add", user, "--password", f"{user}-pw")
+        ucd.add_users("alice", "bob")
         alice, bob = TcpAgent(ucd.sip_address("TCP"), "alice"), TcpAgent(ucd.sip_address("TCP"), "bob")
         try:
             published = alice.authorized("PUBLISH", ALICE, "tcp-pub", "Event: presence\r\nExpires: 600\r\n"

@@ -40,8 +40,7 @@ def test_sipp_subscribes_to_a_contact_list_and_gets_rlmi_notifies(tmp_path: Path
     assert sipp, "sipp is not installed (make test installs sip-tester)"
     ucd = start_ucd(tmp_path, SETTINGS)
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
-        ucd.ucctl("user", "add", "bob", "--password", "bob-pw")
+        ucd.add_users("alice", "bob")
         ucd.ucctl("contacts", "add", "alice", "bob", "--name", "Bob")
         host, port = ucd.sip_address("UDP")
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:   # sipp's -p 0 means 5060

@@ -19,7 +19,7 @@ CONTACTS = 300
 def test_a_list_subscription_over_tcp_gets_its_notifies_on_the_same_connection(tmp_path: Path) -> None:
     ucd = start_ucd(tmp_path, {"auth": {"algorithms": ["MD5"]}})
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
+        ucd.add_users("alice")
         with ucd.api() as client:
             for n in range(CONTACTS):
                 assert client.post("/api/v1/users/alice/contacts", json={"uri": f"user{n:03d}"}).status_code == 201

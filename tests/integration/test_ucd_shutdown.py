@@ -80,8 +80,7 @@ def test_sigterm_turns_new_requests_away_finishes_the_open_invite_and_exits_0(tm
     ucd = start_ucd(tmp_path, {"daemon": {"shutdown_grace": 30.0}})
     alice = bob = None
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
-        ucd.ucctl("user", "add", "bob", "--password", "bob-pw")
+        ucd.add_users("alice", "bob")
         server = ucd.sip_address("UDP")
         alice, bob = RawUa("alice", "alice-pw", server), RawUa("bob", "bob-pw", server)
         registered, _ = bob.authenticated("REGISTER", "sip:example.test", "sip:bob@example.test",

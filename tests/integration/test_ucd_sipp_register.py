@@ -111,8 +111,7 @@ def test_sipp_call_through_ucd_to_a_registered_sipp_uas(tmp_path):
     uas = None
     calls = 5
     try:
-        ucd.ucctl("user", "add", "alice", "--password", "alice-pw")
-        ucd.ucctl("user", "add", "bob", "--password", "bob-pw")
+        ucd.add_users("alice", "bob")
         host, port = ucd.sip_address("UDP")
 
         def sipp(scenario: str, service: str, count: int, *extra: str, local: int | None = None) -> list[str]:

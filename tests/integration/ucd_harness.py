@@ -58,12 +58,12 @@ class Ucd:
                 return match
         while time.monotonic() < deadline:
             try:
-                line = self._queue.get(timeout=max(0.01, deadline - time.monotonic()))
+                queued = self._queue.get(timeout=max(0.01, deadline - time.monotonic()))
             except queue.Empty:
                 break
-            if line is None:
+            if queued is None:
                 raise AssertionError(f"ucd exited ({self.proc.poll()}) before {pattern!r}:\n" + "".join(self.lines))
-            if (match := regex.search(line)):
+            if (match := regex.search(queued)):
                 return match
         raise AssertionError(f"no {pattern!r} from ucd in {timeout} s:\n" + "".join(self.lines))
 

@@ -137,6 +137,9 @@ class Network:
     sinks: dict[str, list[bytes]] = field(default_factory=dict)  # raw receivers, any port of a host
     registrar_config: RegistrarConfig = field(default_factory=RegistrarConfig)
     applications: tuple[ApplicationFactory, ...] = ()   # the chain between registrar and proxy
+    # Whether a connection flow token still has its connection (ucd: the transport
+    # manager); None: every flow counts as open.
+    flow_alive: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         self.layer = TransactionLayer(send_100_trying=True, retransmit_2xx=False)
@@ -148,7 +151,8 @@ class Network:
         self.services = build_services(
             self.sender, domains=LocalDomains((DOMAIN,), addresses=((PROXY.host, PROXY.port),)),
             users=self.users, store=self.store, secret=SECRET, listen={"UDP": (PROXY.host, PROXY.port)},
-            now=self.now, registrar_config=self.registrar_config, applications=self.applications)
+            now=self.now, registrar_config=self.registrar_config, applications=self.applications,
+            flow_alive=self.flow_alive)
         return self.services
 
     @property

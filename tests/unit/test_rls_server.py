@@ -1,6 +1,7 @@
 """The resource list server in the chain (RFC 4662 over RFC 6665): one SUBSCRIBE to a
 user's contact list, full state then partial NOTIFYs, coalescing and the rate limit, one
-NOTIFY in flight, refresh / unsubscribe / expiry, list changes reaching a subscription.
+NOTIFY in flight, refresh / unsubscribe / expiry, list changes reaching a subscription, a
+subscriber whose connection closed (it waits, then gets the full state over its new flow).
 In-memory network, hand-run clock; presence comes from `PresenceBoard`, a test fixture
 implementing the PresenceSource protocol (the presence service is not under test here)."""
 
@@ -11,10 +12,12 @@ from collections.abc import Callable
 import pytest
 
 from uc_signal.application import TimedApplication
+from uc_signal.directory import Binding
 from uc_signal.proxy.services import ApplicationServices
 from uc_signal.rls import (ContactDirectory, ContactList, ListNotification, ResourceListServer, RlsConfig,
                            new_contact, parse_list_body, rls_application)
 from uc_signal.sip import Request, RequestReceived, Response
+from uc_signal.transport.peer import Peer
 
 from proxy_network import DOMAIN, Network, UserAgent
 
@@ -374,3 +377,46 @@ def test_shutdown_ends_every_subscription_with_probation() -> None:
     s.net.run()
     assert s.notifies()[-1].headers.get("Subscription-State") == "terminated;reason=probation;retry-after=5"
     assert len(s.server) == 0 and s.server.get_timer() is None
+
+
+def test_a_subscriber_whose_flow_closed_gets_the_full_state_over_its_new_flow_once_registered() -> None:
+    flows: set[str] = {"flow-1"}
+    s = Setup(interval=0.0)
+    s.net.flow_alive = flows.__contains__
+    s.rls.clear()
+    s.net.start_services()   # the chain again, with the flow table
+
+    def registered_over(flow: str) -> None:
+        s.server.services.location.put(Binding(ALICE, s.alice.contact, s.net.now + 3600, transport="TCP",
+                                               source_host="192.0.2.10", source_port=5060, flow=flow,
+                                               registered_at=s.net.now))
+
+    registered_over("flow-1")
+    assert subscribe(s.net, s.alice).status == 200
+    [subscription] = s.server.subscriptions_of(ALICE)
+    subscription.peer = Peer("192.0.2.10", 5060, "TCP", "flow-1")   # the SUBSCRIBE came over that connection
+    s.board.set(BOB, "open", s.net.now)
+    s.net.run()
+    assert len(s.notifies()) == 2
+
+    flows.discard("flow-1")   # the connection dropped
+    s.board.set(CAROL, "open", s.net.now)
+    s.net.advance(2)
+    assert len(s.notifies()) == 2 and subscription.unreachable
+
+    flows.add("flow-2")
+    registered_over("flow-2")   # alice registered again on a new connection
+    s.net.advance(0.5)
+    notifies = s.notifies()
+    assert len(notifies) == 3
+    last = s.bodies()[-1]
+    assert last.rlmi.full_state and last.rlmi.version == 3
+    assert basic(last, BOB) == "open" and basic(last, CAROL) == "open"
+    assert [peer.flow for data, peer in s.net.proxy_out if data.startswith(b"NOTIFY ")][-1] == "flow-2"
+
+    flows.discard("flow-2")
+    s.board.set(BOB, "closed", s.net.now)
+    s.net.run()
+    assert subscription.unreachable
+    s.net.advance(3601, step=100)   # expired while unreachable: forgotten, nothing sent
+    assert s.server.subscriptions_of(ALICE) == [] and len(s.notifies()) == 3

@@ -57,6 +57,23 @@ def test_notify_answers(status: int, outcome: NotifyOutcome, full_next: bool) ->
     assert s.full_pending is full_next
 
 
+def test_an_unreachable_subscriber_gets_nothing_until_found_then_the_full_state_at_once() -> None:
+    s = subscription()
+    s.take(10.0)
+    s.lost()   # the NOTIFY's connection failed (or the flow was gone before sending)
+    assert not s.in_flight and s.ready_at() is None and s.deadline() == 1000.0   # it still expires
+    s.resource_changed(A)
+    assert s.ready_at() is None
+    s.found()   # the subscriber registered again
+    assert s.ready_at() == 0.0   # no rate limit: what it missed goes at once
+    plan = s.take(11.0)
+    assert (plan.version, plan.full_state, plan.resources) == (2, True, (A, B, C))
+    s.answered(200)
+    s.lost()
+    s.terminate("timeout")   # expired while unreachable: the end is due, for the server to forget it
+    assert s.ready_at() == 0.0
+
+
 def test_refresh_and_termination_skip_the_rate_limit_but_not_the_one_in_flight() -> None:
     s = subscription()
     s.take(0.0)

@@ -6,12 +6,11 @@ dialog gives back a Dialog that goes on above the CSeq it had sent."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from pathlib import Path
 
 from uc_signal.presence import Availability, PresenceService
 from uc_signal.presence.persistence import (CSEQ_MARGIN, StoredDialog, StoredPublication, StoredSubscription,
-                                            next_save_at, publications_of, restored_peer)
+                                            next_save_at, publications_of)
 from uc_signal.sip import Dialog, NameAddr, Request, make_response, parse_message
 from uc_signal.store import SqlStore, sqlite_url
 from uc_signal.store.presence_state import SqlPresenceState, WriteBehindPresenceState
@@ -142,17 +141,6 @@ def test_a_restored_dialog_goes_on_above_every_cseq_it_sent() -> None:
     # The next save comes when half the margin is used: a crash in between still restores
     # a mark above what was sent.
     assert sent[-1] < next_save_at(sent[-1]) < stored.local_seq
-
-
-def test_where_a_restored_subscription_sends_its_notifies() -> None:
-    udp = subscription("s", NOW + 600)
-    assert restored_peer(udp) == Peer("127.0.0.1", 5070, "UDP", "udp0")   # the same socket and address
-    tcp = replace(udp, peer=Peer("127.0.0.1", 40123, "TCP", "tcp-7"),
-                  dialog=replace(udp.dialog, remote_target="sip:bob@192.0.2.9:5070;transport=tcp"))
-    assert restored_peer(tcp) == Peer("192.0.2.9", 5070, "TCP")   # the connection died: the Contact
-    ws = replace(udp, peer=Peer("127.0.0.1", 40124, "WS", "ws-3"),
-                 dialog=replace(udp.dialog, remote_target="sip:x@df7jal23ls0d.invalid;transport=ws"))
-    assert restored_peer(ws) == Peer("127.0.0.1", 40124, "WS")   # no address to connect to: any flow
 
 
 def test_a_publication_the_service_restores_keeps_its_tag_document_and_times() -> None:

@@ -10,6 +10,12 @@ A subscription is a dialog this server holds as UAS (RFC 6665 4.2.1); its NOTIFY
 where its last SUBSCRIBE came from (the flow, RFC 5626 / NAT), with the remote target as
 Request-URI. The first NOTIFY follows the 2xx at once (4.2.1.1), then one per change of
 what that watcher may see, one per refresh, and a terminated one at the end.
+
+A flow that closed (the watcher's connection dropped, or died with our previous process)
+does not end the subscription: its NOTIFYs go over the watcher's current registration
+(`ApplicationServices.dialog_peer`); while there is none, or a NOTIFY's transport fails,
+the subscription waits as "unreachable" and, when the watcher registers again, is sent
+the state as it is then, in its old dialog (the final state is never lost).
 """
 
 from __future__ import annotations
@@ -21,9 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..application import RequestContext
-from ..proxy.originator import new_branch
+from ..directory import Binding
+from ..proxy.dialog_peer import dialog_target, watcher_instance
+from ..proxy.originator import is_transport_failure, new_branch
 from ..proxy.services import ApplicationServices
 from ..proxy.subscription_rules import accepts_refresh, granted_expires
+from ..registrar.location import BindingChange
 from ..sip import (Dialog, DialogId, DialogProtocolError, DialogTable, Request, Response,
                    SipUri, make_response)
 from ..sip.request_template import DialogRequestTemplate
@@ -31,7 +40,7 @@ from ..transport.peer import Peer
 from .calls import RouterCallFeed
 from .model import PresenceConfig, WatcherAuthorization
 from .persistence import (NO_PERSISTENCE, PresenceStateSink, StoredDialog, StoredPublication, StoredSubscription,
-                          mark_used_up, next_save_at, restorable, restored_peer, stored_mark)
+                          mark_used_up, next_save_at, restorable, stored_mark)
 from .pidf import PIDF_CONTENT_TYPE, PidfError, parse_pidf
 from .service import PresenceService, Publication, canonical_aor
 from .winfo import WATCHERINFO_CONTENT_TYPE, WatcherEntry, build_watcherinfo
@@ -70,6 +79,8 @@ class Subscription:
     version: int = 0              # winfo document version (RFC 3858 4)
     display_name: str = ""
     save_at: int = 0              # the dialog's CSeq at which to save it again (0: not saved)
+    instance: str | None = None   # the watcher's UA instance (+sip.instance) when it registered one
+    unreachable: bool = False     # its flow is gone: waits for the watcher to register again
 
 
 def _key(subscription: Subscription) -> str:
@@ -111,11 +122,16 @@ class PresenceApplication:
         self._fanout: collections.deque[Subscription] = collections.deque()
         self._fanout_at: float | None = None
         self._deferring = False
+        # Subscriptions whose watcher cannot be reached now, by watcher AOR; those whose
+        # watcher registered again, due for a NOTIFY at the next timer.
+        self._unreachable: dict[str, set[Subscription]] = {}
+        self._reachable_again: list[Subscription] = []
         # Where publications and subscriptions are kept across a restart (ucd: the store).
         self.persistence: PresenceStateSink = NO_PERSISTENCE
         service.add_observer(self._presentity_changed)
         service.add_authorization_observer(self._authorization_changed)
         services.calls.subscribe(RouterCallFeed(service.calls, service.is_local))
+        services.location.subscribe(self._binding_changed)
 
     # --- the chain --------------------------------------------------------------------------------
 
@@ -284,6 +300,8 @@ class PresenceApplication:
         if expires == 0:   # a fetch (RFC 6665 4.4.3): one NOTIFY with the state, then over
             self._notify(subscription, now, reason="timeout")
             return
+        if context.source.is_stream:
+            subscription.instance = watcher_instance(self.services.location, dialog_target(dialog), now)
         self._add(subscription)
         self._notify(subscription, now)
         self._save(subscription)
@@ -356,9 +374,12 @@ class PresenceApplication:
         winfo: list[Subscription] = []
         for record in restorable(stored, self.name, now, self.services.users, self.persistence):
             subscription = Subscription(record.dialog.restore(), record.package, record.resource, record.watcher,
-                                        restored_peer(record), record.expires_at, record.created_at, record.event,
+                                        record.peer, record.expires_at, record.created_at, record.event,
                                         record.state, id=record.key.partition(".")[0], version=record.version,
                                         display_name=record.display_name)
+            if subscription.peer.is_stream:   # its connection died with the old process
+                subscription.instance = watcher_instance(self.services.location,
+                                                         dialog_target(subscription.dialog), now)
             if subscription.package == PRESENCE:
                 authorized = self.service.is_authorized(subscription.presentity, subscription.watcher)
                 subscription.state = "active" if authorized else "pending"
@@ -380,6 +401,8 @@ class PresenceApplication:
         if subscription.save_at:
             self.persistence.subscription_removed(self.name, _key(subscription))
         subscription.state = "terminated"
+        if subscription.unreachable:
+            self._reachable(subscription)
         self.dialogs.remove(subscription.dialog)
         self.subscriptions.pop(subscription.dialog.id, None)
         key = (subscription.presentity, subscription.package)
@@ -417,6 +440,17 @@ class PresenceApplication:
 
     def _notify(self, subscription: Subscription, now: float, *, reason: str | None = None,
                 ended: list[WatcherEntry] | None = None, body: tuple[bytes, str] | None = None) -> None:
+        peer = subscription.peer
+        if peer.is_stream:
+            found = self.services.dialog_peer(peer, subscription.dialog, now, subscription.watcher,
+                                              subscription.instance)
+            if found is None:
+                if reason is None:
+                    self._park(subscription)
+                return   # a last NOTIFY nobody can receive: the subscription ends all the same
+            subscription.peer = found
+        if subscription.unreachable:
+            self._reachable(subscription)
         if body is None:
             body = self._body(subscription, now, ended)
         if reason is not None:
@@ -432,7 +466,8 @@ class PresenceApplication:
         if mark_used_up(subscription.save_at, subscription.dialog.local_seq):
             self._save(subscription)      # half the stored CSeq margin used: a new mark
         subscription.last_body = body[0] if body else None
-        originator.send_encoded(data, "NOTIFY", branch, subscription.peer, self._answered(subscription), now)
+        peer = subscription.peer
+        originator.send_encoded(data, "NOTIFY", branch, peer, self._answered(subscription, peer), now)
 
     def _template(self, subscription: Subscription) -> DialogRequestTemplate:
         """The subscription's NOTIFY template; a new one when its transport or its dialog's
@@ -447,11 +482,49 @@ class PresenceApplication:
             subscription.template_transport = transport
         return template
 
-    def _answered(self, subscription: Subscription) -> Callable[[Response, float], None]:
+    def _answered(self, subscription: Subscription, peer: Peer) -> Callable[[Response, float], None]:
         def on_response(response: Response, now: float) -> None:
-            if response.status in ENDS_SUBSCRIPTION and subscription.state != "terminated":
+            if subscription.state == "terminated":
+                return
+            if peer.is_stream and is_transport_failure(response):
+                # The connection failed, not the watcher: wait for it (unless it moved on
+                # to another flow meanwhile, which the next NOTIFY uses).
+                if subscription.peer == peer:
+                    self._park(subscription)
+            elif response.status in ENDS_SUBSCRIPTION:
                 self._end(subscription, now, "deactivated", notify=False)
         return on_response
+
+    # --- watchers whose flow is gone (RFC 5626 5.3) ------------------------------------------------
+
+    def _park(self, subscription: Subscription) -> None:
+        """The watcher cannot be reached: what it was last sent counts as not delivered,
+        so it gets the state as it is then when it is reachable again."""
+        subscription.last_body = None
+        if not subscription.unreachable:
+            subscription.unreachable = True
+            self._unreachable.setdefault(subscription.watcher, set()).add(subscription)
+
+    def _reachable(self, subscription: Subscription) -> None:
+        subscription.unreachable = False
+        waiting = self._unreachable.get(subscription.watcher)
+        if waiting is not None:
+            waiting.discard(subscription)
+            if not waiting:
+                del self._unreachable[subscription.watcher]
+
+    def _binding_changed(self, change: BindingChange, binding: Binding) -> None:
+        """The location service's callback: a watcher that registered (again) gets what its
+        unreachable subscriptions missed, at the next timer (this runs inside the REGISTER,
+        whose 200 goes first)."""
+        if change in (BindingChange.INSERTED, BindingChange.UPDATED) and binding.aor in self._unreachable:
+            self._reachable_again.extend(self._unreachable[binding.aor])
+
+    def _notify_reachable_again(self, now: float) -> None:
+        waiting, self._reachable_again = self._reachable_again, []
+        for subscription in waiting:
+            if subscription.unreachable and subscription.state != "terminated":
+                self._notify(subscription, now)   # parks it again when still unreachable
 
     def _presentity_changed(self, presentity: str, now: float) -> None:
         inline = 0 if self._deferring else INLINE_NOTIFIES
@@ -533,12 +606,16 @@ class PresenceApplication:
         while expiries and (expiries[0][2].state == "terminated" or expiries[0][2].expires_at != expiries[0][0]):
             heapq.heappop(expiries)
         deadline = self.service.get_timer()
+        if self._reachable_again:
+            return 0.0   # at once (a time in the past)
         for t in (expiries[0][0] if expiries else None, self._fanout_at):
             if t is not None and (deadline is None or t < deadline):
                 deadline = t
         return deadline
 
     def handle_timer(self, now: float) -> None:
+        if self._reachable_again:
+            self._notify_reachable_again(now)
         if self._fanout_at is not None:
             self._drain_fanout(now)
         self.service.handle_timer(now)

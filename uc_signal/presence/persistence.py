@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..directory import UserDirectory
-from ..proxy.targets import peer_for_uri
-from ..sip import Dialog, DialogId, DialogState, NameAddr, ParseError, SipUri
+from ..sip import Dialog, DialogId, DialogState, NameAddr
 from ..transport.peer import Peer
 from .model import CustomState
 from .pidf import PidfError, parse_pidf
@@ -134,24 +133,6 @@ def restorable(stored: Iterable[StoredSubscription], application: str, now: floa
             persistence.subscription_removed(application, record.key)
             continue
         yield record
-
-
-def restored_peer(subscription: StoredSubscription) -> Peer:
-    """Where a restored subscription's NOTIFYs go. Over UDP, where they went before: the
-    listening socket is named by its address and the watcher's address (its NAT binding)
-    outlives our process. A connection (TCP, TLS, WS) died with the process: the remote
-    target (the watcher's Contact) when it names an address we can connect to, else the
-    old address over any connection; the watcher's next in-dialog SUBSCRIBE, on its new
-    connection, moves the NOTIFYs there."""
-    peer = subscription.peer
-    if not peer.is_stream:
-        return peer
-    try:
-        target = NameAddr.parse(f"<{subscription.dialog.remote_target}>").uri
-    except ParseError:
-        target = None
-    found = peer_for_uri(target) if isinstance(target, SipUri) else None
-    return found if found is not None and found.transport in ("TCP", "TLS") else peer._replace(flow="")
 
 
 def publications_of(stored: Iterable[StoredPublication], custom_states: tuple[CustomState, ...]

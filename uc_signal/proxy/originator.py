@@ -21,6 +21,11 @@ from .sender import Sender
 
 ResponseCallback = Callable[[Response, float], None]
 
+# The reason phrases of the 503s made here when a request could not be sent or its
+# transport failed: what tells them from a 503 the peer sent (`is_transport_failure`).
+NOT_SENT = "Service Unavailable (not sent)"
+TRANSPORT_FAILED = "Service Unavailable (transport failed)"
+
 
 @dataclass(eq=False)
 class _Pending:
@@ -76,7 +81,7 @@ class RequestOriginator:
             key = None
         if key is None:
             if on_response is not None:
-                on_response(make_response(request, 503, "Service Unavailable (not sent)"), now)
+                on_response(make_response(request, 503, NOT_SENT), now)
             return False
         self._pending[key] = _Pending(request, on_response)
         return True
@@ -92,7 +97,7 @@ class RequestOriginator:
             key = None
         if key is None:
             if on_response is not None:
-                on_response(pending.failure(503, "Service Unavailable (not sent)"), now)
+                on_response(pending.failure(503, NOT_SENT), now)
             return False
         self._pending[key] = pending
         return True
@@ -109,11 +114,17 @@ class RequestOriginator:
         """Timer B/F (408) or a transport error (503) for one of our transactions."""
         pending = self._pending.pop(key, None)
         if pending is not None and pending.on_response is not None:
-            pending.on_response(pending.failure(status), now)
+            pending.on_response(pending.failure(status, TRANSPORT_FAILED if status == 503 else None), now)
 
     def forget(self, key: TransactionKey) -> None:
         """The transaction is over (its final response was passed on already)."""
         self._pending.pop(key, None)
+
+
+def is_transport_failure(response: Response) -> bool:
+    """Whether `response` is the 503 made here because the request never reached the peer
+    (no connection, the flow gone, the send failed), not one the peer answered."""
+    return response.status == 503 and response.reason in (NOT_SENT, TRANSPORT_FAILED)
 
 
 def new_branch() -> str:

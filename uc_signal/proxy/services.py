@@ -14,9 +14,12 @@ from ..application import Application
 from ..directory import UserDirectory
 from ..local_domains import LocalDomains
 from ..registrar import LocationService
+from ..sip import Dialog
+from ..transport.peer import Peer
 from .call_events import CallEvents
 from .caller_auth import CallerAuthentication
 from .originator import RequestOriginator
+from .dialog_peer import current_peer, dialog_target
 from .targets import Destination, destination_groups
 
 
@@ -35,6 +38,16 @@ class ApplicationServices:
         together (an application delivering to all points of presence: NOTIFY, MESSAGE)."""
         groups = destination_groups(self.location.lookup(aor, now), self.flow_alive)
         return [destination for group in groups for destination in group]
+
+    def dialog_peer(self, peer: Peer, dialog: Dialog, now: float, aor: str | None = None,
+                    instance: str | None = None) -> Peer | None:
+        """Where a request in `dialog` (a NOTIFY) goes now that the last one went to `peer`:
+        `peer` while its flow lives, else the watcher's current registration (see
+        uc_signal.proxy.dialog_peer); None when it cannot be reached now."""
+        if not peer.is_stream:
+            return peer
+        return current_peer(peer, dialog_target(dialog), location=self.location, flow_alive=self.flow_alive,
+                            now=now, aor=aor, instance=instance)
 
 
 ApplicationFactory = Callable[[ApplicationServices], Application]

@@ -36,11 +36,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..application import RequestContext
+from ..directory import Binding
 from ..presence.persistence import (NO_PERSISTENCE, PresenceStateSink, StoredDialog, StoredSubscription,
-                                    mark_used_up, next_save_at, restorable, restored_peer, stored_mark)
+                                    mark_used_up, next_save_at, restorable, stored_mark)
+from ..proxy.dialog_peer import dialog_target, watcher_instance
+from ..proxy.originator import is_transport_failure
 from ..proxy.services import ApplicationFactory, ApplicationServices
 from ..proxy.subscription_rules import accepts_refresh, granted_expires
 from ..proxy.targets import peer_for_uri
+from ..registrar.location import BindingChange
 from ..sip import (DIALOG_ERROR_STATUS, ContentType, Dialog, DialogError, DialogId, NameAddr, ParseError, Request, Response,
                    SipUri, Uri)
 from ..transport.peer import Peer
@@ -106,9 +110,11 @@ class ResourceListServer:
         self._by_owner: dict[str, set[str]] = {}
         self._watching: dict[str, set[str]] = {}      # resource -> subscription keys
         self._deadlines: Deadlines[str] = Deadlines()
+        self._unreachable: dict[str, set[str]] = {}   # owner -> keys of subscriptions it cannot get
         # Where subscriptions are kept across a restart (ucd: the store).
         self.persistence: PresenceStateSink = NO_PERSISTENCE
         contacts.add_observer(self._list_changed)
+        services.location.subscribe(self._binding_changed)
 
     def __len__(self) -> int:
         return len(self._subscriptions)
@@ -184,6 +190,8 @@ class ResourceListServer:
             peer=self._peer(dialog, peer), event=str(event), expires_at=context.now + expires,
             interval=self.config.notify_interval, resources=self.contacts.list_of(owner).uris,
             created_at=context.now)
+        if peer.is_stream:
+            subscription.instance = watcher_instance(self.services.location, dialog_target(dialog), context.now)
         self._add(subscription)
         if expires == 0:
             subscription.terminate("timeout")   # a fetch (RFC 6665 4.4.3): one NOTIFY, then done
@@ -201,6 +209,8 @@ class ResourceListServer:
                                       ("Contact", f"<{self._contact(context.source.transport)}>"),
                                       ("Require", EVENTLIST)])
         subscription.peer = self._peer(subscription.dialog, context.source)
+        if subscription.unreachable:
+            self._found(subscription)
         if expires == 0:
             subscription.terminate("timeout")   # unsubscribe (RFC 6665 4.2.1.4)
         else:
@@ -250,9 +260,11 @@ class ResourceListServer:
             dialog = record.dialog.restore()
             subscription = ListSubscription(
                 key=record.key, owner=record.resource, list_uri=record.list_uri, dialog=dialog,
-                peer=restored_peer(record), event=record.event, expires_at=record.expires_at,
+                peer=record.peer, event=record.event, expires_at=record.expires_at,
                 interval=self.config.notify_interval, resources=self.contacts.list_of(record.resource).uris,
                 version=record.version, created_at=record.created_at)
+            if subscription.peer.is_stream:   # its connection died with the old process
+                subscription.instance = watcher_instance(self.services.location, dialog_target(dialog), now)
             self._add(subscription)
             self._save(subscription)
             self._deadlines.set(subscription.key, subscription.deadline())
@@ -272,6 +284,8 @@ class ResourceListServer:
                 del self._by_owner[subscription.owner]
         self._index(subscription, subscription.resources, ())
         self._deadlines.set(subscription.key, None)
+        if subscription.unreachable:
+            self._found(subscription)
         subscription.dialog.terminate()
 
     def _index(self, subscription: ListSubscription, old: tuple[str, ...], new: tuple[str, ...]) -> None:
@@ -317,7 +331,17 @@ class ResourceListServer:
     def _pump(self, subscription: ListSubscription, now: float) -> None:
         ready = subscription.ready_at()
         if ready is not None and ready <= now:
-            self._send(subscription, subscription.take(now), now)
+            peer = subscription.peer
+            found = self.services.dialog_peer(peer, subscription.dialog, now, subscription.owner,
+                                              subscription.instance) if peer.is_stream else peer
+            if found is None:
+                if subscription.terminating:
+                    self._remove(subscription)   # a last NOTIFY nobody can receive
+                    return
+                self._lost(subscription)
+            else:
+                subscription.peer = found
+                self._send(subscription, subscription.take(now), now)
         if subscription.key in self._subscriptions:
             self._deadlines.set(subscription.key, subscription.deadline())
 
@@ -339,18 +363,51 @@ class ResourceListServer:
         if peer.transport == "UDP" and len(body) > UDP_BODY_LIMIT:
             log.warning("list NOTIFY to %s for %s is %d bytes, more than one UDP datagram carries: the "
                         "subscriber needs TCP or TLS for a list this long", peer, subscription.owner, len(body))
-        self.services.originator.send(request, peer, self._answered(subscription, request), now)
+        self.services.originator.send(request, peer, self._answered(subscription, request, peer), now)
 
-    def _answered(self, subscription: ListSubscription, request: Request):  # type: ignore[no-untyped-def]
+    def _answered(self, subscription: ListSubscription, request: Request, peer: Peer):  # type: ignore[no-untyped-def]
         def on_response(response: Response, now: float) -> None:
             if response.status < 200 or subscription.key not in self._subscriptions:
                 return
             subscription.dialog.receive_response(request, response)
-            if subscription.answered(response.status) is NotifyOutcome.GONE:
+            if peer.is_stream and is_transport_failure(response):
+                # The connection failed, not the subscriber: wait for it (unless it moved on
+                # to another flow meanwhile: then the full state goes there now).
+                if subscription.peer == peer:
+                    self._lost(subscription)
+                else:
+                    subscription.answered(response.status)   # a retry: full state next
+                self._pump(subscription, now)
+            elif subscription.answered(response.status) is NotifyOutcome.GONE:
                 self._remove(subscription)   # RFC 6665 4.2.2: 481, timeout...: no NOTIFY any more
             else:
                 self._pump(subscription, now)
         return on_response
+
+    # --- subscribers whose flow is gone (RFC 5626 5.3) ----------------------------------------------
+
+    def _lost(self, subscription: ListSubscription) -> None:
+        subscription.lost()
+        self._unreachable.setdefault(subscription.owner, set()).add(subscription.key)
+
+    def _found(self, subscription: ListSubscription) -> None:
+        subscription.found()
+        waiting = self._unreachable.get(subscription.owner)
+        if waiting is not None:
+            waiting.discard(subscription.key)
+            if not waiting:
+                del self._unreachable[subscription.owner]
+
+    def _binding_changed(self, change: BindingChange, binding: Binding) -> None:
+        """The location service's callback: a subscriber that registered (again) gets the
+        full state of its unreachable subscriptions at the next timer (after the 200)."""
+        if change not in (BindingChange.INSERTED, BindingChange.UPDATED):
+            return
+        for key in sorted(self._unreachable.pop(binding.aor, ())):
+            subscription = self._subscriptions.get(key)
+            if subscription is not None:
+                subscription.found()
+                self._deadlines.set(key, 0.0)   # at once (a time in the past)
 
     def _is_local(self, uri: str) -> bool:
         return self.services.domains.is_domain(uri.rpartition("@")[2])

@@ -11,6 +11,9 @@ What it decides: when the next NOTIFY may go and what it carries.
 - Full state after a list change (membership differs), after a refresh, at the start,
   and after a NOTIFY failed in a way that leaves the subscription alive (the subscriber
   may have missed a version, RFC 4662 4.6): the next one then says fullState="true".
+- A subscriber whose flow is gone (its connection dropped or died with the server's
+  previous process) is `unreachable`: nothing is sent until it registers again or
+  refreshes, and then the full state (RFC 4662 4.6, as after a failed NOTIFY).
 - The NOTIFYs the subscriber's own SUBSCRIBE asks for (the first, a refresh's, the final
   one) are not held back by the rate limit, only by the one in flight.
 """
@@ -73,10 +76,23 @@ class ListSubscription:
     terminate_reason: str | None = None
     created_at: float = 0.0
     save_at: int = 0           # the dialog's CSeq at which to save it again (0: not saved)
+    instance: str | None = None   # the subscriber's UA instance (+sip.instance) when registered with one
+    unreachable: bool = False
 
     @property
     def terminating(self) -> bool:
         return self.terminate_reason is not None
+
+    def lost(self) -> None:
+        """Its flow is gone: hold NOTIFYs until it can be reached; then the full state."""
+        self.unreachable = True
+        self.in_flight = False
+        self.full_pending = True
+
+    def found(self) -> None:
+        """Reachable again (registered again, or refreshed): the full state at once."""
+        self.unreachable = False
+        self.urgent = True
 
     # --- what happened ---------------------------------------------------------------------
 
@@ -104,8 +120,10 @@ class ListSubscription:
     # --- when and what ---------------------------------------------------------------------
 
     def ready_at(self) -> float | None:
-        """When the next NOTIFY may go (None: nothing to send, or one is in flight)."""
-        if self.in_flight or not (self.terminating or self.full_pending or self.changed):
+        """When the next NOTIFY may go (None: nothing to send, one is in flight, or the
+        subscriber cannot be reached; the end is always due: its server forgets it)."""
+        if self.in_flight or (self.unreachable and not self.terminating) \
+                or not (self.terminating or self.full_pending or self.changed):
             return None
         if self.urgent or self.last_sent is None:
             return 0.0
