@@ -324,8 +324,9 @@ static int check_sip_uri(const char *buf, uint32_t off, uint32_t len, int allow_
         if (i == name)
             return 0;
         if (i < n && p[i] == '=') {
+            /* paramchar (RFC 3261 25.1) less escapes and "[]/:" */
             size_t value = ++i;
-            while (i < n && is_token_char((unsigned char)p[i]))
+            while (i < n && (is_alnum((unsigned char)p[i]) || in_set((unsigned char)p[i], "-_.!~*'()&+$")))
                 i++;
             if (i == value)
                 return 0;
@@ -356,10 +357,13 @@ typedef struct {
     sip_span_t tag; /* value of the tag parameter; off == SIP_NO_SPAN: none */
 } address_t;
 
+static int check_number(const char *p, size_t n, size_t max_digits, unsigned long max, int zero_ok);
+
 /* A From / To / Contact value: name-addr or addr-spec (the scanner's), no quoted-pairs,
  * no comma, the URI as check_sip_uri takes it, header parameters lower-case tokens
- * with token values. */
-static int check_address(const char *buf, sip_span_t value, int uri_params, address_t *a)
+ * with token values. `contact`: URI parameters allowed, and Contact.parse's checks (an
+ * expires that is a number, RFC 4475 3.1.2.4; no q, whose grammar is left to Python). */
+static int check_address(const char *buf, sip_span_t value, int contact, address_t *a)
 {
     const char *v = buf + value.off;
     sip_param_t params[MAX_PARAMS];
@@ -369,7 +373,7 @@ static int check_address(const char *buf, sip_span_t value, int uri_params, addr
     int n = sip_scan_name_addr(v, value.len, &a->addr, params, MAX_PARAMS, &reason);
     if (n < 0 || a->addr.display_quoted)
         return 0;
-    if (!check_sip_uri(v, a->addr.uri.off, a->addr.uri.len, uri_params, &a->uri))
+    if (!check_sip_uri(v, a->addr.uri.off, a->addr.uri.len, contact, &a->uri))
         return 0;
     a->uri.host.off += value.off;
     if (a->uri.user.off != SIP_NO_SPAN)
@@ -386,6 +390,12 @@ static int check_address(const char *buf, sip_span_t value, int uri_params, addr
             if (params[j].name.len == params[i].name.len &&
                 memcmp(v + params[j].name.off, v + params[i].name.off, params[i].name.len) == 0)
                 return 0;
+        if (contact && span_is(v, params[i].name, "q"))
+            return 0;
+        if (contact && span_is(v, params[i].name, "expires") &&
+            (params[i].value.off == SIP_NO_SPAN ||
+             !check_number(v + params[i].value.off, params[i].value.len, 10, 4294967295ul, 1)))
+            return 0;
         if (params[i].value.off == SIP_NO_SPAN)
             continue;
         if (params[i].value.len == 0)
@@ -655,7 +665,10 @@ int sip_front_handle(sip_front_t *front, const uint8_t *data, size_t len, const 
 {
     const char *buf = (const char *)data;
     memset(result, 0, sizeof *result);
-    if (!front->enabled || len == 0 || len > SIP_FRONT_MAX_DATAGRAM || src_host_len == 0 || src_host_len > 64)
+    /* IPv6 sources pass: Python writes their received= as it does, but the front keeps to
+     * what it was tested on. */
+    if (!front->enabled || len == 0 || len > SIP_FRONT_MAX_DATAGRAM || src_host_len == 0 || src_host_len > 64 ||
+        memchr(src_host, ':', src_host_len) != NULL)
         return pass(front, result);
     sip_message_span_t ms;
     sip_split_message(buf, len, &ms);
