@@ -1,9 +1,15 @@
 /* The C front of SIP over UDP (see sip_front.h for what it answers and why). */
+
+/* HMAC-SHA256 from precomputed inner and outer SHA-256 states, with the low-level SHA256_*
+ * functions (deprecated in OpenSSL 3.0, hence the 1.1.1 API level): EVP_MAC / HMAC_CTX
+ * re-initialisation allocates on every use in 3.0, copying a SHA256_CTX does not (the
+ * reasoning of csrc/stun.c; docs/architecture.md, As built: STUN). */
+#define OPENSSL_API_COMPAT 10101
+
 #include "sip_front.h"
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,9 +47,10 @@ typedef struct {
     uint8_t answer[SIP_FRONT_ANSWER_MAX];
 } entry_t;
 
+#define HMAC_BLOCK 64
+
 struct sip_front {
-    EVP_MAC *mac;
-    EVP_MAC_CTX *ctx;
+    SHA256_CTX inner, outer; /* after the key's ipad / opad block (RFC 2104) */
     char prefix[SIP_FRONT_MAX_NAME];
     size_t prefix_len;
     realm_t realms[SIP_FRONT_MAX_REALMS];
@@ -151,15 +158,26 @@ sip_front_t *sip_front_create(const sip_front_config_t *config)
     while ((uint64_t)sets * WAYS < config->cache_entries && sets < (1u << 20))
         sets <<= 1;
     front->cache = calloc((size_t)sets * WAYS, sizeof(entry_t));
-    front->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    front->ctx = front->mac ? EVP_MAC_CTX_new(front->mac) : NULL;
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-                           OSSL_PARAM_construct_end()};
-    if (front->cache == NULL || front->ctx == NULL ||
-        !EVP_MAC_init(front->ctx, config->secret, config->secret_len, params)) {
+    if (front->cache == NULL) {
         sip_front_destroy(front);
         return NULL;
     }
+    /* HMAC (RFC 2104): a key longer than the block is hashed first. */
+    uint8_t key[HMAC_BLOCK] = {0}, pad[HMAC_BLOCK];
+    if (config->secret_len > HMAC_BLOCK)
+        SHA256(config->secret, config->secret_len, key);
+    else
+        memcpy(key, config->secret, config->secret_len);
+    for (int i = 0; i < HMAC_BLOCK; i++)
+        pad[i] = key[i] ^ 0x36;
+    SHA256_Init(&front->inner);
+    SHA256_Update(&front->inner, pad, HMAC_BLOCK);
+    for (int i = 0; i < HMAC_BLOCK; i++)
+        pad[i] = key[i] ^ 0x5c;
+    SHA256_Init(&front->outer);
+    SHA256_Update(&front->outer, pad, HMAC_BLOCK);
+    OPENSSL_cleanse(key, sizeof key);
+    OPENSSL_cleanse(pad, sizeof pad);
     front->set_mask = sets - 1;
     front->cache_seconds = config->cache_seconds;
     memcpy(front->prefix, config->tag_prefix, config->tag_prefix_len);
@@ -173,9 +191,8 @@ void sip_front_destroy(sip_front_t *front)
 {
     if (front == NULL)
         return;
-    EVP_MAC_CTX_free(front->ctx);
-    EVP_MAC_free(front->mac);
     free(front->cache);
+    OPENSSL_cleanse(front, sizeof *front);
     free(front);
 }
 
@@ -536,11 +553,13 @@ static int make_nonce(sip_front_t *front, const realm_t *realm, double now, char
         raw[i] = (uint8_t)(ms >> (56 - 8 * i));
     uint64_t salt = splitmix64(&front->rng);
     memcpy(raw + 8, &salt, 8);
-    size_t mac_len = 0;
-    if (!EVP_MAC_init(front->ctx, NULL, 0, NULL) || !EVP_MAC_update(front->ctx, raw, 16) ||
-        !EVP_MAC_update(front->ctx, (const uint8_t *)realm->name, realm->len) ||
-        !EVP_MAC_final(front->ctx, mac, &mac_len, sizeof mac) || mac_len != sizeof mac)
-        return 0;
+    SHA256_CTX c = front->inner; /* HMAC-SHA256(secret, issued || salt || realm) */
+    SHA256_Update(&c, raw, 16);
+    SHA256_Update(&c, realm->name, realm->len);
+    SHA256_Final(mac, &c);
+    c = front->outer;
+    SHA256_Update(&c, mac, sizeof mac);
+    SHA256_Final(mac, &c);
     memcpy(raw + 16, mac, NONCE_MAC_BYTES);
     size_t o = 0;
     for (size_t i = 0; i < 30; i += 3) {
@@ -668,6 +687,7 @@ int sip_front_handle(sip_front_t *front, const uint8_t *data, size_t len, const 
     /* IPv6 sources pass: Python writes their received= as it does, but the front keeps to
      * what it was tested on. */
     if (!front->enabled || len == 0 || len > SIP_FRONT_MAX_DATAGRAM || src_host_len == 0 || src_host_len > 64 ||
+        !(now >= 0 && now < 1e15) ||
         memchr(src_host, ':', src_host_len) != NULL)
         return pass(front, result);
     sip_message_span_t ms;

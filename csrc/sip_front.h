@@ -20,8 +20,9 @@
  *   strings... so the front answers only where the Python path certainly sends that same
  *   challenge (docs/architecture.md, "As built: C front for challenges").
  *
- * No allocation after sip_front_create (the HMAC context is made there and reused), no
- * lock: one front per thread (the asyncio loop's). Never reads outside `buf[0..len)`. */
+ * No allocation after sip_front_create (the HMAC's inner and outer SHA-256 states are
+ * computed there and copied per nonce), no lock: one front per thread (the asyncio
+ * loop's). Never reads outside `buf[0..len)`. */
 #ifndef UC_SIP_FRONT_H
 #define UC_SIP_FRONT_H
 
@@ -76,8 +77,7 @@ typedef struct {
 
 typedef struct sip_front sip_front_t;
 
-/* NULL when out of memory, the secret is shorter than 16 bytes, the prefix too long, or
- * HMAC-SHA256 is not available. */
+/* NULL when out of memory, the secret is shorter than 16 bytes or the prefix too long. */
 sip_front_t *sip_front_create(const sip_front_config_t *config);
 void sip_front_destroy(sip_front_t *front);
 

@@ -42,7 +42,7 @@ cdef class SipFront:
         self._front = sip_front_create(&config)
         if self._front == NULL:
             raise ValueError("cannot create the SIP front (secret < 16 bytes, prefix too long, "
-                             "no HMAC-SHA256, or out of memory)")
+                             "or out of memory)")
         self.answer = None
         self.dest_port = 0
 
