@@ -101,9 +101,10 @@ cdef class SipFront:
         cdef int verdict
         if not 0 <= port <= 65535:
             raise ValueError(f"port {port} out of range")
-        with nogil:
-            verdict = sip_front_handle(self._front, p, n, h, host_len, <uint16_t>port, now,
-                                       self._out, SIP_FRONT_ANSWER_MAX, &result)
+        # With the GIL held: ~1-2 us, and the front (its table, counters, the answer buffer)
+        # is one thread's; the GIL keeps a second caller out.
+        verdict = sip_front_handle(self._front, p, n, h, host_len, <uint16_t>port, now,
+                                   self._out, SIP_FRONT_ANSWER_MAX, &result)
         if verdict >= SIP_FRONT_ANSWER:
             self.answer = self._out[:result.len]
             self.dest_port = result.dest_port
