@@ -348,3 +348,30 @@ def test_hypothesis_variants(data):
     finally:
         python.close()
         fronted.close()
+
+
+def test_metrics_count_what_the_front_answered_as_the_python_path_would(servers):
+    from prometheus_client import CollectorRegistry
+
+    from uc_signal.ucd.metrics import DaemonCollector, SipMetrics, exposition
+    _, fronted = servers
+    fronted.feed(request(branch="z9hG4bKme1"))
+    fronted.feed(request(branch="z9hG4bKme1"))                       # resent
+    challenge = parse_datagram(fronted.feed(request("INVITE", branch="z9hG4bKme2"))[0][0])
+    assert challenge is not None and challenge.to is not None
+    fronted.feed(request("ACK", to=str(challenge.to), branch="z9hG4bKme2"))   # absorbed
+    fronted.feed(request("OPTIONS", branch="z9hG4bKme3"))             # passed
+    metrics = SipMetrics()
+    metrics.request_received(parse_datagram(request("INVITE")))      # one the Python path counted
+    registry = CollectorRegistry()
+    registry.register(DaemonCollector(metrics, fronted.manager, registrations=lambda: 0, users=lambda: 2,
+                                      binding_write_errors=lambda: 0))
+    text = exposition(registry)[0].decode()
+    assert 'ucd_sip_requests_total{method="REGISTER"} 1.0' in text
+    assert 'ucd_sip_requests_total{method="INVITE"} 2.0' in text
+    assert 'ucd_sip_transactions_total{class="4xx",method="REGISTER",role="server"} 1.0' in text
+    assert 'ucd_sip_transactions_total{class="4xx",method="INVITE",role="server"} 1.0' in text
+    for outcome, count in (("answered", 2), ("resent", 1), ("absorbed", 1), ("passed", 1)):
+        assert f'ucd_sip_udp_front_total{{outcome="{outcome}"}} {count}.0' in text, text
+    # the OPTIONS went through Python (counted there), the other four datagrams here
+    assert f"ucd_sip_messages_received_total {fronted.manager.counters.messages_received + 4}.0" in text
