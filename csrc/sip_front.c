@@ -378,14 +378,15 @@ static int check_number(const char *p, size_t n, size_t max_digits, unsigned lon
 
 /* A From / To / Contact value: name-addr or addr-spec (the scanner's), no quoted-pairs,
  * no comma, the URI as check_sip_uri takes it, header parameters lower-case tokens
- * with token values. `contact`: URI parameters allowed, and Contact.parse's checks (an
- * expires that is a number, RFC 4475 3.1.2.4; no q, whose grammar is left to Python). */
+ * with token values. `contact`: URI parameters allowed, quoted header parameter values
+ * too, and Contact.parse's checks (an expires that is a number, RFC 4475 3.1.2.4; no q,
+ * whose grammar is left to Python). */
 static int check_address(const char *buf, sip_span_t value, int contact, address_t *a)
 {
     const char *v = buf + value.off;
     sip_param_t params[MAX_PARAMS];
     int reason = 0;
-    if (memchr(v, ',', value.len) != NULL || memchr(v, '"', value.len) != NULL)
+    if (memchr(v, ',', value.len) != NULL || (!contact && memchr(v, '"', value.len) != NULL))
         return 0;
     int n = sip_scan_name_addr(v, value.len, &a->addr, params, MAX_PARAMS, &reason);
     if (n < 0 || a->addr.display_quoted)
@@ -415,10 +416,22 @@ static int check_address(const char *buf, sip_span_t value, int contact, address
             return 0;
         if (params[i].value.off == SIP_NO_SPAN)
             continue;
-        if (params[i].value.len == 0)
+        const char *pv = v + params[i].value.off;
+        uint32_t pn = params[i].value.len;
+        if (pn == 0)
             return 0;
-        for (uint32_t k = 0; k < params[i].value.len; k++)
-            if (!is_token_char((unsigned char)v[params[i].value.off + k]))
+        if (contact && pv[0] == '"') {
+            /* a quoted value (+sip.instance="<urn:uuid:...>", RFC 5626 4.1): printable
+             * ASCII, no quoted-pair, no DQUOTE inside */
+            if (pn < 2 || pv[pn - 1] != '"')
+                return 0;
+            for (uint32_t k = 1; k + 1 < pn; k++)
+                if (pv[k] < 0x20 || pv[k] > 0x7e || pv[k] == '"' || pv[k] == '\\')
+                    return 0;
+            continue;
+        }
+        for (uint32_t k = 0; k < pn; k++)
+            if (!is_token_char((unsigned char)pv[k]))
                 return 0;
         if (span_is(v, params[i].name, "tag")) {
             a->tag.off = params[i].value.off + value.off;
@@ -751,8 +764,12 @@ int sip_front_handle(sip_front_t *front, const uint8_t *data, size_t len, const 
         return pass(front, result);
     if (at[F_EXPIRES] >= 0 && !check_number(VPTR(F_EXPIRES), VALUE(F_EXPIRES).len, 9, 999999999ul, 1))
         return pass(front, result);
-    if (at[F_USER_AGENT] >= 0 && !check_chars(VPTR(F_USER_AGENT), VALUE(F_USER_AGENT).len, " -._!%*+`'~/", 200))
-        return pass(front, result);
+    if (at[F_USER_AGENT] >= 0) { /* untyped in Python: any printable ASCII */
+        const char *c = VPTR(F_USER_AGENT);
+        for (uint32_t k = 0; k < VALUE(F_USER_AGENT).len; k++)
+            if (c[k] < 0x20 || c[k] > 0x7e)
+                return pass(front, result);
+    }
     if ((at[F_ALLOW] >= 0 && !check_token_list(VPTR(F_ALLOW), VALUE(F_ALLOW).len)) ||
         (at[F_SUPPORTED] >= 0 && !check_token_list(VPTR(F_SUPPORTED), VALUE(F_SUPPORTED).len)))
         return pass(front, result);

@@ -111,6 +111,19 @@ CASES = [
     ("register-case", request(uri="sip:EXAMPLE.com", to="<sip:alice@Example.COM>"), True),
     ("register-expires", request(extra="Expires: 0\r\nUser-Agent: test/1.0\r\nSupported: path, gruu\r\n"), True),
     ("register-display-from", request(from_="Alice <sip:alice@example.com>;tag=f1"), True),
+    ("register-baresip-like", request(extra="User-Agent: baresip v3.10.1 (x86_64/linux)\r\n"
+                                            "Allow: INVITE,ACK,BYE,CANCEL,OPTIONS,NOTIFY,SUBSCRIBE,INFO,MESSAGE,UPDATE,REFER\r\n"
+                                            "Supported: gruu,path,replaces\r\n").replace(
+        b"Contact: <sip:alice@192.0.2.10:5062>",
+        b'Contact: <sip:alice-0x55d1@192.0.2.10:5062;transport=udp>;expires=3600'
+        b';+sip.instance="<urn:uuid:a0b1c2d3-0000-4000-8000-000000000001>";reg-id=1'), True),
+    ("register-quoted-display-contact", request().replace(
+        b"Contact: <sip:alice@192.0.2.10:5062>", b'Contact: "Alice" <sip:alice@192.0.2.10:5062>'), False),
+    ("register-quoted-pair-contact", request().replace(
+        b"Contact: <sip:alice@192.0.2.10:5062>", b'Contact: <sip:alice@192.0.2.10:5062>;x="a\\"b"'), False),
+    ("register-quoted-expires", request().replace(
+        b"Contact: <sip:alice@192.0.2.10:5062>", b'Contact: <sip:alice@192.0.2.10:5062>;expires="60"'), False),
+    ("register-utf8-user-agent", request(extra="User-Agent: caf\u00e9\r\n"), False),
     ("register-credentials", request(extra='Authorization: Digest username="alice", realm="example.com", '
                                            'nonce="x", uri="sip:example.com", response="0"\r\n'), False),
     ("register-require", request(extra="Require: foo\r\n"), False),
