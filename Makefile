@@ -133,4 +133,4 @@ bench: build
 	@mkdir -p build; set -e; for b in $(BENCHMARKS); do echo "== $$b"; $(VPY) benchmarks/$$b.py --quick | tail -n 1 | tee build/bench-$$b.json; done
 
 clean:
-	rm -rf build uc_media/_core.c uc_media/_core*.so uc_signal/_sipscan.c uc_signal/_sipscan*.so
+	rm -rf build uc_media/_core.c uc_media/_core*.so uc_signal/_sipscan.c uc_signal/_sipscan*.so uc_signal/_sipfront.c uc_signal/_sipfront*.so

@@ -1,6 +1,7 @@
-"""Build the two compiled extensions from Cython over csrc/*.c: uc_media._core (the media
-engine: every csrc/*.c but the SIP scanner) and uc_signal._sipscan (signaling's SIP
-scanner, csrc/sip_scan.c; no system libraries).
+"""Build the compiled extensions from Cython over csrc/*.c: uc_media._core (the media
+engine: every csrc/*.c but the SIP scanner and front), uc_signal._sipscan (signaling's SIP
+scanner, csrc/sip_scan.c; no system libraries) and uc_signal._sipfront (the C front of SIP
+over UDP, csrc/sip_front.c over the scanner; libcrypto).
 
 System libraries are found with pkg-config; a missing one stops the build with one line
 naming the Debian/Ubuntu package that provides it. libsrtp2 is the exception: it is linked
@@ -34,6 +35,8 @@ LIBSRTP2_ARCHIVE = os.path.join(LIBSRTP2_OPENSSL, "lib", "libsrtp2.a")
 
 # csrc/ files that belong to uc_signal._sipscan, not to the media engine.
 SIP_SCAN_SOURCES = ["csrc/sip_scan.c"]
+# csrc/ files of uc_signal._sipfront (the C front of SIP over UDP), over the scanner.
+SIP_FRONT_SOURCES = ["csrc/sip_front.c"]
 
 # The C core must compile clean under these; see docs/architecture.md.
 STRICT_CFLAGS = ["-std=gnu99", "-O2", "-Wall", "-Wextra", "-Werror"]
@@ -73,7 +76,7 @@ def core_extension() -> Extension:
     return Extension(
         "uc_media._core",
         sources=["uc_media/_core.pyx",
-                 *sorted(set(glob.glob("csrc/*.c")) - set(SIP_SCAN_SOURCES))],
+                 *sorted(set(glob.glob("csrc/*.c")) - set(SIP_SCAN_SOURCES) - set(SIP_FRONT_SOURCES))],
         include_dirs=["csrc"],
         # Rebuild when a header or the libsrtp2 archive changes, not only a .c file.
         depends=[*sorted(glob.glob("csrc/*.h")), LIBSRTP2_ARCHIVE],
@@ -89,6 +92,21 @@ def sip_scan_extension() -> Extension:
         include_dirs=["csrc"],
         depends=["csrc/sip_scan.h", "csrc/uc_errors.h"],
         extra_compile_args=["-O2"],
+    )
+
+
+def sip_front_extension() -> Extension:
+    """The C front of SIP over UDP: the scanner again (its own copy) and HMAC-SHA256 from
+    OpenSSL's libcrypto for the digest nonces."""
+    if subprocess.run(["pkg-config", "--exists", "libcrypto"]).returncode != 0:
+        sys.exit(f"ucserver build: system library 'libcrypto' not found; install it: apt-get install {SYSTEM_LIBRARIES['libcrypto']}")
+    return Extension(
+        "uc_signal._sipfront",
+        sources=["uc_signal/_sipfront.pyx", *SIP_FRONT_SOURCES, *SIP_SCAN_SOURCES],
+        include_dirs=["csrc"],
+        depends=["csrc/sip_front.h", "csrc/sip_scan.h", "csrc/uc_errors.h"],
+        extra_compile_args=pkg_config("--cflags", "libcrypto") + ["-O2"],
+        extra_link_args=pkg_config("--libs", "libcrypto"),
     )
 
 
@@ -114,7 +132,7 @@ class build_ext_strict(build_ext):
 
 setup(
     ext_modules=cythonize(
-        [core_extension(), sip_scan_extension()],
+        [core_extension(), sip_scan_extension(), sip_front_extension()],
         compiler_directives={"language_level": "3", "embedsignature": True},
         include_path=["uc_media"],
     ),

@@ -49,7 +49,6 @@ from uc_signal.proxy.server import SipServer  # noqa: E402
 from uc_signal.sip import DigestAlgorithm, DigestChallenge, parse_datagram  # noqa: E402
 from uc_signal.sip.digest import build_credentials  # noqa: E402
 from uc_signal.transport import TransportConfig  # noqa: E402
-from uc_signal.transport.peer import Peer  # noqa: E402
 
 DOMAIN = "example.com"
 CALLER_PORT, CALLEE_PORT = 7000, 7001
@@ -121,7 +120,9 @@ class Harness:
         started = time.thread_time()
         if self.profile is not None:
             self.profile.enable()  # type: ignore[attr-defined]
-        self.server.manager.packet_received(data, Peer("127.0.0.1", port, "UDP", self.flow))
+        # The UDP entry itself (what a datagram calls): ucd's C front of challenges, when it
+        # has one, sees every datagram first, then TransportManager.packet_received.
+        self.server.manager._udp[self.flow].datagram_received(data, ("127.0.0.1", port))
         if self.profile is not None:
             self.profile.disable()  # type: ignore[attr-defined]
         self.cpu += time.thread_time() - started

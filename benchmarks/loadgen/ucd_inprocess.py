@@ -25,6 +25,10 @@ Instructions per call, as the difference of two call counts:
 
     echo $(( ($(ir 10 --calls 600 --expire) - $(ir 10 --calls 100 --expire)) / 500 )) instructions per call
 
+`--no-front`: ucd without its C front of challenges (sip.udp_challenge_front = false), for
+an A/B of it: every datagram then goes through the Python stack. The harness feeds the UDP
+endpoint's `datagram_received`, the entry a real datagram takes, so the front is included.
+
 `--busy`: alice and bob are each in another call throughout (as under sipp's load, where
 they are in hundreds of concurrent calls), so a call does not change their presence; without
 it every call takes them in and out of "In a Call".
@@ -59,7 +63,7 @@ def _free_tcp_port() -> int:
 
 
 async def main(registrations: int, users: int, calls: int = 0, expire: bool = False,
-               profile_file: str | None = None, busy: bool = False) -> None:
+               profile_file: str | None = None, busy: bool = False, front: bool = True) -> None:
     with tempfile.TemporaryDirectory(prefix="ucd-inprocess-") as tmp:
         data_dir = Path(tmp) / "var"
         data_dir.mkdir()
@@ -68,7 +72,8 @@ async def main(registrations: int, users: int, calls: int = 0, expire: bool = Fa
         config_file = Path(tmp) / "ucd.toml"
         config_file.write_text(
             f'[daemon]\ndata_dir = "{data_dir}"\n\n'
-            f'[sip]\ndomain = "{DOMAIN}"\nlisten = ["127.0.0.1"]\ntransports = ["udp"]\nudp_port = 0\n\n'
+            f'[sip]\ndomain = "{DOMAIN}"\nlisten = ["127.0.0.1"]\ntransports = ["udp"]\nudp_port = 0\n'
+            f'udp_challenge_front = {"true" if front else "false"}\n\n'
             '[auth]\nalgorithms = ["MD5"]\n\n'
             f'[http]\nhost = "127.0.0.1"\nport = {_free_tcp_port()}\n\n[log]\nlevel = "warning"\n')
         config = load_config(str(config_file))
@@ -130,9 +135,11 @@ if __name__ == "__main__":
     parser.add_argument("--expire", action="store_true", help="run the transaction timers 64 s on after the calls")
     parser.add_argument("--profile", default=None, help="cProfile the calls into FILE")
     parser.add_argument("--busy", action="store_true", help="alice and bob in another call throughout")
+    parser.add_argument("--no-front", action="store_true", help="sip.udp_challenge_front = false: challenges in Python")
     args = parser.parse_args()
     if args.users < args.registrations:
         parser.error("--users must be at least the number of registrations")
     import uvloop
     uvloop.install()
-    asyncio.run(main(args.registrations, args.users, args.calls, args.expire, args.profile, args.busy))
+    asyncio.run(main(args.registrations, args.users, args.calls, args.expire, args.profile, args.busy,
+                     not args.no_front))

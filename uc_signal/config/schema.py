@@ -205,6 +205,7 @@ class SipSection:
     tls_key: str = _key("", text, "PEM private key matching tls_cert")
     max_connections: int = _key(10000, positive_int, "TCP + TLS + WS connections at once")
     idle_timeout: float = _key(600.0, positive_seconds, "seconds before an idle connection is closed")
+    udp_challenge_front: bool = _key(True, boolean, "answer digest challenges over UDP in C, before Python parses")
 
 
 @dataclass(frozen=True)

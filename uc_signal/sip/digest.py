@@ -476,6 +476,12 @@ class DigestAuthenticator:
         nonce = self.make_nonce(now)
         return [head + nonce + tail for head, tail in self._challenge_templates[stale]]
 
+    def challenge_templates(self, *, stale: bool = False) -> list[tuple[str, str]]:
+        """Each challenge value `challenges()` gives, as (text before the nonce, text after
+        it): what the C front of SIP over UDP (uc_signal._sipfront) writes around the nonces
+        it makes, so its challenges are these very strings."""
+        return list(self._challenge_templates[stale])
+
     @functools.cached_property
     def _challenge_templates(self) -> dict[bool, list[tuple[str, str]]]:
         """str(DigestChallenge(...)) split around its nonce, per stale flag and algorithm:

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import secrets
 import ssl
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..deadline_timer import DeadlineTimer
 from ..sip import (MalformedMessageReceived, ParseError, Request, Response, TransactionEvent,
@@ -33,6 +33,9 @@ from .stream import StreamConnection
 from .udp import UdpEndpoint, bind_udp_socket
 from .via_handling import response_peer, stamp_via
 from .websocket import sip_websocket_app
+
+if TYPE_CHECKING:
+    from .._sipfront import SipFront
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,9 @@ class TransportManager:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: DeadlineTimer | None = None   # made by start(), on the running loop
         self._busy = False
+        # The C front every UDP datagram meets first (challenge_front.py), when the owner
+        # sets one: it answers digest challenges before anything here parses them.
+        self.front: SipFront | None = None
 
     # --- life cycle -----------------------------------------------------------------------
 

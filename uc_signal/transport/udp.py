@@ -1,7 +1,9 @@
 """SIP over UDP: one DatagramProtocol per listening address (RFC 3261 18).
 
-Each datagram is one message; the manager parses and answers it. Nothing a peer sends
-can raise out of here: any failure is counted and the datagram dropped.
+Each datagram is one message; the manager parses and answers it, unless the manager has a
+C front (challenge_front.py) that answers it first: a digest challenge, its retransmission,
+or the ACK to it never reaches Python's SIP layers. Nothing a peer sends can raise out of
+here: any failure is counted and the datagram dropped.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
 from typing import TYPE_CHECKING, cast
 
 from .peer import Peer
@@ -55,7 +58,13 @@ class UdpEndpoint(asyncio.DatagramProtocol):
         self.rcvbuf_granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
 
     def datagram_received(self, data: bytes, addr: tuple) -> None:
+        front = self.manager.front
         try:
+            if front is not None and front.handle(data, addr[0], addr[1], time.time()):
+                answer = front.answer   # None: an ACK absorbed
+                if answer is not None:
+                    self.send(answer, (addr[0], front.dest_port))
+                return
             self.manager.packet_received(data, Peer(addr[0], addr[1], "UDP", self.name))
         except Exception:  # the daemon never dies of what a peer sends
             self.manager.counters.internal_errors += 1

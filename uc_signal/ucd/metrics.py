@@ -74,14 +74,25 @@ class DaemonCollector(Collector):
         self.binding_write_errors = binding_write_errors
 
     def collect(self) -> Iterator[Metric]:
+        # What the C front of UDP answered never reached the counters above: added here as
+        # the Python path counts it (a new challenge is a request and a 4xx transaction; a
+        # retransmission answered again and an absorbed ACK are messages received only).
+        front = self.manager.front.counters() if self.manager.front is not None else None
+        answered: dict[str, int] = front["answered"] if front is not None else {}
+        request_counts = Counter(self.sip.requests)
+        transaction_counts = Counter(self.sip.transactions)
+        for method, count in answered.items():
+            if count:
+                request_counts[method] += count
+                transaction_counts[("server", method, "4xx")] += count
         requests = CounterMetricFamily("ucd_sip_requests", "SIP requests received (new transactions and ACKs)",
                                        labels=["method"])
-        for method, count in sorted(self.sip.requests.items()):
+        for method, count in sorted(request_counts.items()):
             requests.add_metric([method], count)
         yield requests
         transactions = CounterMetricFamily("ucd_sip_transactions", "SIP transactions completed, by final response",
                                            labels=["role", "method", "class"])
-        for (role, method, klass), count in sorted(self.sip.transactions.items()):
+        for (role, method, klass), count in sorted(transaction_counts.items()):
             transactions.add_metric([role, method, klass], count)
         yield transactions
         yield GaugeMetricFamily("ucd_sip_transactions_open", "transactions in the transaction layer",
@@ -98,8 +109,10 @@ class DaemonCollector(Collector):
             connections.add_metric([transport], by_transport.get(transport, 0))
         yield connections
         counters = self.manager.counters
+        front_handled = (sum(answered.values()) + int(front["resent"]) + int(front["absorbed"])
+                         if front is not None else 0)
         for name, value, doc in (
-                ("ucd_sip_messages_received", counters.messages_received, "SIP messages received"),
+                ("ucd_sip_messages_received", counters.messages_received + front_handled, "SIP messages received"),
                 ("ucd_sip_connections_accepted", counters.connections_accepted, "connections accepted"),
                 ("ucd_sip_connections_refused", counters.connections_refused, "connections refused over the limit"),
                 ("ucd_sip_connections_idle_closed", counters.connections_idle_closed, "connections closed idle"),
@@ -113,6 +126,13 @@ class DaemonCollector(Collector):
         malformed.add_metric(["answered"], counters.malformed_answered)
         malformed.add_metric(["dropped"], counters.malformed_dropped)
         yield malformed
+        if front is not None:
+            handled = CounterMetricFamily("ucd_sip_udp_front", "UDP datagrams the C front of challenges decided on",
+                                          labels=["outcome"])
+            for outcome in ("resent", "absorbed", "passed"):
+                handled.add_metric([outcome], int(front[outcome]))
+            handled.add_metric(["answered"], sum(answered.values()))
+            yield handled
 
 
 def exposition(registry: CollectorRegistry) -> tuple[bytes, str]:

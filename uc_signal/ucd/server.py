@@ -54,7 +54,9 @@ from .http_app import ListenerDispatch
 from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, exposition
 from ..proxy.driver import ServicesDriver
 from ..proxy.services import ApplicationFactory
-from .sip_core import build_sip_core
+from .sip_core import build_sip_core, ensure_secret
+from ..transport.challenge_front import challenge_front
+from ..dialin.application import access_key
 from ..admin.presence_routes import PresenceAdmin
 from ..presence import PresenceService, presence_application
 from ..store.presence import PresenceStore
@@ -190,6 +192,8 @@ class Daemon:
         except (OSError, ValueError) as error:
             await self.shutdown()
             raise StartupError(f"data directory {self.data_dir}: {error}") from error
+        if config.sip.udp_challenge_front and "udp" in sip.transports:
+            self._install_challenge_front()
         restore_presence_state(self.presence_state, self.presence, self.core.services.core.chain, time.time())
         self.core.start()
         if self.media is not None:
@@ -200,6 +204,18 @@ class Daemon:
             users=lambda: len(self.directory),
             binding_write_errors=lambda: self.bindings.write_errors if self.bindings else 0))
         log.info("ready", extra={"domain": sip.domain, "admin": self.admin_url})
+
+    def _install_challenge_front(self) -> None:
+        """The C front for UDP (uc_signal.transport.challenge_front): the registrar's and the
+        caller authentication's challenges, under the secret their nonces use; the dial-in
+        access numbers are left to the attendant."""
+        assert self.core is not None and self.manager is not None
+        services = self.core.services
+        numbers = (access_key(number) for number in self.config.conferencing.dialin_numbers)
+        self.manager.front = challenge_front(
+            ensure_secret(self.data_dir), services.registrar.authenticators,
+            services.applications.caller_auth.authenticators,
+            [key for key in numbers if key is not None and key.startswith("sip:")])
 
     def _applications(self) -> list[Callable[[ApplicationServices], Application]]:
         """The chain between registrar and proxy, in order."""
@@ -405,6 +421,8 @@ class Daemon:
 
     async def shutdown(self) -> None:
         self.draining = True
+        if self.manager is not None and self.manager.front is not None:
+            self.manager.front.enabled = False   # new requests get the 503 below, not a challenge
         manager = self.manager
         if self.dialin is not None and self.core is not None:
             waiting = self.dialin.end_all(time.time())   # callers still at the attendant: BYE

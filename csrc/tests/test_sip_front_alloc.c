@@ -1,0 +1,134 @@
+/* The front's datagram path allocates nothing: after sip_front_create, challenges (with
+ * their HMAC-SHA256 nonces), retransmissions, ACKs and passed datagrams are handled with
+ * every allocation counted (malloc & co. wrapped here; under ASan, its allocator hooks). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip_front.h"
+
+#include "check.h"
+
+static volatile int counting;
+static volatile unsigned long allocations;
+
+static void count_allocation(void)
+{
+    if (counting)
+        allocations++;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+/* compiler-rt's <sanitizer/allocator_interface.h>; GCC 12 ships the function, not the header. */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+                                              void (*free_hook)(const volatile void *));
+
+static void on_malloc(const volatile void *ptr, size_t size)
+{
+    (void)ptr;
+    (void)size;
+    count_allocation();
+}
+
+static void on_free(const volatile void *ptr) { (void)ptr; }
+
+static void install_counter(void)
+{
+    CHECK(__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free) != 0);
+}
+#else
+void *__libc_malloc(size_t size);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *ptr, size_t size);
+void *__libc_memalign(size_t alignment, size_t size);
+void __libc_free(void *ptr);
+
+void *malloc(size_t size)
+{
+    count_allocation();
+    return __libc_malloc(size);
+}
+
+void *calloc(size_t n, size_t size)
+{
+    count_allocation();
+    return __libc_calloc(n, size);
+}
+
+void *realloc(void *ptr, size_t size)
+{
+    count_allocation();
+    return __libc_realloc(ptr, size);
+}
+
+void *aligned_alloc(size_t alignment, size_t size)
+{
+    count_allocation();
+    return __libc_memalign(alignment, size);
+}
+
+int posix_memalign(void **out, size_t alignment, size_t size)
+{
+    count_allocation();
+    void *p = __libc_memalign(alignment, size);
+    if (p == NULL)
+        return 12; /* ENOMEM */
+    *out = p;
+    return 0;
+}
+
+void free(void *ptr) { __libc_free(ptr); }
+
+static void install_counter(void) {}
+#endif
+
+static const char SECRET[] = "front-alloc-secret-0123456789abcdef";
+
+static int feed(sip_front_t *front, const char *msg, double now)
+{
+    uint8_t out[SIP_FRONT_ANSWER_MAX];
+    sip_front_result_t result;
+    return sip_front_handle(front, (const uint8_t *)msg, strlen(msg), "127.0.0.1", 9, 5060, now, out, sizeof out,
+                            &result);
+}
+
+int main(void)
+{
+    install_counter();
+    sip_front_config_t config = {(const uint8_t *)SECRET, strlen(SECRET), "sl00.", 5, 64, 4.0, 1};
+    sip_front_t *front = sip_front_create(&config);
+    CHECK(front != NULL);
+    if (front == NULL)
+        return check_finish("test_sip_front_alloc");
+    const char *head = "Digest realm=\"example.com\", qop=\"auth\", nonce=\"", *tail = "\", algorithm=MD5";
+    size_t head_len = strlen(head), tail_len = strlen(tail);
+    CHECK(sip_front_set_realm(front, "example.com", 11, SIP_FRONT_UAS, &head, &head_len, &tail, &tail_len, 1) == 0);
+    CHECK(sip_front_set_realm(front, "example.com", 11, SIP_FRONT_PROXY, &head, &head_len, &tail, &tail_len, 1) == 0);
+    char msg[1024];
+    int verdicts[4] = {0};
+    counting = 1;
+    for (int i = 0; i < 500; i++) {
+        const char *method = i % 3 == 0 ? "REGISTER" : i % 3 == 1 ? "INVITE" : "MESSAGE";
+        snprintf(msg, sizeof msg,
+                 "%s sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK%d;rport\r\n"
+                 "Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=%d\r\nTo: <sip:bob@example.com>\r\n"
+                 "Call-ID: %d@h\r\nCSeq: 1 %s\r\nContent-Length: 0\r\n\r\n",
+                 method, i % 3 == 0 ? "example.com" : "bob@example.com", i, i, i, method);
+        verdicts[feed(front, msg, 1.8e9 + i * 0.01)]++;
+        verdicts[feed(front, msg, 1.8e9 + i * 0.01 + 0.5)]++; /* the retransmission */
+        snprintf(msg, sizeof msg,
+                 "ACK sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK%d\r\n"
+                 "From: <sip:alice@example.com>;tag=%d\r\nTo: <sip:bob@example.com>;tag=sl00.%08x\r\n"
+                 "Call-ID: %d@h\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n", i, i, (unsigned)i, i);
+        verdicts[feed(front, msg, 1.8e9)]++;
+        verdicts[feed(front, "OPTIONS sip:x SIP/2.0\r\n\r\n", 1.8e9)]++;
+    }
+    counting = 0;
+    CHECK(verdicts[SIP_FRONT_ANSWER] == 500 && verdicts[SIP_FRONT_RESEND] == 500);
+    CHECK(verdicts[SIP_FRONT_ABSORB] == 500 && verdicts[SIP_FRONT_PASS] == 500);
+    if (allocations != 0)
+        fprintf(stderr, "test_sip_front_alloc: %lu allocations on the datagram path\n", allocations);
+    CHECK(allocations == 0);
+    sip_front_destroy(front);
+    return check_finish("test_sip_front_alloc");
+}
