@@ -20,6 +20,7 @@ from ..sip import Contact, DigestAuthenticator, ParseError, Request, Response, S
 from ..sip.fields import format_date
 from ..sip.frozen_init import direct_init
 from ..sip.grammar import unquote
+from ..sip.random_tokens import token_hex
 from ..transport.peer import Peer
 from .errors import REPLIES, RegistrarError
 from .location import BindingChange, LocationService, aor_key, contact_key
@@ -122,6 +123,21 @@ class Registrar:
         else:
             context.reply(response)
         return True
+
+    def answer_alone(self, request: Request, source: Peer, now: float) -> Response | None:
+        """The response the chain would send for `request`, computed without it: the
+        stateless lane of REGISTER (ucd, over UDP; TransactionLayer.receive_stateless).
+        The registrar heads the chain (proxy.assembly), so a REGISTER it claims reaches no
+        other application: the same validation as the proxy core's, then `register`.
+        None when the chain would not come here: not a REGISTER for the local domains, or
+        a request that does not validate (the core answers it 400)."""
+        if request.method != "REGISTER" or not self._for_us(request):
+            return None
+        try:
+            request.validate()
+        except ParseError:
+            return None
+        return self.register(request, source, now, to_tag=token_hex(6))
 
     def _for_us(self, request: Request) -> bool:
         try:
