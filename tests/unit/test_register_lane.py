@@ -213,6 +213,12 @@ def test_a_retransmission_gets_the_same_bytes_and_changes_nothing() -> None:
     _, again = pair.feed(data)
     assert again == first and first[0].startswith(b"SIP/2.0 200 ")
     assert pair.changes["lane"] == changes   # no second update, no second callback
+    pair.advance(20)   # T1 doubling up to T2: a UA retransmits for 64*T1 (17.1.2.2)
+    assert pair.feed(data)[1] == first
+    pair.advance(12)   # past Timer J: no transaction would remember it either
+    _, late = pair.feed(data)
+    assert late[0].startswith(b"SIP/2.0 401 ")   # the nonce count is spent: challenged anew
+    assert pair.changes["lane"] == changes
 
 
 # --- variations ----------------------------------------------------------------------------

@@ -319,11 +319,12 @@ class TransactionLayer:
         """Offer a non-INVITE request to `answer` before any server transaction exists: a
         stateless UAS (RFC 3261 8.2.7; Kamailio's registrar answers with sl_send_reply).
         True when the request was dealt with here: answered by `answer` (its final response
-        sent and its bytes kept as `send_response(stateless=True)` keeps them, for no Timer
-        J to wait out), or a retransmission of a request answered so (the same bytes
-        again). False, with nothing done but the Via's received stamp: `answer` returned
-        None, or the request is not one to take here (a transaction of its key exists, an
-        INVITE, ACK or CANCEL, headers missing); then `receive` it as usual."""
+        sent and its bytes kept, with no Transaction and no timer, for as long as Timer J
+        would have kept a transaction: STATELESS_ANSWERS_KEPT bounds them), or a
+        retransmission of a request answered so (the same bytes again, as the transaction
+        would resend them, 17.2.2). False, with nothing done but the Via's received stamp:
+        `answer` returned None, or the request is not one to take here (a transaction of
+        its key exists, an INVITE, ACK or CANCEL, headers missing); then `receive` it."""
         if request.method in ("INVITE", "ACK", "CANCEL"):
             return False  # an ACK must reach its INVITE's transaction; a CANCEL finds its target
         try:
@@ -345,12 +346,16 @@ class TransactionLayer:
             return False
         if response.status < 200:
             raise TransactionError(f"a stateless answer must be final, not {response.status}")
-        self._send_stateless_answer(key, bytes(response), source if via.is_reliable else _response_address(via, source), now)
+        reliable = via.is_reliable
+        peer = source if reliable else _response_address(via, source)
+        memory = self.config.initial_interval(Timer.J, reliable) or 0.0
+        self._send_stateless_answer(key, bytes(response), peer, now, memory)
         return True
 
-    def _send_stateless_answer(self, key: TransactionKey, data: bytes, peer: Address, now: float) -> None:
+    def _send_stateless_answer(self, key: TransactionKey, data: bytes, peer: Address, now: float,
+                               memory: float = STATELESS_ANSWER_MEMORY) -> None:
         self._datagrams.append((data, peer))
-        self._remember_stateless(key, data, peer, now)
+        self._remember_stateless(key, data, peer, now, memory)
 
     # --- receiving ------------------------------------------------------------------------
 
@@ -457,10 +462,11 @@ class TransactionLayer:
             self._forget(tx)
             self._events.append(TransactionTerminated(tx.key))
 
-    def _remember_stateless(self, key: TransactionKey, data: bytes, peer: Address, now: float) -> None:
+    def _remember_stateless(self, key: TransactionKey, data: bytes, peer: Address, now: float,
+                            memory: float) -> None:
         answers = self._stateless_answers
-        answers.pop(key, None)  # re-inserted at the end: the dict stays in time order
-        answers[key] = (now + STATELESS_ANSWER_MEMORY, data, peer)
+        answers.pop(key, None)  # re-inserted at the end: the dict stays in arrival order
+        answers[key] = (now + memory, data, peer)
         for _ in range(4):  # forget a few of the oldest, when expired or over the bound
             oldest = next(iter(answers))
             if answers[oldest][0] >= now and len(answers) <= STATELESS_ANSWERS_KEPT:
