@@ -415,7 +415,7 @@ class Daemon:
             return None
         self.sip_metrics.request_received(request)
         self.sip_metrics.final_response("server", request.method, response.status)
-        self.core.poke()  # a new binding may expire before anything the timer waits for
+        self.core.bindings_changed()  # a new binding may expire before anything the timer waits for
         if log.isEnabledFor(logging.DEBUG):
             log.debug("REGISTER answered statelessly", extra={
                 "status": response.status, "to": request.headers.get("To"), "source": f"{source.host}:{source.port}"})
