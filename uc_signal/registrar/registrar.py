@@ -19,7 +19,7 @@ from ..application import RequestContext
 from ..sip import Contact, DigestAuthenticator, ParseError, Request, Response, SipUri, make_response
 from ..sip.fields import format_date
 from ..sip.frozen_init import direct_init
-from ..sip.grammar import unquote
+from ..sip.grammar import format_params, unquote
 from ..sip.random_tokens import token_hex
 from ..transport.peer import Peer
 from .errors import REPLIES, RegistrarError
@@ -27,6 +27,7 @@ from .location import BindingChange, LocationService, aor_key, contact_key
 
 # Option tags this registrar supports (RFC 3261 10.3 step 2: others in Require get 420).
 SUPPORTED = ("path", "gruu", "outbound")
+_SUPPORTED_VALUE = ", ".join(SUPPORTED)
 
 
 @dataclass(frozen=True)
@@ -283,13 +284,14 @@ class Registrar:
                 params["pub-gruu"] = f'"{self.public_gruu(binding)}"'
                 params["temp-gruu"] = f'"{self.temp_gruu(binding)}"'
             outbound_used = outbound_used or binding.reg_id is not None
-            response.headers.add("Contact", str(Contact(binding.contact, params=params)))
+            # what str(Contact(binding.contact, params=params)) writes, without the object
+            response.headers.add("Contact", f"<{binding.contact}>{format_params(params)}")
         if request.path and _supports(request, "path"):  # RFC 3327 5.3: echo Path when supported
             for path in request.headers.get_all("Path"):
                 response.headers.add("Path", path)
         if outbound_used:
             response.headers.add("Require", "outbound")  # RFC 5626 6
-        response.headers.add("Supported", ", ".join(SUPPORTED))
+        response.headers.add("Supported", _SUPPORTED_VALUE)
         response.headers.add("Date", _http_date(now))
         return response
 
