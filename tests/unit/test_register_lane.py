@@ -263,7 +263,7 @@ def test_random_sequences_end_alike(steps: list[tuple]) -> None:  # type: ignore
     assert pair.declined == 0
 
 
-def test_the_services_timer_is_armed_for_a_binding_made_in_the_lane() -> None:
+def test_the_services_timer_is_armed_by_poke_for_a_binding_made_in_the_lane() -> None:
     import asyncio
 
     from uc_signal.proxy.driver import ServicesDriver
@@ -274,10 +274,10 @@ def test_the_services_timer_is_armed_for_a_binding_made_in_the_lane() -> None:
         driver.start()
         assert driver._timer._at is None   # nothing to wait for yet
         pair.feed(authed(pair, "alice", expires=600))
-        driver.bindings_changed()
+        driver.poke()   # what Daemon._register_alone calls
         assert driver._timer._at == pair.now + 600   # the binding's expiry (10.3 step 7)
         pair.feed(authed(pair, "bob", expires=3600, call_id="b"))
-        driver.bindings_changed()
+        driver.poke()   # what Daemon._register_alone calls
         assert driver._timer._at == pair.now + 600   # an earlier deadline is kept
         driver.stop()
 

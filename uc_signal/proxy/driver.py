@@ -54,13 +54,6 @@ class ServicesDriver:
         calendar or a relationship): re-read the core's next deadline."""
         self._arm()
 
-    def bindings_changed(self) -> None:
-        """The registrar changed bindings outside an event (its stateless lane): of all the
-        deadlines only the location service's can have moved, so only it is read (the timer
-        keeps an earlier one, and each firing re-reads them all)."""
-        if not self._stopped:
-            self._timer.arm(self.services.location.get_timer())
-
     def on_event(self, event: TransactionEvent) -> None:
         if self.services.core.handle_event(event, self._clock()):
             self._arm()

@@ -415,7 +415,9 @@ class Daemon:
             return None
         self.sip_metrics.request_received(request)
         self.sip_metrics.final_response("server", request.method, response.status)
-        self.core.bindings_changed()  # a new binding may expire before anything the timer waits for
+        # Re-read every deadline: a binding's expiry, and whatever the location service's
+        # subscribers scheduled (IM: the delivery of stored messages on registration).
+        self.core.poke()
         if log.isEnabledFor(logging.DEBUG):
             log.debug("REGISTER answered statelessly", extra={
                 "status": response.status, "to": request.headers.get("To"), "source": f"{source.host}:{source.port}"})
