@@ -229,10 +229,15 @@ _step = st.tuples(
     st.sampled_from(["a", "b"]),                                     # Call-ID
     st.sampled_from([-1, 0, 1, 1, 2]),                               # CSeq step
     st.sampled_from([None, 0, 30, 60, 600, 7200]),                   # Expires header
-    st.sampled_from(["", ";expires=0", ";expires=90", ";q=0.5", ";q=1", ";foo=bar", ";expires=20"]),
+    st.sampled_from(["", ";expires=0", ";expires=90", ";q=0.5", ";q=1", ";foo=bar", ";expires=20",
+                     ';+sip.instance="<urn:uuid:1>";reg-id=1', ';+sip.instance="<urn:uuid:1>";reg-id=2',
+                     ';+sip.instance="<urn:uuid:2>"']),
     st.sampled_from(["10", "11", "*"]),                              # which Contact
     st.sampled_from([0.0, 1.0, 61.0, 700.0]),                        # time passing first
     st.sampled_from([True] * 5 + [False]),                           # enabled
+    st.sampled_from(["", "", "Supported: gruu, outbound, path\r\n", "Supported: gruu\r\n",
+                     "Path: <sip:edge.example.com;lr>\r\n", "Supported: path\r\nPath: <sip:edge.example.com;lr>\r\n"]),
+    st.sampled_from([5062, 5062, 5070]),                             # the source port (a NAT rebinding)
 )
 
 
@@ -243,7 +248,7 @@ def test_random_sequences_end_alike(steps: list[tuple]) -> None:  # type: ignore
     cseqs = {(user, call_id): 1 for user in USERS for call_id in "ab"}
     nc = 0
     replay = ""
-    for user, auth, call_id, step, expires, params, host, wait, enabled in steps:
+    for user, auth, call_id, step, expires, params, host, wait, enabled, extra, port in steps:
         pair.advance(wait)
         pair.set_enabled(user, enabled)
         cseqs[(user, call_id)] += step
@@ -258,8 +263,8 @@ def test_random_sequences_end_alike(steps: list[tuple]) -> None:  # type: ignore
         if auth == "good":
             replay = value
         data = register(user, call_id=f"{user}-{call_id}", cseq=cseq, branch=f"z9hG4bK{nc}",
-                        contact=contact, expires=expires, auth=value or None)
-        pair.check_same(*pair.feed(data))
+                        contact=contact, expires=expires, auth=value or None, extra=extra, port=port)
+        pair.check_same(*pair.feed(data, port=port))
     assert pair.declined == 0
 
 
