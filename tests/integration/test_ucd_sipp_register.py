@@ -53,6 +53,7 @@ def test_sipp_registers_with_digest_and_the_binding_is_listed_counted_and_persis
 
         wrong = sipp_register(ucd, tmp_path, "alice", "not-her-password")
         assert wrong.returncode != 0   # the second REGISTER is challenged again, not 200
+        open_before = metric(ucd.metrics(), "ucd_sip_transactions_open")   # sipp's abort of the failed call
 
         result = sipp_register(ucd, tmp_path, "alice", "alice-pw")
         assert result.returncode == 0, result.stdout + result.stderr + ucd.output()
@@ -74,6 +75,9 @@ def test_sipp_registers_with_digest_and_the_binding_is_listed_counted_and_persis
         assert metric(after, "ucd_sip_transactions_total", role="server", method="REGISTER", **{"class": "2xx"}) == 1
         assert metric(after, "ucd_sip_transactions_total", role="server", method="REGISTER", **{"class": "4xx"}) >= 3
         assert metric(after, "ucd_sip_messages_received_total") > metric(before, "ucd_sip_messages_received_total")
+        # the REGISTERs over UDP were answered by the registrar's stateless lane: no server
+        # transaction of theirs is left waiting out Timer J
+        assert metric(after, "ucd_sip_transactions_open") == open_before
         assert "registration inserted aor=sip:alice@example.test" in ucd.output()
     finally:
         code = ucd.stop()

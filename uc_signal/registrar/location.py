@@ -53,6 +53,10 @@ def contact_key(contact: str) -> object:
     return ("sip-uri", uri.comparison_key()) if isinstance(uri, SipUri) else uri
 
 
+def _lookup_order(binding: Binding) -> tuple[float, float]:
+    return (-(1.0 if binding.q is None else binding.q), -binding.registered_at)
+
+
 class LocationService:
     """Bindings by AOR; write-through to `store`; expiry through `get_timer`/`expire`."""
 
@@ -98,8 +102,13 @@ class LocationService:
     def lookup(self, aor: str, now: float) -> list[Binding]:
         """The unexpired bindings of `aor`, highest q first (no q counts as 1.0, RFC 3261
         16.6 leaves the order within one q value to the proxy: most recent first)."""
-        bindings = [b for b in self._by_aor.get(aor, ()) if b.expires_at > now]
-        return sorted(bindings, key=lambda b: (-(1.0 if b.q is None else b.q), -b.registered_at))
+        found = self._by_aor.get(aor)
+        if not found:
+            return []
+        bindings = [b for b in found if b.expires_at > now]
+        if len(bindings) > 1:  # one binding per AOR is the common case: no key calls
+            bindings.sort(key=_lookup_order)
+        return bindings
 
     def find_contact(self, contact: str, now: float) -> Binding | None:
         """The binding whose Contact URI equals `contact` (in-dialog requests to a

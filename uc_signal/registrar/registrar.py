@@ -19,13 +19,15 @@ from ..application import RequestContext
 from ..sip import Contact, DigestAuthenticator, ParseError, Request, Response, SipUri, make_response
 from ..sip.fields import format_date
 from ..sip.frozen_init import direct_init
-from ..sip.grammar import unquote
+from ..sip.grammar import format_params, unquote
+from ..sip.random_tokens import token_hex
 from ..transport.peer import Peer
 from .errors import REPLIES, RegistrarError
 from .location import BindingChange, LocationService, aor_key, contact_key
 
 # Option tags this registrar supports (RFC 3261 10.3 step 2: others in Require get 420).
 SUPPORTED = ("path", "gruu", "outbound")
+_SUPPORTED_VALUE = ", ".join(SUPPORTED)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class _Update:
     uri: str
     expires: int
     existing: Binding | None
+    instance: str | None   # its +sip.instance (RFC 5626 4.1)
 
 
 class GruuIndex:
@@ -123,6 +126,21 @@ class Registrar:
             context.reply(response)
         return True
 
+    def answer_alone(self, request: Request, source: Peer, now: float) -> Response | None:
+        """The response the chain would send for `request`, computed without it: the
+        stateless lane of REGISTER (ucd, over UDP; TransactionLayer.receive_stateless).
+        The registrar heads the chain (proxy.assembly), so a REGISTER it claims reaches no
+        other application: the same validation as the proxy core's, then `register`.
+        None when the chain would not come here: not a REGISTER for the local domains, or
+        a request that does not validate (the core answers it 400)."""
+        if request.method != "REGISTER" or not self._for_us(request):
+            return None
+        try:
+            request.validate()
+        except ParseError:
+            return None
+        return self.register(request, source, now, to_tag=token_hex(6))
+
     def _for_us(self, request: Request) -> bool:
         try:
             uri = request.uri
@@ -133,7 +151,7 @@ class Registrar:
     # --- REGISTER (10.3) ---------------------------------------------------------------------
 
     def register(self, request: Request, source: Peer, now: float, *, to_tag: str = "reg") -> Response:
-        unsupported = [tag for tag in request.require if tag.lower() not in SUPPORTED]
+        unsupported = [tag for tag in request.require if tag.lower() not in SUPPORTED] if request.require else None
         if unsupported:  # step 2
             response = self._reject(request, RegistrarError.BAD_EXTENSION, to_tag)
             response.headers.add("Unsupported", ", ".join(unsupported))
@@ -164,38 +182,52 @@ class Registrar:
             return response
         return self._ok(request, aor, now, to_tag)
 
+    # The loops below are plain ones rather than comprehensions and generators: each of
+    # those is a call of its own, and every REGISTER comes here (Python 3.11).
+
     def _apply(self, request: Request, aor: str, source: Peer, now: float) -> None:
         call_id = request.call_id or ""
-        cseq = request.cseq.seq if request.cseq else 0
+        cseq_field = request.cseq
+        cseq = cseq_field.seq if cseq_field else 0
         contacts = request.contact
         current = self.location.lookup(aor, now)
-        if any(c.is_star for c in contacts):  # step 6: "*" only alone and with Expires: 0
+        star = False
+        for contact in contacts:
+            star = star or contact.is_star
+        if star:  # step 6: "*" only alone and with Expires: 0
             if len(contacts) != 1 or request.expires != 0:
                 raise RegistrarRejected(RegistrarError.BAD_STAR)
             if any(b.call_id == call_id and cseq <= b.cseq for b in current):
                 raise RegistrarRejected(RegistrarError.OUT_OF_ORDER)
             self.location.delete_aor(aor)
             return
-        updates = [self._read(contact, request, current) for contact in contacts]
+        updates: list[_Update] = []
+        for contact in contacts:
+            updates.append(self._read(contact, request, current))
+        min_expires = self.config.min_expires
+        new_uris = set()
         for update in updates:  # step 7, checked for every contact before any change
-            if 0 < update.expires < self.config.min_expires:
+            if 0 < update.expires < min_expires:
                 raise RegistrarRejected(RegistrarError.INTERVAL_TOO_BRIEF)
             old = update.existing
             if old is not None and old.call_id == call_id and cseq <= old.cseq:
                 raise RegistrarRejected(RegistrarError.OUT_OF_ORDER)
-        new_uris = {contact_key(u.uri) for u in updates if u.existing is None and u.expires > 0}
+            if old is None and update.expires > 0:
+                new_uris.add(contact_key(update.uri))
         if len(current) + len(new_uris) > self.config.max_contacts:
             raise RegistrarRejected(RegistrarError.TOO_MANY_CONTACTS)
-        path = tuple(str(p) for p in request.path)
-        outbound = "outbound" in [t.lower() for t in request.supported]
+        path = tuple([str(p) for p in request.path]) if request.path else ()
+        outbound = _supports(request, "outbound")
         user_agent = request.headers.get("User-Agent") or ""
         for update in updates:
             if update.expires == 0:
                 if update.existing is not None:
                     self.location.delete(update.existing)
                 continue
-            params = {k: v for k, v in update.contact.params.items() if k not in ("expires", "q")}
-            instance = instance_id(params)
+            params = dict(update.contact.params)
+            params.pop("expires", None)
+            params.pop("q", None)
+            instance = update.instance
             reg_id = _int_or_none(params.get("reg-id")) if outbound and instance else None
             binding = Binding(
                 aor=aor, contact=update.uri, expires_at=now + update.expires, q=update.contact.q,
@@ -219,14 +251,18 @@ class Registrar:
             expires = request.expires if request.expires is not None else self.config.default_expires
         expires = min(expires, self.config.max_expires)
         key = contact_key(contact.uri_text)
-        existing = next((b for b in current if contact_key(b.contact) == key), None)
+        existing = None
+        for binding in current:
+            if contact_key(binding.contact) == key:
+                existing = binding
+                break
         instance = instance_id(contact.params)
         if existing is None and instance is not None:
             # RFC 5626 6 / RFC 5627 4.2: a binding with the same instance (and reg-id)
             # is the same UA instance re-registering, perhaps from a new address.
             reg_id = _int_or_none(contact.params.get("reg-id"))
             existing = next((b for b in current if b.instance == instance and b.reg_id == reg_id), None)
-        return _Update(contact, contact.uri_text, expires, existing)
+        return _Update(contact, contact.uri_text, expires, existing, instance)
 
     # --- responses ------------------------------------------------------------------------------
 
@@ -237,8 +273,7 @@ class Registrar:
     def _ok(self, request: Request, aor: str, now: float, to_tag: str) -> Response:
         """200 OK listing every current binding with its remaining expiry (10.3 step 8)."""
         response = make_response(request, 200, to_tag=to_tag)
-        supported = [t.lower() for t in request.supported]
-        gruu = "gruu" in supported
+        gruu = _supports(request, "gruu")
         outbound_used = False
         for binding in self.location.lookup(aor, now):
             params: dict[str, str | None] = dict(binding.params)
@@ -249,13 +284,14 @@ class Registrar:
                 params["pub-gruu"] = f'"{self.public_gruu(binding)}"'
                 params["temp-gruu"] = f'"{self.temp_gruu(binding)}"'
             outbound_used = outbound_used or binding.reg_id is not None
-            response.headers.add("Contact", str(Contact(binding.contact, params=params)))
-        if request.path and "path" in supported:  # RFC 3327 5.3: echo Path when supported
+            # what str(Contact(binding.contact, params=params)) writes, without the object
+            response.headers.add("Contact", f"<{binding.contact}>{format_params(params)}")
+        if request.path and _supports(request, "path"):  # RFC 3327 5.3: echo Path when supported
             for path in request.headers.get_all("Path"):
                 response.headers.add("Path", path)
         if outbound_used:
             response.headers.add("Require", "outbound")  # RFC 5626 6
-        response.headers.add("Supported", ", ".join(SUPPORTED))
+        response.headers.add("Supported", _SUPPORTED_VALUE)
         response.headers.add("Date", _http_date(now))
         return response
 
@@ -285,6 +321,14 @@ class Registrar:
                 return []
             aor, instance = aor_text, unquote(gr)
         return [b for b in self.location.lookup(aor, now) if b.instance == instance]
+
+
+def _supports(request: Request, option: str) -> bool:
+    """Whether the request's Supported lists `option` (a lower-case option tag)."""
+    for tag in request.supported:
+        if tag.lower() == option:
+            return True
+    return False
 
 
 def _int_or_none(value: str | None) -> int | None:

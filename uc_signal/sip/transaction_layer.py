@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .derived_requests import make_ack, make_cancel
@@ -297,9 +298,7 @@ class TransactionLayer:
         if stateless:
             if response.status < 300 or tx.state not in (TransactionState.TRYING, TransactionState.PROCEEDING):
                 raise TransactionError(f"cannot send a {response.status} statelessly in state {tx.state.name}")
-            data = bytes(response)
-            self._datagrams.append((data, tx.peer))
-            self._remember_stateless(tx.key, data, tx.peer, now)
+            self._send_stateless_answer(tx.key, bytes(response), tx.peer, now)
             self._forget(tx)
             return
         if self._apply(tx, _response_input(response.status, sending=True), now, response) is None:
@@ -314,6 +313,49 @@ class TransactionLayer:
     def send_stateless(self, message: Request | Response, addr: Address) -> None:
         """Put a message on the wire outside any transaction (ACK for 2xx, stateless proxy)."""
         self._transmit(message, addr)
+
+    def receive_stateless(self, request: Request, source: Address, now: float,
+                          answer: Callable[[Request], Response | None]) -> bool:
+        """Offer a non-INVITE request to `answer` before any server transaction exists: a
+        stateless UAS (RFC 3261 8.2.7; Kamailio's registrar answers with sl_send_reply).
+        True when the request was dealt with here: answered by `answer` (its final response
+        sent and its bytes kept, with no Transaction and no timer, for as long as Timer J
+        would have kept a transaction: STATELESS_ANSWERS_KEPT bounds them), or a
+        retransmission of a request answered so (the same bytes again, as the transaction
+        would resend them, 17.2.2). False, with nothing done but the Via's received stamp:
+        `answer` returned None, or the request is not one to take here (a transaction of
+        its key exists, an INVITE, ACK or CANCEL, headers missing); then `receive` it."""
+        if request.method in ("INVITE", "ACK", "CANCEL"):
+            return False  # an ACK must reach its INVITE's transaction; a CANCEL finds its target
+        try:
+            request.check_required_headers()
+            key = server_key(request)
+        except ParseError:
+            return False  # receive() reports it as malformed
+        if key in self._transactions:
+            return False  # a retransmission of a request taken the stateful way
+        answered = self._stateless_answers.get(key) if self._stateless_answers else None
+        if answered is not None and answered[0] >= now:
+            self._datagrams.append((answered[1], answered[2]))
+            return True
+        via = request.top_via
+        assert via is not None  # server_key read it
+        _stamp_received(request, via, source)
+        response = answer(request)
+        if response is None:
+            return False
+        if response.status < 200:
+            raise TransactionError(f"a stateless answer must be final, not {response.status}")
+        reliable = via.is_reliable
+        peer = source if reliable else _response_address(via, source)
+        memory = self.config.initial_interval(Timer.J, reliable) or 0.0
+        self._send_stateless_answer(key, bytes(response), peer, now, memory)
+        return True
+
+    def _send_stateless_answer(self, key: TransactionKey, data: bytes, peer: Address, now: float,
+                               memory: float = STATELESS_ANSWER_MEMORY) -> None:
+        self._datagrams.append((data, peer))
+        self._remember_stateless(key, data, peer, now, memory)
 
     # --- receiving ------------------------------------------------------------------------
 
@@ -420,10 +462,11 @@ class TransactionLayer:
             self._forget(tx)
             self._events.append(TransactionTerminated(tx.key))
 
-    def _remember_stateless(self, key: TransactionKey, data: bytes, peer: Address, now: float) -> None:
+    def _remember_stateless(self, key: TransactionKey, data: bytes, peer: Address, now: float,
+                            memory: float) -> None:
         answers = self._stateless_answers
-        answers.pop(key, None)  # re-inserted at the end: the dict stays in time order
-        answers[key] = (now + STATELESS_ANSWER_MEMORY, data, peer)
+        answers.pop(key, None)  # re-inserted at the end: the dict stays in arrival order
+        answers[key] = (now + memory, data, peer)
         for _ in range(4):  # forget a few of the oldest, when expired or over the bound
             oldest = next(iter(answers))
             if answers[oldest][0] >= now and len(answers) <= STATELESS_ANSWERS_KEPT:

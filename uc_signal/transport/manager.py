@@ -82,6 +82,10 @@ class TransportManager:
         # The C front every UDP datagram meets first (challenge_front.py), when the owner
         # sets one: it answers digest challenges before anything here parses them.
         self.front: SipFront | None = None
+        # Requests over UDP answered without a server transaction, by method: the function
+        # returns the final response, or None to leave the request to the transaction layer
+        # and the TU (ucd: REGISTER, the registrar's stateless lane).
+        self.stateless_lanes: dict[str, Callable[[Request, Peer], Response | None]] = {}
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -214,8 +218,22 @@ class TransportManager:
         self.counters.messages_received += 1
         if isinstance(message, Request):
             stamp_via(message.headers, peer)
+            lane = self.stateless_lanes.get(message.method) if self.stateless_lanes else None
+            if lane is not None and peer.transport == "UDP" and self._answer_in_lane(message, peer, lane):
+                self._process()
+                return
         self.layer.receive(message, peer, self._now())
         self._process()
+
+    def _answer_in_lane(self, request: Request, peer: Peer,
+                        lane: Callable[[Request, Peer], Response | None]) -> bool:
+        try:
+            return self.layer.receive_stateless(request, peer, self._now(), lambda r: lane(r, peer))
+        except Exception:
+            # As a TU failure (_dispatch): counted, logged, the request left unanswered.
+            self.counters.internal_errors += 1
+            log.exception("stateless lane failed on %s", request.method)
+            return True
 
     def reject(self, error: ParseError, peer: Peer) -> None:
         """Answer a malformed request with the status its error hints at (400, 505, 413...)

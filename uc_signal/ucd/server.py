@@ -41,13 +41,14 @@ from ..im import ArchivedMessage, HistoryQuery, ImService, im_application
 from ..im.policy import settings_from_config
 from ..store.im_store import SqlImStore, WriteBehindImStore
 from ..config import Config
-from ..sip import RequestReceived, TransactionEvent, make_response
+from ..sip import Request, RequestReceived, Response, TransactionEvent, make_response
 from ..rls import ContactDirectory, ContactsPolicy, RlsConfig, rls_application
 from ..store import (CachedUserDirectory, ContactService, SqlContactStore, SqlStore, UserService,
                      WriteBehindBindingStore, sqlite_url)
 from ..transport import HttpServer, TransportConfig, TransportManager, sip_websocket_app
 from ..transport.certificates import ensure_certificate
 from ..transport.http_server import bind_tcp_socket
+from ..transport.peer import Peer
 from .admin_token import ensure_admin_token
 from .banner import sign_in_banner
 from .http_app import ListenerDispatch
@@ -196,6 +197,7 @@ class Daemon:
             self._install_challenge_front()
         restore_presence_state(self.presence_state, self.presence, self.core.services.core.chain, time.time())
         self.core.start()
+        manager.stateless_lanes["REGISTER"] = self._register_alone
         if self.media is not None:
             self.registry.register(MediaCollector(self.media, lambda: self.focus))
         self.contacts.add_observer(lambda _owner, _now: self.core.poke() if self.core else None)
@@ -416,6 +418,26 @@ class Daemon:
                 self.manager.send_response(response, event.transaction)
                 return
         self.core.on_event(event)
+
+    def _register_alone(self, request: Request, source: Peer) -> Response | None:
+        """A REGISTER over UDP, answered by the registrar without a server transaction or
+        the chain (Registrar.answer_alone); None leaves it to the full path, which also
+        takes it while starting and while draining (its 503). Counted as _on_event and
+        MeteredTransactionLayer count the full path's."""
+        if self.core is None or self.draining:
+            return None
+        response = self.core.services.registrar.answer_alone(request, source, time.time())
+        if response is None:
+            return None
+        self.sip_metrics.request_received(request)
+        self.sip_metrics.final_response("server", request.method, response.status)
+        # Re-read every deadline: a binding's expiry, and whatever the location service's
+        # subscribers scheduled (IM: the delivery of stored messages on registration).
+        self.core.poke()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("REGISTER answered statelessly", extra={
+                "status": response.status, "to": request.headers.get("To"), "source": f"{source.host}:{source.port}"})
+        return response
 
     # --- shutdown ---------------------------------------------------------------------------
 
