@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from uc_signal.sip import Request, parse_message
-from uc_signal.sip.relayed_copy import encode_relayed_copy
+from uc_signal.sip import Headers, Request, parse_message
+from uc_signal.sip.relayed_copy import encode_relayed_copy, forwarded_fields
 
 VIA = "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKours;rport"
 
@@ -73,3 +73,31 @@ def test_the_copy_parses_to_what_the_endpoint_needs() -> None:
     assert copy.headers.get_all("Route") == ["<sip:edge;lr>"]
     assert "Proxy-Authorization" not in copy.headers
     assert copy.body == b"hello" and copy.headers.get("Content-Length") == "5"
+
+
+def object_forwarded(request: Request, via: str, max_forwards: str, routes: tuple[str, ...],
+                     record_routes: tuple[str, ...]) -> Headers:
+    """The proxy router's forwarded headers as it built them before (Headers edits): the reference."""
+    headers = request.headers.copy()
+    headers.set("Max-Forwards", max_forwards)
+    for route in reversed(routes):
+        headers.prepend("Route", route)
+    for route in reversed(record_routes):
+        headers.prepend("Record-Route", route)
+    headers.prepend("Via", via)
+    return headers
+
+
+@settings(max_examples=300, deadline=None)
+@given(extra=st.lists(st.sampled_from(OPTIONAL), max_size=8), order=st.randoms(use_true_random=False),
+       keep_via=st.booleans(), max_forwards=st.sampled_from(["0", "69"]),
+       routes=st.lists(st.sampled_from(["<sip:edge;lr>", "<sip:10.0.0.9:5070;lr>"]), max_size=2),
+       record_routes=st.sampled_from([(), ("<sip:us;lr>",), ("<sip:us:5061;transport=tls;lr>", "<sip:us;lr>")]))
+def test_forwarded_fields_equal_the_headers_edits(extra, order, keep_via, max_forwards, routes, record_routes) -> None:
+    fields = (BASE if keep_via else BASE[1:]) + extra
+    order.shuffle(fields)
+    headers = Headers(fields)
+    request = Request("INVITE", "sip:bob@example.com", headers)
+    expected = object_forwarded(request, VIA, max_forwards, tuple(routes), record_routes)
+    got = forwarded_fields(headers._fields, VIA, max_forwards, routes=routes, record_routes=record_routes)
+    assert got == expected._fields

@@ -70,3 +70,52 @@ def encode_relayed_copy(request: Request, uri: str, via: str, max_forwards: int,
         append(f"Content-Length: {len(body)}\r\n")
     append("\r\n")
     return "".join(parts).encode("utf-8", "surrogateescape") + body
+
+
+def forwarded_fields(fields: Sequence[tuple[str, str, str]], via: str, max_forwards: str, *,
+                     routes: Sequence[str] = (), record_routes: Sequence[str] = ()) -> list[tuple[str, str, str]]:
+    """A proxy's forwarded copy of a request's header fields (16.6 items 3-8), in one pass:
+    those of
+
+        headers = Headers(fields); headers.set("Max-Forwards", max_forwards)
+        headers.prepend("Route", r) for r in reversed(routes)
+        headers.prepend("Record-Route", r) for r in reversed(record_routes)
+        headers.prepend("Via", via)
+
+    (each prepended before the first field of its name, else after every other field at
+    that point), without a pass over the fields per edit."""
+    max_forwards_field = ("max-forwards", "Max-Forwards", max_forwards)
+    route_fields = [("route", "Route", route) for route in routes]
+    record_route_fields = [("record-route", "Record-Route", route) for route in record_routes]
+    out: list[tuple[str, str, str]] = []
+    append = out.append
+    max_forwards_done = via_done = False
+    routes_done, record_routes_done = not route_fields, not record_route_fields
+    for field in fields:
+        key = field[0]
+        if key == "max-forwards":
+            if not max_forwards_done:
+                max_forwards_done = True
+                append(max_forwards_field)
+            continue
+        if key == "via":
+            if not via_done:
+                via_done = True
+                append(("via", "Via", via))
+        elif key == "route":
+            if not routes_done:
+                routes_done = True
+                out += route_fields
+        elif key == "record-route" and not record_routes_done:
+            record_routes_done = True
+            out += record_route_fields
+        append(field)
+    if not max_forwards_done:
+        append(max_forwards_field)
+    if not routes_done:
+        out += route_fields
+    if not record_routes_done:
+        out += record_route_fields
+    if not via_done:
+        append(("via", "Via", via))
+    return out
