@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from .directory import User
 from .sip import Request, Response, TransactionKey, make_response
 from .sip.random_tokens import token_hex
 from .transport.peer import Peer
@@ -29,7 +30,7 @@ class Responder(Protocol):
 class RequestContext:
     """One received request as the chain sees it."""
 
-    __slots__ = ("request", "source", "transaction", "now", "responder", "_to_tag", "answered")
+    __slots__ = ("request", "source", "transaction", "now", "responder", "_to_tag", "answered", "caller")
 
     def __init__(self, request: Request, source: Peer, transaction: TransactionKey | None, now: float,
                  responder: Responder, to_tag: str | None = None, answered: bool = False) -> None:
@@ -40,6 +41,9 @@ class RequestContext:
         self.responder = responder
         self._to_tag = to_tag
         self.answered = answered
+        # The local user whose credentials the request carried, once caller authentication
+        # checked them (uc_signal.proxy.caller_auth); None before, or for anyone else.
+        self.caller: User | None = None
 
     @property
     def to_tag(self) -> str:

@@ -129,7 +129,7 @@ class ImService:
             return False  # a pre-loaded Route elsewhere: the proxy's rules apply
         if not self.services.caller_auth.authorize(context):
             return True   # answered: 407 or 403
-        sender = self.services.caller_auth.sender(request)
+        sender = context.caller or self.services.caller_auth.sender(request)
         target = f"sip:{uri.user}@{domain}"
         if uri.user == self.settings.factory_user or self.conversations.get(target) is not None:
             self._conversation_message(context, sender, target, domain)
