@@ -35,3 +35,15 @@ def test_copied_values_equal_a_fresh_parse(vias: list[str], compact: bool, read:
         assert str(response.headers.typed(key)) == str(fresh.typed(key))
     if "via" in read:  # the list is the response's own
         assert response.headers._typed["via"] is not request.headers._typed["via"]
+
+
+@given(to=st.sampled_from(["<sip:bob@example.com>", '"Bob" <sip:bob@example.com>;x=1', "sip:bob@example.com",
+                           "<sip:bob@example.com>;tag=there"]), read_to=st.booleans())
+def test_the_to_tag_is_added_alike_whether_the_to_was_read(to: str, read_to: bool) -> None:
+    data = (f"OPTIONS sip:bob@example.com SIP/2.0\r\nVia: {VIAS[0]}\r\nFrom: <sip:a@example.com>;tag=1\r\n"
+            f"To: {to}\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n").encode()
+    request, fresh = parse_message(data), parse_message(data)
+    assert isinstance(request, Request) and isinstance(fresh, Request)
+    if read_to:
+        request.to
+    assert bytes(make_response(request, 486, to_tag="ours")) == bytes(make_response(fresh, 486, to_tag="ours"))

@@ -461,7 +461,7 @@ def make_response(request: Request | Headers, status: int, reason: str | None = 
     if to_index >= 0 and to_tag is not None and status != 100:
         key, name, value = fields[to_index]
         try:
-            to = NameAddr.parse(value)
+            to = headers._typed.get("to") or NameAddr.parse(value)   # the first To, parsed once
             if to.tag is None:
                 fields[to_index] = (key, name, str(to.with_tag(to_tag)))
         except ParseError:
