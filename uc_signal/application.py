@@ -13,9 +13,9 @@ asks it for its next deadline and runs it, in wall-clock seconds like everything
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from .directory import User
 from .sip import Request, Response, TransactionKey, make_response
 from .sip.random_tokens import token_hex
 from .transport.peer import Peer
@@ -27,17 +27,36 @@ class Responder(Protocol):
     def reply(self, context: RequestContext, response: Response, *, stateless: bool = False) -> None: ...
 
 
-@dataclass
 class RequestContext:
     """One received request as the chain sees it."""
 
-    request: Request
-    source: Peer
-    transaction: TransactionKey | None   # None for an ACK to a 2xx (no transaction)
-    now: float                           # wall-clock seconds
-    responder: Responder
-    to_tag: str = field(default_factory=lambda: token_hex(6))
-    answered: bool = False
+    __slots__ = ("request", "source", "transaction", "now", "responder", "_to_tag", "answered", "caller")
+
+    def __init__(self, request: Request, source: Peer, transaction: TransactionKey | None, now: float,
+                 responder: Responder, to_tag: str | None = None, answered: bool = False) -> None:
+        self.request = request
+        self.source = source
+        self.transaction = transaction     # None for an ACK to a 2xx (no transaction)
+        self.now = now                     # wall-clock seconds
+        self.responder = responder
+        self._to_tag = to_tag
+        self.answered = answered
+        # The local user whose credentials the request carried, once caller authentication
+        # checked them (uc_signal.proxy.caller_auth); None before, or for anyone else.
+        self.caller: User | None = None
+
+    @property
+    def to_tag(self) -> str:
+        """Our To tag for responses to this request (8.2.6.2), drawn on first use: most
+        requests through a proxy (ACK, BYE, a forwarded INVITE) are never answered here."""
+        tag = self._to_tag
+        if tag is None:
+            tag = self._to_tag = token_hex(6)
+        return tag
+
+    @to_tag.setter
+    def to_tag(self, tag: str) -> None:
+        self._to_tag = tag
 
     def reply(self, response: Response) -> None:
         self.answered = self.answered or response.status >= 200

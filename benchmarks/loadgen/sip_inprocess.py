@@ -86,6 +86,21 @@ def in_dialog(method: str, n: int, cseq: int, branch: str, routes: list[str], to
             f"Call-ID: call{n}@bench\r\nCSeq: {cseq} {method}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode()
 
 
+MESSAGE_TEXT = b"Hello, this is message %d of the benchmark.\n"
+
+
+def message(n: int, cseq: int, branch: str, authorization: str | None = None) -> bytes:
+    """sipp's message_auth_uac.xml: a page-mode MESSAGE from alice to bob (RFC 3428)."""
+    body = MESSAGE_TEXT % n
+    lines = [f"MESSAGE sip:bob@{DOMAIN} SIP/2.0", f"Via: SIP/2.0/UDP 127.0.0.1:{CALLER_PORT};branch={branch};rport",
+             f"From: <sip:alice@{DOMAIN}>;tag=m{n}", f"To: <sip:bob@{DOMAIN}>", f"Call-ID: msg{n}@bench",
+             f"CSeq: {cseq} MESSAGE"]
+    if authorization is not None:
+        lines.append(f"Proxy-Authorization: {authorization}")
+    lines += ["Max-Forwards: 70", "Content-Type: text/plain", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
 def callee_answer(request: bytes, to_tag: str, body: bytes = b"") -> bytes:
     """The callee's 200 to a forwarded request (Via, From, To with its tag, Call-ID, CSeq,
     Record-Route copied)."""
@@ -160,6 +175,17 @@ class Harness:
             sent = self.feed(in_dialog(method, n, cseq, branch, routes, f"b{n}"), CALLER_PORT)
             forwarded_bye = next(d for d in sent if d.startswith(method.encode()))
         sent = self.feed(callee_answer(forwarded_bye, f"b{n}"), CALLEE_PORT)
+        return any(d.startswith(b"SIP/2.0 200") for d in sent)
+
+    def message(self, n: int) -> bool:
+        """sipp's message_auth_uac.xml against message_uas.xml: MESSAGE / 407, MESSAGE with
+        Proxy-Authorization forwarded to bob, bob's 200 relayed back to alice."""
+        sent = self.feed(message(n, 1, f"z9hG4bKm{n}a"), CALLER_PORT)
+        challenge = next(d for d in sent if d.startswith(b"SIP/2.0 407"))
+        credentials = self.answer(challenge, "Proxy-Authenticate", "alice", "alice-pw", "MESSAGE", f"sip:bob@{DOMAIN}")
+        sent = self.feed(message(n, 2, f"z9hG4bKm{n}b", credentials), CALLER_PORT)
+        forwarded = next(d for d in sent if d.startswith(b"MESSAGE"))
+        sent = self.feed(callee_answer(forwarded, f"mb{n}"), CALLEE_PORT)
         return any(d.startswith(b"SIP/2.0 200") for d in sent)
 
 

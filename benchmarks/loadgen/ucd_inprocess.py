@@ -29,11 +29,18 @@ Instructions per call, as the difference of two call counts:
 an A/B of it: every datagram then goes through the Python stack. The harness feeds the UDP
 endpoint's `datagram_received`, the entry a real datagram takes, so the front is included.
 
+Messages (`--messages N`): alice sends bob a page-mode MESSAGE as sipp's
+message_auth_uac.xml does against message_uas.xml (MESSAGE / 407, MESSAGE with
+Proxy-Authorization claimed by the IM application and forked to bob, bob's 200 relayed back);
+`--expire` then runs the timers on and writes the last history batch:
+
+    echo $(( ($(ir 10 --messages 600 --expire) - $(ir 10 --messages 100 --expire)) / 500 )) instructions per message
+
 `--busy`: alice and bob are each in another call throughout (as under sipp's load, where
 they are in hundreds of concurrent calls), so a call does not change their presence; without
 it every call takes them in and out of "In a Call".
 
-    python benchmarks/loadgen/ucd_inprocess.py [REGISTRATIONS] [--users N] [--calls N [--expire] [--busy]] [--profile FILE]
+    python benchmarks/loadgen/ucd_inprocess.py [REGISTRATIONS] [--users N] [--calls N | --messages N] [--expire] [--busy] [--no-front] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -63,7 +70,8 @@ def _free_tcp_port() -> int:
 
 
 async def main(registrations: int, users: int, calls: int = 0, expire: bool = False,
-               profile_file: str | None = None, busy: bool = False, front: bool = True) -> None:
+               profile_file: str | None = None, busy: bool = False, messages: int = 0,
+               front: bool = True) -> None:
     with tempfile.TemporaryDirectory(prefix="ucd-inprocess-") as tmp:
         data_dir = Path(tmp) / "var"
         data_dir.mkdir()
@@ -123,6 +131,24 @@ async def main(registrations: int, users: int, calls: int = 0, expire: bool = Fa
                 print(f"ucd in-process calls: {harness.cpu / calls * 1e6:.1f} us each ({done}/{calls} completed)")
                 if done != calls:
                     raise SystemExit(f"calls: {done}/{calls} completed")
+            if messages:
+                assert harness.registration("bob", "bob-pw", CALLEE_PORT, "bob")
+                harness.cpu, harness.profile, done = 0.0, profile, 0
+                for n in range(messages):
+                    done += harness.message(n)
+                    if n % 100 == 99:
+                        await asyncio.sleep(0)  # the history's write-behind task runs
+                if expire:
+                    expire_transactions(harness)
+                    started = time.thread_time()
+                    await asyncio.sleep(0.05)  # the last history batch is written
+                    harness.cpu += time.thread_time() - started
+                harness.profile = None
+                if profile is not None and profile_file:
+                    profile.dump_stats(profile_file)
+                print(f"ucd in-process messages: {harness.cpu / messages * 1e6:.1f} us each ({done}/{messages} completed)")
+                if done != messages:
+                    raise SystemExit(f"messages: {done}/{messages} completed")
         finally:
             await daemon.shutdown()
 
@@ -132,7 +158,8 @@ if __name__ == "__main__":
     parser.add_argument("registrations", type=int, nargs="?", default=1300)
     parser.add_argument("--users", type=int, default=1300, help="users in the store (>= registrations)")
     parser.add_argument("--calls", type=int, default=0, help="calls from alice to bob after the registrations")
-    parser.add_argument("--expire", action="store_true", help="run the transaction timers 64 s on after the calls")
+    parser.add_argument("--messages", type=int, default=0, help="MESSAGEs from alice to bob after the registrations")
+    parser.add_argument("--expire", action="store_true", help="run the transaction timers 64 s on after the calls or messages")
     parser.add_argument("--profile", default=None, help="cProfile the calls into FILE")
     parser.add_argument("--busy", action="store_true", help="alice and bob in another call throughout")
     parser.add_argument("--no-front", action="store_true", help="sip.udp_challenge_front = false: challenges in Python")
@@ -142,4 +169,4 @@ if __name__ == "__main__":
     import uvloop
     uvloop.install()
     asyncio.run(main(args.registrations, args.users, args.calls, args.expire, args.profile, args.busy,
-                     not args.no_front))
+                     args.messages, not args.no_front))

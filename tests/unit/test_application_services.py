@@ -31,6 +31,7 @@ class Pager:
         if not self.services.caller_auth.authorize(context):
             return True  # answered: 407 or 403
         sender = self.services.caller_auth.sender(request)
+        assert context.caller == sender   # the user whose credentials authorize() checked, or None
         destinations = self.services.destinations(BOB, context.now)
         for destination in destinations:
             copy = Request("MESSAGE", destination.uri, request.headers.copy(), request.body)

@@ -102,6 +102,8 @@ def test_policy_tables_and_lookup() -> None:
                                                                                          max_size=10)
     assert settings_.policy_for(User("a", "x", policies=(("im", "Nope"),))) is None
     assert ImSettings().policy_for(User("a", "x")) == ImPolicy()
+    twice = ImSettings(policies=(ImPolicy("Global", archive=False), ImPolicy("Global")))
+    assert twice.policy_for(User("a", "x")) == ImPolicy("Global", archive=False)   # the first of a name
     assert settings_.size_limit(None, policies[1]) == 10 and settings_.size_limit(policies[0]) == 100
 
 

@@ -8,6 +8,7 @@ defaults when the configuration defines no "Global".
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -59,14 +60,24 @@ class ImSettings:
     policies: tuple[ImPolicy, ...] = ()
 
     def policy_named(self, name: str) -> ImPolicy | None:
-        return next((policy for policy in self.policies if policy.name == name), None)
+        return self._by_name.get(name)
 
     def policy_for(self, user: User) -> ImPolicy | None:
         """The user's IM policy; None when the user names one the configuration lacks."""
         name = user.policy(POLICY_KIND)
         if name is None:
-            return self.policy_named(DEFAULT_POLICY) or ImPolicy()
-        return self.policy_named(name)
+            return self._default_policy
+        return self._by_name.get(name)
+
+    # Looked up twice per MESSAGE (sender and recipient): a dict, and the default made once
+    # (policies are frozen). cached_property writes the instance dict, frozen or not.
+    @functools.cached_property
+    def _by_name(self) -> dict[str, ImPolicy]:
+        return {policy.name: policy for policy in reversed(self.policies)}   # the first of a name wins
+
+    @functools.cached_property
+    def _default_policy(self) -> ImPolicy:
+        return self._by_name.get(DEFAULT_POLICY) or ImPolicy()
 
     def size_limit(self, *policies: ImPolicy | None) -> int:
         """The tightest of the server limit and each party's policy limit."""

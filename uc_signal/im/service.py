@@ -42,6 +42,7 @@ from ..proxy.services import ApplicationFactory, ApplicationServices
 from ..proxy.targets import Destination
 from ..registrar import BindingChange
 from ..sip import Headers, NameAddr, ParseError, Request, Response, SipUri, format_date
+from ..sip.relayed_copy import encode_relayed_copy
 from .conversations import ConversationBook, parse_command, resolve_user
 from .filter import ImFilter
 from .fork import Fork, all_unreachable, best_failure
@@ -128,7 +129,7 @@ class ImService:
             return False  # a pre-loaded Route elsewhere: the proxy's rules apply
         if not self.services.caller_auth.authorize(context):
             return True   # answered: 407 or 403
-        sender = self.services.caller_auth.sender(request)
+        sender = context.caller or self.services.caller_auth.sender(request)
         target = f"sip:{uri.user}@{domain}"
         if uri.user == self.settings.factory_user or self.conversations.get(target) is not None:
             self._conversation_message(context, sender, target, domain)
@@ -175,9 +176,11 @@ class ImService:
         if queue is not None and queue.messages and not composing:
             self._unreachable(live)  # behind the stored ones, in order
             return
-        fork = Fork(self.services, lambda d: self._live_copy(request, body, d),
-                    lambda response, at: self._live_accepted(live, response, at),
-                    lambda failures, at: self._live_failed(live, failures, at))
+        max_forwards = request.max_forwards
+        max_forwards = 70 if max_forwards is None else max(0, max_forwards - 1)
+        fork = Fork(self.services, None, lambda response, at: self._live_accepted(live, response, at),
+                    lambda failures, at: self._live_failed(live, failures, at),
+                    encode=("MESSAGE", lambda d, via: _live_copy(request, body, max_forwards, d, via)))
         live.forking = True
         if not fork.start(self.services.destinations(recipient.aor, now), now):
             live.forking = False
@@ -210,20 +213,6 @@ class ImService:
             context.respond(403, f"Forbidden (message blocked: {verdict.blocked})")
             return None
         return self.filter.warned(text).encode() if verdict.warn else body
-
-    def _live_copy(self, request: Request, body: bytes, destination: Destination) -> Request:
-        """The sender's MESSAGE for one endpoint: its From, To, Call-ID and CSeq kept, our
-        Via only (the originator adds it), the binding's Path as Route."""
-        headers = request.headers.copy()
-        for name in ("Via", "Route", "Record-Route", "Proxy-Authorization"):
-            headers.remove(name)
-        max_forwards = request.max_forwards
-        headers.set("Max-Forwards", str(70 if max_forwards is None else max(0, max_forwards - 1)))
-        for route in reversed(destination.routes):
-            headers.prepend("Route", route)
-        copy = Request("MESSAGE", destination.uri, headers)
-        copy.set_body(body)
-        return copy
 
     def _live_accepted(self, live: _Live, response: Response, now: float) -> None:
         live.forking = False
@@ -554,6 +543,14 @@ def im_application(settings: ImSettings, store: ImStore,
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
+
+def _live_copy(request: Request, body: bytes, max_forwards: int, destination: Destination, via: str) -> bytes:
+    """The sender's MESSAGE for one endpoint, as sent: its From, To, Call-ID and CSeq kept,
+    `via` (ours) the only Via, the binding's Path as Route, no Proxy-Authorization (those for
+    our realm were consumed, RFC 3261 22.3; an endpoint takes none), Max-Forwards one less."""
+    return encode_relayed_copy(request, destination.uri, via, max_forwards, routes=destination.routes,
+                               drop=("proxy-authorization",), body=body)
 
 
 def _content_type(request: Request) -> str:

@@ -33,7 +33,8 @@ class CallerAuthentication:
         """True when the request may go on: it is not from a local user, or it carries
         that user's valid credentials (consumed here). Otherwise it has been answered
         (407, or 403 for a From that is not the authenticated user or a disabled user).
-        After True, `sender(request)` is the authenticated local user, if any."""
+        After True, `sender(request)` is the authenticated local user, if any (and
+        `context.caller` that user, when its credentials were checked here)."""
         request = context.request
         if not self.from_local(request):
             return True
@@ -60,6 +61,7 @@ class CallerAuthentication:
         if user is None or not user.enabled:
             context.respond(*REPLIES[ProxyError.USER_DISABLED])
             return False
+        context.caller = user
         # 22.3: credentials for our realm are consumed here, not forwarded.
         kept = [v for v in request.headers.get_all("Proxy-Authorization") if f'realm="{realm}"' not in v.lower()]
         request.headers.remove("Proxy-Authorization")

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from ..directory import Binding, UserDirectory
 from ..local_domains import LocalDomains
 from ..registrar import LocationService, Registrar
-from ..sip import (NameAddr, ParseError, Request, Response, SipUri,
+from ..sip import (Headers, NameAddr, ParseError, Request, Response, SipUri,
                    TransactionError, TransactionKey, Via, make_cancel, make_response)
+from ..sip.relayed_copy import forwarded_fields
 from ..sip.random_tokens import token_hex
 from ..transport.peer import Peer
 from ..application import RequestContext
@@ -317,25 +318,23 @@ class ProxyRouter:
 
     def _forwarded(self, rc: ResponseContext, destination: Destination) -> Request:
         original = rc.request
-        headers = original.headers.copy()
-        out = Request(original.method, destination.uri, headers, original.body)
         max_forwards = original.max_forwards
-        headers.set("Max-Forwards", str(70 if max_forwards is None else max(0, max_forwards - 1)))
-        for route in reversed(destination.routes):
-            headers.prepend("Route", route)
         peer = destination.peer
+        record_routes: tuple[str, ...] = ()
         if rc.record_route:
             inbound = self._our_uri(rc.source.transport)
             outbound = self._our_uri(peer.transport)
-            headers.prepend("Record-Route", f"<{inbound}>")
-            if outbound != inbound:  # RFC 5658 double Record-Route across transports
-                headers.prepend("Record-Route", f"<{outbound}>")
+            # RFC 5658 double Record-Route across transports: the outbound one on top
+            record_routes = (f"<{inbound}>",) if outbound == inbound else (f"<{outbound}>", f"<{inbound}>")
         top = original.top_via
         assert top is not None
         branch = f"z9hG4bK{_loop_key(original, top)}.{self._branch_salt}{token_hex(4)}"
         host, port = self._listen_for(peer.transport)
         via = Via(peer.transport, host, port, {"branch": branch, "rport": None})
-        headers.prepend("Via", str(via))
+        headers = Headers._from_parsed(forwarded_fields(
+            original.headers._fields, str(via), str(70 if max_forwards is None else max(0, max_forwards - 1)),
+            routes=destination.routes, record_routes=record_routes))
+        out = Request(original.method, destination.uri, headers, original.body)
         # The client transaction reads the top Via and the CSeq at once (its key): keep them
         # parsed (a serialised Via parses back to an equal one; the CSeq is the original's).
         headers._typed["via"] = [via, *original.via]
@@ -374,12 +373,12 @@ class ProxyRouter:
                 return
         except ParseError:
             return
-        headers = ack.headers.copy()
-        headers.set("Max-Forwards", str(70 if ack.max_forwards is None else ack.max_forwards - 1))
         # Stateless: the same ACK gets the same branch (16.11), derived from its own.
         branch = "z9hG4bK" + hashlib.blake2s(f"{top}|ack".encode(), digest_size=8).hexdigest()
         host, port = self._listen_for(peer.transport)
-        headers.prepend("Via", str(Via(peer.transport, host, port, {"branch": branch, "rport": None})))
+        headers = Headers._from_parsed(forwarded_fields(
+            ack.headers._fields, str(Via(peer.transport, host, port, {"branch": branch, "rport": None})),
+            str(70 if ack.max_forwards is None else ack.max_forwards - 1)))
         self.sender.send_stateless(Request("ACK", ack.uri_text, headers, ack.body), peer)
 
     # --- 16.7 responses ------------------------------------------------------------------------------

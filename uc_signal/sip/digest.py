@@ -39,6 +39,8 @@ class DigestAlgorithm(enum.Enum):
     The `-sess` variants are not offered: SIP deployments do not use them.
     """
 
+    __hash__ = object.__hash__  # members are singletons: identity hash, in C (every digest checked hashes one)
+
     MD5 = "MD5"
     SHA_256 = "SHA-256"
     SHA_512_256 = "SHA-512-256"

@@ -461,11 +461,25 @@ def make_response(request: Request | Headers, status: int, reason: str | None = 
     if to_index >= 0 and to_tag is not None and status != 100:
         key, name, value = fields[to_index]
         try:
-            to = NameAddr.parse(value)
+            to = headers._typed.get("to") or NameAddr.parse(value)   # the first To, parsed once
             if to.tag is None:
                 fields[to_index] = (key, name, str(to.with_tag(to_tag)))
         except ParseError:
             pass
     # set_body() updates it; streams require it (RFC 3261 18.3)
     fields.append(("content-length", "Content-Length", "0"))
-    return Response(status, reason, Headers._from_parsed(fields))
+    response = Response(status, reason, Headers._from_parsed(fields))
+    # The fields copied are the request's very fields: so are their parsed values (typed
+    # values are treated as immutable; a list is copied), which the transaction layer and
+    # the metrics read again (the CSeq of every response sent, its Via without a key).
+    parsed, typed = headers._typed, response.headers._typed
+    for key in _COPIED_TYPED:
+        value = parsed.get(key, _NOT_PARSED)
+        if value is not _NOT_PARSED:
+            typed[key] = list(value) if isinstance(value, list) else value
+    return response
+
+
+# What make_response copies in whole (every field of these headers, _sipscan.response_fields).
+_COPIED_TYPED = ("via", "from", "call-id", "cseq")
+_NOT_PARSED = object()

@@ -193,7 +193,12 @@ class TransactionLayer:
         while heap and heap[0][0] <= now:
             _, _, key = heapq.heappop(heap)
             tx = self._transactions.get(key)
-            if tx is not None:
+            if tx is None:
+                continue
+            if tx.end_if_quiet(now):  # the final wait is over (most firings): as _run_timers ends it
+                self._forget(tx)
+                self._events.append(TransactionTerminated(key))
+            else:
                 # Fires what is due; a deadline that moved later has its own heap entry
                 # (pushed when it moved), which _run_timers leaves as it is.
                 self._run_timers(tx, now)

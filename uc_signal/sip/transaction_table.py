@@ -280,3 +280,14 @@ _LIVE: dict[tuple[TransactionKind, TransactionState], frozenset[Timer]] = {
     for kind, table in TABLES.items()
     for state in TransactionState
 }
+
+
+# The final waits (D, I, J, K, L, M): a timer whose row ends the machine with nothing to do.
+# Every transaction ends through one of them, 5 to 32 s after its final response; the layer
+# ends those without the general step (Transaction.end_if_quiet).
+QUIET_ENDS: frozenset[tuple[TransactionKind, TransactionState, Timer]] = frozenset(
+    (kind, state, inp.value)
+    for kind, table in TABLES.items()
+    for (state, inp), (next_state, actions) in table.items()
+    if isinstance(inp.value, Timer) and next_state is S.TERMINATED and not actions
+)
