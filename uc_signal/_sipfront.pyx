@@ -118,3 +118,91 @@ cdef class SipFront:
         sip_front_counters(self._front, &c)
         return {"answered": {METHODS[i]: c.answered[i] for i in range(SIP_FRONT_METHODS)},
                 "resent": c.resent, "absorbed": c.absorbed, "passed": c.passed}
+
+
+# --- digest credentials (csrc/sip_digest.c): the one copy of DigestAuthenticator's checks --
+
+from uc_signal.includes.sip_digest cimport *
+
+ALGORITHM_FLAGS = {"MD5": SIP_DIGEST_MD5, "SHA-256": SIP_DIGEST_SHA256, "SHA-512-256": SIP_DIGEST_SHA512_256}
+
+
+cdef inline sip_digest_text_t _text(bytes b):
+    cdef sip_digest_text_t t
+    if b is None:
+        t.p = NULL
+        t.n = 0
+    else:
+        t.p = b
+        t.n = len(b)
+    return t
+
+
+cdef inline bytes _utf8(str s):
+    # surrogatepass: a header decoded with surrogateescape still compares byte for byte
+    return None if s is None else s.encode("utf-8", "surrogatepass")
+
+
+cdef class DigestChecker:
+    """One realm's digest checks (csrc/sip_digest.h): nonce MAC and age, realm, uri,
+    algorithm, qop, nc, opaque and the response from the user's HA1. Used by
+    uc_signal.sip.digest.DigestAuthenticator; the nonce-count record stays there."""
+
+    cdef sip_digest_t *_digest
+
+    def __cinit__(self, bytes secret not None, str realm not None, str opaque not None, algorithms,
+                  double nonce_lifetime):
+        cdef unsigned flags = 0
+        for name in algorithms:
+            flags |= ALGORITHM_FLAGS[name]
+        r, o = realm.encode("utf-8"), opaque.encode("utf-8")
+        self._digest = sip_digest_create(<const uint8_t *><const char *>secret, len(secret), r, len(r), o, len(o),
+                                         flags, nonce_lifetime)
+        if self._digest == NULL:
+            raise ValueError("cannot create the digest checker (secret < 16 bytes, realm or opaque too long, "
+                             "no algorithm, or out of memory)")
+
+    def __dealloc__(self):
+        sip_digest_destroy(self._digest)
+
+    def nonce_issued_at(self, str nonce not None):
+        """The issue time of a nonce made with this secret for this realm, else None."""
+        cdef double issued_at
+        data = nonce.encode("utf-8", "surrogatepass")
+        if sip_digest_nonce_issued_at(self._digest, data, len(data), &issued_at) < 0:
+            return None
+        return issued_at
+
+    def make_nonce(self, double now, bytes salt not None):
+        """The nonce for `now` with this 8-byte salt."""
+        cdef char out[SIP_DIGEST_NONCE_LEN]
+        if len(salt) != 8:
+            raise ValueError("the salt is 8 bytes")
+        sip_digest_make_nonce(self._digest, now, <const uint8_t *><const char *>salt, out)
+        return out[:SIP_DIGEST_NONCE_LEN].decode("ascii")
+
+    def check(self, str username, str realm, str nonce, str uri, str response, str algorithm, str qop,
+              str nc, str cnonce, str opaque, str method not None, str request_uri, str ha1, double now):
+        """(verdict, issued_at, nc): verdict an enum sip_digest_verdict (0 = right and fresh;
+        the caller then records nc for the nonce). None: a parameter absent / not compared
+        (request_uri) / unknown user (ha1)."""
+        cdef sip_digest_credentials_t c
+        cdef sip_digest_outcome_t out
+        b_username, b_realm, b_nonce, b_uri = _utf8(username), _utf8(realm), _utf8(nonce), _utf8(uri)
+        b_response, b_algorithm, b_qop, b_nc = _utf8(response), _utf8(algorithm), _utf8(qop), _utf8(nc)
+        b_cnonce, b_opaque, b_method = _utf8(cnonce), _utf8(opaque), _utf8(method)
+        b_request_uri, b_ha1 = _utf8(request_uri), _utf8(ha1)
+        c.username, c.realm, c.nonce, c.uri = _text(b_username), _text(b_realm), _text(b_nonce), _text(b_uri)
+        c.response, c.algorithm, c.qop, c.nc = _text(b_response), _text(b_algorithm), _text(b_qop), _text(b_nc)
+        c.cnonce, c.opaque = _text(b_cnonce), _text(b_opaque)
+        verdict = sip_digest_check(self._digest, &c, _text(b_method), _text(b_request_uri), _text(b_ha1), now, &out)
+        return verdict, out.issued_at, out.nc
+
+
+def digest_hash_hex(str algorithm not None, bytes data not None):
+    """Lower-case hex of H(data) for "MD5", "SHA-256" or "SHA-512-256" (the C hashes)."""
+    cdef char out[65]
+    cdef int n = sip_digest_hash_hex(ALGORITHM_FLAGS[algorithm], <const char *>data, len(data), out, sizeof(out))
+    if n < 0:
+        raise ValueError(f"unsupported algorithm {algorithm!r}")
+    return out[:n].decode("ascii")
