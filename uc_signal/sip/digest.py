@@ -527,40 +527,53 @@ class DigestAuthenticator:
         `request_uri` (when given) must equal the digest `uri` (RFC 7616 section 3.4.6).
         Checks run so that stale and replay verdicts are only given for a correct digest.
         """
-        chosen: DigestCredentials | None = None
+        chosen: dict[str, str] | None = None
         for value in credential_values:
-            try:
-                credentials = DigestCredentials.parse(value)
-            except NotDigestError:
-                continue  # another scheme: ignored, so the request is challenged (RFC 4475 3.3.7)
-            except DigestParseError:
+            # DigestCredentials.parse's rules, on the parameters as they are (no object
+            # per request): the first Digest value of a line, the five fields required
+            # and a known algorithm, or the credentials are malformed.
+            if isinstance(value, AuthHeader):
+                if value.token68 is not None or value.scheme.lower() != "digest":
+                    continue  # another scheme: ignored, so the request is challenged (RFC 4475 3.3.7)
+                params = value.params
+            else:
+                try:
+                    params = _digest_params(value, parse_credentials)
+                except NotDigestError:
+                    continue
+                except DigestParseError:
+                    return DigestVerdict(None, DigestError.MALFORMED_CREDENTIALS)
+            algorithm = params.get("algorithm")
+            if not params.keys() >= _REQUIRED or (algorithm is not None and algorithm.lower() not in _BY_TOKEN):
                 return DigestVerdict(None, DigestError.MALFORMED_CREDENTIALS)
-            if credentials.realm == self.realm:
-                chosen = credentials
+            if params["realm"] == self.realm:
+                chosen = params
                 break
-            chosen = chosen or credentials
+            if chosen is None:
+                chosen = params
         if chosen is None:
             return DigestVerdict(None, DigestError.MISSING_CREDENTIALS)
-        return DigestVerdict(chosen.username, self._check(chosen, method, request_uri, now))
+        return DigestVerdict(chosen["username"], self._check(chosen, method, request_uri, now))
 
-    def _check(
-        self, credentials: DigestCredentials, method: str, request_uri: str | None, now: float
-    ) -> DigestError | None:
+    def _check(self, params: dict[str, str], method: str, request_uri: str | None, now: float) -> DigestError | None:
         """csrc/sip_digest.c's checks in this order: realm, algorithm, qop, nc and cnonce,
         uri (RFC 7616 section 3.4.6), nonce MAC and issue time, opaque, user, response, age
         (RFC 7616 section 3.3: stale only for a correct digest); then the nonce-count."""
-        ha1 = self._credentials.ha1(credentials.username, self.realm, credentials.algorithm)
+        token = params.get("algorithm")
+        algorithm = _BY_TOKEN[token.lower()] if token is not None else DigestAlgorithm.MD5
+        username, nonce = params["username"], params["nonce"]
+        ha1 = self._credentials.ha1(username, self.realm, algorithm)
         verdict, issued_at, nc = self._checker.check(
-            credentials.username,
-            credentials.realm,
-            credentials.nonce,
-            credentials.uri,
-            credentials.response,
-            credentials.algorithm._value_,
-            credentials.qop,
-            credentials.nc,
-            credentials.cnonce,
-            credentials.opaque,
+            username,
+            params["realm"],
+            nonce,
+            params["uri"],
+            params["response"],
+            algorithm._value_,
+            params.get("qop"),
+            params.get("nc"),
+            params.get("cnonce"),
+            params.get("opaque"),
             method,
             request_uri,
             ha1,
@@ -569,8 +582,10 @@ class DigestAuthenticator:
         if verdict:
             return _CHECK_ERRORS[verdict]
         self.tracker.forget_before(now - self.nonce_lifetime)
-        return self.tracker.accept(credentials.nonce, issued_at, nc)
+        return self.tracker.accept(nonce, issued_at, nc)
 
+
+_REQUIRED = frozenset(("username", "realm", "nonce", "uri", "response"))
 
 # enum sip_digest_verdict (csrc/sip_digest.h) -> DigestError; 0 is SIP_DIGEST_OK.
 _CHECK_ERRORS: tuple[DigestError, ...] = (
