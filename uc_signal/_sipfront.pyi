@@ -1,24 +1,33 @@
 # Typed stubs of uc_signal._sipfront (uc_signal/_sipfront.pyx), the C front of SIP over
 # UDP (csrc/sip_front.c); built and configured by uc_signal.transport.challenge_front.
 
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 PASS: int
 ABSORB: int
 ANSWER: int
 RESEND: int
+VERIFIED: int
 METHODS: tuple[str, ...]
 
 class SipFront:
     answer: bytes | None
     dest_port: int
     enabled: bool
+    register: bool
+    register_handler: Callable[..., str | None] | None
+    register_memory: float
+    users: int
     def __init__(self, secret: bytes, tag_prefix: str, cache_entries: int = 8192,
                  cache_seconds: float = 4.0, seed: int = 0) -> None: ...
     def clear(self) -> None: ...
     def set_realm(self, realm: str, proxy: bool, templates: list[tuple[str, str]]) -> None: ...
     def exclude_uri(self, user_at_host: str) -> None: ...
-    def handle(self, data: bytes, host: str, port: int, now: float) -> int: ...
+    def set_digest(self, realm: str, opaque: str, algorithms: Iterable[str], nonce_lifetime: float) -> None: ...
+    def set_user(self, username: str, realm: str, credentials: Mapping[str, str]) -> None: ...
+    def drop_user(self, username: str, realm: str) -> None: ...
+    def handle(self, data: bytes, host: str, port: int, now: float, flow: str = "") -> int: ...
     def counters(self) -> dict[str, Any]: ...
 
 # digest credentials (csrc/sip_digest.c)

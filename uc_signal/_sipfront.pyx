@@ -14,6 +14,7 @@ PASS = SIP_FRONT_PASS
 ABSORB = SIP_FRONT_ABSORB
 ANSWER = SIP_FRONT_ANSWER
 RESEND = SIP_FRONT_RESEND
+VERIFIED = SIP_FRONT_VERIFIED
 METHODS = ("REGISTER", "INVITE", "MESSAGE")   # enum sip_front_method order
 
 
@@ -24,6 +25,11 @@ cdef class SipFront:
     cdef sip_front_t *_front
     cdef readonly bytes answer
     cdef readonly int dest_port
+    # Authenticated REGISTERs (VERIFIED): the registrar's function that applies one and
+    # returns the 200's header fields after Content-Length (None: the Python stack takes
+    # the request), and how long the 200 is kept for retransmissions (Timer J).
+    cdef public object register_handler
+    cdef public double register_memory
     cdef uint8_t _out[SIP_FRONT_ANSWER_MAX]
 
     def __cinit__(self, bytes secret, str tag_prefix, int cache_entries=8192, double cache_seconds=4.0,
@@ -45,6 +51,8 @@ cdef class SipFront:
                              "or out of memory)")
         self.answer = None
         self.dest_port = 0
+        self.register_handler = None
+        self.register_memory = 32.0
 
     def __dealloc__(self):
         sip_front_destroy(self._front)
@@ -81,6 +89,45 @@ cdef class SipFront:
         if sip_front_exclude_uri(self._front, data, len(data)) < 0:
             raise ValueError(f"cannot exclude {user_at_host!r}: too long or too many")
 
+    def set_digest(self, str realm, str opaque, algorithms, double nonce_lifetime):
+        """The registrar's digest rules for `realm` (set_realm first): its opaque, the
+        algorithm names it offers, its nonce lifetime."""
+        cdef unsigned flags = 0
+        for name in algorithms:
+            flags |= ALGORITHM_FLAGS[name]
+        r, o = realm.encode("utf-8"), opaque.encode("utf-8")
+        if sip_front_set_digest(self._front, r, len(r), o, len(o), flags, nonce_lifetime) < 0:
+            raise ValueError(f"realm {realm!r}: not set, or bad digest rules")
+
+    def set_user(self, str username, str realm, credentials):
+        """A user's HA1s in `realm`: {algorithm name: HA1 hex}."""
+        u, r = username.encode("utf-8"), realm.encode("utf-8")
+        for name, ha1 in credentials.items():
+            flag = ALGORITHM_FLAGS.get(name)
+            if flag is None:
+                continue
+            h = ha1.lower().encode("ascii")
+            if sip_front_set_user(self._front, u, len(u), r, len(r), flag, h, len(h)) < 0:
+                raise ValueError(f"user {username!r}@{realm!r}: name too long or bad HA1")
+
+    def drop_user(self, str username, str realm):
+        u, r = username.encode("utf-8"), realm.encode("utf-8")
+        sip_front_drop_user(self._front, u, len(u), r, len(r))
+
+    @property
+    def users(self):
+        """How many users the HA1 table holds."""
+        return sip_front_users(self._front)
+
+    @property
+    def register(self):
+        raise AttributeError("write-only")
+
+    @register.setter
+    def register(self, bint value):
+        """Whether authenticated REGISTERs may be verified here (register_handler set)."""
+        sip_front_set_register(self._front, value)
+
     @property
     def enabled(self):
         raise AttributeError("write-only")
@@ -89,9 +136,10 @@ cdef class SipFront:
     def enabled(self, bint value):
         sip_front_set_enabled(self._front, value)
 
-    def handle(self, bytes data not None, str host, int port, double now):
+    def handle(self, bytes data not None, str host, int port, double now, str flow=""):
         """PASS (0), ABSORB (1), ANSWER (2) or RESEND (3) for a datagram from host:port at
-        wall-clock `now`."""
+        wall-clock `now` (on the UDP endpoint `flow`). A VERIFIED REGISTER is applied by
+        `register_handler` here and answered (ANSWER) or passed."""
         cdef sip_front_result_t result
         host_bytes = host.encode("ascii", "replace")
         cdef const char *h = host_bytes
@@ -105,6 +153,8 @@ cdef class SipFront:
         # is one thread's; the GIL keeps a second caller out.
         verdict = sip_front_handle(self._front, p, n, h, host_len, <uint16_t>port, now,
                                    self._out, SIP_FRONT_ANSWER_MAX, &result)
+        if verdict == SIP_FRONT_VERIFIED:
+            return self._registered(data, &result, host, port, flow, now)
         if verdict >= SIP_FRONT_ANSWER:
             self.answer = self._out[:result.len]
             self.dest_port = result.dest_port
@@ -112,12 +162,41 @@ cdef class SipFront:
             self.answer = None
         return verdict
 
+    cdef int _registered(self, bytes data, sip_front_result_t *r, str host, int port, str flow, double now) except -1:
+        handler = self.register_handler
+        tail = None
+        try:
+            if handler is not None:
+                tail = handler(_span(data, r.user), _span(data, r.host), _span(data, r.contact_uri),
+                               _span(data, r.contact_params), _span(data, r.expires), _span(data, r.call_id),
+                               r.cseq, host, port, flow, _span(data, r.user_agent), _span(data, r.supported),
+                               _span(data, r.nonce), r.issued_at, r.nc, now)
+        except BaseException:
+            sip_front_declined(self._front)
+            raise
+        if tail is None:
+            sip_front_declined(self._front)
+            self.answer = None
+            return SIP_FRONT_PASS
+        answer = self._out[:r.len] + tail.encode("utf-8")
+        sip_front_registered(self._front, answer, len(answer), now + self.register_memory)
+        self.answer = answer
+        self.dest_port = r.dest_port
+        return SIP_FRONT_ANSWER
+
     def counters(self):
         """{"answered": {method: n}, "resent": n, "absorbed": n, "passed": n}."""
         cdef sip_front_counters_t c
         sip_front_counters(self._front, &c)
         return {"answered": {METHODS[i]: c.answered[i] for i in range(SIP_FRONT_METHODS)},
-                "resent": c.resent, "absorbed": c.absorbed, "passed": c.passed}
+                "resent": c.resent, "absorbed": c.absorbed, "passed": c.passed, "registered": c.registered}
+
+
+cdef inline object _span(bytes data, sip_front_span_t s):
+    """A span of the datagram as text (the front took ASCII only there); None if absent."""
+    if s.off == 0xFFFFFFFF:
+        return None
+    return data[s.off:s.off + s.len].decode("ascii")
 
 
 # --- digest credentials (csrc/sip_digest.c): the one copy of DigestAuthenticator's checks --
