@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sip_digest.h"
 #include "sip_scan.h"
 #include "uc_errors.h"
 
@@ -22,6 +23,10 @@
 #define NONCE_MAC_BYTES 16
 #define NONCE_TEXT_LEN 43 /* base64url of 8 + 8 + 16 bytes, unpadded */
 #define TAG_HEX 8
+#define REG_TAG_HEX 12 /* the registrar's To tag: token_hex(6), as RequestContext makes it */
+#define USER_BUCKETS 4096
+#define MAX_SECRET 256
+#define MAX_AUTH_ITEMS 16
 
 typedef struct {
     char text[SIP_FRONT_MAX_TEMPLATE];
@@ -34,7 +39,18 @@ typedef struct {
     uint8_t n[2]; /* challenges per kind; 0: that kind not configured */
     template_t head[2][SIP_FRONT_MAX_CHALLENGES];
     template_t tail[2][SIP_FRONT_MAX_CHALLENGES];
+    sip_digest_t *digest; /* the registrar's digest rules (sip_front_set_digest); NULL: none */
 } realm_t;
+
+/* One user's HA1s in one realm, chained by the hash of "user@realm". */
+typedef struct user user_t;
+struct user {
+    user_t *next;
+    uint16_t key_len;
+    char key[2 * SIP_FRONT_MAX_NAME + 1];
+    uint8_t ha1_len[3]; /* MD5, SHA-256, SHA-512-256; 0: none */
+    char ha1[3][64];
+};
 
 typedef struct {
     double until; /* 0: empty */
@@ -64,6 +80,16 @@ struct sip_front {
     uint32_t set_mask; /* sets - 1; WAYS entries per set */
     double cache_seconds;
     sip_front_counters_t counters;
+    uint8_t secret[MAX_SECRET]; /* for each realm's sip_digest_t */
+    size_t secret_len;
+    user_t **users; /* USER_BUCKETS chains */
+    size_t n_users;
+    int register_enabled;
+    /* the transaction key of the last VERIFIED REGISTER, for sip_front_registered */
+    int pending;
+    uint32_t pending_hash;
+    uint16_t pending_key_len, pending_port;
+    uint8_t pending_key[SIP_FRONT_KEY_MAX];
 };
 
 /* ---- small helpers ---- */
@@ -148,7 +174,7 @@ static void put_uint(writer_t *w, unsigned v)
 
 sip_front_t *sip_front_create(const sip_front_config_t *config)
 {
-    if (config == NULL || config->secret == NULL || config->secret_len < 16 ||
+    if (config == NULL || config->secret == NULL || config->secret_len < 16 || config->secret_len > MAX_SECRET ||
         config->tag_prefix_len >= SIP_FRONT_MAX_NAME || config->cache_seconds < 0)
         return NULL;
     sip_front_t *front = calloc(1, sizeof *front);
@@ -158,7 +184,8 @@ sip_front_t *sip_front_create(const sip_front_config_t *config)
     while ((uint64_t)sets * WAYS < config->cache_entries && sets < (1u << 20))
         sets <<= 1;
     front->cache = calloc((size_t)sets * WAYS, sizeof(entry_t));
-    if (front->cache == NULL) {
+    front->users = calloc(USER_BUCKETS, sizeof(user_t *));
+    if (front->cache == NULL || front->users == NULL) {
         sip_front_destroy(front);
         return NULL;
     }
@@ -178,6 +205,8 @@ sip_front_t *sip_front_create(const sip_front_config_t *config)
     SHA256_Update(&front->outer, pad, HMAC_BLOCK);
     OPENSSL_cleanse(key, sizeof key);
     OPENSSL_cleanse(pad, sizeof pad);
+    memcpy(front->secret, config->secret, config->secret_len);
+    front->secret_len = config->secret_len;
     front->set_mask = sets - 1;
     front->cache_seconds = config->cache_seconds;
     memcpy(front->prefix, config->tag_prefix, config->tag_prefix_len);
@@ -191,6 +220,19 @@ void sip_front_destroy(sip_front_t *front)
 {
     if (front == NULL)
         return;
+    sip_front_clear(front);
+    if (front->users != NULL) {
+        for (size_t b = 0; b < USER_BUCKETS; b++) {
+            user_t *u = front->users[b];
+            while (u != NULL) {
+                user_t *next = u->next;
+                OPENSSL_cleanse(u, sizeof *u);
+                free(u);
+                u = next;
+            }
+        }
+        free(front->users);
+    }
     free(front->cache);
     OPENSSL_cleanse(front, sizeof *front);
     free(front);
@@ -198,6 +240,10 @@ void sip_front_destroy(sip_front_t *front)
 
 void sip_front_clear(sip_front_t *front)
 {
+    for (size_t i = 0; i < front->n_realms; i++) {
+        sip_digest_destroy(front->realms[i].digest);
+        front->realms[i].digest = NULL;
+    }
     front->n_realms = 0;
     front->n_excluded = 0;
 }
@@ -249,6 +295,104 @@ int sip_front_exclude_uri(sip_front_t *front, const char *user_at_host, size_t l
     memcpy(front->excluded[front->n_excluded], user_at_host, len);
     front->excluded_len[front->n_excluded++] = (uint16_t)len;
     return 0;
+}
+
+static const realm_t *find_realm_name(const sip_front_t *front, const char *realm, size_t realm_len)
+{
+    for (size_t i = 0; i < front->n_realms; i++)
+        if (front->realms[i].len == realm_len && memcmp(front->realms[i].name, realm, realm_len) == 0)
+            return &front->realms[i];
+    return NULL;
+}
+
+int sip_front_set_digest(sip_front_t *front, const char *realm, size_t realm_len, const char *opaque,
+                         size_t opaque_len, unsigned algorithms, double nonce_lifetime)
+{
+    realm_t *r = (realm_t *)find_realm_name(front, realm, realm_len);
+    if (r == NULL)
+        return UC_ERR_ARGUMENT;
+    sip_digest_t *d = sip_digest_create(front->secret, front->secret_len, realm, realm_len, opaque, opaque_len,
+                                        algorithms, nonce_lifetime);
+    if (d == NULL)
+        return UC_ERR_ARGUMENT;
+    sip_digest_destroy(r->digest);
+    r->digest = d;
+    return 0;
+}
+
+/* "user@realm" into key; 0 when too long. */
+static size_t user_key(const char *username, size_t ulen, const char *realm, size_t rlen, char *key)
+{
+    if (ulen == 0 || ulen >= SIP_FRONT_MAX_NAME || rlen == 0 || rlen >= SIP_FRONT_MAX_NAME)
+        return 0;
+    memcpy(key, username, ulen);
+    key[ulen] = '@';
+    memcpy(key + ulen + 1, realm, rlen);
+    return ulen + 1 + rlen;
+}
+
+static user_t **user_slot(const sip_front_t *front, const char *key, size_t key_len)
+{
+    user_t **slot = &front->users[fnv1a((const uint8_t *)key, key_len) & (USER_BUCKETS - 1)];
+    while (*slot != NULL && !((*slot)->key_len == key_len && memcmp((*slot)->key, key, key_len) == 0))
+        slot = &(*slot)->next;
+    return slot;
+}
+
+static int algorithm_index(unsigned algorithm)
+{
+    return algorithm == SIP_DIGEST_MD5 ? 0 : algorithm == SIP_DIGEST_SHA256 ? 1 : algorithm == SIP_DIGEST_SHA512_256 ? 2 : -1;
+}
+
+int sip_front_set_user(sip_front_t *front, const char *username, size_t username_len, const char *realm,
+                       size_t realm_len, unsigned algorithm, const char *ha1, size_t ha1_len)
+{
+    char key[2 * SIP_FRONT_MAX_NAME + 1];
+    size_t key_len = user_key(username, username_len, realm, realm_len, key);
+    int a = algorithm_index(algorithm);
+    if (key_len == 0 || a < 0 || ha1_len == 0 || ha1_len > 64)
+        return UC_ERR_ARGUMENT;
+    user_t **slot = user_slot(front, key, key_len);
+    if (*slot == NULL) {
+        user_t *u = calloc(1, sizeof *u);
+        if (u == NULL)
+            return UC_ERR_NOMEM;
+        memcpy(u->key, key, key_len);
+        u->key_len = (uint16_t)key_len;
+        *slot = u;
+        front->n_users++;
+    }
+    memcpy((*slot)->ha1[a], ha1, ha1_len);
+    (*slot)->ha1_len[a] = (uint8_t)ha1_len;
+    return 0;
+}
+
+int sip_front_drop_user(sip_front_t *front, const char *username, size_t username_len, const char *realm,
+                        size_t realm_len)
+{
+    char key[2 * SIP_FRONT_MAX_NAME + 1];
+    size_t key_len = user_key(username, username_len, realm, realm_len, key);
+    if (key_len == 0)
+        return 0;
+    user_t **slot = user_slot(front, key, key_len);
+    if (*slot != NULL) {
+        user_t *u = *slot;
+        *slot = u->next;
+        OPENSSL_cleanse(u, sizeof *u);
+        free(u);
+        front->n_users--;
+    }
+    return 0;
+}
+
+size_t sip_front_users(const sip_front_t *front)
+{
+    return front->n_users;
+}
+
+void sip_front_set_register(sip_front_t *front, int enabled)
+{
+    front->register_enabled = enabled != 0;
 }
 
 void sip_front_counters(const sip_front_t *front, sip_front_counters_t *out)
@@ -629,6 +773,7 @@ enum {
     F_USER_AGENT,
     F_ALLOW,
     F_SUPPORTED,
+    F_AUTHORIZATION,
     F_COUNT
 };
 
@@ -651,6 +796,7 @@ static const struct {
     {SIP_H_USER_AGENT, "User-Agent"},
     {SIP_H_ALLOW, "Allow"},
     {SIP_H_SUPPORTED, "Supported"},
+    {SIP_H_AUTHORIZATION, "Authorization"},
 };
 
 #define M_ACK 3
@@ -682,6 +828,231 @@ static int excluded(const sip_front_t *front, const char *head, const uri_t *u)
         if (front->excluded_len[i] == n && memcmp(front->excluded[i], text, n) == 0)
             return 1;
     return 0;
+}
+
+/* The response's copy of the request (8.2.6.2, make_response): `status_line`, then Via
+ * (stamped as stamp_via does: 18.2.1, RFC 3581 4), From, To with a new tag, Call-ID,
+ * CSeq, in request order. 0 when it cannot be written. */
+static int write_head(sip_front_t *front, writer_t *w, const char *status_line, const char *head,
+                      const sip_field_t *fields, int n_fields, const int *at, const via_t *via_p,
+                      const char *src_host, size_t src_host_len, uint16_t src_port, int stateless)
+{
+    via_t via = *via_p;
+    put_str(w, status_line);
+    for (int i = 0; i < n_fields; i++) {
+        const sip_field_t *fl = &fields[i];
+        if (i != at[F_VIA] && i != at[F_FROM] && i != at[F_TO] && i != at[F_CALL_ID] && i != at[F_CSEQ])
+            continue;
+        put(w, head + fl->name.off, fl->name.len);
+        put(w, ": ", 2);
+        const char *v = head + fl->value.off;
+        if (i == at[F_VIA]) {
+            /* stamp_via (18.2.1, RFC 3581 4): rport filled in place, received appended */
+            size_t rp = 0;
+            if (via.rport) {
+                for (size_t k = 0; k + 6 <= fl->value.len; k++)
+                    if (memcmp(v + k, ";rport", 6) == 0 && (k + 6 == fl->value.len || v[k + 6] == ';'))
+                        rp = k + 6;
+                if (rp == 0)
+                    return 0;
+                put(w, v, rp);
+                put(w, "=", 1);
+                put_uint(w, src_port);
+            }
+            put(w, v + rp, fl->value.len - rp);
+            if (via.rport || via.host.len != src_host_len || memcmp(head + via.host.off, src_host, src_host_len) != 0) {
+                put_str(w, ";received=");
+                put(w, src_host, src_host_len);
+            }
+        } else if (i == at[F_TO]) {
+            /* stateless: the prefix (ACKs are absorbed by it) + 8 hex; the registrar's
+             * 200: 12 hex digits, as RequestContext's token_hex(6) */
+            char tag[REG_TAG_HEX];
+            int digits = stateless ? TAG_HEX : REG_TAG_HEX;
+            uint64_t r = splitmix64(&front->rng);
+            for (int k = 0; k < digits; k++)
+                tag[k] = "0123456789abcdef"[(r >> (4 * k)) & 15];
+            put(w, v, fl->value.len);
+            put_str(w, ";tag=");
+            if (stateless)
+                put(w, front->prefix, front->prefix_len);
+            put(w, tag, (size_t)digits);
+        } else {
+            put(w, v, fl->value.len);
+        }
+        put(w, "\r\n", 2);
+    }
+    return !w->failed;
+}
+
+/* ---- authenticated REGISTERs (VERIFIED) ---- */
+
+static int equal_nocase_span(const char *p, sip_span_t s, const char *text)
+{
+    size_t n = strlen(text);
+    if (s.off == SIP_NO_SPAN || s.len != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (lower((unsigned char)p[s.off + i]) != (unsigned char)text[i])
+            return 0;
+    return 1;
+}
+
+static sip_front_span_t out_span(uint32_t base, sip_span_t s)
+{
+    sip_front_span_t o = {UINT32_MAX, 0};
+    if (s.off != SIP_NO_SPAN) {
+        o.off = base + s.off;
+        o.len = s.len;
+    }
+    return o;
+}
+
+/* The narrow subset of an authenticated REGISTER the front verifies (everything else, and
+ * every failed check, passes: Python gives the rejection): To = From = <sip:user@domain>
+ * of a served domain; one Contact `<sip:...>` whose header parameters are plain
+ * `;name[=token]` without +sip.instance, reg-id or GRUUs; one Digest credentials value
+ * without quoted-pairs or duplicate parameters, for the To domain's realm and the To user,
+ * a user in the HA1 table, and a digest that verifies (sip_digest_check). */
+static int verify_register(const sip_front_t *front, const char *head, uint32_t head_off, const sip_head_t *h,
+                           const sip_field_t *fields, const int *at, const address_t *from, const address_t *to,
+                           const address_t *contact, const realm_t *realm, uint32_t seq, double now,
+                           sip_front_result_t *result)
+{
+    if (realm->digest == NULL || at[F_CONTACT] < 0)
+        return 0;
+    /* To = From (the AOR registers itself) */
+    if (from->uri.user.off == SIP_NO_SPAN || from->uri.user.len != to->uri.user.len || from->uri.has_port ||
+        memcmp(head + from->uri.user.off, head + to->uri.user.off, to->uri.user.len) != 0 ||
+        from->uri.host.len != to->uri.host.len)
+        return 0;
+    for (uint32_t k = 0; k < to->uri.host.len; k++)
+        if (lower((unsigned char)head[from->uri.host.off + k]) != lower((unsigned char)head[to->uri.host.off + k]))
+            return 0;
+    /* One Contact, <sip:...> then plain parameters */
+    sip_span_t cv = fields[at[F_CONTACT]].value;
+    const char *c = head + cv.off;
+    if (contact->addr.display.off != SIP_NO_SPAN || c[0] != '<' || memchr(c, '"', cv.len) != NULL)
+        return 0;
+    uint32_t uri_end = contact->addr.uri.off + contact->addr.uri.len;
+    if (contact->addr.uri.off != 1 || uri_end >= cv.len || c[uri_end] != '>')
+        return 0;
+    sip_span_t params = {cv.off + uri_end + 1, cv.len - uri_end - 1};
+    for (uint32_t k = 0; k < params.len; k++) {
+        unsigned char ch = (unsigned char)head[params.off + k];
+        if (ch == ' ' || ch == '\t')
+            return 0;
+    }
+    if ((params.len > 0 && head[params.off] != ';'))
+        return 0;
+    for (uint32_t k = 0; k < params.len;) {
+        uint32_t start = ++k; /* after ';' */
+        while (k < params.len && head[params.off + k] != ';')
+            k++;
+        uint32_t name_len = 0;
+        while (start + name_len < k && head[params.off + start + name_len] != '=')
+            name_len++;
+        sip_span_t name = {params.off + start, name_len};
+        if (equal_nocase_span(head, name, "+sip.instance") || equal_nocase_span(head, name, "reg-id") ||
+            equal_nocase_span(head, name, "pub-gruu") || equal_nocase_span(head, name, "temp-gruu"))
+            return 0;
+    }
+    /* The credentials */
+    sip_span_t av = fields[at[F_AUTHORIZATION]].value;
+    const char *a = head + av.off;
+    sip_auth_item_t items[MAX_AUTH_ITEMS];
+    uint32_t needed = 0;
+    int reason = 0;
+    int n = sip_scan_auth(a, av.len, items, MAX_AUTH_ITEMS, &needed, &reason);
+    if (n < 2 || items[0].kind != SIP_AUTH_SCHEME || !equal_nocase_span(a, items[0].name, "digest"))
+        return 0;
+    static const char *const NAMES[10] = {"username", "realm", "nonce", "uri", "response",
+                                          "algorithm", "qop", "nc", "cnonce", "opaque"};
+    sip_digest_credentials_t cr;
+    sip_digest_text_t *slots[10] = {&cr.username, &cr.realm, &cr.nonce, &cr.uri, &cr.response,
+                                    &cr.algorithm, &cr.qop, &cr.nc, &cr.cnonce, &cr.opaque};
+    sip_span_t spans[10];
+    for (int f = 0; f < 10; f++) {
+        slots[f]->p = NULL;
+        slots[f]->n = 0;
+        spans[f].off = SIP_NO_SPAN;
+        spans[f].len = 0;
+    }
+    for (int i = 1; i < n; i++) {
+        if (items[i].kind != SIP_AUTH_PARAM || items[i].quoted == 2 || items[i].value.off == SIP_NO_SPAN)
+            return 0;
+        for (int f = 0; f < 10; f++) {
+            if (!equal_nocase_span(a, items[i].name, NAMES[f]))
+                continue;
+            if (slots[f]->p != NULL)
+                return 0; /* a duplicate: Python keeps the last; left to it */
+            slots[f]->p = a + items[i].value.off;
+            slots[f]->n = items[i].value.len;
+            spans[f] = items[i].value;
+        }
+    }
+    if (cr.realm.p == NULL || cr.realm.n != realm->len || memcmp(cr.realm.p, realm->name, realm->len) != 0 ||
+        cr.username.p == NULL || cr.username.n != to->uri.user.len ||
+        memcmp(cr.username.p, head + to->uri.user.off, cr.username.n) != 0)
+        return 0;
+    int ai = algorithm_index(sip_digest_algorithm(cr.algorithm));
+    if (ai < 0)
+        return 0;
+    char key[2 * SIP_FRONT_MAX_NAME + 1];
+    size_t key_len = user_key(cr.username.p, cr.username.n, realm->name, realm->len, key);
+    if (key_len == 0)
+        return 0;
+    const user_t *user = *user_slot(front, key, key_len);
+    if (user == NULL || user->ha1_len[ai] == 0)
+        return 0;
+    sip_digest_text_t method = {"REGISTER", 8};
+    sip_digest_text_t ruri = {head + h->start.b.off, h->start.b.len};
+    sip_digest_text_t ha1 = {user->ha1[ai], user->ha1_len[ai]};
+    sip_digest_outcome_t outcome;
+    if (sip_digest_check(realm->digest, &cr, method, ruri, ha1, now, &outcome) != SIP_DIGEST_OK)
+        return 0;
+    result->user = out_span(head_off, to->uri.user);
+    result->host = out_span(head_off, to->uri.host);
+    sip_span_t curi = {cv.off + contact->addr.uri.off, contact->addr.uri.len};
+    result->contact_uri = out_span(head_off, curi);
+    result->contact_params = out_span(head_off, params);
+    sip_span_t none = {SIP_NO_SPAN, 0};
+    result->expires = out_span(head_off, at[F_EXPIRES] >= 0 ? fields[at[F_EXPIRES]].value : none);
+    result->call_id = out_span(head_off, fields[at[F_CALL_ID]].value);
+    result->user_agent = out_span(head_off, at[F_USER_AGENT] >= 0 ? fields[at[F_USER_AGENT]].value : none);
+    result->supported = out_span(head_off, at[F_SUPPORTED] >= 0 ? fields[at[F_SUPPORTED]].value : none);
+    sip_span_t nonce = {av.off + spans[2].off, spans[2].len};
+    result->nonce = out_span(head_off, nonce);
+    result->cseq = seq;
+    result->nc = outcome.nc;
+    result->issued_at = outcome.issued_at;
+    return 1;
+}
+
+int sip_front_registered(sip_front_t *front, const uint8_t *answer, size_t len, double until)
+{
+    if (!front->pending)
+        return UC_ERR_STATE;
+    front->pending = 0;
+    front->counters.registered++;
+    if (len > SIP_FRONT_ANSWER_MAX || front->cache_seconds <= 0)
+        return 0;
+    entry_t *e = cache_slot(front, front->pending_hash);
+    e->until = until;
+    e->hash = front->pending_hash;
+    e->key_len = front->pending_key_len;
+    memcpy(e->key, front->pending_key, front->pending_key_len);
+    e->answer_len = (uint16_t)len;
+    memcpy(e->answer, answer, len);
+    e->port = front->pending_port;
+    e->method = SIP_FRONT_REGISTER;
+    return 0;
+}
+
+void sip_front_declined(sip_front_t *front)
+{
+    front->pending = 0;
+    front->counters.passed++;
 }
 
 static int pass(sip_front_t *front, sip_front_result_t *result)
@@ -737,6 +1108,9 @@ int sip_front_handle(sip_front_t *front, const uint8_t *data, size_t len, const 
     }
     if (at[F_VIA] < 0 || at[F_FROM] < 0 || at[F_TO] < 0 || at[F_CALL_ID] < 0 || at[F_CSEQ] < 0)
         return pass(front, result);
+    /* Credentials: only a REGISTER's, and only when a registrar takes VERIFIED ones. */
+    if (at[F_AUTHORIZATION] >= 0 && (method != SIP_FRONT_REGISTER || !front->register_enabled))
+        return pass(front, result);
 #define VALUE(f) (fields[at[f]].value)
 #define VPTR(f) (head + fields[at[f]].value.off)
 
@@ -781,11 +1155,9 @@ int sip_front_handle(sip_front_t *front, const uint8_t *data, size_t len, const 
             !check_chars(slash + 1, (size_t)(c + n - slash - 1), "-.+", 64))
             return pass(front, result);
     }
-    if (at[F_CONTACT] >= 0) {
-        address_t contact;
-        if (!check_address(head, VALUE(F_CONTACT), 1, &contact))
-            return pass(front, result);
-    }
+    address_t contact;
+    if (at[F_CONTACT] >= 0 && !check_address(head, VALUE(F_CONTACT), 1, &contact))
+        return pass(front, result);
 
     if (method == M_ACK) {
         /* The ACK to a stateless non-2xx (TransactionLayer._acks_stateless_response). */
@@ -855,51 +1227,38 @@ int sip_front_handle(sip_front_t *front, const uint8_t *data, size_t len, const 
         return SIP_FRONT_RESEND;
     }
 
+    if (at[F_AUTHORIZATION] >= 0) {
+        if (!verify_register(front, head, (uint32_t)ms.head_off, &h, fields, at, &from, &to, &contact, realm, seq,
+                             now, result))
+            return pass(front, result);
+        writer_t w = {out, out_cap < SIP_FRONT_ANSWER_MAX ? out_cap : SIP_FRONT_ANSWER_MAX, 0, 0};
+        if (!write_head(front, &w, "SIP/2.0 200 OK\r\n", head, fields, n_fields, at, &via, src_host, src_host_len,
+                        src_port, 0))
+            return pass(front, result);
+        put_str(&w, "Content-Length: 0\r\n");
+        if (w.failed)
+            return pass(front, result);
+        front->pending = 1;
+        front->pending_hash = hash;
+        front->pending_key_len = (uint16_t)kw.len;
+        memcpy(front->pending_key, key, kw.len);
+        front->pending_port = dest_port;
+        result->verdict = SIP_FRONT_VERIFIED;
+        result->method = SIP_FRONT_REGISTER;
+        result->len = (uint32_t)w.len;
+        result->dest_port = dest_port;
+        return SIP_FRONT_VERIFIED;
+    }
+
     /* The answer: make_response's copy (8.2.6.2) + the challenges. */
     char nonce[NONCE_TEXT_LEN];
     if (!make_nonce(front, realm, now, nonce))
         return pass(front, result);
     writer_t w = {out, out_cap < SIP_FRONT_ANSWER_MAX ? out_cap : SIP_FRONT_ANSWER_MAX, 0, 0};
-    put_str(&w, kind == SIP_FRONT_UAS ? "SIP/2.0 401 Unauthorized\r\n" : "SIP/2.0 407 Proxy Authentication Required\r\n");
-    for (int i = 0; i < n_fields; i++) {
-        const sip_field_t *fl = &fields[i];
-        if (i != at[F_VIA] && i != at[F_FROM] && i != at[F_TO] && i != at[F_CALL_ID] && i != at[F_CSEQ])
-            continue;
-        put(&w, head + fl->name.off, fl->name.len);
-        put(&w, ": ", 2);
-        const char *v = head + fl->value.off;
-        if (i == at[F_VIA]) {
-            /* stamp_via (18.2.1, RFC 3581 4): rport filled in place, received appended */
-            size_t rp = 0;
-            if (via.rport) {
-                for (size_t k = 0; k + 6 <= fl->value.len; k++)
-                    if (memcmp(v + k, ";rport", 6) == 0 && (k + 6 == fl->value.len || v[k + 6] == ';'))
-                        rp = k + 6;
-                if (rp == 0)
-                    return pass(front, result);
-                put(&w, v, rp);
-                put(&w, "=", 1);
-                put_uint(&w, src_port);
-            }
-            put(&w, v + rp, fl->value.len - rp);
-            if (via.rport || via.host.len != src_host_len || memcmp(head + via.host.off, src_host, src_host_len) != 0) {
-                put_str(&w, ";received=");
-                put(&w, src_host, src_host_len);
-            }
-        } else if (i == at[F_TO]) {
-            char tag[TAG_HEX];
-            uint64_t r = splitmix64(&front->rng);
-            for (int k = 0; k < TAG_HEX; k++)
-                tag[k] = "0123456789abcdef"[(r >> (4 * k)) & 15];
-            put(&w, v, fl->value.len);
-            put_str(&w, ";tag=");
-            put(&w, front->prefix, front->prefix_len);
-            put(&w, tag, TAG_HEX);
-        } else {
-            put(&w, v, fl->value.len);
-        }
-        put(&w, "\r\n", 2);
-    }
+    if (!write_head(front, &w,
+                    kind == SIP_FRONT_UAS ? "SIP/2.0 401 Unauthorized\r\n" : "SIP/2.0 407 Proxy Authentication Required\r\n",
+                    head, fields, n_fields, at, &via, src_host, src_host_len, src_port, 1))
+        return pass(front, result);
     put_str(&w, "Content-Length: 0\r\n");
     for (size_t c = 0; c < realm->n[kind]; c++) {
         put_str(&w, kind == SIP_FRONT_UAS ? "WWW-Authenticate: " : "Proxy-Authenticate: ");

@@ -42,7 +42,12 @@ enum sip_front_verdict {
     SIP_FRONT_PASS = 0,
     SIP_FRONT_ABSORB = 1,
     SIP_FRONT_ANSWER = 2, /* a new challenge in `out` */
-    SIP_FRONT_RESEND = 3  /* the remembered answer to this request, in `out` */
+    SIP_FRONT_RESEND = 3, /* the remembered answer to this request, in `out` */
+    SIP_FRONT_VERIFIED = 4 /* an authenticated REGISTER whose digest verified: `out` holds
+                            * the 200's head, `result` the values the registrar needs; the
+                            * caller applies the binding and either completes the answer
+                            * (sip_front_registered) or hands the datagram on
+                            * (sip_front_declined) */
 };
 
 enum sip_front_method { SIP_FRONT_REGISTER = 0, SIP_FRONT_INVITE = 1, SIP_FRONT_MESSAGE = 2, SIP_FRONT_METHODS = 3 };
@@ -56,6 +61,7 @@ typedef struct {
     uint64_t resent;                      /* retransmissions answered from the table */
     uint64_t absorbed;                    /* ACKs to stateless answers */
     uint64_t passed;                      /* datagrams left to Python */
+    uint64_t registered;                  /* authenticated REGISTERs answered 200 */
 } sip_front_counters_t;
 
 typedef struct {
@@ -69,10 +75,23 @@ typedef struct {
 } sip_front_config_t;
 
 typedef struct {
+    uint32_t off, len; /* into the datagram; len == 0 and off == UINT32_MAX: absent */
+} sip_front_span_t;
+
+typedef struct {
     int verdict;        /* enum sip_front_verdict */
-    int method;         /* enum sip_front_method when ANSWER / RESEND */
+    int method;         /* enum sip_front_method when ANSWER / RESEND / VERIFIED */
     uint32_t len;       /* bytes written to `out` */
     uint16_t dest_port; /* where the answer goes: the source host, this port (18.2.2) */
+    /* VERIFIED: the REGISTER's values, spans into the datagram */
+    sip_front_span_t user, host;       /* To's user and host (= From's; the AOR) */
+    sip_front_span_t contact_uri;      /* the one Contact's URI, as written */
+    sip_front_span_t contact_params;   /* its header parameters, ";name[=value]..." as written */
+    sip_front_span_t expires;          /* the Expires header's digits */
+    sip_front_span_t call_id, user_agent, supported, nonce;
+    uint32_t cseq;
+    uint32_t nc;        /* the verified nonce-count, to record for the nonce */
+    double issued_at;   /* the nonce's issue time */
 } sip_front_result_t;
 
 typedef struct sip_front sip_front_t;
@@ -96,6 +115,34 @@ int sip_front_set_realm(sip_front_t *front, const char *realm, size_t realm_len,
 /* A Request-URI `user@host` (host lower case) that some application answers without a
  * challenge (a dial-in access number): INVITEs and MESSAGEs to it pass. */
 int sip_front_exclude_uri(sip_front_t *front, const char *user_at_host, size_t len);
+
+/* The digest rules of a realm's registrar (DigestAuthenticator: its opaque, algorithms as
+ * SIP_DIGEST_* flags, nonce lifetime), for authenticated REGISTERs; the realm must have
+ * been set. UC_ERR_ARGUMENT / UC_ERR_NOMEM. */
+int sip_front_set_digest(sip_front_t *front, const char *realm, size_t realm_len, const char *opaque,
+                         size_t opaque_len, unsigned algorithms, double nonce_lifetime);
+
+/* A user's HA1 (lower-case hex) for one algorithm flag in a realm: the table the C front
+ * verifies authenticated REGISTERs from (kept in step with the user directory; a user not
+ * in it is left to Python). Allocates (configuration, never the datagram path). */
+int sip_front_set_user(sip_front_t *front, const char *username, size_t username_len, const char *realm,
+                       size_t realm_len, unsigned algorithm, const char *ha1, size_t ha1_len);
+/* Forget a user (every algorithm); 0 whether or not it was known. */
+int sip_front_drop_user(sip_front_t *front, const char *username, size_t username_len, const char *realm,
+                        size_t realm_len);
+size_t sip_front_users(const sip_front_t *front);
+
+/* 1: authenticated REGISTERs may be VERIFIED (the caller has a registrar to apply them);
+ * 0 (the default): they pass. */
+void sip_front_set_register(sip_front_t *front, int enabled);
+
+/* After VERIFIED: the answer went out as answer[0..len); keep it for retransmissions
+ * until `until` (Timer J) under that REGISTER's transaction key, and count it. An answer
+ * longer than SIP_FRONT_ANSWER_MAX is counted but not kept. UC_ERR_STATE without a
+ * VERIFIED before. */
+int sip_front_registered(sip_front_t *front, const uint8_t *answer, size_t len, double until);
+/* After VERIFIED: the caller left the REGISTER to the Python stack (count it passed). */
+void sip_front_declined(sip_front_t *front);
 
 /* 0 turns the front off (everything passes: the daemon is draining), 1 on. */
 void sip_front_set_enabled(sip_front_t *front, int enabled);

@@ -80,6 +80,10 @@ def test_sipp_registration_and_calls_through_the_c_front(tmp_path):
         assert requests_and_challenges(metrics) == (2, 2 * CALLS, 1, CALLS, CALLS), metrics
         assert metric(metrics, "ucd_sip_udp_front_total", outcome="answered") == 1 + CALLS
         assert metric(metrics, "ucd_sip_udp_front_total", outcome="absorbed") == CALLS   # the ACKs to the 407s
+        # the authenticated REGISTER verified in C and applied by the registrar (one Python call)
+        assert metric(metrics, "ucd_sip_udp_front_total", outcome="registered") == 1
+        assert metric(metrics, "ucd_sip_transactions_total", role="server", method="REGISTER",
+                      **{"class": "2xx"}) == 1
         assert metric(metrics, "ucd_errors_total") == 0
     finally:
         assert ucd.stop() == 0, ucd.output()
@@ -92,5 +96,7 @@ def test_the_same_runs_with_the_front_off_count_the_same(tmp_path):
         metrics = ucd.metrics()
         assert requests_and_challenges(metrics) == (2, 2 * CALLS, 1, CALLS, CALLS), metrics
         assert metric(metrics, "ucd_sip_udp_front_total", outcome="answered") is None
+        assert metric(metrics, "ucd_sip_transactions_total", role="server", method="REGISTER",
+                      **{"class": "2xx"}) == 1
     finally:
         assert ucd.stop() == 0, ucd.output()

@@ -49,11 +49,12 @@ class RegistrarRejected(Exception):
 class _Update:
     """One Contact of the request, read and checked, not applied yet."""
 
-    contact: Contact
     uri: str
     expires: int
     existing: Binding | None
     instance: str | None   # its +sip.instance (RFC 5626 4.1)
+    params: dict[str, str | None]  # its header parameters but expires and q, in order
+    q: float | None
 
 
 class GruuIndex:
@@ -204,6 +205,13 @@ class Registrar:
         updates: list[_Update] = []
         for contact in contacts:
             updates.append(self._read(contact, request, current))
+        self._check_updates(updates, current, call_id, cseq)
+        path = tuple([str(p) for p in request.path]) if request.path else ()
+        self._put_updates(aor, updates, call_id, cseq, path, _supports(request, "outbound"),
+                          request.headers.get("User-Agent") or "", source, now)
+
+    def _check_updates(self, updates: list[_Update], current: list[Binding], call_id: str, cseq: int) -> None:
+        """10.3 step 7 for every contact before any change: RegistrarRejected if refused."""
         min_expires = self.config.min_expires
         new_uris = set()
         for update in updates:  # step 7, checked for every contact before any change
@@ -216,21 +224,20 @@ class Registrar:
                 new_uris.add(contact_key(update.uri))
         if len(current) + len(new_uris) > self.config.max_contacts:
             raise RegistrarRejected(RegistrarError.TOO_MANY_CONTACTS)
-        path = tuple([str(p) for p in request.path]) if request.path else ()
-        outbound = _supports(request, "outbound")
-        user_agent = request.headers.get("User-Agent") or ""
+
+    def _put_updates(self, aor: str, updates: list[_Update], call_id: str, cseq: int, path: tuple[str, ...],
+                     outbound: bool, user_agent: str, source: Peer, now: float) -> None:
+        """The checked updates into the location service (10.3 step 7's changes)."""
         for update in updates:
             if update.expires == 0:
                 if update.existing is not None:
                     self.location.delete(update.existing)
                 continue
-            params = dict(update.contact.params)
-            params.pop("expires", None)
-            params.pop("q", None)
+            params = update.params
             instance = update.instance
             reg_id = _int_or_none(params.get("reg-id")) if outbound and instance else None
             binding = Binding(
-                aor=aor, contact=update.uri, expires_at=now + update.expires, q=update.contact.q,
+                aor=aor, contact=update.uri, expires_at=now + update.expires, q=update.q,
                 call_id=call_id, cseq=cseq, params=tuple(params.items()), path=path,
                 transport=source.transport, source_host=source.host, source_port=source.port,
                 flow=source.flow, instance=instance, reg_id=reg_id, user_agent=user_agent,
@@ -262,7 +269,10 @@ class Registrar:
             # is the same UA instance re-registering, perhaps from a new address.
             reg_id = _int_or_none(contact.params.get("reg-id"))
             existing = next((b for b in current if b.instance == instance and b.reg_id == reg_id), None)
-        return _Update(contact, contact.uri_text, expires, existing, instance)
+        params = dict(contact.params)
+        params.pop("expires", None)
+        params.pop("q", None)
+        return _Update(contact.uri_text, expires, existing, instance, params, contact.q)
 
     # --- responses ------------------------------------------------------------------------------
 
@@ -273,7 +283,22 @@ class Registrar:
     def _ok(self, request: Request, aor: str, now: float, to_tag: str) -> Response:
         """200 OK listing every current binding with its remaining expiry (10.3 step 8)."""
         response = make_response(request, 200, to_tag=to_tag)
-        gruu = _supports(request, "gruu")
+        contacts, outbound_used = self._contact_values(aor, now, _supports(request, "gruu"))
+        for value in contacts:
+            response.headers.add("Contact", value)
+        if request.path and _supports(request, "path"):  # RFC 3327 5.3: echo Path when supported
+            for path in request.headers.get_all("Path"):
+                response.headers.add("Path", path)
+        if outbound_used:
+            response.headers.add("Require", "outbound")  # RFC 5626 6
+        response.headers.add("Supported", _SUPPORTED_VALUE)
+        response.headers.add("Date", _http_date(now))
+        return response
+
+    def _contact_values(self, aor: str, now: float, gruu: bool) -> tuple[list[str], bool]:
+        """The 200's Contact values, every current binding with its remaining expiry (10.3
+        step 8, GRUUs when supported), and whether one of them uses outbound."""
+        contacts: list[str] = []
         outbound_used = False
         for binding in self.location.lookup(aor, now):
             params: dict[str, str | None] = dict(binding.params)
@@ -285,15 +310,64 @@ class Registrar:
                 params["temp-gruu"] = f'"{self.temp_gruu(binding)}"'
             outbound_used = outbound_used or binding.reg_id is not None
             # what str(Contact(binding.contact, params=params)) writes, without the object
-            response.headers.add("Contact", f"<{binding.contact}>{format_params(params)}")
-        if request.path and _supports(request, "path"):  # RFC 3327 5.3: echo Path when supported
-            for path in request.headers.get_all("Path"):
-                response.headers.add("Path", path)
+            contacts.append(f"<{binding.contact}>{format_params(params)}")
+        return contacts, outbound_used
+
+    # --- an authenticated REGISTER verified by the C front (uc_signal._sipfront) ----------------
+
+    def register_verified(self, user: str, host: str, contact_uri: str, contact_params: str, expires: str | None,
+                          call_id: str, cseq: int, source: Peer, user_agent: str | None, supported: str | None,
+                          nonce: str, issued_at: float, nc: int, now: float) -> str | None:
+        """`register` for a REGISTER the C front of UDP checked and verified (csrc/sip_front.c,
+        VERIFIED: To = From = sip:`user`@`host`, one Contact `<contact_uri>contact_params`
+        without +sip.instance or reg-id, no Path, Require or q, digest credentials of the
+        To user for the domain's realm, correct and fresh): the same rules on these values,
+        through the same location service. Returns the 200's header fields after its
+        Content-Length (each "Name: value" CRLF, then the blank line), or None to leave
+        the request to the Python stack, before anything changed: a user not (or no longer)
+        enabled, a 423 / out-of-order / too-many-contacts refusal, a replayed or forgotten
+        nonce-count - the full path then gives its answer."""
+        domain = host.lower()
+        realm = self.domains.realm_for(domain)
+        if realm is None:
+            return None
+        account = self.users.find_user(user, realm)
+        if account is None or not account.enabled:
+            return None
+        aor = f"sip:{user}@{domain}"
+        params: dict[str, str | None] = {}
+        for item in contact_params.split(";")[1:]:  # ";name[=token]" each (the front checked)
+            name, equals, text = item.partition("=")
+            params[name] = text if equals else None
+        given = params.pop("expires", None)
+        seconds = int(given) if given is not None else int(expires) if expires is not None \
+            else self.config.default_expires
+        seconds = min(seconds, self.config.max_expires)
+        current = self.location.lookup(aor, now)
+        key = contact_key(contact_uri)
+        existing = None
+        for binding in current:
+            if contact_key(binding.contact) == key:
+                existing = binding
+                break
+        updates = [_Update(contact_uri, seconds, existing, None, params, None)]
+        try:
+            self._check_updates(updates, current, call_id, cseq)
+        except RegistrarRejected:
+            return None
+        authenticator = self.authenticators[realm]  # its nonce-count record, the one there is
+        tracker = authenticator.tracker
+        tracker.forget_before(now - authenticator.nonce_lifetime)
+        if tracker.accept(nonce, issued_at, nc) is not None:
+            return None
+        options = [tag.strip().lower() for tag in supported.split(",")] if supported else []
+        self._put_updates(aor, updates, call_id, cseq, (), "outbound" in options, user_agent or "", source, now)
+        contacts, outbound_used = self._contact_values(aor, now, "gruu" in options)
+        fields = [f"Contact: {value}\r\n" for value in contacts]
         if outbound_used:
-            response.headers.add("Require", "outbound")  # RFC 5626 6
-        response.headers.add("Supported", _SUPPORTED_VALUE)
-        response.headers.add("Date", _http_date(now))
-        return response
+            fields.append("Require: outbound\r\n")
+        fields.append(f"Supported: {_SUPPORTED_VALUE}\r\nDate: {_http_date(now)}\r\n\r\n")
+        return "".join(fields)
 
     def public_gruu(self, binding: Binding) -> str:
         """RFC 5627 3.1: the AOR with gr=<instance id>."""

@@ -14,18 +14,17 @@ Domain failures are the `DigestError` enum, mapped to status codes by one table.
 from __future__ import annotations
 
 import base64
-import binascii
 import enum
 import functools
 import hashlib
 import heapq
 import hmac
 import os
-import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .._sipfront import DigestChecker
 from .frozen_init import direct_init
 from .random_tokens import token_bytes
 from .auth_headers import AuthHeader, Challenge, Credentials, parse_challenges, parse_credentials
@@ -404,10 +403,6 @@ class DigestVerdict:
 
 
 _NONCE_SALT_BYTES = 8
-_NONCE_MAC_BYTES = 16
-_NONCE_BYTES = 8 + _NONCE_SALT_BYTES + _NONCE_MAC_BYTES
-_TIMESTAMP = struct.Struct("!Q")  # issue time in milliseconds
-_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 class DigestAuthenticator:
@@ -439,12 +434,14 @@ class DigestAuthenticator:
         self.algorithms = algorithms
         self.proxy = proxy
         self.tracker = tracker if tracker is not None else NonceCountTracker()
-        self._secret = secret
         self._credentials = credentials
         self._random_bytes = random_bytes
-        self._realm_bytes = realm.encode("utf-8")
         # The opaque is fixed per realm and secret: it only has to come back unchanged.
         self.opaque = hmac.new(secret, b"opaque:" + realm.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        # The checks themselves run in C (csrc/sip_digest.c), the one copy of these rules.
+        self._checker = DigestChecker(
+            secret, realm, self.opaque, [algorithm.value for algorithm in algorithms], nonce_lifetime
+        )
 
     @property
     def challenge_header(self) -> str:
@@ -457,25 +454,11 @@ class DigestAuthenticator:
     # nonces: base64url(issued_ms || salt || HMAC-SHA256(secret, issued_ms || salt || realm)[:16])
 
     def make_nonce(self, now: float) -> str:
-        head = _TIMESTAMP.pack(int(now * 1000)) + self._random_bytes(_NONCE_SALT_BYTES)
-        return base64.urlsafe_b64encode(head + self._nonce_mac(head)).decode("ascii").rstrip("=")
-
-    def _nonce_mac(self, head: bytes) -> bytes:
-        return hmac.digest(self._secret, head + self._realm_bytes, "sha256")[:_NONCE_MAC_BYTES]
+        return self._checker.make_nonce(now, self._random_bytes(_NONCE_SALT_BYTES))
 
     def nonce_issued_at(self, nonce: str) -> float | None:
         """The issue time of a nonce this server made, or None if forged or mangled."""
-        try:
-            # base64.urlsafe_b64decode, without its three Python-level calls
-            raw = binascii.a2b_base64(nonce.encode("ascii").translate(_FROM_URLSAFE) + b"=" * (-len(nonce) % 4))
-        except ValueError:  # binascii.Error and UnicodeEncodeError are ValueErrors
-            return None
-        if len(raw) != _NONCE_BYTES:
-            return None
-        head, mac = raw[: 8 + _NONCE_SALT_BYTES], raw[8 + _NONCE_SALT_BYTES :]
-        if not hmac.compare_digest(mac, self._nonce_mac(head)):
-            return None
-        return float(_TIMESTAMP.unpack(head[:8])[0]) / 1000.0
+        return self._checker.nonce_issued_at(nonce)
 
     def challenges(self, now: float, *, stale: bool = False) -> list[str]:
         """One challenge value per offered algorithm, sharing one fresh nonce."""
@@ -546,62 +529,77 @@ class DigestAuthenticator:
         `request_uri` (when given) must equal the digest `uri` (RFC 7616 section 3.4.6).
         Checks run so that stale and replay verdicts are only given for a correct digest.
         """
-        chosen: DigestCredentials | None = None
+        chosen: dict[str, str] | None = None
         for value in credential_values:
-            try:
-                credentials = DigestCredentials.parse(value)
-            except NotDigestError:
-                continue  # another scheme: ignored, so the request is challenged (RFC 4475 3.3.7)
-            except DigestParseError:
+            # DigestCredentials.parse's rules, on the parameters as they are (no object
+            # per request): the first Digest value of a line, the five fields required
+            # and a known algorithm, or the credentials are malformed.
+            if isinstance(value, AuthHeader):
+                if value.token68 is not None or value.scheme.lower() != "digest":
+                    continue  # another scheme: ignored, so the request is challenged (RFC 4475 3.3.7)
+                params = value.params
+            else:
+                try:
+                    params = _digest_params(value, parse_credentials)
+                except NotDigestError:
+                    continue
+                except DigestParseError:
+                    return DigestVerdict(None, DigestError.MALFORMED_CREDENTIALS)
+            algorithm = params.get("algorithm")
+            if not params.keys() >= _REQUIRED or (algorithm is not None and algorithm.lower() not in _BY_TOKEN):
                 return DigestVerdict(None, DigestError.MALFORMED_CREDENTIALS)
-            if credentials.realm == self.realm:
-                chosen = credentials
+            if params["realm"] == self.realm:
+                chosen = params
                 break
-            chosen = chosen or credentials
+            if chosen is None:
+                chosen = params
         if chosen is None:
             return DigestVerdict(None, DigestError.MISSING_CREDENTIALS)
-        return DigestVerdict(chosen.username, self._check(chosen, method, request_uri, now))
+        return DigestVerdict(chosen["username"], self._check(chosen, method, request_uri, now))
 
-    def _check(
-        self, credentials: DigestCredentials, method: str, request_uri: str | None, now: float
-    ) -> DigestError | None:
-        if credentials.realm != self.realm:
-            return DigestError.REALM_MISMATCH
-        if credentials.algorithm not in self.algorithms:
-            return DigestError.UNSUPPORTED_ALGORITHM
-        if credentials.qop is None or credentials.qop.lower() != "auth":
-            return DigestError.UNSUPPORTED_QOP  # we always offer qop=auth, and need nc for replays
-        if credentials.nc is None or credentials.cnonce is None:
-            return DigestError.MALFORMED_CREDENTIALS
-        try:
-            nc = int(credentials.nc, 16)
-        except ValueError:
-            return DigestError.MALFORMED_CREDENTIALS
-        if len(credentials.nc) != 8 or nc < 1:
-            return DigestError.MALFORMED_CREDENTIALS
-        if request_uri is not None and credentials.uri != request_uri:
-            return DigestError.URI_MISMATCH
-        issued_at = self.nonce_issued_at(credentials.nonce)
-        if issued_at is None or issued_at > now:
-            return DigestError.INVALID_NONCE
-        if credentials.opaque is not None and not hmac.compare_digest(credentials.opaque, self.opaque):
-            return DigestError.OPAQUE_MISMATCH
-        ha1 = self._credentials.ha1(credentials.username, self.realm, credentials.algorithm)
-        if ha1 is None:
-            return DigestError.UNKNOWN_USER
-        expected = compute_response(
-            credentials.algorithm,
-            ha1,
-            credentials.nonce,
+    def _check(self, params: dict[str, str], method: str, request_uri: str | None, now: float) -> DigestError | None:
+        """csrc/sip_digest.c's checks in this order: realm, algorithm, qop, nc and cnonce,
+        uri (RFC 7616 section 3.4.6), nonce MAC and issue time, opaque, user, response, age
+        (RFC 7616 section 3.3: stale only for a correct digest); then the nonce-count."""
+        token = params.get("algorithm")
+        algorithm = _BY_TOKEN[token.lower()] if token is not None else DigestAlgorithm.MD5
+        username, nonce = params["username"], params["nonce"]
+        ha1 = self._credentials.ha1(username, self.realm, algorithm)
+        verdict, issued_at, nc = self._checker.check(
+            username,
+            params["realm"],
+            nonce,
+            params["uri"],
+            params["response"],
+            algorithm._value_,
+            params.get("qop"),
+            params.get("nc"),
+            params.get("cnonce"),
+            params.get("opaque"),
             method,
-            credentials.uri,
-            qop="auth",
-            nc=credentials.nc,
-            cnonce=credentials.cnonce,
+            request_uri,
+            ha1,
+            now,
         )
-        if not hmac.compare_digest(expected.encode("ascii"), credentials.response.lower().encode("ascii", "replace")):
-            return DigestError.WRONG_RESPONSE
-        if now - issued_at > self.nonce_lifetime:
-            return DigestError.STALE_NONCE
+        if verdict:
+            return _CHECK_ERRORS[verdict]
         self.tracker.forget_before(now - self.nonce_lifetime)
-        return self.tracker.accept(credentials.nonce, issued_at, nc)
+        return self.tracker.accept(nonce, issued_at, nc)
+
+
+_REQUIRED = frozenset(("username", "realm", "nonce", "uri", "response"))
+
+# enum sip_digest_verdict (csrc/sip_digest.h) -> DigestError; 0 is SIP_DIGEST_OK.
+_CHECK_ERRORS: tuple[DigestError, ...] = (
+    DigestError.MISSING_CREDENTIALS,  # 0: not an error; never looked up
+    DigestError.MALFORMED_CREDENTIALS,
+    DigestError.REALM_MISMATCH,
+    DigestError.UNSUPPORTED_ALGORITHM,
+    DigestError.UNSUPPORTED_QOP,
+    DigestError.URI_MISMATCH,
+    DigestError.INVALID_NONCE,
+    DigestError.OPAQUE_MISMATCH,
+    DigestError.UNKNOWN_USER,
+    DigestError.WRONG_RESPONSE,
+    DigestError.STALE_NONCE,
+)

@@ -18,7 +18,7 @@ database behind them:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..directory import Binding, User
@@ -36,6 +36,10 @@ class CachedUserDirectory:
     def __init__(self) -> None:
         self._users: dict[tuple[str, str], User] = {}
         self._ha1: dict[tuple[str, str, str], str] = {}
+        # Told (username, domain, {algorithm: HA1} or None) of every change: the C front's
+        # HA1 table (uc_signal._sipfront) follows an enabled user's credentials, and
+        # forgets a user removed or disabled.
+        self.on_credentials: Callable[[str, str, Mapping[str, str] | None], None] | None = None
 
     def __len__(self) -> int:
         return len(self._users)
@@ -50,11 +54,22 @@ class CachedUserDirectory:
                                                              record.enabled, tuple(sorted(record.policies.items())))
         for algorithm, ha1 in record.credentials.items():
             self._ha1[(record.username, record.domain, algorithm)] = ha1
+        if self.on_credentials is not None and record.enabled:
+            self.on_credentials(record.username, record.domain, dict(record.credentials))
 
     def drop(self, username: str, domain: str) -> None:
         self._users.pop((username, domain), None)
         for algorithm in DigestAlgorithm:
             self._ha1.pop((username, domain, algorithm.value), None)
+        if self.on_credentials is not None:
+            self.on_credentials(username, domain, None)
+
+    def enabled_credentials(self) -> Iterator[tuple[str, str, dict[str, str]]]:
+        """(username, domain, {algorithm: HA1}) of every enabled user."""
+        for (username, domain), user in self._users.items():
+            if user.enabled:
+                yield username, domain, {algorithm.value: ha1 for algorithm in DigestAlgorithm
+                                         if (ha1 := self._ha1.get((username, domain, algorithm.value))) is not None}
 
     def find_user(self, username: str, domain: str) -> User | None:
         return self._users.get((username, domain.lower()))

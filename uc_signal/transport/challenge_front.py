@@ -38,6 +38,18 @@ def challenge_front(secret: bytes, registrar_auth: Mapping[str, DigestAuthentica
     return front
 
 
+def set_credentials(front: SipFront, username: str, domain: str, credentials: Mapping[str, str] | None) -> None:
+    """A user's change into the front's HA1 table (CachedUserDirectory.on_credentials):
+    {algorithm: HA1} of an enabled user, None for one removed or disabled. A user the table
+    cannot hold (a name too long) is left out: its REGISTERs pass to Python."""
+    front.drop_user(username, domain)
+    if credentials is not None:
+        try:
+            front.set_user(username, domain, credentials)
+        except ValueError:
+            front.drop_user(username, domain)
+
+
 def configure_front(front: SipFront, registrar_auth: Mapping[str, DigestAuthenticator],
                     proxy_auth: Mapping[str, DigestAuthenticator], excluded_uris: Iterable[str] = ()) -> None:
     """Set the realms and excluded URIs anew. `excluded_uris` are `user@host` (or
@@ -48,6 +60,9 @@ def configure_front(front: SipFront, registrar_auth: Mapping[str, DigestAuthenti
             if authenticator.proxy is not proxy or authenticator.realm != realm:
                 raise ValueError(f"authenticator for {realm!r} is not the {'proxy' if proxy else 'registrar'}'s")
             front.set_realm(realm, proxy, authenticator.challenge_templates())
+            if not proxy:  # the registrar's rules, for the REGISTERs the front verifies
+                front.set_digest(realm, authenticator.opaque, [a.value for a in authenticator.algorithms],
+                                 authenticator.nonce_lifetime)
     for uri in excluded_uris:
         user, at, host = uri.removeprefix("sip:").partition("@")
         if at:

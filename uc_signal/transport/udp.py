@@ -60,7 +60,7 @@ class UdpEndpoint(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple) -> None:
         front = self.manager.front
         try:
-            if front is not None and front.handle(data, addr[0], addr[1], time.time()):
+            if front is not None and front.handle(data, addr[0], addr[1], time.time(), self.name):
                 answer = front.answer   # None: an ACK absorbed
                 if answer is not None:
                     self.send(answer, (addr[0], front.dest_port))

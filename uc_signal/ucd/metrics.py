@@ -79,12 +79,16 @@ class DaemonCollector(Collector):
         # retransmission answered again and an absorbed ACK are messages received only).
         front = self.manager.front.counters() if self.manager.front is not None else None
         answered: dict[str, int] = front["answered"] if front is not None else {}
+        registered = int(front["registered"]) if front is not None else 0
         request_counts = Counter(self.sip.requests)
         transaction_counts = Counter(self.sip.transactions)
         for method, count in answered.items():
             if count:
                 request_counts[method] += count
                 transaction_counts[("server", method, "4xx")] += count
+        if registered:  # authenticated REGISTERs the front verified and the registrar took
+            request_counts["REGISTER"] += registered
+            transaction_counts[("server", "REGISTER", "2xx")] += registered
         requests = CounterMetricFamily("ucd_sip_requests", "SIP requests received (new transactions and ACKs)",
                                        labels=["method"])
         for method, count in sorted(request_counts.items()):
@@ -109,7 +113,7 @@ class DaemonCollector(Collector):
             connections.add_metric([transport], by_transport.get(transport, 0))
         yield connections
         counters = self.manager.counters
-        front_handled = (sum(answered.values()) + int(front["resent"]) + int(front["absorbed"])
+        front_handled = (sum(answered.values()) + registered + int(front["resent"]) + int(front["absorbed"])
                          if front is not None else 0)
         for name, value, doc in (
                 ("ucd_sip_messages_received", counters.messages_received + front_handled, "SIP messages received"),
@@ -129,7 +133,7 @@ class DaemonCollector(Collector):
         if front is not None:
             handled = CounterMetricFamily("ucd_sip_udp_front", "UDP datagrams the C front of challenges decided on",
                                           labels=["outcome"])
-            for outcome in ("resent", "absorbed", "passed"):
+            for outcome in ("resent", "absorbed", "passed", "registered"):
                 handled.add_metric([outcome], int(front[outcome]))
             handled.add_metric(["answered"], sum(answered.values()))
             yield handled

@@ -19,6 +19,7 @@ binding and presence state changes and the meeting locks in flight, close the st
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
@@ -56,7 +57,8 @@ from .metrics import DaemonCollector, MeteredTransactionLayer, SipMetrics, expos
 from ..proxy.driver import ServicesDriver
 from ..proxy.services import ApplicationFactory
 from .sip_core import build_sip_core, ensure_secret
-from ..transport.challenge_front import challenge_front
+from ..transport.challenge_front import challenge_front, set_credentials
+from ..sip.transaction_table import Timer
 from ..dialin.application import access_key
 from ..admin.presence_routes import PresenceAdmin
 from ..presence import PresenceService, presence_application
@@ -214,10 +216,20 @@ class Daemon:
         assert self.core is not None and self.manager is not None
         services = self.core.services
         numbers = (access_key(number) for number in self.config.conferencing.dialin_numbers)
-        self.manager.front = challenge_front(
+        front = self.manager.front = challenge_front(
             ensure_secret(self.data_dir), services.registrar.authenticators,
             services.applications.caller_auth.authenticators,
             [key for key in numbers if key is not None and key.startswith("sip:")])
+        # Authenticated REGISTERs: the front verifies them from its HA1 table (kept in step
+        # with the directory) and the registrar applies them (_register_verified); the 200
+        # is kept for retransmissions as long as Timer J would have kept its transaction.
+        for username, domain, credentials in self.directory.enabled_credentials():
+            set_credentials(front, username, domain, credentials)
+        self.directory.on_credentials = functools.partial(set_credentials, front)
+        front.register_memory = self.manager.layer.config.initial_interval(Timer.J, False) or 0.0
+        front.register_handler = self._register_verified
+        front.register = True
+
 
     def _applications(self) -> list[Callable[[ApplicationServices], Application]]:
         """The chain between registrar and proxy, in order."""
@@ -438,6 +450,30 @@ class Daemon:
             log.debug("REGISTER answered statelessly", extra={
                 "status": response.status, "to": request.headers.get("To"), "source": f"{source.host}:{source.port}"})
         return response
+
+    def _register_verified(self, user: str, host: str, contact_uri: str, contact_params: str, expires: str | None,
+                           call_id: str, cseq: int, source_host: str, source_port: int, flow: str,
+                           user_agent: str | None, supported: str | None, nonce: str, issued_at: float, nc: int,
+                           now: float) -> str | None:
+        """An authenticated REGISTER the C front verified (SipFront.register_handler): the
+        registrar applies it (Registrar.register_verified) and gives the 200's fields after
+        its Content-Length; None leaves it to the Python stack (also while starting or
+        draining). Counted at scrape time from the front's counters (DaemonCollector)."""
+        if self.core is None or self.draining:
+            return None
+        source = Peer(source_host, source_port, "UDP", flow)
+        tail = self.core.services.registrar.register_verified(
+            user, host, contact_uri, contact_params, expires, call_id, cseq, source, user_agent, supported, nonce,
+            issued_at, nc, now)
+        if tail is None:
+            return None
+        # Re-read every deadline, as _register_alone does (a binding's expiry; IM's delivery
+        # of stored messages on registration).
+        self.core.poke()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("REGISTER answered by the C front", extra={
+                "status": 200, "to": f"sip:{user}@{host}", "source": f"{source_host}:{source_port}"})
+        return tail
 
     # --- shutdown ---------------------------------------------------------------------------
 
