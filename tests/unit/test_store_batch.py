@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from uc_signal.store import SqlStore, sqlite_url
 from uc_signal.store.batch import BatchStatement
 from uc_signal.store.im_store import SqlImStore, WriteBehindImStore
 from uc_signal.store.presence_state import SqlPresenceState
+from uc_signal.store.sql import JsonTexts
 from uc_signal.store.tables import (bindings, im_conversations, im_history, im_offline, presence_publications,
                                     presence_subscriptions)
 from uc_signal.transport.peer import Peer
@@ -207,3 +209,30 @@ def test_rows_in_another_order_than_the_statement_are_refused() -> None:
         ("k_contact", "k_aor"), (bindings.c.contact, bindings.c.aor))
     with pytest.raises(ValueError):
         statement.compiled(asyncpg.dialect())
+
+
+def test_remembered_json_texts_are_json_dumps_and_stay_bounded() -> None:
+    texts = JsonTexts(limit=3)
+    params = BINDINGS[1].params
+    assert texts.text(params) == json.dumps([list(p) for p in params])
+    assert texts.text(params) is texts.text(params)        # remembered
+    assert texts.text(BINDINGS[1].path) == json.dumps(list(BINDINGS[1].path))
+    assert texts.text(()) == "[]"
+    for n in range(10):
+        assert texts.text((("reg-id", str(n)),)) == json.dumps([["reg-id", str(n)]])
+        assert len(texts) <= 3
+
+
+def test_a_refresh_with_the_same_params_rewrites_the_row_in_place(tmp_path: Path) -> None:
+    refreshed = replace(BINDINGS[1], expires_at=NOW + 7200, cseq=2, call_id="c2")
+
+    async def go() -> list[Binding]:
+        store = SqlStore(sqlite_url(tmp_path / "ucd.sqlite3"))
+        await store.open()
+        try:
+            await store.apply_binding_changes([BINDINGS[1]], [])
+            await store.apply_binding_changes([refreshed], [])
+            return await store.load_bindings(NOW)
+        finally:
+            await store.close()
+    assert asyncio.run(go()) == [refreshed]

@@ -38,11 +38,34 @@ _BINDING_COLUMNS = ("aor", "contact", "expires_at", "q", "call_id", "cseq", "par
                     "source_host", "source_port", "flow", "instance", "reg_id", "user_agent", "registered_at")
 
 
-def _binding_row(binding: Binding) -> tuple[Any, ...]:
+class JsonTexts:
+    """The JSON text of a binding's params or path, remembered: a refresh brings the
+    same tuple again (a client's +sip.instance, reg-id, methods...), and looking it up costs
+    a tenth of json.dumps. Bounded: emptied when it reaches `limit` entries."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._texts: dict[tuple[Any, ...], str] = {}
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def text(self, value: tuple[Any, ...]) -> str:
+        if not value:
+            return "[]"
+        text = self._texts.get(value)
+        if text is None:
+            if len(self._texts) >= self.limit:
+                self._texts.clear()
+            text = self._texts[value] = json.dumps([list(item) if isinstance(item, tuple) else item
+                                                    for item in value])
+        return text
+
+
+def _binding_row(binding: Binding, json_texts: JsonTexts) -> tuple[Any, ...]:
     """The binding's values in _BINDING_COLUMNS order."""
     return (binding.aor, binding.contact, binding.expires_at, binding.q, binding.call_id, binding.cseq,
-            json.dumps([list(p) for p in binding.params]) if binding.params else "[]",
-            json.dumps(list(binding.path)) if binding.path else "[]",
+            json_texts.text(binding.params), json_texts.text(binding.path),
             binding.transport, binding.source_host, binding.source_port, binding.flow, binding.instance,
             binding.reg_id, binding.user_agent, binding.registered_at)
 
@@ -83,6 +106,7 @@ class SqlStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: AsyncEngine | None = None
+        self._json_texts = JsonTexts()
         self.revision: str | None = None
 
     @property
@@ -226,7 +250,7 @@ class SqlStore(Store):
             return
         async with self.engine.begin() as connection:
             await _DELETE_BINDINGS.run(connection, deleted)
-            await (upsert or _INSERT_BINDINGS).run(connection, [_binding_row(b) for b in saves])
+            await (upsert or _INSERT_BINDINGS).run(connection, [_binding_row(b, self._json_texts) for b in saves])
 
     async def remove_binding(self, aor: str, contact: str) -> None:
         await self.apply_binding_changes([], [(aor, contact)])
