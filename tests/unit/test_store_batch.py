@@ -21,9 +21,11 @@ from uc_signal.im.model import ArchivedMessage, Conversation, HistoryQuery, Stor
 from uc_signal.presence.persistence import StoredDialog, StoredPublication, StoredSubscription
 from uc_signal.store import SqlStore, sqlite_url
 from uc_signal.store.batch import BatchStatement
-from uc_signal.store.im_store import SqlImStore, WriteBehindImStore
-from uc_signal.store.presence_state import SqlPresenceState
-from uc_signal.store.sql import JsonTexts
+from uc_signal.store.im_store import (_ARCHIVE, _DELETE, _DELETE_CONVERSATION, _SAVE_CONVERSATION, _STORE,
+                                      SqlImStore, WriteBehindImStore)
+from uc_signal.store.presence_state import (_DELETE_PUBLICATIONS, _DELETE_SUBSCRIPTIONS, _INSERT_PUBLICATIONS,
+                                            _INSERT_SUBSCRIPTIONS, SqlPresenceState)
+from uc_signal.store.sql import _DELETE_BINDINGS, _INSERT_BINDINGS, _UPSERTS, JsonTexts
 from uc_signal.store.tables import (bindings, im_conversations, im_history, im_offline, presence_publications,
                                     presence_subscriptions)
 from uc_signal.transport.peer import Peer
@@ -236,3 +238,13 @@ def test_a_refresh_with_the_same_params_rewrites_the_row_in_place(tmp_path: Path
         finally:
             await store.close()
     assert asyncio.run(go()) == [refreshed]
+
+
+def test_no_batch_statement_reads_anything_back_on_postgresql() -> None:
+    statements = [_UPSERTS["postgresql"], _INSERT_BINDINGS, _DELETE_BINDINGS, _STORE, _DELETE, _ARCHIVE,
+                  _DELETE_CONVERSATION, _SAVE_CONVERSATION, _DELETE_PUBLICATIONS, _INSERT_PUBLICATIONS,
+                  _DELETE_SUBSCRIPTIONS, _INSERT_SUBSCRIPTIONS]
+    for statement in statements:
+        sql, _ = statement.compiled(asyncpg.dialect())
+        assert "RETURNING" not in sql.upper(), sql
+        assert "$1" in sql, sql

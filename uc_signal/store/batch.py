@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Insert, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.processors import to_float
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -47,9 +47,10 @@ class BatchStatement:
         self._compiled: dict[tuple[str, str, str], tuple[str, Callable[[list[Row]], list[Any]]]] = {}
 
     @classmethod
-    def insert_of(cls, statement: ClauseElement, table: Table, names: Sequence[str]) -> BatchStatement:
-        """An INSERT (or upsert) of the columns `names` of `table`."""
-        return cls(statement, names, [table.c[name] for name in names], names)
+    def insert_of(cls, statement: Insert, table: Table, names: Sequence[str]) -> BatchStatement:
+        """An INSERT (or upsert) of the columns `names` of `table`; inline: no RETURNING of
+        a generated key (PostgreSQL would add one for a single row), nothing is read back."""
+        return cls(statement.inline(), names, [table.c[name] for name in names], names)
 
     def compiled(self, dialect: Dialect) -> tuple[str, Callable[[list[Row]], list[Any]]]:
         """The SQL for `dialect` and the function that turns rows into its parameters."""
