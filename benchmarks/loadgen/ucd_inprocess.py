@@ -36,11 +36,14 @@ Proxy-Authorization claimed by the IM application and forked to bob, bob's 200 r
 
     echo $(( ($(ir 10 --messages 600 --expire) - $(ir 10 --messages 100 --expire)) / 500 )) instructions per message
 
+`--no-archive`: the IM history off (`[policies.im.Global] archive = false`), for an A/B of
+what archiving a message costs (the history's write-behind included).
+
 `--busy`: alice and bob are each in another call throughout (as under sipp's load, where
 they are in hundreds of concurrent calls), so a call does not change their presence; without
 it every call takes them in and out of "In a Call".
 
-    python benchmarks/loadgen/ucd_inprocess.py [REGISTRATIONS] [--users N] [--calls N | --messages N] [--expire] [--busy] [--no-front] [--profile FILE]
+    python benchmarks/loadgen/ucd_inprocess.py [REGISTRATIONS] [--users N] [--calls N | --messages N] [--expire] [--busy] [--no-front] [--no-archive] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def _free_tcp_port() -> int:
 
 async def main(registrations: int, users: int, calls: int = 0, expire: bool = False,
                profile_file: str | None = None, busy: bool = False, messages: int = 0,
-               front: bool = True) -> None:
+               front: bool = True, archive: bool = True) -> None:
     with tempfile.TemporaryDirectory(prefix="ucd-inprocess-") as tmp:
         data_dir = Path(tmp) / "var"
         data_dir.mkdir()
@@ -83,7 +86,8 @@ async def main(registrations: int, users: int, calls: int = 0, expire: bool = Fa
             f'[sip]\ndomain = "{DOMAIN}"\nlisten = ["127.0.0.1"]\ntransports = ["udp"]\nudp_port = 0\n'
             f'udp_challenge_front = {"true" if front else "false"}\n\n'
             '[auth]\nalgorithms = ["MD5"]\n\n'
-            f'[http]\nhost = "127.0.0.1"\nport = {_free_tcp_port()}\n\n[log]\nlevel = "warning"\n')
+            f'[http]\nhost = "127.0.0.1"\nport = {_free_tcp_port()}\n\n[log]\nlevel = "warning"\n'
+            + ("" if archive else "\n[policies.im.Global]\narchive = false\n"))
         config = load_config(str(config_file))
         configure_logging(config.log.format, config.log.level)
         daemon = Daemon(config)
@@ -162,6 +166,7 @@ if __name__ == "__main__":
     parser.add_argument("--expire", action="store_true", help="run the transaction timers 64 s on after the calls or messages")
     parser.add_argument("--profile", default=None, help="cProfile the calls into FILE")
     parser.add_argument("--busy", action="store_true", help="alice and bob in another call throughout")
+    parser.add_argument("--no-archive", action="store_true", help="[policies.im.Global] archive = false")
     parser.add_argument("--no-front", action="store_true", help="sip.udp_challenge_front = false: challenges in Python")
     args = parser.parse_args()
     if args.users < args.registrations:
@@ -169,4 +174,4 @@ if __name__ == "__main__":
     import uvloop
     uvloop.install()
     asyncio.run(main(args.registrations, args.users, args.calls, args.expire, args.profile, args.busy,
-                     args.messages, not args.no_front))
+                     args.messages, not args.no_front, not args.no_archive))

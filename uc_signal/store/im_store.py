@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import bindparam, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..im.model import ArchivedMessage, Conversation, HistoryQuery, StoredMessage
+from .batch import BatchStatement
 from .tables import im_conversations, im_history, im_offline
 
 log = logging.getLogger(__name__)
@@ -90,30 +91,38 @@ class _Operation:
     on_durable: Callable[[], None] | None = None
 
 
+# The batch statements (uc_signal.store.batch), rows as tuples in these orders.
+_STORE = BatchStatement.insert_of(insert(im_offline), im_offline, (
+    "id", "recipient", "sender", "sender_aor", "content_type", "body", "received_at", "conversation"))
+_DELETE = BatchStatement(delete(im_offline).where(im_offline.c.id == bindparam("k_id")), ("k_id",),
+                         (im_offline.c.id,))
+_ARCHIVE = BatchStatement.insert_of(insert(im_history), im_history, (
+    "sender", "recipient", "conversation", "content_type", "text", "sent_at", "delivered_at"))
+_DELETE_CONVERSATION = BatchStatement(delete(im_conversations).where(im_conversations.c.uri == bindparam("k_uri")),
+                                      ("k_uri",), (im_conversations.c.uri,))
+_SAVE_CONVERSATION = BatchStatement.insert_of(insert(im_conversations), im_conversations, (
+    "uri", "created_by", "created_at", "participants"))
+
+
 async def _apply(connection: AsyncConnection, run: list[_Operation]) -> None:
     """A run of operations of one kind."""
     kind = run[0].kind
     payloads = [operation.payload for operation in run]
     if kind == "store":
-        await connection.execute(insert(im_offline), [
-            {"id": m.id, "recipient": m.recipient, "sender": m.sender, "sender_aor": m.sender_aor,
-             "content_type": m.content_type, "body": m.body, "received_at": m.received_at,
-             "conversation": m.conversation} for m in payloads])
+        await _STORE.run(connection, [(m.id, m.recipient, m.sender, m.sender_aor, m.content_type, m.body,
+                                       m.received_at, m.conversation) for m in payloads])
     elif kind == "delete":
-        await connection.execute(delete(im_offline).where(im_offline.c.id.in_(payloads)))
+        await _DELETE.run(connection, [(message_id,) for message_id in payloads])
     elif kind == "archive":
-        await connection.execute(insert(im_history), [
-            {"sender": e.sender, "recipient": e.recipient, "conversation": e.conversation,
-             "content_type": e.content_type, "text": e.text, "sent_at": e.sent_at, "delivered_at": e.delivered_at}
-            for e in payloads])
+        await _ARCHIVE.run(connection, [(e.sender, e.recipient, e.conversation, e.content_type, e.text, e.sent_at,
+                                         e.delivered_at) for e in payloads])
     elif kind == "purge":
         await connection.execute(delete(im_history).where(im_history.c.delivered_at < max(payloads)))
     elif kind == "conversation":
         latest = {c.uri: c for c in payloads}
-        await connection.execute(delete(im_conversations).where(im_conversations.c.uri.in_(list(latest))))
-        await connection.execute(insert(im_conversations), [
-            {"uri": c.uri, "created_by": c.created_by, "created_at": c.created_at,
-             "participants": json.dumps(list(c.participants))} for c in latest.values()])
+        await _DELETE_CONVERSATION.run(connection, [(uri,) for uri in latest])
+        await _SAVE_CONVERSATION.run(connection, [(c.uri, c.created_by, c.created_at, json.dumps(list(c.participants)))
+                                                  for c in latest.values()])
 
 
 class WriteBehindImStore:

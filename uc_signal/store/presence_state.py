@@ -24,6 +24,7 @@ from sqlalchemy import RowMapping, bindparam, delete, insert, select
 
 from ..presence.persistence import StoredDialog, StoredPublication, StoredSubscription
 from ..transport.peer import Peer
+from .batch import BatchStatement
 from .sql import SqlStore
 from .tables import presence_publications, presence_subscriptions
 from .write_behind import BatchWriter, requeue
@@ -62,23 +63,17 @@ class SqlPresenceState:
     async def apply(self, publications: Mapping[str, StoredPublication | None],
                     subscriptions: Mapping[tuple[str, str], StoredSubscription | None]) -> None:
         """A batch in one transaction: one executemany DELETE per table for every key
-        touched, one executemany INSERT for the saves (None in a mapping: removed)."""
+        touched, one executemany INSERT for the saves (None in a mapping: removed), each a
+        compiled BatchStatement run with tuples."""
         async with self.store.engine.begin() as connection:
             if publications:
-                await connection.execute(delete(presence_publications).where(
-                    presence_publications.c.etag == bindparam("k_etag")),
-                    [{"k_etag": etag} for etag in publications])
-                rows = [_publication_row(row) for row in publications.values() if row is not None]
-                if rows:
-                    await connection.execute(insert(presence_publications), rows)
+                await _DELETE_PUBLICATIONS.run(connection, [(etag,) for etag in publications])
+                await _INSERT_PUBLICATIONS.run(connection, [_publication_row(row) for row in publications.values()
+                                                            if row is not None])
             if subscriptions:
-                await connection.execute(delete(presence_subscriptions).where(
-                    presence_subscriptions.c.application == bindparam("k_application"),
-                    presence_subscriptions.c.key == bindparam("k_key")),
-                    [{"k_application": application, "k_key": key} for application, key in subscriptions])
-                rows = [_subscription_row(row) for row in subscriptions.values() if row is not None]
-                if rows:
-                    await connection.execute(insert(presence_subscriptions), rows)
+                await _DELETE_SUBSCRIPTIONS.run(connection, list(subscriptions))
+                await _INSERT_SUBSCRIPTIONS.run(connection, [_subscription_row(row)
+                                                             for row in subscriptions.values() if row is not None])
 
 
 class WriteBehindPresenceState:
@@ -176,10 +171,12 @@ class WriteBehindPresenceState:
 # --- rows -------------------------------------------------------------------------------------------
 
 
-def _publication_row(publication: StoredPublication) -> dict[str, Any]:
-    return {"etag": publication.etag, "aor": publication.aor, "document": publication.document,
-            "endpoint": publication.endpoint[:300], "expires_at": publication.expires_at,
-            "published_at": publication.published_at, "last_input": publication.last_input}
+_PUBLICATION_COLUMNS = ("etag", "aor", "document", "endpoint", "expires_at", "published_at", "last_input")
+
+
+def _publication_row(publication: StoredPublication) -> tuple[Any, ...]:
+    return (publication.etag, publication.aor, publication.document, publication.endpoint[:300],
+            publication.expires_at, publication.published_at, publication.last_input)
 
 
 def _publication(row: RowMapping) -> StoredPublication:
@@ -187,18 +184,20 @@ def _publication(row: RowMapping) -> StoredPublication:
                              row["published_at"], row["last_input"])
 
 
-def _subscription_row(subscription: StoredSubscription) -> dict[str, Any]:
+_SUBSCRIPTION_COLUMNS = ("application", "key", "package", "event", "resource", "list_uri", "watcher",
+                         "display_name", "state", "call_id", "local_tag", "remote_tag", "local_uri", "remote_uri",
+                         "remote_target", "route_set", "secure", "local_seq", "remote_seq", "transport", "peer_host",
+                         "peer_port", "flow", "expires_at", "created_at", "version")
+
+
+def _subscription_row(subscription: StoredSubscription) -> tuple[Any, ...]:
     dialog, peer = subscription.dialog, subscription.peer
-    return {"application": subscription.application, "key": subscription.key, "package": subscription.package,
-            "event": subscription.event, "resource": subscription.resource, "list_uri": subscription.list_uri,
-            "watcher": subscription.watcher, "display_name": subscription.display_name,
-            "state": subscription.state, "call_id": dialog.call_id, "local_tag": dialog.local_tag,
-            "remote_tag": dialog.remote_tag, "local_uri": dialog.local_uri, "remote_uri": dialog.remote_uri,
-            "remote_target": dialog.remote_target, "route_set": json.dumps(list(dialog.route_set)),
-            "secure": dialog.secure, "local_seq": dialog.local_seq, "remote_seq": dialog.remote_seq,
-            "transport": peer.transport, "peer_host": peer.host, "peer_port": peer.port, "flow": peer.flow,
-            "expires_at": subscription.expires_at, "created_at": subscription.created_at,
-            "version": subscription.version}
+    return (subscription.application, subscription.key, subscription.package, subscription.event,
+            subscription.resource, subscription.list_uri, subscription.watcher, subscription.display_name,
+            subscription.state, dialog.call_id, dialog.local_tag, dialog.remote_tag, dialog.local_uri,
+            dialog.remote_uri, dialog.remote_target, json.dumps(list(dialog.route_set)), dialog.secure,
+            dialog.local_seq, dialog.remote_seq, peer.transport, peer.host, peer.port, peer.flow,
+            subscription.expires_at, subscription.created_at, subscription.version)
 
 
 def _subscription(row: RowMapping) -> StoredSubscription:
@@ -209,3 +208,17 @@ def _subscription(row: RowMapping) -> StoredSubscription:
                               row["watcher"], row["display_name"], row["state"], dialog,
                               Peer(row["peer_host"], row["peer_port"], row["transport"], row["flow"]),
                               row["expires_at"], row["created_at"], row["version"], row["list_uri"])
+
+
+# The batch statements (uc_signal.store.batch).
+_DELETE_PUBLICATIONS = BatchStatement(
+    delete(presence_publications).where(presence_publications.c.etag == bindparam("k_etag")), ("k_etag",),
+    (presence_publications.c.etag,))
+_INSERT_PUBLICATIONS = BatchStatement.insert_of(insert(presence_publications), presence_publications,
+                                                _PUBLICATION_COLUMNS)
+_DELETE_SUBSCRIPTIONS = BatchStatement(
+    delete(presence_subscriptions).where(presence_subscriptions.c.application == bindparam("k_application"),
+                                         presence_subscriptions.c.key == bindparam("k_key")),
+    ("k_application", "k_key"), (presence_subscriptions.c.application, presence_subscriptions.c.key))
+_INSERT_SUBSCRIPTIONS = BatchStatement.insert_of(insert(presence_subscriptions), presence_subscriptions,
+                                                 _SUBSCRIPTION_COLUMNS)
