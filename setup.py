@@ -36,7 +36,7 @@ LIBSRTP2_ARCHIVE = os.path.join(LIBSRTP2_OPENSSL, "lib", "libsrtp2.a")
 # csrc/ files that belong to uc_signal._sipscan, not to the media engine.
 SIP_SCAN_SOURCES = ["csrc/sip_scan.c"]
 # csrc/ files of uc_signal._sipfront (the C front of SIP over UDP), over the scanner.
-SIP_FRONT_SOURCES = ["csrc/sip_front.c", "csrc/sip_digest.c"]
+SIP_FRONT_SOURCES = ["csrc/sip_front.c", "csrc/sip_digest.c", "csrc/sip_nonce.c"]
 
 # The C core must compile clean under these; see docs/architecture.md.
 STRICT_CFLAGS = ["-std=gnu99", "-O2", "-Wall", "-Wextra", "-Werror"]
@@ -104,7 +104,7 @@ def sip_front_extension() -> Extension:
         "uc_signal._sipfront",
         sources=["uc_signal/_sipfront.pyx", *SIP_FRONT_SOURCES, *SIP_SCAN_SOURCES],
         include_dirs=["csrc"],
-        depends=["csrc/sip_front.h", "csrc/sip_digest.h", "csrc/sip_scan.h", "csrc/uc_errors.h"],
+        depends=["csrc/sip_front.h", "csrc/sip_digest.h", "csrc/sip_nonce.h", "csrc/sip_scan.h", "csrc/uc_errors.h"],
         extra_compile_args=pkg_config("--cflags", "libcrypto") + ["-O2"],
         extra_link_args=pkg_config("--libs", "libcrypto"),
     )

@@ -13,16 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sip_nonce.h"
 #include "uc_errors.h"
 
-#define HMAC_BLOCK 64
-#define NONCE_RAW 32
-#define NONCE_HEAD 16 /* issued_ms || salt */
-#define NONCE_MAC 16
 #define MAX_HEX 64 /* SHA-256 and SHA-512/256: 32 bytes */
 
 struct sip_digest {
-    SHA256_CTX inner, outer; /* HMAC-SHA256 after the key's ipad / opad block (RFC 2104) */
+    sip_nonce_key_t nonce_key;
     char realm[SIP_DIGEST_MAX_REALM];
     size_t realm_len;
     char opaque[SIP_DIGEST_MAX_OPAQUE];
@@ -145,22 +142,7 @@ sip_digest_t *sip_digest_create(const uint8_t *secret, size_t secret_len, const 
     sip_digest_t *d = calloc(1, sizeof *d);
     if (d == NULL)
         return NULL;
-    /* HMAC (RFC 2104): a key longer than the block is hashed first. */
-    uint8_t key[HMAC_BLOCK] = {0}, pad[HMAC_BLOCK];
-    if (secret_len > HMAC_BLOCK)
-        SHA256(secret, secret_len, key);
-    else
-        memcpy(key, secret, secret_len);
-    for (int i = 0; i < HMAC_BLOCK; i++)
-        pad[i] = key[i] ^ 0x36;
-    SHA256_Init(&d->inner);
-    SHA256_Update(&d->inner, pad, HMAC_BLOCK);
-    for (int i = 0; i < HMAC_BLOCK; i++)
-        pad[i] = key[i] ^ 0x5c;
-    SHA256_Init(&d->outer);
-    SHA256_Update(&d->outer, pad, HMAC_BLOCK);
-    OPENSSL_cleanse(key, sizeof key);
-    OPENSSL_cleanse(pad, sizeof pad);
+    sip_nonce_key_init(&d->nonce_key, secret, secret_len);
     if (realm_len > 0)
         memcpy(d->realm, realm, realm_len);
     d->realm_len = realm_len;
@@ -226,90 +208,17 @@ unsigned sip_digest_algorithm(sip_digest_text_t token)
     return 0;
 }
 
-/* ---- nonces ---- */
-
-static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static int b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
-static void nonce_mac(const sip_digest_t *d, const uint8_t head[NONCE_HEAD], uint8_t mac[SHA256_DIGEST_LENGTH])
-{
-    SHA256_CTX c = d->inner; /* HMAC-SHA256(secret, issued_ms || salt || realm) */
-    SHA256_Update(&c, head, NONCE_HEAD);
-    SHA256_Update(&c, d->realm, d->realm_len);
-    SHA256_Final(mac, &c);
-    c = d->outer;
-    SHA256_Update(&c, mac, SHA256_DIGEST_LENGTH);
-    SHA256_Final(mac, &c);
-    OPENSSL_cleanse(&c, sizeof c);
-}
+/* ---- nonces (sip_nonce.c) ---- */
 
 void sip_digest_make_nonce(const sip_digest_t *digest, double now, const uint8_t salt[8],
                            char out[SIP_DIGEST_NONCE_LEN])
 {
-    uint8_t raw[NONCE_RAW + 1] = {0}, mac[SHA256_DIGEST_LENGTH];
-    uint64_t ms = (uint64_t)(now * 1000.0);
-    for (int i = 0; i < 8; i++)
-        raw[i] = (uint8_t)(ms >> (56 - 8 * i));
-    memcpy(raw + 8, salt, 8);
-    nonce_mac(digest, raw, mac);
-    memcpy(raw + NONCE_HEAD, mac, NONCE_MAC);
-    size_t o = 0;
-    for (size_t i = 0; i < NONCE_RAW; i += 3) { /* raw[32] is a zero pad for the last group */
-        uint32_t v = ((uint32_t)raw[i] << 16) | ((uint32_t)raw[i + 1] << 8) | raw[i + 2];
-        out[o++] = B64URL[(v >> 18) & 63];
-        out[o++] = B64URL[(v >> 12) & 63];
-        out[o++] = B64URL[(v >> 6) & 63];
-        if (o < SIP_DIGEST_NONCE_LEN)
-            out[o++] = B64URL[v & 63];
-    }
+    sip_nonce_make(&digest->nonce_key, digest->realm, digest->realm_len, now, salt, out);
 }
 
 int sip_digest_nonce_issued_at(const sip_digest_t *digest, const char *nonce, size_t len, double *issued_at)
 {
-    uint8_t raw[NONCE_RAW + 1], mac[SHA256_DIGEST_LENGTH];
-    if (nonce == NULL || len != SIP_DIGEST_NONCE_LEN)
-        return UC_ERR_MALFORMED;
-    /* 43 characters: ten groups of four (30 bytes), then three for the last two bytes,
-     * whose two spare bits must be zero (the one text DigestAuthenticator writes). */
-    size_t o = 0;
-    for (size_t i = 0; i < SIP_DIGEST_NONCE_LEN; i += 4) {
-        int v[4] = {0, 0, 0, 0};
-        size_t k = SIP_DIGEST_NONCE_LEN - i < 4 ? SIP_DIGEST_NONCE_LEN - i : 4;
-        for (size_t j = 0; j < k; j++)
-            if ((v[j] = b64url_value((unsigned char)nonce[i + j])) < 0)
-                return UC_ERR_MALFORMED;
-        uint32_t w = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) | (uint32_t)v[3];
-        raw[o++] = (uint8_t)(w >> 16);
-        raw[o++] = (uint8_t)(w >> 8);
-        if (k == 4)
-            raw[o++] = (uint8_t)w;
-        else if ((w & 0xFF) != 0)
-            return UC_ERR_MALFORMED;
-    }
-    nonce_mac(digest, raw, mac);
-    int ok = CRYPTO_memcmp(mac, raw + NONCE_HEAD, NONCE_MAC) == 0;
-    OPENSSL_cleanse(mac, sizeof mac);
-    if (!ok)
-        return UC_ERR_MALFORMED;
-    uint64_t ms = 0;
-    for (int i = 0; i < 8; i++)
-        ms = (ms << 8) | raw[i];
-    *issued_at = (double)ms / 1000.0;
-    return 0;
+    return sip_nonce_issued_at(&digest->nonce_key, digest->realm, digest->realm_len, nonce, len, issued_at);
 }
 
 /* ---- the check (DigestAuthenticator.verify's order; RFC 7616 section 3.4) ---- */

@@ -9,10 +9,9 @@
  * only said of a correct digest). The nonce-count replay record stays with the caller:
  * the verdict carries the nonce's issue time and the nc to record.
  *
- * Nonces: base64url(issued_ms || salt || HMAC-SHA256(secret, issued_ms || salt || realm)[:16]),
- * 43 characters unpadded. The HMAC runs from inner and outer SHA-256 states computed at
- * create time; the hashes use OpenSSL's low-level MD5 / SHA256 / SHA512 functions on stack
- * contexts: no allocation after sip_digest_create, no lock, never reads outside a span. */
+ * Nonces are sip_nonce.h's, under the realm's name. The hashes use OpenSSL's low-level
+ * MD5 / SHA256 / SHA512 functions on stack contexts: no allocation after
+ * sip_digest_create, no lock, never reads outside a span. */
 #ifndef UC_SIP_DIGEST_H
 #define UC_SIP_DIGEST_H
 
@@ -24,7 +23,7 @@
 #define SIP_DIGEST_SHA256 2u
 #define SIP_DIGEST_SHA512_256 4u
 
-#define SIP_DIGEST_NONCE_LEN 43 /* base64url of 8 + 8 + 16 bytes, unpadded */
+#define SIP_DIGEST_NONCE_LEN 43 /* SIP_NONCE_LEN (sip_nonce.h) */
 #define SIP_DIGEST_MAX_REALM 256
 #define SIP_DIGEST_MAX_OPAQUE 128
 

@@ -1,27 +1,23 @@
 /* The C front of SIP over UDP (see sip_front.h for what it answers and why). */
 
-/* HMAC-SHA256 from precomputed inner and outer SHA-256 states, with the low-level SHA256_*
- * functions (deprecated in OpenSSL 3.0, hence the 1.1.1 API level): EVP_MAC / HMAC_CTX
- * re-initialisation allocates on every use in 3.0, copying a SHA256_CTX does not (the
- * reasoning of csrc/stun.c; docs/architecture.md, As built: STUN). */
+/* The nonces' HMAC and the digest checks use OpenSSL's low-level hash functions
+ * (sip_nonce.h, sip_digest.c), deprecated in OpenSSL 3.0: hence the 1.1.1 API level. */
 #define OPENSSL_API_COMPAT 10101
 
 #include "sip_front.h"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sip_digest.h"
+#include "sip_nonce.h"
 #include "sip_scan.h"
 #include "uc_errors.h"
 
 #define MAX_FIELDS 24
 #define MAX_PARAMS 8
 #define WAYS 4
-#define NONCE_MAC_BYTES 16
-#define NONCE_TEXT_LEN 43 /* base64url of 8 + 8 + 16 bytes, unpadded */
 #define TAG_HEX 8
 #define REG_TAG_HEX 12 /* the registrar's To tag: token_hex(6), as RequestContext makes it */
 #define USER_BUCKETS 4096
@@ -63,10 +59,8 @@ typedef struct {
     uint8_t answer[SIP_FRONT_ANSWER_MAX];
 } entry_t;
 
-#define HMAC_BLOCK 64
-
 struct sip_front {
-    SHA256_CTX inner, outer; /* after the key's ipad / opad block (RFC 2104) */
+    sip_nonce_key_t nonce_key; /* the challenges' nonces */
     char prefix[SIP_FRONT_MAX_NAME];
     size_t prefix_len;
     realm_t realms[SIP_FRONT_MAX_REALMS];
@@ -189,22 +183,7 @@ sip_front_t *sip_front_create(const sip_front_config_t *config)
         sip_front_destroy(front);
         return NULL;
     }
-    /* HMAC (RFC 2104): a key longer than the block is hashed first. */
-    uint8_t key[HMAC_BLOCK] = {0}, pad[HMAC_BLOCK];
-    if (config->secret_len > HMAC_BLOCK)
-        SHA256(config->secret, config->secret_len, key);
-    else
-        memcpy(key, config->secret, config->secret_len);
-    for (int i = 0; i < HMAC_BLOCK; i++)
-        pad[i] = key[i] ^ 0x36;
-    SHA256_Init(&front->inner);
-    SHA256_Update(&front->inner, pad, HMAC_BLOCK);
-    for (int i = 0; i < HMAC_BLOCK; i++)
-        pad[i] = key[i] ^ 0x5c;
-    SHA256_Init(&front->outer);
-    SHA256_Update(&front->outer, pad, HMAC_BLOCK);
-    OPENSSL_cleanse(key, sizeof key);
-    OPENSSL_cleanse(pad, sizeof pad);
+    sip_nonce_key_init(&front->nonce_key, config->secret, config->secret_len);
     memcpy(front->secret, config->secret, config->secret_len);
     front->secret_len = config->secret_len;
     front->set_mask = sets - 1;
@@ -700,37 +679,12 @@ static int check_token_list(const char *p, size_t n)
 
 /* ---- the nonce (DigestAuthenticator.make_nonce) ---- */
 
-static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static int make_nonce(sip_front_t *front, const realm_t *realm, double now, char out[NONCE_TEXT_LEN])
+static void make_nonce(sip_front_t *front, const realm_t *realm, double now, char out[SIP_NONCE_LEN])
 {
-    uint8_t raw[32], mac[32];
-    uint64_t ms = (uint64_t)(now * 1000.0);
-    for (int i = 0; i < 8; i++)
-        raw[i] = (uint8_t)(ms >> (56 - 8 * i));
-    uint64_t salt = splitmix64(&front->rng);
-    memcpy(raw + 8, &salt, 8);
-    SHA256_CTX c = front->inner; /* HMAC-SHA256(secret, issued || salt || realm) */
-    SHA256_Update(&c, raw, 16);
-    SHA256_Update(&c, realm->name, realm->len);
-    SHA256_Final(mac, &c);
-    c = front->outer;
-    SHA256_Update(&c, mac, sizeof mac);
-    SHA256_Final(mac, &c);
-    memcpy(raw + 16, mac, NONCE_MAC_BYTES);
-    size_t o = 0;
-    for (size_t i = 0; i < 30; i += 3) {
-        uint32_t v = ((uint32_t)raw[i] << 16) | ((uint32_t)raw[i + 1] << 8) | raw[i + 2];
-        out[o++] = B64URL[(v >> 18) & 63];
-        out[o++] = B64URL[(v >> 12) & 63];
-        out[o++] = B64URL[(v >> 6) & 63];
-        out[o++] = B64URL[v & 63];
-    }
-    uint32_t v = ((uint32_t)raw[30] << 16) | ((uint32_t)raw[31] << 8);
-    out[o++] = B64URL[(v >> 18) & 63];
-    out[o++] = B64URL[(v >> 12) & 63];
-    out[o++] = B64URL[(v >> 6) & 63];
-    return o == NONCE_TEXT_LEN;
+    uint8_t salt[8];
+    uint64_t r = splitmix64(&front->rng);
+    memcpy(salt, &r, sizeof salt);
+    sip_nonce_make(&front->nonce_key, realm->name, realm->len, now, salt, out);
 }
 
 /* ---- the answer table ---- */
@@ -1251,9 +1205,8 @@ int sip_front_handle(sip_front_t *front, const uint8_t *data, size_t len, const 
     }
 
     /* The answer: make_response's copy (8.2.6.2) + the challenges. */
-    char nonce[NONCE_TEXT_LEN];
-    if (!make_nonce(front, realm, now, nonce))
-        return pass(front, result);
+    char nonce[SIP_NONCE_LEN];
+    make_nonce(front, realm, now, nonce);
     writer_t w = {out, out_cap < SIP_FRONT_ANSWER_MAX ? out_cap : SIP_FRONT_ANSWER_MAX, 0, 0};
     if (!write_head(front, &w,
                     kind == SIP_FRONT_UAS ? "SIP/2.0 401 Unauthorized\r\n" : "SIP/2.0 407 Proxy Authentication Required\r\n",
@@ -1263,7 +1216,7 @@ int sip_front_handle(sip_front_t *front, const uint8_t *data, size_t len, const 
     for (size_t c = 0; c < realm->n[kind]; c++) {
         put_str(&w, kind == SIP_FRONT_UAS ? "WWW-Authenticate: " : "Proxy-Authenticate: ");
         put(&w, realm->head[kind][c].text, realm->head[kind][c].len);
-        put(&w, nonce, NONCE_TEXT_LEN);
+        put(&w, nonce, SIP_NONCE_LEN);
         put(&w, realm->tail[kind][c].text, realm->tail[kind][c].len);
         put(&w, "\r\n", 2);
     }
