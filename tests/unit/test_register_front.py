@@ -20,7 +20,7 @@ from uc_signal.transport.peer import Peer
 from uc_signal.transport.via_handling import stamp_via
 
 from proxy_network import DOMAIN, PROXY, SECRET
-from test_register_lane import USERS, Pair, _bindings, _step, authed, credentials, register
+from test_register_lane import USERS, Pair, _bindings, _step, authed, credentials, register, run_steps
 
 
 class FrontPair(Pair):
@@ -158,25 +158,4 @@ def test_a_user_the_table_does_not_hold_passes() -> None:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_step, min_size=1, max_size=8))
 def test_random_sequences_end_alike(steps: list[tuple]) -> None:  # type: ignore[type-arg]
-    pair = FrontPair()
-    cseqs = {(user, call_id): 1 for user in USERS for call_id in "ab"}
-    nc = 0
-    replay = ""
-    for user, auth, call_id, step, expires, params, host, wait, enabled, extra, port in steps:
-        pair.advance(wait)
-        pair.set_enabled(user, enabled)
-        cseqs[(user, call_id)] += step
-        cseq = max(1, cseqs[(user, call_id)])
-        contact = "*" if host == "*" else f"<sip:{user}@192.0.2.{host}>{params}"
-        nc += 1
-        value = {"good": lambda: credentials(pair, user),
-                 "wrong": lambda: credentials(pair, user, password="nope"),
-                 "stale": lambda: credentials(pair, user, nonce=pair.nonce(age=400)),
-                 "none": lambda: "",
-                 "replay": lambda: replay or credentials(pair, user)}[auth]()
-        if auth == "good":
-            replay = value
-        data = register(user, call_id=f"{user}-{call_id}", cseq=cseq, branch=f"z9hG4bK{nc}",
-                        contact=contact, expires=expires, auth=value or None, extra=extra, port=port)
-        pair.check_same(*pair.feed(data, port=port))
-    assert pair.declined == 0
+    run_steps(FrontPair(), steps)

@@ -241,10 +241,9 @@ _step = st.tuples(
 )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_step, min_size=1, max_size=8))
-def test_random_sequences_end_alike(steps: list[tuple]) -> None:  # type: ignore[type-arg]
-    pair = Pair()
+def run_steps(pair: Pair, steps: list[tuple]) -> None:  # type: ignore[type-arg]
+    """Feed a hypothesis sequence of REGISTERs (`_step`) to both servers of the pair, each
+    answer checked alike; also used by test_register_front.py's pair."""
     cseqs = {(user, call_id): 1 for user in USERS for call_id in "ab"}
     nc = 0
     replay = ""
@@ -266,6 +265,12 @@ def test_random_sequences_end_alike(steps: list[tuple]) -> None:  # type: ignore
                         contact=contact, expires=expires, auth=value or None, extra=extra, port=port)
         pair.check_same(*pair.feed(data, port=port))
     assert pair.declined == 0
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_step, min_size=1, max_size=8))
+def test_random_sequences_end_alike(steps: list[tuple]) -> None:  # type: ignore[type-arg]
+    run_steps(Pair(), steps)
 
 
 def test_the_services_timer_is_armed_by_poke_for_a_binding_made_in_the_lane() -> None:
