@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from peers import sipp_media_port
+from sipp_calls import register_and_call
 from ucd_harness import Ucd, start_ucd
 
 SCENARIO = Path(__file__).parent / "sipp" / "register_auth_uac.xml"
@@ -112,48 +113,14 @@ def test_sipp_call_through_ucd_to_a_registered_sipp_uas(tmp_path):
     """INVITE/200/ACK/BYE from a sipp UAC (alice, 407 answered) through ucd's proxy to a
     sipp UAS registered as bob (the proxy tests' scenarios, uas without 180)."""
     ucd = start_ucd(tmp_path, MD5_ONLY)
-    uas = None
     calls = 5
     try:
-        ucd.add_users("alice", "bob")
-        host, port = ucd.sip_address("UDP")
-
-        def sipp(scenario: str, service: str, count: int, *extra: str, local: int | None = None) -> list[str]:
-            return ["sipp", f"{host}:{port}", "-sf", str(SCENARIO.parent / scenario), "-s", service, "-m", str(count),
-                    "-r", "10", "-i", "127.0.0.1", "-p", str(local or free_port()), "-mp", str(sipp_media_port()),
-                    "-timeout", "30s", "-timeout_error", "-max_retrans", "5", "-nostdin", "-trace_err",
-                    "-error_file", str(tmp_path / f"sipp-{scenario}-{service}.log"), *extra]
-
-        uas_port = free_port()
-        registered = subprocess.run(sipp("register_digest.xml", "bob", 1, "-au", "bob", "-ap", "bob-pw",
-                                         "-auth_uri", "example.test", "-set", "domain", "example.test",
-                                         "-set", "contact_port", str(uas_port)),
-                                    capture_output=True, text=True, timeout=60, cwd=tmp_path)
-        assert registered.returncode == 0, registered.stdout[-3000:]
-        uas_log = tmp_path / "sipp-uas.out"   # a file, not a pipe nobody reads while the UAC runs
-        with uas_log.open("w") as sink:
-            uas = subprocess.Popen(sipp("uas_no180.xml", "bob", calls, local=uas_port), stdout=sink,
-                                   stderr=subprocess.STDOUT, cwd=tmp_path)
-        caller = subprocess.run(sipp("uac_invite_auth.xml", "bob", calls, "-au", "alice", "-ap", "alice-pw",
-                                     "-auth_uri", "bob@example.test", "-set", "domain", "example.test",
-                                     "-set", "caller", "alice"),
-                                capture_output=True, text=True, timeout=90, cwd=tmp_path)
-        assert caller.returncode == 0, caller.stdout[-3000:] + ucd.output()[-3000:]
-        uas.wait(timeout=90)
-        assert uas.returncode == 0, uas_log.read_text()[-3000:]
+        register_and_call(ucd, tmp_path, calls)
         metrics = ucd.metrics()
         for method in ("INVITE", "BYE"):
             assert metric(metrics, "ucd_sip_transactions_total", role="server", method=method,
                           **{"class": "2xx"}) == calls, metrics
         assert metric(metrics, "ucd_errors_total") == 0
     finally:
-        if uas is not None and uas.poll() is None:
-            uas.kill()
-            uas.wait(timeout=30)
         assert ucd.stop() == 0, ucd.output()
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

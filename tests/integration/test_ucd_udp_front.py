@@ -7,15 +7,12 @@ Python alone and the front's counter is not exported."""
 from __future__ import annotations
 
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from peers import free_port, sipp_media_port
-from ucd_harness import Ucd, start_ucd
+from sipp_calls import register_and_call
+from ucd_harness import start_ucd
 
-SIPP_DIR = Path(__file__).parent / "sipp"
 pytestmark = pytest.mark.peer
 # sipp answers only the first challenge and knows only MD5 (test_ucd_sipp_register.py).
 MD5_ONLY = {"auth": {"algorithms": ["MD5"]}}
@@ -29,40 +26,6 @@ def metric(text: str, name: str, **labels: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
-def register_and_call(ucd: Ucd, tmp_path: Path) -> None:
-    ucd.add_users("alice", "bob")
-    host, port = ucd.sip_address("UDP")
-
-    def sipp(scenario: str, service: str, count: int, *extra: str, local: int | None = None) -> list[str]:
-        return ["sipp", f"{host}:{port}", "-sf", str(SIPP_DIR / scenario), "-s", service, "-m", str(count),
-                "-r", "10", "-i", "127.0.0.1", "-p", str(local or free_port()), "-mp", str(sipp_media_port()),
-                "-timeout", "30s", "-timeout_error", "-max_retrans", "5", "-nostdin", "-trace_err",
-                "-error_file", str(tmp_path / f"sipp-{scenario}-{service}.log"), *extra]
-
-    uas_port = free_port()
-    registered = subprocess.run(sipp("register_digest.xml", "bob", 1, "-au", "bob", "-ap", "bob-pw",
-                                     "-auth_uri", "example.test", "-set", "domain", "example.test",
-                                     "-set", "contact_port", str(uas_port)),
-                                capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert registered.returncode == 0, registered.stdout[-3000:] + ucd.output()[-3000:]
-    uas_log = tmp_path / "sipp-uas.out"
-    with uas_log.open("w") as sink:
-        uas = subprocess.Popen(sipp("uas_no180.xml", "bob", CALLS, local=uas_port), stdout=sink,
-                               stderr=subprocess.STDOUT, cwd=tmp_path)
-    try:
-        caller = subprocess.run(sipp("uac_invite_auth.xml", "bob", CALLS, "-au", "alice", "-ap", "alice-pw",
-                                     "-auth_uri", "bob@example.test", "-set", "domain", "example.test",
-                                     "-set", "caller", "alice"),
-                                capture_output=True, text=True, timeout=90, cwd=tmp_path)
-        assert caller.returncode == 0, caller.stdout[-3000:] + ucd.output()[-3000:]
-        uas.wait(timeout=90)
-        assert uas.returncode == 0, uas_log.read_text()[-3000:]
-    finally:
-        if uas.poll() is None:
-            uas.kill()
-            uas.wait(timeout=30)
-
-
 def requests_and_challenges(metrics: str) -> tuple[float | None, ...]:
     return (metric(metrics, "ucd_sip_requests_total", method="REGISTER"),
             metric(metrics, "ucd_sip_requests_total", method="INVITE"),
@@ -74,7 +37,7 @@ def requests_and_challenges(metrics: str) -> tuple[float | None, ...]:
 def test_sipp_registration_and_calls_through_the_c_front(tmp_path):
     ucd = start_ucd(tmp_path, MD5_ONLY)
     try:
-        register_and_call(ucd, tmp_path)
+        register_and_call(ucd, tmp_path, CALLS)
         metrics = ucd.metrics()
         # 1 REGISTER challenged + 1 authenticated; CALLS INVITEs challenged + CALLS authenticated
         assert requests_and_challenges(metrics) == (2, 2 * CALLS, 1, CALLS, CALLS), metrics
@@ -92,7 +55,7 @@ def test_sipp_registration_and_calls_through_the_c_front(tmp_path):
 def test_the_same_runs_with_the_front_off_count_the_same(tmp_path):
     ucd = start_ucd(tmp_path, {**MD5_ONLY, "sip": {"udp_challenge_front": False}})
     try:
-        register_and_call(ucd, tmp_path)
+        register_and_call(ucd, tmp_path, CALLS)
         metrics = ucd.metrics()
         assert requests_and_challenges(metrics) == (2, 2 * CALLS, 1, CALLS, CALLS), metrics
         assert metric(metrics, "ucd_sip_udp_front_total", outcome="answered") is None
