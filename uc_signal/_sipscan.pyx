@@ -265,6 +265,10 @@ cdef sip_param_t *_alloc_params(size_t n) except NULL:
 
 def parse_via(cls, str text):
     """One Via element as a `cls` (uc_signal.sip.via.Via)."""
+    return _parse_via(cls, text)
+
+
+cdef object _parse_via(cls, str text):
     cdef View v
     cdef bytes keep = _view(text, &v)
     cdef sip_param_t stack[PARAMS_ON_STACK]
@@ -300,6 +304,10 @@ def parse_via(cls, str text):
 
 def parse_name_addr(cls, str text):
     """`[display] <uri> ;params` or `uri ;params` as a `cls` (NameAddr, Contact)."""
+    return _parse_name_addr(cls, text)
+
+
+cdef object _parse_name_addr(cls, str text):
     cdef View v
     cdef bytes keep = _view(text, &v)
     cdef sip_param_t stack[PARAMS_ON_STACK]
@@ -333,6 +341,10 @@ def parse_name_addr(cls, str text):
 
 def parse_cseq(cls, str text):
     """CSeq as a `cls` with `seq` and `method`."""
+    return _parse_cseq(cls, text)
+
+
+cdef object _parse_cseq(cls, str text):
     cdef View v
     cdef bytes keep = _view(text, &v)
     cdef uint32_t seq = 0
@@ -351,6 +363,10 @@ def parse_cseq(cls, str text):
 def parse_auth(cls, str text):
     """Every `scheme params` / `scheme token68` in one Authorization or WWW-Authenticate
     line (and the proxy ones) as `cls` objects (Credentials, Challenge)."""
+    return _parse_auth(cls, text)
+
+
+cdef list _parse_auth(cls, str text):
     cdef View v
     cdef bytes keep = _view(text, &v)
     cdef sip_auth_item_t stack[AUTH_ON_STACK]
@@ -412,6 +428,143 @@ cdef list _build_auth(cls, View *v, sip_auth_item_t *items, int n):
     return out
 
 
+# ---- the typed parsers run here (fields.py registers them with register_fast) ----
+# Headers.typed() calls a registered parser's C-level twin instead of the Python function
+# when TYPED_PARSERS still holds that very function. A twin either builds exactly what
+# the function builds or, when its input is not the plain valid form it recognises, calls
+# the function itself (`fallback`), which then decides and raises the same ParseError.
+
+cdef enum:
+    FAST_VIA = 1
+    FAST_NAME_ADDR = 2
+    FAST_CONTACT = 3
+    FAST_CSEQ = 4
+    FAST_CALL_ID = 5
+    FAST_UINT = 6
+    FAST_OPTION_TAG = 7
+    FAST_AUTH = 8
+
+cdef dict _FAST_KINDS = {"via": FAST_VIA, "name-addr": FAST_NAME_ADDR, "contact": FAST_CONTACT,
+                         "cseq": FAST_CSEQ, "call-id": FAST_CALL_ID, "uint": FAST_UINT,
+                         "option-tag": FAST_OPTION_TAG, "auth": FAST_AUTH}
+
+
+cdef class _FastParser:
+    cdef object parser  # the TYPED_PARSERS entry this stands for (compared by identity)
+    cdef int kind
+    cdef object cls  # the class built (Via, NameAddr, Contact, CSeq, Credentials...)
+    cdef unsigned long long limit  # FAST_UINT: the largest value accepted
+
+
+cdef dict _FAST = {}  # key -> _FastParser
+
+
+def register_fast(str key, parser, str kind, cls=None, unsigned long long limit=0):
+    """Run `parser` (TYPED_PARSERS[key]'s function) as its twin `kind` here: "via",
+    "name-addr", "contact", "cseq", "auth" (the scanners above, building `cls`), "call-id",
+    "option-tag" (a character check, else `parser`), "uint" (digits <= `limit`, else
+    `parser`)."""
+    cdef _FastParser fp = _FastParser.__new__(_FastParser)
+    fp.parser = parser
+    fp.kind = _FAST_KINDS[kind]
+    fp.cls = cls
+    fp.limit = limit
+    _FAST[key] = fp
+
+
+cdef inline bint _word_char(char c):
+    # RFC 3261 25.1 word (Call-ID): alphanum and - . ! % * _ + ` ' ~ ( ) < > : \ " / [ ] ? { }
+    return _alnum(c) or c in b"-.!%*_+`'~()<>:\\\"/[]?{}"
+
+
+cdef bint _plain_call_id(str text):
+    """word [ "@" word ], ASCII (what fields.parse_call_id accepts, for ASCII text)."""
+    if not PyUnicode_IS_COMPACT_ASCII(text):
+        return False
+    cdef const char *p = <const char *>PyUnicode_DATA(text)
+    cdef Py_ssize_t n = len(text), i, at = -1
+    cdef char c
+    if n == 0:
+        return False
+    for i in range(n):
+        c = p[i]
+        if c == b'@':
+            if at >= 0 or i == 0 or i == n - 1:
+                return False
+            at = i
+        elif not _word_char(c):
+            return False
+    return True
+
+
+cdef object _run_fast(_FastParser fp, str text):
+    cdef int kind = fp.kind
+    cdef const char *p
+    cdef Py_ssize_t n, i
+    cdef unsigned long long number
+    cdef char c
+    if kind == FAST_VIA:
+        return _parse_via(fp.cls, text)
+    if kind == FAST_NAME_ADDR:
+        return _parse_name_addr(fp.cls, text)
+    if kind == FAST_CSEQ:
+        return _parse_cseq(fp.cls, text)
+    if kind == FAST_CONTACT:
+        if "*" in text and text.strip() == "*":
+            return fp.parser(text)  # the wildcard (Contact.star)
+        addr = _parse_name_addr(fp.cls, text)
+        params = addr.params
+        if params:
+            if "expires" in params:
+                addr.expires  # validated now, as Contact.parse does (RFC 4475 3.1.2.4)
+            if "q" in params:
+                addr.q
+        return addr
+    if kind == FAST_AUTH:
+        return _parse_auth(fp.cls, text)
+    if kind == FAST_UINT:
+        if PyUnicode_IS_COMPACT_ASCII(text):
+            p = <const char *>PyUnicode_DATA(text)
+            n = len(text)
+            if 0 < n <= 18:
+                number = 0
+                for i in range(n):
+                    c = p[i]
+                    if c < b'0' or c > b'9':
+                        break
+                    number = number * 10 + <unsigned long long>(c - 48)
+                else:
+                    if number <= fp.limit:
+                        return number
+        return fp.parser(text)
+    if kind == FAST_CALL_ID:
+        if _plain_call_id(text):
+            return text
+        return fp.parser(text)
+    if kind == FAST_OPTION_TAG:
+        if PyUnicode_IS_COMPACT_ASCII(text) and sip_is_token(<const char *>PyUnicode_DATA(text), len(text)):
+            return text
+        return fp.parser(text)
+    return fp.parser(text)
+
+
+cdef list _list_elements(str raw, str key):
+    """The elements of a list header's field line (headers._split_checked, whose
+    split_commas takes this very path when no quote or angle bracket can hide a comma)."""
+    cdef list parts
+    cdef str part
+    cdef Py_ssize_t i
+    if raw and "\"" not in raw and "<" not in raw:
+        parts = raw.split(",")
+        for i in range(len(parts)):
+            part = (<str>parts[i]).strip()
+            if not part:
+                return _split_checked(raw, key)  # it raises the empty-element error
+            parts[i] = part
+        return parts
+    return _split_checked(raw, key)
+
+
 # ---- Headers.typed() ----
 
 def headers_typed(self, str name):
@@ -428,34 +581,50 @@ def headers_typed(self, str name):
     value = cache.get(key, _MISSING)
     if value is not _MISSING:
         return value
+    value = _typed_value(self._fields, key)
+    cache[key] = value
+    return value
+
+
+cdef object _typed_value(list fields, key):
     parser, mode = _TYPED_PARSERS[key]
-    cdef list fields = self._fields
+    cdef _FastParser fp = _FAST.get(key)
+    if fp is not None and fp.parser is not parser:
+        fp = None  # TYPED_PARSERS changed since: run what it holds
     cdef tuple field
     cdef list items
     if mode == "one":
-        value = None
-        for field in fields:
-            if field[0] == key:
-                value = parser(field[2])
-                break
-    elif mode == "list":
-        items = []
         for field in fields:
             if field[0] == key:
                 raw = field[2]
-                if "," in raw or not raw:
+                if fp is not None and type(raw) is str:
+                    return _run_fast(fp, raw)
+                return parser(raw)
+        return None
+    items = []
+    if mode == "list":
+        for field in fields:
+            if field[0] == key:
+                raw = field[2]
+                if fp is not None and type(raw) is str:
+                    if "," in raw or not raw:
+                        for element in _list_elements(raw, key):
+                            items.append(_run_fast(fp, element))
+                    else:
+                        items.append(_run_fast(fp, raw))
+                elif "," in raw or not raw:
                     items.extend([parser(element) for element in _split_checked(raw, key)])
                 else:
                     items.append(parser(raw))
-        value = items
-    else:
-        items = []
-        for field in fields:
-            if field[0] == key:
-                items.extend(parser(field[2]))
-        value = items
-    cache[key] = value
-    return value
+        return items
+    for field in fields:
+        if field[0] == key:
+            raw = field[2]
+            if fp is not None and type(raw) is str:
+                items.extend(_run_fast(fp, raw))
+            else:
+                items.extend(parser(raw))
+    return items
 
 
 def is_token(str text):
@@ -517,6 +686,8 @@ def required_fields_error(list fields):
 
 cdef object _NameAddr = None
 cdef object _Contact = None
+cdef object _SipUri = None
+cdef object _parse_uri = None  # uri.parse_uri
 
 
 def configure_addresses(name_addr_class, contact_class):
@@ -526,11 +697,40 @@ def configure_addresses(name_addr_class, contact_class):
     _Contact = contact_class
 
 
+def configure_uris(sip_uri_class, parse_uri_function):
+    """uri.py's SipUri and parse_uri, for parse_uri() here (set when uri.py loads)."""
+    global _SipUri, _parse_uri
+    _SipUri = sip_uri_class
+    _parse_uri = parse_uri_function
+
+
+def parse_uri(str text):
+    """uri.parse_uri(text): the plain sip:/sips: form built here (parse_sip_uri_simple),
+    anything else by uri.parse_uri. (NameAddr.uri, Request.uri and validate_typed.)"""
+    cdef Py_ssize_t n = len(text)
+    if n > 4 and PyUnicode_IS_COMPACT_ASCII(text) and (text.startswith("sip:") or text.startswith("sips:")):
+        uri = parse_sip_uri_simple(_SipUri, text)
+        if uri is not None:
+            return uri
+    return _parse_uri(text)
+
+
+cdef inline void _parse_address_uri(addr) except *:
+    """addr.uri, for a NameAddr or Contact (not the wildcard) without its property."""
+    cdef type cls = type(addr)
+    if cls is _NameAddr or cls is _Contact:
+        if addr._uri is None:
+            addr._uri = parse_uri(addr._uri_text)
+    else:
+        addr.uri
+
+
 def validate_typed(headers):
     """Parse every header that has a typed parser (first occurrence order), and the URI of
     every address in them (not of the wildcard Contact): Message.validate()'s loop. Raises
     the first ParseError."""
     cdef list fields = headers._fields
+    cdef dict cache = headers._typed
     cdef set seen = set()
     cdef tuple field
     cdef list items
@@ -539,14 +739,16 @@ def validate_typed(headers):
         if key in seen or key not in _TYPED_PARSERS:
             continue
         seen.add(key)
-        value = headers_typed(headers, key)
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = cache[key] = _typed_value(fields, key)
         if type(value) is list:
             items = <list>value
             for addr in items:
                 if isinstance(addr, _NameAddr) and not (isinstance(addr, _Contact) and (<object>addr)._uri_text == "*"):
-                    addr.uri
+                    _parse_address_uri(addr)
         elif isinstance(value, _NameAddr) and not (isinstance(value, _Contact) and value._uri_text == "*"):
-            value.uri
+            _parse_address_uri(value)
 
 
 # ---- building responses and serialising (make_response, Headers.serialize) ----

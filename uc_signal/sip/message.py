@@ -23,7 +23,7 @@ from .fields import CSeq, ContentType, Event, Replaces, SubscriptionState, parse
 from .. import _sipscan
 from .headers import Headers
 from .parse_error import ParseError
-from .uri import SipUri, Uri, parse_uri
+from .uri import SipUri, Uri
 from .via import Via
 
 SIP_VERSION = "SIP/2.0"
@@ -291,7 +291,7 @@ class Request(Message):
         uri = self._uri
         if uri is None:
             try:
-                uri = self._uri = parse_uri(self._uri_text)
+                uri = self._uri = _sipscan.parse_uri(self._uri_text)  # uri.parse_uri
             except ParseError as exc:
                 raise self._annotate(exc)
         return uri

@@ -309,3 +309,8 @@ def parse_uri(text: str) -> Uri:
     if _OPAQUE_RE.fullmatch(rest) is None:
         raise ParseError(f"malformed URI {text!r}")
     return AbsoluteUri(scheme, rest)
+
+
+# parse_uri's common case (sip:/sips: in the plain form) without a Python call, for the
+# address headers' and the Request-URI's `.uri`.
+_sipscan.configure_uris(SipUri, parse_uri)

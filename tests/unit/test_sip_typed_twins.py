@@ -1,0 +1,130 @@
+"""The scanner module's C-level twins of the typed-header parsers (fields.py registers them
+with _sipscan.register_fast) against the Python functions they stand for: for any field
+value, Headers.typed() gives the same objects, attribute for attribute, or the same
+ParseError (message and status), whether the twin or the function runs. Likewise
+_sipscan.parse_uri against uri.parse_uri, and validate() of whole messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from uc_signal import _sipscan
+from uc_signal.sip import ParseError, parse_message
+from uc_signal.sip.fields import _FAST_KINDS
+from uc_signal.sip.headers import TYPED_PARSERS, Headers
+from uc_signal.sip.uri import parse_uri
+
+# Values around every boundary the twins check: delimiters, digits, case, quotes, LWS,
+# the wildcard, non-ASCII, empty elements.
+_PIECES = ["sip:", "sips:", "SIP:", "tel:+1", "alice", "@", "127.0.0.1", ":5060", ":99999", "<", ">", ";tag=1",
+           ";expires=60", ";q=0.5", ";q=2", ";ttl=300", ";rport", ";rport=5", ";branch=z9hG4bK1", "SIP/2.0/UDP ",
+           "SIP/3.0/TCP ", " ", "\t", ",", ",,", "*", '"Al \\"x\\" ice" ', "Digest ", 'realm="r"', "nonce=n",
+           ", ", "=", "0", "70", "256", "4294967296", "2147483648", "99999999999999999999", "-1", "12",
+           " REGISTER", "INVITE", "abc@def", "@x", "x@", "a@b@c", "{}", "()", "\u00e9", "\u0663", "%41", "/", ";"]
+_VALUES = st.one_of(
+    st.lists(st.sampled_from(_PIECES), max_size=8).map("".join),
+    st.text(alphabet="ab09 ,;=@<>\"\\:/.*+-_!%`'~()[]?{}\t\u00e9", max_size=30),
+)
+
+
+def _state(value: Any) -> Any:
+    """What a typed value is made of: its type and every slot (recursively), so two
+    values compare equal only when built alike."""
+    if isinstance(value, list):
+        return [_state(item) for item in value]
+    if isinstance(value, dict):
+        return [(key, _state(item)) for key, item in value.items()]
+    slots = [name for cls in type(value).__mro__ for name in getattr(cls, "__slots__", ())]
+    if not slots:
+        return (type(value), value)
+    return (type(value), [(name, _state(getattr(value, name, "<unset>"))) for name in slots])
+
+
+def _outcome(key: str, value: str, *, twin: bool) -> Any:
+    parser, mode = TYPED_PARSERS[key]
+    saved = TYPED_PARSERS[key]
+    if not twin:
+        TYPED_PARSERS[key] = (lambda text: parser(text), mode)  # no longer the registered function
+    try:
+        return ("value", _state(Headers([(key, value)]).typed(key)))
+    except ParseError as exc:
+        return ("error", type(exc), str(exc), exc.status_hint)
+    finally:
+        TYPED_PARSERS[key] = saved
+
+
+def _same(key: str, value: str) -> None:
+    assert _outcome(key, value, twin=True) == _outcome(key, value, twin=False), (key, value)
+
+
+@pytest.mark.parametrize("key", sorted(_FAST_KINDS))
+@settings(max_examples=400, deadline=None)
+@given(value=_VALUES)
+def test_each_twin_gives_what_its_function_gives(key: str, value: str) -> None:
+    _same(key, value)
+
+
+@pytest.mark.parametrize("key,value", [
+    ("via", "SIP/2.0/UDP 127.0.0.1:15090;branch=z9hG4bK.4XPOWBjbj;rport"),
+    ("via", "SIP/2.0/UDP h:70000"), ("via", "SIP/2.0/UDP h;ttl=256"), ("via", "SIP/2.0/UDP h;rport=x"),
+    ("via", "SIP/2.0/UDP a, SIP/2.0/TCP b"), ("via", "SIP/2.0/UDP a,, SIP/2.0/TCP b"), ("via", ""),
+    ("contact", "*"), ("contact", " * "), ("contact", "<sip:a@b>;expires=4294967296"), ("contact", "<sip:a@b>;q=1.5"),
+    ("contact", '"A, B" <sip:a@b>, <sip:c@d>;q=0.1'), ("from", "sip:a@b;tag=x"), ("to", '"x" <sip:a@b'),
+    ("cseq", "4294967296 INVITE"), ("cseq", "1"), ("call-id", "a@b@c"), ("call-id", "\u00e9"), ("call-id", ""),
+    ("max-forwards", "256"), ("max-forwards", " 70 "), ("max-forwards", "\u0663"), ("max-forwards", ""),
+    ("content-length", "2147483648"), ("expires", "4294967295"), ("expires", "99999999999999999999"),
+    ("supported", ""), ("supported", "a, , b"), ("supported", "a b"), ("supported", "gruu,outbound"),
+    ("authorization", 'Digest realm="r", nonce="n"'), ("authorization", "Digest realm"), ("www-authenticate", ""),
+])
+def test_boundary_values(key: str, value: str) -> None:
+    _same(key, value)
+
+
+def _uri_outcome(function: Any, text: str) -> Any:
+    try:
+        return ("value", _state(function(text)))
+    except ParseError as exc:
+        return ("error", str(exc), exc.status_hint)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(["sip:", "sips:", "SIP:", "tel:", "u", "@", "h.example", ":5060",
+                                           ":65536", ";lr", ";a=b", "?x=y", "%41", "[::1]", "\u00e9", ""]),
+                          max_size=6).map("".join),
+                 st.text(alphabet="sip:@;=?&%[].-_!~*'()+$,/ 09aZ\u00e9\t", max_size=30)))
+def test_parse_uri_twin_gives_what_parse_uri_gives(text: str) -> None:
+    assert _uri_outcome(_sipscan.parse_uri, text) == _uri_outcome(parse_uri, text)
+
+
+_REGISTER = ("REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;rport\r\n"
+             "From: <sip:alice@example.com>;tag=1\r\nTo: sip:alice@example.com\r\nCall-ID: c1@h\r\n"
+             "CSeq: 2 REGISTER\r\nMax-Forwards: 70\r\nContact: <sip:alice@192.0.2.1>;expires=60\r\n"
+             "Supported: gruu, outbound\r\nExpires: 3600\r\n{extra}Content-Length: 0\r\n\r\n")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(sorted(_FAST_KINDS)), _VALUES)
+def test_validate_reports_what_the_functions_report(key: str, value: str) -> None:
+    """A REGISTER with one more field: validate() passes or fails alike with the twins
+    and with the functions (the first error, in field order)."""
+    data = _REGISTER.format(extra=f"{key}: {value}\r\n").encode("utf-8", "surrogateescape")
+
+    def outcome(twin: bool) -> Any:
+        saved = dict(TYPED_PARSERS)
+        if not twin:
+            for name, (parser, mode) in saved.items():
+                TYPED_PARSERS[name] = ((lambda p: lambda text: p(text))(parser), mode)
+        try:
+            msg = parse_message(data)
+            msg.validate()
+            return ("ok", _state(msg.headers.typed(key)))
+        except ParseError as exc:
+            return ("error", str(exc), exc.status_hint, exc.method, exc.is_request)
+        finally:
+            TYPED_PARSERS.update(saved)
+
+    assert outcome(True) == outcome(False)
