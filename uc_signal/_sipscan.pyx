@@ -753,10 +753,13 @@ def validate_typed(headers):
 
 # ---- building responses and serialising (make_response, Headers.serialize) ----
 
-def response_fields(list fields, bint trying):
+def response_fields(list fields, bint trying, to_tag=None, dict typed=None):
     """The fields a response copies from its request (RFC 3261 8.2.6.2): every Via, From,
     Call-ID and CSeq field, the first To, and Timestamp when `trying` (a 100, 8.2.6.1), in
-    order; returns (that list, the index of the To in it or -1)."""
+    order; returns (that list, the index of the To in it or -1). With a `to_tag` (not for
+    a 100) the To, when it has no tag, becomes str(NameAddr.parse(it).with_tag(to_tag)),
+    the request's parsed To taken from `typed` (its Headers' cache) when there; a To that
+    does not parse is copied as it is."""
     cdef list out = []
     cdef Py_ssize_t to_index = -1
     cdef tuple field
@@ -767,7 +770,31 @@ def response_fields(list fields, bint trying):
         elif key == "to" and to_index < 0:
             to_index = len(out)
             out.append(field)
+    if to_index >= 0 and to_tag is not None and not trying:
+        field = out[to_index]
+        to = typed.get("to") if typed is not None else None
+        if type(to) is not _NameAddr:
+            try:
+                to = _parse_name_addr(_NameAddr, field[2]) if type(field[2]) is str else _NameAddr.parse(field[2])
+            except ParseError:
+                to = None
+        if to is not None and (<dict>to.params).get("tag") is None:
+            out[to_index] = (field[0], field[1], _with_tag_text(to, to_tag))
     return out, to_index
+
+
+cdef str _with_tag_text(to, to_tag):
+    """str(to.with_tag(to_tag)) (NameAddr.__str__ with grammar.quote)."""
+    cdef str uri_text = to._uri_text
+    display = to.display_name
+    cdef str head
+    if display is not None:
+        head = '"' + display.replace("\\", "\\\\").replace('"', '\\"') + '" <' + uri_text + ">"
+    else:
+        head = "<" + uri_text + ">"
+    cdef dict merged = dict(to.params)
+    merged["tag"] = to_tag
+    return head + format_params(merged)
 
 
 def serialize_fields(list fields):

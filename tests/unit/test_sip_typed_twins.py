@@ -128,3 +128,34 @@ def test_validate_reports_what_the_functions_report(key: str, value: str) -> Non
             TYPED_PARSERS.update(saved)
 
     assert outcome(True) == outcome(False)
+
+
+def _reference_to(value: str, to_tag: str) -> str:
+    """What make_response wrote in the To before the scanner's module did it."""
+    from uc_signal.sip.address import NameAddr
+    try:
+        to = NameAddr.parse(value)
+    except ParseError:
+        return value
+    return str(to.with_tag(to_tag)) if to.tag is None else value
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(['"Bob \\"B\\"" ', "Bob ", "<", "sip:bob@h", ">", ";tag=1", ";tag",
+                                           ";x=y", " ", "\u00e9", ",", '"']), max_size=7).map("".join),
+                 _VALUES), st.booleans(), st.sampled_from(["t1", "abc"]))
+def test_make_response_to_tag(value: str, parsed_first: bool, to_tag: str) -> None:
+    """The To of a response: the request's To with the tag added as str(NameAddr...
+    .with_tag()) wrote it, whether the request's To was parsed (cached) before or not."""
+    from uc_signal.sip.message import Request, make_response
+    request = Request("INVITE", "sip:bob@h", [("Via", "SIP/2.0/UDP h;branch=z9hG4bK1"), ("To", value),
+                                              ("To", "<sip:second@h>"), ("From", "<sip:a@h>;tag=f")])
+    if parsed_first:
+        try:
+            request.to
+        except ParseError:
+            pass
+    response = make_response(request, 200, to_tag=to_tag)
+    assert response.headers.get_all("To") == [_reference_to(value, to_tag)]
+    assert make_response(request, 100, to_tag=to_tag).headers.get_all("To") == [value]
+    assert make_response(request, 200).headers.get_all("To") == [value]

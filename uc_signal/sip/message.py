@@ -457,15 +457,8 @@ def make_response(request: Request | Headers, status: int, reason: str | None = 
     Content-Length: 0.
     Accepts a ParseError's headers, to answer a request that failed to parse."""
     headers = request.headers if isinstance(request, Request) else request
-    fields, to_index = _sipscan.response_fields(headers._fields, status == 100)
-    if to_index >= 0 and to_tag is not None and status != 100:
-        key, name, value = fields[to_index]
-        try:
-            to = NameAddr.parse(value)
-            if to.tag is None:
-                fields[to_index] = (key, name, str(to.with_tag(to_tag)))
-        except ParseError:
-            pass
+    # The To with its tag from the request's parsed To when validate() or a read cached it.
+    fields, _ = _sipscan.response_fields(headers._fields, status == 100, to_tag, headers._typed)
     # set_body() updates it; streams require it (RFC 3261 18.3)
     fields.append(("content-length", "Content-Length", "0"))
     return Response(status, reason, Headers._from_parsed(fields))
