@@ -9,6 +9,7 @@ otherwise, so spans cut at ASCII delimiters decode back to the same characters.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.object cimport PyObject, PyTypeObject
 from libc.stdint cimport uint32_t
 from libc.string cimport memcmp
 
@@ -70,6 +71,15 @@ def configure(dict keys, error_class, dict typed_parsers, split_checked):
     _split_checked = split_checked
 
 
+cdef tuple _NO_ARGS = ()
+
+
+cdef inline object _new(cls):
+    """cls.__new__(cls) through the type's slot (no attribute lookup, no argument
+    parsing): what the typed values' classes, plain __slots__ classes, are made with."""
+    return (<PyTypeObject *>cls).tp_new(cls, <PyObject *>_NO_ARGS, NULL)
+
+
 cdef inline str _head_str(const char *buf, sip_span_t s):
     return PyUnicode_DecodeUTF8(buf + s.off, s.len, "surrogateescape")
 
@@ -104,12 +114,55 @@ cdef inline str _s(View *v, sip_span_t sp):
     return PyUnicode_DecodeUTF8(v.ptr + sp.off, sp.len, "surrogatepass")
 
 
+# Parameter names that nearly every message carries (Via, From/To, Contact, URI and
+# digest parameters), lower-case: a name spelled so (in any case) is given as this very
+# str, its hash already computed, instead of a new one.
+cdef tuple _COMMON_NAMES = tuple(sorted({
+    "branch", "rport", "received", "maddr", "ttl", "tag", "expires", "q", "transport", "lr", "user",
+    "method", "ob", "gr", "+sip.instance", "reg-id", "realm", "nonce", "uri", "response", "username",
+    "algorithm", "cnonce", "nc", "qop", "opaque", "stale", "domain", "epid"}, key=len))
+cdef Py_ssize_t _COMMON_BY_LEN[20]  # index in _COMMON_NAMES of the first name of each length
+
+
+cdef void _index_common_names():
+    cdef Py_ssize_t i, length
+    for length in range(20):
+        _COMMON_BY_LEN[length] = len(_COMMON_NAMES)
+    for i in reversed(range(len(_COMMON_NAMES))):
+        _COMMON_BY_LEN[len(<str>_COMMON_NAMES[i])] = i
+
+
+_index_common_names()
+
+
+cdef inline char _ascii_lower(char c):
+    return c + 32 if b'A' <= c <= b'Z' else c
+
+
 cdef str _lower_token(View *v, sip_span_t sp):
-    """A token (ASCII) lower-cased, without a second str when it already is."""
+    """A token (ASCII) lower-cased: one of _COMMON_NAMES when it is one, else a new str
+    (without a second one when it already is lower-case)."""
     cdef uint32_t i
+    cdef Py_ssize_t k
     cdef char c
+    cdef const char *p = v.ptr + sp.off
+    cdef const char *name
+    cdef bint upper = False
+    if sp.len < 20:
+        k = _COMMON_BY_LEN[sp.len]
+        while k < len(_COMMON_NAMES):
+            known = <str>_COMMON_NAMES[k]
+            if len(known) != sp.len:
+                break
+            name = <const char *>PyUnicode_DATA(known)
+            for i in range(sp.len):
+                if _ascii_lower(p[i]) != name[i]:
+                    break
+            else:
+                return known
+            k += 1
     for i in range(sp.len):
-        c = v.ptr[sp.off + i]
+        c = p[i]
         if b'A' <= c <= b'Z':
             return _s(v, sp).lower()
     return _s(v, sp)
@@ -288,7 +341,7 @@ cdef object _parse_via(cls, str text):
             if reason == SIP_ERR_PARAMS:
                 raise ParseError(f"malformed Via parameter in {text!r}")
             raise ParseError(f"malformed Via: {text!r}")
-        obj = cls.__new__(cls)
+        obj = _new(cls)
         obj.transport = _s(&v, via.transport).upper()
         obj.host = _s(&v, via.host)
         obj.port = None if via.port < 0 else via.port
@@ -323,7 +376,7 @@ cdef object _parse_name_addr(cls, str text):
             if reason == SIP_ERR_PARAMS:
                 raise ParseError(f"malformed header parameter in {text!r}")
             raise ParseError(f"malformed address: {text!r}")
-        obj = cls.__new__(cls)
+        obj = _new(cls)
         obj._uri = None
         obj._uri_text = _s(&v, na.uri)
         if na.display.off == SIP_NO_SPAN:
@@ -354,7 +407,7 @@ cdef object _parse_cseq(cls, str text):
         if reason == SIP_ERR_CSEQ_TOO_LARGE:
             raise ParseError(f"CSeq number too large: {_s(&v, digits)!r}")
         raise ParseError(f"malformed CSeq: {text!r}")
-    obj = cls.__new__(cls)
+    obj = _new(cls)
     obj.seq = seq
     obj.method = _s(&v, method)
     return obj
@@ -403,7 +456,7 @@ cdef list _build_auth(cls, View *v, sip_auth_item_t *items, int n):
     cdef list quoted
     cdef str name, value
     while i < n:
-        header = cls.__new__(cls)
+        header = _new(cls)
         header.scheme = _s(v, items[i].name)
         header.token68 = None
         params = {}
@@ -581,49 +634,49 @@ def headers_typed(self, str name):
     value = cache.get(key, _MISSING)
     if value is not _MISSING:
         return value
-    value = _typed_value(self._fields, key)
+    cdef list raws = []
+    cdef tuple field
+    for field in <list>self._fields:
+        if field[0] is key or field[0] == key:
+            raws.append(field[2])
+    value = _typed_value(raws, key)
     cache[key] = value
     return value
 
 
-cdef object _typed_value(list fields, key):
+cdef object _typed_value(list raws, key):
+    """The typed value of header `key` from its field values (`raws`, in order)."""
     parser, mode = _TYPED_PARSERS[key]
     cdef _FastParser fp = _FAST.get(key)
     if fp is not None and fp.parser is not parser:
         fp = None  # TYPED_PARSERS changed since: run what it holds
-    cdef tuple field
     cdef list items
     if mode == "one":
-        for field in fields:
-            if field[0] == key:
-                raw = field[2]
-                if fp is not None and type(raw) is str:
-                    return _run_fast(fp, raw)
-                return parser(raw)
-        return None
+        if not raws:
+            return None
+        raw = raws[0]
+        if fp is not None and type(raw) is str:
+            return _run_fast(fp, raw)
+        return parser(raw)
     items = []
     if mode == "list":
-        for field in fields:
-            if field[0] == key:
-                raw = field[2]
-                if fp is not None and type(raw) is str:
-                    if "," in raw or not raw:
-                        for element in _list_elements(raw, key):
-                            items.append(_run_fast(fp, element))
-                    else:
-                        items.append(_run_fast(fp, raw))
-                elif "," in raw or not raw:
-                    items.extend([parser(element) for element in _split_checked(raw, key)])
-                else:
-                    items.append(parser(raw))
-        return items
-    for field in fields:
-        if field[0] == key:
-            raw = field[2]
+        for raw in raws:
             if fp is not None and type(raw) is str:
-                items.extend(_run_fast(fp, raw))
+                if "," in raw or not raw:
+                    for element in _list_elements(raw, key):
+                        items.append(_run_fast(fp, element))
+                else:
+                    items.append(_run_fast(fp, raw))
+            elif "," in raw or not raw:
+                items.extend([parser(element) for element in _split_checked(raw, key)])
             else:
-                items.extend(parser(raw))
+                items.append(parser(raw))
+        return items
+    for raw in raws:
+        if fp is not None and type(raw) is str:
+            items.extend(_run_fast(fp, raw))
+        else:
+            items.extend(parser(raw))
     return items
 
 
@@ -729,19 +782,21 @@ def validate_typed(headers):
     """Parse every header that has a typed parser (first occurrence order), and the URI of
     every address in them (not of the wildcard Contact): Message.validate()'s loop. Raises
     the first ParseError."""
-    cdef list fields = headers._fields
     cdef dict cache = headers._typed
-    cdef set seen = set()
+    cdef dict raws = {}  # key -> its field values, keys in first-occurrence order
     cdef tuple field
     cdef list items
-    for field in fields:
+    for field in <list>headers._fields:
         key = field[0]
-        if key in seen or key not in _TYPED_PARSERS:
-            continue
-        seen.add(key)
+        items = raws.get(key)
+        if items is not None:
+            items.append(field[2])
+        elif key in _TYPED_PARSERS:
+            raws[key] = [field[2]]
+    for key, values in raws.items():
         value = cache.get(key, _MISSING)
         if value is _MISSING:
-            value = cache[key] = _typed_value(fields, key)
+            value = cache[key] = _typed_value(<list>values, key)
         if type(value) is list:
             items = <list>value
             for addr in items:
@@ -844,6 +899,7 @@ def parse_sip_uri_simple(cls, str text):
     cdef long port = -1
     cdef int digits
     cdef str scheme
+    cdef sip_span_t name_span
     if n > 4 and memcmp(p, b"sip:", 4) == 0:
         scheme = "sip"
         i = 4
@@ -902,8 +958,10 @@ def parse_sip_uri_simple(cls, str text):
             while i < n and _param_char(p[i]):
                 i += 1
             value = PyUnicode_DecodeASCII(p + value_start, i - value_start, NULL)
-        params[PyUnicode_DecodeASCII(p + name_start, name_end - name_start, NULL).lower()] = value
-    uri = cls.__new__(cls)
+        name_span.off = <uint32_t>name_start
+        name_span.len = <uint32_t>(name_end - name_start)
+        params[_lower_token(&v, name_span)] = value
+    uri = _new(cls)
     uri.scheme = scheme
     uri.user = user
     uri.password = None

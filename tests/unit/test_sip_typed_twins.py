@@ -24,7 +24,9 @@ _PIECES = ["sip:", "sips:", "SIP:", "tel:+1", "alice", "@", "127.0.0.1", ":5060"
            ";expires=60", ";q=0.5", ";q=2", ";ttl=300", ";rport", ";rport=5", ";branch=z9hG4bK1", "SIP/2.0/UDP ",
            "SIP/3.0/TCP ", " ", "\t", ",", ",,", "*", '"Al \\"x\\" ice" ', "Digest ", 'realm="r"', "nonce=n",
            ", ", "=", "0", "70", "256", "4294967296", "2147483648", "99999999999999999999", "-1", "12",
-           " REGISTER", "INVITE", "abc@def", "@x", "x@", "a@b@c", "{}", "()", "\u00e9", "\u0663", "%41", "/", ";"]
+           " REGISTER", "INVITE", "abc@def", "@x", "x@", "a@b@c", "{}", "()", "\u00e9", "\u0663", "%41", "/", ";",
+           ";BRANCH=z9hG4bKx", ";Tag=T", ';+SIP.Instance="<urn:x>"', ";TRANSPORT=UDP", ";Lr", ";lR=1", ";ttL=1",
+           "REALM=r", "Nonce", ";q\u00e9=1"]
 _VALUES = st.one_of(
     st.lists(st.sampled_from(_PIECES), max_size=8).map("".join),
     st.text(alphabet="ab09 ,;=@<>\"\\:/.*+-_!%`'~()[]?{}\t\u00e9", max_size=30),
@@ -93,7 +95,7 @@ def _uri_outcome(function: Any, text: str) -> Any:
 
 @settings(max_examples=3000, deadline=None)
 @given(st.one_of(st.lists(st.sampled_from(["sip:", "sips:", "SIP:", "tel:", "u", "@", "h.example", ":5060",
-                                           ":65536", ";lr", ";a=b", "?x=y", "%41", "[::1]", "\u00e9", ""]),
+                                           ":65536", ";lr", ";LR", ";Transport=tcp", ";a=b", "?x=y", "%41", "[::1]", "\u00e9", ""]),
                           max_size=6).map("".join),
                  st.text(alphabet="sip:@;=?&%[].-_!~*'()+$,/ 09aZ\u00e9\t", max_size=30)))
 def test_parse_uri_twin_gives_what_parse_uri_gives(text: str) -> None:
@@ -159,3 +161,14 @@ def test_make_response_to_tag(value: str, parsed_first: bool, to_tag: str) -> No
     assert response.headers.get_all("To") == [_reference_to(value, to_tag)]
     assert make_response(request, 100, to_tag=to_tag).headers.get_all("To") == [value]
     assert make_response(request, 200).headers.get_all("To") == [value]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["branch", "BRANCH", "Branch", "brancH", "branches", "bran", "tag", "TAG", "+sip.instance",
+                                 "+SIP.Instance", "realm", "REALM", "nc", "NC", "q", "Q", "x", "lr", "LR", "ttl",
+                                 "epid", "EPID", "reg-id", "Reg-ID", "qop", "QOP", "uri", "URI", "u"]),
+                min_size=1, max_size=6))
+def test_parameter_names_are_lower_cased_alike(names: list[str]) -> None:
+    """The scanner gives its common names as shared str objects: the same text as lower()."""
+    text = "".join(f";{name}=v" for name in names)
+    assert list(_sipscan.parse_params(text)) == list(dict.fromkeys(name.lower() for name in names))
