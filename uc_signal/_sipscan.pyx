@@ -282,6 +282,97 @@ def scan_message(data):
     return _scan_head(buf + sp.head_off, sp.head_len) + (octets[sp.body_off:],)
 
 
+# ---- whole messages (message.parse_message's common case, Message.validate) ----
+
+cdef object _Request = None
+cdef object _Response = None
+cdef object _Headers = None
+
+
+def configure_messages(request_class, response_class, headers_class):
+    """message.py's Request and Response and headers.py's Headers (set when message.py loads)."""
+    global _Request, _Response, _Headers
+    _Request = request_class
+    _Response = response_class
+    _Headers = headers_class
+
+
+def parse_datagram(data):
+    """message.parse_message(data) for a message it takes without a complaint: a
+    well-formed start line of version SIP/2.0 (any case), no malformed header line, one
+    plain Content-Length no larger than the body (or none); the Request or Response it
+    builds. None for anything else: parse_message then decides (and reports)."""
+    cdef sip_message_span_t sp
+    if type(data) is not bytes:
+        data = bytes(data)  # bytearray, memoryview
+    cdef bytes octets = data
+    cdef const char *buf = octets
+    cdef Py_ssize_t size = len(octets)
+    sip_split_message(buf, size, &sp)
+    if sp.head_len == 0:
+        return None
+    cdef tuple scanned = _scan_head(buf + sp.head_off, sp.head_len)
+    cdef tuple start = scanned[0]
+    cdef long content_length = scanned[3]
+    if scanned[2] is not None or content_length < -1:
+        return None
+    kind = start[0]
+    if kind == SIP_START_REQUEST:
+        version = start[3]
+    elif kind == SIP_START_RESPONSE:
+        version = start[1]
+    else:
+        return None
+    if version != "SIP/2.0" and (<str>version).upper() != "SIP/2.0":
+        return None
+    cdef Py_ssize_t body_end = size
+    if content_length >= 0:
+        if content_length > size - <Py_ssize_t>sp.body_off:
+            return None
+        body_end = sp.body_off + content_length
+    headers = _new(_Headers)
+    headers._fields = scanned[1]
+    headers._typed = {}
+    if kind == SIP_START_REQUEST:
+        msg = _new(_Request)
+        msg.method = start[1]
+        msg._uri_text = start[2]
+        msg._uri = None
+    else:
+        msg = _new(_Response)
+        msg.status = start[2]
+        msg.reason = start[3]
+    msg.version = version
+    msg.headers = headers
+    msg.body = octets[sp.body_off:body_end]
+    return msg
+
+
+def validate_message(msg):
+    """Message.validate() less the annotation of its ParseError: every typed header and
+    the URIs in them, a Contact '*' not mixed with addresses, and for a request the
+    Request-URI (no headers in it) and the CSeq method."""
+    headers = msg.headers
+    validate_typed(headers)
+    cdef list contacts = headers_typed(headers, "contact")
+    if len(contacts) > 1:
+        for contact in contacts:
+            if contact.is_star:
+                raise ParseError("Contact '*' mixed with addresses (RFC 3261 10.2.2)")
+    if type(msg) is not _Request:
+        msg._validate_start()
+        return
+    uri = msg._uri
+    if uri is None:
+        uri = msg._uri = parse_uri(msg._uri_text)
+    if isinstance(uri, _SipUri) and uri.headers:
+        # RFC 3261 19.1.1 table 1: headers are not allowed in a Request-URI (RFC 4475 3.1.2.11)
+        raise ParseError("Request-URI carries headers")
+    cseq = headers_typed(headers, "cseq")
+    if cseq is not None and cseq.method != msg.method:
+        raise ParseError(f"CSeq method {cseq.method!r} differs from {msg.method!r} (RFC 3261 8.1.1.5)")
+
+
 # ---- typed values ----
 # Each scanner gets a parameter array on the stack; a value with more parameters than it
 # holds is scanned again into one of the size the first pass reported.
@@ -699,15 +790,12 @@ cdef enum:
     N_REQUIRED = 5
 
 
+cdef dict _CHECKED_SLOTS = {key: slot for slot, key in enumerate(_CHECKED)}
+
+
 cdef inline int _checked_slot(str key):
-    cdef int i
-    for i in range(N_CHECKED):  # the scanner's keys are these very str objects
-        if <object>key is _CHECKED[i]:
-            return i
-    for i in range(N_CHECKED):
-        if key == _CHECKED[i]:
-            return i
-    return -1
+    slot = _CHECKED_SLOTS.get(key)  # keys are str: their hash is computed once and kept
+    return -1 if slot is None else <int>slot
 
 
 def required_fields_error(list fields):

@@ -172,3 +172,92 @@ def test_parameter_names_are_lower_cased_alike(names: list[str]) -> None:
     """The scanner gives its common names as shared str objects: the same text as lower()."""
     text = "".join(f";{name}=v" for name in names)
     assert list(_sipscan.parse_params(text)) == list(dict.fromkeys(name.lower() for name in names))
+
+
+# ---- whole messages: _sipscan.parse_datagram and validate_message ----
+
+from pathlib import Path  # noqa: E402
+
+from uc_signal.sip import message as _message  # noqa: E402
+
+_FIXTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "sip").glob("*.sip"))
+_SNIPPETS = [b"\r\n", b"\r\n\r\n", b" ", b"\t", b":", b"Content-Length: 5\r\n", b"Content-Length: 99999\r\n",
+             b"l: 0\r\n", b"Content-Length: x\r\n", b"SIP/2.0", b"sip/2.0", b"SIP/3.0", b"\r\n ", b"\xff", b"\x00",
+             b"INVITE", b"200", b"Via: SIP/2.0/UDP h\r\n", b"CSeq: 1 BYE\r\n", b"Contact: *\r\n", b"bad line\r\n",
+             b"sip:u@h?x=y", b"Call-ID: \xc3\xa9\r\n", b";tag=1", b","]
+
+
+@st.composite
+def _datagrams(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(_FIXTURES)).read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(data)))
+        cut = draw(st.integers(0, 6))
+        data[at:at + cut] = draw(st.sampled_from(_SNIPPETS))
+    return bytes(data)
+
+
+def _message_state(msg: Any) -> Any:
+    slots = [name for cls in type(msg).__mro__ for name in getattr(cls, "__slots__", ())]
+    state = [(name, getattr(msg, name, "<unset>")) for name in slots if name != "headers"]
+    return (type(msg), state, msg.headers._fields, msg.headers._typed)
+
+
+def _python_path(data: bytes) -> Any:
+    """parse_message without the scanner's one-call path."""
+    saved = _sipscan.parse_datagram
+    _sipscan.parse_datagram = lambda data: None
+    try:
+        return ("ok", _message_state(_message.parse_message(data)))
+    except ParseError as exc:
+        return ("error", str(exc), exc.status_hint, exc.is_request, exc.method)
+    finally:
+        _sipscan.parse_datagram = saved
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_datagrams())
+def test_parse_datagram_builds_what_parse_message_builds(data: bytes) -> None:
+    fast = _sipscan.parse_datagram(data)
+    reference = _python_path(data)
+    if fast is not None:
+        assert ("ok", _message_state(fast)) == reference
+    outcome: Any
+    try:
+        outcome = ("ok", _message_state(_message.parse_message(data)))
+    except ParseError as exc:
+        outcome = ("error", str(exc), exc.status_hint, exc.is_request, exc.method)
+    assert outcome == reference
+
+
+class _RequestKind(_message.Request):
+    """A Request subclass: validate_message runs its _validate_start (the Python one)."""
+
+    __slots__ = ()
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_datagrams())
+def test_validate_message_checks_what_request_validate_start_checks(data: bytes) -> None:
+    try:
+        msg = _message.parse_message(data)
+    except ParseError:
+        return
+
+    def outcome(kind: type) -> Any:
+        copy = kind.__new__(kind)
+        for cls in type(msg).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                if hasattr(msg, name):
+                    setattr(copy, name, getattr(msg, name))
+        copy.headers = msg.headers.copy()
+        if isinstance(copy, _message.Request):
+            copy._uri = None
+        try:
+            copy.validate()
+            return "ok"
+        except ParseError as exc:
+            return ("error", str(exc), exc.status_hint, exc.is_request, exc.method)
+
+    if isinstance(msg, _message.Request):
+        assert outcome(_message.Request) == outcome(_RequestKind)

@@ -222,19 +222,15 @@ class Message:
     def validate(self) -> Message:
         """Parse every known header, the URIs in the address headers and, for a request,
         the Request-URI and the CSeq method; raise the first ParseError. Returns self."""
-        headers = self.headers
         try:
-            _sipscan.validate_typed(headers)  # every typed header and the URIs in them
-            contacts = headers.typed("contact")
-            if len(contacts) > 1 and any(c.is_star for c in contacts):
-                raise ParseError("Contact '*' mixed with addresses (RFC 3261 10.2.2)")
-            self._validate_start()
+            _sipscan.validate_message(self)  # validate_typed, the Contact '*' and _validate_start
         except ParseError as exc:
             raise self._annotate(exc)
         return self
 
     def _validate_start(self) -> None:
-        """Checks of the start line beyond its syntax (requests override this)."""
+        """Checks of the start line beyond its syntax (requests override this; the
+        scanner's validate_message does Request's itself)."""
 
     def check_required_headers(self) -> None:
         """Raise ParseError (400) if a mandatory header is missing or a single-valued one is
@@ -352,6 +348,9 @@ class Response(Message):
         return f"<Response {self.status} {self.reason}>"
 
 
+_sipscan.configure_messages(Request, Response, Headers)
+
+
 def parse_head(head: bytes) -> Request | Response:
     """Start line and header fields (no body): the block before the empty line, without
     its final CRLFCRLF. One pass (csrc/sip_scan.c); header values stay raw until typed
@@ -363,6 +362,9 @@ def parse_message(data: bytes) -> Request | Response:
     """One whole message (a datagram, a file). RFC 3261 18.3: octets beyond Content-Length
     are discarded; fewer octets than it announces are an error. Leading CRLFs are skipped
     (RFC 3261 7.5). Without Content-Length the body is everything after the empty line."""
+    msg = _sipscan.parse_datagram(data)  # a message without a complaint, built in one call
+    if msg is not None:
+        return msg
     start, fields, bad_line, content_length, body = _sipscan.scan_message(data)
     msg = _build(start, fields, bad_line, content_length)
     if content_length == -2:  # not one plain value: the field text decides
