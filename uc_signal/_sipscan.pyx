@@ -287,14 +287,64 @@ def scan_message(data):
 cdef object _Request = None
 cdef object _Response = None
 cdef object _Headers = None
+cdef dict _REASON_PHRASES = {}
 
 
-def configure_messages(request_class, response_class, headers_class):
-    """message.py's Request and Response and headers.py's Headers (set when message.py loads)."""
-    global _Request, _Response, _Headers
+def configure_messages(request_class, response_class, headers_class, dict reason_phrases):
+    """message.py's Request, Response and REASON_PHRASES and headers.py's Headers (set
+    when message.py loads)."""
+    global _Request, _Response, _Headers, _REASON_PHRASES
     _Request = request_class
     _Response = response_class
     _Headers = headers_class
+    _REASON_PHRASES = reason_phrases
+
+
+def response_of(status, reason, list fields):
+    """Response(status, reason, Headers._from_parsed(fields)) (make_response's), made
+    without its __init__ when `status` is an int in range."""
+    if type(status) is not int or not 100 <= status <= 699:
+        return _Response(status, reason, _Headers._from_parsed(fields))
+    headers = _new(_Headers)
+    headers._fields = fields
+    headers._typed = {}
+    msg = _new(_Response)
+    msg.headers = headers
+    msg.body = b""
+    msg.version = "SIP/2.0"
+    msg.status = status
+    msg.reason = _REASON_PHRASES.get(status, "") if reason is None else reason
+    return msg
+
+
+def serialize_message(msg):
+    """bytes(msg) (Message.__bytes__): the start line, `Name: value` CRLF per field, CRLF,
+    the body; for a Request or Response whose parts are plain str and int, in one join."""
+    cdef list parts
+    cdef tuple field
+    cls = type(msg)
+    headers = msg.headers
+    if type(headers) is not _Headers:
+        return None
+    if cls is _Request:
+        method, uri_text, version = msg.method, msg._uri_text, msg.version
+        if type(method) is not str or type(uri_text) is not str or type(version) is not str:
+            return None
+        parts = [method, " ", uri_text, " ", version, "\r\n"]
+    elif cls is _Response:
+        version, status, reason = msg.version, msg.status, msg.reason
+        if type(version) is not str or type(status) is not int or type(reason) is not str:
+            return None
+        parts = [version, " ", str(status), " ", reason, "\r\n"]
+    else:
+        return None
+    for field in <list>headers._fields:
+        parts.append(field[1])
+        parts.append(": ")
+        parts.append(field[2])
+        parts.append("\r\n")
+    parts.append("\r\n")
+    return "".join(parts).encode("utf-8", "surrogateescape") + msg.body
 
 
 def parse_datagram(data):

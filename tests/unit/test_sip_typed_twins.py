@@ -261,3 +261,32 @@ def test_validate_message_checks_what_request_validate_start_checks(data: bytes)
 
     if isinstance(msg, _message.Request):
         assert outcome(_message.Request) == outcome(_RequestKind)
+
+
+def _python_bytes(msg: Any) -> bytes:
+    """Message.__bytes__ without the scanner's serialize_message."""
+    head = f"{msg._start_line()}\r\n{msg.headers.serialize()}\r\n"
+    return head.encode("utf-8", "surrogateescape") + msg.body
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_datagrams(), st.sampled_from([100, 180, 200, 299, 401, 487, 699]), st.sampled_from([None, "OK", "\u00e9 x", ""]),
+       st.sampled_from([None, "t1"]))
+def test_serialize_and_response_of_give_what_the_python_path_gives(data: bytes, status: int, reason: str | None,
+                                                                  to_tag: str | None) -> None:
+    try:
+        msg = _message.parse_message(data)
+    except ParseError:
+        return
+    assert bytes(msg) == _python_bytes(msg)
+    headers = msg.headers
+    response = _message.make_response(headers, status, reason, to_tag=to_tag)
+    reference = _message.Response(status, reason, Headers._from_parsed(list(response.headers._fields)))
+    assert _message_state(response) == _message_state(reference)
+    assert bytes(response) == _python_bytes(response) == bytes(reference)
+
+
+def test_response_of_leaves_odd_statuses_to_response() -> None:
+    with pytest.raises(ValueError, match="status code out of range"):
+        _message.make_response(Headers([("Via", "SIP/2.0/UDP h")]), 700)
+    assert _message.make_response(Headers([]), True + 199).status == 200

@@ -251,6 +251,9 @@ class Message:
         raise NotImplementedError
 
     def __bytes__(self) -> bytes:
+        data = _sipscan.serialize_message(self)  # a plain Request or Response, in one join
+        if data is not None:
+            return data
         head = f"{self._start_line()}\r\n{self.headers.serialize()}\r\n"
         return head.encode("utf-8", "surrogateescape") + self.body
 
@@ -348,7 +351,7 @@ class Response(Message):
         return f"<Response {self.status} {self.reason}>"
 
 
-_sipscan.configure_messages(Request, Response, Headers)
+_sipscan.configure_messages(Request, Response, Headers, REASON_PHRASES)
 
 
 def parse_head(head: bytes) -> Request | Response:
@@ -463,4 +466,5 @@ def make_response(request: Request | Headers, status: int, reason: str | None = 
     fields, _ = _sipscan.response_fields(headers._fields, status == 100, to_tag, headers._typed)
     # set_body() updates it; streams require it (RFC 3261 18.3)
     fields.append(("content-length", "Content-Length", "0"))
-    return Response(status, reason, Headers._from_parsed(fields))
+    response: Response = _sipscan.response_of(status, reason, fields)  # Response(...) without __init__
+    return response
