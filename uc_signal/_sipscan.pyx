@@ -10,6 +10,7 @@ otherwise, so spans cut at ASCII delimiters decode back to the same characters.
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject, PyTypeObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
 from libc.stdint cimport uint32_t
 from libc.string cimport memcmp
 
@@ -78,6 +79,79 @@ cdef inline object _new(cls):
     """cls.__new__(cls) through the type's slot (no attribute lookup, no argument
     parsing): what the typed values' classes, plain __slots__ classes, are made with."""
     return (<PyTypeObject *>cls).tp_new(cls, <PyObject *>_NO_ARGS, NULL)
+
+
+# ---- storing into the __slots__ of objects made here ----
+# Setting `obj.name = value` on a __slots__ class looks the member descriptor up in the
+# type's MRO and calls it, for every attribute of every object built per message. A
+# _Slots knows, for one class, where its instances keep the named attributes (the member
+# descriptors' offsets) and stores there as the descriptor would (PyMember_SetOne,
+# T_OBJECT_EX); an attribute that is not such a plain slot (a property, a class with its
+# own __setattr__) is set with setattr().
+
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+    enum:
+        T_OBJECT_EX
+
+
+cdef extern from "descrobject.h":
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef *d_member
+
+
+cdef class _Slots:
+    cdef tuple names
+    cdef Py_ssize_t offsets[8]
+
+
+cdef _Slots _layout(dict cache, cls, tuple names):
+    """The _Slots of `names` in class `cls` (cached in `cache`, one per construction site)."""
+    cdef _Slots layout = cache.get(cls)
+    if layout is not None:
+        return layout
+    layout = _Slots.__new__(_Slots)
+    layout.names = names
+    cdef bint plain = getattr(cls, "__setattr__", None) is object.__setattr__
+    cdef Py_ssize_t i
+    for i in range(len(names)):
+        layout.offsets[i] = -1
+        if not plain:
+            continue
+        for base in cls.__mro__:
+            descriptor = base.__dict__.get(names[i])
+            if descriptor is not None:
+                if (type(descriptor) is _MEMBER_DESCRIPTOR
+                        and (<PyMemberDescrObject *>descriptor).d_member.type == T_OBJECT_EX):
+                    layout.offsets[i] = (<PyMemberDescrObject *>descriptor).d_member.offset
+                break
+    cache[cls] = layout
+    return layout
+
+
+cdef inline int _put(obj, _Slots layout, int i, value) except -1:
+    """obj.<layout.names[i]> = value."""
+    cdef Py_ssize_t offset = layout.offsets[i]
+    cdef PyObject **slot
+    cdef PyObject *old
+    if offset < 0:
+        setattr(obj, layout.names[i], value)
+        return 0
+    slot = <PyObject **>((<char *><PyObject *>obj) + offset)
+    old = slot[0]
+    Py_INCREF(value)
+    slot[0] = <PyObject *>value
+    Py_XDECREF(old)
+    return 0
+
+
+class _SlotProbe:
+    __slots__ = ("probe",)
+
+
+cdef object _MEMBER_DESCRIPTOR = type(_SlotProbe.__dict__["probe"])
 
 
 cdef inline str _head_str(const char *buf, sip_span_t s):
@@ -462,7 +536,15 @@ def parse_via(cls, str text):
     return _parse_via(cls, text)
 
 
+cdef dict _VIA_SLOTS = {}
+cdef dict _NAME_ADDR_SLOTS = {}
+cdef dict _CSEQ_SLOTS = {}
+cdef dict _AUTH_SLOTS = {}
+cdef dict _URI_SLOTS = {}
+
+
 cdef object _parse_via(cls, str text):
+    cdef _Slots layout
     cdef View v
     cdef bytes keep = _view(text, &v)
     cdef sip_param_t stack[PARAMS_ON_STACK]
@@ -483,14 +565,16 @@ cdef object _parse_via(cls, str text):
                 raise ParseError(f"malformed Via parameter in {text!r}")
             raise ParseError(f"malformed Via: {text!r}")
         obj = _new(cls)
-        obj.transport = _s(&v, via.transport).upper()
-        obj.host = _s(&v, via.host)
-        obj.port = None if via.port < 0 else via.port
-        obj.params = found = _params_dict(&v, params, n)
+        layout = _layout(_VIA_SLOTS, type(obj), ("transport", "host", "port", "params", "protocol"))
+        _put(obj, layout, 0, _s(&v, via.transport).upper())
+        _put(obj, layout, 1, _s(&v, via.host))
+        _put(obj, layout, 2, None if via.port < 0 else via.port)
+        found = _params_dict(&v, params, n)
+        _put(obj, layout, 3, found)
     finally:
         if params != stack:
             PyMem_Free(params)
-    obj.protocol = "SIP/2.0"
+    _put(obj, layout, 4, "SIP/2.0")
     if via.port > 65535 or "ttl" in found or found.get("rport"):
         cls._check(obj, text)
     return obj
@@ -502,6 +586,7 @@ def parse_name_addr(cls, str text):
 
 
 cdef object _parse_name_addr(cls, str text):
+    cdef _Slots layout
     cdef View v
     cdef bytes keep = _view(text, &v)
     cdef sip_param_t stack[PARAMS_ON_STACK]
@@ -518,15 +603,16 @@ cdef object _parse_name_addr(cls, str text):
                 raise ParseError(f"malformed header parameter in {text!r}")
             raise ParseError(f"malformed address: {text!r}")
         obj = _new(cls)
-        obj._uri = None
-        obj._uri_text = _s(&v, na.uri)
+        layout = _layout(_NAME_ADDR_SLOTS, type(obj), ("_uri", "_uri_text", "display_name", "params"))
+        _put(obj, layout, 0, None)
+        _put(obj, layout, 1, _s(&v, na.uri))
         if na.display.off == SIP_NO_SPAN:
-            obj.display_name = None
+            _put(obj, layout, 2, None)
         elif na.display_quoted == 2:
-            obj.display_name = _QUOTED_PAIR_RE.sub(r"\1", _s(&v, na.display))
+            _put(obj, layout, 2, _QUOTED_PAIR_RE.sub(r"\1", _s(&v, na.display)))
         else:
-            obj.display_name = _s(&v, na.display)
-        obj.params = _params_dict(&v, params, n)
+            _put(obj, layout, 2, _s(&v, na.display))
+        _put(obj, layout, 3, _params_dict(&v, params, n))
         return obj
     finally:
         if params != stack:
@@ -549,8 +635,9 @@ cdef object _parse_cseq(cls, str text):
             raise ParseError(f"CSeq number too large: {_s(&v, digits)!r}")
         raise ParseError(f"malformed CSeq: {text!r}")
     obj = _new(cls)
-    obj.seq = seq
-    obj.method = _s(&v, method)
+    cdef _Slots layout = _layout(_CSEQ_SLOTS, type(obj), ("seq", "method"))
+    _put(obj, layout, 0, seq)
+    _put(obj, layout, 1, _s(&v, method))
     return obj
 
 
@@ -596,17 +683,19 @@ cdef list _build_auth(cls, View *v, sip_auth_item_t *items, int n):
     cdef dict params
     cdef list quoted
     cdef str name, value
+    cdef _Slots layout
     while i < n:
         header = _new(cls)
-        header.scheme = _s(v, items[i].name)
-        header.token68 = None
+        layout = _layout(_AUTH_SLOTS, type(header), ("scheme", "token68", "params", "_quoted"))
+        _put(header, layout, 0, _s(v, items[i].name))
+        _put(header, layout, 1, None)
         params = {}
         quoted = []
         i += 1
         while i < n and items[i].kind != SIP_AUTH_SCHEME:
             it = &items[i]
             if it.kind == SIP_AUTH_TOKEN68:
-                header.token68 = _s(v, it.value)
+                _put(header, layout, 1, _s(v, it.value))
             else:
                 name = _lower_token(v, it.name)
                 value = _s(v, it.value)
@@ -616,8 +705,8 @@ cdef list _build_auth(cls, View *v, sip_auth_item_t *items, int n):
                         value = _QUOTED_PAIR_RE.sub(r"\1", value)
                 params[name] = value
             i += 1
-        header.params = params
-        header._quoted = frozenset(quoted)
+        _put(header, layout, 2, params)
+        _put(header, layout, 3, frozenset(quoted))
         out.append(header)
     return out
 
@@ -1100,13 +1189,14 @@ def parse_sip_uri_simple(cls, str text):
         name_span.len = <uint32_t>(name_end - name_start)
         params[_lower_token(&v, name_span)] = value
     uri = _new(cls)
-    uri.scheme = scheme
-    uri.user = user
-    uri.password = None
-    uri.host = PyUnicode_DecodeASCII(p + host_start, host_end - host_start, NULL)
-    uri.port = port if port >= 0 else None
-    uri.params = params
-    uri.headers = {}
+    cdef _Slots layout = _layout(_URI_SLOTS, type(uri), ("scheme", "user", "password", "host", "port", "params", "headers"))
+    _put(uri, layout, 0, scheme)
+    _put(uri, layout, 1, user)
+    _put(uri, layout, 2, None)
+    _put(uri, layout, 3, PyUnicode_DecodeASCII(p + host_start, host_end - host_start, NULL))
+    _put(uri, layout, 4, port if port >= 0 else None)
+    _put(uri, layout, 5, params)
+    _put(uri, layout, 6, {})
     return uri
 
 

@@ -290,3 +290,36 @@ def test_response_of_leaves_odd_statuses_to_response() -> None:
     with pytest.raises(ValueError, match="status code out of range"):
         _message.make_response(Headers([("Via", "SIP/2.0/UDP h")]), 700)
     assert _message.make_response(Headers([]), True + 199).status == 200
+
+
+def test_objects_of_classes_with_their_own_setattr_are_built_through_it() -> None:
+    """The scanner stores straight into plain __slots__; a class that intercepts setattr
+    (or whose attribute is a property) gets every attribute through setattr instead."""
+    from uc_signal.sip.address import NameAddr
+    from uc_signal.sip.via import Via
+
+    class SeenVia(Via):
+        __slots__ = ("seen",)
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name != "seen":
+                object.__setattr__(self, "seen", [*getattr(self, "seen", []), name])
+            object.__setattr__(self, name, value)
+
+    via = _sipscan.parse_via(SeenVia, "SIP/2.0/UDP h:5060;branch=z9hG4bK1")
+    assert via.seen == ["transport", "host", "port", "params", "protocol"]
+    assert [getattr(via, name) for name in Via.__slots__] == ["UDP", "h", 5060, {"branch": "z9hG4bK1"}, "SIP/2.0"]
+
+    class DisplayedAddr(NameAddr):
+        __slots__ = ("_display",)
+
+        @property  # type: ignore[override]
+        def display_name(self) -> str | None:
+            return self._display
+
+        @display_name.setter
+        def display_name(self, value: str | None) -> None:
+            self._display = None if value is None else value.upper()
+
+    addr = _sipscan.parse_name_addr(DisplayedAddr, '"bob" <sip:b@h>;tag=1')
+    assert (addr.display_name, addr.uri_text, addr.params) == ("BOB", "sip:b@h", {"tag": "1"})
