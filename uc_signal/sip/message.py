@@ -76,7 +76,7 @@ class Message:
         except ParseError as exc:
             raise self._annotate(exc)
 
-    # The accessors below inline header() for the hot ones (one call level less).
+    # The accessors below inline header() (one call level less).
 
     @property
     def via(self) -> list[Via]:
@@ -87,7 +87,10 @@ class Message:
 
     @property
     def top_via(self) -> Via | None:
-        vias = self.header("via")
+        try:
+            vias = self.headers.typed("via")
+        except ParseError as exc:
+            raise self._annotate(exc)
         return vias[0] if vias else None
 
     @property
@@ -127,31 +130,52 @@ class Message:
 
     @property
     def route(self) -> list[NameAddr]:
-        return self.header("route")
+        try:
+            return self.headers.typed("route")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def record_route(self) -> list[NameAddr]:
-        return self.header("record-route")
+        try:
+            return self.headers.typed("record-route")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def path(self) -> list[NameAddr]:
-        return self.header("path")
+        try:
+            return self.headers.typed("path")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def max_forwards(self) -> int | None:
-        return self.header("max-forwards")
+        try:
+            return self.headers.typed("max-forwards")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def content_length(self) -> int | None:
-        return self.header("content-length")
+        try:
+            return self.headers.typed("content-length")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def content_type(self) -> ContentType | None:
-        return self.header("content-type")
+        try:
+            return self.headers.typed("content-type")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def expires(self) -> int | None:
-        return self.header("expires")
+        try:
+            return self.headers.typed("expires")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def authorization(self) -> list[Credentials]:
@@ -162,55 +186,94 @@ class Message:
 
     @property
     def proxy_authorization(self) -> list[Credentials]:
-        return self.header("proxy-authorization")
+        try:
+            return self.headers.typed("proxy-authorization")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def www_authenticate(self) -> list[Challenge]:
-        return self.header("www-authenticate")
+        try:
+            return self.headers.typed("www-authenticate")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def proxy_authenticate(self) -> list[Challenge]:
-        return self.header("proxy-authenticate")
+        try:
+            return self.headers.typed("proxy-authenticate")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def event(self) -> Event | None:
-        return self.header("event")
+        try:
+            return self.headers.typed("event")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def subscription_state(self) -> SubscriptionState | None:
-        return self.header("subscription-state")
+        try:
+            return self.headers.typed("subscription-state")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def allow_events(self) -> list[str]:
-        return self.header("allow-events")
+        try:
+            return self.headers.typed("allow-events")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def supported(self) -> list[str]:
-        return self.header("supported")
+        try:
+            return self.headers.typed("supported")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def require(self) -> list[str]:
-        return self.header("require")
+        try:
+            return self.headers.typed("require")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def proxy_require(self) -> list[str]:
-        return self.header("proxy-require")
+        try:
+            return self.headers.typed("proxy-require")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def unsupported(self) -> list[str]:
-        return self.header("unsupported")
+        try:
+            return self.headers.typed("unsupported")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def allow(self) -> list[str]:
-        return self.header("allow")
+        try:
+            return self.headers.typed("allow")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def refer_to(self) -> NameAddr | None:
-        return self.header("refer-to")
+        try:
+            return self.headers.typed("refer-to")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def replaces(self) -> Replaces | None:
-        return self.header("replaces")
+        try:
+            return self.headers.typed("replaces")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     def set_body(self, body: bytes, content_type: str | ContentType | None = None) -> None:
         """Set the body and its Content-Length (and Content-Type when given)."""
