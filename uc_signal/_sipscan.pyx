@@ -910,6 +910,39 @@ cdef object _typed_value(list raws, key):
     return items
 
 
+cdef object _parse_uint_checked = None  # grammar._parse_uint
+
+
+def configure_uint(parse_uint_function):
+    """grammar._parse_uint, for parse_uint() here (set when grammar.py loads)."""
+    global _parse_uint_checked
+    _parse_uint_checked = parse_uint_function
+
+
+def parse_uint(text, str what, limit):
+    """grammar.parse_uint(text, what, limit): 1*DIGIT no greater than `limit`. Up to 18
+    ASCII digits within the limit are read here; anything else (LWS, a number too large,
+    not a number) goes to grammar._parse_uint, which decides and raises."""
+    cdef const char *p
+    cdef Py_ssize_t n, i
+    cdef unsigned long long number = 0
+    cdef char c
+    if type(text) is str and PyUnicode_IS_COMPACT_ASCII(text):
+        p = <const char *>PyUnicode_DATA(text)
+        n = len(<str>text)
+        if 0 < n <= 18:
+            for i in range(n):
+                c = p[i]
+                if c < b'0' or c > b'9':
+                    break
+                number = number * 10 + <unsigned long long>(c - 48)
+            else:
+                value = number
+                if value <= limit:
+                    return value
+    return _parse_uint_checked(text, what, limit)
+
+
 def is_token(str text):
     """token (RFC 3261 25.1): one or more of alphanum - . ! % * _ + ` ' ~."""
     cdef View v

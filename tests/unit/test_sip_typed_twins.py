@@ -323,3 +323,21 @@ def test_objects_of_classes_with_their_own_setattr_are_built_through_it() -> Non
 
     addr = _sipscan.parse_name_addr(DisplayedAddr, '"bob" <sip:b@h>;tag=1')
     assert (addr.display_name, addr.uri_text, addr.params) == ("BOB", "sip:b@h", {"tag": "1"})
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(["0", "1", "9", "00", "255", "256", "65535", "4294967295", "999999999",
+                                           " ", "\t", "-", "+", "x", "\u0663", "\u00b2", ""]), max_size=6).map("".join),
+                 st.text(alphabet="0123456789 \t-x\u0663", max_size=25)),
+       st.sampled_from([0, 1, 255, 65535, 2**31 - 1, 2**32 - 1, 10**18, 2**64]))
+def test_parse_uint_twin_gives_what_the_function_gives(text: str, limit: int) -> None:
+    from uc_signal.sip.grammar import _parse_uint, parse_uint
+
+    def outcome(function: Any) -> Any:
+        try:
+            value = function(text, "X", limit)
+            return ("value", type(value), value)
+        except ParseError as exc:
+            return ("error", str(exc), exc.status_hint)
+
+    assert outcome(parse_uint) == outcome(_parse_uint)
