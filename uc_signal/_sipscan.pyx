@@ -726,10 +726,12 @@ cdef enum:
     FAST_UINT = 6
     FAST_OPTION_TAG = 7
     FAST_AUTH = 8
+    FAST_CONTENT_TYPE = 9
 
 cdef dict _FAST_KINDS = {"via": FAST_VIA, "name-addr": FAST_NAME_ADDR, "contact": FAST_CONTACT,
                          "cseq": FAST_CSEQ, "call-id": FAST_CALL_ID, "uint": FAST_UINT,
-                         "option-tag": FAST_OPTION_TAG, "auth": FAST_AUTH}
+                         "option-tag": FAST_OPTION_TAG, "auth": FAST_AUTH,
+                         "content-type": FAST_CONTENT_TYPE}
 
 
 cdef class _FastParser:
@@ -746,6 +748,7 @@ def register_fast(str key, parser, str kind, cls=None, unsigned long long limit=
     """Run `parser` (TYPED_PARSERS[key]'s function) as its twin `kind` here: "via",
     "name-addr", "contact", "cseq", "auth" (the scanners above, building `cls`), "call-id",
     "option-tag" (a character check, else `parser`), "uint" (digits <= `limit`, else
+    `parser`), "content-type" (`type/subtype[;params]` without LWS, building `cls`, else
     `parser`)."""
     cdef _FastParser fp = _FastParser.__new__(_FastParser)
     fp.parser = parser
@@ -780,6 +783,44 @@ cdef bint _plain_call_id(str text):
     return True
 
 
+cdef inline bint _token_char(char c):
+    # RFC 3261 25.1 token: alphanum and - . ! % * _ + ` ' ~
+    return _alnum(c) or c in b"-.!%*_+`'~"
+
+
+cdef dict _CONTENT_TYPE_SLOTS = {}
+
+
+cdef object _content_type(_FastParser fp, str text):
+    """fields.ContentType.parse for `type/subtype` and `;params` without LWS; anything
+    else by the function itself."""
+    if not PyUnicode_IS_COMPACT_ASCII(text):
+        return fp.parser(text)
+    cdef const char *p = <const char *>PyUnicode_DATA(text)
+    cdef Py_ssize_t n = len(text), slash = 0, end
+    while slash < n and _token_char(p[slash]):
+        slash += 1
+    if slash == 0 or slash >= n or p[slash] != b'/':
+        return fp.parser(text)
+    end = slash + 1
+    while end < n and _token_char(p[end]):
+        end += 1
+    if end == slash + 1 or (end < n and p[end] != b';'):
+        return fp.parser(text)
+    params = {}
+    if end < n:
+        try:
+            params = parse_params(text, end, "media type parameter")
+        except ParseError:
+            return fp.parser(text)
+    obj = _new(fp.cls)
+    cdef _Slots layout = _layout(_CONTENT_TYPE_SLOTS, type(obj), ("type", "subtype", "params"))
+    _put(obj, layout, 0, text[:slash].lower())
+    _put(obj, layout, 1, text[slash + 1:end].lower())
+    _put(obj, layout, 2, params)
+    return obj
+
+
 cdef object _run_fast(_FastParser fp, str text):
     cdef int kind = fp.kind
     cdef const char *p
@@ -805,6 +846,8 @@ cdef object _run_fast(_FastParser fp, str text):
         return addr
     if kind == FAST_AUTH:
         return _parse_auth(fp.cls, text)
+    if kind == FAST_CONTENT_TYPE:
+        return _content_type(fp, text)
     if kind == FAST_UINT:
         if PyUnicode_IS_COMPACT_ASCII(text):
             p = <const char *>PyUnicode_DATA(text)

@@ -26,7 +26,8 @@ _PIECES = ["sip:", "sips:", "SIP:", "tel:+1", "alice", "@", "127.0.0.1", ":5060"
            ", ", "=", "0", "70", "256", "4294967296", "2147483648", "99999999999999999999", "-1", "12",
            " REGISTER", "INVITE", "abc@def", "@x", "x@", "a@b@c", "{}", "()", "\u00e9", "\u0663", "%41", "/", ";",
            ";BRANCH=z9hG4bKx", ";Tag=T", ';+SIP.Instance="<urn:x>"', ";TRANSPORT=UDP", ";Lr", ";lR=1", ";ttL=1",
-           "REALM=r", "Nonce", ";q\u00e9=1"]
+           "REALM=r", "Nonce", ";q\u00e9=1", "text/plain", "Application/SDP", "/", ";charset=UTF-8",
+           ';boundary="b 1"', "multipart/mixed"]
 _VALUES = st.one_of(
     st.lists(st.sampled_from(_PIECES), max_size=8).map("".join),
     st.text(alphabet="ab09 ,;=@<>\"\\:/.*+-_!%`'~()[]?{}\t\u00e9", max_size=30),

@@ -315,6 +315,7 @@ _FAST_KINDS: dict[str, tuple[str, type | None, int]] = {
     "contact": ("contact", Contact, 0),
     "cseq": ("cseq", CSeq, 0),
     "call-id": ("call-id", None, 0),
+    "content-type": ("content-type", ContentType, 0),
     "max-forwards": ("uint", None, 255),
     "content-length": ("uint", None, MAX_CONTENT_LENGTH),
     "expires": ("uint", None, MAX_DELTA_SECONDS),
