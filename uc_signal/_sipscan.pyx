@@ -11,6 +11,7 @@ otherwise, so spans cut at ASCII delimiters decode back to the same characters.
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
+from cpython.type cimport PyType_Check
 from libc.stdint cimport uint32_t
 from libc.string cimport memcmp
 
@@ -78,6 +79,8 @@ cdef tuple _NO_ARGS = ()
 cdef inline object _new(cls):
     """cls.__new__(cls) through the type's slot (no attribute lookup, no argument
     parsing): what the typed values' classes, plain __slots__ classes, are made with."""
+    if not PyType_Check(cls) or (<PyTypeObject *>cls).tp_new == NULL:
+        raise TypeError(f"not a class that makes instances: {cls!r}")
     return (<PyTypeObject *>cls).tp_new(cls, <PyObject *>_NO_ARGS, NULL)
 
 

@@ -342,3 +342,13 @@ def test_parse_uint_twin_gives_what_the_function_gives(text: str, limit: int) ->
             return ("error", str(exc), exc.status_hint)
 
     assert outcome(parse_uint) == outcome(_parse_uint)
+
+
+def test_the_scanners_refuse_what_is_not_a_class() -> None:
+    import sys
+
+    for cls in (len, None, 3, type(sys.flags)):  # sys.flags' type makes no instances
+        with pytest.raises(TypeError):
+            _sipscan.parse_via(cls, "SIP/2.0/UDP h")
+        with pytest.raises(TypeError):
+            _sipscan.parse_cseq(cls, "1 INVITE")
