@@ -13,7 +13,7 @@ from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.type cimport PyType_Check
 from libc.stdint cimport uint32_t
-from libc.string cimport memcmp
+from libc.string cimport memchr, memcmp
 
 from uc_signal.includes.sip_scan cimport *
 
@@ -1084,6 +1084,48 @@ cdef inline void _parse_address_uri(addr) except *:
         addr.uri
 
 
+cdef bint _plain_option_tags(list raws, key):
+    """True when `key` is an option-tag list header (its twin registered and in force)
+    whose every element is an ASCII token: what its typed value would parse without an
+    error (the empty field included), checked without making the list."""
+    cdef _FastParser fp = _FAST.get(key)
+    if fp is None or fp.kind != FAST_OPTION_TAG:
+        return False
+    parser, mode = _TYPED_PARSERS[key]
+    if fp.parser is not parser or mode != "list":
+        return False
+    cdef const char *p
+    cdef Py_ssize_t n, i, start, end
+    for raw in raws:
+        if type(raw) is not str or not PyUnicode_IS_COMPACT_ASCII(raw):
+            return False
+        p = <const char *>PyUnicode_DATA(raw)
+        n = len(<str>raw)
+        if n == 0:
+            continue  # no option tags (RFC 3261 20.37)
+        if memchr(p, b',', n) == NULL:
+            if not sip_is_token(p, n):  # one element, taken as it is (not stripped)
+                return False
+            continue
+        start = 0
+        while start <= n:
+            end = start
+            while end < n and p[end] != b',':
+                end += 1
+            # the element, stripped of ASCII whitespace (str.strip() on ASCII text)
+            i = start
+            while i < end and p[i] in b" \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f":
+                i += 1
+            while end > i and p[end - 1] in b" \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f":
+                end -= 1
+            if end == i or not sip_is_token(p + i, end - i):
+                return False
+            while start < n and p[start] != b',':
+                start += 1
+            start += 1
+    return True
+
+
 def validate_typed(headers):
     """Parse every header that has a typed parser (first occurrence order), and the URI of
     every address in them (not of the wildcard Contact): Message.validate()'s loop. Raises
@@ -1102,6 +1144,8 @@ def validate_typed(headers):
     for key, values in raws.items():
         value = cache.get(key, _MISSING)
         if value is _MISSING:
+            if _plain_option_tags(<list>values, key):
+                continue  # valid; its list is made when something reads it (Allow, Supported...)
             value = cache[key] = _typed_value(<list>values, key)
         if type(value) is list:
             items = <list>value

@@ -352,3 +352,36 @@ def test_the_scanners_refuse_what_is_not_a_class() -> None:
             _sipscan.parse_via(cls, "SIP/2.0/UDP h")
         with pytest.raises(TypeError):
             _sipscan.parse_cseq(cls, "1 INVITE")
+
+
+_OPTION_TAG_KEYS = sorted(key for key, (kind, _, _) in _FAST_KINDS.items() if kind == "option-tag")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(_OPTION_TAG_KEYS),
+       st.lists(st.one_of(st.lists(st.sampled_from(["gruu", "path", "100rel", "INVITE", ",", ", ", " ", "\t", "\x0b",
+                                                    "\x1c", "\u00e9", '"', "<", ">", "a b", "", "x.y-z!%*_+`'~"]),
+                                   max_size=6).map("".join),
+                          st.text(alphabet="ab, \t\x0b\"<\u00e9", max_size=12)), min_size=1, max_size=3))
+def test_validate_checks_option_tags_as_their_typed_value_does(key: str, lines: list[str]) -> None:
+    """validate() checks an option-tag list without making it: the same outcome, and the
+    same value read afterwards, as with the list made by the functions."""
+    from uc_signal.sip.message import Request
+
+    def outcome(twin: bool) -> Any:
+        request = Request("OPTIONS", "sip:h", [("Via", "SIP/2.0/UDP h;branch=z9hG4bK1"), ("From", "<sip:a@h>;tag=1"),
+                                               ("To", "<sip:b@h>"), ("Call-ID", "c"), ("CSeq", "1 OPTIONS")]
+                          + [(key, line) for line in lines])
+        saved = TYPED_PARSERS[key]
+        if not twin:
+            parser, mode = saved
+            TYPED_PARSERS[key] = (lambda text: parser(text), mode)
+        try:
+            request.validate()
+            return ("ok", request.headers.typed(key))
+        except ParseError as exc:
+            return ("error", str(exc), exc.status_hint)
+        finally:
+            TYPED_PARSERS[key] = saved
+
+    assert outcome(True) == outcome(False)
