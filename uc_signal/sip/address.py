@@ -14,7 +14,7 @@ import re
 from .. import _sipscan
 from .grammar import Params, format_params, parse_uint, quote, unquote
 from .parse_error import ParseError
-from .uri import Uri, parse_uri
+from .uri import Uri
 
 _QVALUE_RE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 
@@ -43,7 +43,7 @@ class NameAddr:
     def uri(self) -> Uri:
         """The parsed URI (ParseError if it is malformed)."""
         if self._uri is None:
-            self._uri = parse_uri(self._uri_text)
+            self._uri = _sipscan.parse_uri(self._uri_text)  # uri.parse_uri
         return self._uri
 
     @property

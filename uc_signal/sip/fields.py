@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from .. import _sipscan
 from .address import Contact, NameAddr
-from .auth_headers import parse_challenges, parse_credentials
+from .auth_headers import Challenge, Credentials, parse_challenges, parse_credentials
 from .grammar import TOKEN, Params, format_params, is_token, parse_params, parse_uint, unquote
 from .headers import TYPED_PARSERS
 from .parse_error import ParseError
@@ -305,3 +305,30 @@ TYPED_PARSERS.update({
     "www-authenticate": (parse_challenges, "lines"),
     "proxy-authenticate": (parse_challenges, "lines"),
 })
+
+# The same parsers run as their C-level twins in the scanner's module (Headers.typed() uses
+# a twin while TYPED_PARSERS holds the function it was registered for): the scanners build
+# the objects directly; the character checks hand anything but the plain valid form back
+# to the function here, which decides and raises.
+_FAST_KINDS: dict[str, tuple[str, type | None, int]] = {
+    "via": ("via", Via, 0),
+    "contact": ("contact", Contact, 0),
+    "cseq": ("cseq", CSeq, 0),
+    "call-id": ("call-id", None, 0),
+    "content-type": ("content-type", ContentType, 0),
+    "max-forwards": ("uint", None, 255),
+    "content-length": ("uint", None, MAX_CONTENT_LENGTH),
+    "expires": ("uint", None, MAX_DELTA_SECONDS),
+    "min-expires": ("uint", None, MAX_DELTA_SECONDS),
+    "authorization": ("auth", Credentials, 0),
+    "proxy-authorization": ("auth", Credentials, 0),
+    "www-authenticate": ("auth", Challenge, 0),
+    "proxy-authenticate": ("auth", Challenge, 0),
+}
+for _key in ("from", "to", "route", "record-route", "path", "service-route", "refer-to", "referred-by",
+             "reply-to", "p-asserted-identity"):
+    _FAST_KINDS[_key] = ("name-addr", NameAddr, 0)
+for _key in ("allow-events", "supported", "require", "proxy-require", "unsupported", "allow"):
+    _FAST_KINDS[_key] = ("option-tag", None, 0)
+for _key, (_kind, _cls, _limit) in _FAST_KINDS.items():
+    _sipscan.register_fast(_key, TYPED_PARSERS[_key][0], _kind, _cls, _limit)

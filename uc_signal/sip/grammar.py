@@ -9,6 +9,7 @@ received, give or take LWS.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from .. import _sipscan
 from .parse_error import ParseError
@@ -97,8 +98,9 @@ def split_commas(value: str) -> list[str]:
     return parts
 
 
-def parse_uint(text: str, what: str, limit: int) -> int:
-    """1*DIGIT no greater than `limit` (RFC 4475 3.1.2.4: overlarge scalars are errors)."""
+def _parse_uint(text: str, what: str, limit: int) -> int:
+    """1*DIGIT no greater than `limit` (RFC 4475 3.1.2.4: overlarge scalars are errors).
+    (parse_uint: the scanner's module reads the plain form itself.)"""
     if not (text.isdigit() and text.isascii()):
         text = text.strip(" \t")
         if not (text.isdigit() and text.isascii()):
@@ -106,3 +108,11 @@ def parse_uint(text: str, what: str, limit: int) -> int:
     if len(text) > 20 or int(text) > limit:
         raise ParseError(f"{what} too large: {text!r}")
     return int(text)
+
+
+# parse_uint(text, what, limit): 1*DIGIT no greater than `limit` (RFC 4475 3.1.2.4:
+# overlarge scalars are errors). The plain form is read by the scanner's module without a
+# Python call (Contact expires, Via rport and ttl, Subscription-State...); anything else by
+# _parse_uint, which raises.
+_sipscan.configure_uint(_parse_uint)
+parse_uint: Callable[[str, str, int], int] = _sipscan.parse_uint

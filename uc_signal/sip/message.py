@@ -23,7 +23,7 @@ from .fields import CSeq, ContentType, Event, Replaces, SubscriptionState, parse
 from .. import _sipscan
 from .headers import Headers
 from .parse_error import ParseError
-from .uri import SipUri, Uri, parse_uri
+from .uri import SipUri, Uri
 from .via import Via
 
 SIP_VERSION = "SIP/2.0"
@@ -76,7 +76,7 @@ class Message:
         except ParseError as exc:
             raise self._annotate(exc)
 
-    # The accessors below inline header() for the hot ones (one call level less).
+    # The accessors below inline header() (one call level less).
 
     @property
     def via(self) -> list[Via]:
@@ -87,7 +87,10 @@ class Message:
 
     @property
     def top_via(self) -> Via | None:
-        vias = self.header("via")
+        try:
+            vias = self.headers.typed("via")
+        except ParseError as exc:
+            raise self._annotate(exc)
         return vias[0] if vias else None
 
     @property
@@ -127,31 +130,52 @@ class Message:
 
     @property
     def route(self) -> list[NameAddr]:
-        return self.header("route")
+        try:
+            return self.headers.typed("route")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def record_route(self) -> list[NameAddr]:
-        return self.header("record-route")
+        try:
+            return self.headers.typed("record-route")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def path(self) -> list[NameAddr]:
-        return self.header("path")
+        try:
+            return self.headers.typed("path")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def max_forwards(self) -> int | None:
-        return self.header("max-forwards")
+        try:
+            return self.headers.typed("max-forwards")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def content_length(self) -> int | None:
-        return self.header("content-length")
+        try:
+            return self.headers.typed("content-length")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def content_type(self) -> ContentType | None:
-        return self.header("content-type")
+        try:
+            return self.headers.typed("content-type")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def expires(self) -> int | None:
-        return self.header("expires")
+        try:
+            return self.headers.typed("expires")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def authorization(self) -> list[Credentials]:
@@ -162,55 +186,94 @@ class Message:
 
     @property
     def proxy_authorization(self) -> list[Credentials]:
-        return self.header("proxy-authorization")
+        try:
+            return self.headers.typed("proxy-authorization")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def www_authenticate(self) -> list[Challenge]:
-        return self.header("www-authenticate")
+        try:
+            return self.headers.typed("www-authenticate")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def proxy_authenticate(self) -> list[Challenge]:
-        return self.header("proxy-authenticate")
+        try:
+            return self.headers.typed("proxy-authenticate")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def event(self) -> Event | None:
-        return self.header("event")
+        try:
+            return self.headers.typed("event")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def subscription_state(self) -> SubscriptionState | None:
-        return self.header("subscription-state")
+        try:
+            return self.headers.typed("subscription-state")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def allow_events(self) -> list[str]:
-        return self.header("allow-events")
+        try:
+            return self.headers.typed("allow-events")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def supported(self) -> list[str]:
-        return self.header("supported")
+        try:
+            return self.headers.typed("supported")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def require(self) -> list[str]:
-        return self.header("require")
+        try:
+            return self.headers.typed("require")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def proxy_require(self) -> list[str]:
-        return self.header("proxy-require")
+        try:
+            return self.headers.typed("proxy-require")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def unsupported(self) -> list[str]:
-        return self.header("unsupported")
+        try:
+            return self.headers.typed("unsupported")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def allow(self) -> list[str]:
-        return self.header("allow")
+        try:
+            return self.headers.typed("allow")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def refer_to(self) -> NameAddr | None:
-        return self.header("refer-to")
+        try:
+            return self.headers.typed("refer-to")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     @property
     def replaces(self) -> Replaces | None:
-        return self.header("replaces")
+        try:
+            return self.headers.typed("replaces")
+        except ParseError as exc:
+            raise self._annotate(exc)
 
     def set_body(self, body: bytes, content_type: str | ContentType | None = None) -> None:
         """Set the body and its Content-Length (and Content-Type when given)."""
@@ -222,19 +285,15 @@ class Message:
     def validate(self) -> Message:
         """Parse every known header, the URIs in the address headers and, for a request,
         the Request-URI and the CSeq method; raise the first ParseError. Returns self."""
-        headers = self.headers
         try:
-            _sipscan.validate_typed(headers)  # every typed header and the URIs in them
-            contacts = headers.typed("contact")
-            if len(contacts) > 1 and any(c.is_star for c in contacts):
-                raise ParseError("Contact '*' mixed with addresses (RFC 3261 10.2.2)")
-            self._validate_start()
+            _sipscan.validate_message(self)  # validate_typed, the Contact '*' and _validate_start
         except ParseError as exc:
             raise self._annotate(exc)
         return self
 
     def _validate_start(self) -> None:
-        """Checks of the start line beyond its syntax (requests override this)."""
+        """Checks of the start line beyond its syntax (requests override this; the
+        scanner's validate_message does Request's itself)."""
 
     def check_required_headers(self) -> None:
         """Raise ParseError (400) if a mandatory header is missing or a single-valued one is
@@ -255,6 +314,9 @@ class Message:
         raise NotImplementedError
 
     def __bytes__(self) -> bytes:
+        data = _sipscan.serialize_message(self)  # a plain Request or Response, in one join
+        if data is not None:
+            return data
         head = f"{self._start_line()}\r\n{self.headers.serialize()}\r\n"
         return head.encode("utf-8", "surrogateescape") + self.body
 
@@ -291,7 +353,7 @@ class Request(Message):
         uri = self._uri
         if uri is None:
             try:
-                uri = self._uri = parse_uri(self._uri_text)
+                uri = self._uri = _sipscan.parse_uri(self._uri_text)  # uri.parse_uri
             except ParseError as exc:
                 raise self._annotate(exc)
         return uri
@@ -352,6 +414,9 @@ class Response(Message):
         return f"<Response {self.status} {self.reason}>"
 
 
+_sipscan.configure_messages(Request, Response, Headers, REASON_PHRASES)
+
+
 def parse_head(head: bytes) -> Request | Response:
     """Start line and header fields (no body): the block before the empty line, without
     its final CRLFCRLF. One pass (csrc/sip_scan.c); header values stay raw until typed
@@ -363,6 +428,9 @@ def parse_message(data: bytes) -> Request | Response:
     """One whole message (a datagram, a file). RFC 3261 18.3: octets beyond Content-Length
     are discarded; fewer octets than it announces are an error. Leading CRLFs are skipped
     (RFC 3261 7.5). Without Content-Length the body is everything after the empty line."""
+    msg = _sipscan.parse_datagram(data)  # a message without a complaint, built in one call
+    if msg is not None:
+        return msg
     start, fields, bad_line, content_length, body = _sipscan.scan_message(data)
     msg = _build(start, fields, bad_line, content_length)
     if content_length == -2:  # not one plain value: the field text decides
@@ -457,18 +525,11 @@ def make_response(request: Request | Headers, status: int, reason: str | None = 
     Content-Length: 0.
     Accepts a ParseError's headers, to answer a request that failed to parse."""
     headers = request.headers if isinstance(request, Request) else request
-    fields, to_index = _sipscan.response_fields(headers._fields, status == 100)
-    if to_index >= 0 and to_tag is not None and status != 100:
-        key, name, value = fields[to_index]
-        try:
-            to = headers._typed.get("to") or NameAddr.parse(value)   # the first To, parsed once
-            if to.tag is None:
-                fields[to_index] = (key, name, str(to.with_tag(to_tag)))
-        except ParseError:
-            pass
+    # The To with its tag from the request's parsed To when validate() or a read cached it.
+    fields, _ = _sipscan.response_fields(headers._fields, status == 100, to_tag, headers._typed)
     # set_body() updates it; streams require it (RFC 3261 18.3)
     fields.append(("content-length", "Content-Length", "0"))
-    response = Response(status, reason, Headers._from_parsed(fields))
+    response: Response = _sipscan.response_of(status, reason, fields)  # Response(...) without __init__
     # The fields copied are the request's very fields: so are their parsed values (typed
     # values are treated as immutable; a list is copied), which the transaction layer and
     # the metrics read again (the CSeq of every response sent, its Via without a key).

@@ -10,6 +10,7 @@ Components keep their %-escapes as received (`user`, parameter values, header va
 from __future__ import annotations
 
 import re
+from typing import Callable
 from urllib.parse import unquote_to_bytes
 
 from .. import _sipscan
@@ -293,8 +294,9 @@ Uri = SipUri | TelUri | AbsoluteUri
 _OPAQUE_RE = re.compile(r"[^\s<>\"]+")
 
 
-def parse_uri(text: str) -> Uri:
-    """A URI of any scheme; raises ParseError when even the generic syntax is broken."""
+def _parse_uri(text: str) -> Uri:
+    """A URI of any scheme; raises ParseError when even the generic syntax is broken.
+    (parse_uri: the scanner's module takes the plain sip:/sips: form itself.)"""
     if text.startswith("sip:"):  # nearly every URI: what the scheme match below concludes
         return SipUri.parse(text)
     m = _SCHEME_RE.match(text)
@@ -309,3 +311,10 @@ def parse_uri(text: str) -> Uri:
     if _OPAQUE_RE.fullmatch(rest) is None:
         raise ParseError(f"malformed URI {text!r}")
     return AbsoluteUri(scheme, rest)
+
+
+# parse_uri(text): a URI of any scheme, ParseError when even the generic syntax is broken.
+# The common case (sip:/sips: in the plain form) is built by the scanner's module without
+# a Python call; anything else goes to _parse_uri.
+_sipscan.configure_uris(SipUri, _parse_uri)
+parse_uri: Callable[[str], Uri] = _sipscan.parse_uri
