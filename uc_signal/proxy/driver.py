@@ -55,8 +55,9 @@ class ServicesDriver:
         self._arm()
 
     def on_event(self, event: TransactionEvent) -> None:
-        if self.services.core.handle_event(event, self._clock()):
-            self._arm()
+        core = self.services.core
+        if core.handle_event(event, self._clock()) and not self._stopped:
+            self._timer.arm(core.get_timer())   # _arm() inline: once or twice per datagram
 
     def _arm(self) -> None:
         if not self._stopped:

@@ -77,6 +77,9 @@ class TransportManager:
         self._connects: set[asyncio.Task[None]] = set()
         self._client_tls: ssl.SSLContext | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # The transaction layer's clock: the running loop's time(), bound once start() knows
+        # the loop (a builtin call per read, several per datagram, instead of a Python one).
+        self._now: Callable[[], float] = self._running_loop_time
         self._timer: DeadlineTimer | None = None   # made by start(), on the running loop
         self._busy = False
         # The C front every UDP datagram meets first (challenge_front.py), when the owner
@@ -91,6 +94,7 @@ class TransportManager:
 
     async def start(self) -> None:
         self._loop = loop = asyncio.get_running_loop()
+        self._now = loop.time
         # keep_earlier: the layer's handle_timer() acts only on what is due, so a deadline
         # that moved later need not move the loop timer (an early wake-up re-arms it).
         self._timer = DeadlineTimer(self._on_timer, granularity=TIMER_GRANULARITY, keep_earlier=True, loop=loop)
@@ -271,7 +275,9 @@ class TransportManager:
 
     # --- the adapter core -------------------------------------------------------------------
 
-    def _now(self) -> float:
+    def _running_loop_time(self) -> float:
+        """Before start() (a manager driven by tests or a harness): the clock of the loop it
+        was given, else of the running loop."""
         loop = self._loop or asyncio.get_running_loop()
         return loop.time()
 
@@ -294,7 +300,8 @@ class TransportManager:
                 if not datagrams:
                     break
                 for data, addr in datagrams:
-                    self._transmit(data, as_peer(addr))
+                    # Most addresses are the Peers the datagrams came from (as_peer as is).
+                    self._transmit(data, addr if type(addr) is Peer else as_peer(addr))
         finally:
             self._busy = False
         self._arm_timer()
@@ -325,7 +332,7 @@ class TransportManager:
             if endpoint is None:
                 self._send_failed(peer)
             else:
-                endpoint.send(data, peer.address)
+                endpoint.send(data, (peer.host, peer.port))
             return
         connection = self.connections.find(peer)
         if connection is not None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .manager import TransportManager
 
 log = logging.getLogger(__name__)
+_new_tuple = tuple.__new__
 
 
 def bind_udp_socket(host: str, port: int, rcvbuf: int) -> tuple[socket.socket, int]:
@@ -65,7 +66,9 @@ class UdpEndpoint(asyncio.DatagramProtocol):
                 if answer is not None:
                     self.send(answer, (addr[0], front.dest_port))
                 return
-            self.manager.packet_received(data, Peer(addr[0], addr[1], "UDP", self.name))
+            # tuple.__new__: Peer's own __new__ is a Python function (NamedTuple), one
+            # more Python call per datagram for the same tuple.
+            self.manager.packet_received(data, _new_tuple(Peer, (addr[0], addr[1], "UDP", self.name)))
         except Exception:  # the daemon never dies of what a peer sends
             self.manager.counters.internal_errors += 1
             log.exception("UDP datagram from %s:%s", addr[0], addr[1])
