@@ -826,10 +826,6 @@ cdef object _content_type(_FastParser fp, str text):
 
 cdef object _run_fast(_FastParser fp, str text):
     cdef int kind = fp.kind
-    cdef const char *p
-    cdef Py_ssize_t n, i
-    cdef unsigned long long number
-    cdef char c
     if kind == FAST_VIA:
         return _parse_via(fp.cls, text)
     if kind == FAST_NAME_ADDR:
@@ -852,20 +848,8 @@ cdef object _run_fast(_FastParser fp, str text):
     if kind == FAST_CONTENT_TYPE:
         return _content_type(fp, text)
     if kind == FAST_UINT:
-        if PyUnicode_IS_COMPACT_ASCII(text):
-            p = <const char *>PyUnicode_DATA(text)
-            n = len(text)
-            if 0 < n <= 18:
-                number = 0
-                for i in range(n):
-                    c = p[i]
-                    if c < b'0' or c > b'9':
-                        break
-                    number = number * 10 + <unsigned long long>(c - 48)
-                else:
-                    if number <= fp.limit:
-                        return number
-        return fp.parser(text)
+        value = _plain_uint(text, fp.limit)
+        return value if value is not None else fp.parser(text)
     if kind == FAST_CALL_ID:
         if _plain_call_id(text):
             return text
@@ -969,24 +953,30 @@ def parse_uint(text, str what, limit):
     """grammar.parse_uint(text, what, limit): 1*DIGIT no greater than `limit`. Up to 18
     ASCII digits within the limit are read here; anything else (LWS, a number too large,
     not a number) goes to grammar._parse_uint, which decides and raises."""
+    # 18 digits stay below 2**64: a larger limit reads as the largest one.
+    value = _plain_uint(text, min(limit, 0xFFFFFFFFFFFFFFFF)) if type(text) is str and limit >= 0 else None
+    return value if value is not None else _parse_uint_checked(text, what, limit)
+
+
+cdef object _plain_uint(str text, unsigned long long limit):
+    """1 to 18 ASCII digits no greater than `limit` as an int; None for anything else (the
+    caller's Python parser decides and raises)."""
     cdef const char *p
     cdef Py_ssize_t n, i
     cdef unsigned long long number = 0
     cdef char c
-    if type(text) is str and PyUnicode_IS_COMPACT_ASCII(text):
-        p = <const char *>PyUnicode_DATA(text)
-        n = len(<str>text)
-        if 0 < n <= 18:
-            for i in range(n):
-                c = p[i]
-                if c < b'0' or c > b'9':
-                    break
-                number = number * 10 + <unsigned long long>(c - 48)
-            else:
-                value = number
-                if value <= limit:
-                    return value
-    return _parse_uint_checked(text, what, limit)
+    if not PyUnicode_IS_COMPACT_ASCII(text):
+        return None
+    p = <const char *>PyUnicode_DATA(text)
+    n = len(text)
+    if n == 0 or n > 18:
+        return None
+    for i in range(n):
+        c = p[i]
+        if c < b'0' or c > b'9':
+            return None
+        number = number * 10 + <unsigned long long>(c - 48)
+    return number if number <= limit else None
 
 
 def is_token(str text):
