@@ -54,6 +54,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -70,6 +71,29 @@ def _free_tcp_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def _run_units(harness: Harness, label: str, unit: Callable[[int], bool], count: int, expire: bool,
+                     profile: object | None, profile_file: str | None) -> None:
+    """`count` calls or messages through the harness, their main-thread CPU printed; with
+    `expire`, the transaction timers run on and the last write-behind batch (the IM
+    history's) is written, inside the count."""
+    harness.cpu, harness.profile, done = 0.0, profile, 0
+    for n in range(count):
+        done += unit(n)
+        if n % 100 == 99:
+            await asyncio.sleep(0)  # the write-behind tasks and the loop's timers run
+    if expire:
+        expire_transactions(harness)
+        started = time.thread_time()
+        await asyncio.sleep(0.05)  # the last history batch is written
+        harness.cpu += time.thread_time() - started
+    harness.profile = None
+    if profile is not None and profile_file:
+        profile.dump_stats(profile_file)  # type: ignore[attr-defined]
+    print(f"ucd in-process {label}: {harness.cpu / count * 1e6:.1f} us each ({done}/{count} completed)")
+    if done != count:
+        raise SystemExit(f"{label}: {done}/{count} completed")
 
 
 async def main(registrations: int, users: int, calls: int = 0, expire: bool = False,
@@ -122,37 +146,10 @@ async def main(registrations: int, users: int, calls: int = 0, expire: bool = Fa
                     assert daemon.presence is not None
                     for user in ("alice", "bob"):
                         daemon.presence.calls.call_started(f"sip:{user}@{DOMAIN}", "held-call", time.time())
-                harness.cpu, harness.profile, done = 0.0, profile, 0
-                for n in range(calls):
-                    done += harness.call(n)
-                    if n % 100 == 99:
-                        await asyncio.sleep(0)
-                if expire:
-                    expire_transactions(harness)
-                harness.profile = None
-                if profile is not None and profile_file:
-                    profile.dump_stats(profile_file)
-                print(f"ucd in-process calls: {harness.cpu / calls * 1e6:.1f} us each ({done}/{calls} completed)")
-                if done != calls:
-                    raise SystemExit(f"calls: {done}/{calls} completed")
+                await _run_units(harness, "calls", harness.call, calls, expire, profile, profile_file)
             if messages:
                 assert harness.registration("bob", "bob-pw", CALLEE_PORT, "bob")
-                harness.cpu, harness.profile, done = 0.0, profile, 0
-                for n in range(messages):
-                    done += harness.message(n)
-                    if n % 100 == 99:
-                        await asyncio.sleep(0)  # the history's write-behind task runs
-                if expire:
-                    expire_transactions(harness)
-                    started = time.thread_time()
-                    await asyncio.sleep(0.05)  # the last history batch is written
-                    harness.cpu += time.thread_time() - started
-                harness.profile = None
-                if profile is not None and profile_file:
-                    profile.dump_stats(profile_file)
-                print(f"ucd in-process messages: {harness.cpu / messages * 1e6:.1f} us each ({done}/{messages} completed)")
-                if done != messages:
-                    raise SystemExit(f"messages: {done}/{messages} completed")
+                await _run_units(harness, "messages", harness.message, messages, expire, profile, profile_file)
         finally:
             await daemon.shutdown()
 

@@ -230,7 +230,6 @@ class Daemon:
         front.register_handler = self._register_verified
         front.register = True
 
-
     def _applications(self) -> list[Callable[[ApplicationServices], Application]]:
         """The chain between registrar and proxy, in order."""
         factories: list[Callable[[ApplicationServices], Application]] = []
